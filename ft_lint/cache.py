@@ -1,9 +1,9 @@
 """The per-record result cache: a warm run lints only the records that changed, like ruff's cache.
 
 What is cached. For every entry (line) of a data file: a 16-byte key, the hash of the entry's
-bytes seeded with the *settings fingerprint*, and its result: the problems the entry and record
-rules found (without the line, which is known on the way back) and the summaries the dataset
-rules made of it. A result is a pure function of (entry bytes, fingerprint), so a key match is
+bytes seeded with the *settings fingerprint*, and its result: its kind (one byte: not a record,
+or the format it was detected as), the problems the entry and record rules found (without the
+line, which is known on the way back) and the summaries the dataset rules made of it. A result is a pure function of (entry bytes, fingerprint), so a key match is
 a correct result whatever file, position or run it came from.
 
 The fingerprint covers everything that can change a finding: ft-lint's version, the size and
@@ -13,10 +13,10 @@ ones (rules selected and ignored, their options, model, format, ...), and whatev
 context the caller adds (the sniffed file format).
 
 Storage. One file per (data file, fingerprint), written whole after each run and read with
-one ``read()``: a header, the keys in file order, the positions and value offsets of the few
-entries that have a value (most entries have nothing to say), fixed-width summary columns,
-the values and a checksum: 16 bytes per entry plus the columns and the findings, ~27 MB for
-a 1 GB file of 585,000 records with a 16-byte summary and a finding on every fifth record.
+one ``read()``: a header, the keys and kinds in file order, the positions and value offsets of
+the few entries that have a value (most entries have nothing to say), one column per dataset
+rule (each entry's summary length, then the summaries joined), the values and a checksum:
+17 bytes per entry plus the summaries and the findings.
 A warm run compares each span's keys with the old keys at the same positions by halving big
 slices (memcmp speed: an unchanged span costs no Python work per entry), copies unchanged
 stretches in bulk, and looks a changed entry up among the old entries of the span that changed
@@ -60,7 +60,7 @@ from ft_lint.findings import Location, Problem, Severity
 
 CACHE_DIR_ENV = "FT_LINT_CACHE_DIR"
 CACHE_DIR_NAME = ".ft-lint-cache"
-FORMAT_VERSION = 2  # 2: a problem's fix edit is kept
+FORMAT_VERSION = 3  # 2: a problem's fix edit is kept; 3: kinds, summaries of any length
 KEY_BYTES = 16
 FINGERPRINTS_KEPT = 4  # cache files kept per data file (one per recent set of settings)
 STALE_TEMPORARY_SECONDS = 3600
@@ -151,30 +151,22 @@ def key_function(fingerprint: bytes):
 # --- values -------------------------------------------------------------------------------
 
 
-def encode_result(problems: Sequence[tuple[str, Problem]] = (), summaries: Mapping[str, Any] | None = None) -> bytes:
-    """A record's result, compact: b"" when there is nothing to say (the common case).
-
-    `problems` are (rule code, Problem); `summaries` are the dataset rules' summaries that are
-    JSON values (fixed-width byte summaries go in columns instead).
-    """
-    if not problems and not summaries:
+def encode_result(problems: Sequence[tuple[str, Problem]]) -> bytes:
+    """The problems (rule code, Problem) the entry and record rules found in one entry, compact:
+    b"" when there is nothing to say (the common case)."""
+    if not problems:
         return b""
-    rows = [
+    return orjson.dumps([
         [code, p.message, p.pointer, [[r.filename, r.line] for r in p.related], int(p.severity) if p.severity else 0, p.fix, p.line, edit_as_row(p.edit)]
         for code, p in problems
-    ]
-    return orjson.dumps([rows, summaries or {}])
+    ])
 
 
-def decode_result(value: bytes) -> tuple[list[tuple[str, Problem]], dict[str, Any]]:
-    if not value:
-        return [], {}
-    rows, summaries = orjson.loads(value)
-    problems = [
+def decode_result(value: bytes) -> list[tuple[str, Problem]]:
+    return [
         (code, Problem(message, pointer, tuple(Location(f, n) for f, n in related), Severity(severity) if severity else None, fix, line, edit_from_row(edit)))
-        for code, message, pointer, related, severity, fix, line, edit in rows
+        for code, message, pointer, related, severity, fix, line, edit in (orjson.loads(value) if value else ())
     ]
-    return problems, summaries
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -184,17 +176,20 @@ class RecordCache:
     """One data file's results under one fingerprint, as the last run left them (read-only).
 
     Positions are entry ordinals in the file (0-based; the line number minus one for JSONL).
-    Only the entries with something to say (a non-empty value) are stored with a value.
+    Every entry has a key, a kind (see `CacheWriter.append`) and a cell in each summary column
+    (empty: no summary); only the entries with something to say have a value.
     """
 
-    def __init__(self, fingerprint: bytes, keys: bytes = b"", valued: Sequence[int] = (), offsets: Sequence[int] = (0,),
-                 values: bytes = b"", columns: Mapping[str, tuple[int, bytes]] | None = None):
+    def __init__(self, fingerprint: bytes, keys: bytes = b"", kinds: bytes = b"", valued: Sequence[int] = (), offsets: Sequence[int] = (0,),
+                 values: bytes = b"", columns: Mapping[str, tuple[Sequence[int], bytes]] | None = None):
         self.fingerprint = fingerprint
         self.keys = memoryview(keys)
+        self.kinds = memoryview(kinds)
         self.valued = valued  # sorted positions of the entries that have a value
         self.offsets = offsets  # value i (of the i-th valued entry) is values[offsets[i]:offsets[i + 1]]
         self.values = memoryview(values)
-        self.columns = dict(columns or {})  # name -> (width, data)
+        self.columns = dict(columns or {})  # name -> (cell lengths, cells joined)
+        self._column_ends: dict[str, array] = {}
 
     def __len__(self) -> int:
         return len(self.keys) // KEY_BYTES
@@ -229,11 +224,12 @@ class RecordCache:
             return view[start:position]
 
         keys = take(count * KEY_BYTES)
+        kinds = take(count)
         valued = take(valued_count * 4).cast("I")
         offsets = take((valued_count + 1) * 8).cast("Q")
-        columns = {name: (width, take(count * width)) for name, width in header["columns"]}
+        columns = {name: (take(count * 4).cast("I"), take(size)) for name, size in header["columns"]}
         values = take(offsets[-1])
-        return cls(fingerprint, keys, valued, offsets, values, columns)
+        return cls(fingerprint, keys, kinds, valued, offsets, values, columns)
 
     def changed(self, keys: bytes, first_position: int) -> dict[int, int | None]:
         """Compare the keys of consecutive entries with what the last run saw at their positions.
@@ -269,12 +265,17 @@ class RecordCache:
         for index in range(first, last):
             yield self.valued[index], bytes(self.values[self.offsets[index]:self.offsets[index + 1]])
 
-    def column(self, name: str, position: int) -> bytes | None:
-        """A fixed-width summary, or None if this cache has no such column."""
-        if name not in self.columns:
-            return None
-        width, data = self.columns[name]
-        return bytes(data[position * width:(position + 1) * width])
+    def cells(self, name: str, start: int, stop: int) -> tuple[memoryview, memoryview]:
+        """The cell lengths of entries [start, stop) in a summary column, and their cells joined."""
+        lengths, data = self.columns[name]
+        if name not in self._column_ends:  # where each cell starts (and, last, the end): computed once
+            self._column_ends[name] = array("Q", itertools.accumulate(lengths, initial=0))
+        ends = self._column_ends[name]
+        return memoryview(lengths)[start:stop], memoryview(data)[ends[start]:ends[stop]]
+
+    def cell(self, name: str, position: int) -> bytes | None:
+        """One entry's summary (None: it has none)."""
+        return bytes(self.cells(name, position, position + 1)[1]) or None
 
 
 def _differences(new: memoryview, old: memoryview, start: int, stop: int, found: list[int]) -> None:
@@ -293,13 +294,24 @@ def _differences(new: memoryview, old: memoryview, start: int, stop: int, found:
 # --- writing ------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Row:
+    """What a run found for one entry: its kind (a small number the caller defines, kept in one
+    byte), its encoded result (`encode_result`) and its summary per column (None: none)."""
+
+    kind: int
+    value: bytes = b""
+    cells: Mapping[str, bytes | None] = dataclasses.field(default_factory=dict)
+
+
 class CacheWriter:
     """The results of one run, in file order; workers fill one each and the parent joins them."""
 
-    def __init__(self, fingerprint: bytes, columns: Mapping[str, int] | None = None):
+    def __init__(self, fingerprint: bytes, columns: Sequence[str] = ()):
         self.fingerprint = fingerprint
-        self.columns = {name: (width, bytearray()) for name, width in (columns or {}).items()}
+        self.columns = {name: (array("I"), bytearray()) for name in columns}  # name -> (cell lengths, cells joined)
         self.keys = bytearray()
+        self.kinds = bytearray()
         self.valued = array("I")
         self.lengths = array("Q")
         self.values = bytearray()
@@ -307,39 +319,36 @@ class CacheWriter:
     def __len__(self) -> int:
         return len(self.keys) // KEY_BYTES
 
-    def append(self, key: bytes, value: bytes = b"", columns: Mapping[str, bytes] | None = None) -> None:
-        """The next entry's key, its encoded result, and its fixed-width summaries (a summary
-        left out is stored as zero bytes: an entry that is not a record has none)."""
-        given = columns or {}
-        cells = {name: given.get(name) or bytes(width) for name, (width, _) in self.columns.items()}
-        # checked before anything is added, so a rejected entry leaves no torn entry behind
-        if len(key) != KEY_BYTES:
+    def append(self, key: bytes, row: Row) -> None:
+        """The next entry's key and result (a column the row leaves out gets no summary)."""
+        if len(key) != KEY_BYTES:  # checked before anything is added, so nothing is torn
             raise ValueError(f"a key is {KEY_BYTES} bytes, not {len(key)}")
-        for name, cell in cells.items():
-            if len(cell) != self.columns[name][0]:
-                raise ValueError(f"summary {name} is {self.columns[name][0]} bytes per entry, not {len(cell)}")
-        if value:
+        if not set(row.cells) <= self.columns.keys():
+            raise ValueError(f"no column for {sorted(set(row.cells) - self.columns.keys())}")
+        if row.value:
             self.valued.append(len(self))
-            self.lengths.append(len(value))
-            self.values += value
+            self.lengths.append(len(row.value))
+            self.values += row.value
         self.keys += key
-        for name, cell in cells.items():
-            self.columns[name][1].extend(cell)
-
-    def append_cached(self, cache: RecordCache, position: int) -> None:
-        """The next entry is the last run's entry at `position`, unchanged."""
-        self.copy(cache, position, position + 1)
+        self.kinds.append(row.kind)
+        for name, (lengths, data) in self.columns.items():
+            cell = row.cells.get(name) or b""
+            lengths.append(len(cell))
+            data += cell
 
     def copy(self, cache: RecordCache, start: int, stop: int) -> None:
         """The next entries are the last run's entries [start, stop), unchanged (bulk copies)."""
         if stop <= start:
             return
+        if not self.columns.keys() <= cache.columns.keys():
+            raise ValueError(f"the cache has no column {sorted(self.columns.keys() - cache.columns.keys())}")
         base = len(self)
         self.keys += cache.keys[start * KEY_BYTES:stop * KEY_BYTES]
-        for name, (width, data) in self.columns.items():
-            if name not in cache.columns:
-                raise ValueError(f"the cache has no column {name}")
-            data += cache.columns[name][1][start * width:stop * width]
+        self.kinds += cache.kinds[start:stop]
+        for name, (lengths, data) in self.columns.items():
+            old_lengths, cells = cache.cells(name, start, stop)
+            lengths.frombytes(old_lengths.cast("B"))
+            data += cells
         first, last = bisect.bisect_left(cache.valued, start), bisect.bisect_left(cache.valued, stop)
         if first < last:
             self.valued.extend(position - start + base for position in cache.valued[first:last])
@@ -348,26 +357,26 @@ class CacheWriter:
 
     def extend(self, other: "CacheWriter") -> None:
         """Append a later part of the file (a worker's byte range)."""
-        if other.fingerprint != self.fingerprint or self._widths() != other._widths():
+        if other.fingerprint != self.fingerprint or self.columns.keys() != other.columns.keys():
             raise ValueError("cannot join results of other settings")
         base = len(self)
         self.keys += other.keys
-        for name, (_, data) in self.columns.items():
+        self.kinds += other.kinds
+        for name, (lengths, data) in self.columns.items():
+            lengths += other.columns[name][0]
             data += other.columns[name][1]
         self.valued.extend(position + base for position in other.valued)
         self.lengths += other.lengths
         self.values += other.values
 
-    def _widths(self) -> dict[str, int]:
-        return {name: width for name, (width, _) in self.columns.items()}
-
     def to_bytes(self) -> bytes:
         header = {"fingerprint": self.fingerprint.hex(), "count": len(self), "valued": len(self.valued),
-                  "columns": [[name, width] for name, width in self._widths().items()]}
+                  "columns": [[name, len(data)] for name, (_, data) in self.columns.items()]}
         encoded = json.dumps(header).encode()
         offsets = array("Q", itertools.accumulate(self.lengths, initial=0))
-        body = b"".join((_PREAMBLE.pack(_MAGIC, FORMAT_VERSION, len(encoded)), encoded, self.keys, self.valued.tobytes(),
-                         offsets.tobytes(), *(data for _, data in self.columns.values()), self.values))
+        columns = (part for lengths, data in self.columns.values() for part in (lengths.tobytes(), data))
+        body = b"".join((_PREAMBLE.pack(_MAGIC, FORMAT_VERSION, len(encoded)), encoded, self.keys, self.kinds, self.valued.tobytes(),
+                         offsets.tobytes(), *columns, self.values))
         return body + xxhash.xxh3_128_digest(body)
 
     def save(self, directory: Path, data_file: Path) -> Path | None:
@@ -384,27 +393,29 @@ class CacheWriter:
         return path
 
 
-def update(cache: RecordCache, writer: CacheWriter, keys: bytes, first_position: int,
-           compute: Callable[[int], tuple[bytes, Mapping[str, bytes] | None]]) -> Iterator[tuple[int, bytes]]:
+def update(cache: RecordCache, writer: CacheWriter, keys: bytes, first_position: int, changed: Mapping[int, int | None],
+           computed: Callable[[int], Row]) -> Iterator[tuple[int, bytes]]:
     """Carry a span of consecutive entries over to `writer`: unchanged ones from `cache` in bulk,
-    the others through `compute(index)` -> (value, columns). Yields (index, value), in order, for
-    every entry of the span that has a value (cached or computed): what the caller reports.
+    the others as `changed` (from `cache.changed`) says: moved ones from where they were, new
+    ones through `computed(index)`. Yields (index, value), in order, for every entry of the span
+    that has a value (cached or computed): what the caller reports.
 
     `keys` are the span's entry keys joined; `first_position` is the first entry's position.
     """
-    changed = cache.changed(keys, first_position)
+    count = len(keys) // KEY_BYTES
     start = 0
-    for index in [*sorted(changed), len(keys) // KEY_BYTES]:
+    for index in [*sorted(changed), count]:
         writer.copy(cache, first_position + start, first_position + index)
         for position, value in cache.values_between(first_position + start, first_position + index):
             yield position - first_position, value
-        if index < len(keys) // KEY_BYTES:
+        if index < count:
             moved_from = changed[index]
             if moved_from is None:
-                value, columns = compute(index)
-                writer.append(keys[index * KEY_BYTES:(index + 1) * KEY_BYTES], value, columns)
+                row = computed(index)
+                writer.append(keys[index * KEY_BYTES:(index + 1) * KEY_BYTES], row)
+                value = row.value
             else:
-                writer.append_cached(cache, moved_from)
+                writer.copy(cache, moved_from, moved_from + 1)
                 value = cache.value(moved_from)
             if value:
                 yield index, value

@@ -62,12 +62,13 @@ def _format_names() -> list[str]:
 @click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when there are findings.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Configuration file (default: the closest .ft-lint.toml, ft-lint.toml or pyproject.toml with [tool.ft-lint]).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for a large JSONL file (default: the cores available; 1: none).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the record cache (default location: .ft-lint-cache next to the configuration file; set it with `cache-dir` or $FT_LINT_CACHE_DIR).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes (blank lines, later copies of duplicates, a byte order mark), then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply fixes that change content (re-serialising those records).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them; exit 1 when there are any.")
 @launch_options
 @click.pass_obj
-def check(report, paths, format_, model, select, extend_select, ignore, output_format, output_file, statistics, fail_on, exit_zero, config_file, jobs, fix, unsafe_fixes, diff, validation, launch) -> None:
+def check(report, paths, format_, model, select, extend_select, ignore, output_format, output_file, statistics, fail_on, exit_zero, config_file, jobs, no_cache, fix, unsafe_fixes, diff, validation, launch) -> None:
     """Lint fine-tuning data files (and the data files inside folders)."""
     from ft_lint import engine
     from ft_lint.config import ConfigError, expand_selectors
@@ -95,6 +96,7 @@ def check(report, paths, format_, model, select, extend_select, ignore, output_f
         settings.exit_zero = exit_zero
     if jobs:
         settings.jobs = jobs
+    settings.no_cache = no_cache
     settings.fix, settings.unsafe_fixes, settings.diff = fix, unsafe_fixes, diff
     apply_launch_options(settings, validation, launch)
     sys.exit(engine.run(settings, report))  # report: None, or the GitHub Action's own reports

@@ -49,6 +49,8 @@ class Settings:
     pairs: dict[str, list[str]] = field(default_factory=dict)  # training file -> validation files, relative to root
     launch: Any = None  # ft_lint.launch.LaunchOptions with --launch
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
+    cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
+    no_cache: bool = False  # --no-cache: neither read nor write the record cache
     fix: bool = False  # apply safe fixes, then report what remains
     unsafe_fixes: bool = False  # with fix or diff: apply the fixes that change content too
     diff: bool = False  # print the fixes as a unified diff instead of applying them
@@ -286,6 +288,12 @@ def _positive_int(value: Any) -> int:
     return value
 
 
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError("expected a non-empty string")
+    return value
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError("expected true or false")
@@ -306,4 +314,5 @@ _KEYS = {
     "exit-zero": _setter("exit_zero", _boolean),
     "pairs": _setter("pairs", _pairs),
     "jobs": _setter("jobs", _positive_int),
+    "cache-dir": _setter("cache_dir", _text),
 }

@@ -3,37 +3,33 @@
 from __future__ import annotations
 
 import functools
-import multiprocessing
-import os
 import sys
 from array import array
 from collections import Counter
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
-from itertools import islice
+from itertools import compress, islice
 from pathlib import Path
-from typing import Any, Collection, Iterable, Iterator
+from typing import Collection, Iterator
 
 from ft_lint import pairing
-from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, read_lines, split_ranges
+from ft_lint.cache import CacheWriter, RecordCache, cache_directory, settings_fingerprint
+from ft_lint.cache import load as load_cache
 from ft_lint.config import current_date
 from ft_lint.findings import Finding, Location, Problem
 from ft_lint.formats import Format, all_formats, detect
 from ft_lint.model_choice import ModelChoice, choose_model, model_notes
-from ft_lint.reader import Entry, Kind, UnreadableFile, WholeFileProblem, file_starts_with_bom, parse_line, read_entries
+from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
 from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
-from ft_lint.rules import Dataset, DatasetRule, EntryRule, FileRule, FileSummary, PairRule, RecordRule, Rule
+from ft_lint.rules import Dataset, FileSummary, Rule
 from ft_lint.rules.privacy import redact
+from ft_lint.scanning import FileScope, Report, RuleSet, Scan, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_RECORDS = 50
 SNIFF_ENTRIES = 1000  # lines read at most while sniffing, so a file of broken lines stays cheap
 EXCERPT_CHARS = 100
 REDACTED_WINDOW = 8 * 1024  # bytes of a record masked before its excerpt is cut (longer than a secret)
-FIRST_LINES_KEPT = 5
-SUMMARY_BATCH = 512  # records summarised per call of a dataset rule (numpy's cost is per call)
-PARALLEL_MIN_BYTES = 8 << 20  # smaller JSONL files are read in this process: forking workers costs more
 
 
 class UsageError(Exception):
@@ -134,63 +130,26 @@ def _holds_array(path: Path) -> bool:
         return False
 
 
-@dataclass
-class RuleSet:
-    entry: list[EntryRule] = field(default_factory=list)
-    record: list[RecordRule] = field(default_factory=list)
-    file: list[FileRule] = field(default_factory=list)
-    dataset: list[DatasetRule] = field(default_factory=list)
-    uses_model: bool = False  # some rule checks against the model's figures
-
-    @classmethod
-    def build(cls, settings) -> "RuleSet":
-        rules = cls()
-        for rule_class in settings.enabled_rules():
-            rule = rule_class(settings.rule_options.get(rule_class.code))
-            rules.uses_model |= rule.uses_model
-            for kind, bucket in ((EntryRule, rules.entry), (RecordRule, rules.record), (FileRule, rules.file), (DatasetRule, rules.dataset)):
-                if isinstance(rule, kind):
-                    bucket.append(rule)
-        return rules
-
-    def for_file(self, given: bool, paired: bool) -> "RuleSet":
-        """A file given gets every rule (pair rules when it is paired); a partner read only for its pair, pair rules alone."""
-        dataset = [rule for rule in self.dataset if (paired if isinstance(rule, PairRule) else given)]
-        if not given:
-            return RuleSet(dataset=dataset)
-        return replace(self, dataset=dataset)
-
-
-@dataclass
 class _DatasetColumn:
-    """Per-record summaries of one dataset rule, stored compactly: this is the only per-record
-    state kept for the whole run, so it is what memory grows with."""
+    """One dataset rule's summaries of every record, kept as the scans left them (each file's
+    cell lengths and cells joined): this is the only per-record state kept for the whole run,
+    so it is what memory grows with."""
 
-    summary_size: int | None = None  # fixed-size bytes summaries are packed into one bytearray
-    files: list[tuple[int, str]] = field(default_factory=list)  # (index of its first record, filename)
-    lines: array = field(default_factory=lambda: array("Q"))
-    packed: bytearray = field(default_factory=bytearray)
-    summaries: list[Any] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.files: list[tuple[str, array, array, bytes]] = []  # (filename, record lines, cell lengths, cells)
 
-    def add(self, filename: str, line: int, summary: Any) -> None:
-        if not self.files or self.files[-1][1] != filename:
-            self.files.append((len(self.lines), filename))
-        self.lines.append(line)
-        if self.summary_size is None:
-            self.summaries.append(summary)
-        elif len(summary) == self.summary_size:
-            self.packed += summary
-        else:
-            raise ValueError(f"summary of {len(summary)} bytes, expected {self.summary_size}")
+    def add(self, filename: str, scan: Scan, writer: CacheWriter, code: str) -> None:
+        """A file's summaries from its scan's results (entries that are no record have none)."""
+        lengths, cells = writer.columns[code]
+        is_record = writer.kinds  # kind 0 (not a record) is false
+        self.files.append((filename, array("Q", compress(scan.lines, is_record)), array("I", compress(lengths, is_record)), cells))
 
-    def items(self) -> Iterator[tuple[Location, Any]]:
-        size = self.summary_size
-        packed = memoryview(self.packed)
-        ends = [start for start, _ in self.files[1:]] + [len(self.lines)]
-        for (start, filename), end in zip(self.files, ends):
-            for index in range(start, end):
-                summary = bytes(packed[index * size : (index + 1) * size]) if size else self.summaries[index]
-                yield Location(filename, self.lines[index]), summary
+    def items(self) -> Iterator[tuple[Location, bytes | None]]:
+        for filename, lines, lengths, cells in self.files:
+            view, start = memoryview(cells), 0
+            for line, length in zip(lines, lengths):
+                yield Location(filename, line), bytes(view[start:start + length]) if length else None
+                start += length
 
 
 class _Collector:
@@ -199,17 +158,15 @@ class _Collector:
         self.rules = rules
         self.findings: list[Finding] = []
         self.excerpts = settings.output_format == "full" and not settings.statistics
-        self.columns = {rule.code: _DatasetColumn(rule.summary_size) for rule in rules.dataset}
+        self.columns = {rule.code: _DatasetColumn() for rule in rules.dataset}
         self.model_choices: list[ModelChoice] = []
         self.today = current_date(settings)
         self.file_formats: dict[str, Format | None] = {}
         self._ignored: dict[str, set[str]] = {}
 
-    def summarize(self, rules: list[DatasetRule], filename: str, records: list[Record]) -> None:
-        for rule in rules:
-            column = self.columns[rule.code]
-            for record, summary in zip(records, rule.summarize_batch(records)):
-                column.add(filename, record.line, summary)
+    def reporter(self, filename: str) -> Report:
+        """What a scan of this file reports its problems to."""
+        return lambda rule, line, problem, raw: self.add(rule, filename, line, problem, raw)
 
     def add(self, rule: Rule, filename: str, line: int, problem: Problem, raw: bytes = b"") -> None:
         if rule.code in self._ignored_for(filename):
@@ -288,9 +245,9 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         choice = choose_model(collector.settings, filename, file_format.name if file_format else None)
         collector.model_choices.append(choice)
         collector.file_formats[filename] = file_format
-        scope = _FileScope(path, filename, forced, file_format, choice.model, rules)
-        ranges = _worker_ranges(path, collector.settings)
-        scan = _scan_in_workers(scope, ranges, collector) if len(ranges) > 1 else _scan(scope, read_entries(path), collector)
+        fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=choice.model and choice.model.id, rules=rules.codes())
+        scope = FileScope(path, filename, forced, file_format, choice.model, rules, fingerprint)
+        scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
         for rule in rules.entry:
             if rule.code == WholeFileProblem.code:
@@ -322,136 +279,24 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
     return scan.records
 
 
-@dataclass(frozen=True)
-class _FileScope:
-    """What checking one file's entries needs besides the entries."""
-
-    path: Path
-    filename: str
-    forced: Format | None
-    file_format: Format | None
-    model: Any
-    rules: RuleSet
-
-
-@dataclass
-class _Scan:
-    """What reading a file's entries (or one range of them) gathers for the file rules."""
-
-    records: int = 0
-    unrecognised: int = 0
-    first_unrecognised: tuple[int, Any] | None = None
-    records_by_format: Counter[str] = field(default_factory=Counter)
-    first_lines: dict[str, list[int]] = field(default_factory=dict)
-
-    def count(self, record: Record) -> None:
-        self.records += 1
-        if record.format is None:
-            self.unrecognised += 1
-            self.first_unrecognised = self.first_unrecognised or (record.line, record.value)
-        else:
-            self.records_by_format[record.format.name] += 1
-            lines = self.first_lines.setdefault(record.format.name, [])
-            if len(lines) < FIRST_LINES_KEPT:
-                lines.append(record.line)
-
-    def extend(self, later: "_Scan") -> None:
-        """Add the scan of the range that follows this one."""
-        self.records += later.records
-        self.unrecognised += later.unrecognised
-        self.first_unrecognised = self.first_unrecognised or later.first_unrecognised
-        self.records_by_format.update(later.records_by_format)
-        for name, lines in later.first_lines.items():
-            self.first_lines[name] = (self.first_lines.get(name, []) + lines)[:FIRST_LINES_KEPT]
-
-
-def _scan(scope: _FileScope, entries: Iterable[Entry], collector: _Collector) -> _Scan:
-    """Run the entry and record rules over these entries and summarise the records for the dataset rules."""
-    rules, filename = scope.rules, scope.filename
-    scan = _Scan()
-    pending: list[Record] = []  # records waiting to be summarised by the dataset rules
-    for entry in entries:
-        for rule in rules.entry:
-            for problem in rule.check_entry(entry):
-                collector.add(rule, filename, entry.line, problem, entry.raw)
-        if entry.kind is not Kind.RECORD:
-            continue
-        record = _record(filename, entry, scope.forced, scope.file_format, scope.model)
-        scan.count(record)
-        for rule in rules.record:
-            for problem in rule.check_record(record):
-                collector.add(rule, filename, entry.line, problem, entry.raw)
-        if rules.dataset:
-            pending.append(record)
-            if len(pending) == SUMMARY_BATCH:
-                collector.summarize(rules.dataset, filename, pending)
-                pending = []
-    collector.summarize(rules.dataset, filename, pending)
-    return scan
-
-
-def default_jobs() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _worker_ranges(path: Path, settings) -> list[ByteRange]:
-    """The byte ranges worker processes read; one range (or none): read in this process, as
-    are JSON files (one array, or small) and every file where processes cannot fork (Windows)."""
-    jobs = settings.jobs or default_jobs()
-    if jobs < 2 or path.suffix.lower() == ".json" or "fork" not in multiprocessing.get_all_start_methods():
-        return []
-    try:
-        if os.path.getsize(path) < PARALLEL_MIN_BYTES:
-            return []
-        next(read_entries(path), None)  # a file that is not JSONL text is reported here, before any worker starts
-        return split_ranges(path, jobs, MIN_RANGE_BYTES)
-    except OSError:
-        return []  # read in this process, which reports why it cannot be read
-
-
-_worker_scope: tuple[_FileScope, Any] | None = None  # set in the parent just before it forks the workers
-
-
-def _range_entries(path: Path, byte_range: ByteRange) -> Iterator[Entry]:
-    """The entries of one byte range, as read_entries gives them (read_lines drops the BOM: note it)."""
-    file_has_bom = byte_range.start == 0 and file_starts_with_bom(path)
-    for number, line in read_lines(path, byte_range):
-        entry = parse_line(number, line.rstrip(b"\r\n"))
-        entry.bom = file_has_bom and number == 1
-        yield entry
-
-
-def _scan_range(byte_range: ByteRange) -> tuple[_Scan, list[Finding], dict[str, _DatasetColumn]]:
-    scope, settings = _worker_scope
-    collector = _Collector(settings, scope.rules)
-    scan = _scan(scope, _range_entries(scope.path, byte_range), collector)
-    return scan, collector.findings, collector.columns
-
-
-def _scan_in_workers(scope: _FileScope, ranges: list[ByteRange], collector: _Collector) -> _Scan:
-    """The same scan as `_scan` over the whole file, one range per worker process, merged in
-    line order: findings and dataset summaries are exactly those of one process."""
-    global _worker_scope
-    _worker_scope = (scope, collector.settings)
-    try:
-        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
-            results = pool.map(_scan_range, ranges, chunksize=1)
-    finally:
-        _worker_scope = None
-    scan = _Scan()
-    for part, findings, columns in results:
-        scan.extend(part)
+def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
+    """Scan a file through its cache (by worker processes when it is big) and keep its summaries."""
+    settings = collector.settings
+    directory = None if settings.no_cache else cache_directory(settings.config_file, settings.cache_dir)
+    previous = load_cache(directory, scope.path, scope.fingerprint) if directory else RecordCache(scope.fingerprint)
+    ranges = worker_ranges(scope.path, settings.jobs)
+    if len(ranges) > 1:
+        scan, findings, writer = scan_in_workers(scope, ranges, previous, functools.partial(_Collector, settings, RuleSet()))
         collector.findings += findings
-        for code, column in columns.items():
-            for location, summary in column.items():
-                collector.columns[code].add(scope.filename, location.line, summary)
+    else:
+        scan, writer = scan_blocks(scope, file_blocks(scope.path), previous, collector.reporter(scope.filename))
+    del previous  # the old results are not needed any more; memory goes to the new ones
+    if directory:
+        writer.save(directory, scope.path)
+    for code, column in collector.columns.items():
+        if code in writer.columns:
+            column.add(scope.filename, scan, writer, code)
     return scan
-
-
-def _record(filename: str, entry, forced: Format | None, file_format: Format | None, model=None) -> Record:
-    record_format = forced or detect(entry.value, preferred=file_format)
-    return Record(filename, entry.line, entry.raw, entry.value, record_format, file_format, model=model)
 
 
 def _reread(paths: dict[str, Path], file_formats: dict[str, Format | None], forced: Format | None, filename: str, lines: Collection[int]) -> Iterator[Record]:
@@ -459,7 +304,7 @@ def _reread(paths: dict[str, Path], file_formats: dict[str, Format | None], forc
     wanted = set(lines)
     for entry in read_entries(paths[filename], only_lines=wanted):
         if entry.kind is Kind.RECORD and entry.line in wanted:
-            yield _record(filename, entry, forced, file_formats.get(filename))
+            yield make_record(filename, entry, forced, file_formats.get(filename))
 
 
 def sniff_format(path: Path, targets: Collection[str] | None = None) -> Format | None:

@@ -7,6 +7,14 @@ from support_repo import ROOT
 from wheelhouse import WheelhouseError, build_wheelhouse, offline_pip_env
 
 
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path_factory, monkeypatch):
+    """Each test's own record cache, outside the folders it lints (runs within a test share it)."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("FT_LINT_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def reference(request):
     """tiktoken's own Encodings, built from the shipped files (see reference.py)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from ft_lint.config import Settings
@@ -54,3 +55,34 @@ def codes(findings: list[Finding]) -> set[str]:
 
 def of(findings: list[Finding], code: str) -> list[Finding]:
     return [f for f in findings if f.code == code]
+
+
+def words(rng: random.Random, count: int) -> list[str]:
+    return ["".join(rng.choice("abcdefghijklmnop") for _ in range(rng.randint(3, 8))) for _ in range(count)]
+
+
+def chat_line(user: str, assistant: str) -> bytes:
+    record = {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]}
+    return json.dumps(record).encode()
+
+
+def awkward_file(path, rng: random.Random):
+    """Lines of every kind, with exact and near copies of early lines placed far below them."""
+    originals = [(" ".join(words(rng, 8)) + "?", " ".join(words(rng, 120))) for _ in range(12)]
+    lines = [chat_line(*original) for original in originals]
+    lines[0] = b"\xef\xbb\xbf" + lines[0]
+    for number in range(1, 160):
+        user, answer = originals[number % len(originals)] if number % 23 == 0 else (" ".join(words(rng, 8)) + "?", " ".join(words(rng, 40)))
+        if number % 29 == 0:  # near copy: one word of a long answer changed
+            user, answer = originals[number % len(originals)]
+            answer = answer.replace(answer.split()[60], "changed", 1)
+        lines.append(chat_line(user, answer))
+        if number % 17 == 0:
+            lines.append(b"")
+        if number % 31 == 0:
+            lines.append(b"{'messages': [}")
+        if number % 37 == 0:
+            lines.append(b"[1, 2]")
+    endings = [b"\r\n" if i % 5 == 0 else b"\n" for i in range(len(lines))]
+    path.write_bytes(b"".join(line + ending for line, ending in zip(lines, endings)))
+    return path

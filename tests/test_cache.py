@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ft_lint import cache
-from ft_lint.cache import CacheWriter, RecordCache, decode_result, encode_result, key_function, settings_fingerprint
+from ft_lint.cache import CacheWriter, RecordCache, Row, decode_result, encode_result, key_function, settings_fingerprint
 from ft_lint.config import Settings
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, StripText
 from ft_lint.findings import Location, Problem, Severity
@@ -20,16 +20,17 @@ DATA = Path("train.jsonl")
 FINGERPRINT = settings_fingerprint(Settings(), file_format="openai-chat")
 
 
-def _result_of(line: bytes) -> tuple[bytes, dict[str, bytes]]:
-    """A stand-in for linting one line: findings and a summary that depend on its bytes."""
+def _result_of(line: bytes) -> Row:
+    """A stand-in for linting one line: a kind, findings and a summary (of a length) that depend on its bytes."""
     problems = [("FT201", Problem(f"line of {len(line)} bytes", "/messages/0/content"))] if b"!" in line else []
-    return encode_result(problems), {"FT401": key_function(b"digest" * 3)(line)}
+    summary = key_function(b"digest" * 3)(line)[:len(line) % 9] or None
+    return Row(len(line) % 3, encode_result(problems), {"FT401": summary})
 
 
 def _lint(lines: list[bytes], previous: RecordCache) -> tuple[CacheWriter, list[tuple[int, bytes]], list[int]]:
     """One run: (cache to save, (line index, value) reported, indexes actually computed)."""
     key = key_function(previous.fingerprint)
-    writer = CacheWriter(previous.fingerprint, {"FT401": 16})
+    writer = CacheWriter(previous.fingerprint, ["FT401"])
     computed: list[int] = []
 
     def compute(index: int):
@@ -37,12 +38,12 @@ def _lint(lines: list[bytes], previous: RecordCache) -> tuple[CacheWriter, list[
         return _result_of(lines[index])
 
     keys = b"".join(map(key, lines))
-    reported = list(cache.update(previous, writer, keys, 0, compute))
+    reported = list(cache.update(previous, writer, keys, 0, previous.changed(keys, 0), compute))
     return writer, reported, computed
 
 
 def _expected(lines: list[bytes]) -> list[tuple[int, bytes]]:
-    return [(i, value) for i, line in enumerate(lines) if (value := _result_of(line)[0])]
+    return [(i, value) for i, line in enumerate(lines) if (value := _result_of(line).value)]
 
 
 def _round_trip(writer: CacheWriter, directory: Path, fingerprint: bytes = FINGERPRINT) -> RecordCache:
@@ -60,7 +61,8 @@ def test_unchanged_file_is_served_from_the_cache(tmp_path):
     assert computed == []
     assert reported == _expected(lines)
     assert second.to_bytes() == first.to_bytes()
-    assert loaded.column("FT401", 7) == _result_of(lines[7])[1]["FT401"]
+    assert [loaded.cell("FT401", i) for i in range(50)] == [_result_of(line).cells["FT401"] for line in lines]
+    assert bytes(loaded.kinds) == bytes(_result_of(line).kind for line in lines)
 
 
 def test_one_changed_byte_is_a_miss(tmp_path):
@@ -141,8 +143,8 @@ def test_results_round_trip():
         ("FT004", Problem("blank", edit=DeleteBlankLine())),
         ("FT006", Problem("few", line=4)),
     ]
-    assert decode_result(encode_result(problems, {"FT402": [1, 2]})) == (problems, {"FT402": [1, 2]})
-    assert encode_result([]) == b"" and decode_result(b"") == ([], {})
+    assert decode_result(encode_result(problems)) == problems
+    assert encode_result([]) == b"" and decode_result(b"") == []
 
 
 def _damage(data: bytes) -> list[bytes]:
@@ -159,7 +161,7 @@ def test_a_damaged_cache_file_is_treated_as_empty(tmp_path):
         path.write_bytes(damaged)
         loaded = cache.load(tmp_path, DATA, FINGERPRINT)
         assert len(loaded) == 0
-        assert list(cache.update(loaded, CacheWriter(FINGERPRINT, {"FT401": 16}), b"", 0, _result_of)) == []
+        assert list(cache.update(loaded, CacheWriter(FINGERPRINT, ["FT401"]), b"", 0, {}, _result_of)) == []
 
 
 def test_cache_folder_is_tagged_and_ignored_by_git(tmp_path):
@@ -187,12 +189,14 @@ def test_unwritable_folder_skips_saving(tmp_path):
     assert CacheWriter(FINGERPRINT).save(blocker / "cache", DATA) is None
 
 
-def test_summary_columns_have_a_fixed_width():
-    writer = CacheWriter(FINGERPRINT, {"FT401": 16})
-    writer.append(b"k" * 16)  # not a record: no summary
-    with pytest.raises(ValueError):
-        writer.append(b"k" * 16, b"", {"FT401": b"short"})
-    assert RecordCache._parse(writer.to_bytes(), FINGERPRINT).column("FT401", 0) == bytes(16)
+def test_a_row_must_fit_the_writer():
+    writer = CacheWriter(FINGERPRINT, ["FT401"])
+    writer.append(b"k" * 16, Row(0))  # not a record: no summary
+    for key, row in ((b"short", Row(0)), (b"k" * 16, Row(2, b"", {"FT402": b"x"}))):
+        with pytest.raises(ValueError):
+            writer.append(key, row)
+    assert len(writer) == 1  # a refused row adds nothing
+    assert RecordCache._parse(writer.to_bytes(), FINGERPRINT).cell("FT401", 0) is None
 
 
 def test_parts_joined_equal_one_writer():

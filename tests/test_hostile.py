@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ft_lint import engine
+from ft_lint import engine, scanning
 from lint_helpers import chat, jsonl, run_cli
 
 GOOD = json.dumps(chat())
@@ -160,16 +160,13 @@ def test_file_that_disappears_between_listing_and_reading(tmp_path, monkeypatch)
 
 def test_file_that_disappears_while_being_read(tmp_path, monkeypatch):
     (tmp_path / "train.jsonl").write_text(GOOD + "\n")
-    read_entries = engine.read_entries
-    reads = []
+    read_blocks = scanning.read_blocks
 
-    def read_then_delete(path):
-        reads.append(path)
-        yield from read_entries(path)
-        if len(reads) == 2:  # the first read only sniffs the format
-            path.unlink()
+    def read_then_delete(path, byte_range):
+        yield from read_blocks(path, byte_range)
+        path.unlink()
 
-    monkeypatch.setattr(engine, "read_entries", read_then_delete)
+    monkeypatch.setattr(scanning, "read_blocks", read_then_delete)
     one_line_error(run_cli("check", str(tmp_path / "train.jsonl")), "train.jsonl", "disappeared")
 
 

@@ -3,13 +3,12 @@ findings (and record counts) of one process, whatever lies on either side of a r
 
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
-from helpers import OPENAI_MODEL
+from helpers import OPENAI_MODEL, awkward_file, chat_line
 
-from ft_lint import engine
+from ft_lint import scanning
 from ft_lint.chunking import split_ranges
 from ft_lint.config import Settings
 from ft_lint.engine import lint
@@ -17,46 +16,15 @@ from ft_lint.engine import lint
 RANGE_BYTES = 2_000  # small ranges so that a small file is split many times
 
 
-def words(rng: random.Random, count: int) -> list[str]:
-    return ["".join(rng.choice("abcdefghijklmnop") for _ in range(rng.randint(3, 8))) for _ in range(count)]
-
-
-def chat_line(user: str, assistant: str) -> bytes:
-    record = {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]}
-    return json.dumps(record).encode()
-
-
-def awkward_file(path, rng: random.Random):
-    """Lines of every kind, with exact and near copies of early lines placed far below them."""
-    originals = [(" ".join(words(rng, 8)) + "?", " ".join(words(rng, 120))) for _ in range(12)]
-    lines = [chat_line(*original) for original in originals]
-    lines[0] = b"\xef\xbb\xbf" + lines[0]
-    for number in range(1, 160):
-        user, answer = originals[number % len(originals)] if number % 23 == 0 else (" ".join(words(rng, 8)) + "?", " ".join(words(rng, 40)))
-        if number % 29 == 0:  # near copy: one word of a long answer changed
-            user, answer = originals[number % len(originals)]
-            answer = answer.replace(answer.split()[60], "changed", 1)
-        lines.append(chat_line(user, answer))
-        if number % 17 == 0:
-            lines.append(b"")
-        if number % 31 == 0:
-            lines.append(b"{'messages': [}")
-        if number % 37 == 0:
-            lines.append(b"[1, 2]")
-    endings = [b"\r\n" if i % 5 == 0 else b"\n" for i in range(len(lines))]
-    path.write_bytes(b"".join(line + ending for line, ending in zip(lines, endings)))
-    return path
-
-
-def run(paths, jobs: int):
-    findings, summary = lint(paths, Settings(paths=paths, model=OPENAI_MODEL, jobs=jobs))
+def run(paths, jobs: int):  # no cache: each run checks every line itself
+    findings, summary = lint(paths, Settings(paths=paths, model=OPENAI_MODEL, jobs=jobs, no_cache=True))
     return [(f.code, f.filename, f.line, f.pointer, f.message, f.related, f.excerpt) for f in findings], summary.records
 
 
 @pytest.fixture
 def small_ranges(monkeypatch):
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(engine, "MIN_RANGE_BYTES", RANGE_BYTES)
+    monkeypatch.setattr(scanning, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(scanning, "MIN_RANGE_BYTES", RANGE_BYTES)
 
 
 def test_workers_find_exactly_what_one_process_finds(tmp_path, small_ranges):
@@ -78,8 +46,8 @@ def test_a_validation_file_paired_across_workers_finds_the_same_leaks(tmp_path, 
     lines = training.read_bytes().splitlines()
     validation = tmp_path / "valid.jsonl"
     validation.write_bytes(b"\n".join([lines[40], chat_line("new question?", "new answer"), lines[120]]) + b"\n")
-    one = lint([training, validation], Settings(paths=[training, validation], model=OPENAI_MODEL, jobs=1, validation=validation))
-    two = lint([training, validation], Settings(paths=[training, validation], model=OPENAI_MODEL, jobs=2, validation=validation))
+    one = lint([training, validation], Settings(paths=[training, validation], model=OPENAI_MODEL, jobs=1, validation=validation, no_cache=True))
+    two = lint([training, validation], Settings(paths=[training, validation], model=OPENAI_MODEL, jobs=2, validation=validation, no_cache=True))
     assert [f.code for f in one[0] if f.code == "FT404"]
     assert one[0] == two[0]
 

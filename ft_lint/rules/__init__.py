@@ -115,23 +115,22 @@ class Dataset:
 
 
 class DatasetRule(Rule):
-    """Looks across records: each record is summarised (small, picklable), then all are compared.
+    """Looks across records: each record is summarised, then all are compared.
 
-    The summaries are the one thing kept for every record of the run: keep them small, and
-    set `summary_size` when each is bytes of one fixed length (they are then packed together).
-    `check_dataset` gets them once, as an iterator, in file and line order.
+    A summary is a few bytes (or None: nothing to compare). Summaries are the one thing kept
+    for every record of the run, and the record cache keeps them: keep them small, and make
+    them depend on the record alone. `check_dataset` gets them once, as an iterator, in file
+    and line order.
     """
 
-    summary_size: ClassVar[int | None] = None
-
-    def summarize(self, record: Record) -> Any:
+    def summarize(self, record: Record) -> bytes | None:
         raise NotImplementedError
 
-    def summarize_batch(self, records: list[Record]) -> list[Any]:
+    def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
         """Summaries of consecutive records of one file; rules whose cost is per call (numpy) override it."""
         return [self.summarize(record) for record in records]
 
-    def check_dataset(self, items: Iterable[tuple[Location, Any]], dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
+    def check_dataset(self, items: Iterable[tuple[Location, bytes | None]], dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
         """Compare the records; `items` (location, summary) come once each, in file and line order."""
         raise NotImplementedError
 

@@ -89,7 +89,6 @@ class DuplicateExample(DatasetRule):
     name = "duplicate-example"
     severity = Severity.WARNING
     fixable = True
-    summary_size = DIGEST_SIZE
 
     def summarize(self, record: Record) -> bytes:
         return canonical_digest(record.value)

@@ -1,0 +1,302 @@
+"""Reading one file's entries and running the entry and record rules on them, through the record cache.
+
+A file is read in blocks of entries (many lines at once). Every entry is keyed by its bytes
+(see ft_lint/cache.py); the entries the last run saw unchanged are carried over in bulk, with
+what it found in them, and only the others are parsed and checked. Whether an entry came from
+the cache or was checked now, the block's results end up in one `CacheWriter`: the problems
+to report, each entry's kind (not a record, or the format it was detected as) from which the
+file rules' counts are made, and the dataset rules' summaries. So a cold run, a warm run and
+`--no-cache` (an empty cache, not saved) are the same code.
+
+Big JSONL files are split into byte ranges read by worker processes, each with its own
+writer; the parent joins them in range order, so the result is exactly one process's.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from ft_lint import cache
+from ft_lint.cache import CacheWriter, RecordCache, Row
+from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, read_blocks, split_ranges
+from ft_lint.findings import Problem
+from ft_lint.formats import Format, all_formats, detect
+from ft_lint.reader import BOM, Entry, Kind, UnreadableFile, file_starts_with_bom, is_json_array, parse_line, read_entries
+from ft_lint.record import Record
+from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, Rule
+
+SUMMARY_BATCH = 512  # records checked and summarised at once (numpy's cost is per call; memory is per record)
+FIRST_LINES_KEPT = 5
+PARALLEL_MIN_BYTES = 8 << 20  # smaller JSONL files are read in this process: forking workers costs more
+NOT_A_RECORD, NO_FORMAT = 0, 1  # entry kinds; a record of a format has kind FIRST_FORMAT_KIND + its index in FORMAT_NAMES
+FIRST_FORMAT_KIND = 2
+
+
+
+
+@functools.cache
+def format_names() -> list[str]:
+    """The formats in the order of their kinds."""
+    return sorted(all_formats())
+
+
+@functools.cache
+def _format_kinds() -> dict[str, int]:
+    return {name: FIRST_FORMAT_KIND + index for index, name in enumerate(format_names())}
+
+
+@dataclass
+class RuleSet:
+    entry: list[EntryRule] = field(default_factory=list)
+    record: list[RecordRule] = field(default_factory=list)
+    file: list[FileRule] = field(default_factory=list)
+    dataset: list[DatasetRule] = field(default_factory=list)
+    uses_model: bool = False  # some rule checks against the model's figures
+
+    @classmethod
+    def build(cls, settings) -> "RuleSet":
+        rules = cls()
+        for rule_class in settings.enabled_rules():
+            rule = rule_class(settings.rule_options.get(rule_class.code))
+            rules.uses_model |= rule.uses_model
+            for kind, bucket in ((EntryRule, rules.entry), (RecordRule, rules.record), (FileRule, rules.file), (DatasetRule, rules.dataset)):
+                if isinstance(rule, kind):
+                    bucket.append(rule)
+        return rules
+
+    def for_file(self, given: bool, paired: bool) -> "RuleSet":
+        """A file given gets every rule (pair rules when it is paired); a partner read only for its pair, pair rules alone."""
+        from ft_lint.rules import PairRule
+
+        dataset = [rule for rule in self.dataset if (paired if isinstance(rule, PairRule) else given)]
+        if not given:
+            return RuleSet(dataset=dataset)
+        return replace(self, dataset=dataset)
+
+    def codes(self) -> list[str]:
+        return [rule.code for rules in (self.entry, self.record, self.file, self.dataset) for rule in rules]
+
+
+@dataclass(frozen=True)
+class FileScope:
+    """What checking one file's entries needs besides the entries."""
+
+    path: Path
+    filename: str
+    forced: Format | None
+    file_format: Format | None
+    model: Any
+    rules: RuleSet
+    fingerprint: bytes  # of the settings and this file's context: the cache keys' seed
+
+    def record(self, entry: Entry) -> Record:
+        return make_record(self.filename, entry, self.forced, self.file_format, self.model)
+
+
+def make_record(filename: str, entry: Entry, forced: Format | None, file_format: Format | None, model=None) -> Record:
+    record_format = forced or detect(entry.value, preferred=file_format)
+    return Record(filename, entry.line, entry.raw, entry.value, record_format, file_format, model=model)
+
+
+@dataclass
+class Block:
+    """Consecutive entries of a file: their line numbers, their bytes as keyed, and how to parse one."""
+
+    first_position: int  # the first entry's ordinal in the file
+    lines: Sequence[int]
+    keyed: list[bytes]  # each entry's bytes, line ending included (a change of line ending is a change)
+    entry: Callable[[int], Entry]
+
+    def raw(self, index: int) -> bytes:
+        """The entry's bytes as a finding's excerpt shows them."""
+        return self.keyed[index].removeprefix(BOM).rstrip(b"\r\n")
+
+
+@dataclass
+class Scan:
+    """What reading a file's entries (or one range of them) gathers for the file and dataset rules."""
+
+    records: int = 0
+    unrecognised: int = 0
+    first_unrecognised: tuple[int, Any] | None = None
+    records_by_format: Counter[str] = field(default_factory=Counter)
+    first_lines: dict[str, list[int]] = field(default_factory=dict)
+    lines: array = field(default_factory=lambda: array("Q"))  # every entry's line number
+
+    def count(self, block: Block, kinds: bytes) -> None:
+        """Count a block's records from their kinds (bulk byte counts, no work per entry)."""
+        self.lines.extend(block.lines)
+        self.records += len(kinds) - kinds.count(NOT_A_RECORD)
+        unrecognised = kinds.count(NO_FORMAT)
+        if unrecognised and self.first_unrecognised is None:
+            index = kinds.find(NO_FORMAT)
+            self.first_unrecognised = (block.lines[index], block.entry(index).value)
+        self.unrecognised += unrecognised
+        names = format_names()
+        for kind in set(kinds) - {NOT_A_RECORD, NO_FORMAT}:
+            name = names[kind - FIRST_FORMAT_KIND]
+            self.records_by_format[name] += kinds.count(kind)
+            first = self.first_lines.setdefault(name, [])
+            index = -1
+            while len(first) < FIRST_LINES_KEPT and (index := kinds.find(kind, index + 1)) >= 0:
+                first.append(block.lines[index])
+
+    def extend(self, later: "Scan") -> None:
+        """Add the scan of the range that follows this one."""
+        self.records += later.records
+        self.unrecognised += later.unrecognised
+        self.first_unrecognised = self.first_unrecognised or later.first_unrecognised
+        self.records_by_format.update(later.records_by_format)
+        for name, lines in later.first_lines.items():
+            self.first_lines[name] = (self.first_lines.get(name, []) + lines)[:FIRST_LINES_KEPT]
+        self.lines += later.lines
+
+
+Report = Callable[[Rule, int, Problem, bytes], None]  # (rule, line, problem, the entry's bytes)
+
+
+def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache, report: Report) -> tuple[Scan, CacheWriter]:
+    """Check these blocks (the entries the last run saw unchanged come from `previous`), report
+    every problem, and return what the file rules need and the results to cache."""
+    key = cache.key_function(scope.fingerprint)
+    writer = CacheWriter(scope.fingerprint, [rule.code for rule in scope.rules.dataset])
+    by_code = {rule.code: rule for rule in (*scope.rules.entry, *scope.rules.record)}
+    scan = Scan()
+    for block in blocks:
+        keys = b"".join(map(key, block.keyed))
+        changed = previous.changed(keys, block.first_position)
+        rows = _check(scope, block, [index for index, moved_from in changed.items() if moved_from is None])
+        start = len(writer)
+        for index, value in cache.update(previous, writer, keys, block.first_position, changed, rows.__getitem__):
+            for code, problem in cache.decode_result(value):
+                report(by_code[code], block.lines[index], problem, block.raw(index))
+        scan.count(block, bytes(writer.kinds[start:]))
+    return scan, writer
+
+
+def _check(scope: FileScope, block: Block, indexes: list[int]) -> dict[int, Row]:
+    """Run the entry and record rules on these entries of a block, and the dataset rules' summaries."""
+    rules = scope.rules
+    rows: dict[int, Row] = {}
+    for chunk in (indexes[i:i + SUMMARY_BATCH] for i in range(0, len(indexes), SUMMARY_BATCH)):
+        records: list[tuple[int, Record]] = []
+        for index in chunk:
+            entry = block.entry(index)
+            problems = [(rule.code, problem) for rule in rules.entry for problem in rule.check_entry(entry)]
+            kind = NOT_A_RECORD
+            if entry.kind is Kind.RECORD:
+                record = scope.record(entry)
+                kind = NO_FORMAT if record.format is None else _format_kinds()[record.format.name]
+                problems += [(rule.code, problem) for rule in rules.record for problem in rule.check_record(record)]
+                records.append((index, record))
+            rows[index] = Row(kind, cache.encode_result(problems), {})
+        batch = [record for _, record in records]
+        for rule in rules.dataset if batch else ():
+            for (index, _), summary in zip(records, rule.summarize_batch(batch)):
+                rows[index].cells[rule.code] = summary
+    return rows
+
+
+# --- where the blocks come from -------------------------------------------------------------
+
+
+def file_blocks(path: Path) -> Iterator[Block]:
+    """A whole file's blocks: a JSON array's elements as one block, or JSONL lines in big blocks."""
+    with _opened(path) as handle:
+        array_file = is_json_array(path, handle)
+    if array_file:
+        entries = list(read_entries(path))
+        keyed = [(BOM if entry.bom else b"") + entry.raw for entry in entries]
+        return iter([Block(0, [entry.line for entry in entries], keyed, entries.__getitem__)])
+    next(read_entries(path), None)  # a file that is not JSONL text is reported here, before any block
+    return range_blocks(path, ByteRange(0, os.path.getsize(path), 1))
+
+
+def _opened(path: Path):
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise UnreadableFile(f"{path}: {error.strerror or error}") from None
+
+
+def range_blocks(path: Path, byte_range: ByteRange) -> Iterator[Block]:
+    """The JSONL lines of a byte range in blocks (a line's bytes keep their ending; the file's
+    byte-order mark stays on its first line, so that adding or removing it is a change)."""
+    bom = byte_range.start == 0 and file_starts_with_bom(path)
+    try:
+        for first, lines in read_blocks(path, byte_range):
+            if bom and first == 1:
+                lines[0] = BOM + lines[0]
+            yield Block(first - 1, range(first, first + len(lines)), lines, _line_parser(lines, first, bom))
+    except OSError as error:  # a file truncated or removed under us mid-read
+        raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
+
+
+def _line_parser(lines: list[bytes], first: int, bom: bool) -> Callable[[int], Entry]:
+    def entry(index: int) -> Entry:
+        number = first + index
+        has_bom = bom and number == 1
+        parsed = parse_line(number, lines[index][len(BOM) if has_bom else 0:].rstrip(b"\r\n"))
+        parsed.bom = has_bom
+        return parsed
+
+    return entry
+
+
+# --- worker processes -----------------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def worker_ranges(path: Path, jobs: int | None) -> list[ByteRange]:
+    """The byte ranges worker processes read; one range (or none): read in this process, as
+    are JSON files (one array, or small) and every file where processes cannot fork (Windows)."""
+    jobs = jobs or default_jobs()
+    if jobs < 2 or path.suffix.lower() == ".json" or "fork" not in multiprocessing.get_all_start_methods():
+        return []
+    try:
+        if os.path.getsize(path) < PARALLEL_MIN_BYTES:
+            return []
+        next(read_entries(path), None)  # a file that is not JSONL text is reported here, before any worker starts
+        return split_ranges(path, jobs, MIN_RANGE_BYTES)
+    except OSError:
+        return []  # read in this process, which reports why it cannot be read
+
+
+_worker_scope: tuple[FileScope, RecordCache, Callable] | None = None  # set in the parent just before it forks the workers
+
+
+def _scan_range(byte_range: ByteRange) -> tuple[Scan, list, CacheWriter]:
+    scope, previous, new_collector = _worker_scope
+    collector = new_collector()
+    scan, writer = scan_blocks(scope, range_blocks(scope.path, byte_range), previous, collector.reporter(scope.filename))
+    return scan, collector.findings, writer
+
+
+def scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter]:
+    """The same scan as `scan_blocks` over the whole file, one range per worker process, joined
+    in line order: findings, counts and results are exactly those of one process.
+    `new_collector()` makes what a worker reports to (its findings are sent back)."""
+    global _worker_scope
+    _worker_scope = (scope, previous, new_collector)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+            results = pool.map(_scan_range, ranges, chunksize=1)
+    finally:
+        _worker_scope = None
+    (scan, findings, writer), *later = results
+    for part, part_findings, part_writer in later:
+        scan.extend(part)
+        findings += part_findings
+        writer.extend(part_writer)
+    return scan, findings, writer
