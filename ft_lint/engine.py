@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Collection, Iterator
 
 from ft_lint import pairing
-from ft_lint.cache import CacheWriter, RecordCache, cache_directory, settings_fingerprint
+from ft_lint.cache import RecordCache, cache_directory, settings_fingerprint
 from ft_lint.cache import load as load_cache
 from ft_lint.config import current_date
-from ft_lint.findings import Finding, Location, Problem
+from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
 from ft_lint.model_choice import ModelChoice, choose_model, model_notes
 from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
 from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
-from ft_lint.rules import Dataset, FileSummary, Rule
+from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
 from ft_lint.rules.privacy import redact
 from ft_lint.scanning import FileScope, Report, RuleSet, Scan, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
 
@@ -130,35 +130,13 @@ def _holds_array(path: Path) -> bool:
         return False
 
 
-class _DatasetColumn:
-    """One dataset rule's summaries of every record, kept as the scans left them (each file's
-    cell lengths and cells joined): this is the only per-record state kept for the whole run,
-    so it is what memory grows with."""
-
-    def __init__(self) -> None:
-        self.files: list[tuple[str, array, array, bytes]] = []  # (filename, record lines, cell lengths, cells)
-
-    def add(self, filename: str, scan: Scan, writer: CacheWriter, code: str) -> None:
-        """A file's summaries from its scan's results (entries that are no record have none)."""
-        lengths, cells = writer.columns[code]
-        is_record = writer.kinds  # kind 0 (not a record) is false
-        self.files.append((filename, array("Q", compress(scan.lines, is_record)), array("I", compress(lengths, is_record)), cells))
-
-    def items(self) -> Iterator[tuple[Location, bytes | None]]:
-        for filename, lines, lengths, cells in self.files:
-            view, start = memoryview(cells), 0
-            for line, length in zip(lines, lengths):
-                yield Location(filename, line), bytes(view[start:start + length]) if length else None
-                start += length
-
-
 class _Collector:
     def __init__(self, settings, rules: RuleSet):
         self.settings = settings
         self.rules = rules
         self.findings: list[Finding] = []
         self.excerpts = settings.output_format == "full" and not settings.statistics
-        self.columns = {rule.code: _DatasetColumn() for rule in rules.dataset}
+        self.columns = {rule.code: Summaries() for rule in rules.dataset}  # the only per-record state of a run
         self.model_choices: list[ModelChoice] = []
         self.today = current_date(settings)
         self.file_formats: dict[str, Format | None] = {}
@@ -225,7 +203,7 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     )
     for rule in rules.dataset:
         column = collector.columns.pop(rule.code)  # let go of each rule's summaries once it is done
-        for location, problem in rule.check_dataset(column.items(), dataset):
+        for location, problem in rule.check_dataset(column, dataset):
             collector.add(rule, location.filename, location.line, problem)
     if rules.uses_model:
         run_summary.notes += model_notes(collector.model_choices)
@@ -293,9 +271,12 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     del previous  # the old results are not needed any more; memory goes to the new ones
     if directory:
         writer.save(directory, scope.path)
+    is_record = writer.kinds  # kind 0, not a record, is false
+    record_lines = array("Q", compress(scan.lines, is_record))
     for code, column in collector.columns.items():
         if code in writer.columns:
-            column.add(scope.filename, scan, writer, code)
+            lengths, joined = writer.columns[code]
+            column.add(scope.filename, record_lines, array("I", compress(lengths, is_record)), joined)
     return scan
 
 

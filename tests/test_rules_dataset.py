@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 
 import samples as s
 from helpers import codes, lint_paths, of, where, write_jsonl
 from ft_lint.findings import Location
-from ft_lint.rules.dataset import DigestTable, canonical_digest
 
 
 # FT401 duplicate-example
@@ -65,9 +65,19 @@ def test_copies_starting_on_the_same_line_of_a_json_array_file(tmp_path):
     assert [(f.line, f.related[0].line) for f in of(lint_paths([path]), "FT401")] == [(1, 1)]
 
 
-def test_digest_table_keeps_first_lines_across_growth():
-    table = DigestTable(capacity=4)
-    digests = [canonical_digest({"n": n}) for n in range(1000)]
-    assert [table.add(digest, line) for line, digest in enumerate(digests, start=1)] == [None] * 1000
-    assert [table.add(digest, 5000) for digest in digests] == list(range(1, 1001))
-    assert table.capacity == 2048 and table.size == 1000
+def test_many_copies_in_two_files_each_point_at_their_files_first(tmp_path):
+    rng = random.Random(4)
+    records = [{"prompt": f"question {n}", "completion": f" answer {n}"} for n in range(80)]
+    paths, expected = [], set()
+    for name in ("a.jsonl", "b.jsonl"):
+        chosen = [rng.choice(records) for _ in range(400)]
+        path = write_jsonl(tmp_path / name, chosen)
+        first: dict[str, int] = {}
+        for line, record in enumerate(chosen, start=1):
+            key = json.dumps(record, sort_keys=True)
+            if key in first:
+                expected.add((path.as_posix(), line, first[key]))
+            first.setdefault(key, line)
+        paths.append(path)
+    found = {(f.filename, f.line, f.related[0].line) for f in of(lint_paths(paths), "FT401")}
+    assert found == expected and len(expected) > 500

@@ -12,13 +12,16 @@ import functools
 import importlib
 import inspect
 import pkgutil
+from array import array
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Collection, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Collection, Iterator, Mapping
 
 from ft_lint.findings import Location, Problem, Severity
 
 if TYPE_CHECKING:
     import datetime as dt
+
+    import numpy as np
 
     from ft_lint.models import Model
     from ft_lint.reader import Entry
@@ -114,13 +117,49 @@ class Dataset:
     reread: Callable[[str, Collection[int]], Iterator[Record]]  # a file's records starting at these lines, read again
 
 
+class Summaries:
+    """One dataset rule's summaries of every record read: file by file in reading order, by line
+    within a file. Kept compactly (this is the only per-record state of a run, so it is what
+    memory grows with): per file its records' lines and summary lengths in arrays and the
+    summaries joined; a summary of length 0 is None."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[str, array, array, bytes]] = []  # (filename, lines, lengths, summaries joined)
+
+    def add(self, filename: str, lines: array, lengths: array, joined: bytes) -> None:
+        self.files.append((filename, lines, lengths, joined))
+
+    def __iter__(self) -> Iterator[tuple[Location, bytes | None]]:
+        for filename, lines, lengths, joined in self.files:
+            view, start = memoryview(joined), 0
+            for line, length in zip(lines, lengths):
+                yield Location(filename, line), bytes(view[start:start + length]) if length else None
+                start += length
+
+    def table(self, width: int) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """The records that have a summary, for a rule whose summaries are all `width` bytes long:
+        (filenames, each record's file number and line, its summary as a row of a uint8 table)."""
+        import numpy as np
+
+        filenames = [filename for filename, *_ in self.files]
+        lengths = np.concatenate([np.frombuffer(lengths, dtype=np.uint32) for _, _, lengths, _ in self.files] or [np.zeros(0, np.uint32)])
+        if np.any((lengths != 0) & (lengths != width)):
+            raise ValueError(f"summaries of {sorted(set(lengths.tolist()) - {0, width})} bytes in a table {width} bytes wide")
+        kept = lengths != 0
+        files = np.repeat(np.arange(len(self.files), dtype=np.uint32), [len(lines) for _, lines, _, _ in self.files])[kept]
+        lines = np.concatenate([np.frombuffer(lines, dtype=np.uint64) for _, lines, _, _ in self.files] or [np.zeros(0, np.uint64)])[kept]
+        joined = self.files[0][3] if len(self.files) == 1 else b"".join(joined for *_, joined in self.files)
+        return filenames, files, lines, np.frombuffer(joined, dtype=np.uint8).reshape(-1, width)
+
+
 class DatasetRule(Rule):
     """Looks across records: each record is summarised, then all are compared.
 
     A summary is a few bytes (or None: nothing to compare). Summaries are the one thing kept
     for every record of the run, and the record cache keeps them: keep them small, and make
-    them depend on the record alone. `check_dataset` gets them once, as an iterator, in file
-    and line order.
+    them depend on the record alone. `check_dataset` gets them all (see `Summaries`): one
+    object per record is too slow for a warm run over millions of records, so rules whose
+    summaries have one length compare them as a numpy table.
     """
 
     def summarize(self, record: Record) -> bytes | None:
@@ -130,8 +169,8 @@ class DatasetRule(Rule):
         """Summaries of consecutive records of one file; rules whose cost is per call (numpy) override it."""
         return [self.summarize(record) for record in records]
 
-    def check_dataset(self, items: Iterable[tuple[Location, bytes | None]], dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
-        """Compare the records; `items` (location, summary) come once each, in file and line order."""
+    def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
+        """Compare the records by their summaries."""
         raise NotImplementedError
 
 

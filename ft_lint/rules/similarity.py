@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from array import array
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import orjson
 
 from ft_lint.findings import Location, Problem, Severity
 from ft_lint.formats import Message, text_turns
 from ft_lint.record import Record
-from ft_lint.rules import Dataset, DatasetRule, Option, PairRule
+from ft_lint.rules import Dataset, DatasetRule, Option, PairRule, Summaries
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,6 +31,7 @@ IGNORED_KEYS = frozenset({"weight", "tool_call_id"})  # with tool calls' ids: ch
 SHINGLE_BUDGET = 4_000_000  # shingle hashes (8 bytes each) held at once while comparing candidates
 REREAD_BATCH = 256  # candidates shingled per numpy call
 DIGEST_BYTES = 8
+IDENTITY_BYTES = 2 * DIGEST_BYTES  # a whole example's digest, then its conversation's
 TOOL_KEYS = ("tools", "functions", "toolConfig")  # where records (or a preference record's input) define tools
 
 MEASURE_OPTIONS = {
@@ -138,27 +138,14 @@ def _fingerprints(records: list[Record], settings: dict[str, Any]) -> list[bytes
 
 
 class _Rows:
-    """The records with a summary, in reading order (files as first met, then lines), held
-    compactly: file numbers and lines in numpy arrays, no object per record but its summary."""
+    """The records with a summary, in reading order (file by file, then by line), held compactly:
+    file numbers, lines and the summaries as a uint8 table in numpy arrays, no object per record."""
 
-    def __init__(self, items: Iterable[tuple[Location, Any]]):
-        import numpy as np
-
-        numbers: dict[str, int] = {}
-        files, lines, summaries = array("I"), array("Q"), []
-        for location, summary in items:
-            if summary is not None:
-                files.append(numbers.setdefault(location.filename, len(numbers)))
-                lines.append(location.line)
-                summaries.append(summary)
-        self.filenames = list(numbers)
-        order = np.lexsort((np.frombuffer(lines, dtype=np.uint64), np.frombuffer(files, dtype=np.uint32)))
-        self.files = np.frombuffer(files, dtype=np.uint32)[order]
-        self.lines = np.frombuffer(lines, dtype=np.uint64)[order]
-        self.summaries = [summaries[i] for i in order.tolist()]
+    def __init__(self, summaries: Summaries, width: int):
+        self.filenames, self.files, self.lines, self.cells = summaries.table(width)
 
     def __len__(self) -> int:
-        return len(self.summaries)
+        return len(self.lines)
 
     def filename(self, row: int) -> str:
         return self.filenames[self.files[row]]
@@ -174,12 +161,11 @@ class _Rows:
         return np.concatenate([np.flatnonzero(self.files == number) for number in numbers] or [np.zeros(0, dtype=np.intp)])
 
     def table(self, bands: int = 0) -> np.ndarray:
-        """The summaries as a numpy table: whole and conversation digests, then `bands` band hashes."""
+        """The identities (whole and conversation digests), then `bands` band hashes, as a numpy table."""
         import numpy as np
 
-        fields = [("whole", "<u8"), ("conversation", "<u8")] + ([("bands", "<u4", (bands,))] if bands else [])
-        width = np.dtype(fields).itemsize
-        return np.frombuffer(b"".join(summary[:width] for summary in self.summaries), dtype=np.dtype(fields))
+        fields = np.dtype([("whole", "<u8"), ("conversation", "<u8")] + ([("bands", "<u4", (bands,))] if bands else []))
+        return np.ascontiguousarray(self.cells[:, :fields.itemsize]).view(fields).reshape(-1)
 
 
 # --- the exact comparison of candidates --------------------------------------------------------
@@ -293,11 +279,12 @@ class _Similar(_Batched):
     def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
         return _fingerprints(records, self.settings)
 
-    def _rows_and_table(self, items: Iterable[tuple[Location, bytes | None]]) -> tuple[_Rows, np.ndarray]:
+    def _rows_and_table(self, summaries: Summaries) -> tuple[_Rows, np.ndarray]:
         from ft_lint import minhash
 
-        rows = _Rows(items)
-        return rows, rows.table(minhash.lsh_shape(self.settings["threshold"])[0])
+        bands = minhash.lsh_shape(self.settings["threshold"])[0]
+        rows = _Rows(summaries, IDENTITY_BYTES + 4 * bands)
+        return rows, rows.table(bands)
 
 
 class NearDuplicateExample(_Similar, DatasetRule):
@@ -318,12 +305,12 @@ class NearDuplicateExample(_Similar, DatasetRule):
     name = "near-duplicate-example"
     severity = Severity.WARNING
 
-    def check_dataset(self, items: Iterable[tuple[Location, bytes | None]], dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
+    def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
         import numpy as np
 
         from ft_lint import minhash
 
-        rows, table = self._rows_and_table(items)
+        rows, table = self._rows_and_table(summaries)
         originals = np.flatnonzero(_first_of_each(rows.files, table["whole"]))  # copies are FT401's
         everything = np.ones(len(originals), dtype=bool)
         pairs = originals[minhash.candidate_pairs(table["bands"], originals, rows.files[originals], everything, everything)]
@@ -378,23 +365,26 @@ class ConflictingAnswers(DatasetRule):
     severity = Severity.WARNING
 
     def summarize(self, record: Record) -> bytes | None:
-        """The input's digest, then one answer digest (two for preference data: preferred, non-preferred)."""
+        """The input's digest, then the answer's digest and 8 zero bytes; for preference data the
+        preferred and the non-preferred answer's digests (one length for all: a numpy table)."""
         finals = [_final_answer(conversation) for conversation in record.conversations]
-        if not finals or None in finals or not finals[0][0]:
+        if not 1 <= len(finals) <= 2 or None in finals or not finals[0][0]:
             return None
         prompt = _conversation_digest(finals[0][0], ignore_whitespace=True, tools=_tools_offered(record.value))
-        return prompt + b"".join(_conversation_digest([answer], ignore_whitespace=True) for _, answer in finals)
+        answers = b"".join(_conversation_digest([answer], ignore_whitespace=True) for _, answer in finals)
+        return (prompt + answers).ljust(3 * DIGEST_BYTES, b"\0")
 
-    def check_dataset(self, items: Iterable[tuple[Location, bytes | None]], dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
+    def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
         import numpy as np
 
-        rows = _Rows(items)
+        rows = _Rows(summaries, 3 * DIGEST_BYTES)
+        all_digests = rows.cells.view("<u8")
+        preference = all_digests[:, 2] != 0  # a real digest of 0 has a chance of 2**-64
         for answers in (1, 2):
-            size = DIGEST_BYTES * (1 + answers)
-            chosen = np.array([i for i, summary in enumerate(rows.summaries) if len(summary) == size], dtype=np.intp)
+            chosen = np.flatnonzero(preference == (answers == 2))
             if not chosen.size:
                 continue
-            digests = np.frombuffer(b"".join(rows.summaries[i] for i in chosen), dtype="<u8").reshape(len(chosen), 1 + answers)
+            digests = all_digests[chosen]
             groups = [rows.files[chosen], digests[:, 0]]
             if answers == 2:  # a pair conflicts with the same pair reversed: group by the pair, compare the preferred
                 groups += [np.minimum(digests[:, 1], digests[:, 2]), np.maximum(digests[:, 1], digests[:, 2])]
@@ -463,14 +453,11 @@ class ValidationLeak(_Batched, PairRule):
     severity = Severity.ERROR
 
     def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
-        """The identity digests, shared with FT402/FT405's fingerprints where those were computed."""
-        batch = _Batch.of(records)
-        if not batch.measure:
-            return batch.identities
-        return [fingerprint or identity for fingerprint, identity in zip(batch.fingerprints, batch.identities)]
+        """The identity digests (computed once for FT402, FT404 and FT405)."""
+        return _Batch.of(records).identities
 
-    def check_dataset(self, items: Iterable[tuple[Location, bytes | None]], dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
-        rows = _Rows(items)
+    def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
+        rows = _Rows(summaries, IDENTITY_BYTES)
         table = rows.table()
         for _, targets, sources in _paired_rows(rows, dataset):
             for key, what in (("whole", "this example is in the training data"), ("conversation", "this conversation is in the training data (system prompt or formatting aside)")):
@@ -518,12 +505,12 @@ class ValidationNearLeak(_Similar, PairRule):
     name = "validation-near-leak"
     severity = Severity.WARNING
 
-    def check_dataset(self, items: Iterable[tuple[Location, bytes | None]], dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
+    def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
         import numpy as np
 
         from ft_lint import minhash
 
-        rows, table = self._rows_and_table(items)
+        rows, table = self._rows_and_table(summaries)
         for files, targets, sources in _paired_rows(rows, dataset):
             targets = targets[~np.isin(table["conversation"][targets], table["conversation"][sources])]  # leaks are FT404's
             both = np.concatenate((sources, targets))
