@@ -49,7 +49,7 @@ import time
 from array import array
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
 import xxhash
@@ -105,7 +105,7 @@ def _prepare(directory: Path) -> None:
         return
     directory.mkdir(parents=True, exist_ok=True)
     for name, text in ((".gitignore", "# Created by ft-lint automatically.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
-        _write_atomically(directory / name, text.encode())
+        _write_atomically(directory / name, [text.encode()])
 
 
 # --- what ---------------------------------------------------------------------------------
@@ -369,15 +369,22 @@ class CacheWriter:
         self.lengths += other.lengths
         self.values += other.values
 
-    def to_bytes(self) -> bytes:
+    def _pieces(self) -> Iterator[bytes]:
+        """The file's bytes in pieces, the checksum last (written one by one: no copy of it all)."""
         header = {"fingerprint": self.fingerprint.hex(), "count": len(self), "valued": len(self.valued),
                   "columns": [[name, len(data)] for name, (_, data) in self.columns.items()]}
         encoded = json.dumps(header).encode()
         offsets = array("Q", itertools.accumulate(self.lengths, initial=0))
-        columns = (part for lengths, data in self.columns.values() for part in (lengths.tobytes(), data))
-        body = b"".join((_PREAMBLE.pack(_MAGIC, FORMAT_VERSION, len(encoded)), encoded, self.keys, self.kinds, self.valued.tobytes(),
-                         offsets.tobytes(), *columns, self.values))
-        return body + xxhash.xxh3_128_digest(body)
+        columns = (part for lengths, data in self.columns.values() for part in (memoryview(lengths).cast("B"), data))
+        checksum = xxhash.xxh3_128()
+        for piece in (_PREAMBLE.pack(_MAGIC, FORMAT_VERSION, len(encoded)), encoded, self.keys, self.kinds, memoryview(self.valued).cast("B"),
+                      memoryview(offsets).cast("B"), *columns, self.values):
+            checksum.update(piece)
+            yield piece
+        yield checksum.digest()
+
+    def to_bytes(self) -> bytes:
+        return b"".join(self._pieces())
 
     def save(self, directory: Path, data_file: Path) -> Path | None:
         """Write the cache of `data_file` atomically and drop its oldest caches beyond a few.
@@ -386,7 +393,7 @@ class CacheWriter:
         path = cache_file(directory, data_file, self.fingerprint)
         try:
             _prepare(directory)
-            _write_atomically(path, self.to_bytes())
+            _write_atomically(path, self._pieces())
             _prune(directory, path.name.split("-", 1)[0])
         except OSError:
             return None
@@ -422,11 +429,11 @@ def update(cache: RecordCache, writer: CacheWriter, keys: bytes, first_position:
         start = index + 1
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _write_atomically(path: Path, pieces: Iterable[bytes]) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            out.writelines(pieces)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -23,7 +23,7 @@ from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
 from ft_lint.rules.privacy import redact
-from ft_lint.scanning import FileScope, Report, RuleSet, Scan, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
+from ft_lint.scanning import FileScope, Report, RuleSet, Scan, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_RECORDS = 50
@@ -140,6 +140,7 @@ class _Collector:
         self.model_choices: list[ModelChoice] = []
         self.today = current_date(settings)
         self.file_formats: dict[str, Format | None] = {}
+        self.line_offsets: dict[str, array] = {}  # JSONL files: where each line starts
         self._ignored: dict[str, set[str]] = {}
 
     def reporter(self, filename: str) -> Report:
@@ -199,7 +200,7 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     paths = {display_name(path): path for path in plan.files}
     dataset = Dataset(
         training_of={display_name(v): tuple(map(display_name, t)) for v, t in plan.training_of.items()},
-        reread=functools.partial(_reread, paths, collector.file_formats, forced),
+        reread=functools.partial(_reread, paths, collector, forced),
     )
     for rule in rules.dataset:
         column = collector.columns.pop(rule.code)  # let go of each rule's summaries once it is done
@@ -271,6 +272,8 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     del previous  # the old results are not needed any more; memory goes to the new ones
     if directory:
         writer.save(directory, scope.path)
+    if scan.offsets:
+        collector.line_offsets[scope.filename] = scan.offsets
     is_record = writer.kinds  # kind 0, not a record, is false
     record_lines = array("Q", compress(scan.lines, is_record))
     for code, column in collector.columns.items():
@@ -280,12 +283,15 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     return scan
 
 
-def _reread(paths: dict[str, Path], file_formats: dict[str, Format | None], forced: Format | None, filename: str, lines: Collection[int]) -> Iterator[Record]:
-    """The records of a file read before that start at these lines, read again (see rules.Dataset)."""
+def _reread(paths: dict[str, Path], collector: _Collector, forced: Format | None, filename: str, lines: Collection[int]) -> Iterator[Record]:
+    """The records of a file read before that start at these lines, read again (see rules.Dataset):
+    JSONL lines where the scan saw them start, a JSON array's records by reading it again."""
+    offsets = collector.line_offsets.get(filename)
     wanted = set(lines)
-    for entry in read_entries(paths[filename], only_lines=wanted):
+    entries = entries_at(paths[filename], offsets, wanted) if offsets else read_entries(paths[filename], only_lines=wanted)
+    for entry in entries:
         if entry.kind is Kind.RECORD and entry.line in wanted:
-            yield make_record(filename, entry, forced, file_formats.get(filename))
+            yield make_record(filename, entry, forced, collector.file_formats.get(filename))
 
 
 def sniff_format(path: Path, targets: Collection[str] | None = None) -> Format | None:

@@ -237,6 +237,17 @@ def _signatures(hashes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray
     return densified.reshape(count, bins)
 
 
+def stable_argsort(keys: np.ndarray, key_bits: int) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for uint64 keys below 2**key_bits, faster: when key and
+    position fit in 64 bits together, one np.sort of the keys with the position in their low bits
+    (unique, so ties keep their order), about 7 times faster than numpy's stable sort."""
+    position_bits = max(len(keys) - 1, 1).bit_length()
+    if key_bits + position_bits > 64:
+        return np.argsort(keys, kind="stable")
+    tagged = (keys << _U64(position_bits)) | np.arange(len(keys), dtype=_U64)
+    return (np.sort(tagged) & _U64((1 << position_bits) - 1)).astype(np.intp)
+
+
 def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_source: np.ndarray, is_target: np.ndarray) -> np.ndarray:
     """Pairs (target, source) of positions in `rows`, source before target, whose rows share a
     band bucket within a group (`groups`, `is_source` and `is_target` are given per position).
@@ -249,9 +260,10 @@ def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_
     count = len(rows)
     positions = np.arange(count)
     found = np.zeros(0, dtype=np.int64)
+    key_bits = 32 + int(groups.max(initial=0)).bit_length()
     for band in range(bands.shape[1]):
         keys = (groups.astype(_U64) << _U64(32)) | bands[rows, band].astype(_U64)
-        order = np.argsort(keys, kind="stable")
+        order = stable_argsort(keys, key_bits)
         sorted_keys = keys[order]
         new_bucket = np.ones(count, dtype=bool)
         new_bucket[1:] = sorted_keys[1:] != sorted_keys[:-1]

@@ -20,8 +20,9 @@ import os
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Collection, Iterator, Sequence
 
 from ft_lint import cache
 from ft_lint.cache import CacheWriter, RecordCache, Row
@@ -113,6 +114,7 @@ class Block:
     lines: Sequence[int]
     keyed: list[bytes]  # each entry's bytes, line ending included (a change of line ending is a change)
     entry: Callable[[int], Entry]
+    offsets: Sequence[int] = ()  # JSONL: where each line starts in the file
 
     def raw(self, index: int) -> bytes:
         """The entry's bytes as a finding's excerpt shows them."""
@@ -129,10 +131,12 @@ class Scan:
     records_by_format: Counter[str] = field(default_factory=Counter)
     first_lines: dict[str, list[int]] = field(default_factory=dict)
     lines: array = field(default_factory=lambda: array("Q"))  # every entry's line number
+    offsets: array = field(default_factory=lambda: array("Q"))  # JSONL: where each line starts
 
     def count(self, block: Block, kinds: bytes) -> None:
         """Count a block's records from their kinds (bulk byte counts, no work per entry)."""
         self.lines.extend(block.lines)
+        self.offsets.extend(block.offsets)
         self.records += len(kinds) - kinds.count(NOT_A_RECORD)
         unrecognised = kinds.count(NO_FORMAT)
         if unrecognised and self.first_unrecognised is None:
@@ -157,6 +161,7 @@ class Scan:
         for name, lines in later.first_lines.items():
             self.first_lines[name] = (self.first_lines.get(name, []) + lines)[:FIRST_LINES_KEPT]
         self.lines += later.lines
+        self.offsets += later.offsets
 
 
 Report = Callable[[Rule, int, Problem, bytes], None]  # (rule, line, problem, the entry's bytes)
@@ -230,24 +235,39 @@ def range_blocks(path: Path, byte_range: ByteRange) -> Iterator[Block]:
     """The JSONL lines of a byte range in blocks (a line's bytes keep their ending; the file's
     byte-order mark stays on its first line, so that adding or removing it is a change)."""
     bom = byte_range.start == 0 and file_starts_with_bom(path)
+    offset = byte_range.start
     try:
         for first, lines in read_blocks(path, byte_range):
             if bom and first == 1:
                 lines[0] = BOM + lines[0]
-            yield Block(first - 1, range(first, first + len(lines)), lines, _line_parser(lines, first, bom))
+            offsets = array("Q", accumulate((len(line) + 1 for line in lines[:-1]), initial=offset))
+            offset = offsets[-1] + len(lines[-1]) + 1
+            yield Block(first - 1, range(first, first + len(lines)), lines, _line_parser(lines, first, bom), offsets)
     except OSError as error:  # a file truncated or removed under us mid-read
         raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
 
 
 def _line_parser(lines: list[bytes], first: int, bom: bool) -> Callable[[int], Entry]:
-    def entry(index: int) -> Entry:
-        number = first + index
-        has_bom = bom and number == 1
-        parsed = parse_line(number, lines[index][len(BOM) if has_bom else 0:].rstrip(b"\r\n"))
-        parsed.bom = has_bom
-        return parsed
+    return lambda index: parse_file_line(first + index, lines[index], bom)
 
+
+def parse_file_line(number: int, line: bytes, file_has_bom: bool) -> Entry:
+    """The entry of a JSONL line as read from the file (its ending and, on the first line, the
+    file's byte-order mark still on it)."""
+    has_bom = file_has_bom and number == 1
+    entry = parse_line(number, line[len(BOM) if has_bom else 0:].rstrip(b"\r\n"))
+    entry.bom = has_bom
     return entry
+
+
+def entries_at(path: Path, offsets: Sequence[int], lines: Collection[int]) -> Iterator[Entry]:
+    """The entries of these lines of a JSONL file, in file order, read where the scan saw them
+    start (`offsets`, per line): a seek each, no pass over the file."""
+    bom = file_starts_with_bom(path)
+    with _opened(path) as handle:
+        for number in sorted(lines):
+            handle.seek(offsets[number - 1])
+            yield parse_file_line(number, handle.readline(), bom)
 
 
 # --- worker processes -----------------------------------------------------------------------

@@ -167,3 +167,10 @@ def test_hashes_are_the_same_in_every_process():
         for seed in ("1", "2")
     }
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize("key_bits", [3, 33, 64])  # 64: key and position do not fit together
+def test_stable_argsort_is_numpys_stable_argsort(key_bits):
+    rng = np.random.default_rng(key_bits)
+    keys = rng.integers(0, 8, 5_000, dtype=np.uint64) << np.uint64(key_bits - 3)  # many ties
+    assert np.array_equal(minhash.stable_argsort(keys, key_bits), np.argsort(keys, kind="stable"))

@@ -191,7 +191,7 @@ class SchemaRule(RecordRule):
                 yield Problem(error.message, error.pointer)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # the rules ask about one record in turn; unbounded, it would keep every record's bytes
 def may_mention(raw: bytes, markers: tuple[bytes, ...]) -> bool:
     """False only when the record's bytes cannot hold any of these key or value words: none
     appears and there is no \\u escape that could spell one (no bytes: cannot tell). A cheap test
