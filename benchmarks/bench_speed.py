@@ -11,7 +11,8 @@ and the throughput ratio to the cookbook method, cold and (where ft-lint has a c
 A tool is LABEL=COMMAND; in COMMAND, {file} is the data file, {python} this interpreter and
 {ft_lint} the default ft-lint command line (without its file). Peak RSS is the largest sum of
 the resident memory of the tool's process and all its descendants, sampled every 10 ms (so
-worker processes count), and never less than what time(1) reports for the largest process.
+worker processes count), and never less than what time(1) reports for the largest process;
+peak PSS the same with each page shared between processes counted once.
 """
 
 from __future__ import annotations
@@ -205,6 +206,7 @@ class Run:
     seconds: float
     cpu_seconds: float  # user + system time of the tool and its workers
     peak_rss_mb: float
+    peak_pss_mb: float  # 0 where /proc has no smaps_rollup
     exit_code: int
     examples: int
     file_mb: float
@@ -218,8 +220,10 @@ class Run:
         return self.examples / self.seconds
 
 
-def _descendants_rss_bytes(root: int) -> int:
-    """Resident memory of all the descendants of a process (Linux /proc)."""
+def _descendants_memory(root: int) -> tuple[int, int]:
+    """Resident memory (RSS) and proportional set size (PSS) of all the descendants of a
+    process, summed (Linux /proc). Forked workers share the pages they inherited: the RSS sum
+    counts those once per process, PSS divides each shared page among its sharers."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -234,16 +238,29 @@ def _descendants_rss_bytes(root: int) -> int:
         pid = int(entry.name)
         children.setdefault(int(fields[1]), []).append(pid)  # fields[1] is the parent pid
         rss[pid] = int(fields[21]) * page
-    total, stack = 0, list(children.get(root, []))
+    total_rss = total_pss = 0
+    stack = list(children.get(root, []))
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        total_rss += rss.get(pid, 0)
+        total_pss += _pss_bytes(pid)
         stack += children.get(pid, [])
-    return total
+    return total_rss, total_pss
 
 
-def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
-    """Run a command; (wall seconds, CPU seconds, peak RSS in MB, exit code). Its output is discarded.
+def _pss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, float, float, int]:
+    """Run a command; (wall seconds, CPU seconds, peak RSS and peak PSS in MB, exit code). Its output is discarded.
 
     The command runs under /usr/bin/time: a process's maximum RSS as the kernel counts it
     starts from its parent's size at fork, and this script is big; time(1) is small.
@@ -252,13 +269,14 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
         start = time.perf_counter()
         process = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", kernel_peak.name, *command],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        peak = 0
+        peak = peak_pss = 0
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_pss
             while not done.wait(0.01):
-                peak = max(peak, _descendants_rss_bytes(process.pid))
+                rss, pss = _descendants_memory(process.pid)
+                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -271,7 +289,7 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
     if process.returncode != 0:
         print(f"  exit {process.returncode}: {shlex.join(command)}\n  {errors[-2000:]}", file=sys.stderr)
     kilobytes, user, system = int(reported[0]), float(reported[1]), float(reported[2])
-    return seconds, user + system, max(peak, kilobytes * 1024) / 2**20, process.returncode
+    return seconds, user + system, max(peak, kilobytes * 1024) / 2**20, peak_pss / 2**20, process.returncode
 
 
 def expand(template: str, file: Path) -> list[str]:
@@ -293,7 +311,9 @@ def bench_tool(label: str, template: str, size_mb: float, source: Path, examples
     """A cold run (empty cache) and, when asked, a warm run after 1% of the lines changed."""
     runs = []
     with tempfile.TemporaryDirectory(prefix="ft-lint-bench-", dir=DATA) as scratch:
-        env = {**os.environ, "FT_LINT_CACHE_DIR": str(Path(scratch) / "cache")}
+        # an installed package has its bytecode: let the tools write theirs whatever this shell says
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        env["FT_LINT_CACHE_DIR"] = str(Path(scratch) / "cache")
         target = source
         if warm:  # the cache is per data file: work on a copy that can be edited
             target = Path(scratch) / source.name
@@ -308,7 +328,7 @@ def bench_tool(label: str, template: str, size_mb: float, source: Path, examples
 
 def table(runs: list[Run]) -> str:
     baseline = {r.size_mb: r for r in runs if r.tool == "cookbook"}
-    header = ("tool", "size", "run", "seconds", "CPU s", "MB/s", "examples/s", "peak RSS", "vs cookbook", "CPU vs cookbook")
+    header = ("tool", "size", "run", "seconds", "CPU s", "MB/s", "examples/s", "peak RSS", "peak PSS", "vs cookbook", "CPU vs cookbook")
     rows = [header]
     for r in runs:
         base = baseline.get(r.size_mb)
@@ -316,7 +336,7 @@ def table(runs: list[Run]) -> str:
         cpu_ratio = f"{base.cpu_seconds / r.cpu_seconds:.2f}x" if base and r.cpu_seconds else "-"
         status = "" if r.exit_code == 0 else f" (exit {r.exit_code})"
         rows.append((r.tool, f"{r.size_mb:g} MB", r.mode + status, f"{r.seconds:.2f}", f"{r.cpu_seconds:.2f}", f"{r.mb_per_s:.1f}",
-                     f"{r.examples_per_s:,.0f}", f"{r.peak_rss_mb:,.0f} MB", ratio, cpu_ratio))
+                     f"{r.examples_per_s:,.0f}", f"{r.peak_rss_mb:,.0f} MB", f"{r.peak_pss_mb:,.0f} MB", ratio, cpu_ratio))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")

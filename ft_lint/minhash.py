@@ -80,13 +80,18 @@ def _char_classes() -> np.ndarray:
 @functools.cache
 def _powers(count: int) -> tuple[np.ndarray, np.ndarray]:
     """M**i and M**-i modulo 2**64 for i < count, M the token multiplier."""
-    inverse = pow(_TOKEN_MULTIPLIER, -1, 1 << 64)
-    powers = np.empty(count, dtype=_U64)
-    inverses = np.empty(count, dtype=_U64)
-    powers[0] = inverses[0] = 1
-    powers[1:] = np.cumprod(np.full(count - 1, _TOKEN_MULTIPLIER, dtype=_U64))
-    inverses[1:] = np.cumprod(np.full(count - 1, inverse, dtype=_U64))
-    return powers, inverses
+    return _geometric(_TOKEN_MULTIPLIER, count), _geometric(pow(_TOKEN_MULTIPLIER, -1, 1 << 64), count)
+
+
+def _geometric(base: int, count: int) -> np.ndarray:
+    """base**i modulo 2**64 for i < count, by doubling (a few whole-array products, not a cumprod)."""
+    result = np.ones(max(count, 1), dtype=_U64)
+    filled, step = 1, base
+    while filled < count:
+        take = min(filled, count - filled)
+        np.multiply(result[:take], _U64(step), out=result[filled : filled + take])
+        filled, step = filled + take, step * step % (1 << 64)
+    return result[:count]
 
 
 def _prepared(texts: Sequence[str]) -> list[str]:

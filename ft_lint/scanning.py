@@ -35,7 +35,7 @@ from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, Rule
 
 SUMMARY_BATCH = 512  # records checked and summarised at once (numpy's cost is per call; memory is per record)
 FIRST_LINES_KEPT = 5
-PARALLEL_MIN_BYTES = 8 << 20  # smaller JSONL files are read in this process: forking workers costs more
+PARALLEL_MIN_BYTES = 512 << 10  # smaller JSONL files are read in this process: forking workers costs more than it saves
 NOT_A_RECORD, NO_FORMAT = 0, 1  # entry kinds; a record of a format has kind FIRST_FORMAT_KIND + its index in FORMAT_NAMES
 FIRST_FORMAT_KIND = 2
 
@@ -293,6 +293,15 @@ def worker_ranges(path: Path, jobs: int | None) -> list[ByteRange]:
         return []  # read in this process, which reports why it cannot be read
 
 
+def _prepare(scope: FileScope) -> None:
+    """Check the file's first entry here, before forking: what checking loads on first use
+    (numpy, the format's schema validator, hash tables) is then shared by the workers rather
+    than loaded again in each. What it finds is dropped (a worker finds it again)."""
+    first = next(read_entries(scope.path), None)
+    if first is not None:
+        _check(scope, Block(0, [first.line], [first.raw], lambda _: first), [0])
+
+
 _worker_scope: tuple[FileScope, RecordCache, Callable] | None = None  # set in the parent just before it forks the workers
 
 
@@ -308,6 +317,7 @@ def scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordC
     in line order: findings, counts and results are exactly those of one process.
     `new_collector()` makes what a worker reports to (its findings are sent back)."""
     global _worker_scope
+    _prepare(scope)
     _worker_scope = (scope, previous, new_collector)
     try:
         with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:

@@ -37,6 +37,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 import struct
 from dataclasses import dataclass
 from importlib import resources
@@ -268,6 +269,9 @@ def count_preference(record: dict, encoding_name: str | None) -> TokenCount:
     return count
 
 
+_OPENAI_FORMATS = frozenset({"openai-chat", "openai-rft", "openai-preference", "openai-prompt-completion"})
+
+
 def count_record(record: dict, format_name: str, encoding_name: str | None) -> TokenCount:
     """Dispatch on the format name used by ft_lint.formats and models.toml."""
     if format_name == "openai-preference":
@@ -487,26 +491,52 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
 
 # --- the byte shortcut ------------------------------------------------------------------
 
-PER_MESSAGE_BOUND = TOKENS_PER_MESSAGE + TOKENS_PER_NAME
+# What a count adds on top of its strings' bytes, charged to the JSON structure that carries it.
+# An object: a message's framing (3, 1 for a name, 1 for a role the format renames), or a
+# function definition's (10 with cl100k_base, 1 for the ":" joining name and description), or
+# a properties object's 3; an object is only ever one of these.
+PER_OBJECT_BOUND = 11
+# A key: a property's 3 and the two ":" joining key, type and description, or a message that a
+# format writes as a key (Alpaca: framing 3 and its role).
+PER_KEY_BOUND = 5
+PER_ITEM_BOUND = 3  # an enum item (after "[" or ",")
+FIXED_BOUND = REPLY_PRIMING + 12  # the reply priming and the tool definitions' closing
+# A number re-serialised (a non-string where text belongs) can outgrow its JSON: 1e15 is
+# 1000000000000000.0, 1e999 is Infinity. Only numbers with an exponent grow.
+PER_EXPONENT_BOUND = 16
+_EXPONENT = re.compile(rb"[0-9][eE]")
 
 
-def max_tokens_upper_bound(record_bytes_len: int, n_messages: int) -> int:
-    """A count no example of ``record_bytes_len`` bytes with ``n_messages`` messages exceeds.
+def max_tokens_upper_bound(raw: bytes, images: int) -> int:
+    """A count no example whose JSON line is ``raw`` exceeds, given its number of ``images``.
 
     Why it holds: every token of o200k_base and cl100k_base covers at least one byte of UTF-8
     text, so a string never has more tokens than UTF-8 bytes (and the byte estimate, ceil(b/3),
     is smaller still). Every string we count appears in the raw JSON line at least as long
-    (escapes only make JSON longer), so the strings' tokens sum to at most the line's length;
-    what is added on top is the framing: 3 per message, 1 per name, 3 for the reply priming.
-
-    Only valid where ``upper_bound_applies(raw)``: tool definitions add constants per property
-    and enum item that the JSON around them does not always pay for, and an image costs up to
-    1,445 tokens whatever its URL's length.
+    (escapes only make JSON longer), so the strings' tokens sum to at most the line's length.
+    What is added on top (framing, tool definitions' constants) is charged to the structural
+    characters ("{", ":", "[", ","), which escapes cannot hide and text only adds to; each
+    image costs at most IMAGE_TOKENS_UPPER_BOUND whatever its URL's length.
     """
-    return record_bytes_len + PER_MESSAGE_BOUND * n_messages + REPLY_PRIMING
+    return (
+        len(raw)
+        + FIXED_BOUND
+        + PER_OBJECT_BOUND * raw.count(b"{")
+        + PER_KEY_BOUND * raw.count(b":")
+        + PER_ITEM_BOUND * (raw.count(b"[") + raw.count(b","))
+        + PER_EXPONENT_BOUND * len(_EXPONENT.findall(raw))
+        + IMAGE_TOKENS_UPPER_BOUND * images
+    )
 
 
-def upper_bound_applies(raw: bytes) -> bool:
-    """Whether ``max_tokens_upper_bound`` holds for this raw line (no tools, functions, images)."""
-    return not any(marker in raw for marker in (b'"tools"', b'"functions"', b"image_url"))
-
+def counted_images(format_name: str, messages: list) -> int:
+    """How many images ``count_record`` charges for, from the record's messages (formats.Message)."""
+    if format_name in _OPENAI_FORMATS:  # as _content counts them: every image_url part
+        return sum(
+            1
+            for message in messages
+            if isinstance(message.content, list)
+            for part in message.content
+            if isinstance(part, dict) and part.get("type") == "image_url"
+        )
+    return sum(len(message.images) for message in messages)

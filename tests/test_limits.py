@@ -114,7 +114,11 @@ def test_short_examples_are_not_tokenized(tmp_path, monkeypatch):
     original = tokens.count_record
     monkeypatch.setattr(tokens, "count_record", lambda *args: calls.append(args) or original(*args))
     short, long = chat("x" * 3000, "y"), chat("x" * 3700, "y")  # bytes + framing: under / over 90% of 4,096
-    found, _ = findings_for(tmp_path, [chat(), short, long], ["FT301", "FT302"], model=OLD_GPT35)
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"p": {"type": "string", "enum": ["a", "b"]}}}}}
+    with_tools = {**chat("x" * 2000, "y"), "tools": [tool]}
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    with_image = {"messages": [{"role": "user", "content": [{"type": "text", "text": "x" * 1500}, image]}, {"role": "assistant", "content": "y"}]}
+    found, _ = findings_for(tmp_path, [chat(), short, with_tools, with_image, long], ["FT301", "FT302"], model=OLD_GPT35)
     assert found == [] and [args[0] for args in calls] == [long]
 
 

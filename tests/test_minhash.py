@@ -174,3 +174,11 @@ def test_stable_argsort_is_numpys_stable_argsort(key_bits):
     rng = np.random.default_rng(key_bits)
     keys = rng.integers(0, 8, 5_000, dtype=np.uint64) << np.uint64(key_bits - 3)  # many ties
     assert np.array_equal(minhash.stable_argsort(keys, key_bits), np.argsort(keys, kind="stable"))
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 64, 1000])
+def test_powers_are_the_multiplier_s_powers_and_their_inverses(count):
+    powers, inverses = minhash._powers(count)
+    multiplier = minhash._TOKEN_MULTIPLIER
+    assert [int(p) for p in powers] == [pow(multiplier, i, 1 << 64) for i in range(count)]
+    assert all(int(p) * int(q) % (1 << 64) == 1 for p, q in zip(powers, inverses))

@@ -20,6 +20,7 @@ import tiktoken
 from reference import ENCODINGS, ref_assistant, ref_messages, ref_tools
 
 from ft_lint import tokens as T
+from ft_lint.formats import all_formats, unique_messages
 from ft_lint.tokens import TokenCount, count_chat, count_preference, count_prompt_completion
 
 MULTILINGUAL = [
@@ -385,44 +386,100 @@ def _random_text(rng: random.Random) -> str:
     return "".join(rng.choice(rng.choice(alphabets)) for _ in range(rng.randint(0, 60)))
 
 
+def _random_tools(rng: random.Random) -> list:
+    """Tool definitions that cost the most tokens per byte: one-letter names, keys and enum items."""
+    tools = []
+    for _ in range(rng.randint(1, 4)):
+        properties = {}
+        for _ in range(rng.randint(0, 6)):
+            prop = {"type": rng.choice(["string", ["string", "null"], "integer"])}
+            if rng.random() < 0.5:
+                prop["enum"] = [rng.choice("abc") for _ in range(rng.randint(0, 8))]
+            if rng.random() < 0.3:
+                prop["description"] = _random_text(rng)
+            properties[rng.choice("xyzuvw")] = prop if rng.random() < 0.9 else 1
+        function = {"name": rng.choice("fgh"), "parameters": {"type": "object", "properties": properties}}
+        tools.append({"type": "function", "function": function} if rng.random() < 0.5 else function)
+    return tools
+
+
+def _random_content(rng: random.Random):
+    choice = rng.random()
+    if choice < 0.1:  # a number where text belongs: re-serialised, 1e15 grows to 1000000000000000.0
+        return rng.choice([1e15, 1e5, 3, 1e300, 2.5e-7])
+    if choice < 0.3:
+        parts = [{"type": "text", "text": _random_text(rng)}]
+        if rng.random() < 0.5:  # short URLs: the image costs far more than its bytes
+            parts.append({"type": "image_url", "image_url": rng.choice([{"url": "a"}, {"url": "b", "detail": "high"}, "c"])})
+        return parts
+    return _random_text(rng)
+
+
 def _random_record(rng: random.Random) -> dict:
     messages = []
     for _ in range(rng.randint(1, 6)):
-        message = {"role": rng.choice(["system", "user", "assistant", "tool"]), "content": _random_text(rng)}
+        message = {"role": rng.choice(["system", "user", "assistant", "tool"]), "content": _random_content(rng)}
         if rng.random() < 0.3:
             message["name"] = _random_text(rng)[:10] or "n"
         if message["role"] == "assistant" and rng.random() < 0.3:
             message["tool_calls"] = [{"id": "c", "type": "function", "function": {"name": "f", "arguments": _random_text(rng)}}]
-        if rng.random() < 0.2:
-            message["content"] = [{"type": "text", "text": _random_text(rng)}]
         messages.append(message)
-    return {"messages": messages}
+    record = {"messages": messages}
+    if rng.random() < 0.4:
+        record[rng.choice(["tools", "functions"])] = _random_tools(rng)
+    return record
+
+
+def _other_format_records(rng: random.Random) -> list[tuple[str, dict]]:
+    text = _random_text(rng)
+    return [
+        ("alpaca", {"instruction": text, "input": "", "output": "o"}),
+        ("sharegpt", {"conversations": [{"from": "human", "value": text}, {"from": "gpt", "value": "k"}]}),
+        ("bedrock-conversation", {"messages": [
+            {"role": "user", "content": [{"text": text}, {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://b/k"}}}}]},
+            {"role": "assistant", "content": [{"text": "k"}]},
+        ]}),
+        ("openai-preference", {
+            "input": {"messages": [{"role": "user", "content": text}], "tools": _random_tools(rng)},
+            "preferred_output": [{"role": "assistant", "content": "y"}],
+            "non_preferred_output": [{"role": "assistant", "content": "n"}],
+        }),
+        ("openai-prompt-completion", {"prompt": text, "completion": 1e15}),
+    ]
+
+
+def _bound(record: dict, format_name: str, raw: bytes) -> int:
+    fmt = all_formats()[format_name]
+    return T.max_tokens_upper_bound(raw, T.counted_images(format_name, unique_messages(fmt.conversations(record))))
 
 
 @pytest.mark.parametrize("name", [*ENCODINGS, None])
 def test_byte_bound_holds(name):
     rng = random.Random(1234)
-    for _ in range(300):
-        record = _random_record(rng)
+    cases = [("openai-chat", _random_record(rng)) for _ in range(300)]
+    cases += [case for _ in range(30) for case in _other_format_records(rng)]
+    for format_name, record in cases:
         for ensure_ascii in (True, False):
-            raw = json.dumps(record, ensure_ascii=ensure_ascii).encode()
-            assert T.upper_bound_applies(raw)
-            bound = T.max_tokens_upper_bound(len(raw), len(record["messages"]))
-            assert count_chat(record, name).total <= bound, record
+            # numbers as JSON allows them to be written shortest
+            raw = json.dumps(record, ensure_ascii=ensure_ascii).encode().replace(b"1000000000000000.0", b"1e15")
+            assert T.count_record(record, format_name, name).total <= _bound(record, format_name, raw), record
 
 
 def test_byte_bound_formula():
-    # bytes + 3 per message + 1 per possible name + 3 priming; loose on purpose (JSON's own
-    # quotes and keys already outnumber the framing tokens), never below the bytes
-    assert T.max_tokens_upper_bound(1000, 4) == 1000 + 4 * 4 + 3
-    assert T.max_tokens_upper_bound(0, 0) == 3
+    # bytes, 15 fixed, 11 per "{", 5 per ":", 3 per "[" or ",", 16 per exponent, 1,445 per image
+    assert T.max_tokens_upper_bound(b"", 0) == 15
+    assert T.max_tokens_upper_bound(b'{"a":[1,2e3]}', 2) == 13 + 15 + 11 + 5 + 3 * 2 + 16 + 2 * 1445
 
 
-def test_byte_bound_is_not_claimed_for_tools_or_images():
-    assert not T.upper_bound_applies(json.dumps({"messages": [], "tools": TOOLS}).encode())
-    assert not T.upper_bound_applies(json.dumps({"messages": [], "functions": []}).encode())
-    assert not T.upper_bound_applies(json.dumps(_image_record("https://example.com/a.png")).encode())
-    # why: a short URL still costs up to 1,445 tokens
-    raw = json.dumps(_image_record("https://x.io/a.png")).encode()
-    assert count_chat(json.loads(raw), "o200k_base").total > T.max_tokens_upper_bound(len(raw), 1)
+def test_byte_bound_charges_what_bytes_do_not_pay_for():
+    # an image behind a short URL costs up to 1,445 tokens
+    record = _image_record("https://x.io/a.png")
+    raw = json.dumps(record).encode()
+    assert count_chat(record, "o200k_base").total > T.max_tokens_upper_bound(raw, 0)
+    assert count_chat(record, "o200k_base").total <= _bound(record, "openai-chat", raw)
+    # a number with an exponent is re-serialised longer than it was written
+    raw = b'{"messages":[{"role":"user","content":[' + b",".join([b"1e15"] * 50) + b"]}]}"
+    record = json.loads(raw)
+    assert count_chat(record, "cl100k_base").total > len(raw)
+    assert count_chat(record, "cl100k_base").total <= _bound(record, "openai-chat", raw)
 

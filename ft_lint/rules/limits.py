@@ -16,7 +16,7 @@ from ft_lint.model_choice import human_bytes
 from ft_lint.models import Model, days_until, load_models
 from ft_lint.record import Record
 from ft_lint.rules import FileRule, FileSummary, Option, RecordRule
-from ft_lint.tokens import max_tokens_upper_bound, upper_bound_applies
+from ft_lint.tokens import counted_images, max_tokens_upper_bound
 
 TOKEN_COUNTING = """
 How tokens are counted (ft_lint/tokens.py), as OpenAI's cookbook "How to count tokens with
@@ -38,10 +38,10 @@ gpt-4o / gpt-4.1 / o4 family, cl100k_base for gpt-3.5, gpt-4, babbage-002 and da
 
 Models whose tokenizer does not ship with ft-lint (Together's Llama, Qwen, Mistral, Gemma)
 are counted at about 3 UTF-8 bytes per token: messages then say "about", and the report
-carries a note. No tokenizing is needed for an example whose UTF-8 byte count plus framing
-(3 per message + 1 per name + 3) is already under the threshold: no token of these encodings
-is shorter than one byte (tokens.max_tokens_upper_bound; not used for examples with tools or
-images, whose counts add more than their bytes).
+carries a note. No tokenizing is needed for an example whose UTF-8 byte count plus what counting adds on top
+(framing and tool constants charged per "{", ":", "[" and ",", 1,445 per image) is already
+under the threshold: no token of these encodings is shorter than one byte
+(tokens.max_tokens_upper_bound).
 """
 
 
@@ -60,10 +60,8 @@ class _ExampleLength(RecordRule):
         if model is None or record.format is None:
             return
         threshold = self.share_of_limit * model.context_tokens
-        if upper_bound_applies(record.raw):
-            # every message is a JSON object, so there are no more messages than "{" in the line
-            if max_tokens_upper_bound(len(record.raw), record.raw.count(b"{")) <= threshold:
-                return
+        if max_tokens_upper_bound(record.raw, counted_images(record.format.name, record.messages)) <= threshold:
+            return  # proven short without tokenizing
         count = record.tokens
         if count is not None and count.total > threshold:
             yield from self.report(count.total, count.exact, model)
