@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import pickle
+import tempfile
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -305,11 +307,15 @@ def _prepare(scope: FileScope) -> None:
 _worker_scope: tuple[FileScope, RecordCache, Callable] | None = None  # set in the parent just before it forks the workers
 
 
-def _scan_range(byte_range: ByteRange) -> tuple[Scan, list, CacheWriter]:
+def _scan_range(task: tuple[ByteRange, str]) -> None:
+    """A worker's scan of one range, written to a file: pickled straight to disk, the results
+    are never held twice in the worker, and the parent reads them once the workers are gone."""
+    byte_range, output = task
     scope, previous, new_collector = _worker_scope
     collector = new_collector()
     scan, writer = scan_blocks(scope, range_blocks(scope.path, byte_range), previous, collector.reporter(scope.filename))
-    return scan, collector.findings, writer
+    with open(output, "wb") as handle:
+        pickle.dump((scan, collector.findings, writer), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter]:
@@ -319,14 +325,25 @@ def scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordC
     global _worker_scope
     _prepare(scope)
     _worker_scope = (scope, previous, new_collector)
-    try:
-        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
-            results = pool.map(_scan_range, ranges, chunksize=1)
-    finally:
-        _worker_scope = None
-    (scan, findings, writer), *later = results
-    for part, part_findings, part_writer in later:
-        scan.extend(part)
-        findings += part_findings
-        writer.extend(part_writer)
+    with tempfile.TemporaryDirectory(prefix="ft-lint-") as folder:
+        outputs = [os.path.join(folder, f"{number}.pickle") for number in range(len(ranges))]
+        try:
+            with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+                pool.map(_scan_range, zip(ranges, outputs), chunksize=1)
+        finally:
+            _worker_scope = None
+        scan, findings, writer = _load(outputs[0])
+        for output in outputs[1:]:
+            part, part_findings, part_writer = _load(output)
+            scan.extend(part)
+            findings += part_findings
+            writer.extend(part_writer)
+            del part_writer  # before the next part is read
     return scan, findings, writer
+
+
+def _load(path: str) -> Any:
+    with open(path, "rb") as handle:
+        result = pickle.load(handle)
+    os.remove(path)  # its disk space back before the next part is read
+    return result
