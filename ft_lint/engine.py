@@ -23,7 +23,7 @@ from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
 from ft_lint.rules.privacy import redact
-from ft_lint.scanning import FileScope, Report, RuleSet, Scan, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
+from ft_lint.scanning import FileScope, Report, RuleSet, Scan, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_RECORDS = 50
@@ -201,6 +201,7 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     dataset = Dataset(
         training_of={display_name(v): tuple(map(display_name, t)) for v, t in plan.training_of.items()},
         reread=functools.partial(_reread, paths, collector, forced),
+        jobs=settings.jobs or default_jobs(),
     )
     for rule in rules.dataset:
         column = collector.columns.pop(rule.code)  # let go of each rule's summaries once it is done

@@ -253,21 +253,24 @@ def stable_argsort(keys: np.ndarray, key_bits: int) -> np.ndarray:
     return (np.sort(tagged) & _U64((1 << position_bits) - 1)).astype(np.intp)
 
 
-def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_source: np.ndarray, is_target: np.ndarray) -> np.ndarray:
+def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_source: np.ndarray, is_target: np.ndarray,
+                    threads: int = 1) -> np.ndarray:
     """Pairs (target, source) of positions in `rows`, source before target, whose rows share a
     band bucket within a group (`groups`, `is_source` and `is_target` are given per position).
 
     `bands` holds the band hashes of every row; only those of `rows` are read, one band at a
-    time. Positions are in order (earlier rows first). For each band, a target is paired with the first
+    time, on up to `threads` threads (numpy's sorts and array operations release the GIL).
+    Positions are in order (earlier rows first). For each band, a target is paired with the first
     source of its bucket and the last source before it: a cluster of n similar rows gives about
     2n pairs, not n**2, and each row still meets the cluster's first row and its nearest neighbour.
     """
     count = len(rows)
     positions = np.arange(count)
-    found = np.zeros(0, dtype=np.int64)
     key_bits = 32 + int(groups.max(initial=0)).bit_length()
-    for band in range(bands.shape[1]):
-        keys = (groups.astype(_U64) << _U64(32)) | bands[rows, band].astype(_U64)
+    high_groups = groups.astype(_U64) << _U64(32)
+
+    def band_pairs(band: int) -> np.ndarray:
+        keys = high_groups | bands[rows, band].astype(_U64)
         order = stable_argsort(keys, key_bits)
         sorted_keys = keys[order]
         new_bucket = np.ones(count, dtype=bool)
@@ -278,10 +281,20 @@ def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_
         previous = np.concatenate(([-1], last_source[:-1]))
         first_source = np.minimum.accumulate(np.where(source, positions, count)[::-1])[::-1][bucket_start]
         target = is_target[order]
+        found = []
         for partner in (previous, first_source):
             chosen = target & (partner >= bucket_start) & (partner < positions)
-            pairs = order[chosen].astype(np.int64) * count + order[partner[chosen]]
-            found = np.union1d(found, pairs)
+            found.append(order[chosen].astype(np.int64) * count + order[partner[chosen]])
+        return np.concatenate(found)
+
+    if threads > 1 and bands.shape[1] > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(threads, bands.shape[1])) as pool:
+            per_band = list(pool.map(band_pairs, range(bands.shape[1])))
+    else:
+        per_band = [band_pairs(band) for band in range(bands.shape[1])]
+    found = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *per_band]))
     return np.stack((found // max(count, 1), found % max(count, 1)), axis=1)
 
 

@@ -149,6 +149,17 @@ def test_candidate_pairs_within_groups_and_from_sources_to_later_targets():
     assert pairs == {(3, 0), (3, 1), (4, 0)}
 
 
+@pytest.mark.parametrize("threads", [1, 2, 5])
+def test_candidate_pairs_are_the_same_on_threads(threads):
+    rng = np.random.default_rng(3)
+    bands = rng.integers(0, 40, size=(500, 7), dtype=np.uint32)  # few values: many shared buckets
+    rows = np.sort(rng.choice(600, 500, replace=False)) % 500
+    groups, sources = rng.integers(0, 3, 500), rng.random(500) < 0.5
+    expected = minhash.candidate_pairs(bands, rows, groups, sources, ~sources)
+    assert len(expected) > 100
+    assert np.array_equal(minhash.candidate_pairs(bands, rows, groups, sources, ~sources, threads=threads), expected)
+
+
 def test_floor_similarity_never_rounds_up():
     assert minhash.floor_similarity(0.999) == "0.99"
     assert minhash.floor_similarity(1.0) == "1.00"

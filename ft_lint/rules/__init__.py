@@ -115,6 +115,7 @@ class Dataset:
 
     training_of: Mapping[str, tuple[str, ...]]  # validation filename -> the training filenames paired with it
     reread: Callable[[str, Collection[int]], Iterator[Record]]  # a file's records starting at these lines, read again
+    jobs: int = 1  # the cores the comparison may use (--jobs)
 
 
 class Summaries:

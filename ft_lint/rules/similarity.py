@@ -313,7 +313,7 @@ class NearDuplicateExample(_Similar, DatasetRule):
         rows, table = self._rows_and_table(summaries)
         originals = np.flatnonzero(_first_of_each(rows.files, table["whole"]))  # copies are FT401's
         everything = np.ones(len(originals), dtype=bool)
-        pairs = originals[minhash.candidate_pairs(table["bands"], originals, rows.files[originals], everything, everything)]
+        pairs = originals[minhash.candidate_pairs(table["bands"], originals, rows.files[originals], everything, everything, dataset.jobs)]
         for target, (similarity, source) in sorted(_best_matches(rows, pairs, rows.filenames, self.settings, dataset).items()):
             earlier = rows.location(source)
             yield rows.location(target), Problem(
@@ -515,7 +515,7 @@ class ValidationNearLeak(_Similar, PairRule):
             targets = targets[~np.isin(table["conversation"][targets], table["conversation"][sources])]  # leaks are FT404's
             both = np.concatenate((sources, targets))
             is_source = np.arange(len(both)) < len(sources)
-            pairs = both[minhash.candidate_pairs(table["bands"], both, np.zeros(len(both), dtype=np.int64), is_source, ~is_source)]
+            pairs = both[minhash.candidate_pairs(table["bands"], both, np.zeros(len(both), dtype=np.int64), is_source, ~is_source, dataset.jobs)]
             for target, (similarity, source) in sorted(_best_matches(rows, pairs, files, self.settings, dataset).items()):
                 training = rows.location(source)
                 yield rows.location(target), Problem(
