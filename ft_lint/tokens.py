@@ -529,6 +529,18 @@ def max_tokens_upper_bound(raw: bytes, images: int) -> int:
     )
 
 
+# The most tokens one byte of a line can stand for: a "{" is one byte of text and an object's charges.
+MAX_TOKENS_PER_BYTE = 1 + PER_OBJECT_BOUND
+
+
+def proven_at_most(raw: bytes, images: int, threshold: float) -> bool:
+    """Whether the example of JSON line ``raw`` with ``images`` images is proven to count at most
+    ``threshold`` tokens without tokenizing: at once when even every byte at its costliest
+    stays under it (most lines), else by ``max_tokens_upper_bound``."""
+    fixed = FIXED_BOUND + IMAGE_TOKENS_UPPER_BOUND * images
+    return len(raw) * MAX_TOKENS_PER_BYTE + fixed <= threshold or max_tokens_upper_bound(raw, images) <= threshold
+
+
 def counted_images(format_name: str, messages: list) -> int:
     """How many images ``count_record`` charges for, from the record's messages (formats.Message)."""
     if format_name in _OPENAI_FORMATS:  # as _content counts them: every image_url part

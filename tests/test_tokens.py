@@ -471,6 +471,16 @@ def test_byte_bound_formula():
     assert T.max_tokens_upper_bound(b'{"a":[1,2e3]}', 2) == 13 + 15 + 11 + 5 + 3 * 2 + 16 + 2 * 1445
 
 
+@pytest.mark.parametrize("raw", [b"", b"{" * 50, b"1e" * 50, b"[,:" * 20, b'{"a":[1e5,{"b":2E3}]}', json.dumps(TOOLS).encode()])
+@pytest.mark.parametrize("images", [0, 2])
+def test_proven_at_most_is_the_bound_compared_whichever_way_it_decides(raw, images):
+    # the quick test (every byte at its costliest) never proves what the bound does not
+    bound = T.max_tokens_upper_bound(raw, images)
+    for threshold in range(bound - 3, bound + 3):
+        assert T.proven_at_most(raw, images, threshold) == (bound <= threshold)
+    assert T.proven_at_most(raw, images, len(raw) * T.MAX_TOKENS_PER_BYTE + T.FIXED_BOUND + images * T.IMAGE_TOKENS_UPPER_BOUND)
+
+
 def test_byte_bound_charges_what_bytes_do_not_pay_for():
     # an image behind a short URL costs up to 1,445 tokens
     record = _image_record("https://x.io/a.png")

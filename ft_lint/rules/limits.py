@@ -16,7 +16,7 @@ from ft_lint.model_choice import human_bytes
 from ft_lint.models import Model, days_until, load_models
 from ft_lint.record import Record
 from ft_lint.rules import FileRule, FileSummary, Option, RecordRule
-from ft_lint.tokens import counted_images, max_tokens_upper_bound
+from ft_lint.tokens import counted_images, proven_at_most
 
 TOKEN_COUNTING = """
 How tokens are counted (ft_lint/tokens.py), as OpenAI's cookbook "How to count tokens with
@@ -60,8 +60,8 @@ class _ExampleLength(RecordRule):
         if model is None or record.format is None:
             return
         threshold = self.share_of_limit * model.context_tokens
-        if max_tokens_upper_bound(record.raw, counted_images(record.format.name, record.messages)) <= threshold:
-            return  # proven short without tokenizing
+        if proven_at_most(record.raw, counted_images(record.format.name, record.messages), threshold):
+            return
         count = record.tokens
         if count is not None and count.total > threshold:
             yield from self.report(count.total, count.exact, model)
