@@ -28,6 +28,7 @@ import numpy as np
 
 SIGNATURE_BINS = 128  # a power of two: the bin is the low bits of a shingle hash
 MAX_TEXT_CHARS = 1 << 18  # text beyond this in one example is not compared (no provider trains on it)
+THREADED_MIN_ROWS = 20_000  # fewer rows take milliseconds: starting threads costs more than it saves
 RECALL_AT_THRESHOLD = 0.995  # LSH bands are chosen to find a pair exactly at the threshold this often
 
 _U64 = np.uint64
@@ -287,7 +288,7 @@ def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_
             found.append(order[chosen].astype(np.int64) * count + order[partner[chosen]])
         return np.concatenate(found)
 
-    if threads > 1 and bands.shape[1] > 1:
+    if threads > 1 and count >= THREADED_MIN_ROWS:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(min(threads, bands.shape[1])) as pool:

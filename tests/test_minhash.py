@@ -150,7 +150,8 @@ def test_candidate_pairs_within_groups_and_from_sources_to_later_targets():
 
 
 @pytest.mark.parametrize("threads", [1, 2, 5])
-def test_candidate_pairs_are_the_same_on_threads(threads):
+def test_candidate_pairs_are_the_same_on_threads(threads, monkeypatch):
+    monkeypatch.setattr(minhash, "THREADED_MIN_ROWS", 100)
     rng = np.random.default_rng(3)
     bands = rng.integers(0, 40, size=(500, 7), dtype=np.uint32)  # few values: many shared buckets
     rows = np.sort(rng.choice(600, 500, replace=False)) % 500
