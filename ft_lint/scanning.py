@@ -242,7 +242,7 @@ def range_blocks(path: Path, byte_range: ByteRange) -> Iterator[Block]:
         for first, lines in read_blocks(path, byte_range):
             if bom and first == 1:
                 lines[0] = BOM + lines[0]
-            offsets = array("Q", accumulate((len(line) + 1 for line in lines[:-1]), initial=offset))
+            offsets = array("Q", accumulate(map((1).__add__, map(len, lines[:-1])), initial=offset))  # each line and its \n
             offset = offsets[-1] + len(lines[-1]) + 1
             yield Block(first - 1, range(first, first + len(lines)), lines, _line_parser(lines, first, bom), offsets)
     except OSError as error:  # a file truncated or removed under us mid-read
