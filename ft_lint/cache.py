@@ -42,6 +42,7 @@ import functools
 import hashlib
 import itertools
 import json
+import mmap
 import os
 import struct
 import tempfile
@@ -198,9 +199,17 @@ class RecordCache:
     def load(cls, path: Path, fingerprint: bytes) -> "RecordCache":
         """The cache in `path`, or an empty one if it is missing, damaged or for other settings."""
         try:
-            return cls._parse(path.read_bytes(), fingerprint)
+            with open(path, "rb") as handle:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # an empty file: ValueError
+            cache = cls._parse(data, fingerprint)
         except (OSError, ValueError, KeyError, TypeError, struct.error):
             return cls(fingerprint)
+        if hasattr(data, "madvise"):
+            # Mapped, not read: the pages stay in the OS's file cache, and this process lets go
+            # of the ones the checksum touched, so worker processes (forked with the mapping)
+            # each hold only the part of the cache their lines use.
+            data.madvise(mmap.MADV_DONTNEED)
+        return cache
 
     @classmethod
     def _parse(cls, data: bytes, fingerprint: bytes) -> "RecordCache":
