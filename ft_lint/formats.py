@@ -70,7 +70,9 @@ class Image:
             return None
 
 
-@dataclass(frozen=True, slots=True)
+# Message and Turn are not frozen (nothing changes them once made): a frozen dataclass's
+# __init__ costs ~0.8 µs more, and every record makes one per message and per text.
+@dataclass(slots=True)
 class Message:
     """One message of a conversation, its role normalised, with where it sits in the record."""
 
@@ -110,7 +112,7 @@ class Message:
         return self.role == "assistant" and self.data.get("weight", 1) != 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Turn:
     """One piece of text of a message: what the content rules inspect."""
 

@@ -10,7 +10,7 @@ import string
 
 import pytest
 
-from ft_lint.rules.privacy import cnpj_valid, cpf_valid, find_personal_data, find_secrets, iban_valid, luhn_valid, redact
+from ft_lint.rules.privacy import ALL_PERSONAL_DETECTORS, SECRET_DETECTORS, Sample, Screen, cnpj_valid, cpf_valid, find_personal_data, find_secrets, iban_valid, luhn_valid, redact
 from lint_helpers import chat, findings_json, jsonl, run_cli
 
 _RANDOM = random.Random(8)
@@ -281,3 +281,49 @@ def test_redact_leaves_clean_text_alone_and_masks_each_find():
     assert redact(clean) == clean
     masked = redact(f"key {SECRETS['Stripe live key']} mail maria.silva@gmail.com")
     assert masked == "key [Stripe live key: sk_l…] mail [e-mail address: ma…@gmail.com]"
+
+
+# --- the per-record screen -------------------------------------------------------------------
+
+
+def _lines_holding(text: str) -> list[bytes]:
+    """JSON lines holding the text as a file may spell it: plain UTF-8, every non-ASCII
+    character and `/` escaped, `@` and `-` written as \\u escapes, next to non-ASCII text,
+    at either edge of the line."""
+    record = {"messages": [{"role": "user", "content": f"café 東京 {text}"}, {"role": "assistant", "content": text}]}
+    plain = json.dumps(record, ensure_ascii=False).encode()
+    return [
+        plain,
+        json.dumps(record).encode(),
+        plain.replace(b"/", b"\\/"),
+        plain.replace(b"@", b"\\u0040").replace(b"-", b"\\u002d"),
+        text.encode(),  # a line that is not JSON: the raw line is the text
+        b'"' + text.encode() + b'"',
+    ]
+
+
+SCREENED = [*SECRETS.values(), AWS_SECRET, PRIVATE_KEY, CONNECTION, *PERSONAL.values(), "o CPF do cliente é 52998224725", "plain words, no digits"]
+
+
+@pytest.mark.parametrize("text", SCREENED)
+def test_the_screen_keeps_every_detector_a_sample_of_the_line_keeps(text):
+    """The screen each record goes through first is Detector.may_occur_in on a Sample of the
+    raw line (all detectors where JSON escapes could hide an anchor), only computed faster."""
+    detectors = SECRET_DETECTORS + ALL_PERSONAL_DETECTORS
+    screen = Screen(detectors)
+    for raw in _lines_holding(text):
+        sample = Sample(raw)
+        expected = detectors if sample.escaped else tuple(d for d in detectors if d.may_occur_in(sample))
+        assert screen(raw) == expected, raw
+
+
+@pytest.mark.parametrize("text", [SECRETS["GitHub token"], CONNECTION, PERSONAL["e-mail address"], PERSONAL["CPF"], "o CPF do cliente é 52998224725"])
+def test_values_spelled_with_json_escapes_are_found_as_in_plain_text(tmp_path, text):
+    plain, *spelled = _lines_holding(text)[:4]
+    (tmp_path / "plain.jsonl").write_bytes(plain + b"\n")
+    wanted = [(f["code"], f["pointer"], f["message"]) for f in findings_json(str(tmp_path / "plain.jsonl")) if f["code"] in ("FT501", "FT502")]
+    assert wanted
+    for i, raw in enumerate(spelled):
+        (tmp_path / f"spelled{i}.jsonl").write_bytes(raw + b"\n")
+        found = [(f["code"], f["pointer"], f["message"]) for f in findings_json(str(tmp_path / f"spelled{i}.jsonl")) if f["code"] in ("FT501", "FT502")]
+        assert found == wanted, raw

@@ -123,5 +123,19 @@ def test_echoed_completion_is_flagged(lint_records):
     assert where(lint_records(s.COMPLETION_ECHO), "FT205") == [(1, "/completion")]
 
 
+def test_echoes_are_found_however_the_words_are_spaced_or_split_into_parts(lint_records):
+    """FT205 first compares the first words: a prompt of one long word that the answer's first
+    word extends, text parts that start empty or with whitespace, all still echo."""
+    word = "Pneumonoultramicroscopicsilicovolcanoconiosis-like"
+    parts = [{"type": "text", "text": ""}, {"type": "text", "text": "  \n Repeat"}, {"type": "text", "text": "after me, please: the quick brown fox"}]
+    findings = lint_records(
+        s.chat(s.msg("user", word), s.msg("assistant", word + "s are rare.")),
+        s.chat(s.msg("user", parts), s.msg("assistant", "Repeat after me,\tplease: the quick brown fox")),
+        s.chat(s.msg("user", "\n\nRepeat after me"), s.msg("assistant", [{"type": "text", "text": " "}, {"type": "text", "text": "Repeat  after me"}])),
+        s.chat(s.msg("user", word), s.msg("assistant", "Pneumono is not " + word)),
+    )
+    assert where(findings, "FT205") == [(1, "/messages/1"), (2, "/messages/1"), (3, "/messages/1")]
+
+
 def test_short_quoted_prompt_and_different_answers_are_not_echoes(lint_records):
     assert not of(lint_records(s.SHORT_QUOTE, s.CHAT, s.CHAT_TOOLS), "FT205")

@@ -170,6 +170,20 @@ def test_conflicting_answers_in_chat_data(tmp_path):
     assert "different answer" in found[0][3]
 
 
+def test_inputs_that_differ_in_escaped_whitespace_alone_are_the_same_input(tmp_path):
+    """Newlines and tabs are escapes in JSON (a backslash), spaces are not: an input written with
+    either and one written with neither, whose JSON then holds no backslash at all, are one input."""
+    records = [
+        chat("What is the capital of Peru?", "Lima."),
+        chat("What is\nthe capital\tof Peru?", "Cusco."),
+        chat("What is the capital of Peru?\r\n", "Arequipa."),
+        chat("What is the capital of Chile?", "Santiago."),
+        chat("What is the\ncapital of Chile?", "Santiago. "),
+    ]
+    found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT403")
+    assert [(line, rel[0][1]) for _, line, _, _, rel in found] == [(2, 1), (3, 1)]
+
+
 def test_conflicting_answers_in_prompt_completion_data(tmp_path):
     records = [{"prompt": "Is the sky green? ->", "completion": " no"}, {"prompt": "Is grass green? ->", "completion": " yes"}, {"prompt": "Is the sky green? ->", "completion": " yes"}]
     found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT403")

@@ -61,27 +61,38 @@ class Sample:
 
     @functools.cached_property
     def has_long_token(self) -> bool:
-        return b"a" * self.LONG_TOKEN in self.data.translate(_TOKEN_MASK)
+        return has_long_token(self.data)
 
     @functools.cached_property
     def escaped(self) -> bool:
         """JSON escapes (`\\u0040` for `@`, `\\/`) could hide an anchor in raw JSON."""
-        return b"\\u00" in self.data or b"\\/" in self.data
+        return is_escaped(self.data)
 
     @functools.cached_property
     def number_windows(self) -> list[tuple[int, int]]:
         """Stretches of text around runs of digits and number punctuation."""
-        mask = self.data.translate(_NUMBER_MASK)
         windows: list[tuple[int, int]] = []
-        for run in _NUMBER_RUN.finditer(mask):
-            if mask.count(b"0", run.start(), run.end()) < self.MIN_DIGITS:
-                continue
-            start, end = max(0, run.start() - self._BEFORE), min(len(mask), run.end() + self._AFTER)
+        for run in _number_runs(self.data):
+            start, end = max(0, run.start() - self._BEFORE), min(len(self.data), run.end() + self._AFTER)
             if windows and start <= windows[-1][1]:
                 windows[-1] = (windows[-1][0], end)
             else:
                 windows.append((start, end))
         return windows
+
+
+def has_long_token(data: bytes) -> bool:
+    return b"a" * Sample.LONG_TOKEN in data.translate(_TOKEN_MASK)
+
+
+def is_escaped(data: bytes) -> bool:
+    return _JSON_ESCAPE.search(data) is not None
+
+
+def _number_runs(data: bytes) -> Iterator[re.Match]:
+    """Runs of digits and number punctuation that hold at least Sample.MIN_DIGITS digits."""
+    mask = data.translate(_NUMBER_MASK)
+    return (run for run in _NUMBER_RUN.finditer(mask) if mask.count(b"0", run.start(), run.end()) >= Sample.MIN_DIGITS)
 
 
 def _byte_mask(chosen: str, then: int, otherwise: int) -> bytes:
@@ -90,8 +101,20 @@ def _byte_mask(chosen: str, then: int, otherwise: int) -> bytes:
 
 _TOKEN_MASK = _byte_mask(string.ascii_letters + string.digits + "_+/-", ord("a"), ord(" "))
 # digits become "0", number punctuation ".", anything else " "; runs then start with a literal
-_NUMBER_MASK = bytes(_byte_mask(string.digits, ord("0"), 0)[b] or _byte_mask(" .()/+-", ord("."), ord(" "))[b] for b in range(256))
+_NUMBER_MASK = bytes(digit or other for digit, other in zip(_byte_mask(string.digits, ord("0"), 0), _byte_mask(" .()/+-", ord("."), ord(" "))))
 _NUMBER_RUN = re.compile(rb"0[0.]{5,}")
+# `\u00` or `\/`: one search for the backslash (a regex's one-byte literal prefix is found as
+# fast as memchr finds it) costs less than two substring tests
+_JSON_ESCAPE = re.compile(rb"\\(?:u00|/)")
+# Bytes of English text and JSON, most frequent first (any other byte is rarer): an anchor is
+# looked for only where its least frequent byte is (a one-byte test is a memchr, many times faster
+# than a substring search).
+_FREQUENT_BYTES = b' e"taoinshrdlcumwfgypbvk,.:{}[]0123456789ETAOINSHRDLCUMWFGYPBVKjxqJXQZ'
+
+
+def _rarest_byte(anchor: bytes) -> bytes:
+    rank = {byte: index for index, byte in enumerate(_FREQUENT_BYTES)}
+    return bytes([max(anchor, key=lambda byte: rank.get(byte, len(rank)))])
 
 
 class TextView:
@@ -120,8 +143,9 @@ class Detector:
     long_token: bool = False
 
     @functools.cached_property
-    def _byte_anchors(self) -> tuple[bytes, ...]:
-        return tuple(anchor.encode() for anchor in self.anchors or ())
+    def _byte_anchors(self) -> tuple[tuple[bytes, bytes], ...]:
+        """(its least frequent byte, the anchor) per anchor."""
+        return tuple((_rarest_byte(anchor.encode()), anchor.encode()) for anchor in self.anchors or ())
 
     def may_occur_in(self, sample: Sample) -> bool:
         """False when the sampled text cannot hold a match."""
@@ -129,7 +153,14 @@ class Detector:
             return bool(sample.number_windows)
         if self.long_token and not sample.has_long_token:
             return False
-        return any(anchor in sample.data for anchor in self._byte_anchors)
+        return self.anchored_in(sample.data)
+
+    def anchored_in(self, data: bytes) -> bool:
+        """One of the anchors is in the bytes."""
+        for rare, anchor in self._byte_anchors:  # a loop, not any(): a generator costs more than these tests
+            if rare in data and anchor in data:
+                return True
+        return False
 
     def find(self, view: TextView) -> Iterator[Found]:
         """Matches in the view's text (call only where `may_occur_in` holds)."""
@@ -464,17 +495,43 @@ def _first_of_overlapping(candidates: Iterator[Found]) -> list[Found]:
     return sorted(kept, key=lambda f: f.start)
 
 
-def detectors_for(raw: bytes, detectors: tuple[Detector, ...]) -> tuple[Detector, ...]:
-    """The detectors that may find something in what these raw bytes hold."""
-    sample = Sample(raw)
-    if sample.escaped:
-        return detectors
-    return tuple(detector for detector in detectors if detector.may_occur_in(sample))
+class Screen:
+    """Which of these detectors may find something in what a record's raw bytes hold: all of
+    them where JSON escapes could hide an anchor, else those whose `may_occur_in` holds for a
+    Sample of the bytes. Asked of every record, so the two tests that rule out most detectors
+    at once (a long token, a run of digits) run first, once, and only the detectors they leave
+    are looked at one by one."""
+
+    def __init__(self, detectors: tuple[Detector, ...]):
+        self.detectors = detectors
+        self._wants_numbers = any(detector.anchors is None for detector in detectors)
+        self._wants_long_token = any(detector.long_token for detector in detectors)
+        # (has a long token, has number windows) -> the detectors that may still match, in order
+        self._left = {
+            (long_token, numbers): [
+                detector
+                for detector in detectors
+                if (numbers if detector.anchors is None else long_token or not detector.long_token)
+            ]
+            for long_token in (False, True)
+            for numbers in (False, True)
+        }
+
+    def __call__(self, raw: bytes) -> tuple[Detector, ...]:
+        """Without a Sample: its cached properties cost more than these tests on a typical record."""
+        if is_escaped(raw):
+            return self.detectors
+        long_token = self._wants_long_token and has_long_token(raw)
+        numbers = self._wants_numbers and any(_number_runs(raw))
+        return tuple(detector for detector in self._left[long_token, numbers] if detector.anchors is None or detector.anchored_in(raw))
+
+
+_EVERY_DETECTOR = Screen(SECRET_DETECTORS + ALL_PERSONAL_DETECTORS)
 
 
 def redact(text: str) -> str:
     """The text with every secret and piece of personal data masked (for printing)."""
-    detectors = detectors_for(text.encode("utf-8", errors="surrogatepass"), SECRET_DETECTORS + ALL_PERSONAL_DETECTORS)
+    detectors = _EVERY_DETECTOR(text.encode("utf-8", errors="surrogatepass"))
     if not detectors:
         return text
     found = find(text, detectors)
@@ -536,8 +593,12 @@ class _PrivacyRule(EntryRule):
     def describe(self, found: Found) -> str:
         raise NotImplementedError
 
+    @functools.cached_property
+    def screen(self) -> Screen:
+        return Screen(self.detectors())
+
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
-        detectors = detectors_for(entry.raw, self.detectors())
+        detectors = self.screen(entry.raw)
         if not detectors:
             return  # the common case: one pass of substring tests over the raw line
         for path, text in _texts(entry):

@@ -149,7 +149,8 @@ def duplicate_keys(raw: bytes, value: Any) -> list[tuple[tuple, str | None, int]
     The raw line has more key ends than its parsed value only when keys repeat; then the
     line is parsed again keeping every pair, to say which key and where.
     """
-    if _key_ends(raw) <= _key_ends(orjson.dumps(value)):
+    dumped = orjson.dumps(value)
+    if raw == dumped or _key_ends(raw) <= _key_ends(dumped):  # a line written compactly by orjson is its own proof
         return []
     try:
         parsed = json.loads(raw, object_pairs_hook=_Object)
