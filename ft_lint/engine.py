@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from array import array
 from collections import Counter
 from contextlib import nullcontext
@@ -138,10 +139,15 @@ class _Collector:
         self.excerpts = settings.output_format == "full" and not settings.statistics
         self.columns = {rule.code: Summaries() for rule in rules.dataset}  # the only per-record state of a run
         self.model_choices: list[ModelChoice] = []
+        self.saving: list[threading.Thread] = []  # record caches being written
         self.today = current_date(settings)
         self.file_formats: dict[str, Format | None] = {}
         self.line_offsets: dict[str, array] = {}  # JSONL files: where each line starts
         self._ignored: dict[str, set[str]] = {}
+
+    def finish_saving(self) -> None:
+        while self.saving:
+            self.saving.pop().join()
 
     def reporter(self, filename: str) -> Report:
         """What a scan of this file reports its problems to."""
@@ -210,6 +216,7 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     if rules.uses_model:
         run_summary.notes += model_notes(collector.model_choices)
     findings = sorted(collector.findings, key=Finding.sort_key)
+    collector.finish_saving()
     return findings, run_summary
 
 
@@ -266,13 +273,16 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     previous = load_cache(directory, scope.path, scope.fingerprint) if directory else RecordCache(scope.fingerprint)
     ranges = worker_ranges(scope.path, settings.jobs)
     if len(ranges) > 1:
+        collector.finish_saving()  # no fork while a thread may hold a lock
         scan, findings, writer = scan_in_workers(scope, ranges, previous, functools.partial(_Collector, settings, RuleSet()))
         collector.findings += findings
     else:
         scan, writer = scan_blocks(scope, file_blocks(scope.path), previous, collector.reporter(scope.filename))
     del previous  # the old results are not needed any more; memory goes to the new ones
-    if directory:
-        writer.save(directory, scope.path)
+    if directory:  # written while the dataset rules run (the writer changes no more); lint() waits for it
+        saving = threading.Thread(target=writer.save, args=(directory, scope.path))
+        saving.start()
+        collector.saving.append(saving)
     if scan.offsets:
         collector.line_offsets[scope.filename] = scan.offsets
     is_record = writer.kinds  # kind 0, not a record, is false
