@@ -266,7 +266,6 @@ def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_
     2n pairs, not n**2, and each row still meets the cluster's first row and its nearest neighbour.
     """
     count = len(rows)
-    positions = np.arange(count)
     key_bits = 32 + int(groups.max(initial=0)).bit_length()
     high_groups = groups.astype(_U64) << _U64(32)
 
@@ -274,17 +273,26 @@ def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_
         keys = high_groups | bands[rows, band].astype(_U64)
         order = stable_argsort(keys, key_bits)
         sorted_keys = keys[order]
-        new_bucket = np.ones(count, dtype=bool)
-        new_bucket[1:] = sorted_keys[1:] != sorted_keys[:-1]
-        bucket_start = np.maximum.accumulate(np.where(new_bucket, positions, 0))
+        same = sorted_keys[1:] == sorted_keys[:-1]  # same[i]: sorted position i + 1 is in i's bucket
+        # Only buckets of two or more rows give pairs, and most rows are alone in theirs:
+        # the rest of the work is done on the members of shared buckets, in sorted order.
+        shared = np.zeros(count, dtype=bool)
+        shared[1:] |= same
+        shared[:-1] |= same
+        members = np.flatnonzero(shared)
+        order = order[members]
+        local = np.arange(len(members))
+        new_bucket = np.ones(len(members), dtype=bool)
+        new_bucket[1:] = ~same[members[1:] - 1]
+        bucket_start = np.maximum.accumulate(np.where(new_bucket, local, 0))
         source = is_source[order]
-        last_source = np.maximum.accumulate(np.where(source, positions, -1))
+        last_source = np.maximum.accumulate(np.where(source, local, -1))
         previous = np.concatenate(([-1], last_source[:-1]))
-        first_source = np.minimum.accumulate(np.where(source, positions, count)[::-1])[::-1][bucket_start]
+        first_source = np.minimum.accumulate(np.where(source, local, len(members))[::-1])[::-1][bucket_start]
         target = is_target[order]
         found = []
         for partner in (previous, first_source):
-            chosen = target & (partner >= bucket_start) & (partner < positions)
+            chosen = target & (partner >= bucket_start) & (partner < local)
             found.append(order[chosen].astype(np.int64) * count + order[partner[chosen]])
         return np.concatenate(found)
 
