@@ -322,6 +322,7 @@ def bench_tool(label: str, template: str, size_mb: float, source: Path, examples
         runs.append(Run(label, size_mb, "cold", *measure(expand(template, target), env), examples=examples, file_mb=file_mb))
         if warm:
             change_lines(target)
+            os.sync()  # the edit's 1 GB of dirty pages written back now, not during the measured run
             runs.append(Run(label, size_mb, "warm", *measure(expand(template, target), env), examples=examples, file_mb=file_mb))
     return runs
 

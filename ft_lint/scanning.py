@@ -36,6 +36,7 @@ from ft_lint.record import Record
 from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, Rule
 
 SUMMARY_BATCH = 512  # records checked and summarised at once (numpy's cost is per call; memory is per record)
+PENDING_BLOCKS = 8  # at most this many blocks wait for their new entries to be checked together
 FIRST_LINES_KEPT = 5
 PARALLEL_MIN_BYTES = 512 << 10  # smaller JSONL files are read in this process: forking workers costs more than it saves
 NOT_A_RECORD, NO_FORMAT = 0, 1  # entry kinds; a record of a format has kind FIRST_FORMAT_KIND + its index in FORMAT_NAMES
@@ -171,30 +172,50 @@ Report = Callable[[Rule, int, Problem, bytes], None]  # (rule, line, problem, th
 
 def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache, report: Report) -> tuple[Scan, CacheWriter]:
     """Check these blocks (the entries the last run saw unchanged come from `previous`), report
-    every problem, and return what the file rules need and the results to cache."""
+    every problem, and return what the file rules need and the results to cache.
+
+    A block's new entries wait for those of the next blocks until SUMMARY_BATCH are there (or
+    PENDING_BLOCKS blocks): in a warm run a block has only a few, and the dataset rules'
+    summaries cost per call."""
     key = cache.key_function(scope.fingerprint)
     writer = CacheWriter(scope.fingerprint, [rule.code for rule in scope.rules.dataset])
     by_code = {rule.code: rule for rule in (*scope.rules.entry, *scope.rules.record)}
     scan = Scan()
+    pending: list[tuple[Block, bytes, dict[int, int | None]]] = []  # (block, its keys, its changed entries)
+    waiting = 0  # new entries in the pending blocks
+
+    def check_pending() -> None:
+        new = [(number, block, index) for number, (block, _, changed) in enumerate(pending) for index, moved_from in changed.items() if moved_from is None]
+        rows = _check(scope, new) if new else {}
+        for number, (block, keys, changed) in enumerate(pending):
+            start = len(writer)
+            computed = functools.partial(lambda number, index: rows[number, index], number)
+            for index, value in cache.update(previous, writer, keys, block.first_position, changed, computed):
+                for code, problem in cache.decode_result(value):
+                    report(by_code[code], block.lines[index], problem, block.raw(index))
+            scan.count(block, bytes(writer.kinds[start:]))
+        pending.clear()
+
     for block in blocks:
         keys = b"".join(map(key, block.keyed))
         changed = previous.changed(keys, block.first_position)
-        rows = _check(scope, block, [index for index, moved_from in changed.items() if moved_from is None])
-        start = len(writer)
-        for index, value in cache.update(previous, writer, keys, block.first_position, changed, rows.__getitem__):
-            for code, problem in cache.decode_result(value):
-                report(by_code[code], block.lines[index], problem, block.raw(index))
-        scan.count(block, bytes(writer.kinds[start:]))
+        pending.append((block, keys, changed))
+        waiting += sum(moved_from is None for moved_from in changed.values())
+        if waiting >= SUMMARY_BATCH or len(pending) >= PENDING_BLOCKS:
+            check_pending()
+            waiting = 0
+    check_pending()
     return scan, writer
 
 
-def _check(scope: FileScope, block: Block, indexes: list[int]) -> dict[int, Row]:
-    """Run the entry and record rules on these entries of a block, and the dataset rules' summaries."""
+def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tuple[int, int], Row]:
+    """Run the entry and record rules on these entries (number of their block, block, index in
+    it), and the dataset rules' summaries; their rows by (block number, index)."""
     rules = scope.rules
-    rows: dict[int, Row] = {}
-    for chunk in (indexes[i:i + SUMMARY_BATCH] for i in range(0, len(indexes), SUMMARY_BATCH)):
-        records: list[tuple[int, Record]] = []
-        for index in chunk:
+    rows: dict[tuple[int, int], Row] = {}
+    for chunk in (entries[i:i + SUMMARY_BATCH] for i in range(0, len(entries), SUMMARY_BATCH)):
+        records: list[tuple[tuple[int, int], Record]] = []
+        for number, block, index in chunk:
             entry = block.entry(index)
             problems = [(rule.code, problem) for rule in rules.entry for problem in rule.check_entry(entry)]
             kind = NOT_A_RECORD
@@ -202,12 +223,12 @@ def _check(scope: FileScope, block: Block, indexes: list[int]) -> dict[int, Row]
                 record = scope.record(entry)
                 kind = NO_FORMAT if record.format is None else _format_kinds()[record.format.name]
                 problems += [(rule.code, problem) for rule in rules.record for problem in rule.check_record(record)]
-                records.append((index, record))
-            rows[index] = Row(kind, cache.encode_result(problems), {})
+                records.append(((number, index), record))
+            rows[number, index] = Row(kind, cache.encode_result(problems), {})
         batch = [record for _, record in records]
         for rule in rules.dataset if batch else ():
-            for (index, _), summary in zip(records, rule.summarize_batch(batch)):
-                rows[index].cells[rule.code] = summary
+            for (place, _), summary in zip(records, rule.summarize_batch(batch)):
+                rows[place].cells[rule.code] = summary
     return rows
 
 
@@ -301,7 +322,7 @@ def _prepare(scope: FileScope) -> None:
     than loaded again in each. What it finds is dropped (a worker finds it again)."""
     first = next(read_entries(scope.path), None)
     if first is not None:
-        _check(scope, Block(0, [first.line], [first.raw], lambda _: first), [0])
+        _check(scope, [(0, Block(0, [first.line], [first.raw], lambda _: first), 0)])
 
 
 _worker_scope: tuple[FileScope, RecordCache, Callable] | None = None  # set in the parent just before it forks the workers

@@ -34,10 +34,10 @@ def checked(monkeypatch) -> CheckCounter:
     counter = CheckCounter()
     check = scanning._check
 
-    def counting(scope, block, indexes):
+    def counting(scope, entries):
         if counter:  # runs not started by counter.run are not counted
-            counter[-1] += len(indexes)
-        return check(scope, block, indexes)
+            counter[-1] += len(entries)
+        return check(scope, entries)
 
     monkeypatch.setattr(scanning, "_check", counting)
     return counter
@@ -83,6 +83,26 @@ def test_after_an_edit_a_warm_run_equals_a_cold_run(tmp_path, checked, edit):
     assert checked[-1] <= 4
     assert after == findings_of(path, no_cache=True)
     assert after != before
+
+
+@pytest.mark.parametrize("pending_blocks", [1, 1000])
+def test_changed_lines_of_many_blocks_are_checked_together(tmp_path, monkeypatch, pending_blocks):
+    read_blocks = scanning.read_blocks
+    monkeypatch.setattr(scanning, "read_blocks", lambda path, byte_range: read_blocks(path, byte_range, 300))
+    monkeypatch.setattr(scanning, "PENDING_BLOCKS", pending_blocks)
+    calls: list[int] = []
+    check = scanning._check
+    monkeypatch.setattr(scanning, "_check", lambda scope, entries: calls.append(len(entries)) or check(scope, entries))
+    path = awkward_file(tmp_path / "train.jsonl", random.Random(5))
+    findings_of(path)
+    lines = lines_of(path)
+    for number in (4, 30, 55):  # far apart: in different blocks
+        lines[number] = chat_line(f"edited question {number}?", "an answer")
+    path.write_bytes(b"\n".join(lines))
+    calls.clear()
+    warm = findings_of(path)
+    assert calls == ([3] if pending_blocks > 1 else [1, 1, 1])
+    assert warm == findings_of(path, no_cache=True)
 
 
 def test_a_changed_line_ending_is_a_change(tmp_path, checked):
