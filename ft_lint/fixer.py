@@ -145,7 +145,7 @@ def _rewrite(path: Path, edits: dict[int, list]) -> int:
             raise UsageError(f"{path}: cannot write the fixed file next to it: {error.strerror or error}") from None
         try:
             with os.fdopen(descriptor, "wb") as out:
-                for old, new in lines:
+                for _, new in lines:
                     if new is not None:
                         out.write(new)
                 out.flush()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ft_lint import engine, scanning
-from lint_helpers import chat, jsonl, run_cli
+from lint_helpers import chat, run_cli
 
 GOOD = json.dumps(chat())
 
