@@ -272,9 +272,12 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     directory = None if settings.no_cache else cache_directory(settings.config_file, settings.cache_dir)
     previous = load_cache(directory, scope.path, scope.fingerprint) if directory else RecordCache(scope.fingerprint)
     ranges = worker_ranges(scope.path, settings.jobs)
+    scanned = None
     if len(ranges) > 1:
         collector.finish_saving()  # no fork while a thread may hold a lock
-        scan, findings, writer = scan_in_workers(scope, ranges, previous, functools.partial(_Collector, settings, RuleSet()))
+        scanned = scan_in_workers(scope, ranges, previous, functools.partial(_Collector, settings, RuleSet()))
+    if scanned:
+        scan, findings, writer = scanned
         collector.findings += findings
     else:
         scan, writer = scan_blocks(scope, file_blocks(scope.path), previous, collector.reporter(scope.filename))

@@ -335,14 +335,30 @@ def _scan_range(task: tuple[ByteRange, str]) -> None:
     scope, previous, new_collector = _worker_scope
     collector = new_collector()
     scan, writer = scan_blocks(scope, range_blocks(scope.path, byte_range), previous, collector.reporter(scope.filename))
-    with open(output, "wb") as handle:
-        pickle.dump((scan, collector.findings, writer), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        with open(output, "wb") as handle:
+            pickle.dump((scan, collector.findings, writer), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as error:  # a small or full temporary folder
+        raise ResultsNotWritten(str(error)) from None
 
 
-def scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter]:
+class ResultsNotWritten(Exception):
+    """A worker could not write its results to the temporary folder."""
+
+
+def scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter] | None:
     """The same scan as `scan_blocks` over the whole file, one range per worker process, joined
     in line order: findings, counts and results are exactly those of one process.
-    `new_collector()` makes what a worker reports to (its findings are sent back)."""
+    `new_collector()` makes what a worker reports to (its findings are sent back).
+    None when the workers' results cannot be written to the temporary folder (too small, full,
+    read-only): the caller then reads the file in one process."""
+    try:
+        return _scan_in_workers(scope, ranges, previous, new_collector)
+    except (ResultsNotWritten, OSError):  # not UnreadableFile: the data file's own errors are reported
+        return None
+
+
+def _scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter]:
     global _worker_scope
     _prepare(scope)
     _worker_scope = (scope, previous, new_collector)

@@ -40,6 +40,17 @@ def test_workers_find_exactly_what_one_process_finds(tmp_path, small_ranges):
     assert max(found["FT401"] + found["FT402"]) > ranges[1].first_line
 
 
+def test_workers_that_cannot_write_their_results_leave_the_file_to_one_process(tmp_path, small_ranges, monkeypatch):
+    path = awkward_file(tmp_path / "train.jsonl", random.Random(7))
+    one = run([path], jobs=1)
+
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(scanning.pickle, "dump", no_space)  # in the workers too: they are forked
+    assert run([path], jobs=2) == one
+
+
 def test_a_validation_file_paired_across_workers_finds_the_same_leaks(tmp_path, small_ranges):
     rng = random.Random(11)
     training = awkward_file(tmp_path / "train.jsonl", rng)
