@@ -24,7 +24,7 @@ from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
 from ft_lint.rules.privacy import redact
-from ft_lint.scanning import FileScope, Report, RuleSet, Scan, default_jobs, entries_at, file_blocks, make_record, mostly_cached, scan_blocks, scan_in_workers, worker_ranges
+from ft_lint.scanning import FileScope, Report, RuleSet, Scan, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_RECORDS = 50
@@ -273,7 +273,7 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     previous = load_cache(directory, scope.path, scope.fingerprint) if directory else RecordCache(scope.fingerprint)
     ranges = worker_ranges(scope.path, settings.jobs)
     scanned = None
-    if len(ranges) > 1 and not mostly_cached(scope, previous):
+    if len(ranges) > 1:
         collector.finish_saving()  # no fork while a thread may hold a lock
         scanned = scan_in_workers(scope, ranges, previous, functools.partial(_Collector, settings, RuleSet()))
     if scanned:

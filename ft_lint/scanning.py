@@ -36,7 +36,6 @@ from ft_lint.record import Record
 from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, Rule
 
 SUMMARY_BATCH = 512  # records checked and summarised at once (numpy's cost is per call; memory is per record)
-CACHED_SHARE = 0.9  # of a file's lines found in the cache, above which one process reads it (see mostly_cached)
 PENDING_BLOCKS = 8  # at most this many blocks wait for their new entries to be checked together
 FIRST_LINES_KEPT = 5
 PARALLEL_MIN_BYTES = 512 << 10  # smaller JSONL files are read in this process: forking workers costs more than it saves
@@ -315,23 +314,6 @@ def worker_ranges(path: Path, jobs: int | None) -> list[ByteRange]:
         return split_ranges(path, jobs, MIN_RANGE_BYTES)
     except OSError:
         return []  # read in this process, which reports why it cannot be read
-
-
-def mostly_cached(scope: FileScope, previous: RecordCache) -> bool:
-    """Whether the last run's cache holds nearly all of this JSONL file, judged from its first
-    block: nearly all those lines unchanged, and about as many lines in the file as the cache
-    holds (lines appended or a file made anew are not). Such a file is read in one process:
-    its lines are only hashed and looked up, and workers would cost about what they save."""
-    if not len(previous):
-        return False
-    first = next(range_blocks(scope.path, ByteRange(0, os.path.getsize(scope.path), 1)), None)
-    if first is None:
-        return False
-    key = cache.key_function(scope.fingerprint)
-    changed = previous.changed(b"".join(map(key, first.keyed)), 0)
-    block_bytes = first.offsets[-1] + len(first.keyed[-1]) + 1
-    estimated = len(first.keyed) * os.path.getsize(scope.path) / block_bytes
-    return len(changed) <= (1 - CACHED_SHARE) * len(first.keyed) and abs(estimated - len(previous)) <= (1 - CACHED_SHARE) * len(previous)
 
 
 def _prepare(scope: FileScope) -> None:

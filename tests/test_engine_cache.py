@@ -10,7 +10,7 @@ import sys
 import pytest
 from helpers import OPENAI_MODEL, awkward_file, chat_line
 
-from ft_lint import engine, scanning
+from ft_lint import scanning
 from ft_lint.config import Settings
 from ft_lint.engine import lint
 
@@ -140,34 +140,12 @@ def test_a_changed_model_is_never_served_stale(tmp_path):
 def test_workers_fill_and_read_the_cache_as_one_process_does(tmp_path, monkeypatch):
     monkeypatch.setattr(scanning, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scanning, "MIN_RANGE_BYTES", 2_000)
-    monkeypatch.setattr(engine, "mostly_cached", lambda scope, previous: False)  # workers even for a warm run
     path = awkward_file(tmp_path / "train.jsonl", random.Random(9))
     assert findings_of(path, jobs=4) == findings_of(path, jobs=1, no_cache=True)
     lines = lines_of(path)
     lines[120] = lines[120].replace(b"?", b"!", 1)
     path.write_bytes(b"\n".join(lines))
     assert findings_of(path, jobs=4) == findings_of(path, jobs=1, no_cache=True)
-
-
-def test_a_file_nearly_all_in_the_cache_is_read_in_one_process(tmp_path, monkeypatch):
-    monkeypatch.setattr(scanning, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(scanning, "MIN_RANGE_BYTES", 2_000)
-    by_workers: list[bool] = []
-    in_workers = engine.scan_in_workers
-    monkeypatch.setattr(engine, "scan_in_workers", lambda *args: by_workers.append(True) or in_workers(*args))
-    path = awkward_file(tmp_path / "train.jsonl", random.Random(9))
-    lines = lines_of(path)
-
-    def run(new_lines) -> list[bool]:
-        path.write_bytes(b"\n".join(new_lines))
-        by_workers.clear()
-        assert findings_of(path, jobs=4) == findings_of(path, jobs=1, no_cache=True)
-        return by_workers[:]
-
-    assert run(lines) == [True]  # a first run
-    assert run([*lines[:120], lines[120].replace(b"?", b"!", 1), *lines[121:]]) == []  # one line changed
-    assert run(lines + lines) == [True]  # as many lines again
-    assert run([line.replace(b"e", b"E") for line in lines]) == [True]  # made anew
 
 
 def test_no_cache_neither_reads_nor_writes(tmp_path, cache_folder):
