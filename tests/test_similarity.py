@@ -353,3 +353,15 @@ def test_alpaca_inputs_tell_examples_apart(tmp_path):
     ]
     path = write_jsonl(tmp_path / "data.jsonl", records)
     assert [(line, rel[0][1]) for _, line, _, _, rel in findings([path], "FT403")] == [(3, 1)]
+
+
+def test_near_duplicates_in_a_json_array_on_one_line(tmp_path):
+    """json.dump writes an array on one line: every record starts on line 1, and the records read
+    again for the exact comparison are told apart by their digests, not by their lines."""
+    rng = random.Random(21)
+    words = random_words(rng, 60)
+    records = [*distinct_chats(rng, 3), chat("Summarise: " + " ".join(words), "ok")]
+    records += [chat("Summarise: " + " ".join(words[:-1] + ["changed"]), "ok"), *distinct_chats(rng, 2)]
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps(records))  # one line
+    assert [(line, message.split(" (")[0]) for _, line, _, message, _ in findings([path], "FT402")] == [(1, "nearly the same as the example at line 1")]

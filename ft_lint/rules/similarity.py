@@ -213,6 +213,7 @@ class _Comparison:
         self.open_pairs = np.ones(len(self.targets), dtype=bool)
         self.uses = Counter(self.sources.tolist())  # open pairs per source
         self.rows, self.files, self.settings = rows, files, settings
+        self.wholes = rows.table()["whole"]  # how a record read again is told from others on its line
         self.best: dict[int, tuple[float, int]] = {}
         self.live: dict[int, np.ndarray] = {}  # shingles of the sources held in this pass
         self.held = 0  # shingle hashes in self.live
@@ -221,20 +222,20 @@ class _Comparison:
         import numpy as np
 
         still_open = np.count_nonzero(self.open_pairs)
-        wanted: dict[str, dict[int, int]] = {}  # filename -> line -> row
-        for row in set(self.targets[self.open_pairs].tolist()) | set(self.sources[self.open_pairs].tolist()):
-            wanted.setdefault(self.rows.filename(row), {})[int(self.rows.lines[row])] = row
+        wanted: dict[str, dict[int, list[int]]] = {}  # filename -> line -> rows (a one-line JSON array has many)
+        for row in sorted(set(self.targets[self.open_pairs].tolist()) | set(self.sources[self.open_pairs].tolist())):
+            wanted.setdefault(self.rows.filename(row), {}).setdefault(int(self.rows.lines[row]), []).append(row)
         self.live.clear()
         self.held = 0
         seen: set[int] = set()
         for filename in self.files:
-            for row, shingles in _shingled(dataset, filename, wanted.get(filename, {}), self.settings["shingle-size"]):
+            for row, shingles in _shingled(dataset, filename, wanted.get(filename, {}), self.wholes, self.settings["shingle-size"]):
                 seen.add(row)
                 self._compare(row, shingles)
                 if self.uses[row] and (not self.live or self.held + shingles.size <= SHINGLE_BUDGET):
                     self.live[row] = shingles
                     self.held += shingles.size
-        gone = [row for rows in wanted.values() for row in rows.values() if row not in seen]  # the file changed since
+        gone = [row for lines in wanted.values() for rows in lines.values() for row in rows if row not in seen]  # the file changed since
         self.open_pairs &= ~(np.isin(self.targets, gone) | np.isin(self.sources, gone))
         if np.count_nonzero(self.open_pairs) == still_open:
             raise RuntimeError("a source read after its target")  # a caller's bug: never loop forever
@@ -261,22 +262,37 @@ class _Comparison:
         return similarity, -self.files.index(self.rows.filename(source)), -int(self.rows.lines[source])
 
 
-def _shingled(dataset: Dataset, filename: str, rows_by_line: dict[int, int], shingle_size: int) -> Iterator[tuple[int, np.ndarray]]:
-    """(row, shingle set) of the records of a file at these lines, in file order."""
-    batch: list[Record] = []
+def _shingled(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray, shingle_size: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(row, shingle set) of the wanted records of a file, in file order; `rows_by_line` gives
+    the rows wanted at each line, `wholes` every row's whole-record digest."""
+    batch: list[tuple[int, Record]] = []
     for record in dataset.reread(filename, rows_by_line.keys()) if rows_by_line else ():
-        batch.append(record)
+        row = _wanted_row(record, rows_by_line[record.line], wholes)
+        if row is not None:
+            batch.append((row, record))
         if len(batch) == REREAD_BATCH:
-            yield from _shingle_batch(batch, rows_by_line, shingle_size)
+            yield from _shingle_batch(batch, shingle_size)
             batch = []
-    yield from _shingle_batch(batch, rows_by_line, shingle_size)
+    yield from _shingle_batch(batch, shingle_size)
 
 
-def _shingle_batch(batch: list[Record], rows_by_line: dict[int, int], shingle_size: int) -> Iterator[tuple[int, np.ndarray]]:
+def _wanted_row(record: Record, rows: list[int], wholes: np.ndarray) -> int | None:
+    """The row among those wanted at the record's line that is this record, by its digest (a line
+    of a JSON array holds several records; a line changed since the scan is none of them);
+    each row is taken once."""
+    digest = int.from_bytes(_digest(record.value), "little")
+    for row in rows:
+        if wholes[row] == digest:
+            rows.remove(row)
+            return row
+    return None
+
+
+def _shingle_batch(batch: list[tuple[int, Record]], shingle_size: int) -> Iterator[tuple[int, np.ndarray]]:
     from ft_lint import minhash
 
-    sets = minhash.shingle_sets([example_text(record) for record in batch], shingle_size)
-    return ((rows_by_line[record.line], shingles) for record, shingles in zip(batch, sets))
+    sets = minhash.shingle_sets([example_text(record) for _, record in batch], shingle_size)
+    return ((row, shingles) for (row, _), shingles in zip(batch, sets))
 
 
 # --- the rules -------------------------------------------------------------------------------------
