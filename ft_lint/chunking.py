@@ -106,7 +106,7 @@ def read_lines(path: Path, byte_range: ByteRange) -> Iterator[tuple[int, bytes]]
 
 def read_blocks(path: Path, byte_range: ByteRange, block_bytes: int = _BLOCK) -> Iterator[tuple[int, list[bytes]]]:
     """The range's lines in big batches: (number of the batch's first line, its lines without
-    their final b"\n"). One split per block instead of Python work per line, for the paths
+    their final b"\\n"). One split per block instead of Python work per line, for the paths
     that touch most lines only in bulk (keys for the cache). A BOM at the file's start is dropped.
 
     A block ends at its last whole line; the next read starts where that line ended (the

@@ -181,16 +181,15 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
     writer = CacheWriter(scope.fingerprint, [rule.code for rule in scope.rules.dataset])
     by_code = {rule.code: rule for rule in (*scope.rules.entry, *scope.rules.record)}
     scan = Scan()
-    pending: list[tuple[Block, bytes, dict[int, int | None]]] = []  # (block, its keys, its changed entries)
+    pending: list[tuple[Block, bytes, dict[int, int | None], list[int]]] = []  # (block, its keys, its changed entries, the new ones)
     waiting = 0  # new entries in the pending blocks
 
     def check_pending() -> None:
-        new = [(number, block, index) for number, (block, _, changed) in enumerate(pending) for index, moved_from in changed.items() if moved_from is None]
-        rows = _check(scope, new) if new else {}
-        for number, (block, keys, changed) in enumerate(pending):
+        entries = [(number, block, index) for number, (block, _, _, new) in enumerate(pending) for index in new]
+        rows = _check(scope, entries) if entries else {}
+        for number, (block, keys, changed, _) in enumerate(pending):
             start = len(writer)
-            computed = functools.partial(lambda number, index: rows[number, index], number)
-            for index, value in cache.update(previous, writer, keys, block.first_position, changed, computed):
+            for index, value in cache.update(previous, writer, keys, block.first_position, changed, lambda index, number=number: rows[number, index]):
                 for code, problem in cache.decode_result(value):
                     report(by_code[code], block.lines[index], problem, block.raw(index))
             scan.count(block, bytes(writer.kinds[start:]))
@@ -199,8 +198,9 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
     for block in blocks:
         keys = b"".join(map(key, block.keyed))
         changed = previous.changed(keys, block.first_position)
-        pending.append((block, keys, changed))
-        waiting += sum(moved_from is None for moved_from in changed.values())
+        new = [index for index, moved_from in changed.items() if moved_from is None]
+        pending.append((block, keys, changed, new))
+        waiting += len(new)
         if waiting >= SUMMARY_BATCH or len(pending) >= PENDING_BLOCKS:
             check_pending()
             waiting = 0
@@ -335,15 +335,8 @@ def _scan_range(task: tuple[ByteRange, str]) -> None:
     scope, previous, new_collector = _worker_scope
     collector = new_collector()
     scan, writer = scan_blocks(scope, range_blocks(scope.path, byte_range), previous, collector.reporter(scope.filename))
-    try:
-        with open(output, "wb") as handle:
-            pickle.dump((scan, collector.findings, writer), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError as error:  # a small or full temporary folder
-        raise ResultsNotWritten(str(error)) from None
-
-
-class ResultsNotWritten(Exception):
-    """A worker could not write its results to the temporary folder."""
+    with open(output, "wb") as handle:  # an OSError (a small or full temporary folder) reaches the parent as it is
+        pickle.dump((scan, collector.findings, writer), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter] | None:
@@ -354,7 +347,7 @@ def scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordC
     read-only): the caller then reads the file in one process."""
     try:
         return _scan_in_workers(scope, ranges, previous, new_collector)
-    except (ResultsNotWritten, OSError):  # not UnreadableFile: the data file's own errors are reported
+    except OSError:  # not UnreadableFile: the data file's own errors are reported
         return None
 
 

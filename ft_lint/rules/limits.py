@@ -38,9 +38,9 @@ gpt-4o / gpt-4.1 / o4 family, cl100k_base for gpt-3.5, gpt-4, babbage-002 and da
 
 Models whose tokenizer does not ship with ft-lint (Together's Llama, Qwen, Mistral, Gemma)
 are counted at about 3 UTF-8 bytes per token: messages then say "about", and the report
-carries a note. No tokenizing is needed for an example whose UTF-8 byte count plus what counting adds on top
-(framing and tool constants charged per "{", ":", "[" and ",", 1,445 per image) is already
-under the threshold: no token of these encodings is shorter than one byte
+carries a note. No tokenizing is needed for an example whose UTF-8 byte count plus what
+counting adds on top (framing and tool constants charged per "{", ":", "[" and ",", 1,445 per
+image) is already under the threshold: no token of these encodings is shorter than one byte
 (tokens.max_tokens_upper_bound).
 """
 
