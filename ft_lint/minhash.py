@@ -26,6 +26,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ft_lint.grouping import may_repeat
+
 SIGNATURE_BINS = 128  # a power of two: the bin is the low bits of a shingle hash
 MAX_TEXT_CHARS = 1 << 18  # text beyond this in one example is not compared (no provider trains on it)
 THREADED_MIN_ROWS = 20_000  # fewer rows take milliseconds: starting threads costs more than it saves
@@ -271,12 +273,14 @@ def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_
 
     def band_pairs(band: int) -> np.ndarray:
         keys = high_groups | bands[rows, band].astype(_U64)
-        order = stable_argsort(keys, key_bits)
+        # Only buckets of two or more rows give pairs, and most rows are alone in theirs: only
+        # the rows that may share one are sorted, and the rest of the work is done on the
+        # members of shared buckets, in sorted order.
+        maybe = np.flatnonzero(may_repeat(keys))
+        order = maybe[stable_argsort(keys[maybe], key_bits)]
         sorted_keys = keys[order]
         same = sorted_keys[1:] == sorted_keys[:-1]  # same[i]: sorted position i + 1 is in i's bucket
-        # Only buckets of two or more rows give pairs, and most rows are alone in theirs:
-        # the rest of the work is done on the members of shared buckets, in sorted order.
-        shared = np.zeros(count, dtype=bool)
+        shared = np.zeros(len(order), dtype=bool)
         shared[1:] |= same
         shared[:-1] |= same
         members = np.flatnonzero(shared)

@@ -149,6 +149,35 @@ def test_candidate_pairs_within_groups_and_from_sources_to_later_targets():
     assert pairs == {(3, 0), (3, 1), (4, 0)}
 
 
+def reference_candidate_pairs(bands, rows, groups, is_source, is_target) -> set[tuple[int, int]]:
+    """The docstring's definition, row by row: per band and bucket (within a group), each target
+    meets the bucket's first source and the last source before it."""
+    pairs = set()
+    for band in range(bands.shape[1]):
+        buckets: dict[tuple[int, int], list[int]] = {}
+        for position, row in enumerate(rows.tolist()):
+            buckets.setdefault((int(groups[position]), int(bands[row, band])), []).append(position)
+        for members in buckets.values():
+            sources = [position for position in members if is_source[position]]
+            for target in members:
+                earlier = [source for source in sources if source < target]
+                if is_target[target] and earlier:
+                    pairs |= {(target, earlier[0]), (target, earlier[-1])}
+    return pairs
+
+
+@pytest.mark.parametrize("values", [40, 5_000, 2**32])  # most buckets shared .. nearly all alone
+def test_candidate_pairs_are_the_definition_s(values):
+    rng = np.random.default_rng(values)
+    bands = rng.integers(0, values, size=(3_000, 5), dtype=np.uint64).astype(np.uint32)
+    bands[1_000:1_100] = bands[:100]  # some rows the same in every band, even among unique values
+    rows = rng.permutation(3_000)[:2_500]
+    groups, sources, targets = rng.integers(0, 3, 2_500), rng.random(2_500) < 0.7, rng.random(2_500) < 0.7
+    found = {tuple(pair) for pair in minhash.candidate_pairs(bands, rows, groups, sources, targets).tolist()}
+    assert found == reference_candidate_pairs(bands, rows, groups, sources, targets)
+    assert found
+
+
 @pytest.mark.parametrize("threads", [1, 2, 5])
 def test_candidate_pairs_are_the_same_on_threads(threads, monkeypatch):
     monkeypatch.setattr(minhash, "THREADED_MIN_ROWS", 100)

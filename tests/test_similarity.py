@@ -365,3 +365,29 @@ def test_near_duplicates_in_a_json_array_on_one_line(tmp_path):
     path = tmp_path / "train.json"
     path.write_text(json.dumps(records))  # one line
     assert [(line, message.split(" (")[0]) for _, line, _, message, _ in findings([path], "FT402")] == [(1, "nearly the same as the example at line 1")]
+
+
+@pytest.mark.parametrize("values", [3, 300, 2**40])  # most rows in shared groups .. nearly all alone
+def test_grouping_helpers_are_their_definitions(values):
+    """The first of each (group, key) and the earliest earlier row of a group with another
+    answer, against a row-by-row reading of their docstrings."""
+    import numpy as np
+
+    rng = np.random.default_rng(values)
+    files = rng.integers(0, 2, 4_000)
+    keys = rng.integers(0, values, 4_000, dtype=np.uint64)
+    keys[2_000:2_300] = keys[:300]  # repeats even among unique values
+    answers = rng.integers(0, 3, 4_000, dtype=np.uint64)
+    seen: set[tuple[int, int]] = set()
+    expected_first = []
+    for file, key in zip(files.tolist(), keys.tolist()):
+        expected_first.append((file, key) not in seen)
+        seen.add((file, key))
+    assert similarity._first_of_each(files, keys).tolist() == expected_first
+    groups: dict[tuple[int, int], list[int]] = {}
+    expected_earliest = []
+    for row, (file, key, answer) in enumerate(zip(files.tolist(), keys.tolist(), answers.tolist())):
+        earlier = groups.setdefault((file, key), [])
+        expected_earliest.append(next((other for other in earlier if answers[other] != answer), -1))
+        earlier.append(row)
+    assert similarity._earliest_different([files, keys], answers).tolist() == expected_earliest
