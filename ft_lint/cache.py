@@ -190,7 +190,7 @@ class RecordCache:
         self.offsets = offsets  # value i (of the i-th valued entry) is values[offsets[i]:offsets[i + 1]]
         self.values = memoryview(values)
         self.columns = dict(columns or {})  # name -> (cell lengths, cells joined)
-        self._column_ends: dict[str, array] = {}
+        self._column_ends: dict[str, Any] = {}  # name -> numpy array
 
     def __len__(self) -> int:
         return len(self.keys) // KEY_BYTES
@@ -274,17 +274,21 @@ class RecordCache:
         for index in range(first, last):
             yield self.valued[index], bytes(self.values[self.offsets[index]:self.offsets[index + 1]])
 
-    def cells(self, name: str, start: int, stop: int) -> tuple[memoryview, memoryview]:
-        """The cell lengths of entries [start, stop) in a summary column, and their cells joined."""
-        lengths, data = self.columns[name]
-        if name not in self._column_ends:  # where each cell starts (and, last, the end): computed once
-            self._column_ends[name] = array("Q", itertools.accumulate(lengths, initial=0))
+    def cell_span(self, name: str, start: int, stop: int) -> tuple[memoryview, tuple[int, int]]:
+        """The cell lengths of entries [start, stop) in a summary column, and where their cells
+        lie in the column's cells joined."""
+        lengths, _ = self.columns[name]
+        if name not in self._column_ends:  # where each cell starts (and, last, the end): computed once, by numpy (a cell per entry)
+            import numpy as np
+
+            self._column_ends[name] = np.concatenate(([0], np.cumsum(np.frombuffer(lengths, dtype=np.uint32), dtype=np.uint64)))
         ends = self._column_ends[name]
-        return memoryview(lengths)[start:stop], memoryview(data)[ends[start]:ends[stop]]
+        return memoryview(lengths)[start:stop], (int(ends[start]), int(ends[stop]))
 
     def cell(self, name: str, position: int) -> bytes | None:
         """One entry's summary (None: it has none)."""
-        return bytes(self.cells(name, position, position + 1)[1]) or None
+        low, high = self.cell_span(name, position, position + 1)[1]
+        return bytes(self.columns[name][1][low:high]) or None
 
 
 def _differences(new: memoryview, old: memoryview, start: int, stop: int, found: list[int]) -> None:
@@ -314,11 +318,18 @@ class Row:
 
 
 class CacheWriter:
-    """The results of one run, in file order; workers fill one each and the parent joins them."""
+    """The results of one run, in file order; workers fill one each and the parent joins them.
+
+    The summaries copied from the last run (most of them, in a warm run) are kept as spans of
+    the last run's cells, not copied: a worker sends back a few numbers instead of its share of
+    the summaries, and the parent, which has the last run's cache too, copies them once
+    (`resolve`) before they are read or saved."""
 
     def __init__(self, fingerprint: bytes, columns: Sequence[str] = ()):
         self.fingerprint = fingerprint
-        self.columns = {name: (array("I"), bytearray()) for name in columns}  # name -> (cell lengths, cells joined)
+        self.columns = {name: (array("I"), bytearray()) for name in columns}  # name -> (cell lengths, cells joined), once resolved
+        # the cells that follow each column's until `resolve`: new cells, or (start, stop) of the last run's joined cells
+        self._pending: dict[str, list[bytearray | tuple[int, int]]] = {name: [] for name in columns}
         self.keys = bytearray()
         self.kinds = bytearray()
         self.valued = array("I")
@@ -343,7 +354,13 @@ class CacheWriter:
         for name, (lengths, data) in self.columns.items():
             cell = row.cells.get(name) or b""
             lengths.append(len(cell))
-            data += cell
+            pieces = self._pending[name]
+            if not pieces:
+                data += cell
+            elif isinstance(pieces[-1], bytearray):
+                pieces[-1] += cell
+            else:
+                pieces.append(bytearray(cell))
 
     def copy(self, cache: RecordCache, start: int, stop: int) -> None:
         """The next entries are the last run's entries [start, stop), unchanged (bulk copies)."""
@@ -354,10 +371,13 @@ class CacheWriter:
         base = len(self)
         self.keys += cache.keys[start * KEY_BYTES:stop * KEY_BYTES]
         self.kinds += cache.kinds[start:stop]
-        for name, (lengths, data) in self.columns.items():
-            old_lengths, cells = cache.cells(name, start, stop)
+        for name, (lengths, _) in self.columns.items():
+            old_lengths, span = cache.cell_span(name, start, stop)
             lengths.frombytes(old_lengths.cast("B"))
-            data += cells
+            pieces = self._pending[name]
+            if pieces and isinstance(pieces[-1], tuple) and pieces[-1][1] == span[0]:
+                span = (pieces.pop()[0], span[1])  # one span for consecutive copies
+            pieces.append(span)
         first, last = bisect.bisect_left(cache.valued, start), bisect.bisect_left(cache.valued, stop)
         if first < last:
             self.valued.extend(position - start + base for position in cache.valued[first:last])
@@ -372,14 +392,31 @@ class CacheWriter:
         self.keys += other.keys
         self.kinds += other.kinds
         for name, (lengths, data) in self.columns.items():
-            lengths += other.columns[name][0]
-            data += other.columns[name][1]
+            other_lengths, other_data = other.columns[name]
+            lengths += other_lengths
+            pieces = self._pending[name]
+            if pieces:
+                pieces.append(other_data)
+            else:
+                data += other_data
+            pieces += other._pending[name]
         self.valued.extend(position + base for position in other.valued)
         self.lengths += other.lengths
         self.values += other.values
 
+    def resolve(self, cache: RecordCache) -> None:
+        """Copy the cells taken from `cache` (the last run's, which `copy` was given) into the
+        columns: needed before the writer is read or saved, once anything was copied."""
+        for name, (_, data) in self.columns.items():
+            cells = cache.columns[name][1] if name in cache.columns else b""
+            for piece in self._pending[name]:
+                data += piece if isinstance(piece, bytearray) else cells[piece[0]:piece[1]]
+            self._pending[name] = []
+
     def _pieces(self) -> Iterator[bytes]:
         """The file's bytes in pieces, the checksum last (written one by one: no copy of it all)."""
+        if any(self._pending.values()):
+            raise ValueError("the writer has cells not resolved yet")
         header = {"fingerprint": self.fingerprint.hex(), "count": len(self), "valued": len(self.valued),
                   "columns": [[name, len(data)] for name, (_, data) in self.columns.items()]}
         encoded = json.dumps(header).encode()

@@ -28,9 +28,10 @@ class ByteRange:
     first_line: int  # 1-based line number of the line at `start`
 
 
-def split_ranges(path: Path, parts: int, min_bytes: int = MIN_RANGE_BYTES) -> list[ByteRange]:
-    """At most `parts` ranges of about equal size covering the file; none smaller than
-    `min_bytes` unless the file is; none empty (an empty file has no ranges)."""
+def range_bounds(path: Path, parts: int, min_bytes: int = MIN_RANGE_BYTES) -> list[tuple[int, int]]:
+    """(start, end) of at most `parts` ranges of about equal size covering the file, each
+    starting at a line's start; none smaller than `min_bytes` unless the file is; none empty
+    (an empty file has no ranges). Only the bytes around each cut are read."""
     size = os.path.getsize(path)
     parts = max(1, min(parts, size // max(min_bytes, 1)))
     with open(path, "rb", buffering=0) as handle:
@@ -39,15 +40,19 @@ def split_ranges(path: Path, parts: int, min_bytes: int = MIN_RANGE_BYTES) -> li
             start = _next_line_start(handle, size * part // parts, size)
             if starts[-1] < start < size:
                 starts.append(start)
-        ranges = []
+    return [(start, end) for start, end in zip(starts, [*starts[1:], size]) if start < end]
+
+
+def numbered_ranges(path: Path, bounds: list[tuple[int, int]]) -> Iterator[ByteRange]:
+    """The ranges with their first line numbers, each yielded as soon as its number is known:
+    the first at once, each later one after the newlines of the one before it are counted
+    (so a worker can read the first ranges while the later ones are counted)."""
+    with open(path, "rb", buffering=0) as handle:
         line = 1
-        for start, end in zip(starts, [*starts[1:], size]):
-            if start == end:
-                continue
-            if ranges:
-                line += count_newlines(handle, ranges[-1].start, start)
-            ranges.append(ByteRange(start, end, line))
-    return ranges
+        for number, (start, end) in enumerate(bounds):
+            if number:
+                line += count_newlines(handle, bounds[number - 1][0], start)
+            yield ByteRange(start, end, line)
 
 
 def _next_line_start(handle: BinaryIO, offset: int, size: int) -> int:

@@ -8,7 +8,7 @@ import threading
 from array import array
 from collections import Counter
 from contextlib import nullcontext
-from itertools import compress, islice
+from itertools import islice
 from pathlib import Path
 from typing import Collection, Iterator
 
@@ -271,16 +271,18 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     settings = collector.settings
     directory = None if settings.no_cache else cache_directory(settings.config_file, settings.cache_dir)
     previous = load_cache(directory, scope.path, scope.fingerprint) if directory else RecordCache(scope.fingerprint)
-    ranges = worker_ranges(scope.path, settings.jobs)
+    jobs = settings.jobs or default_jobs()
+    ranges = worker_ranges(scope.path, jobs)
     scanned = None
     if len(ranges) > 1:
         collector.finish_saving()  # no fork while a thread may hold a lock
-        scanned = scan_in_workers(scope, ranges, previous, functools.partial(_Collector, settings, RuleSet()))
+        scanned = scan_in_workers(scope, ranges, jobs, previous, functools.partial(_Collector, settings, RuleSet()))
     if scanned:
         scan, findings, writer = scanned
         collector.findings += findings
     else:
         scan, writer = scan_blocks(scope, file_blocks(scope.path), previous, collector.reporter(scope.filename))
+    writer.resolve(previous)
     del previous  # the old results are not needed any more; memory goes to the new ones
     if directory:  # written while the dataset rules run (the writer changes no more); lint() waits for it
         saving = threading.Thread(target=writer.save, args=(directory, scope.path))
@@ -288,12 +290,14 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
         collector.saving.append(saving)
     if scan.offsets:
         collector.line_offsets[scope.filename] = scan.offsets
-    is_record = writer.kinds  # kind 0, not a record, is false
-    record_lines = array("Q", compress(scan.lines, is_record))
-    for code, column in collector.columns.items():
-        if code in writer.columns:
-            lengths, joined = writer.columns[code]
-            column.add(scope.filename, record_lines, array("I", compress(lengths, is_record)), joined)
+    if writer.columns:  # the dataset rules' summaries, of the records only
+        import numpy as np  # the dataset rules need it anyway
+
+        is_record = np.frombuffer(writer.kinds, dtype=np.uint8) != 0  # kind 0: not a record
+        record_lines = array("Q", np.frombuffer(scan.lines, dtype=np.uint64)[is_record].tobytes())
+        for code, (lengths, joined) in writer.columns.items():
+            column_lengths = array("I", np.frombuffer(lengths, dtype=np.uint32)[is_record].tobytes())
+            collector.columns[code].add(scope.filename, record_lines, column_lengths, joined)
     return scan
 
 

@@ -28,7 +28,7 @@ from typing import Any, Callable, Collection, Iterator, Sequence
 
 from ft_lint import cache
 from ft_lint.cache import CacheWriter, RecordCache, Row
-from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, read_blocks, split_ranges
+from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, numbered_ranges, range_bounds, read_blocks
 from ft_lint.findings import Problem
 from ft_lint.formats import Format, all_formats, detect
 from ft_lint.reader import BOM, Entry, Kind, UnreadableFile, file_starts_with_bom, is_json_array, parse_line, read_entries
@@ -39,6 +39,7 @@ SUMMARY_BATCH = 512  # records checked and summarised at once (numpy's cost is p
 PENDING_BLOCKS = 8  # at most this many blocks wait for their new entries to be checked together
 FIRST_LINES_KEPT = 5
 PARALLEL_MIN_BYTES = 512 << 10  # smaller JSONL files are read in this process: forking workers costs more than it saves
+RANGES_PER_WORKER = 4  # a worker done early takes the next range; the parent counts lines ahead of the workers
 NOT_A_RECORD, NO_FORMAT = 0, 1  # entry kinds; a record of a format has kind FIRST_FORMAT_KIND + its index in FORMAT_NAMES
 FIRST_FORMAT_KIND = 2
 
@@ -301,17 +302,17 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def worker_ranges(path: Path, jobs: int | None) -> list[ByteRange]:
-    """The byte ranges worker processes read; one range (or none): read in this process, as
-    are JSON files (one array, or small) and every file where processes cannot fork (Windows)."""
-    jobs = jobs or default_jobs()
+def worker_ranges(path: Path, jobs: int) -> list[tuple[int, int]]:
+    """The byte ranges (start, end) worker processes read, a few per worker; one range (or
+    none): read in this process, as are JSON files (one array, or small) and every file where
+    processes cannot fork (Windows)."""
     if jobs < 2 or path.suffix.lower() == ".json" or "fork" not in multiprocessing.get_all_start_methods():
         return []
     try:
         if os.path.getsize(path) < PARALLEL_MIN_BYTES:
             return []
         next(read_entries(path), None)  # a file that is not JSONL text is reported here, before any worker starts
-        return split_ranges(path, jobs, MIN_RANGE_BYTES)
+        return range_bounds(path, jobs * RANGES_PER_WORKER, MIN_RANGE_BYTES)
     except OSError:
         return []  # read in this process, which reports why it cannot be read
 
@@ -339,27 +340,29 @@ def _scan_range(task: tuple[ByteRange, str]) -> None:
         pickle.dump((scan, collector.findings, writer), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter] | None:
-    """The same scan as `scan_blocks` over the whole file, one range per worker process, joined
-    in line order: findings, counts and results are exactly those of one process.
-    `new_collector()` makes what a worker reports to (its findings are sent back).
-    None when the workers' results cannot be written to the temporary folder (too small, full,
-    read-only): the caller then reads the file in one process."""
+def scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter] | None:
+    """The same scan as `scan_blocks` over the whole file, the byte ranges (start, end) shared
+    by `jobs` worker processes, joined in line order: findings, counts and results are exactly
+    those of one process. `new_collector()` makes what a worker reports to (its findings are
+    sent back). None when the workers' results cannot be written to the temporary folder (too
+    small, full, read-only): the caller then reads the file in one process."""
     try:
-        return _scan_in_workers(scope, ranges, previous, new_collector)
+        return _scan_in_workers(scope, ranges, jobs, previous, new_collector)
     except OSError:  # not UnreadableFile: the data file's own errors are reported
         return None
 
 
-def _scan_in_workers(scope: FileScope, ranges: list[ByteRange], previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter]:
+def _scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter]:
     global _worker_scope
     _prepare(scope)
     _worker_scope = (scope, previous, new_collector)
     with tempfile.TemporaryDirectory(prefix="ft-lint-") as folder:
         outputs = [os.path.join(folder, f"{number}.pickle") for number in range(len(ranges))]
         try:
-            with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
-                pool.map(_scan_range, zip(ranges, outputs), chunksize=1)
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(ranges))) as pool:
+                # imap hands out each range as soon as the parent has counted the lines before it
+                for _ in pool.imap(_scan_range, zip(numbered_ranges(scope.path, ranges), outputs)):
+                    pass
         finally:
             _worker_scope = None
         scan, findings, writer = _load(outputs[0])

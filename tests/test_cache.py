@@ -39,6 +39,7 @@ def _lint(lines: list[bytes], previous: RecordCache) -> tuple[CacheWriter, list[
 
     keys = b"".join(map(key, lines))
     reported = list(cache.update(previous, writer, keys, 0, previous.changed(keys, 0), compute))
+    writer.resolve(previous)
     return writer, reported, computed
 
 
@@ -207,6 +208,26 @@ def test_parts_joined_equal_one_writer():
     assert joined.to_bytes() == whole.to_bytes()
     with pytest.raises(ValueError):
         joined.extend(CacheWriter(FINGERPRINT))  # no FT401 column: other settings
+
+
+def test_parts_copied_from_the_last_run_join_and_resolve_to_one_writer(tmp_path):
+    """Workers send back spans of the last run's summaries; the parent resolves them once."""
+    lines = [b'{"n": %d}' % i + b"!" * (i % 2) for i in range(40)]
+    previous = _round_trip(_lint(lines, RecordCache(FINGERPRINT))[0], tmp_path)
+    lines[5], lines[30] = b'{"changed": 5}!', b'{"changed": 30}'
+    key = key_function(FINGERPRINT)
+    parts = []
+    for start, stop in ((0, 12), (12, 40)):
+        keys = b"".join(map(key, lines[start:stop]))
+        part = CacheWriter(FINGERPRINT, ["FT401"])
+        list(cache.update(previous, part, keys, start, previous.changed(keys, start), lambda i, start=start: _result_of(lines[start + i])))
+        parts.append(part)
+    joined = parts[0]
+    joined.extend(parts[1])
+    with pytest.raises(ValueError):
+        joined.to_bytes()  # spans of the last run's cells not copied yet
+    joined.resolve(previous)
+    assert joined.to_bytes() == _lint(lines, previous)[0].to_bytes() == _lint(lines, RecordCache(FINGERPRINT))[0].to_bytes()
 
 
 def test_cache_directory_location(tmp_path, monkeypatch):

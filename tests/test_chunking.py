@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ft_lint.chunking import BOM, ByteRange, count_newlines, read_blocks, read_lines, split_ranges
+from ft_lint import chunking
+from ft_lint.chunking import BOM, MIN_RANGE_BYTES, ByteRange, count_newlines, numbered_ranges, range_bounds, read_blocks, read_lines
 
 # Lines made of the bytes that matter: line endings, a stray \r, BOM bytes, JSON-ish text.
 _line = st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")) | st.sampled_from([b"", b"\r", b"{}", BOM, b"\xef", b" "])
@@ -20,6 +21,10 @@ _files = st.builds(
     _line,  # a last line with no newline (or nothing)
     st.booleans(),
 )
+
+
+def split_ranges(path: Path, parts: int, min_bytes: int = MIN_RANGE_BYTES) -> list[ByteRange]:
+    return list(numbered_ranges(path, range_bounds(path, parts, min_bytes)))
 
 
 def _whole(path: Path) -> list[tuple[int, bytes]]:
@@ -95,6 +100,18 @@ def test_bom_is_dropped_only_at_the_start_of_the_file(tmp_path):
     ranges = split_ranges(path, 2, min_bytes=1)
     assert len(ranges) == 2
     assert _by_ranges(path, ranges) == [(1, b"{}\n"), (2, BOM + b"{}\n")]
+
+
+def test_each_range_is_given_before_the_lines_after_it_are_counted(tmp_path, monkeypatch):
+    """A worker starts on the first range while the parent counts the lines of the others."""
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(b"{}\n" * 1_000)
+    counted = []
+    monkeypatch.setattr(chunking, "count_newlines", lambda handle, start, end: counted.append((start, end)) or 100)
+    ranges = numbered_ranges(path, range_bounds(path, 3, min_bytes=1))
+    assert next(ranges) == ByteRange(0, 1002, 1) and counted == []
+    assert next(ranges) == ByteRange(1002, 2001, 101) and counted == [(0, 1002)]
+    assert next(ranges).first_line == 201 and counted == [(0, 1002), (1002, 2001)]
 
 
 @pytest.mark.parametrize("start, end", [(0, 0), (0, 7), (3, 20), (5, 6)])

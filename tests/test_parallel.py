@@ -9,7 +9,7 @@ import pytest
 from helpers import OPENAI_MODEL, awkward_file, chat_line
 
 from ft_lint import scanning
-from ft_lint.chunking import split_ranges
+from ft_lint.chunking import numbered_ranges, range_bounds
 from ft_lint.config import Settings
 from ft_lint.engine import lint
 
@@ -29,7 +29,7 @@ def small_ranges(monkeypatch):
 
 def test_workers_find_exactly_what_one_process_finds(tmp_path, small_ranges):
     path = awkward_file(tmp_path / "train.jsonl", random.Random(7))
-    ranges = split_ranges(path, 4, RANGE_BYTES)
+    ranges = list(numbered_ranges(path, range_bounds(path, 4, RANGE_BYTES)))
     assert len(ranges) == 4
     one, records_one = run([path], jobs=1)
     for jobs in (2, 4):
