@@ -109,34 +109,27 @@ def read_lines(path: Path, byte_range: ByteRange) -> Iterator[tuple[int, bytes]]
             number += 1
 
 
-def read_blocks(path: Path, byte_range: ByteRange, block_bytes: int = _BLOCK) -> Iterator[tuple[int, list[bytes]]]:
-    """The range's lines in big batches: (number of the batch's first line, its lines without
-    their final b"\\n"). One split per block instead of Python work per line, for the paths
-    that touch most lines only in bulk (keys for the cache). A BOM at the file's start is dropped.
+def read_blocks(path: Path, byte_range: ByteRange, block_bytes: int = _BLOCK) -> Iterator[tuple[bytes, int]]:
+    """The range's bytes in big blocks of whole lines, for the paths that touch most lines only
+    in bulk (keys for the cache): (bytes read, how many of them are whole lines: up to just
+    after a b"\\n", or all where the range ends).
 
-    A block ends at its last whole line; the next read starts where that line ended (the
-    line cut off is read again, rather than every block copied to join it). A line longer
-    than a block is read with reads of twice the size until it fits."""
+    The next read starts where the block's last whole line ended (the line cut off is read
+    again, rather than every block copied to cut or join it). A line longer than a block is
+    read with reads of twice the size until it fits."""
     with open(path, "rb") as handle:
-        position, number, size = byte_range.start, byte_range.first_line, block_bytes
+        position, size = byte_range.start, block_bytes
         while position < byte_range.end:
             handle.seek(position)
             block = handle.read(min(size, byte_range.end - position))
             if not block:
                 break
-            lines = block.split(b"\n")
+            whole = len(block)
             if position + len(block) < byte_range.end:
-                if len(lines) == 1:  # no line ends in this block
+                whole = block.rfind(b"\n") + 1
+                if not whole:  # no line ends in this block
                     size *= 2
                     continue
-                position += len(block) - len(lines.pop())  # the cut-off line is read again
-            else:
-                position += len(block)
-                if not lines[-1]:  # the range ends with a line ending
-                    lines.pop()
+            position += whole
             size = block_bytes
-            if number == 1 and byte_range.start == 0 and lines and lines[0].startswith(BOM):
-                lines[0] = lines[0][len(BOM):]
-            if lines:
-                yield number, lines
-                number += len(lines)
+            yield block, whole

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Collection, Iterator
 
 from ft_lint import pairing
-from ft_lint.cache import RecordCache, cache_directory, settings_fingerprint
+from ft_lint.cache import RecordCache, cache_directory, key_function, settings_fingerprint
 from ft_lint.cache import load as load_cache
 from ft_lint.config import current_date
 from ft_lint.findings import Finding, Problem
@@ -281,7 +281,7 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
         scan, findings, writer = scanned
         collector.findings += findings
     else:
-        scan, writer = scan_blocks(scope, file_blocks(scope.path), previous, collector.reporter(scope.filename))
+        scan, writer = scan_blocks(scope, file_blocks(scope.path, key_function(scope.fingerprint)), previous, collector.reporter(scope.filename))
     writer.resolve(previous)
     del previous  # the old results are not needed any more; memory goes to the new ones
     if directory:  # written while the dataset rules run (the writer changes no more); lint() waits for it

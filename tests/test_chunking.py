@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from unittest import mock
 
 import pytest
+import xxhash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ft_lint import chunking
+from ft_lint import chunking, scanning
 from ft_lint.chunking import BOM, MIN_RANGE_BYTES, ByteRange, count_newlines, numbered_ranges, range_bounds, read_blocks, read_lines
 
 # Lines made of the bytes that matter: line endings, a stray \r, BOM bytes, JSON-ish text.
@@ -40,9 +43,20 @@ def _by_ranges(path: Path, ranges: list[ByteRange]) -> list[tuple[int, bytes]]:
 
 
 def _by_blocks(path: Path, ranges: list[ByteRange], block_bytes: int) -> list[tuple[int, bytes]]:
-    return [(first + i, line) for r in ranges for first, lines in read_blocks(path, r, block_bytes) for i, line in enumerate(lines)]
-
-
+    """(line number, line as keyed) from the scan's blocks, checking the blocks' keys on the way."""
+    key = functools.partial(xxhash.xxh3_128_digest, seed=1)
+    lines = []
+    with mock.patch.object(scanning, "read_blocks", lambda path, byte_range: read_blocks(path, byte_range, block_bytes)):
+        for r in ranges:
+            blocks = list(read_blocks(path, r, block_bytes))
+            assert b"".join(block[:whole] for block, whole in blocks) == path.read_bytes()[r.start:r.end]
+            assert all(block[:whole].endswith(b"\n") for block, whole in blocks[:-1])  # whole lines only
+            for block in scanning.range_blocks(path, r, key):
+                keyed = [block.keyed(index) for index in range(len(block.lines))]
+                assert block.keys == b"".join(map(key, keyed))
+                assert [path.read_bytes()[offset:offset + len(line)] for offset, line in zip(block.offsets, keyed)] == keyed
+                lines += zip(block.lines, keyed)
+    return lines
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=_files, parts=st.integers(1, 9), min_bytes=st.integers(1, 50), block_bytes=st.integers(1, 64))
 def test_ranges_read_back_the_whole_file_with_exact_line_numbers(tmp_path, data, parts, min_bytes, block_bytes):
@@ -51,7 +65,7 @@ def test_ranges_read_back_the_whole_file_with_exact_line_numbers(tmp_path, data,
     ranges = split_ranges(path, parts, min_bytes=min_bytes)
 
     assert _by_ranges(path, ranges) == _whole(path)
-    assert _by_blocks(path, ranges, block_bytes) == [(n, line.removesuffix(b"\n")) for n, line in _whole(path)]
+    assert _by_blocks(path, ranges, block_bytes) == [(n, (BOM if n == 1 and data.startswith(BOM) else b"") + line.removesuffix(b"\n")) for n, line in _whole(path)]
     assert len(ranges) <= parts
     assert [r.start for r in ranges[1:]] == [r.end for r in ranges[:-1]]  # contiguous
     if data:
