@@ -194,3 +194,56 @@ def test_powers_are_the_multiplier_s_powers_and_their_inverses(count):
     multiplier = minhash._TOKEN_MULTIPLIER
     assert [int(p) for p in powers] == [pow(multiplier, i, 1 << 64) for i in range(count)]
     assert all(int(p) * int(q) % (1 << 64) == 1 for p, q in zip(powers, inverses))
+
+
+GOLDEN_DIGEST = "44c6fa1af6ea69c5ac2109eaf4d9d19753284d84a984898209e2a323694814a2"
+
+
+def golden_texts() -> list[str]:
+    """Texts of every kind the measure meets: none, short, long, ASCII, accented, unspaced scripts,
+    code points beyond the BMP, and many short ones next to long ones in one batch."""
+    rng = random.Random(20261203)
+    alphabet = "abc déf 中文字 ไทย ー ab_c 12 ,.!\n\U00020001"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.choice([0, 1, 2, 3, 5, 8, 20, 60, 300, 3000]))) for _ in range(400)]
+    texts += [" ".join(random_words(rng, rng.randint(0, 200))) for _ in range(200)]
+    return texts + [a for pair in TEXTS for a in pair]
+
+
+def test_band_hashes_and_shingles_are_those_of_the_released_measure():
+    """The record cache keeps these summaries: any change to the hashes must change the cache
+    version. The digest was taken before the words, owners and densification were made faster."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    texts = golden_texts()
+    for size in (1, 5):
+        bands, has_words = minhash.band_hashes(texts, size, 21, 6)
+        digest.update(bands.tobytes() + has_words.tobytes())
+        for shingles in minhash.shingle_sets(texts, size):
+            digest.update(shingles.tobytes() + b"|")
+    assert digest.hexdigest() == GOLDEN_DIGEST
+
+
+def reference_signature(hashes: np.ndarray) -> list[int]:
+    """One text's signature from the definition: min per bin, then each empty bin from the first
+    full bin in its probe order."""
+    bins = minhash.SIGNATURE_BINS
+    values: list[int | None] = [None] * bins
+    for value in hashes.tolist():
+        cell, high = value & (bins - 1), value >> 32
+        values[cell] = high if values[cell] is None else min(values[cell], high)
+    orders = minhash._probe_orders()
+    return [value if value is not None else next(values[probe] for probe in orders[:, b].tolist() if values[probe] is not None) for b, value in enumerate(values)]
+
+
+def test_signatures_of_texts_with_few_and_many_shingles_follow_the_definition():
+    rng = np.random.default_rng(3)
+    counts = [1, 2, 3, 5, 9, 17, 40, 128, 400, 0, 1]  # few shingles: found by rank after the probed rounds
+    hashes = rng.integers(0, 2**64, sum(counts), dtype=np.uint64)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    signatures = minhash._signatures(hashes, owner, len(counts))
+    for text, mine in enumerate(hashes[owner == i] for i in range(len(counts))):
+        if mine.size:
+            assert signatures[text].tolist() == reference_signature(mine)
+        else:
+            assert (signatures[text] == minhash._EMPTY).all()
