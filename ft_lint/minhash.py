@@ -96,7 +96,8 @@ def _geometric(base: int, count: int) -> np.ndarray:
 
 
 def _prepared(texts: Sequence[str]) -> list[str]:
-    return [text[:MAX_TEXT_CHARS].lower() for text in texts]
+    """The texts as compared: cut at MAX_TEXT_CHARS (`_words` lowercases them)."""
+    return [text[:MAX_TEXT_CHARS] for text in texts]
 
 
 def _batches(texts: Sequence[str]) -> list[tuple[int, int]]:
@@ -115,12 +116,8 @@ def _batches(texts: Sequence[str]) -> list[tuple[int, int]]:
 def _words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hash of every word of the (prepared) texts in order, the index of the text each belongs to,
     and the number of words of each text."""
-    joined = "\n".join(texts)  # a separator between texts: no word spans two
-    ascii_only = joined.isascii()
-    if ascii_only:
-        codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    else:
-        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes, texts = _lowercase_codes(texts)
+    ascii_only = codes.dtype == np.uint8
     # The classes with a separator before and after: words start and end where the class changes.
     classes = np.empty(len(codes) + 2, dtype=np.uint8)
     classes[0] = classes[-1] = _SEPARATOR
@@ -144,6 +141,31 @@ def _words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     text_starts = np.cumsum([0] + [len(text) + 1 for text in texts[:-1]])
     per_text = np.diff(np.searchsorted(starts, text_starts), append=len(starts))
     return words, np.repeat(np.arange(len(texts)), per_text), per_text
+
+
+def _lowercase_codes(texts: Sequence[str]) -> tuple[np.ndarray, Sequence[str]]:
+    """The code points of the texts lowercased (as str.lower does) and joined by a newline (a
+    separator between texts: no word spans two), uint8 when all are ASCII; and the texts whose
+    lengths place them (those lowercased where str.lower lowercased them)."""
+    joined = "\n".join(texts)
+    if joined.isascii():
+        return np.frombuffer(joined.encode("ascii").lower(), dtype=np.uint8), texts
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # One table lookup per character costs a fraction of str.lower, whose result it is for every
+    # character of the BMP but two: it makes two of U+0130 (İ), and U+03A3 (Σ) depends on its neighbours.
+    if codes.max() < len(_lowercase_bmp()) and "\u0130" not in joined and "\u03a3" not in joined:
+        return _lowercase_bmp().take(codes), texts
+    lowered = [text.lower() for text in texts]
+    return np.frombuffer("\n".join(lowered).encode("utf-32-le", "surrogatepass"), dtype=np.uint32), lowered
+
+
+@functools.cache
+def _lowercase_bmp() -> np.ndarray:
+    """str.lower of each character of the BMP (of U+0130 and U+03A3: themselves; see _lowercase_codes)."""
+    every = "".join(map(chr, range(0x10000))).replace("\u0130", "\0").replace("\u03a3", "\0")
+    table = np.frombuffer(every.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    table[[0x130, 0x3A3]] = [0x130, 0x3A3]
+    return table
 
 
 def _shingle_hashes(texts: Sequence[str], size: int) -> tuple[np.ndarray, np.ndarray]:
