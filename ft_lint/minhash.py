@@ -134,8 +134,10 @@ def _words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             starts, ends = starts[order], ends[order]
     # Polynomial hash of each word from prefix sums: sum(code[j] * M**j) over the word, divided by M**start.
     powers, inverses = _powers(max(2 * MAX_TEXT_CHARS, 1 << len(codes).bit_length()))
-    prefix = np.zeros(len(codes) + 1, dtype=_U64)
-    np.cumsum(codes * powers[: len(codes)], out=prefix[1:])
+    prefix = np.empty(len(codes) + 1, dtype=_U64)
+    prefix[0] = 0
+    np.multiply(codes, powers[: len(codes)], out=prefix[1:])  # in place: no temporary array as long as the text
+    np.cumsum(prefix[1:], out=prefix[1:])
     words = _mix((prefix[ends] - prefix[starts]) * inverses[starts])
     # Words are in order, so each text's are a run: its first is found by a search per text, not per word.
     text_starts = np.cumsum([0] + [len(text) + 1 for text in texts[:-1]])
