@@ -322,6 +322,8 @@ def providers_of(fmt: Format) -> list[str]:
 
 def unique_messages(conversations: list[list[Message]]) -> list[Message]:
     """Every message of a record once (a preference record's shared prompt is in both conversations)."""
+    if len(conversations) == 1:
+        return list(conversations[0])  # the messages of one conversation are at different paths
     seen: dict[tuple, Message] = {}
     for conversation in conversations:
         for message in conversation:
@@ -349,15 +351,25 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+SHARED_PATHS = 256  # items of a list whose paths every record shares
+
+
+def _item_paths(base: tuple, content_key: str, count: int) -> list[tuple[tuple, tuple]]:
+    """(path, path of its content) of the first `count` items of the list at `base`. Records put
+    their messages at the same few paths, so the first SHARED_PATHS are made once and shared:
+    two tuples less to make per message, and fewer objects for the garbage collector to scan."""
+    shared = _shared_item_paths(base, content_key)
+    if count <= SHARED_PATHS:
+        return shared[:count]
+    return shared + [((*base, i), (*base, i, content_key)) for i in range(SHARED_PATHS, count)]
+
+
+@functools.cache
+def _shared_item_paths(base: tuple, content_key: str) -> list[tuple[tuple, tuple]]:
+    return [((*base, i), (*base, i, content_key)) for i in range(SHARED_PATHS)]
+
+
 # OpenAI-style messages: {"role", "content", "tool_calls", ...}; TRL and Vertex chat share the shape.
-
-
-def _openai_message(fmt: Format, data: dict, path: tuple) -> Message:
-    content = data.get("content")
-    content_path = (*path, "content")
-    images = tuple(_openai_images(content, content_path)) if isinstance(content, list) else ()
-    calls_tools = bool(data.get("tool_calls") or data.get("function_call"))
-    return Message(fmt.role(data.get("role")), data, path, content_path, content, calls_tools, images)
 
 
 def _openai_images(content: Any, base: tuple) -> Iterator[Image]:
@@ -370,7 +382,16 @@ def _openai_images(content: Any, base: tuple) -> Iterator[Image]:
 
 
 def _messages(fmt: Format, items: Any, base: tuple) -> list[Message]:
-    return [_openai_message(fmt, data, (*base, i)) for i, data in enumerate(_list(items)) if isinstance(data, dict)]
+    """The messages of a list of message objects, made in one loop (a call per message would cost a fifth more)."""
+    items = _list(items)
+    messages = []
+    for data, (path, content_path) in zip(items, _item_paths(base, "content", len(items))):
+        if isinstance(data, dict):
+            content = data.get("content")
+            images = tuple(_openai_images(content, content_path)) if isinstance(content, list) else ()
+            calls_tools = bool(data.get("tool_calls") or data.get("function_call"))
+            messages.append(Message(fmt.role(data.get("role")), data, path, content_path, content, calls_tools, images))
+    return messages
 
 
 def _chat(value: dict, fmt: Format) -> list[list[Message]]:
@@ -427,7 +448,7 @@ def _blocks_holding(blocks: Any, key: str) -> tuple[bool, bool]:
     return any(found), bool(found) and all(found)
 
 
-def _gemini_message(fmt: Format, data: dict, path: tuple, role: str) -> Message:
+def _gemini_message(fmt: Format, data: dict, path: tuple, parts_path: tuple, role: str) -> Message:
     parts = data.get("parts")
     if _blocks_holding(parts, "functionResponse")[1]:
         role = "tool"  # Gemini returns function results in a user turn; they answer the call before
@@ -435,10 +456,10 @@ def _gemini_message(fmt: Format, data: dict, path: tuple, role: str) -> Message:
         role=role,
         data=data,
         path=path,
-        content_path=(*path, "parts"),
+        content_path=parts_path,
         content=parts,
         calls_tools=_blocks_holding(parts, "functionCall")[0],
-        images=tuple(_gemini_images(parts, (*path, "parts"))),
+        images=tuple(_gemini_images(parts, parts_path)),
     )
 
 
@@ -462,10 +483,11 @@ def _gemini(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = []
     system = value.get("systemInstruction")
     if isinstance(system, dict):
-        conversation.append(_gemini_message(fmt, system, ("systemInstruction",), "system"))
-    for i, data in enumerate(_list(value.get("contents"))):
+        conversation.append(_gemini_message(fmt, system, ("systemInstruction",), ("systemInstruction", "parts"), "system"))
+    contents = _list(value.get("contents"))
+    for data, paths in zip(contents, _item_paths(("contents",), "parts", len(contents))):
         if isinstance(data, dict):
-            conversation.append(_gemini_message(fmt, data, ("contents", i), fmt.role(data.get("role"))))
+            conversation.append(_gemini_message(fmt, data, *paths, fmt.role(data.get("role"))))
     return [conversation]
 
 
@@ -474,11 +496,11 @@ def _gemini(value: dict, fmt: Format) -> list[list[Message]]:
 _BEDROCK_MEDIA = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 
 
-def _bedrock_message(fmt: Format, data: dict, path: tuple) -> Message:
+def _bedrock_message(fmt: Format, data: dict, path: tuple, content_path: tuple) -> Message:
     blocks = data.get("content")
     role = "tool" if _blocks_holding(blocks, "toolResult")[1] else fmt.role(data.get("role"))  # tool results come in a user turn
     calls_tools = _blocks_holding(blocks, "toolUse")[0]
-    return Message(role, data, path, (*path, "content"), blocks, calls_tools=calls_tools, images=tuple(_bedrock_images(blocks, (*path, "content"))))
+    return Message(role, data, path, content_path, blocks, calls_tools=calls_tools, images=tuple(_bedrock_images(blocks, content_path)))
 
 
 def _bedrock_images(blocks: Any, base: tuple) -> Iterator[Image]:
@@ -500,9 +522,10 @@ def _bedrock_images(blocks: Any, base: tuple) -> Iterator[Image]:
 
 def _bedrock(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
-    for i, data in enumerate(_list(value.get("messages"))):
+    messages = _list(value.get("messages"))
+    for data, paths in zip(messages, _item_paths(("messages",), "content", len(messages))):
         if isinstance(data, dict):
-            conversation.append(_bedrock_message(fmt, data, ("messages", i)))
+            conversation.append(_bedrock_message(fmt, data, *paths))
     return [conversation]
 
 
@@ -511,11 +534,11 @@ def _bedrock(value: dict, fmt: Format) -> list[list[Message]]:
 
 def _sharegpt(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
-    for i, data in enumerate(_list(value.get("conversations"))):
+    turns = _list(value.get("conversations"))
+    for data, (path, value_path) in zip(turns, _item_paths(("conversations",), "value", len(turns))):
         if isinstance(data, dict):
-            path = ("conversations", i)
             written = data.get("from")
-            conversation.append(Message(fmt.role(written), data, path, (*path, "value"), data.get("value"), calls_tools=written == "function_call"))
+            conversation.append(Message(fmt.role(written), data, path, value_path, data.get("value"), calls_tools=written == "function_call"))
     return [conversation]
 
 

@@ -98,7 +98,8 @@ def _geometric(base: int, count: int) -> np.ndarray:
 
 
 def _prepared(texts: Sequence[str]) -> list[str]:
-    return [text[:MAX_TEXT_CHARS].lower() for text in texts]
+    """The texts as compared: cut at MAX_TEXT_CHARS (`_words` lowercases them)."""
+    return [text[:MAX_TEXT_CHARS] for text in texts]
 
 
 def _batches(texts: Sequence[str]) -> list[tuple[int, int]]:
@@ -114,18 +115,20 @@ def _batches(texts: Sequence[str]) -> list[tuple[int, int]]:
     return ranges
 
 
-def _words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Hash of every word of the (prepared) texts in order, and the index of the text each belongs to."""
-    joined = "\n".join(texts)  # a separator between texts: no word spans two
-    if joined.isascii():
-        codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    else:
-        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    classes = _char_classes().take(codes, mode="clip")
-    edges = np.flatnonzero(np.diff((classes == _WORD).view(np.int8), prepend=np.int8(0), append=np.int8(0)))
+def _words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hash of every word of the (prepared) texts in order, the index of the text each belongs to,
+    and the number of words of each text."""
+    codes, texts = _lowercase_codes(texts)
+    ascii_only = codes.dtype == np.uint8
+    # The classes with a separator before and after: words start and end where the class changes.
+    classes = np.empty(len(codes) + 2, dtype=np.uint8)
+    classes[0] = classes[-1] = _SEPARATOR
+    _char_classes().take(codes, mode="clip", out=classes[1:-1])
+    is_word = classes == _WORD
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1])
     starts, ends = edges[0::2], edges[1::2]
-    if not joined.isascii():
-        single = np.flatnonzero(classes == _UNSPACED)
+    if not ascii_only:
+        single = np.flatnonzero(classes == _UNSPACED) - 1
         if single.size:
             starts = np.concatenate((starts, single))
             ends = np.concatenate((ends, single + 1))
@@ -133,16 +136,45 @@ def _words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
             starts, ends = starts[order], ends[order]
     # Polynomial hash of each word from prefix sums: sum(code[j] * M**j) over the word, divided by M**start.
     powers, inverses = _powers(max(2 * MAX_TEXT_CHARS, 1 << len(codes).bit_length()))
-    prefix = np.zeros(len(codes) + 1, dtype=_U64)
-    np.cumsum(codes * powers[: len(codes)], out=prefix[1:])
+    prefix = np.empty(len(codes) + 1, dtype=_U64)
+    prefix[0] = 0
+    np.multiply(codes, powers[: len(codes)], out=prefix[1:])  # in place: no temporary array as long as the text
+    np.cumsum(prefix[1:], out=prefix[1:])
     words = _mix((prefix[ends] - prefix[starts]) * inverses[starts])
+    # Words are in order, so each text's are a run: its first is found by a search per text, not per word.
     text_starts = np.cumsum([0] + [len(text) + 1 for text in texts[:-1]])
-    return words, np.searchsorted(text_starts, starts, side="right") - 1
+    per_text = np.diff(np.searchsorted(starts, text_starts), append=len(starts))
+    return words, np.repeat(np.arange(len(texts)), per_text), per_text
+
+
+def _lowercase_codes(texts: Sequence[str]) -> tuple[np.ndarray, Sequence[str]]:
+    """The code points of the texts lowercased (as str.lower does) and joined by a newline (a
+    separator between texts: no word spans two), uint8 when all are ASCII; and the texts whose
+    lengths place them (those lowercased where str.lower lowercased them)."""
+    joined = "\n".join(texts)
+    if joined.isascii():
+        return np.frombuffer(joined.encode("ascii").lower(), dtype=np.uint8), texts
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # One table lookup per character costs a fraction of str.lower, whose result it is for every
+    # character of the BMP but two: it makes two of U+0130 (İ), and U+03A3 (Σ) depends on its neighbours.
+    if codes.max() < len(_lowercase_bmp()) and "\u0130" not in joined and "\u03a3" not in joined:
+        return _lowercase_bmp().take(codes), texts
+    lowered = [text.lower() for text in texts]
+    return np.frombuffer("\n".join(lowered).encode("utf-32-le", "surrogatepass"), dtype=np.uint32), lowered
+
+
+@functools.cache
+def _lowercase_bmp() -> np.ndarray:
+    """str.lower of each character of the BMP (of U+0130 and U+03A3: themselves; see _lowercase_codes)."""
+    every = "".join(map(chr, range(0x10000))).replace("\u0130", "\0").replace("\u03a3", "\0")
+    table = np.frombuffer(every.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    table[[0x130, 0x3A3]] = [0x130, 0x3A3]
+    return table
 
 
 def _shingle_hashes(texts: Sequence[str], size: int) -> tuple[np.ndarray, np.ndarray]:
     """Hash of every shingle of the (prepared) texts, repeats included, and the index of the text each belongs to."""
-    words, owner = _words(texts)
+    words, owner, per_text = _words(texts)
     count = len(words)
     multipliers = _constants(size, salt=size)
     full = max(count - size + 1, 0)  # shingles starting here span `size` words, maybe across two texts
@@ -152,7 +184,6 @@ def _shingle_hashes(texts: Sequence[str], size: int) -> tuple[np.ndarray, np.nda
     keep = owner[:full] == owner[size - 1 : size - 1 + full]
     hashes, texts_of = [combined[keep]], [owner[:full][keep]]
     # A text of fewer than `size` words has one shingle of all its words.
-    per_text = np.bincount(owner, minlength=len(texts))
     short = np.flatnonzero((per_text > 0) & (per_text < size))
     if short.size:
         first = (np.cumsum(per_text) - per_text)[short]
@@ -220,6 +251,9 @@ def _probe_orders() -> np.ndarray:
     return np.argsort(keys, axis=1).T.copy()
 
 
+PROBED_ROUNDS = 12  # empty bins looked for in their probe order this many times; the rest by rank
+
+
 def _signatures(hashes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
     """One-permutation MinHash with optimal densification: count x SIGNATURE_BINS uint32.
 
@@ -235,14 +269,44 @@ def _signatures(hashes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray
     has_any = full.reshape(count, bins).any(axis=1)
     empty = np.flatnonzero(~full & np.repeat(has_any, bins))
     densified = flat.copy()
-    for order in _probe_orders():
+    text_cells, empty_bins = np.divmod(empty, bins)
+    text_cells *= bins
+    # Most empty bins find a full one in a few probes; a text with few full bins (a short text) needs
+    # tens, each a pass over what is left: after PROBED_ROUNDS probes its bins are found by rank.
+    for order in _probe_orders()[:PROBED_ROUNDS]:
         if not empty.size:
             break
-        probed = empty - empty % bins + order[empty % bins]
+        probed = text_cells + order[empty_bins]
         hit = full[probed]
         densified[empty[hit]] = flat[probed[hit]]
-        empty = empty[~hit]
+        missed = ~hit
+        empty, text_cells, empty_bins = empty[missed], text_cells[missed], empty_bins[missed]
+    if empty.size:
+        densified[empty] = flat[_first_full_in_probe_order(full, empty)]
     return densified.reshape(count, bins)
+
+
+def _first_full_in_probe_order(full: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    """For each empty cell (text * SIGNATURE_BINS + bin, of a text with a full bin), the cell of the
+    first full bin of its text in the bin's probe order: of the text's full bins, the one of lowest
+    rank in that order (work per empty cell: its text's full bins, however far the first one is)."""
+    bins = SIGNATURE_BINS
+    texts, empty_bins = np.divmod(empty, bins)
+    full_cells = np.flatnonzero(full)  # by text, then bin
+    full_per_text = full.reshape(-1, bins).sum(axis=1)
+    first_full = np.cumsum(full_per_text) - full_per_text
+    # One pair per empty cell and full bin of its text, the pairs of an empty cell together.
+    pair_counts = full_per_text[texts]
+    first_pair = np.cumsum(pair_counts) - pair_counts
+    paired_full = full_cells[np.repeat(first_full[texts] - first_pair, pair_counts) + np.arange(first_pair[-1] + pair_counts[-1])]
+    ranks = _probe_ranks()[np.repeat(empty_bins, pair_counts), paired_full % bins]
+    return texts * bins + _probe_orders()[np.minimum.reduceat(ranks, first_pair), empty_bins]
+
+
+@functools.cache
+def _probe_ranks() -> np.ndarray:
+    """Where each bin comes in each bin's probe order (row = bin probed for, column = bin)."""
+    return np.argsort(_probe_orders(), axis=0).T.astype(np.uint8)
 
 
 def stable_argsort(keys: np.ndarray, key_bits: int) -> np.ndarray:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from ft_lint.findings import json_type, pointer_of
 from ft_lint.formats import Format, Message, Turn, closest_format, text_turns, unique_messages
@@ -21,6 +20,26 @@ class SchemaError:
     message: str
 
 
+_Value = TypeVar("_Value")
+
+
+class computed_once(Generic[_Value]):
+    """A property computed on first read and then kept in the instance's __dict__: what
+    functools.cached_property does, without the lock Python 3.11's takes on every first read
+    (3.12 dropped it), which costs more than most of a record's properties."""
+
+    def __init__(self, compute: Callable[[Any], _Value]):
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, instance: Any, owner: type | None = None) -> _Value:
+        if instance is None:
+            return self  # read from the class: the descriptor itself
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
+
+
 @dataclass
 class Record:
     filename: str
@@ -32,7 +51,7 @@ class Record:
     options: dict[str, Any] = field(default_factory=dict)
     model: Model | None = None  # the model the record is checked against
 
-    @functools.cached_property
+    @computed_once
     def schema_errors(self) -> list[SchemaError]:
         if self.format is None:
             return [no_format_error(self.value, self.file_format)]
@@ -41,26 +60,26 @@ class Record:
         # Should the engines ever disagree, the fast one's verdict still reaches the user.
         return _errors_of(self.format, self.value) or [SchemaError("FT101", "", f"record does not follow the {self.format.name} schema")]
 
-    @functools.cached_property
+    @computed_once
     def roles_are_valid(self) -> bool:
         """False when a role is missing or not one the format allows: conversation-shape rules
         then stay quiet, since the schema rules already name the cause."""
         return all(m.role for m in self.messages) and not any(error.code == "FT103" for error in self.schema_errors)
 
-    @functools.cached_property
+    @computed_once
     def conversations(self) -> list[list[Message]]:
         return self.format.conversations(self.value) if self.format else []
 
-    @functools.cached_property
+    @computed_once
     def messages(self) -> list[Message]:
         """Every message once (a preference record's shared input is not repeated)."""
         return unique_messages(self.conversations)
 
-    @functools.cached_property
+    @computed_once
     def turns(self) -> list[Turn]:
         return list(text_turns(self.messages))
 
-    @functools.cached_property
+    @computed_once
     def tokens(self) -> TokenCount | None:
         """The example's tokens as the model's provider counts them (None: no format or model)."""
         if self.format is None or self.model is None:

@@ -223,3 +223,89 @@ def test_powers_are_the_multiplier_s_powers_and_their_inverses(count):
     multiplier = minhash._TOKEN_MULTIPLIER
     assert [int(p) for p in powers] == [pow(multiplier, i, 1 << 64) for i in range(count)]
     assert all(int(p) * int(q) % (1 << 64) == 1 for p, q in zip(powers, inverses))
+
+
+GOLDEN_DIGEST = "e4dd576b827568f76c0316ec6bd1ff1be096269e379dcab71e553b6303fee2b3"
+
+
+def golden_texts() -> list[str]:
+    """Texts of every kind the measure meets: none, short, long, ASCII, accented, unspaced scripts,
+    code points beyond the BMP, and many short ones next to long ones in one batch."""
+    rng = random.Random(20261203)
+    alphabet = "abc déf 中文字 ไทย ー ab_c 12 ,.!\n\U00020001"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.choice([0, 1, 2, 3, 5, 8, 20, 60, 300, 3000]))) for _ in range(400)]
+    texts += [" ".join(random_words(rng, rng.randint(0, 200))) for _ in range(200)]
+    return texts + [a for pair in TEXTS for a in pair]
+
+
+def test_band_hashes_and_shingles_are_those_of_the_released_measure():
+    """The record cache keeps these summaries: any change to the hashes must change the cache
+    version. The digest was taken before the lowercasing, words, owners and densification were
+    made faster."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    texts = golden_texts()
+    within_the_bmp = [text for text in texts if "\U00020001" not in text]  # batches that are lowercased by table
+    for batch in (texts, within_the_bmp):
+        for size in (1, 5):
+            bands, has_words = minhash.band_hashes(batch, size, 21, 6)
+            digest.update(bands.tobytes() + has_words.tobytes())
+            for shingles in minhash.shingle_sets(batch, size):
+                digest.update(shingles.tobytes() + b"|")
+    assert digest.hexdigest() == GOLDEN_DIGEST
+
+
+def reference_signature(hashes: np.ndarray) -> list[int]:
+    """One text's signature from the definition: min per bin, then each empty bin from the first
+    full bin in its probe order."""
+    bins = minhash.SIGNATURE_BINS
+    values: list[int | None] = [None] * bins
+    for value in hashes.tolist():
+        cell, high = value & (bins - 1), value >> 32
+        values[cell] = high if values[cell] is None else min(values[cell], high)
+    orders = minhash._probe_orders()
+    return [value if value is not None else next(values[probe] for probe in orders[:, b].tolist() if values[probe] is not None) for b, value in enumerate(values)]
+
+
+def test_signatures_of_texts_with_few_and_many_shingles_follow_the_definition():
+    rng = np.random.default_rng(3)
+    counts = [1, 2, 3, 5, 9, 17, 40, 128, 400, 0, 1]  # few shingles: found by rank after the probed rounds
+    hashes = rng.integers(0, 2**64, sum(counts), dtype=np.uint64)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    signatures = minhash._signatures(hashes, owner, len(counts))
+    for text, mine in enumerate(hashes[owner == i] for i in range(len(counts))):
+        if mine.size:
+            assert signatures[text].tolist() == reference_signature(mine)
+        else:
+            assert (signatures[text] == minhash._EMPTY).all()
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Plain ASCII, Mixed Case", "", "x"],
+        ["Où est Ærø? ΑΘΗΝΑ и МОСКВА", "東京タワー ＡＢＣ", "\ud800 a lone surrogate", "Kelvin \u212a"],  # by table
+        ["İstanbul", "ΟΔΟΣ Σ ΑΣ.", "plain"],  # İ becomes two characters, Σ is σ or ς by its neighbours
+        ["\U00010400\U00010401 Deseret", "ABC"],  # a cased script beyond the BMP
+    ],
+)
+def test_lowercase_codes_are_str_lower_s(texts):
+    codes, placed = minhash._lowercase_codes(texts)
+    lowered = [text.lower() for text in texts]
+    assert codes.tolist() == [ord(char) for char in "\n".join(lowered)]
+    assert [len(text) for text in placed] == [len(text) for text in lowered]
+
+
+def test_the_lowercase_table_is_str_lower_for_every_character_of_the_bmp_but_two():
+    table = minhash._lowercase_bmp()
+    different = [code for code in range(0x10000) if code not in (0x130, 0x3A3) and table[code] != ord(chr(code).lower())]
+    assert different == []
+    assert len(table) == 0x10000 and len("\u0130".lower()) == 2
+
+
+def test_words_with_dotted_capital_i_and_sigma_are_those_of_the_definition():
+    a, b = "İSTANBUL ΟΔΟΣ ΣΑΣ and more words here", "istanbul οδοσ σας and more words there"
+    first, second = minhash.shingle_sets([a, b], 1)
+    assert minhash.jaccard(first, second) == reference_jaccard(a, b, 1)
+    assert len(first) == len(reference_shingles(a, 1))

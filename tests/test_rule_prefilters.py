@@ -57,3 +57,13 @@ def test_valid_tool_parameters_are_checked_without_python_jsonschema():
         "assert 'not a valid JSON Schema' in _schema_problem('{\"type\": \"objet\"}')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_may_mention_answers_each_set_of_markers_asked_of_one_line():
+    from ft_lint.rules import may_mention
+
+    plain, spelled = b'{"a": "b"}', b'{"a": "\\u0062"}'
+    for markers in ((b"tool", b"function"), (b"image", b"inlineData")):  # the escape test is kept between them
+        assert may_mention(spelled, markers) and not may_mention(plain, markers)
+    assert may_mention(b'{"tool": 1}', (b"tool",)) and not may_mention(b'{"tool": 1}', (b"image",))
+    assert may_mention(b"", (b"tool",))  # no bytes: cannot tell

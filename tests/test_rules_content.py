@@ -139,3 +139,11 @@ def test_echoes_are_found_however_the_words_are_spaced_or_split_into_parts(lint_
 
 def test_short_quoted_prompt_and_different_answers_are_not_echoes(lint_records):
     assert not of(lint_records(s.SHORT_QUOTE, s.CHAT, s.CHAT_TOOLS), "FT205")
+
+
+@pytest.mark.parametrize(("garbled", "meant"), [("Â°", "°"), ("Ã©", "é"), ("Ä…", "ą"), ("Å›", "ś"), ("â€™", "’"), ("√©", "é")])
+def test_mojibake_is_repaired_whichever_character_it_starts_with(garbled, meant):
+    from ft_lint.rules.content import _repair
+
+    assert _repair(f"Le texte {garbled} est là") == (garbled, meant)
+    assert _repair(f"Le texte {meant} est là") is None

@@ -198,12 +198,17 @@ def may_mention(raw: bytes, markers: tuple[bytes, ...]) -> bool:
     """False only when the record's bytes cannot hold any of these key or value words: none
     appears and there is no \\u escape that could spell one (no bytes: cannot tell). A cheap test
     that lets a rule skip the records it has nothing to say about, before any per-message work."""
-    if not raw or _UNICODE_ESCAPE.search(raw):
+    if not raw or _has_unicode_escape(raw):
         return True
     for marker in markers:  # a loop, not any(): a generator costs more than these tests
         if marker in raw:
             return True
     return False
+
+
+@functools.lru_cache(maxsize=64)  # asked once per set of markers (tools, images) of one record in turn
+def _has_unicode_escape(raw: bytes) -> bool:
+    return _UNICODE_ESCAPE.search(raw) is not None
 
 
 # A regex whose first byte is a literal finds it as fast as memchr: twice as fast as `b"\\u" in raw`.

@@ -99,13 +99,18 @@ def _digest(value: Any) -> bytes:
 
 def _conversation_digest(messages: Sequence[Message], ignore_whitespace: bool = False, tools: Any = None) -> bytes:
     """The same digest for messages (and tools) that say the same: weights and tool-call ids aside."""
-    said = _json_bytes([tools, [[message.role, _without_ids(message.data), [text for _, text in message.texts]] for message in messages]])
+    said = _json_bytes([tools, [[message.role, _without_ids(message.data), _separate_texts(message)] for message in messages]])
     if ignore_whitespace:
         if b"\\" in said:  # a one-byte search (memchr): JSON without escapes skips three substring passes
             for escaped in (b"\\n", b"\\t", b"\\r"):  # whitespace inside JSON strings, as orjson writes it
                 said = said.replace(escaped, b"")
         said = said.translate(None, b" \t\n\r\f\v")
     return _hash(said)
+
+
+def _separate_texts(message: Message) -> list:
+    """The texts of a message whose text is not all in its content (an Alpaca instruction and input)."""
+    return [text for _, text in message.texts] if message.texts else []  # most have none: no comprehension to run
 
 
 def _without_ids(message: dict) -> dict:
