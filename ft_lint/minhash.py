@@ -205,8 +205,12 @@ def shingle_sets(texts: Sequence[str], size: int) -> list[np.ndarray]:
         hashes, owner = _shingle_hashes(texts[start:stop], size)
         order = np.lexsort((hashes, owner))
         hashes, owner = hashes[order], owner[order]
+        # sorted by text, then hash: a repeat sits just after its first, in the same text
+        first = np.ones(len(hashes), dtype=bool)
+        first[1:] = (hashes[1:] != hashes[:-1]) | (owner[1:] != owner[:-1])
+        hashes, owner = hashes[first], owner[first]
         bounds = np.searchsorted(owner, np.arange(stop - start + 1))
-        sets += [np.unique(hashes[bounds[i] : bounds[i + 1]]) for i in range(stop - start)]
+        sets += [hashes[bounds[i] : bounds[i + 1]] for i in range(stop - start)]
     return sets
 
 
