@@ -24,7 +24,7 @@ from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
 from ft_lint.rules.privacy import redact
-from ft_lint.scanning import FileScope, Report, RuleSet, Scan, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
+from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_RECORDS = 50
@@ -240,7 +240,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
             if rule.code == WholeFileProblem.code:
                 collector.add(rule, filename, 1, Problem(problem.message))
         return 0
-    except UnreadableFile as error:
+    except (UnreadableFile, WorkerDied) as error:
         raise UsageError(str(error)) from None
     try:
         size_bytes = path.stat().st_size

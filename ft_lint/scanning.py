@@ -356,10 +356,9 @@ def _prepare(scope: FileScope) -> None:
 _worker_scope: tuple[FileScope, RecordCache, Callable] | None = None  # set in the parent just before it forks the workers
 
 
-def _scan_range(task: tuple[ByteRange, str]) -> None:
+def _scan_range(byte_range: ByteRange, output: str) -> None:
     """A worker's scan of one range, written to a file: pickled straight to disk, the results
     are never held twice in the worker, and the parent reads them once the workers are gone."""
-    byte_range, output = task
     scope, previous, new_collector = _worker_scope
     collector = new_collector()
     scan, writer = scan_blocks(scope, range_blocks(scope.path, byte_range, cache.key_function(scope.fingerprint)), previous, collector.reporter(scope.filename))
@@ -367,12 +366,17 @@ def _scan_range(task: tuple[ByteRange, str]) -> None:
         pickle.dump((scan, collector.findings, writer), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+class WorkerDied(Exception):
+    """A worker process ended without finishing its range (killed: out of memory, a signal)."""
+
+
 def scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter] | None:
     """The same scan as `scan_blocks` over the whole file, the byte ranges (start, end) shared
     by `jobs` worker processes, joined in line order: findings, counts and results are exactly
     those of one process. `new_collector()` makes what a worker reports to (its findings are
     sent back). None when the workers' results cannot be written to the temporary folder (too
-    small, full, read-only): the caller then reads the file in one process."""
+    small, full, read-only): the caller then reads the file in one process. WorkerDied when a
+    worker is killed (never a wait for a range nobody reads)."""
     try:
         return _scan_in_workers(scope, ranges, jobs, previous, new_collector)
     except OSError:  # not UnreadableFile: the data file's own errors are reported
@@ -380,16 +384,23 @@ def scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, 
 
 
 def _scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter]:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     global _worker_scope
     _prepare(scope)
     _worker_scope = (scope, previous, new_collector)
     with tempfile.TemporaryDirectory(prefix="ft-lint-") as folder:
         outputs = [os.path.join(folder, f"{number}.pickle") for number in range(len(ranges))]
         try:
-            with multiprocessing.get_context("fork").Pool(min(jobs, len(ranges))) as pool:
-                # imap hands out each range as soon as the parent has counted the lines before it
-                for _ in pool.imap(_scan_range, zip(numbered_ranges(scope.path, ranges), outputs)):
+            # An executor, not a multiprocessing.Pool: a Pool waits forever for the range of a
+            # worker that was killed. Each range is submitted as soon as the lines before it are
+            # counted; the workers (forked at the first) start on the first ones meanwhile.
+            with ProcessPoolExecutor(min(jobs, len(ranges)), mp_context=multiprocessing.get_context("fork")) as pool:
+                for _ in pool.map(_scan_range, numbered_ranges(scope.path, ranges), outputs):
                     pass
+        except BrokenProcessPool:
+            raise WorkerDied(f"{scope.path}: a worker process was killed (out of memory?); --jobs 1 reads the file in one process") from None
         finally:
             _worker_scope = None
         scan, findings, writer = _load(outputs[0])

@@ -85,3 +85,34 @@ def test_fixes_found_by_workers_are_those_of_one_process(tmp_path, small_ranges)
         fixed[jobs] = path.read_bytes()
     assert fixed[4] == fixed[1] != original
     assert not fixed[1].startswith(b"\xef\xbb\xbf") and all(line.strip() for line in fixed[1].split(b"\n")[:-1])  # BOM and blank lines went
+
+
+KILLED_WORKER = """
+import os, signal, sys
+from ft_lint import cli, scanning
+
+scanning.PARALLEL_MIN_BYTES, scanning.MIN_RANGE_BYTES = 0, 2_000
+scan_range = scanning._scan_range
+
+
+def killed_after_the_first_range(byte_range, output):
+    if byte_range.start:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    scan_range(byte_range, output)
+
+
+scanning._scan_range = killed_after_the_first_range
+cli.main(sys.argv[1:])
+"""
+
+
+def test_a_killed_worker_is_an_error_not_a_wait(tmp_path):
+    import subprocess
+    import sys
+
+    path = awkward_file(tmp_path / "train.jsonl", random.Random(7))
+    done = subprocess.run([sys.executable, "-c", KILLED_WORKER, "check", "--no-cache", "--jobs", "2", str(path)],
+                          capture_output=True, text=True, timeout=120)  # a hang fails here instead of stalling the suite
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "train.jsonl" in done.stderr and "worker process was killed" in done.stderr
+    assert "Traceback" not in done.stderr
