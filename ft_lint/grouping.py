@@ -3,7 +3,8 @@
 The dataset rules group rows by a digest (copies, conflicting answers, LSH buckets), and in real
 data almost every row is alone in its group. Sorting every row to find the few that are not
 cost ~40 ms per 585,000 keys here, once per rule and 21 times for the LSH bands. `may_repeat`
-counts hashed keys in a table instead (no sort: ~9 ms), and only the rows it keeps are sorted.
+counts hashed keys in a table instead (no sort: ~9 ms), and only the rows it keeps are sorted
+(`shared_groups`).
 """
 
 from __future__ import annotations
@@ -28,3 +29,17 @@ def may_repeat(keys: np.ndarray) -> np.ndarray:
     bits = max(len(keys).bit_length() + 1, 8)
     slots = ((keys.astype(np.uint64) * _MULTIPLIER) >> np.uint64(64 - bits)).astype(np.intp)
     return np.bincount(slots, minlength=1 << bits)[slots] > 1
+
+
+def shared_groups(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows that may share their value in every column with another row (every row that
+    does, and a few alone in their group), sorted into groups, by row within a group; and True
+    where a group starts in that order."""
+    maybe = np.flatnonzero(may_repeat(combined_key(*columns)))
+    order = maybe[np.lexsort(tuple(column[maybe] for column in reversed(columns)))]  # stable
+    starts = np.zeros(len(order), dtype=bool)
+    starts[:1] = True
+    for column in columns:
+        in_order = column[order]
+        starts[1:] |= in_order[1:] != in_order[:-1]
+    return order, starts

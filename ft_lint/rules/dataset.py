@@ -43,19 +43,13 @@ class DuplicateExample(DatasetRule):
     def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
         import numpy as np
 
-        from ft_lint.grouping import combined_key, may_repeat
+        from ft_lint.grouping import shared_groups
 
         filenames, files, lines, table = summaries.table(DIGEST_SIZE)
         digests = table.view("<u8")
-        # Sorted by file and digest, copies sit together with the first (the sort is stable, so
-        # within a group lines ascend); duplicates are looked for within one file, among the
-        # rows that may have a copy.
-        maybe = np.flatnonzero(may_repeat(combined_key(files, digests[:, 0], digests[:, 1])))
-        order = maybe[np.lexsort((digests[maybe, 1], digests[maybe, 0], files[maybe]))]
-        starts_group = np.zeros(len(order), dtype=bool)
-        starts_group[:1] = True
-        for key in (files[order], digests[order, 0], digests[order, 1]):
-            starts_group[1:] |= key[1:] != key[:-1]
+        # Grouped by file and digest, copies sit together with the first (within a group lines
+        # ascend); duplicates are looked for within one file.
+        order, starts_group = shared_groups(files, digests[:, 0], digests[:, 1])
         first = order[np.maximum.accumulate(np.where(starts_group, np.arange(len(order)), 0))]
         for copy, original in zip(order[~starts_group].tolist(), first[~starts_group].tolist()):
             filename, line, first_line = filenames[files[copy]], int(lines[copy]), int(lines[original])

@@ -374,12 +374,9 @@ def _first_of_each(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """True for the first row of each (group, key)."""
     import numpy as np
 
-    from ft_lint.grouping import combined_key, may_repeat
+    from ft_lint.grouping import shared_groups
 
-    maybe = np.flatnonzero(may_repeat(combined_key(groups, keys)))  # a row alone in its (group, key) is its first
-    order = maybe[np.lexsort((keys[maybe], groups[maybe]))]  # stable: rows of one (group, key) in order
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (groups[order][1:] != groups[order][:-1]) | (keys[order][1:] != keys[order][:-1])
+    order, first = shared_groups(groups, keys)  # a row left out is alone in its (group, key): its first
     result = np.ones(len(keys), dtype=bool)
     result[order[~first]] = False
     return result
@@ -456,28 +453,23 @@ def _earliest_different(groups: list[np.ndarray], answer: np.ndarray) -> np.ndar
     """Per row: the earliest row of its group with another answer, if that row comes before it; else -1."""
     import numpy as np
 
-    from ft_lint.grouping import combined_key, may_repeat
+    from ft_lint.grouping import shared_groups
 
     result = np.full(len(answer), -1)
-    rows = np.flatnonzero(may_repeat(combined_key(*groups)))  # a row alone in its group has no earlier one
-    groups, answer = [key[rows] for key in groups], answer[rows]
-    count = len(answer)
+    order, new_group = shared_groups(*groups)  # a row left out is alone in its group: no earlier one
+    count = len(order)
     if not count:
         return result
-    order = np.lexsort(tuple(reversed(groups)))  # stable: a group's rows in order
-    new_group = np.zeros(count, dtype=bool)
-    new_group[:1] = True
-    for key in groups:
-        new_group[1:] |= key[order][1:] != key[order][:-1]
     starts = np.flatnonzero(new_group)
     group_of = np.cumsum(new_group) - 1
     start = starts[group_of]
-    differs = answer[order] != answer[order][start]
+    answers = answer[order]
+    differs = answers != answers[start]
     positions = np.arange(count)
     first_different = np.minimum.reduceat(np.where(differs, positions, count), starts)[group_of]
     related = np.where(differs, start, np.where(first_different < positions, first_different, -1))
     found = related >= 0
-    result[rows[order[found]]] = rows[order[related[found]]]
+    result[order[found]] = order[related[found]]
     return result
 
 
