@@ -66,4 +66,37 @@ def test_may_mention_answers_each_set_of_markers_asked_of_one_line():
     for markers in ((b"tool", b"function"), (b"image", b"inlineData")):  # the escape test is kept between them
         assert may_mention(spelled, markers) and not may_mention(plain, markers)
     assert may_mention(b'{"tool": 1}', (b"tool",)) and not may_mention(b'{"tool": 1}', (b"image",))
+    assert may_mention(b'{"a": "tools"}', (b"tool",)) and not may_mention(b'{"a": "my tools"}', (b"tool",))  # a string that starts with it
     assert may_mention(b"", (b"tool",))  # no bytes: cannot tell
+
+
+def _property_names(node) -> set[str]:
+    """Every key a schema names under `properties`, however deep."""
+    names: set[str] = set()
+    if isinstance(node, dict):
+        names |= set(node.get("properties", {}) if isinstance(node.get("properties"), dict) else ())
+        for child in node.values():
+            names |= _property_names(child)
+    elif isinstance(node, list):
+        for child in node:
+            names |= _property_names(child)
+    return names
+
+
+def test_every_tool_and_image_key_of_every_schema_starts_with_a_marker():
+    """The tool and image rules skip a record whose bytes hold no string starting with one of
+    their words: a key that only holds the word further in would be skipped."""
+    import json
+    from pathlib import Path
+
+    from ft_lint.rules.images import _IMAGE_MARKERS
+    from ft_lint.rules.structure import _TOOL_MARKERS
+
+    keys = set().union(*(_property_names(json.loads(path.read_text())) for path in Path(__file__).parents[1].joinpath("schemas").glob("*.schema.json")))
+    words = ("tool", "function", "image", "inlinedata", "filedata")
+    named = {key for key in keys if any(word in key.lower() for word in words)}
+    assert {"tool_calls", "functionCall", "toolUse", "image_url", "inlineData"} <= named  # the walk finds them
+    starts = [word.decode() for word in _TOOL_MARKERS + _IMAGE_MARKERS]
+    not_read_by_those_rules = {"parallel_tool_calls"}  # a flag; no tool rule looks at it
+    assert {key for key in named if not key.startswith(tuple(starts))} == not_read_by_those_rules
+

@@ -194,25 +194,30 @@ class SchemaRule(RecordRule):
 
 
 @functools.lru_cache(maxsize=64)  # the rules ask about one record in turn; unbounded, it would keep every record's bytes
-def may_mention(raw: bytes, markers: tuple[bytes, ...]) -> bool:
-    """False only when the record's bytes cannot hold any of these key or value words: none
-    appears and there is no \\u escape that could spell one (no bytes: cannot tell). A cheap test
-    that lets a rule skip the records it has nothing to say about, before any per-message work."""
-    if not raw or _has_unicode_escape(raw):
-        return True
-    for marker in markers:  # a loop, not any(): a generator costs more than these tests
-        if marker in raw:
-            return True
-    return False
+def may_mention(raw: bytes, words: tuple[bytes, ...]) -> bool:
+    """False only when the record's bytes cannot hold a string (a key or a value) that starts
+    with one of these words: none is right after a quote, and there is no \\u escape that could
+    spell one (no bytes: cannot tell). Not the words anywhere: prose says "function" or "image"
+    in many lines. A cheap test that lets a rule skip the records it has nothing to say about,
+    before any per-message work."""
+    return not raw or _has_unicode_escape(raw) or _string_start(words)(raw) is not None
 
 
-@functools.lru_cache(maxsize=64)  # asked once per set of markers (tools, images) of one record in turn
+@functools.lru_cache(maxsize=64)  # asked once per set of words (tools, images) of one record in turn
 def _has_unicode_escape(raw: bytes) -> bool:
     return _UNICODE_ESCAPE.search(raw) is not None
 
 
 # A regex whose first byte is a literal finds it as fast as memchr: twice as fast as `b"\\u" in raw`.
 _UNICODE_ESCAPE = re.compile(rb"\\u")
+
+
+@functools.cache
+def _string_start(words: tuple[bytes, ...]) -> Callable[[bytes], re.Match | None]:
+    """One pass for all the words, as a regex that starts with its literal quote: a substring
+    test per word would be a pass each, and an alternation without a literal start is ten
+    times slower."""
+    return re.compile(b'"(?:' + b"|".join(map(re.escape, words)) + b")").search
 
 
 def catalog() -> dict[str, type[Rule]]:

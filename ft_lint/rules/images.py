@@ -15,7 +15,8 @@ from ft_lint.formats import Format, Image
 from ft_lint.record import Record
 from ft_lint.rules import Option, RecordRule, may_mention
 
-# The keys every adapter finds images under: image_url, image (OpenAI, TRL, Bedrock), inlineData, fileData (Gemini).
+# The keys every adapter finds images under start with these: image_url, image (OpenAI, TRL,
+# Bedrock), inlineData, fileData (Gemini).
 _IMAGE_MARKERS = (b"image", b"inlineData", b"fileData")
 
 _MAGIC = ((b"\xff\xd8\xff", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"), (b"GIF89a", "gif"))

@@ -12,7 +12,7 @@ from ft_lint.record import Record, no_format_error
 from ft_lint.rules import FileRule, FileSummary, RecordRule, SchemaRule, may_mention
 
 # Every tool key of every format (tool_calls, tool_call_id, tools, toolUse, function_call,
-# functions, functionCall, ...) holds one of these words.
+# functions, functionCall, ...) and every tool role starts with one of these words.
 _TOOL_MARKERS = (b"tool", b"function")
 
 
