@@ -91,24 +91,6 @@ def count_newlines(handle: BinaryIO, start: int, end: int) -> int:
     return count
 
 
-def read_lines(path: Path, byte_range: ByteRange) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) for every line of the range, each line with its line ending as in
-    the file, except that a UTF-8 byte-order mark at the very start of the file is dropped."""
-    with open(path, "rb") as handle:
-        handle.seek(byte_range.start)
-        position = byte_range.start
-        number = byte_range.first_line
-        for line in handle:
-            if position == 0 and line.startswith(BOM):
-                yield number, line[len(BOM):]
-            else:
-                yield number, line
-            position += len(line)
-            if position >= byte_range.end:
-                return
-            number += 1
-
-
 def read_blocks(path: Path, byte_range: ByteRange, block_bytes: int = _BLOCK) -> Iterator[tuple[bytes, int]]:
     """The range's bytes in big blocks of whole lines, for the paths that touch most lines only
     in bulk (keys for the cache): (bytes read, how many of them are whole lines: up to just

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from ft_lint.findings import json_type, pointer_of
@@ -48,7 +48,6 @@ class Record:
     value: dict
     format: Format | None
     file_format: Format | None = None  # the format the file as a whole follows
-    options: dict[str, Any] = field(default_factory=dict)
     model: Model | None = None  # the model the record is checked against
 
     @computed_once

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 from pathlib import Path
 from unittest import mock
 
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ft_lint import chunking, scanning
-from ft_lint.chunking import BOM, MIN_RANGE_BYTES, ByteRange, count_newlines, numbered_ranges, range_bounds, read_blocks, read_lines
+from ft_lint.chunking import BOM, MIN_RANGE_BYTES, ByteRange, count_newlines, numbered_ranges, range_bounds, read_blocks
 
 # Lines made of the bytes that matter: line endings, a stray \r, BOM bytes, JSON-ish text.
 _line = st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")) | st.sampled_from([b"", b"\r", b"{}", BOM, b"\xef", b" "])
@@ -36,6 +37,17 @@ def _whole(path: Path) -> list[tuple[int, bytes]]:
     if lines and lines[0][1].startswith(BOM):
         lines[0] = (1, lines[0][1][len(BOM):])
     return lines
+
+
+def read_lines(path: Path, byte_range: ByteRange) -> list[tuple[int, bytes]]:
+    """(line number, line) for the lines a range says it holds, read plainly: from its start,
+    numbered from its first line, up to its end (the file's byte-order mark dropped)."""
+    with path.open("rb") as handle:
+        handle.seek(byte_range.start)
+        data = handle.read(byte_range.end - byte_range.start)
+    if byte_range.start == 0 and data.startswith(BOM):
+        data = data[len(BOM):]
+    return list(enumerate(io.BytesIO(data), start=byte_range.first_line))  # split at \n only, endings kept
 
 
 def _by_ranges(path: Path, ranges: list[ByteRange]) -> list[tuple[int, bytes]]:
