@@ -12,6 +12,7 @@ The measure of "nearly the same" is in ft_lint/minhash.py; numpy is imported onl
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -101,11 +102,13 @@ def _conversation_digest(messages: Sequence[Message], ignore_whitespace: bool = 
     """The same digest for messages (and tools) that say the same: weights and tool-call ids aside."""
     said = _json_bytes([tools, [[message.role, _without_ids(message.data), _separate_texts(message)] for message in messages]])
     if ignore_whitespace:
-        if b"\\" in said:  # a one-byte search (memchr): JSON without escapes skips three substring passes
-            for escaped in (b"\\n", b"\\t", b"\\r"):  # whitespace inside JSON strings, as orjson writes it
-                said = said.replace(escaped, b"")
-        said = said.translate(None, b" \t\n\r\f\v")
+        said = _ESCAPED_WHITESPACE.sub(b"", said).translate(None, b" \t\n\r\f\v")
     return _hash(said)
+
+
+# Whitespace inside JSON strings as orjson writes it. One pass that starts at each backslash (a
+# literal first byte: found like memchr) costs less than three substring passes.
+_ESCAPED_WHITESPACE = re.compile(rb"\\[ntr]")
 
 
 def _separate_texts(message: Message) -> list:
