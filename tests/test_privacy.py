@@ -302,7 +302,7 @@ def _lines_holding(text: str) -> list[bytes]:
     ]
 
 
-SCREENED = [*SECRETS.values(), AWS_SECRET, PRIVATE_KEY, CONNECTION, *PERSONAL.values(), "o CPF do cliente é 52998224725", "plain words, no digits"]
+SCREENED = [*SECRETS.values(), AWS_SECRET, PRIVATE_KEY, CONNECTION, *PERSONAL.values(), "o CPF do cliente é 52998224725", "o CPF e o CNPJ, sem número", "plain words, no digits"]
 
 
 @pytest.mark.parametrize("text", SCREENED)
@@ -315,6 +315,15 @@ def test_the_screen_keeps_every_detector_a_sample_of_the_line_keeps(text):
         sample = Sample(raw)
         expected = detectors if sample.escaped else tuple(d for d in detectors if d.may_occur_in(sample))
         assert screen(raw) == expected, raw
+
+
+def test_labelled_numbers_are_screened_out_without_a_run_of_digits():
+    """"cpf" and "cnpj" are in much prose; what those detectors find is 11 or 14 digits in a row."""
+    labelled = [detector for detector in ALL_PERSONAL_DETECTORS if detector.anchors and detector.kind in ("CPF", "CNPJ")]
+    screen = Screen(ALL_PERSONAL_DETECTORS)
+    assert len(labelled) == 2 and all(detector.digit_run for detector in labelled)
+    assert not set(labelled) & set(screen(b'{"content": "o CPF e o CNPJ do cliente, 2024-05"}'))
+    assert set(labelled) <= set(screen(b'{"content": "o CPF 52998224725 e o CNPJ 11222333000181"}'))
 
 
 @pytest.mark.parametrize("text", [SECRETS["GitHub token"], CONNECTION, PERSONAL["e-mail address"], PERSONAL["CPF"], "o CPF do cliente é 52998224725"])

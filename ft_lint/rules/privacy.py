@@ -130,7 +130,10 @@ class Detector:
     """One kind of thing to find. `anchors`: literals one of which every match holds,
     tested before the pattern runs over the whole text; None: the match is a number,
     looked for only in the text's number windows. `long_token`: every match holds a run
-    of Sample.LONG_TOKEN token characters (one test rules out most detectors at once).
+    of Sample.LONG_TOKEN token characters (one test rules out most detectors at once);
+    `digit_run`: every match holds Sample.MIN_DIGITS ASCII digits in a row, so a text without
+    number windows cannot hold one (a cheaper test than an anchor like "cpf", which prose
+    letters make a substring search).
     Patterns start with their literal (the regex engine then skips to it) and put
     boundary lookbehinds after it."""
 
@@ -141,6 +144,7 @@ class Detector:
     show: Callable[[str], str] = lambda value: value[:4] + "…"
     group: int = 0  # the part of the match that is the secret
     long_token: bool = False
+    digit_run: bool = False
 
     @functools.cached_property
     def _byte_anchors(self) -> tuple[tuple[bytes, bytes], ...]:
@@ -151,7 +155,7 @@ class Detector:
         """False when the sampled text cannot hold a match."""
         if self.anchors is None:
             return bool(sample.number_windows)
-        if self.long_token and not sample.has_long_token:
+        if (self.long_token and not sample.has_long_token) or (self.digit_run and not sample.number_windows):
             return False
         return self.anchored_in(sample.data)
 
@@ -438,11 +442,11 @@ PERSONAL_DETECTORS = {
     ),
     "cnpj": (
         Detector("CNPJ", None, _number(r"\d\.\d{3}\.\d{3}/\d{4}-\d\d"), _group_is(cnpj_valid), show=lambda v: v[:2] + "…"),
-        Detector("CNPJ", ("cnpj", "CNPJ"), re.compile(r"(?i:cnpj)\b\D{0,20}?(?<!\d)(\d{14})(?!\d)"), _group_is(cnpj_valid, 1), show=lambda v: v[:2] + "…", group=1),
+        Detector("CNPJ", ("cnpj", "CNPJ"), re.compile(r"(?i:cnpj)\b\D{0,20}?(?<![0-9])([0-9]{14})(?![0-9])"), _group_is(cnpj_valid, 1), show=lambda v: v[:2] + "…", group=1, digit_run=True),
     ),
     "cpf": (
         Detector("CPF", None, _number(r"\d\d\.\d{3}\.\d{3}-\d\d"), _group_is(cpf_valid), show=lambda v: v[:3] + "…"),
-        Detector("CPF", ("cpf", "CPF"), re.compile(r"(?i:cpf)\b\D{0,20}?(?<!\d)(\d{11})(?!\d)"), _group_is(cpf_valid, 1), show=lambda v: v[:3] + "…", group=1),
+        Detector("CPF", ("cpf", "CPF"), re.compile(r"(?i:cpf)\b\D{0,20}?(?<![0-9])([0-9]{11})(?![0-9])"), _group_is(cpf_valid, 1), show=lambda v: v[:3] + "…", group=1, digit_run=True),
     ),
     "email": (
         Detector(
@@ -504,14 +508,14 @@ class Screen:
 
     def __init__(self, detectors: tuple[Detector, ...]):
         self.detectors = detectors
-        self._wants_numbers = any(detector.anchors is None for detector in detectors)
+        self._wants_numbers = any(detector.anchors is None or detector.digit_run for detector in detectors)
         self._wants_long_token = any(detector.long_token for detector in detectors)
         # (has a long token, has number windows) -> the detectors that may still match, in order
         self._left = {
             (long_token, numbers): [
                 detector
                 for detector in detectors
-                if (numbers if detector.anchors is None else long_token or not detector.long_token)
+                if (numbers if detector.anchors is None else (long_token or not detector.long_token) and (numbers or not detector.digit_run))
             ]
             for long_token in (False, True)
             for numbers in (False, True)
