@@ -129,11 +129,9 @@ def _words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     starts, ends = edges[0::2], edges[1::2]
     if not ascii_only:
         single = np.flatnonzero(classes == _UNSPACED) - 1
-        if single.size:
-            starts = np.concatenate((starts, single))
-            ends = np.concatenate((ends, single + 1))
-            order = np.argsort(starts, kind="stable")
-            starts, ends = starts[order], ends[order]
+        if single.size:  # each a word of one character, put in place (no word starts where one is): no sort of all words
+            places = np.searchsorted(starts, single)
+            starts, ends = np.insert(starts, places, single), np.insert(ends, places, single + 1)
     # Polynomial hash of each word from prefix sums: sum(code[j] * M**j) over the word, divided by M**start.
     powers, inverses = _powers(max(2 * MAX_TEXT_CHARS, 1 << len(codes).bit_length()))
     prefix = np.empty(len(codes) + 1, dtype=_U64)
