@@ -45,9 +45,10 @@ def read_lines(path: Path, byte_range: ByteRange) -> list[tuple[int, bytes]]:
     with path.open("rb") as handle:
         handle.seek(byte_range.start)
         data = handle.read(byte_range.end - byte_range.start)
-    if byte_range.start == 0 and data.startswith(BOM):
-        data = data[len(BOM):]
-    return list(enumerate(io.BytesIO(data), start=byte_range.first_line))  # split at \n only, endings kept
+    lines = list(enumerate(io.BytesIO(data), start=byte_range.first_line))  # split at \n only, endings kept
+    if byte_range.start == 0 and lines and lines[0][1].startswith(BOM):
+        lines[0] = (lines[0][0], lines[0][1][len(BOM):])
+    return lines
 
 
 def _by_ranges(path: Path, ranges: list[ByteRange]) -> list[tuple[int, bytes]]:
