@@ -122,6 +122,15 @@ def test_short_examples_are_not_tokenized(tmp_path, monkeypatch):
     assert found == [] and [args[0] for args in calls] == [long]
 
 
+def test_images_that_push_a_short_example_over_the_limit_are_counted(tmp_path):
+    """A few hundred bytes, three images of unknown size (up to 1,445 tokens each): over 4,096.
+    Only what the images cost puts it over, so they must be seen before the byte test."""
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    record = {"messages": [{"role": "user", "content": [{"type": "text", "text": "What differs?"}, image, image, image]}, {"role": "assistant", "content": "The colour."}]}
+    found, _ = findings_for(tmp_path, [record, chat()], ["FT301"], model=OLD_GPT35)
+    assert [f.line for f in found] == [1] and "more than the 4,096" in found[0].message
+
+
 # --- FT304 ------------------------------------------------------------------------------
 
 

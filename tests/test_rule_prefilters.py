@@ -89,14 +89,14 @@ def test_every_tool_and_image_key_of_every_schema_starts_with_a_marker():
     import json
     from pathlib import Path
 
-    from ft_lint.rules.images import _IMAGE_MARKERS
+    from ft_lint.rules.images import IMAGE_WORDS
     from ft_lint.rules.structure import _TOOL_MARKERS
 
     keys = set().union(*(_property_names(json.loads(path.read_text())) for path in Path(__file__).parents[1].joinpath("schemas").glob("*.schema.json")))
     words = ("tool", "function", "image", "inlinedata", "filedata")
     named = {key for key in keys if any(word in key.lower() for word in words)}
     assert {"tool_calls", "functionCall", "toolUse", "image_url", "inlineData"} <= named  # the walk finds them
-    starts = [word.decode() for word in _TOOL_MARKERS + _IMAGE_MARKERS]
+    starts = [word.decode() for word in _TOOL_MARKERS + IMAGE_WORDS]
     not_read_by_those_rules = {"parallel_tool_calls"}  # a flag; no tool rule looks at it
     assert {key for key in named if not key.startswith(tuple(starts))} == not_read_by_those_rules
 

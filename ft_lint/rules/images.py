@@ -17,7 +17,12 @@ from ft_lint.rules import Option, RecordRule, may_mention
 
 # The keys every adapter finds images under start with these: image_url, image (OpenAI, TRL,
 # Bedrock), inlineData, fileData (Gemini).
-_IMAGE_MARKERS = (b"image", b"inlineData", b"fileData")
+IMAGE_WORDS = (b"image", b"inlineData", b"fileData")
+
+
+def may_hold_images(record: Record) -> bool:
+    """False when the record's bytes prove it holds no image (see `may_mention`)."""
+    return may_mention(record.raw, IMAGE_WORDS)
 
 _MAGIC = ((b"\xff\xd8\xff", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"), (b"GIF89a", "gif"))
 _SNIFFED = frozenset({"jpeg", "png", "gif", "webp"})
@@ -52,7 +57,7 @@ class InvalidImage(RecordRule):
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         fmt = record.format
-        if fmt is None or not may_mention(record.raw, _IMAGE_MARKERS):
+        if fmt is None or not may_hold_images(record):
             return
         images = [(message.role, image) for message in record.messages for image in message.images]
         max_images = self.settings["max-images"] or fmt.max_images

@@ -16,6 +16,7 @@ from ft_lint.model_choice import human_bytes
 from ft_lint.models import Model, days_until, load_models
 from ft_lint.record import Record
 from ft_lint.rules import FileRule, FileSummary, Option, RecordRule
+from ft_lint.rules.images import may_hold_images
 from ft_lint.tokens import counted_images, proven_at_most
 
 TOKEN_COUNTING = """
@@ -60,7 +61,8 @@ class _ExampleLength(RecordRule):
         if model is None or record.format is None:
             return
         threshold = self.share_of_limit * model.context_tokens
-        if proven_at_most(record.raw, counted_images(record.format.name, record.messages), threshold):
+        images = counted_images(record.format.name, record.messages) if may_hold_images(record) else 0
+        if proven_at_most(record.raw, images, threshold):
             return
         count = record.tokens
         if count is not None and count.total > threshold:
