@@ -194,6 +194,24 @@ def test_every_text_of_a_record_is_read_and_pointed_at(tmp_path):
     assert all(f["line"] == 1 and f["severity"] == "error" for f in found)
 
 
+def test_personal_data_in_several_strings_of_a_line_is_each_found(tmp_path):
+    """A line's strings are skipped when none of the detectors left can match them (no digit for
+    the number detectors alone): an address beside a number is still read."""
+    record = {"messages": [
+        {"role": "user", "content": f"Call me on {PERSONAL['international phone']}."},
+        {"role": "assistant", "content": "Noted, and your e-mail?"},
+        {"role": "user", "content": f"It is {PERSONAL['e-mail address']}"},
+        {"role": "assistant", "content": f"Card {PERSONAL['Visa card']} saved."},
+    ]}
+    (tmp_path / "train.jsonl").write_bytes(jsonl(record))
+    found = [f for f in findings_json(str(tmp_path / "train.jsonl")) if f["code"] == "FT502"]
+    assert sorted((f["pointer"], f["message"].split(" (")[0]) for f in found) == [
+        ("/messages/0/content", "phone number"),
+        ("/messages/2/content", "e-mail address"),
+        ("/messages/3/content", "card number"),
+    ]
+
+
 def test_a_line_that_is_not_json_is_read_as_text(tmp_path):
     (tmp_path / "train.jsonl").write_text("{'key': '" + SECRETS["Hugging Face token"] + "'}\n")
     found = [f for f in findings_json(str(tmp_path / "train.jsonl")) if f["code"] == "FT501"]

@@ -151,6 +151,11 @@ class Detector:
         """(its least frequent byte, the anchor) per anchor."""
         return tuple((_rarest_byte(anchor.encode()), anchor.encode()) for anchor in self.anchors or ())
 
+    @property
+    def needs_digits(self) -> bool:
+        """Every match holds a run of ASCII digits (a number, or digit_run)."""
+        return self.anchors is None or self.digit_run
+
     def may_occur_in(self, sample: Sample) -> bool:
         """False when the sampled text cannot hold a match."""
         if self.anchors is None:
@@ -508,7 +513,7 @@ class Screen:
 
     def __init__(self, detectors: tuple[Detector, ...]):
         self.detectors = detectors
-        self._wants_numbers = any(detector.anchors is None or detector.digit_run for detector in detectors)
+        self._wants_numbers = any(detector.needs_digits for detector in detectors)
         self._wants_long_token = any(detector.long_token for detector in detectors)
         # (has a long token, has number windows) -> the detectors that may still match, in order
         self._left = {
@@ -605,7 +610,10 @@ class _PrivacyRule(EntryRule):
         detectors = self.screen(entry.raw)
         if not detectors:
             return  # the common case: one pass of substring tests over the raw line
+        numbers_only = all(detector.needs_digits for detector in detectors)
         for path, text in _texts(entry):
+            if numbers_only and _ASCII_DIGIT.search(text) is None:
+                continue  # most strings of a line with a number: keys' values, roles, other turns
             reported: set[tuple[str, str]] = set()
             for found in find(text, detectors):
                 if _allowed(found, self.settings["allow"]) or (found.kind, found.shown) in reported:
@@ -613,6 +621,8 @@ class _PrivacyRule(EntryRule):
                 reported.add((found.kind, found.shown))
                 yield Problem(self.describe(found), pointer_of(*path))
 
+
+_ASCII_DIGIT = re.compile("[0-9]")
 
 _ALLOW_HELP = "values never reported, as fnmatch patterns (case-insensitive), e.g. [\"support@acme.com\", \"*@acme.com\"]"
 
