@@ -86,17 +86,15 @@ def _property_names(node) -> set[str]:
 def test_every_tool_and_image_key_of_every_schema_starts_with_a_marker():
     """The tool and image rules skip a record whose bytes hold no string starting with one of
     their words: a key that only holds the word further in would be skipped."""
-    import json
-    from pathlib import Path
-
+    from ft_lint.formats import all_formats
     from ft_lint.rules.images import IMAGE_WORDS
-    from ft_lint.rules.structure import _TOOL_MARKERS
+    from ft_lint.rules.structure import _TOOL_WORDS
 
-    keys = set().union(*(_property_names(json.loads(path.read_text())) for path in Path(__file__).parents[1].joinpath("schemas").glob("*.schema.json")))
+    keys = set().union(*(_property_names(fmt.schema) for fmt in all_formats().values()))
     words = ("tool", "function", "image", "inlinedata", "filedata")
     named = {key for key in keys if any(word in key.lower() for word in words)}
     assert {"tool_calls", "functionCall", "toolUse", "image_url", "inlineData"} <= named  # the walk finds them
-    starts = [word.decode() for word in _TOOL_MARKERS + IMAGE_WORDS]
+    starts = [word.decode() for word in _TOOL_WORDS + IMAGE_WORDS]
     not_read_by_those_rules = {"parallel_tool_calls"}  # a flag; no tool rule looks at it
     assert {key for key in named if not key.startswith(tuple(starts))} == not_read_by_those_rules
 

@@ -158,11 +158,9 @@ class Detector:
 
     def may_occur_in(self, sample: Sample) -> bool:
         """False when the sampled text cannot hold a match."""
-        if self.anchors is None:
-            return bool(sample.number_windows)
-        if (self.long_token and not sample.has_long_token) or (self.digit_run and not sample.number_windows):
+        if (self.needs_digits and not sample.number_windows) or (self.long_token and not sample.has_long_token):
             return False
-        return self.anchored_in(sample.data)
+        return self.anchors is None or self.anchored_in(sample.data)
 
     def anchored_in(self, data: bytes) -> bool:
         """One of the anchors is in the bytes."""
@@ -520,7 +518,7 @@ class Screen:
             (long_token, numbers): [
                 detector
                 for detector in detectors
-                if (numbers if detector.anchors is None else (long_token or not detector.long_token) and (numbers or not detector.digit_run))
+                if (numbers or not detector.needs_digits) and (long_token or not detector.long_token)
             ]
             for long_token in (False, True)
             for numbers in (False, True)

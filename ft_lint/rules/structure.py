@@ -13,7 +13,7 @@ from ft_lint.rules import FileRule, FileSummary, RecordRule, SchemaRule, may_men
 
 # Every tool key of every format (tool_calls, tool_call_id, tools, toolUse, function_call,
 # functions, functionCall, ...) and every tool role starts with one of these words.
-_TOOL_MARKERS = (b"tool", b"function")
+_TOOL_WORDS = (b"tool", b"function")
 
 
 class SchemaViolation(SchemaRule, FileRule):
@@ -249,7 +249,7 @@ class ToolCallMismatch(RecordRule):
     severity = Severity.ERROR
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        if not may_mention(record.raw, _TOOL_MARKERS):
+        if not may_mention(record.raw, _TOOL_WORDS):
             return
         for conversation in record.conversations[:1]:
             yield from self._check(conversation)
@@ -303,7 +303,7 @@ class InvalidToolArguments(RecordRule):
     severity = Severity.ERROR
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        if not may_mention(record.raw, _TOOL_MARKERS):
+        if not may_mention(record.raw, _TOOL_WORDS):
             return
         for error in record.schema_errors:
             if error.code == self.code:
@@ -352,7 +352,7 @@ class InvalidToolDefinition(RecordRule):
     severity = Severity.ERROR
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        if not may_mention(record.raw, _TOOL_MARKERS):
+        if not may_mention(record.raw, _TOOL_WORDS):
             return
         for error in record.schema_errors:
             if error.code == self.code:
