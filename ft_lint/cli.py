@@ -219,11 +219,13 @@ cli.add_command(follow_command)
 
 
 def main(args: list[str] | None = None, report=None) -> None:
-    """Entry point: every error is one line on stderr and exit code 2, never a traceback.
+    """Entry point: every error is one line on stderr and exit code 2, never a traceback; the
+    names and values it quotes are shown as `terminal` shows them.
 
     `report(findings, run_summary, settings)` replaces `check`'s report (see ft_lint.github_action).
     """
     from ft_lint.config import ConfigError
+    from ft_lint.escaping import terminal
 
     try:
         status = cli.main(args=args, prog_name="ft-lint", obj=report, standalone_mode=False)  # the code of ctx.exit(code)
@@ -232,7 +234,7 @@ def main(args: list[str] | None = None, report=None) -> None:
         click.echo("ft-lint: aborted", err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as error:
-        click.echo(f"ft-lint: error: {error.format_message()}", err=True)
+        click.echo(terminal(f"ft-lint: error: {error.format_message()}"), err=True)
         sys.exit(EXIT_USAGE)
     except BrokenPipeError:
         sys.stderr.close()  # `ft-lint ... | head` is not an error
@@ -241,9 +243,9 @@ def main(args: list[str] | None = None, report=None) -> None:
         from ft_lint.engine import UsageError
 
         if isinstance(error, (UsageError, ConfigError)):
-            click.echo(f"ft-lint: error: {error}", err=True)
+            click.echo(terminal(f"ft-lint: error: {error}"), err=True)
         elif os.environ.get("FT_LINT_DEBUG"):
             raise
         else:
-            click.echo(f"ft-lint: internal error: {type(error).__name__}: {error} (set FT_LINT_DEBUG=1 for the traceback)", err=True)
+            click.echo(terminal(f"ft-lint: internal error: {type(error).__name__}: {error} (set FT_LINT_DEBUG=1 for the traceback)"), err=True)
         sys.exit(EXIT_USAGE)

@@ -16,6 +16,7 @@ from ft_lint import pairing
 from ft_lint.cache import RecordCache, cache_directory, key_function, settings_fingerprint
 from ft_lint.cache import load as load_cache
 from ft_lint.config import current_date
+from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
 from ft_lint.model_choice import ModelChoice, choose_model, model_notes
@@ -42,7 +43,7 @@ def run(settings, report=None) -> int:
     files = collect_files(settings.paths)
     if not files:  # a mistyped folder in CI would otherwise pass silently
         names = ", ".join(map(display_name, settings.paths))
-        print(f"ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in {names}", file=sys.stderr)
+        print(terminal(f"ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in {names}"), file=sys.stderr)
     if settings.diff:  # print what --fix would change, and nothing else
         from ft_lint.fixer import show_diff
 

@@ -36,6 +36,7 @@ import orjson
 
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, RemoveBom, StripText
 from ft_lint.engine import UsageError, display_name, lint
+from ft_lint.escaping import terminal
 from ft_lint.findings import Finding
 from ft_lint.reader import BOM, is_json_array, non_text_reason
 from ft_lint.reporters import RunSummary
@@ -85,7 +86,7 @@ def show_diff(files: list[Path], settings, out: TextIO) -> int:
             for hunk in _hunks(lines):
                 if not printed:
                     name = display_name(path)
-                    out.write(f"--- a/{name}\n+++ b/{name}\n")
+                    out.write(f"--- a/{terminal(name)}\n+++ b/{terminal(name)}\n")
                     printed = True
                 out.write(hunk)
         would_fix += lines.applied
@@ -93,7 +94,7 @@ def show_diff(files: list[Path], settings, out: TextIO) -> int:
     notes: list[str] = []
     _note_unsafe(findings, settings, notes)
     summary = f"Would fix {would_fix} problem{'s' * (would_fix != 1)} in {changed_files} file{'s' * (changed_files != 1)}." if would_fix else "No fixes available."
-    print("\n".join([summary, *notes]), file=sys.stderr)
+    print("\n".join(map(terminal, [summary, *notes])), file=sys.stderr)
     return 1 if changed_files else 0
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, TextIO
 
+from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Severity
 from ft_lint.reporters import RunSummary, count_by_severity, get_reporter
 
@@ -132,7 +133,7 @@ def run_action(env: Mapping[str, str], out: TextIO) -> int:
     try:
         inputs = ActionInputs.from_env(env)
     except InputError as error:
-        print(f"ft-lint: error: {error}", file=sys.stderr)
+        print(terminal(f"ft-lint: error: {error}"), file=sys.stderr)
         exit_code = EXIT_USAGE
     else:
         try:

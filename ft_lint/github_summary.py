@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Severity
 from ft_lint.reporters import RunSummary, summary_line
 
@@ -19,8 +20,9 @@ _MARKUP = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
 def escape_markdown(text: str) -> str:
-    """Literal text inside Markdown (and table cells): no markup, links, HTML or line breaks."""
-    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
+    """Literal text inside Markdown (and table cells): no markup, links, HTML or line breaks, and
+    the other control characters and undecodable bytes shown as `terminal` shows them."""
+    return _MARKUP.sub(r"\\\1", terminal(" ".join(text.split())))
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: set[int] = frozenset()) -> list[str]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ft_lint.engine import UsageError, collect_files, display_name, sniff_file
+from ft_lint.escaping import json_text, terminal
 from ft_lint.formats import all_formats, detect
 from ft_lint.model_choice import ModelChoice, choose_model
 from ft_lint.models import Model, load_models
@@ -226,8 +227,7 @@ BAR_WIDTH = 40
 def write_json(stats: list[FileStats], out) -> None:
     import json
 
-    json.dump([item.as_json() for item in stats], out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    out.write(json_text(json.dumps([item.as_json() for item in stats], ensure_ascii=False, indent=2)) + "\n")
 
 
 def write_text(stats: list[FileStats], out) -> None:
@@ -236,7 +236,7 @@ def write_text(stats: list[FileStats], out) -> None:
     for item in stats:
         _write_file(item, out)
     for note in model_notes(item.choice for item in stats):
-        out.write(f"note: {note}\n")
+        out.write(terminal(f"note: {note}") + "\n")
 
 
 def _write_file(item: FileStats, out) -> None:
@@ -244,7 +244,7 @@ def _write_file(item: FileStats, out) -> None:
     how = "" if item.choice.chosen else " (assumed: no model named)"
     about = "" if item.tokens.exact else "about "
     t = item.tokens
-    out.write(f"{item.filename}: {item.format or 'no known format'}, for {model.id}{how}\n")
+    out.write(terminal(f"{item.filename}: {item.format or 'no known format'}, for {model.id}{how}") + "\n")
     out.write(f"  examples   {item.examples:,} ({item.invalid_examples:,} invalid), {item.messages:,} messages\n")
     if t.min is not None:
         out.write(f"  tokens     {about}{t.total:,} in all; per example min {t.min:,}, p50 {t.p50:,}, p95 {t.p95:,}, max {t.max:,}\n")

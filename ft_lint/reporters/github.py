@@ -1,7 +1,9 @@
 """`--output-format github`: workflow commands that GitHub shows as annotations.
 
 `::error file=PATH,line=N,title=CODE name::message`, escaped as the runner expects, with paths
-relative to the repository root (where GitHub looks for them). GitHub shows at most a few
+relative to the repository root (where GitHub looks for them). Each piece of text is first shown
+as `terminal` shows it (a name's control characters and line breaks as escapes): only the lines
+of the message (`see ...`, `fix: ...`) are real line breaks. GitHub shows at most a few
 annotations of each kind per step, so the action prints the full report as well.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Severity
 from ft_lint.reporters import RunSummary, located_message, path_under, repository_root, summary_line
 
@@ -30,8 +33,8 @@ def annotation(finding: Finding, filename: str) -> str:
     lines += [f"see {related.filename}:{related.line}" for related in finding.related]
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
-    properties = f"file={escape_property(filename)},line={finding.line},title={escape_property(f'{finding.code} {finding.name}')}"
-    return f"::{_COMMAND[finding.severity]} {properties}::{escape_data(chr(10).join(lines))}"
+    properties = f"file={escape_property(terminal(filename))},line={finding.line},title={escape_property(f'{finding.code} {finding.name}')}"
+    return f"::{_COMMAND[finding.severity]} {properties}::{escape_data(chr(10).join(map(terminal, lines)))}"
 
 
 def report_github(findings: list[Finding], run: RunSummary, out: TextIO) -> None:

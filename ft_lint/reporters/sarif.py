@@ -2,17 +2,21 @@
 
 Paths inside the repository are relative URIs against `%SRCROOT%` (the repository root, given
 as an absolute URI in `originalUriBaseIds`), which is how code scanning maps results to files;
-files outside it get absolute `file:` URIs. The JSON Pointer of a finding is its logical location.
+files outside it get absolute `file:` URIs; both percent-encode the bytes of the name, so a name
+that is not UTF-8 keeps its bytes. The JSON Pointer of a finding is its logical location. Text is
+valid UTF-8 (see `json_text`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
 from ft_lint import __version__
+from ft_lint.escaping import json_text
 from ft_lint.findings import Finding, Location, Severity
 from ft_lint.reporters import RunSummary, located_message, path_under, repository_root
 
@@ -46,8 +50,7 @@ def report_sarif(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
             }
         ],
     }
-    json.dump(document, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    out.write(json_text(json.dumps(document, ensure_ascii=False, indent=2)) + "\n")
 
 
 def _rule(rule) -> dict:
@@ -68,7 +71,7 @@ def _artifact(filename: str, root: Path) -> dict:
     relative = path_under(filename, root)
     if relative is None:
         return {"uri": Path(filename).absolute().as_uri()}
-    return {"uri": quote(relative), "uriBaseId": SOURCE_ROOT}
+    return {"uri": quote(os.fsencode(relative)), "uriBaseId": SOURCE_ROOT}  # as Path.as_uri does
 
 
 def _physical(location: Location, root: Path) -> dict:

@@ -1,30 +1,32 @@
-"""The human formats: `full` (default) and `concise`."""
+"""The human formats: `full` (default) and `concise`. Each line goes through `terminal`: names,
+pointers and excerpts come from the data, and a terminal or a CI log must not obey them."""
 
 from __future__ import annotations
 
 from typing import TextIO
 
+from ft_lint.escaping import terminal
 from ft_lint.findings import Finding
 from ft_lint.reporters import RunSummary, summary_line
 
 
 def report_full(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
     for finding in findings:
-        out.write(f"{finding.filename}:{finding.line}: {finding.code} [{finding.severity.label}] {finding.name}: {finding.message}\n")
+        _write_line(out, f"{finding.filename}:{finding.line}: {finding.code} [{finding.severity.label}] {finding.name}: {finding.message}")
         if finding.pointer:
-            out.write(f"  at {finding.pointer}\n")
+            _write_line(out, f"  at {finding.pointer}")
         if finding.excerpt:
-            out.write(f"  | {finding.excerpt}\n")
+            _write_line(out, f"  | {finding.excerpt}")
         for related in finding.related:
-            out.write(f"  = see {related.filename}:{related.line}\n")
+            _write_line(out, f"  = see {related.filename}:{related.line}")
         if finding.fix:
-            out.write(f"  = fix: {finding.fix}\n")
+            _write_line(out, f"  = fix: {finding.fix}")
     _close(findings, run, out, blank_line=bool(findings))
 
 
 def report_concise(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
     for finding in findings:
-        out.write(f"{finding.filename}:{finding.line}: {finding.code} {finding.message}\n")
+        _write_line(out, f"{finding.filename}:{finding.line}: {finding.code} {finding.message}")
     _close(findings, run, out, blank_line=False)
 
 
@@ -32,5 +34,9 @@ def _close(findings: list[Finding], run: RunSummary, out: TextIO, blank_line: bo
     if blank_line:
         out.write("\n")
     for note in run.notes:
-        out.write(f"note: {note}\n")
+        _write_line(out, f"note: {note}")
     out.write(summary_line(findings, run) + "\n")
+
+
+def _write_line(out: TextIO, text: str) -> None:
+    out.write(terminal(text) + "\n")
