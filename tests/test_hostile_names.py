@@ -120,6 +120,15 @@ def test_warning_about_a_folder_without_data_is_one_escaped_line(tmp_path):
     assert result.err == "ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in empty\\n::add-mask::x\n"
 
 
+
+def test_diff_headers_show_names_escaped(tmp_path):
+    name = "evil\n::add-mask::x.jsonl"
+    (tmp_path / name).write_text(GOOD + "\n" + GOOD)  # a blank line: a safe fix
+    result = run_cli("check", "--diff", name, cwd=tmp_path)
+    assert result.code == 1, result.err
+    assert result.out.startswith("--- a/evil\\n::add-mask::x.jsonl\n+++ b/evil\\n::add-mask::x.jsonl\n@@ ")
+    assert runner_commands(result.out.splitlines() + result.err.splitlines()) == []
+
 def test_github_annotations_carry_names_as_data(hostile):
     result = run_cli("check", *SELECT, "--output-format", "github", ".", cwd=hostile)
     assert result.code == 1
