@@ -151,6 +151,8 @@ def complete(file: IO[bytes], journal: Journal) -> None:
     for offset, chunk in journal.chunks():
         file.seek(offset)
         file.write(chunk)
+    file.flush()
+    os.fsync(file.fileno())  # the bulk, now: cutting the file and removing the journal then follow closely
     while True:
         file.seek(end)
         appended = file.read(CHUNK)
