@@ -66,9 +66,10 @@ def _format_names() -> list[str]:
 @click.option("--fix", is_flag=True, help="Apply safe fixes (blank lines, later copies of duplicates, a byte order mark), then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply fixes that change content (re-serialising those records).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them; exit 1 when there are any.")
+@click.option("--force", is_flag=True, help="With --fix: also fix read-only files and files with other hard links (in place: every link sees the fix).")
 @launch_options
 @click.pass_obj
-def check(report, paths, format_, model, select, extend_select, ignore, output_format, output_file, statistics, fail_on, exit_zero, config_file, jobs, no_cache, fix, unsafe_fixes, diff, validation, launch) -> None:
+def check(report, paths, format_, model, select, extend_select, ignore, output_format, output_file, statistics, fail_on, exit_zero, config_file, jobs, no_cache, fix, unsafe_fixes, diff, force, validation, launch) -> None:
     """Lint fine-tuning data files (and the data files inside folders)."""
     from ft_lint import engine
     from ft_lint.config import ConfigError, expand_selectors
@@ -76,6 +77,8 @@ def check(report, paths, format_, model, select, extend_select, ignore, output_f
 
     if not paths:
         raise click.UsageError("no paths given: name the files or folders to lint, e.g. `ft-lint check data/`")
+    if force and not fix:
+        raise click.UsageError("--force only applies with --fix")
     settings = _settings_for(paths, config_file, format_, model)
     for option, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
         try:
@@ -97,7 +100,7 @@ def check(report, paths, format_, model, select, extend_select, ignore, output_f
     if jobs:
         settings.jobs = jobs
     settings.no_cache = no_cache
-    settings.fix, settings.unsafe_fixes, settings.diff = fix, unsafe_fixes, diff
+    settings.fix, settings.unsafe_fixes, settings.diff, settings.force = fix, unsafe_fixes, diff, force
     apply_launch_options(settings, validation, launch)
     sys.exit(engine.run(settings, report))  # report: None, or the GitHub Action's own reports
 

@@ -54,6 +54,7 @@ class Settings:
     fix: bool = False  # apply safe fixes, then report what remains
     unsafe_fixes: bool = False  # with fix or diff: apply the fixes that change content too
     diff: bool = False  # print the fixes as a unified diff instead of applying them
+    force: bool = False  # with fix: also fix read-only files and files with other hard links
 
     @property
     def root(self) -> Path:

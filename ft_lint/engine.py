@@ -19,6 +19,7 @@ from ft_lint.config import current_date
 from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
+from ft_lint.inplace import reading_lock
 from ft_lint.model_choice import ModelChoice, choose_model, model_notes
 from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
 from ft_lint.record import Record
@@ -62,6 +63,9 @@ def run(settings, report=None) -> int:
     else:
         findings, run_summary = lint(files, settings)
     (report or write_report)(findings, run_summary, settings)
+    if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
+        print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
+        return 2
     return launch.after_lint(findings) if launch else exit_code(findings, settings)
 
 
@@ -199,7 +203,8 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     for path in plan.files:
         try:
             file_rules = rules.for_file(path in plan.given, plan.is_paired(path))
-            run_summary.records += _lint_file(path, forced, collector, file_rules, is_validation=path in plan.training_of)
+            with reading_lock(path):  # a --fix rewriting it in place finishes first
+                run_summary.records += _lint_file(path, forced, collector, file_rules, is_validation=path in plan.training_of)
         except UsageError as error:
             if path in plan.given:
                 raise

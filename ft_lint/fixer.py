@@ -1,16 +1,16 @@
 """`--fix` and `--diff`: apply the edits rules attach to their findings, line by line.
 
-A file is streamed line by line into a temporary file in its own folder, which then
-replaces it with one atomic rename: a reader sees the old file or the new one, never a
-mix. Lines without an edit are copied byte for byte, line endings included; the file's
-permission bits (and owner, where allowed) are kept; a symbolic link stays a link to the
-fixed file.
+A file is streamed line by line into a journal in its own folder, then written over the
+file in place (`ft_lint.inplace`: the file keeps its inode, links, mode and extended
+attributes, and what another process appends meanwhile). Lines without an edit are copied
+byte for byte, line endings included; a symbolic link stays a link to the fixed file. A
+file that is read-only or has other hard links is left alone unless `--force`.
 
 Every edit is checked against the bytes being rewritten, not trusted from the lint that
 proposed it: a blank line must still be blank, a duplicate must still equal its first
 copy (neither holding duplicate keys), a string must still need stripping. An edit from
 a file that changed since it was linted thus fails its check and is skipped. Just before
-the rename the file must still be the one that was read (same inode, size and mtime),
+it is rewritten the file must still hold the bytes that were read (appended to at most),
 else the fix is abandoned. So two runs fixing one file at once leave it fixed once (the
 second finds nothing left to change, or writes the same bytes) and never interleaved.
 
@@ -24,13 +24,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import sys
-import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator, TextIO
+from typing import IO, Any, Iterable, Iterator, TextIO
 
 import orjson
 
@@ -38,6 +36,7 @@ from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, RemoveBom, StripText
 from ft_lint.engine import UsageError, display_name, lint
 from ft_lint.escaping import terminal
 from ft_lint.findings import Finding
+from ft_lint.inplace import NotFixed, Rewrite, check_fixable, finish_interrupted
 from ft_lint.reader import BOM, is_json_array, non_text_reason
 from ft_lint.reporters import RunSummary
 from ft_lint.rules import catalog
@@ -50,16 +49,27 @@ DIFF_CONTEXT = 3
 
 
 def fix_and_lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
-    """Fix what can be fixed, then lint again: the findings returned are those remaining."""
+    """Fix what can be fixed, then lint again: the findings returned are those remaining.
+    Files it refuses or cannot finish are named in `run_summary.not_fixed`."""
+    notes: list[str] = []
+    not_fixed: list[str] = []
+    for folder in dict.fromkeys(path.resolve().parent for path in files):
+        finish_interrupted(folder, notes, not_fixed)  # before the lint: it reads those files
     findings, run_summary = lint(files, settings)
     fixed: dict[str, int] = {}
+    refused: set[Path] = set()
     for _ in range(MAX_PASSES):
-        planned = list(_edits_by_file(files, findings, settings))
+        planned = [(path, edits) for path, edits in _edits_by_file(files, findings, settings) if path not in refused]
         if not planned:
             break
         applied = 0
         for path, edits in planned:
-            count = _rewrite(path, edits)
+            try:
+                count = _rewrite(path, edits, settings.force)
+            except NotFixed as error:
+                refused.add(path)
+                not_fixed.append(f"{display_name(path)}: {error}")
+                continue
             applied += count
             if count:
                 fixed[display_name(path)] = fixed.get(display_name(path), 0) + count
@@ -68,6 +78,8 @@ def fix_and_lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary
         findings, run_summary = lint(files, settings)
         if not applied:
             break
+    run_summary.notes += notes
+    run_summary.not_fixed += not_fixed
     if fixed:
         total = sum(fixed.values())
         run_summary.notes.append(f"fixed {total} problem{'s' * (total != 1)} in {len(fixed)} file{'s' * (len(fixed) != 1)}")
@@ -124,73 +136,40 @@ def _open(path: Path) -> IO[bytes]:
         raise UsageError(f"{path}: cannot be read to fix it: {error.strerror or error}") from None
 
 
-def _fixed_lines(path: Path, handle: IO[bytes], edits: dict[int, list]) -> "_FixedLines":
+def _fixed_lines(path: Path, handle: IO[bytes], edits: dict[int, list], lines: Iterable[bytes] | None = None) -> "_FixedLines":
+    """The handle's lines with the edits applied (`lines`: the handle's lines as read by the caller)."""
     array_file = is_json_array(path, handle)
     handle.seek(0)
-    return _FixedLines(handle, edits, array_file)
+    return _FixedLines(handle if lines is None else lines, edits, array_file)
 
 
-def _identity(status: os.stat_result) -> tuple:
-    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-
-
-def _rewrite(path: Path, edits: dict[int, list]) -> int:
-    """Apply the edits to the file atomically; returns how many were applied."""
+def _rewrite(path: Path, edits: dict[int, list], force: bool = False) -> int:
+    """Apply the edits to the file in place; returns how many were applied. Raises NotFixed
+    for a file it refuses (see `inplace.check_fixable`) or cannot write."""
     target = path.resolve()  # fix the file a symbolic link points to, and keep the link
     with _open(path) as handle:
-        before = os.fstat(handle.fileno())
-        lines = _fixed_lines(target, handle, edits)
-        try:
-            descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".ft-lint-tmp")
-        except OSError as error:
-            raise UsageError(f"{path}: cannot write the fixed file next to it: {error.strerror or error}") from None
-        try:
-            with os.fdopen(descriptor, "wb") as out:
-                for _, new in lines:
-                    if new is not None:
-                        out.write(new)
-                out.flush()
-                os.fsync(out.fileno())
-            if not lines.applied or _identity(os.stat(target)) != _identity(before) or _reads_differently(target, temporary):
-                os.unlink(temporary)  # nothing to change, someone changed the file meanwhile, or unsafe
-                return 0
-            _copy_owner_and_mode(before, temporary)
-            os.replace(temporary, target)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
-    _sync_folder(target.parent)
+        status = os.fstat(handle.fileno())
+        check_fixable(target, status, force)
+        with Rewrite(target, handle, status) as rewrite:
+            lines = _fixed_lines(target, handle, edits, rewrite.lines())
+            new_start = b""
+            for _, new in lines:
+                if new is not None:
+                    rewrite.write(new)
+                    if len(new_start) < 4:
+                        new_start = (new_start + new)[:4]
+            handle.seek(0)
+            if not lines.applied or _reads_differently(handle.read(4), new_start):
+                return 0  # nothing to change, or unsafe
+            if not rewrite.commit(force):
+                return 0  # someone changed the file meanwhile: the next lint sees it as it is
     return lines.applied
 
 
-def _reads_differently(old: Path, new: str) -> bool:
+def _reads_differently(old_start: bytes, new_start: bytes) -> bool:
     """Whether the fixed file would no longer be read as lines (leading lines removed, it
     now starts with bytes that look like gzip or UTF-16): then no fix is safe."""
-    with old.open("rb") as before, open(new, "rb") as after:
-        return non_text_reason(after.read(4)) is not None and non_text_reason(before.read(4)) is None
-
-
-def _copy_owner_and_mode(status: os.stat_result, path: str) -> None:
-    os.chmod(path, stat.S_IMODE(status.st_mode))
-    try:
-        os.chown(path, status.st_uid, status.st_gid)
-    except OSError:
-        pass  # only root may give a file away; the mode is kept regardless
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable (where the platform allows opening a folder)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    return non_text_reason(new_start) is not None and non_text_reason(old_start) is None
 
 
 @dataclass
@@ -198,7 +177,7 @@ class _FixedLines:
     """The file's lines as (old, new) pairs: new is old itself when unchanged, None when
     the line is deleted. Counts the edits applied in `applied`."""
 
-    handle: IO[bytes]
+    lines: Iterable[bytes]
     edits: dict[int, list]
     array_file: bool
     applied: int = 0
@@ -209,7 +188,7 @@ class _FixedLines:
         # a BOM belongs to the file, reported at its first record's line
         remove_bom = any(isinstance(e, RemoveBom) for line_edits in self.edits.values() for e in line_edits)
         carried_bom = b""  # a kept BOM of a deleted first line goes to the next kept line
-        for number, old in enumerate(self.handle, start=1):
+        for number, old in enumerate(self.lines, start=1):
             body = old.rstrip(b"\r\n")
             ending = old[len(body):]
             bom = b""
@@ -260,8 +239,13 @@ class _FixedLines:
                 stripped += 1
         if not stripped:
             return body
+        serialised = _dumps_like(value, body)
+        if len(serialised) > len(body):
+            # longer only where numbers are spelt longer (1e5 -> 100000.0): left as it is, as a
+            # fix must never lengthen the file (it is rewritten in place, see ft_lint.inplace)
+            return body
         self.applied += stripped
-        return _dumps_like(value, body)
+        return serialised
 
 
 def _is_blank(body: bytes) -> bool:

@@ -1,9 +1,9 @@
 """Two ft-lint processes at once on the same files (pre-commit and an editor, say).
 
-Checks only read, so they agree. Fixes write a temporary file next to the data and
-rename it over the original in one step, after checking each edit against the bytes
-they read and the file against what they opened: a file ends up fixed once or left
-as it was, never truncated or interleaved.
+Checks only read, so they agree. Fixes rewrite the file in place under an exclusive lock
+(checks take a shared one), after checking each edit against the bytes they read and the
+file against those bytes: a file ends up fixed once or left as it was, never truncated or
+interleaved.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from ft_lint import fixer
+from ft_lint import fixer, inplace
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, StripText
 from ft_lint.fixer import _rewrite
 from lint_helpers import chat, run_cli
@@ -201,7 +201,7 @@ def test_a_folder_that_cannot_be_written_is_one_line_error(tmp_path, monkeypatch
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(fixer.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(inplace.tempfile, "mkstemp", refuse)
     result = run_cli("check", "--fix", str(path))
     assert result.code == 2 and result.err.count("\n") == 1 and "cannot write the fixed file" in result.err
     assert path.read_bytes() == line(A) + b"\n"

@@ -19,6 +19,7 @@ class RunSummary:
     records: int = 0
     fail_on: Severity = Severity.WARNING
     notes: list[str] = field(default_factory=list)  # e.g. "token counts are estimates for model X"
+    not_fixed: list[str] = field(default_factory=list)  # --fix: "FILE: why", files it refused or could not finish
 
 
 Reporter = Callable[[list[Finding], RunSummary, TextIO], None]
