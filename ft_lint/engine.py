@@ -317,12 +317,15 @@ def sniff_format(path: Path, targets: Collection[str] | None = None) -> Format |
     `formats.detect`), the higher priority on a tie. Not the one most records are valid in:
     a permissive format (TRL's) would then win every file of a strict one (OpenAI's) and
     hide its errors. With `targets` (the formats the chosen model trains on), one of those
-    wins whenever the records have its keys, so the file is checked against what the model takes.
+    wins whenever the records would be read as it in a file of it (they have its keys and no
+    other format's wider ones), so the file is checked against what the model takes; a file
+    of another format (Bedrock records, with their schemaVersion, for an OpenAI model) stays
+    that format, for FT305 to report.
     """
     records = [entry.value for entry in islice(read_entries(path), SNIFF_ENTRIES) if entry.kind is Kind.RECORD][:SNIFF_RECORDS]
     formats = all_formats()
     votes: Counter[str] = Counter(found.name for value in records if (found := detect(value)) is not None)
-    fitting: Counter[str] = Counter(name for value in records for name in targets or () if formats[name].fits_keys(value))
+    fitting: Counter[str] = Counter(name for value in records for name in targets or () if detect(value, formats[name]) is formats[name])
     names = list(fitting or votes)
     if not names:
         return None

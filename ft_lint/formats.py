@@ -148,6 +148,8 @@ class Format:
     max_images: int | None = None  # per example, as the provider documents it
     max_image_bytes: int | None = None
     used_by: tuple[str, ...] = ()
+    evidence: dict | None = field(default=None, repr=False)  # a JSON Schema only this format's records match
+
 
     def __post_init__(self) -> None:
         # A plain attribute, not a cached_property: role() runs for every message of every record.
@@ -203,6 +205,16 @@ class Format:
     def fits_keys(self, value: dict) -> bool:
         return self.detect_keys <= value.keys()
 
+    @functools.cached_property
+    def _evidence_validator(self):
+        import jsonschema_rs
+
+        return jsonschema_rs.validator_for(self.evidence) if self.evidence else None
+
+    def shows_evidence(self, value: dict) -> bool:
+        """The record has what only this format's records have (x-ft-lint `evidence`)."""
+        return self._evidence_validator is not None and self._evidence_validator.is_valid(value)
+
     def conversations(self, value: dict) -> list[list[Message]]:
         """The record's conversations in order (a preference record has two: one per reply)."""
         return _ADAPTERS[self.conversation](value, self)
@@ -240,6 +252,7 @@ def all_formats() -> dict[str, Format]:
             max_images=images.get("max-per-example"),
             max_image_bytes=images.get("max-bytes"),
             used_by=tuple(meta.get("used-by", ())),
+            evidence=meta.get("evidence"),
         )
     return formats
 
@@ -271,13 +284,15 @@ def detect(value: dict, preferred: Format | None = None) -> Format | None:
     record is reported against the file's format rather than called another format;
     unless the record also has every key another format requires beyond those (a Bedrock
     record's schemaVersion in an OpenAI chat file). Otherwise: among the formats whose
-    keys the record has, a valid one first (the highest priority among several), else the
-    one with the fewest schema errors.
+    keys the record has, those it shows evidence of (a tool message with a tool_call_id is
+    OpenAI chat, valid or not), then a valid one first (the highest priority among several),
+    else the one with the fewest schema errors.
     """
     if preferred is not None and preferred.fits_keys(value):
         if not any(keys <= value.keys() for keys in _wider_key_sets(preferred.name)):
             return preferred
     candidates = [f for f in all_formats().values() if f.fits_keys(value)]
+    candidates = [f for f in candidates if f.shows_evidence(value)] or candidates
     if len(candidates) < 2:
         return candidates[0] if candidates else None
     valid = [f for f in candidates if f.is_valid(value)]
