@@ -232,8 +232,9 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         choice = choose_model(collector.settings, filename, file_format.name if file_format else None)
         collector.model_choices.append(choice)
         collector.file_formats[filename] = file_format
-        fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=choice.model and choice.model.id, rules=rules.codes())
-        scope = FileScope(path, filename, forced, file_format, choice.model, rules, fingerprint)
+        model = choice.limits_model
+        fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=model and model.id, rules=rules.codes())
+        scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint)
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
         for rule in rules.entry:
@@ -255,7 +256,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         first_lines_by_format=scan.first_lines,
         unrecognised_records=scan.unrecognised,
         first_unrecognised=scan.first_unrecognised,
-        model=choice.model,
+        model=model,
         model_chosen=choice.chosen,
         today=collector.today,
         is_validation=is_validation,
