@@ -11,8 +11,11 @@ Each schema's ``x-ft-lint`` block says what JSON Schema cannot:
 - ``roles``: the format's role names mapped to ours (``{"model": "assistant"}``);
 - ``priority``: which format wins when a record is valid in several (higher wins);
 - ``detect-keys``: the keys that make a record a candidate (default: the schema's ``required``);
-- ``final-turn``: ``"answer"`` (default: the record ends with the reply the model learns) or
-  ``"prompt"`` (reinforcement fine-tuning: it ends with the prompt the model answers);
+- ``final-turn``: ``"answer"`` (default: the record ends with the reply the model learns),
+  ``"prompt"`` (reinforcement fine-tuning: it ends with the prompt the model answers) or
+  ``"either"`` (distillation prompts: another model writes the answer, one may be given);
+- ``evidence``: a JSON Schema that only this format's records match among the candidates
+  (OpenAI's tool_call_id), so detection reads such a record as this format even when invalid;
 - ``images``: the image types, URL schemes and limits the provider takes;
 - ``used-by``: who trains on the format, where no model in ``models.toml`` lists it.
 """
@@ -173,9 +176,19 @@ class Format:
         return frozenset(self.schema.get("properties", {}))
 
     @property
+    def has_turns(self) -> bool:
+        """Records are turns of a conversation (generic text is one trained text: no prompt, no roles)."""
+        return self.conversation != "text"
+
+    @property
     def ends_with_prompt(self) -> bool:
         """Records end with the prompt the model answers (nothing in the record is the reply)."""
         return self.final_turn == "prompt"
+
+    @property
+    def answer_optional(self) -> bool:
+        """A record needs no reply: the prompts of RFT or of distillation (the teacher answers)."""
+        return self.final_turn in ("prompt", "either")
 
     def role(self, written: Any) -> str:
         """Our name for a role as the format writes it ('' when it is not a string)."""
@@ -560,6 +573,11 @@ def _sharegpt(value: dict, fmt: Format) -> list[list[Message]]:
 # Alpaca: {"system", "history": [[instruction, response], ...], "instruction", "input", "output"}.
 
 
+def _text(value: dict, fmt: Format) -> list[list[Message]]:
+    """Generic text: the whole text is trained, as one reply with no prompt."""
+    return [[_field_message("assistant", value.get("text"), ("text",), verbatim=True)]]
+
+
 def _alpaca(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
     for k, pair in enumerate(_list(value.get("history"))):
@@ -582,4 +600,5 @@ _ADAPTERS: dict[str, Callable[[dict, Format], list[list[Message]]]] = {
     "bedrock": _bedrock,
     "sharegpt": _sharegpt,
     "alpaca": _alpaca,
+    "text": _text,
 }

@@ -78,7 +78,7 @@ def _trainers(format_name: str) -> str:
 
 
 def describe_limits(model: Model) -> str:
-    examples = f"at least {model.min_examples:,} examples"
+    examples = f"at least {model.min_examples:,} example{'s' * (model.min_examples != 1)}"
     if model.recommended_examples:
         examples += f", {model.recommended_examples:,} recommended"
     return f"{model.context_tokens:,} tokens per example, files up to {human_bytes(model.upload_limit_bytes)}, {examples}"

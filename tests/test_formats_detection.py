@@ -46,7 +46,9 @@ def file_format(path) -> str | None:
         (ALPACA, "alpaca"),
         (SHAREGPT, "sharegpt"),
         ({"contents": [{"role": "user", "parts": [{"text": "Hi"}]}]}, "vertex-gemini"),
-        ({"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]}, "bedrock-conversation"),
+        ({"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}, "bedrock-conversation"),
+        ({"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]}, "bedrock-distillation"),  # a prompt only
+        ({"text": "The sky is blue."}, "generic-text"),
     ],
 )
 def test_each_record_is_detected_as_its_format(record, expected):
@@ -72,7 +74,7 @@ def test_every_schema_is_a_draft_2020_12_schema_with_an_adapter_and_a_title():
         jsonschema.Draft202012Validator.check_schema(fmt.schema)
         assert fmt.schema_file == f"{fmt.name}.schema.json"
         assert fmt.conversation in _ADAPTERS, fmt.name
-        assert fmt.final_turn in ("answer", "prompt"), fmt.name
+        assert fmt.final_turn in ("answer", "prompt", "either"), fmt.name
         assert "https://" in fmt.schema.get("$comment", "") + fmt.description, f"{fmt.name} cites no documentation"
 
 
@@ -238,7 +240,7 @@ def test_closest_format_counts_the_keys_a_record_names():
     assert closest_format({"conversation": [{"from": "human", "value": "Hi"}]}).name == "sharegpt"
     chat = all_formats()["openai-chat"]
     # With no key to go by, the file's format is the closest.
-    assert closest_format({"text": "hello"}, chat) is chat
+    assert closest_format({"body": "hello"}, chat) is chat
 
 
 def test_the_closest_formats_errors_are_capped(tmp_path):
