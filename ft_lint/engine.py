@@ -238,8 +238,9 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         choice = choose_model(collector.settings, filename, file_format.name if file_format else None)
         collector.model_choices.append(choice)
         collector.file_formats[filename] = file_format
-        fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=choice.model and choice.model.id, rules=rules.codes())
-        scope = FileScope(path, filename, forced, file_format, choice.model, rules, fingerprint)
+        model = choice.limits_model
+        fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=model and model.id, rules=rules.codes())
+        scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint)
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
         for rule in rules.entry:
@@ -261,7 +262,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         first_lines_by_format=scan.first_lines,
         unrecognised_records=scan.unrecognised,
         first_unrecognised=scan.first_unrecognised,
-        model=choice.model,
+        model=model,
         model_chosen=choice.chosen,
         today=collector.today,
         is_validation=is_validation,
@@ -323,12 +324,15 @@ def sniff_format(path: Path, targets: Collection[str] | None = None) -> Format |
     `formats.detect`), the higher priority on a tie. Not the one most records are valid in:
     a permissive format (TRL's) would then win every file of a strict one (OpenAI's) and
     hide its errors. With `targets` (the formats the chosen model trains on), one of those
-    wins whenever the records have its keys, so the file is checked against what the model takes.
+    wins whenever the records would be read as it in a file of it (they have its keys and no
+    other format's wider ones), so the file is checked against what the model takes; a file
+    of another format (Bedrock records, with their schemaVersion, for an OpenAI model) stays
+    that format, for FT305 to report.
     """
     records = [entry.value for entry in islice(read_entries(path), SNIFF_ENTRIES) if entry.kind is Kind.RECORD][:SNIFF_RECORDS]
     formats = all_formats()
     votes: Counter[str] = Counter(found.name for value in records if (found := detect(value)) is not None)
-    fitting: Counter[str] = Counter(name for value in records for name in targets or () if formats[name].fits_keys(value))
+    fitting: Counter[str] = Counter(name for value in records for name in targets or () if detect(value, formats[name]) is formats[name])
     names = list(fitting or votes)
     if not names:
         return None

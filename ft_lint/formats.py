@@ -11,8 +11,11 @@ Each schema's ``x-ft-lint`` block says what JSON Schema cannot:
 - ``roles``: the format's role names mapped to ours (``{"model": "assistant"}``);
 - ``priority``: which format wins when a record is valid in several (higher wins);
 - ``detect-keys``: the keys that make a record a candidate (default: the schema's ``required``);
-- ``final-turn``: ``"answer"`` (default: the record ends with the reply the model learns) or
-  ``"prompt"`` (reinforcement fine-tuning: it ends with the prompt the model answers);
+- ``final-turn``: ``"answer"`` (default: the record ends with the reply the model learns),
+  ``"prompt"`` (reinforcement fine-tuning: it ends with the prompt the model answers) or
+  ``"either"`` (distillation prompts: another model writes the answer, one may be given);
+- ``evidence``: a JSON Schema that only this format's records match among the candidates
+  (OpenAI's tool_call_id), so detection reads such a record as this format even when invalid;
 - ``images``: the image types, URL schemes and limits the provider takes;
 - ``used-by``: who trains on the format, where no model in ``models.toml`` lists it.
 """
@@ -148,6 +151,8 @@ class Format:
     max_images: int | None = None  # per example, as the provider documents it
     max_image_bytes: int | None = None
     used_by: tuple[str, ...] = ()
+    evidence: dict | None = field(default=None, repr=False)  # a JSON Schema only this format's records match
+
 
     def __post_init__(self) -> None:
         # A plain attribute, not a cached_property: role() runs for every message of every record.
@@ -171,9 +176,19 @@ class Format:
         return frozenset(self.schema.get("properties", {}))
 
     @property
+    def has_turns(self) -> bool:
+        """Records are turns of a conversation (generic text is one trained text: no prompt, no roles)."""
+        return self.conversation != "text"
+
+    @property
     def ends_with_prompt(self) -> bool:
         """Records end with the prompt the model answers (nothing in the record is the reply)."""
         return self.final_turn == "prompt"
+
+    @property
+    def answer_optional(self) -> bool:
+        """A record needs no reply: the prompts of RFT or of distillation (the teacher answers)."""
+        return self.final_turn in ("prompt", "either")
 
     def role(self, written: Any) -> str:
         """Our name for a role as the format writes it ('' when it is not a string)."""
@@ -202,6 +217,16 @@ class Format:
 
     def fits_keys(self, value: dict) -> bool:
         return self.detect_keys <= value.keys()
+
+    @functools.cached_property
+    def _evidence_validator(self):
+        import jsonschema_rs
+
+        return jsonschema_rs.validator_for(self.evidence) if self.evidence else None
+
+    def shows_evidence(self, value: dict) -> bool:
+        """The record has what only this format's records have (x-ft-lint `evidence`)."""
+        return self._evidence_validator is not None and self._evidence_validator.is_valid(value)
 
     def conversations(self, value: dict) -> list[list[Message]]:
         """The record's conversations in order (a preference record has two: one per reply)."""
@@ -240,6 +265,7 @@ def all_formats() -> dict[str, Format]:
             max_images=images.get("max-per-example"),
             max_image_bytes=images.get("max-bytes"),
             used_by=tuple(meta.get("used-by", ())),
+            evidence=meta.get("evidence"),
         )
     return formats
 
@@ -271,13 +297,15 @@ def detect(value: dict, preferred: Format | None = None) -> Format | None:
     record is reported against the file's format rather than called another format;
     unless the record also has every key another format requires beyond those (a Bedrock
     record's schemaVersion in an OpenAI chat file). Otherwise: among the formats whose
-    keys the record has, a valid one first (the highest priority among several), else the
-    one with the fewest schema errors.
+    keys the record has, those it shows evidence of (a tool message with a tool_call_id is
+    OpenAI chat, valid or not), then a valid one first (the highest priority among several),
+    else the one with the fewest schema errors.
     """
     if preferred is not None and preferred.fits_keys(value):
         if not any(keys <= value.keys() for keys in _wider_key_sets(preferred.name)):
             return preferred
     candidates = [f for f in all_formats().values() if f.fits_keys(value)]
+    candidates = [f for f in candidates if f.shows_evidence(value)] or candidates
     if len(candidates) < 2:
         return candidates[0] if candidates else None
     valid = [f for f in candidates if f.is_valid(value)]
@@ -545,6 +573,11 @@ def _sharegpt(value: dict, fmt: Format) -> list[list[Message]]:
 # Alpaca: {"system", "history": [[instruction, response], ...], "instruction", "input", "output"}.
 
 
+def _text(value: dict, fmt: Format) -> list[list[Message]]:
+    """Generic text: the whole text is trained, as one reply with no prompt."""
+    return [[_field_message("assistant", value.get("text"), ("text",), verbatim=True)]]
+
+
 def _alpaca(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
     for k, pair in enumerate(_list(value.get("history"))):
@@ -567,4 +600,5 @@ _ADAPTERS: dict[str, Callable[[dict, Format], list[list[Message]]]] = {
     "bedrock": _bedrock,
     "sharegpt": _sharegpt,
     "alpaca": _alpaca,
+    "text": _text,
 }

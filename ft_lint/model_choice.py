@@ -3,7 +3,9 @@
 A model named on the command line wins; else the last `per-file-settings` glob matching the
 file; else `model =` in the configuration; else the default for the file's format
 (models.default_model), which is *assumed*: the report says which limits were checked, and
-FT304 model-retiring stays silent, since nobody chose a model that may be retiring.
+FT304 model-retiring stays silent, since nobody chose a model that may be retiring. An assumed
+model that does not train on the file's format (a Vertex or TRL file: no such model in the
+table) sets no limits at all: its provider's figures are not the ones that file will meet.
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ class ModelChoice:
     filename: str = ""
     format_name: str | None = None  # the format the file was read as
 
+    @property
+    def limits_model(self) -> Model | None:
+        """The model whose limits the file is checked against: None for an assumed model that
+        does not train on the file's format."""
+        if self.chosen or self.format_name is None or self.format_name in self.model.formats:
+            return self.model
+        return None
+
 
 def choose_model(settings, filename: str, format_name: str | None) -> ModelChoice:
     name = settings.model_for(filename)
@@ -35,8 +45,8 @@ def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
 
     choices = list(choices)
     # by id: a Model holds its sources in a read-only mapping, so it is not hashable
-    assumed = {c.model.id: c.model for c in choices if not c.chosen}.values()
-    estimated = {c.model.id: c.model for c in choices if c.model.encoding is None}.values()
+    assumed = {c.model.id: c.model for c in choices if not c.chosen and c.limits_model}.values()
+    estimated = {c.model.id: c.model for c in choices if c.limits_model and c.model.encoding is None}.values()
     notes = [
         f"no model named, so {model.id} was assumed ({describe_limits(model)}); "
         "name yours with --model or `model =` in the configuration (`ft-lint models` lists them)"
@@ -46,10 +56,11 @@ def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
     # arguments as objects, for one) is read as that format; say so, or an OpenAI user is left
     # believing the file was checked as OpenAI data.
     notes += [
-        f"{c.filename} was read as {c.format_name}, which {c.model.id} does not train on; "
-        "to check it as data for a provider, name the model (--model) or the format (--format)"
+        f"{c.filename} was read as {c.format_name}, which {_trainers(c.format_name)}, so no provider's "
+        "limits (examples, file size, tokens per example) were checked; to check it as data for a "
+        "provider, name the model (--model) or the format (--format)"
         for c in choices
-        if not c.chosen and c.format_name and c.format_name not in c.model.formats
+        if c.limits_model is None
     ]
     notes += [
         f"token counts for {model.id} are estimates: its tokenizer does not ship with ft-lint, "
@@ -59,8 +70,15 @@ def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
     return notes
 
 
+def _trainers(format_name: str) -> str:
+    from ft_lint.models import load_models
+
+    takers = sorted({m.provider for m in load_models().values() if format_name in m.formats})
+    return f"only {', '.join(takers)} models in the table train on, and none was named" if takers else "no model in ft-lint's table trains on"
+
+
 def describe_limits(model: Model) -> str:
-    examples = f"at least {model.min_examples:,} examples"
+    examples = f"at least {model.min_examples:,} example{'s' * (model.min_examples != 1)}"
     if model.recommended_examples:
         examples += f", {model.recommended_examples:,} recommended"
     return f"{model.context_tokens:,} tokens per example, files up to {human_bytes(model.upload_limit_bytes)}, {examples}"

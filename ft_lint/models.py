@@ -28,14 +28,16 @@ except ModuleNotFoundError:  # Python 3.10
 # OpenAI model takes new self-serve jobs after 2027-01-06: revisit the default then.
 DEFAULT_MODEL_ID = "gpt-4.1-mini-2025-04-14"
 # ...except for the formats it does not train on: those are checked against the OpenAI model
-# that does (davinci-002 rather than babbage-002: the larger of the two completion models).
+# that does (davinci-002 rather than babbage-002: the larger of the two completion models), or
+# the Together model, for the format only Together takes.
 DEFAULT_MODEL_BY_FORMAT = {
     "openai-prompt-completion": "davinci-002",
     "openai-rft": "o4-mini-2025-04-16",
+    "generic-text": "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",  # only Together trains on it
 }
 
 PROVIDERS = frozenset({"openai", "azure-openai", "together"})
-FORMATS = frozenset({"openai-chat", "openai-preference", "openai-prompt-completion", "openai-rft"})
+FORMATS = frozenset({"openai-chat", "openai-preference", "openai-prompt-completion", "openai-rft", "generic-text"})
 SOURCE_GROUPS = ("context", "formats", "price", "limits", "dates")
 NONE = "none"  # how the table spells a fact that does not exist
 

@@ -59,6 +59,7 @@ class Cost:
     billed_tokens: int
     cost_usd: float | None
     price_per_1m_training_tokens: float | None
+    trains_on_format: bool = True  # False: the model does not train on the file's format, so no price
 
     def as_json(self) -> dict:
         return {
@@ -166,7 +167,7 @@ def file_stats(path: Path, settings) -> FileStats:
         invalid_examples=invalid,
         messages=messages,
         tokens=_token_stats(main),
-        costs=[_cost(model, counts[model.encoding], examples) for model in compared],
+        costs=[_cost(model, counts[model.encoding], examples, format_name) for model in compared],
         per_example=main.totals,
     )
 
@@ -198,10 +199,11 @@ def nearest_rank(ordered: list[int], percent: float) -> int:
     return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
 
 
-def _cost(model: Model, counts: _Counts, examples: int) -> Cost:
+def _cost(model: Model, counts: _Counts, examples: int, format_name: str | None) -> Cost:
     epochs = model.epochs_by_default(examples) if examples else 0
     billed = epochs * counts.billed_per_epoch(model)
-    price = model.price_per_1m_training_tokens
+    trains = format_name is None or format_name in model.formats
+    price = model.price_per_1m_training_tokens if trains else None
     return Cost(
         model=model.id,
         provider=model.provider,
@@ -211,6 +213,7 @@ def _cost(model: Model, counts: _Counts, examples: int) -> Cost:
         billed_tokens=billed,
         cost_usd=None if price is None else billed * price / 1_000_000,
         price_per_1m_training_tokens=price,
+        trains_on_format=trains,
     )
 
 
@@ -250,8 +253,11 @@ def _write_file(item: FileStats, out) -> None:
         out.write(f"  tokens     {about}{t.total:,} in all; per example min {t.min:,}, p50 {t.p50:,}, p95 {t.p95:,}, max {t.max:,}\n")
         out.write(f"  trained    {about}{t.trained:,} tokens of assistant replies\n")
     cost = item.cost
-    out.write(f"  epochs     {cost.epochs} ({model.provider}'s default for {item.examples:,} examples)\n")
-    out.write(f"  billed     {about}{cost.billed_tokens:,} tokens, {_price_phrase(cost)}\n")
+    if cost.trains_on_format:
+        out.write(f"  epochs     {cost.epochs} ({model.provider}'s default for {item.examples:,} examples)\n")
+        out.write(f"  billed     {about}{cost.billed_tokens:,} tokens, {_price_phrase(cost)}\n")
+    else:
+        out.write(f"  cost       not priced: {model.id} does not train on {item.format} data\n")
     if t.min is not None:
         out.write("  tokens per example:\n")
         for line in histogram(item.per_example):

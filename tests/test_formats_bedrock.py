@@ -50,10 +50,13 @@ def test_content_rules_point_inside_blocks(tmp_path):
 
 
 def test_turn_order(tmp_path):
+    # answered records make most of the file, so it is fine-tuning data (not distillation prompts)
     records = [
         BEDROCK,
         {"schemaVersion": "bedrock-conversation-2024", "messages": [message("assistant", "Hello!"), message("user", "Hi")]},
         {"schemaVersion": "bedrock-conversation-2024", "messages": [message("user", "Hi")]},
+        BEDROCK | {"system": [{"text": "Other."}]},
+        BEDROCK | {"system": [{"text": "Third."}]},
     ]
     assert found(lint_records(tmp_path, records)) == {
         (2, "FT106", "/messages/1"),
@@ -104,3 +107,24 @@ def test_images_come_from_s3_or_inline_bytes(tmp_path):
     assert messages[2] == "image URL must be s3://, not 'https://example.com/cat.png'"
     assert messages[3] == "image is declared image/jpeg but its bytes are PNG"
     assert messages[4] == "image data is not valid base64"
+
+
+# --- model distillation: prompts only, the teacher writes the answers ------------------------
+
+DISTILLATION = {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "You are brief."}], "messages": [message("user", "Capital of France?")]}
+
+
+def test_a_file_of_prompts_is_distillation_data_with_nothing_missing(tmp_path):
+    records = [DISTILLATION, {"schemaVersion": "bedrock-conversation-2024", "messages": [message("user", "Capital of Peru?")]}]
+    assert lint_records(tmp_path, records) == []
+    # the look-alike: a fine-tuning file (answers given) whose one record lost its answer
+    assert found(lint_records(tmp_path, [BEDROCK, BEDROCK | {"system": [{"text": "Other."}]}, DISTILLATION], name="tuning.jsonl")) == {(3, "FT104", "/messages")}
+
+
+def test_distillation_prompts_are_text_and_end_with_the_user(tmp_path):
+    answered = DISTILLATION | {"messages": [message("user", "Capital of Peru?"), message("assistant", "Lima.")]}
+    wrong_key = DISTILLATION | {"messages": [{"role": "user", "content": [{"txt": "Capital of Chile?"}]}]}
+    findings = found(lint_records(tmp_path, [DISTILLATION, DISTILLATION | {"system": [{"text": "Terse."}]}, wrong_key]))
+    assert [(line, code) for line, code, _ in findings] == [(3, "FT102")]
+    # a file of prompts where one record carries its answer: still valid (Bedrock takes an optional desired response)
+    assert lint_records(tmp_path, [DISTILLATION, DISTILLATION | {"system": [{"text": "Terse."}]}, answered], name="mixed.jsonl") == []

@@ -46,7 +46,9 @@ def file_format(path) -> str | None:
         (ALPACA, "alpaca"),
         (SHAREGPT, "sharegpt"),
         ({"contents": [{"role": "user", "parts": [{"text": "Hi"}]}]}, "vertex-gemini"),
-        ({"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]}, "bedrock-conversation"),
+        ({"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}, "bedrock-conversation"),
+        ({"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]}, "bedrock-distillation"),  # a prompt only
+        ({"text": "The sky is blue."}, "generic-text"),
     ],
 )
 def test_each_record_is_detected_as_its_format(record, expected):
@@ -72,7 +74,7 @@ def test_every_schema_is_a_draft_2020_12_schema_with_an_adapter_and_a_title():
         jsonschema.Draft202012Validator.check_schema(fmt.schema)
         assert fmt.schema_file == f"{fmt.name}.schema.json"
         assert fmt.conversation in _ADAPTERS, fmt.name
-        assert fmt.final_turn in ("answer", "prompt"), fmt.name
+        assert fmt.final_turn in ("answer", "prompt", "either"), fmt.name
         assert "https://" in fmt.schema.get("$comment", "") + fmt.description, f"{fmt.name} cites no documentation"
 
 
@@ -102,23 +104,70 @@ def test_a_file_of_trl_records_is_trl(tmp_path):
     assert run(path) == []
 
 
-def test_the_chosen_models_formats_win_when_the_keys_fit(tmp_path):
-    # Tool-call arguments as objects: valid TRL, invalid OpenAI. With --model the file is
-    # checked as what the model trains on.
-    record = {
+def tool_conversation(arguments: object, call_id: str | None = "c1", **tool_message: str) -> dict:
+    call = {"type": "function", "function": {"name": "weather", "arguments": arguments}}
+    return {
         "messages": [
             {"role": "user", "content": "Weather in Paris?"},
-            {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "weather", "arguments": {"city": "Paris"}}}]},
-            {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+            {"role": "assistant", "tool_calls": [dict(call, id=call_id) if call_id else call]},
+            {"role": "tool", "content": "sunny", **tool_message},
             {"role": "assistant", "content": "Sunny."},
         ]
     }
+
+
+# TRL's tool calling: no call ids, arguments as an object, the tool message names the function.
+# Valid TRL, invalid OpenAI, and nothing in it is OpenAI's own.
+TRL_TOOLS = tool_conversation({"city": "Paris"}, call_id=None, name="weather")
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        tool_conversation({"city": "Paris"}, tool_call_id="c1"),  # answered by id: OpenAI's
+        tool_conversation('{"city": "Paris"}', name="weather"),  # arguments as a JSON string: OpenAI's
+        dict(tool_conversation('{"city": "Paris"}', name="weather"), source="forum"),  # and a column OpenAI rejects
+    ],
+)
+def test_records_with_openai_evidence_are_openai_chat_even_when_invalid(tmp_path, record):
+    assert name_of(record) == "openai-chat"
+    assert name_of(TRL_TOOLS) == "trl-conversational"
     path = write_jsonl(tmp_path / "tools.jsonl", [record] * 3)
+    assert file_format(path) == "openai-chat"
+
+
+def test_openai_tool_data_with_object_arguments_is_reported_without_a_model(tmp_path):
+    # The tool_call_id makes it OpenAI data: its object arguments are OpenAI errors, found
+    # with or without --model (a permissive format would otherwise hide them).
+    path = write_jsonl(tmp_path / "tools.jsonl", [tool_conversation({"city": "Paris"}, tool_call_id="c1")] * 3)
+    assert codes(run(path)) == ["FT111"] * 3
+    assert codes(run(path, model="gpt-4o-mini")) == ["FT111"] * 3
+    assert run(write_jsonl(tmp_path / "trl.jsonl", [TRL_TOOLS] * 3)) == []
+
+
+def test_the_chosen_models_formats_win_when_the_keys_fit(tmp_path):
+    # TRL tool calls: with --model the file is checked as what the model trains on.
+    path = write_jsonl(tmp_path / "tools.jsonl", [TRL_TOOLS] * 3)
     assert file_format(path) == "trl-conversational"
     assert sniff_format(path, {"openai-chat", "openai-preference"}).name == "openai-chat"
-    assert codes(run(path, model="gpt-4o-mini")) == ["FT111"] * 3
+    # checked as OpenAI chat: the ids OpenAI requires are missing, and the arguments are objects
+    assert sorted(codes(run(path, model="gpt-4o-mini"))) == ["FT101"] * 6 + ["FT111"] * 3
     # A model whose formats the records do not fit leaves detection as it was.
     assert sniff_format(path, {"openai-prompt-completion"}).name == "trl-conversational"
+
+
+def test_a_file_of_another_format_stays_that_format_for_the_named_model(tmp_path):
+    # Bedrock records have `messages` too, but their schemaVersion makes them Bedrock's: checked
+    # for an OpenAI model the file is Bedrock data, which it does not train on (FT305), not
+    # OpenAI chat whose records each happen to be read as Bedrock.
+    bedrock = {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}
+    path = write_jsonl(tmp_path / "bedrock.jsonl", [bedrock] * 12)
+    assert sniff_format(path, {"openai-chat", "openai-preference"}).name == "bedrock-conversation"
+    assert [(f.code, f.message.split(" (")[0]) for f in run(path, select=("FT305",), model="gpt-4o-mini")] == [
+        ("FT305", "gpt-4o-mini-2024-07-18 does not train on bedrock-conversation data")
+    ]
+    chat = write_jsonl(tmp_path / "chat.jsonl", [CHAT] * 12)
+    assert run(chat, select=("FT305",), model="gpt-4o-mini") == []
 
 
 @pytest.mark.parametrize(
@@ -191,7 +240,7 @@ def test_closest_format_counts_the_keys_a_record_names():
     assert closest_format({"conversation": [{"from": "human", "value": "Hi"}]}).name == "sharegpt"
     chat = all_formats()["openai-chat"]
     # With no key to go by, the file's format is the closest.
-    assert closest_format({"text": "hello"}, chat) is chat
+    assert closest_format({"body": "hello"}, chat) is chat
 
 
 def test_the_closest_formats_errors_are_capped(tmp_path):

@@ -141,8 +141,30 @@ def test_note_when_a_file_is_read_as_a_format_the_assumed_model_does_not_train_o
     record = {"messages": [{"role": "user", "content": "Where is order 7?"}, {"role": "assistant", "tool_calls": [call]}]}
     write_jsonl(project / "data" / "tools.jsonl", [record])
     _, out, _ = run_cli(["check", "data/tools.jsonl"], capsys, monkeypatch)
-    assert "note: data/tools.jsonl was read as trl-conversational, which gpt-4.1-mini-2025-04-14 does not train on" in out
+    assert "note: data/tools.jsonl was read as trl-conversational, which no model in ft-lint's table trains on, so no provider's limits" in out
+    assert "was assumed" not in out  # no OpenAI figure was applied to it
     _, out, _ = run_cli(["check", "data/tools.jsonl", "--model", "gpt-4.1-mini"], capsys, monkeypatch)
     assert "was read as" not in out and "FT111" in out
     _, out, _ = run_cli(["check", "data/train.jsonl"], capsys, monkeypatch)
     assert "was read as" not in out
+
+
+def test_an_assumed_model_sets_no_limits_for_a_format_it_does_not_train_on(project, capsys, monkeypatch):
+    # 36 examples: below OpenAI's recommended 50. A Vertex file is not held to OpenAI's figures
+    # when nobody named a model; an OpenAI chat file is, and so is the Vertex file for a model named.
+    vertex = {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": "Hello!"}]}
+    chat = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}
+    write_jsonl(project / "data" / "vertex.jsonl", [dict(vertex, messages=[*vertex["messages"][:1], dict(vertex["messages"][1], content=f"Hello {n}")]) for n in range(36)])
+    write_jsonl(project / "data" / "chat.jsonl", [dict(chat, messages=[*chat["messages"][:1], dict(chat["messages"][1], content=f"Hello {n}")]) for n in range(36)])
+    _, out, _ = run_cli(["check", "--output-format", "concise", "data/vertex.jsonl"], capsys, monkeypatch)
+    assert "FT006" not in out and "was read as vertex-chat" in out
+    _, out, _ = run_cli(["check", "--output-format", "concise", "data/chat.jsonl"], capsys, monkeypatch)
+    assert "FT006" in out and "openai recommends at least 50" in out
+    # named, the model's figures apply, and its format: `model` is no OpenAI role
+    _, out, _ = run_cli(["check", "--output-format", "concise", "--model", "gpt-4.1-mini", "data/vertex.jsonl"], capsys, monkeypatch)
+    assert "FT006" in out and "FT103" in out
+    # stats count the tokens but price no format the model does not train on
+    _, out, _ = run_cli(["stats", "--output-format", "json", "data/vertex.jsonl", "data/chat.jsonl"], capsys, monkeypatch)
+    vertex_stats, chat_stats = json.loads(out)
+    assert vertex_stats["tokens"]["total"] > 0 and vertex_stats["cost_usd"] is None
+    assert chat_stats["cost_usd"] > 0

@@ -116,11 +116,11 @@ PERSONAL = {
     "e-mail address": "maria.silva@gmail.com",
     "international phone": "+44 20 7946 0958",
     "compact international phone": "+5511987654321",
-    "North American phone": "(212) 555-0147",
-    "North American phone, dashes": "212-555-0147",
+    "North American phone": "(212) 736-0147",
+    "North American phone, dashes": "212-736-0147",
     "French phone": "06 12 34 56 78",
     "Visa card": "4539 1488 0343 6467",
-    "Amex card": "378282246310005",
+    "Amex card": "371652098435711",
     "IBAN": "DE89 3704 0044 0532 0130 00",
     "compact IBAN": "GB82WEST12345698765432",
     "CPF": "529.982.247-25",
@@ -134,6 +134,18 @@ def test_each_kind_of_personal_data_is_found(kind):
     found = find_personal_data(f"Contact: {value}. Thanks!")
     assert [f.value for f in found] == [value]
     assert value not in found[0].shown
+
+
+def test_real_numbers_next_to_the_test_ranges_are_found():
+    # next to a fictional range, on a real domain, or a test card with a digit changed
+    for text, label in (
+        ("212-555-0200", "phone number"),
+        ("(212) 554-0147", "phone number"),
+        ("bob@companies.com", "e-mail address"),
+        ("4012 8888 8888 1898", None),  # fails Luhn: not a card at all
+        ("4012 8888 8888 1873", "card number"),
+    ):
+        assert [f.kind for f in find_personal_data(f"Contact: {text}.")] == ([label] if label else [])
 
 
 def test_cpf_and_cnpj_written_as_plain_digits_need_their_label():
@@ -155,6 +167,10 @@ def test_cpf_and_cnpj_written_as_plain_digits_need_their_label():
         "111.111.111-11 and 529.982.247-26 have wrong check digits",
         "write to support@example.com or you@yourdomain.com; icon@2x.png; git@github.com:org/repo.git",
         "123-456-7890 is not a North American number (area codes never start with 1)",
+        # test values: published test cards, fictional phone numbers, placeholder domains
+        "Stripe's test cards 4012 8888 8888 1881, 3782 822463 10005 and 5105105105105100",
+        "call (555) 234-6789, 212-555-0147, 212.555.0199 or +1 555 867 5309 in the story",
+        "ask bob@company.com or john.doe@email.com, or mail@mail.test",
     ],
 )
 def test_look_alikes_are_not_personal_data(text):

@@ -167,7 +167,38 @@ def test_conflicting_answers_in_chat_data(tmp_path):
     ]
     found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT403")
     assert [(line, rel[0][1]) for _, line, _, _, rel in found] == [(2, 1), (3, 2), (6, 5)]
-    assert "different answer" in found[0][3]
+    assert "different label" in found[0][3]
+
+
+def test_answers_that_disagree_and_answers_that_say_one_thing_two_ways(tmp_path):
+    tool_call = {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}]}
+    other_call = {"role": "assistant", "tool_calls": [{"id": "c9", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Lyon"}'}}]}
+    ask = {"role": "user", "content": "Weather in Paris?"}
+    records = [
+        chat("Is this test flaky? def test_x(): ...", "True"),  # 1
+        chat("Is this test flaky? def test_x(): ...", "False"),  # 2: another label -> 1
+        chat("Is it raining?", "Yes."),  # 3
+        chat("Is it raining?", "yes, it is"),  # 4: the same yes
+        chat("Who trained you?", "I am a language model trained by researchers from LMSYS."),  # 5
+        chat("Who trained you?", "Researchers from LMSYS created me, a language model."),  # 6: a rewording
+        chat("Write a haiku about the sea.", "Waves fold into foam / the gulls argue with the wind / salt on every stone"),  # 7
+        chat("Write a haiku about the sea.", "Blue without an end / a boat the size of a thought / drifts past the harbour"),  # 8: another valid poem
+        chat("How often did the build fail?", "The build failed 3 times last week, all on Windows."),  # 9
+        chat("How often did the build fail?", "The build failed 5 times last week, all on Windows."),  # 10: other numbers -> 9
+        chat("Is the cache safe to delete?", "Yes, the cache is safe to delete: ft-lint rebuilds it."),  # 11
+        chat("Is the cache safe to delete?", "No, the cache is safe to delete: ft-lint rebuilds it."),  # 12: opposite yes/no -> 11
+        {"messages": [ask, tool_call]},  # 13
+        {"messages": [ask, dict(tool_call, tool_calls=[dict(tool_call["tool_calls"][0], id="c2")])]},  # 14: the same call, another id
+        {"messages": [ask, other_call]},  # 15: another call -> 13
+    ]
+    found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT403")
+    assert [(line, rel[0][1]) for _, line, _, _, rel in found] == [(2, 1), (10, 9), (12, 11), (15, 13)]
+    assert [message.split(", ", 1)[1] for _, _, _, message, _ in found] == [
+        "with a different label",
+        "with the same answer but other numbers or the opposite yes/no",
+        "with the same answer but other numbers or the opposite yes/no",
+        "with a different tool call",
+    ]
 
 
 def test_inputs_that_differ_in_escaped_whitespace_alone_are_the_same_input(tmp_path):
@@ -340,7 +371,7 @@ def test_plan_reads_each_file_once_and_pairs_every_validation_name(tmp_path):
 
 def test_the_same_question_with_other_tools_is_another_input(tmp_path):
     weather = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]
-    records = [chat("Order me a pizza.", "I cannot order food."), {**chat("Order me a pizza.", "Ordering it now."), "tools": weather}, chat("Order me a pizza.", "Sorry, I can't.")]
+    records = [chat("Order me a pizza.", "Declined."), {**chat("Order me a pizza.", "Ordered."), "tools": weather}, chat("Order me a pizza.", "Ordered.")]
     found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT403")
     assert [(line, rel[0][1]) for _, line, _, _, rel in found] == [(3, 1)]
 

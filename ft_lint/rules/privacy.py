@@ -305,16 +305,25 @@ _RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.c
 _FILE_EXTENSIONS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js", "ts", "css", "py", "json", "yaml", "yml", "txt", "md", "html", "htm", "pdf", "zip", "gz", "tar", "xml", "csv"}
 
 
+# Registered, but the domains data generators and docs put made-up people at (bob@company.com,
+# john.doe@email.com): reporting them would bury the real addresses.
+_PLACEHOLDER_DOMAINS = ("email.com", "company.com", "domain.com", "mydomain.com", "somedomain.com", "test.com")
+
+
 def _is_reserved_domain(domain: str) -> bool:
     """RFC 2606 and RFC 6761 names: nobody's address lives there."""
     domain = domain.lower().rstrip(".")
     return domain in _RESERVED_DOMAINS or domain.endswith(_RESERVED_SUFFIXES)
 
 
+def _is_placeholder_domain(domain: str) -> bool:
+    return _is_reserved_domain(domain) or domain.lower().rstrip(".") in _PLACEHOLDER_DOMAINS
+
+
 def _email(match: re.Match) -> bool:
     local, _, domain = match.group(0).partition("@")
     tld = domain.rsplit(".", 1)[-1]
-    if not (tld.isalpha() and 2 <= len(tld) <= 24) or tld.lower() in _FILE_EXTENSIONS or _is_reserved_domain(domain):
+    if not (tld.isalpha() and 2 <= len(tld) <= 24) or tld.lower() in _FILE_EXTENSIONS or _is_placeholder_domain(domain):
         return False
     if local.startswith(".") or local.endswith(".") or local == "git":  # git@github.com:owner/repo is a remote
         return False
@@ -336,7 +345,20 @@ def _digits(text: str) -> str:
 
 def _phone(match: re.Match) -> bool:
     text = match.group(0)
-    return 8 <= len(_digits(text)) <= 15 and text.count("(") == text.count(")") <= 1
+    digits = _digits(text)
+    if digits.startswith("1") and _is_fictional_north_american(digits[1:]):  # +1 555 ...
+        return False
+    return 8 <= len(digits) <= 15 and text.count("(") == text.count(")") <= 1
+
+
+def _is_fictional_north_american(digits: str) -> bool:
+    """Numbers no one answers: area code 555 is not assigned, and 555-0100 to 555-0199 are
+    reserved for fiction in every area code (NANPA)."""
+    return len(digits) == 10 and (digits.startswith("555") or digits[3:8] == "55501")
+
+
+def _north_american_phone(match: re.Match) -> bool:
+    return not _is_fictional_north_american(_digits(match.group(0)))
 
 
 def _national_phone(match: re.Match) -> bool:
@@ -366,10 +388,20 @@ def _card_issuer_fits(digits: str) -> bool:
     return False
 
 
+# The issuers' and payment processors' published test numbers that are not made of one or two
+# repeated digits (Stripe, Adyen, PayPal and Braintree documentation list these).
+_TEST_CARDS = frozenset({
+    "378282246310005", "371449635398431", "378734493671000", "30569309025904", "38520000023237",
+    "6011000990139424", "3530111333300000", "3566002020360505", "4012888888881881", "4000056655665556",
+    "5105105105105100", "5200828282828210", "2223003122003222", "4222222222222", "6200000000000005",
+    "36227206271667", "3056930009020004", "6011981111111113", "4917610000000000", "4035501000000008",
+})  # fmt: skip
+
+
 def _card(match: re.Match) -> bool:
     digits = _digits(match.group(0))
-    # numbers of one or two repeated digits are test numbers (4242 4242 4242 4242)
-    return 13 <= len(digits) <= 19 and _card_issuer_fits(digits) and luhn_valid(digits) and len(set(digits)) >= 4
+    # numbers of one or two repeated digits are test numbers too (4242 4242 4242 4242)
+    return 13 <= len(digits) <= 19 and _card_issuer_fits(digits) and luhn_valid(digits) and len(set(digits)) >= 4 and digits not in _TEST_CARDS
 
 
 # Lengths from the SWIFT IBAN registry.
@@ -463,9 +495,9 @@ PERSONAL_DETECTORS = {
     "phone": (
         # international (E.164, with or without spacing): +44 20 7946 0958, +5511987654321
         Detector("phone number", None, re.compile(r"\+(?<![\w+]\+)[1-9](?:[ .-]?\(?\d\)?){7,14}(?![\w-])"), _phone),
-        # North American: (212) 555-0147, 212-555-0147, 212.555.0147 (NXX rules; one kind of separator)
-        Detector("phone number", None, _number(r"\d{3}\) ?[2-9]\d\d-\d{4}", first=r"\("), lambda m: m.group(0)[1] in "23456789"),
-        Detector("phone number", None, _number(r"\d\d([-.])[2-9]\d\d\1\d{4}", first="[2-9]")),
+        # North American: (212) 736-0147, 212-736-0147, 212.736.0147 (NXX rules; one kind of separator)
+        Detector("phone number", None, _number(r"\d{3}\) ?[2-9]\d\d-\d{4}", first=r"\("), lambda m: m.group(0)[1] in "23456789" and _north_american_phone(m)),
+        Detector("phone number", None, _number(r"\d\d([-.])[2-9]\d\d\1\d{4}", first="[2-9]"), _north_american_phone),
         # national with a trunk 0, grouped: 020 7946 0958, 06 12 34 56 78, 030-1234-5678
         Detector("phone number", None, _number(r"[1-9]\d{0,3}([ .-])\d{2,4}(?:\1\d{2,4}){1,3}", first="0"), _national_phone),
     ),
@@ -670,14 +702,18 @@ class PersonalData(_PrivacyRule):
     """E-mail addresses, phone numbers, card numbers, IBANs, CPF and CNPJ numbers.
 
     Finds: e-mail addresses; phone numbers in international form (+44 20 7946 0958),
-    North American form ((212) 555-0147, 212-555-0147) and grouped national forms with a
+    North American form ((212) 736-0147, 212-736-0147) and grouped national forms with a
     trunk 0 (020 7946 0958, 06 12 34 56 78); card numbers of a known issuer's prefix and
     length that pass the Luhn check; IBANs of the right length for their country that
     pass the mod-97 check; Brazilian CPF and CNPJ numbers with valid check digits
     (formatted, or plain digits right after the word CPF or CNPJ).
-    Not flagged: addresses at reserved example domains (example.com, *.test, ...);
-    numbers made of one or two repeated digits (test cards like 4242 4242 4242 4242);
-    UUIDs, hashes and digit runs glued to letters; values on the allow-list.
+    Not flagged, because no real person is behind them: addresses at reserved example
+    domains (example.com, *.test, *.invalid, ...) and at the placeholder domains data
+    generators use (email.com, company.com, domain.com, ...); test card numbers (the issuers'
+    published ones such as 4012 8888 8888 1881, and any made of one or two repeated digits,
+    like 4111 1111 1111 1111); fictional North American numbers (area code 555, and
+    555-0100 to 555-0199 in any area code); UUIDs, hashes and digit runs glued to letters;
+    values on the allow-list.
 
     Why: personal data sent to a provider for training can be memorised and repeated by
     the model, and sharing it may need a legal basis you do not have.

@@ -274,14 +274,20 @@ def _shingled(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]
     """(row, shingle set) of the wanted records of a file, in file order; `rows_by_line` gives
     the rows wanted at each line, `wholes` every row's whole-record digest."""
     batch: list[tuple[int, Record]] = []
-    for record in dataset.reread(filename, rows_by_line.keys()) if rows_by_line else ():
-        row = _wanted_row(record, rows_by_line[record.line], wholes)
-        if row is not None:
-            batch.append((row, record))
+    for row, record in _read_again(dataset, filename, rows_by_line, wholes):
+        batch.append((row, record))
         if len(batch) == REREAD_BATCH:
             yield from _shingle_batch(batch, shingle_size)
             batch = []
     yield from _shingle_batch(batch, shingle_size)
+
+
+def _read_again(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray) -> Iterator[tuple[int, Record]]:
+    """(row, record) of the wanted records of a file, in file order (see _shingled)."""
+    for record in dataset.reread(filename, rows_by_line.keys()) if rows_by_line else ():
+        row = _wanted_row(record, rows_by_line[record.line], wholes)
+        if row is not None:
+            yield row, record
 
 
 def _wanted_row(record: Record, rows: list[int], wholes: np.ndarray) -> int | None:
@@ -386,13 +392,27 @@ def _first_of_each(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 
 class ConflictingAnswers(DatasetRule):
-    """The same input as an earlier example of the file, with a different answer.
+    """The same input as an earlier example of the file, with an answer that disagrees.
 
     The input is every message before the final assistant message (a prompt/completion record's
     prompt; a preference record's `input`) with the tools the record defines, compared apart
-    from whitespace, weights and tool-call ids; the answer is that final message (the completion). Preference data may hold
-    several pairs of outputs for one input, so there the conflict is the same two outputs with
-    the preference reversed.
+    from whitespace, weights and tool-call ids; the answer is that final message (the completion).
+
+    Answers disagree, rather than say one thing two ways, when:
+    - both are labels or short answers (at most 3 words, case and punctuation aside) and differ:
+      `True`/`False`, ` 1`/` 2`, `Canberra`/`Sydney`; a leading yes or no decides for both
+      (`Yes` and `Yes, it is` agree);
+    - both are longer and say the same thing but for their facts: the same words once numbers
+      and yes/no words are set aside, with other numbers or the opposite yes/no
+      ("The test failed 3 times" / "The test failed 5 times");
+    - both are tool calls, and the calls differ (another function or other arguments).
+    Anything else is not reported: rewordings of one answer ("I am trained by LMSYS" / "LMSYS
+    trained me") and different valid answers to an open prompt (two greetings, two poems). So
+    a long answer that states another fact in other words is not found: the rule guesses on
+    the side of silence.
+
+    Preference data may hold several pairs of outputs for one input, so there the conflict is
+    the same two outputs with the preference reversed.
 
     Why: the model is taught two answers to one question and learns neither well; in a
     classifier's data it is a labelling error.
@@ -408,34 +428,89 @@ class ConflictingAnswers(DatasetRule):
     severity = Severity.WARNING
 
     def summarize(self, record: Record) -> bytes | None:
-        """The input's digest, then the answer's digest and 8 zero bytes; for preference data the
-        preferred and the non-preferred answer's digests (one length for all: a numpy table)."""
+        """The whole record's digest (to find it again), the input's digest, then the answer's
+        digest and 8 zero bytes; for preference data the preferred and the non-preferred
+        answer's digests (one length for all: a numpy table)."""
         finals = [_final_answer(conversation) for conversation in record.conversations]
         if not 1 <= len(finals) <= 2 or None in finals or not finals[0][0]:
             return None
         prompt = _conversation_digest(finals[0][0], ignore_whitespace=True, tools=_tools_offered(record.value))
         answers = b"".join(_conversation_digest([answer], ignore_whitespace=True) for _, answer in finals)
-        return (prompt + answers).ljust(3 * DIGEST_BYTES, b"\0")
+        return _digest(record.value) + (prompt + answers).ljust(3 * DIGEST_BYTES, b"\0")
 
     def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
         import numpy as np
 
-        rows = _Rows(summaries, 3 * DIGEST_BYTES)
+        rows = _Rows(summaries, 4 * DIGEST_BYTES)
         all_digests = rows.cells.view("<u8")
-        preference = all_digests[:, 2] != 0  # a real digest of 0 has a chance of 2**-64
-        for answers in (1, 2):
-            chosen = np.flatnonzero(preference == (answers == 2))
-            if not chosen.size:
-                continue
-            digests = all_digests[chosen]
-            groups = [rows.files[chosen], digests[:, 0]]
-            if answers == 2:  # a pair conflicts with the same pair reversed: group by the pair, compare the preferred
-                groups += [np.minimum(digests[:, 1], digests[:, 2]), np.maximum(digests[:, 1], digests[:, 2])]
-            earlier = _earliest_different(groups, digests[:, 1])
-            for row in np.flatnonzero(earlier >= 0):
-                target, other = rows.location(chosen[row]), rows.location(chosen[earlier[row]])
-                what = "with a different answer" if answers == 1 else "with the same two outputs and the preference reversed"
-                yield target, Problem(f"the same input as the example at line {other.line}, {what}", related=(other,))
+        wholes, digests = all_digests[:, 0], all_digests[:, 1:]
+        preference = digests[:, 2] != 0  # a real digest of 0 has a chance of 2**-64
+        pairs = np.flatnonzero(preference)  # a pair conflicts with the same pair reversed: group by the pair, compare the preferred
+        earlier = _earliest_different([rows.files[pairs], digests[pairs, 0], np.minimum(digests[pairs, 1], digests[pairs, 2]), np.maximum(digests[pairs, 1], digests[pairs, 2])], digests[pairs, 1])
+        conflicts = [(pairs[row], pairs[earlier[row]], "with the same two outputs and the preference reversed") for row in np.flatnonzero(earlier >= 0)]
+        conflicts += self._disagreements(rows, np.flatnonzero(~preference), digests, wholes, dataset)
+        for target, other, what in sorted(conflicts):
+            earlier_location = rows.location(other)
+            yield rows.location(target), Problem(f"the same input as the example at line {earlier_location.line}, {what}", related=(earlier_location,))
+
+    def _disagreements(self, rows: _Rows, single: np.ndarray, digests: np.ndarray, wholes: np.ndarray, dataset: Dataset) -> list[tuple[int, int, str]]:
+        """(row, earlier row, how) for answers that disagree with an earlier answer to the same
+        input. Only the inputs answered in more than one way are read again, for their answers'
+        shapes (see _answer_shape): a few records, where computing shapes for all would cost
+        more than the rest of the rule."""
+        import numpy as np
+
+        answered_otherwise = _earliest_different([rows.files[single], digests[single, 0]], digests[single, 1]) >= 0
+        inputs = np.unique(digests[single[answered_otherwise], 0])
+        candidates = single[np.isin(digests[single, 0], inputs)]
+        if not candidates.size:
+            return []
+        wanted: dict[str, dict[int, list[int]]] = {}
+        for row in candidates.tolist():
+            wanted.setdefault(rows.filename(row), {}).setdefault(int(rows.lines[row]), []).append(row)
+        shapes = {}
+        for filename, rows_by_line in wanted.items():
+            for row, record in _read_again(dataset, filename, rows_by_line, wholes):
+                shapes[row] = _answer_shape(_final_answer(record.conversations[0])[1])
+        candidates = np.array([row for row in candidates.tolist() if row in shapes], dtype=np.intp)  # a record changed since is left out
+        frames = np.array([int.from_bytes(shapes[row][0], "little") for row in candidates.tolist()], dtype=np.uint64)
+        facts = np.array([int.from_bytes(shapes[row][1], "little") for row in candidates.tolist()], dtype=np.uint64)
+        earlier = _earliest_different([rows.files[candidates], digests[candidates, 0], frames], facts)
+        return [
+            (candidates[row], candidates[earlier[row]], _DISAGREEMENTS.get(int(frames[row]), "with the same answer but other numbers or the opposite yes/no"))
+            for row in np.flatnonzero(earlier >= 0)
+        ]
+
+
+SHORT_ANSWER_WORDS = 3  # an answer of at most this many words is a label: any other label disagrees
+_POLARITY = {"yes": "+", "true": "+", "correct": "+", "right": "+", "no": "-", "false": "-", "incorrect": "-", "wrong": "-"}
+_FACT = re.compile(r"\d+|\b(?:" + "|".join(_POLARITY) + r")\b")
+_NOT_WORDS = re.compile(r"[\W_]+")
+_LABEL_FRAME, _TOOL_CALL_FRAME = _hash(b"label"), _hash(b"tool call")
+_DISAGREEMENTS = {
+    int.from_bytes(_LABEL_FRAME, "little"): "with a different label",
+    int.from_bytes(_TOOL_CALL_FRAME, "little"): "with a different tool call",
+}
+
+
+def _answer_shape(answer: Message) -> tuple[bytes, bytes]:
+    """(frame, facts) digests of an answer: two answers to one input disagree when their frames
+    are equal and their facts are not (see ConflictingAnswers). A label's frame is the same for
+    every label, its facts its words (or its leading yes/no); a tool call's frame is the same
+    for every call, its facts the call; a longer answer's frame is its words with numbers and
+    yes/no words set aside, its facts those numbers and words. Regular expressions over the
+    whole text, not a loop over words: this runs for every record."""
+    if "tool_calls" in answer.data or "function_call" in answer.data:
+        return _TOOL_CALL_FRAME, _conversation_digest([answer], ignore_whitespace=True)
+    text = answer.content if isinstance(answer.content, str) and not answer.texts else " ".join(turn.text for turn in text_turns([answer]) if turn.text)
+    lowered = text.lower()
+    frame = _NOT_WORDS.sub(" ", _FACT.sub("0", lowered)).strip()
+    if frame.count(" ") < SHORT_ANSWER_WORDS:
+        words = _NOT_WORDS.sub(" ", lowered).strip()
+        polarity = _POLARITY.get(words.partition(" ")[0])
+        return _LABEL_FRAME, _hash((polarity or words).encode())
+    facts = " ".join(_POLARITY.get(fact, fact) for fact in _FACT.findall(lowered))
+    return _hash(frame.encode()), _hash(facts.encode())
 
 
 def _tools_offered(value: dict) -> list:

@@ -100,7 +100,7 @@ class NoAssistantMessage(RecordRule):
     severity = Severity.ERROR
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        if _ends_with_prompt(record):
+        if _answer_optional(record):
             return
         for conversation in _checked_conversations(record):
             if conversation and not any(m.role == "assistant" for m in conversation):
@@ -113,6 +113,8 @@ class NoUserMessage(RecordRule):
     Why: a model trained on answers to no question learns to talk unprompted; this is
     usually a conversion bug (the user turns were dropped or mapped to another role).
 
+    Not for generic text ({"text": ...}): it has no turns, and all of it is trained.
+
     Example (flagged):
         {"messages": [{"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "OK."}]}
     Fix: add the user turn the answer responds to.
@@ -123,6 +125,8 @@ class NoUserMessage(RecordRule):
     severity = Severity.WARNING
 
     def check_record(self, record: Record) -> Iterator[Problem]:
+        if record.format is not None and not record.format.has_turns:
+            return
         for conversation in _checked_conversations(record)[:1]:
             if conversation and not any(m.role == "user" for m in conversation):
                 yield Problem("conversation has no user message", _messages_pointer(conversation))
@@ -144,7 +148,7 @@ class LastMessageNotAssistant(RecordRule):
     severity = Severity.WARNING
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        if _ends_with_prompt(record):
+        if _answer_optional(record):
             return
         for conversation in _checked_conversations(record):
             if conversation and conversation[-1].role != "assistant" and any(m.role == "assistant" for m in conversation):
@@ -411,9 +415,9 @@ def _is_valid_schema(parameters: dict) -> bool:
     return jsonschema_rs.meta.is_valid(parameters)
 
 
-def _ends_with_prompt(record: Record) -> bool:
-    """Reinforcement fine-tuning records end with the prompt: no reply in them is expected."""
-    return record.format is not None and record.format.ends_with_prompt
+def _answer_optional(record: Record) -> bool:
+    """Reinforcement fine-tuning and distillation records are prompts: no reply in them is expected."""
+    return record.format is not None and record.format.answer_optional
 
 
 def _checked_conversations(record: Record) -> list[list[Message]]:
