@@ -8,13 +8,16 @@ Every output is then searched for the secret."""
 
 from __future__ import annotations
 
+import io
 import json
 import string
 
 import pytest
 
-from ft_lint.rules.privacy import find_secrets
-from lint_helpers import findings_json
+import ft_lint.github_summary
+from ft_lint.github_action import run_action
+from ft_lint.rules.privacy import find_secrets, redact_json, redact_pointer
+from lint_helpers import findings_json, run_cli
 from test_privacy import AWS_SECRET, CONNECTION, PASSWORD, PRIVATE_KEY, SECRETS, rand
 
 # kind -> (the text planted, the parts of it no output may show)
@@ -55,11 +58,94 @@ def _plant(folder) -> None:
     (folder / "train.jsonl").write_text("".join(f"{line}\n{line}\n" for _, _, line in LINES), encoding="utf-8")
 
 
+def _assert_no_secret(printed: str) -> None:
+    printed = printed.replace("\\/", "/")  # JSON outputs may spell a slash so
+    for kind, (_, sensitive) in PLANTED.items():
+        for value in sensitive:
+            # not the value, nor any 12 characters of it
+            shown = [value[i : i + 12] for i in range(len(value) - 11) if value[i : i + 12] in printed]
+            assert not shown, f"{kind}: {shown[0]!r} printed"
+
+
 def test_every_planted_secret_is_found(tmp_path):
     _plant(tmp_path)
     flagged = {f["line"] for f in findings_json("--no-cache", str(tmp_path / "train.jsonl")) if f["code"] == "FT501"}
     missed = [(kind, place) for number, (kind, place, _) in enumerate(LINES) if 2 * number + 1 not in flagged]
     assert missed == []
+
+
+OUTPUTS = {
+    "full": ["--output-format", "full"],
+    "concise": ["--output-format", "concise"],
+    "json": ["--output-format", "json"],
+    "github": ["--output-format", "github"],
+    "sarif": ["--output-format", "sarif"],
+    "statistics": ["--statistics"],
+    "diff": ["--diff"],
+    "unsafe diff": ["--diff", "--unsafe-fixes"],
+}
+
+
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_no_output_shows_a_planted_secret(tmp_path, output):
+    _plant(tmp_path)
+    result = run_cli("check", "--no-cache", *OUTPUTS[output], "train.jsonl", cwd=tmp_path)
+    assert result.code == 1, result.err
+    if output == "full":
+        assert "  | {" in result.out  # the records are quoted, masked
+    if output == "unsafe diff":
+        assert result.out.count("\n+{") == len(LINES)  # every line is in the diff (its copy deleted), masked
+    _assert_no_secret(result.out + result.err)
+
+
+def test_the_github_action_shows_no_planted_secret(tmp_path, monkeypatch, capsys):
+    """Annotations, the full report in the log, the SARIF file and the job summary (every finding
+    in it, not only the first ones)."""
+    _plant(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(ft_lint.github_summary, "FIRST_FINDINGS", 10_000)
+    env = {"FT_LINT_PATHS": "train.jsonl", "FT_LINT_SARIF_FILE": "ft-lint.sarif", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    log = io.StringIO()
+    assert run_action(env, log) == 1
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "FT501" in summary and "::error " in log.getvalue() and "Full report" in log.getvalue()
+    _assert_no_secret(log.getvalue() + capsys.readouterr().err + summary + (tmp_path / "ft-lint.sarif").read_text(encoding="utf-8"))
+
+
+# --- how the masking works ------------------------------------------------------------------
+
+KEY = SECRETS["GitHub token"]
+
+
+def test_a_json_line_is_masked_in_its_decoded_strings_and_kept_as_written_elsewhere():
+    clean = '{"a": "caf\\u00e9 \\"x\\"\\n", "b": [1, 2.50]}'
+    assert redact_json(clean) == clean
+    line = '{"caf\\u00e9": "\\u00e9t\\u00e9", "env:\\n' + KEY + '": "x\\t' + KEY + '"}'
+    # the literals holding the key are escaped again in their own style (\u escapes or not)
+    assert redact_json(line) == '{"caf\\u00e9": "\\u00e9t\\u00e9", "env:\\n[GitHub token: ghp_…]": "x\\t[GitHub token: ghp_…]"}'
+    assert redact_json('["\\u0067' + KEY[1:] + '"]') == '["[GitHub token: ghp_\\u2026]"]'
+
+
+def test_a_string_cut_by_the_excerpt_window_is_masked_and_left_open():
+    assert redact_json('{"content": "env:\\n' + KEY) == '{"content": "env:\\n[GitHub token: ghp_…]'
+    assert redact_json('{"content": "env:\\n' + KEY + " and \\u00") == '{"content": "env:\\n[GitHub token: ghp_…] and \\u00'
+
+
+def test_a_lone_surrogate_escape_stays_an_escape():
+    masked = redact_json('{"content": "\\ud800 ' + KEY + '"}')
+    assert masked == '{"content": "\\ud800 [GitHub token: ghp_\\u2026]"}'
+
+
+def test_what_spans_strings_is_masked_as_written():
+    """An AWS secret key is found after its name, which a record may hold as the member's key."""
+    masked = redact_json(f'{{"aws_secret_access_key": "{AWS_SECRET}"}}')
+    assert AWS_SECRET not in masked and "[AWS secret access key: " in masked
+
+
+def test_pointer_keys_are_masked_as_decoded():
+    pointer = "/messages/0/" + CONNECTION.replace("~", "~0").replace("/", "~1")
+    assert redact_pointer(pointer) == "/messages/0/postgres[password in a connection string: :~1~1…@db.internal.acme.io]:5432~1orders"
+    assert redact_pointer("/messages/0/content") == "/messages/0/content"
 
 
 # --- what counts as a key ---------------------------------------------------------------------

@@ -6,8 +6,9 @@ everything in the file is uploaded, trained on or not. Base64 image data URLs ar
 read. A line that is not JSON is read as text, and its findings point at the whole line.
 
 What is found is never printed in full: a finding shows its kind and its first few
-characters, and `redact` masks the same things in every text ft-lint prints (messages,
-excerpts, diffs), whichever rules are enabled.
+characters, and the same things are masked in every text ft-lint prints, whichever rules
+are enabled: `redact` masks plain text (messages), `redact_json` a record's line (excerpts,
+diffs) in its decoded strings, `redact_pointer` the keys in a JSON Pointer.
 
 Every pattern is bounded, so scanning stays linear in the length of the text (a 60 MB
 string holds no trap); cheap byte tests (see Sample) decide which patterns run at all.
@@ -25,7 +26,7 @@ import string
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
-from ft_lint.findings import Problem, Severity, pointer_of
+from ft_lint.findings import Problem, Severity, pointer_keys, pointer_of
 from ft_lint.reader import Entry, Kind
 from ft_lint.rules import EntryRule, Option
 
@@ -576,6 +577,43 @@ def redact(text: str) -> str:
     for item in reversed(found):
         text = text[: item.start] + f"[{item.kind}: {item.shown}]" + text[item.end :]
     return text
+
+
+# A JSON string literal; one the text ends in before its closing quote (an excerpt's window
+# cuts it) too, without an escape cut short. Possessive: a 60 MB literal keeps no backtracking state.
+_STRING_LITERAL = re.compile(r'"((?:[^"\\]++|\\(?:u[0-9a-fA-F]{4}|[^u]))*+)(")?', re.DOTALL)
+_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
+_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def redact_json(text: str) -> str:
+    """JSON text (a record's line, or the start of one) with every secret and piece of personal
+    data masked. Each string literal, object keys included, is masked as decoded and escaped
+    again, so no escape (`\\n` before a key, `\\u0067` for its `g`) hides what it holds; then
+    the whole text as written, for what spans literals (an AWS secret key after the key
+    `"aws_secret_access_key"`) or lies outside them (a line that is not JSON)."""
+    if not _EVERY_DETECTOR(text.encode("utf-8", errors="surrogatepass")):
+        return text  # escapes that could hide an anchor make the screen keep every detector
+    return redact(_STRING_LITERAL.sub(_redact_literal, text))
+
+
+def _redact_literal(literal: re.Match) -> str:
+    body, closed = literal.group(1), literal.group(2) is not None
+    if "\\" not in body:
+        return literal.group(0)  # it reads as written: the pass over the whole text masks it
+    # valid escapes decoded, others (not JSON) kept as written; surrogates one by one, so a
+    # lone one survives and is escaped again as it was
+    decoded = _ESCAPE.sub(lambda escape: chr(int(escape[1], 16)) if escape[1] else _ESCAPED[escape[2]], body)
+    masked = redact(decoded)
+    if masked == decoded:
+        return literal.group(0)  # as written
+    escaped = json.dumps(masked, ensure_ascii="\\u" in body)  # the literal's own style
+    return escaped if closed else escaped[:-1]
+
+
+def redact_pointer(pointer: str) -> str:
+    """A JSON Pointer with its keys masked as decoded (`~1` for `/` hides no `://`)."""
+    return pointer_of(*map(redact, pointer_keys(pointer)))
 
 
 # --- the rules -------------------------------------------------------------------------------
