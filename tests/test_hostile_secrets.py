@@ -171,3 +171,12 @@ def test_a_key_glued_to_a_word_is_found(kind):
 )
 def test_words_and_random_data_holding_a_key_prefix_are_not_keys(text):
     assert find_secrets(text) == []
+
+
+def test_image_url_quoted_in_a_message_is_masked_before_it_is_cut(tmp_path):
+    url = f"ftp://x.io/?t={KEY}"  # masked, its start fits the 40 characters quoted
+    record = {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]}, {"role": "assistant", "content": "A cat."}]}
+    (tmp_path / "train.jsonl").write_text(json.dumps(record) + "\n")
+    messages = [f["message"] for f in findings_json("--no-cache", str(tmp_path / "train.jsonl")) if f["code"] == "FT113"]
+    assert messages and "[GitHub token: gh" in messages[0]
+    assert KEY[4:12] not in messages[0]
