@@ -601,14 +601,22 @@ def _redact_literal(literal: re.Match) -> str:
     body, closed = literal.group(1), literal.group(2) is not None
     if "\\" not in body:
         return literal.group(0)  # it reads as written: the pass over the whole text masks it
-    # valid escapes decoded, others (not JSON) kept as written; surrogates one by one, so a
-    # lone one survives and is escaped again as it was
-    decoded = _ESCAPE.sub(lambda escape: chr(int(escape[1], 16)) if escape[1] else _ESCAPED[escape[2]], body)
+    decoded = _decoded(literal)
     masked = redact(decoded)
     if masked == decoded:
         return literal.group(0)  # as written
     escaped = json.dumps(masked, ensure_ascii="\\u" in body)  # the literal's own style
     return escaped if closed else escaped[:-1]
+
+
+def _decoded(literal: re.Match) -> str:
+    """The text of a JSON string literal; of one cut short or not JSON, its body with the valid
+    escapes decoded and the rest kept as written. A surrogate is only ever written as a \\u
+    escape, so it is escaped again as it was."""
+    try:
+        return json.loads(literal.group(0))  # many times faster than the substitution on a long text
+    except ValueError:
+        return _ESCAPE.sub(lambda escape: chr(int(escape[1], 16)) if escape[1] else _ESCAPED[escape[2]], literal.group(1))
 
 
 def redact_pointer(pointer: str) -> str:
