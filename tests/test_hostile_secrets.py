@@ -18,10 +18,18 @@ import ft_lint.github_summary
 from ft_lint.github_action import run_action
 from ft_lint.rules.privacy import find_secrets, redact_json, redact_pointer
 from lint_helpers import findings_json, run_cli
-from test_privacy import AWS_SECRET, CONNECTION, PASSWORD, PRIVATE_KEY, SECRETS, rand
+from test_privacy import AWS_SECRET, CONNECTION, PASSWORD, PRIVATE_KEY, SECRETS, UPPER_DIGITS, rand
 
-# kind -> (the text planted, the parts of it no output may show)
+# kind -> (the text planted, the parts of it no output may show): every kind FT501 knows
 PLANTED = {kind: (secret, [secret]) for kind, secret in SECRETS.items()}
+for kind, secret in {
+    "npm token": "npm_" + rand(36),
+    "PyPI token": "pypi-AgEIcHlwaS5vcmc" + rand(70),
+    "SendGrid key": f"SG.{rand(22)}.{rand(43)}",
+}.items():
+    PLANTED[kind] = (secret, [secret])
+WEBHOOK_SECRET = rand(24)
+PLANTED["Slack webhook"] = (f"https://hooks.slack.com/services/T{rand(9, UPPER_DIGITS)}/B{rand(9, UPPER_DIGITS)}/{WEBHOOK_SECRET}", [WEBHOOK_SECRET])
 PLANTED["AWS secret access key"] = (f"aws_secret_access_key={AWS_SECRET}", [AWS_SECRET])
 PLANTED["private key block"] = (PRIVATE_KEY, PRIVATE_KEY.splitlines()[1:-1])
 PLANTED["password in a connection string"] = (CONNECTION, [PASSWORD])
@@ -93,6 +101,8 @@ def test_no_output_shows_a_planted_secret(tmp_path, output):
     assert result.code == 1, result.err
     if output == "full":
         assert "  | {" in result.out  # the records are quoted, masked
+    if output == "diff":
+        assert result.out.count("\n-{") == len(LINES)  # each copy, deleted, is in the diff, masked
     if output == "unsafe diff":
         assert result.out.count("\n+{") == len(LINES)  # every line is in the diff (its copy deleted), masked
     _assert_no_secret(result.out + result.err)
@@ -151,10 +161,11 @@ def test_pointer_keys_are_masked_as_decoded():
 # --- what counts as a key ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", SECRETS)
+@pytest.mark.parametrize("kind", PLANTED)
 def test_a_key_glued_to_a_word_is_found(kind):
-    found = find_secrets(f"token:xxxx{SECRETS[kind]}")
-    assert [f.value for f in found] == [SECRETS[kind]]
+    text, sensitive = PLANTED[kind]
+    found = find_secrets(f"token:xxxx{text}")
+    assert len(found) == 1 and all(value in found[0].value for value in sensitive)
 
 
 @pytest.mark.parametrize(
