@@ -191,3 +191,13 @@ def test_image_url_quoted_in_a_message_is_masked_before_it_is_cut(tmp_path):
     messages = [f["message"] for f in findings_json("--no-cache", str(tmp_path / "train.jsonl")) if f["code"] == "FT113"]
     assert messages and "[GitHub token: gh" in messages[0]
     assert KEY[4:12] not in messages[0]
+
+
+def test_a_key_after_an_escape_in_a_quoted_value_is_masked(tmp_path):
+    """Messages quote values with repr(), which writes a newline as `\\n`: the `n` of an escape
+    is not a word the key is glued to (a bare `sk-` key glued to a word needs a longer form)."""
+    key = "sk-" + rand(30)
+    (tmp_path / "train.jsonl").write_text(json.dumps({"messages": [{"role": "user", "content": "hi", f"env:\n{key}": 1}, {"role": "assistant", "content": "ok"}]}) + "\n")
+    findings = findings_json("--no-cache", str(tmp_path / "train.jsonl"))
+    assert {"FT102", "FT501"} <= {f["code"] for f in findings}
+    assert key[3:15] not in json.dumps(findings)

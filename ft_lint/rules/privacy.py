@@ -199,7 +199,7 @@ def _random_after(prefix_length: int, min_run: int = 16) -> Check:
 
 _NAMED_OPENAI_KEYS = ("proj-", "svcacct-", "admin-")
 _LEGACY_OPENAI_KEY = re.compile("[A-Za-z0-9]{48}")
-_TOKEN_CHAR = re.compile("[A-Za-z0-9_-]")
+_GLUING_CHAR = re.compile(r"(?<!\\)[A-Za-z0-9_-]")  # a token character, not the letter of an escape (`\n`)
 
 
 def _openai_key(match: re.Match) -> bool:
@@ -208,7 +208,7 @@ def _openai_key(match: re.Match) -> bool:
     body = match.group(0)[3:]
     if not _looks_random(body):
         return False
-    glued = match.start() > 0 and _TOKEN_CHAR.match(match.string, match.start() - 1) is not None
+    glued = match.start() > 0 and _GLUING_CHAR.match(match.string, match.start() - 1) is not None
     return not glued or body.startswith(_NAMED_OPENAI_KEYS) or _LEGACY_OPENAI_KEY.fullmatch(body) is not None
 
 
