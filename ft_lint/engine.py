@@ -25,7 +25,7 @@ from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
 from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
-from ft_lint.rules.privacy import redact
+from ft_lint.rules.privacy import redact, redact_json, redact_pointer
 from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
@@ -169,7 +169,7 @@ class _Collector:
                 severity=problem.severity or rule.severity,
                 filename=filename,
                 line=line,
-                pointer=redact(problem.pointer),
+                pointer=redact_pointer(problem.pointer),
                 message=redact(problem.message),
                 related=problem.related,
                 fix=problem.fix,
@@ -187,7 +187,7 @@ class _Collector:
 def _excerpt(raw: bytes) -> str:
     """The start of the record, secrets and personal data masked: masked over a wider
     window than is shown, so a secret cut by the edge is never shown in part."""
-    text = redact(raw[:REDACTED_WINDOW].decode("utf-8", errors="replace"))
+    text = redact_json(raw[:REDACTED_WINDOW].decode("utf-8", errors="replace"))
     return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS or len(raw) > REDACTED_WINDOW else "")
 
 

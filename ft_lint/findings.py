@@ -80,6 +80,11 @@ def pointer_of(*parts: str | int) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def pointer_keys(pointer: str) -> list[str]:
+    """The keys and indexes (as text) an RFC 6901 JSON Pointer is made of."""
+    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
+
+
 def json_type(value: object) -> str:
     """The JSON name of a parsed value's type, with its article, for messages: 'an array'."""
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
@@ -89,13 +94,12 @@ def existing_pointer(value: object, pointer: str) -> str:
     """The longest start of the pointer that resolves in the value: where a missing key
     would go is reported at the object that lacks it."""
     resolved = ""
-    for part in pointer.split("/")[1:]:
-        key = part.replace("~1", "/").replace("~0", "~")
+    for key in pointer_keys(pointer):
         if isinstance(value, dict) and key in value:
             value = value[key]
         elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
             value = value[int(key)]
         else:
             break
-        resolved += "/" + part
+        resolved += pointer_of(key)
     return resolved

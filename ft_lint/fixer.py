@@ -41,7 +41,7 @@ from ft_lint.reader import BOM, is_json_array, non_text_reason
 from ft_lint.reporters import RunSummary
 from ft_lint.rules import catalog
 from ft_lint.rules.dataset import canonical_digest
-from ft_lint.rules.privacy import redact
+from ft_lint.rules.privacy import redact_json
 from ft_lint.rules.reading import duplicate_keys
 
 MAX_PASSES = 10  # fixing can reveal more to fix (like ruff, re-lint and go again)
@@ -360,7 +360,7 @@ def _range(start: int, count: int) -> str:
 
 def _printable(line: bytes) -> str:
     """A line for the diff: decoded, secrets masked, and marked when it has no newline."""
-    text = redact(line.decode("utf-8", errors="replace"))
+    text = redact_json(line.decode("utf-8", errors="replace"))
     return text if text.endswith("\n") else text + "\n\\ No newline at end of file\n"
 
 

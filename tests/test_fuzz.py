@@ -27,7 +27,7 @@ from ft_lint.fixer import fix_and_lint
 from ft_lint.formats import all_formats
 from ft_lint.reader import BOM, WholeFileProblem, non_text_reason, read_entries
 from ft_lint.reporters import REPORTERS, get_reporter
-from ft_lint.rules.privacy import SECRET_DETECTORS, ALL_PERSONAL_DETECTORS, find, redact
+from ft_lint.rules.privacy import SECRET_DETECTORS, ALL_PERSONAL_DETECTORS, find, redact, redact_pointer
 
 EXAMPLES = int(os.environ.get("FT_LINT_FUZZ_EXAMPLES", "40"))
 bounded = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -151,7 +151,7 @@ def pointers(value, prefix: str = ""):
 
 def points_into(value, pointer: str) -> bool:
     """The pointer resolves, or is one whose keys were masked (a key holding personal data)."""
-    return resolve(value, pointer) or ("[" in pointer and pointer in {redact(p) for p in pointers(value)})
+    return resolve(value, pointer) or ("[" in pointer and pointer in {redact_pointer(p) for p in pointers(value)})
 
 
 def resolve(value, pointer: str) -> bool:

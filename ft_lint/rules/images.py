@@ -14,6 +14,7 @@ from ft_lint.findings import Problem, Severity
 from ft_lint.formats import Format, Image
 from ft_lint.record import Record
 from ft_lint.rules import Option, RecordRule, may_mention
+from ft_lint.rules.privacy import redact
 
 # The keys every adapter finds images under start with these: image_url, image (OpenAI, TRL,
 # Bedrock), inlineData, fileData (Gemini).
@@ -72,17 +73,23 @@ class InvalidImage(RecordRule):
                 yield Problem(f"example has {len(images)} images; {fmt.name} takes at most {max_images}", image.pointer)
 
 
+def _start(url: str) -> str:
+    """The start of a URL for a message: masked before it is cut, so a key cut by the edge is
+    not shown in part."""
+    return redact(url)[:40]
+
+
 def _problem(image: Image, fmt: Format, max_bytes: int | None) -> str | None:
     if image.url is None and image.data is None:
         return None  # nothing written to check (a TRL image part, or a schema error)
     if image.url is not None:
         scheme = image.url.partition(":")[0].lower() if ":" in image.url else ""
         if fmt.image_url_schemes and scheme not in fmt.image_url_schemes:
-            return f"image URL must be {_schemes(fmt)}, not {image.url[:40]!r}"
+            return f"image URL must be {_schemes(fmt)}, not {_start(image.url)!r}"
     inline = image.inline()
     declared = (inline[0] if inline else image.media_type) or ""
     if image.url is not None and inline is not None and ";base64," not in image.url[:200]:
-        return f"data URL must hold base64 data (data:image/png;base64,...), not {image.url.partition(',')[0][:40]!r}"
+        return f"data URL must hold base64 data (data:image/png;base64,...), not {_start(image.url.partition(',')[0])!r}"
     kind = declared.lower().removeprefix("image/").replace("jpg", "jpeg")
     if (inline or declared) and fmt.image_types and kind not in fmt.image_types:
         return f"image type {declared or 'not given'!r} is not taken by {fmt.name}; use {', '.join(fmt.image_types)}"

@@ -1,18 +1,17 @@
 """FT5xx: secrets and personal data in what a record sends to the provider.
 
-Both rules read every string value of a record (message contents and parts, names,
-tool call arguments, tool results, tool definitions, any other key): everything in the
-file is uploaded, trained on or not. Object keys and base64 image data URLs are not
-read. A line that is not a JSON object is read as text, and its findings point at the
-whole line.
+Both rules read every string of a record, decoded (message contents and parts, names,
+tool call arguments, tool results, tool definitions, any other value, and object keys):
+everything in the file is uploaded, trained on or not. Base64 image data URLs are not
+read. A line that is not JSON is read as text, and its findings point at the whole line.
 
 What is found is never printed in full: a finding shows its kind and its first few
-characters, and `redact` masks the same things in every text ft-lint prints (messages,
-excerpts, diffs), whichever rules are enabled.
+characters, and the same things are masked in every text ft-lint prints, whichever rules
+are enabled: `redact` masks plain text (messages), `redact_json` a record's line (excerpts,
+diffs) in its decoded strings, `redact_pointer` the keys in a JSON Pointer.
 
-Every pattern is bounded and anchored at a token boundary, so scanning stays linear in
-the length of the text (a 60 MB string holds no trap); cheap byte tests (see Sample)
-decide which patterns run at all.
+Every pattern is bounded, so scanning stays linear in the length of the text (a 60 MB
+string holds no trap); cheap byte tests (see Sample) decide which patterns run at all.
 """
 
 from __future__ import annotations
@@ -24,10 +23,10 @@ import functools
 import json
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
-from ft_lint.findings import Problem, Severity, pointer_of
+from ft_lint.findings import Problem, Severity, pointer_keys, pointer_of
 from ft_lint.reader import Entry, Kind
 from ft_lint.rules import EntryRule, Option
 
@@ -134,8 +133,8 @@ class Detector:
     `digit_run`: every match holds Sample.MIN_DIGITS ASCII digits in a row, so a text without
     number windows cannot hold one (a cheaper test than an anchor like "cpf", which prose
     letters make a substring search).
-    Patterns start with their literal (the regex engine then skips to it) and put
-    boundary lookbehinds after it."""
+    Patterns start with their literal (the regex engine then skips to it); secrets' patterns
+    bound only their end, so a key glued to a word is found."""
 
     kind: str
     anchors: tuple[str, ...] | None
@@ -198,6 +197,21 @@ def _random_after(prefix_length: int, min_run: int = 16) -> Check:
     return lambda match: _looks_random(match.group(0)[prefix_length:], min_run)
 
 
+_NAMED_OPENAI_KEYS = ("proj-", "svcacct-", "admin-")
+_LEGACY_OPENAI_KEY = re.compile("[A-Za-z0-9]{48}")
+_GLUING_CHAR = re.compile(r"(?<!\\)[A-Za-z0-9_-]")  # a token character, not the letter of an escape (`\n`)
+
+
+def _openai_key(match: re.Match) -> bool:
+    """Random after `sk-`. Words end in `sk-` (ask-, task-, disk-), so after a token character
+    only a named key (`sk-proj-`...) or a legacy key's 48 letters and digits count."""
+    body = match.group(0)[3:]
+    if not _looks_random(body):
+        return False
+    glued = match.start() > 0 and _GLUING_CHAR.match(match.string, match.start() - 1) is not None
+    return not glued or body.startswith(_NAMED_OPENAI_KEYS) or _LEGACY_OPENAI_KEY.fullmatch(body) is not None
+
+
 def _aws_id(match: re.Match) -> bool:
     tail = match.group(0)[4:]
     return "EXAMPLE" not in tail and any(c.isdigit() for c in tail) and any(c.isalpha() for c in tail)
@@ -233,22 +247,38 @@ def _show_key_header(value: str) -> str:
 
 
 def _token(literal: str, rest: str, token_chars: str = "A-Za-z0-9_-") -> re.Pattern:
-    """`literal` + `rest`, not glued to other token characters on either side."""
-    boundary = f"(?<![{token_chars}]{'.' * len(literal)})"
-    return re.compile(re.escape(literal) + boundary + rest + f"(?![{token_chars}])")
+    """`literal` + `rest`, not followed by another token character. Whatever comes before it:
+    a key glued to a word (`xxxxsk-proj-…`) is still a key."""
+    return re.compile(re.escape(literal) + rest + f"(?![{token_chars}])")
+
+
+# What base64 and base64url data is made of
+_DATA_RUN_BEFORE = re.compile(r"[A-Za-z0-9+/_-]+\Z")
+
+
+def _outside_random_data(check: Check) -> Check:
+    """`check`, and the match is not glued to 16 or more random-looking characters: random data
+    (base64) holds every prefix now and then, while a key glued to a word (`xxxxsk-proj-…`,
+    `Bearerghp_…`) is still a key."""
+
+    def checked(match: re.Match) -> bool:
+        glued = _DATA_RUN_BEFORE.search(match.string, max(0, match.start() - 64), match.start())  # enough to judge
+        return check(match) and not (glued and len(glued[0]) >= 16 and _looks_random(glued[0]))
+
+    return checked
 
 
 def _show_connection(value: str) -> str:
     return "://…@" + value.rsplit("@", 1)[1]
 
 
-SECRET_DETECTORS = (
+_SECRET_PATTERNS = (
     Detector("Anthropic API key", ("sk-ant-",), _token("sk-ant-", "[A-Za-z0-9_-]{20,250}"), _random_after(7), long_token=True),
-    Detector("OpenAI API key", ("sk-",), _token("sk-", "(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250}"), _random_after(3), long_token=True),
+    Detector("OpenAI API key", ("sk-",), _token("sk-", f"(?!ant-)(?:{'|'.join(_NAMED_OPENAI_KEYS)})?[A-Za-z0-9_-]{{20,250}}"), _openai_key, long_token=True),
     Detector(
         "AWS access key id",
         ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"),
-        re.compile(r"A(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA)(?<![A-Za-z0-9]....)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+        re.compile(r"A(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
         _aws_id,
         long_token=True,
     ),
@@ -257,7 +287,7 @@ SECRET_DETECTORS = (
         ("ecret", "ECRET", "AKIA", "ASIA"),
         # 40 characters named a secret key, or right after an access key id
         re.compile(
-            r"(?:[Ss](?i:ecret[_ -]?(?:access[_ -]?)?key)[\"']?\s{0,3}[:=]\s{0,3}[\"']?|A[KS]IA(?<![A-Za-z0-9]....)[A-Z0-9]{16}[^A-Za-z0-9/+]{1,40}?)"
+            r"(?:[Ss](?i:ecret[_ -]?(?:access[_ -]?)?key)[\"']?\s{0,3}[:=]\s{0,3}[\"']?|A[KS]IA[A-Z0-9]{16}[^A-Za-z0-9/+]{1,40}?)"
             r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         _aws_secret,
@@ -265,12 +295,12 @@ SECRET_DETECTORS = (
         long_token=True,
     ),
     Detector("Google API key", ("AIza",), _token("AIza", "[A-Za-z0-9_-]{35}"), _random_after(4, min_run=4), long_token=True),
-    Detector("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re.compile(r"gh[pousr]_(?<![A-Za-z0-9_]....)[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])"), _random_after(4), long_token=True),
+    Detector("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re.compile(r"gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])"), _random_after(4), long_token=True),
     Detector("GitHub token", ("github_pat_",), _token("github_pat_", "[A-Za-z0-9_]{50,255}", "A-Za-z0-9_"), _random_after(11, min_run=8), long_token=True),
     Detector("GitLab token", ("glpat-",), _token("glpat-", "[A-Za-z0-9_-]{20,50}"), _random_after(6, min_run=6), long_token=True),
-    Detector("Slack token", ("xox",), re.compile(r"xox[abprs]-(?<![A-Za-z0-9_-].....)\d{6,20}-[A-Za-z0-9-]{10,200}(?![A-Za-z0-9_-])"), lambda m: "your" not in m.group(0).lower(), long_token=True),
+    Detector("Slack token", ("xox",), re.compile(r"xox[abprs]-\d{6,20}-[A-Za-z0-9-]{10,200}(?![A-Za-z0-9_-])"), lambda m: "your" not in m.group(0).lower(), long_token=True),
     Detector("Slack webhook", ("hooks.slack.com",), re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}"), _random_after(49, min_run=8), long_token=True),
-    Detector("Stripe live key", ("_live_",), re.compile(r"[sr]k_live_(?<![A-Za-z0-9_]........)[A-Za-z0-9]{20,250}(?![A-Za-z0-9])"), _random_after(8), long_token=True),
+    Detector("Stripe live key", ("_live_",), re.compile(r"[sr]k_live_[A-Za-z0-9]{20,250}(?![A-Za-z0-9])"), _random_after(8), long_token=True),
     Detector("Hugging Face token", ("hf_",), _token("hf_", "[A-Za-z0-9]{30,40}", "A-Za-z0-9_"), _random_after(3), long_token=True),
     Detector("npm token", ("npm_",), _token("npm_", "[A-Za-z0-9]{36}", "A-Za-z0-9_"), _random_after(4), long_token=True),
     Detector("PyPI token", ("pypi-AgEIcHlwaS5vcmc",), _token("pypi-AgEIcHlwaS5vcmc", "[A-Za-z0-9_-]{50,300}"), long_token=True),
@@ -297,6 +327,8 @@ SECRET_DETECTORS = (
         show=_show_connection,
     ),
 )
+# no key is found in the middle of random data
+SECRET_DETECTORS = tuple(replace(detector, check=_outside_random_data(detector.check)) for detector in _SECRET_PATTERNS)
 
 # --- personal data ---------------------------------------------------------------------------
 
@@ -579,11 +611,57 @@ def redact(text: str) -> str:
     return text
 
 
+# A JSON string literal; one the text ends in before its closing quote (an excerpt's window
+# cuts it) too, without an escape cut short. Possessive: a 60 MB literal keeps no backtracking state.
+_STRING_LITERAL = re.compile(r'"((?:[^"\\]++|\\(?:u[0-9a-fA-F]{4}|[^u]))*+)(")?', re.DOTALL)
+_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
+_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def redact_json(text: str) -> str:
+    """JSON text (a record's line, or the start of one) with every secret and piece of personal
+    data masked. Each string literal, object keys included, is masked as decoded and escaped
+    again, so no escape (`\\n` before a key, `\\u0067` for its `g`) hides what it holds; then
+    the whole text as written, for what spans literals (an AWS secret key after the key
+    `"aws_secret_access_key"`) or lies outside them (a line that is not JSON)."""
+    if not _EVERY_DETECTOR(text.encode("utf-8", errors="surrogatepass")):
+        return text  # escapes that could hide an anchor make the screen keep every detector
+    return redact(_STRING_LITERAL.sub(_redact_literal, text))
+
+
+def _redact_literal(literal: re.Match) -> str:
+    body, closed = literal.group(1), literal.group(2) is not None
+    if "\\" not in body:
+        return literal.group(0)  # it reads as written: the pass over the whole text masks it
+    decoded = _decoded(literal)
+    masked = redact(decoded)
+    if masked == decoded:
+        return literal.group(0)  # as written
+    escaped = json.dumps(masked, ensure_ascii="\\u" in body)  # the literal's own style
+    return escaped if closed else escaped[:-1]
+
+
+def _decoded(literal: re.Match) -> str:
+    """The text of a JSON string literal; of one cut short or not JSON, its body with the valid
+    escapes decoded and the rest kept as written. A surrogate is only ever written as a \\u
+    escape, so it is escaped again as it was."""
+    try:
+        return json.loads(literal.group(0))  # many times faster than the substitution on a long text
+    except ValueError:
+        return _ESCAPE.sub(lambda escape: chr(int(escape[1], 16)) if escape[1] else _ESCAPED[escape[2]], literal.group(1))
+
+
+def redact_pointer(pointer: str) -> str:
+    """A JSON Pointer with its keys masked as decoded (`~1` for `/` hides no `://`)."""
+    return pointer_of(*map(redact, pointer_keys(pointer)))
+
+
 # --- the rules -------------------------------------------------------------------------------
 
 
 def _strings(value: Any) -> Iterator[tuple[tuple, str]]:
-    """Every string value in a JSON value, with its path (iterative: depth is no limit)."""
+    """Every string in a JSON value, object keys too, with its path (a key's is that of its
+    value; iterative: depth is no limit)."""
     stack: list[tuple[tuple, Any]] = [((), value)]
     while stack:
         path, node = stack.pop()
@@ -591,6 +669,7 @@ def _strings(value: Any) -> Iterator[tuple[tuple, str]]:
             if not (node.startswith("data:") and ";base64," in node[:100]):
                 yield path, node
         elif isinstance(node, dict):
+            yield from (((*path, key), key) for key in node)
             stack += [((*path, key), child) for key, child in reversed(node.items())]
         elif isinstance(node, list):
             stack += [((*path, i), child) for i, child in reversed(list(enumerate(node)))]
@@ -668,13 +747,21 @@ class Secret(_PrivacyRule):
     (`-----BEGIN ... PRIVATE KEY-----` followed by key material), JSON Web Tokens (whose
     header decodes to JSON with `alg`), and passwords in connection strings
     (`postgres://user:password@host`).
+    A key is found wherever it sits in a string: after an escape (`env:\\nghp_…`, read
+    decoded), or glued to a word (`xxxxsk-proj-…`, `Bearerghp_…`). What keeps ordinary text
+    out is what follows the prefix: the key's length and characters, the end of the token,
+    and the mix of digits and letters of both cases a random key has.
     Not flagged: placeholders (`sk-...`, `sk-your-key-here`, `AKIAIOSFODNN7EXAMPLE`,
-    `postgres://user:password@host`, `${DB_PASSWORD}`), tokens without the mix of digits
-    and letters of both cases a random key has, hosts under example.com. Every string
-    value of the record is read (see the module notes); image data URLs are not.
+    `postgres://user:password@host`, `${DB_PASSWORD}`), tokens without that mix, hosts
+    under example.com; a prefix glued to 16 or more random-looking characters (it is then
+    part of base64 data); `sk-` glued to a word (`task-`, `disk-`) unless a named key
+    (`sk-proj-`, `sk-svcacct-`, `sk-admin-`) or a legacy key's 48 letters and digits
+    follow. Every string of the record is read, object keys too (see the module notes);
+    image data URLs are not.
 
     Why: the file is uploaded to a third party, and a model trained on it can repeat
-    the key to anyone. The finding shows only the kind and the first characters.
+    the key to anyone. The finding shows only the kind and the first characters; every
+    output shows it masked the same way (`[GitHub token: ghp_…]`).
 
     Example (flagged):
         {"role": "assistant", "content": "Set OPENAI_API_KEY=sk-proj-4fT9...(the real key)"}
