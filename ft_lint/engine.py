@@ -8,6 +8,7 @@ import threading
 from array import array
 from collections import Counter
 from contextlib import nullcontext
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 from typing import Collection, Iterator
@@ -148,6 +149,7 @@ class _Collector:
         self.today = current_date(settings)
         self.file_formats: dict[str, Format | None] = {}
         self.line_offsets: dict[str, array] = {}  # JSONL files: where each line starts
+        self.entries: dict[str, int] = {}  # lines (JSON array: records) each file holds
         self._ignored: dict[str, set[str]] = {}
 
     def finish_saving(self) -> None:
@@ -221,9 +223,32 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
             collector.add(rule, location.filename, location.line, problem)
     if rules.uses_model:
         run_summary.notes += model_notes(collector.model_choices)
-    findings = sorted(collector.findings, key=Finding.sort_key)
+    findings = _one_for_each_uniform_failure(sorted(collector.findings, key=Finding.sort_key), collector.entries)
     collector.finish_saving()
     return findings, run_summary
+
+
+UNIFORM_MIN_LINES = 10  # a file this long or longer whose every line fails by one rule gets one finding
+
+
+def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, int]) -> list[Finding]:
+    """A file whose every line one rule reports (a file of Python dicts: 4,130 FT001) gets one
+    finding for that rule, at its first line, saying so; the per-line ones would bury the rest.
+    Findings with a fix are kept one by one: --fix needs each."""
+    by_rule: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        by_rule.setdefault((finding.filename, finding.code), []).append(finding)
+    uniform = {
+        key: group for key, group in by_rule.items()
+        if len(group) == entries.get(key[0]) >= UNIFORM_MIN_LINES and len({f.line for f in group}) == len(group) and not any(f.edit for f in group)
+    }
+    if not uniform:
+        return findings
+    result = [f for f in findings if (f.filename, f.code) not in uniform]
+    for group in uniform.values():
+        first = group[0]
+        result.append(replace(first, message=f"every line of the file ({len(group):,} lines, {first.line}-{group[-1].line}) fails this way; line {first.line}: {first.message}"))
+    return sorted(result, key=Finding.sort_key)
 
 
 def display_name(path: Path) -> str:
@@ -270,6 +295,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
     for rule in rules.file:
         for problem in rule.check_file(summary):
             collector.add(rule, filename, problem.line or 1, problem)
+    collector.entries[filename] = len(scan.lines)
     return scan.records
 
 

@@ -53,8 +53,8 @@ def render(findings: list[Finding], run: RunSummary, exit_code: int, stats: list
             numeric={3, 4, 6, 7, 8},
         )
     if findings:
-        shown = findings[:FIRST_FINDINGS]
-        lines += [f"### First {len(shown)} of {len(findings)} findings", ""]
+        shown = sorted(findings, key=lambda f: -f.severity)[:FIRST_FINDINGS]  # errors first; stable: by file and line within each
+        lines += [f"### First {len(shown)} of {len(findings)} findings, errors first", ""]
         lines += _table(("Location", "Rule", "Severity", "Message"), [_finding_row(f) for f in shown])
         if len(findings) > len(shown):
             lines += [f"{len(findings) - len(shown)} more in the step log and the SARIF report.", ""]

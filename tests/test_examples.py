@@ -61,4 +61,4 @@ def test_linting_the_examples_folder_fails_on_the_bad_file_only():
     result = ft_lint("check", "--output-format", "concise", "examples/", cwd=REPOSITORY, model_rules=True)
     assert result.returncode == 1
     assert {line.split(":")[0] for line in result.stdout.splitlines() if line.startswith("examples/")} == {"examples/bad.jsonl"}
-    assert result.stdout.splitlines()[-1] == "Found 18 problems (8 errors, 10 warnings) in 1 of 2 files, 70 records."
+    assert result.stdout.splitlines()[-1] == "Found 18 problems (8 errors, 9 warnings, 1 info) in 1 of 2 files, 70 records."

@@ -149,3 +149,16 @@ def test_ctrl_c_stops_following_but_not_the_job(azure_api, tmp_path):
     assert process.returncode == 0, err
     assert f"stopped following; job {job_id} goes on. Follow it again: ft-lint follow {job_id} --provider azure-openai" in rest
     assert not [request for request in azure_api.requests if request.path.endswith("/cancel")]
+
+
+def test_a_retiring_model_that_still_takes_jobs_stops_no_launch(openai_api, tmp_path, monkeypatch, capsys):
+    # FT304 is info until the model's last day for new jobs; even --fail-on info lets the launch go
+    monkeypatch.setenv("FT_LINT_TODAY", "2026-11-22")
+    train = write_records(tmp_path / "train.jsonl")
+    args = ["--select", "FT1,FT2,FT304", "--fail-on", "info", "--model", "gpt-4o-mini", "--launch", "--dry-run"]
+    code, out, _ = run_cli(monkeypatch, capsys, "check", str(train), *args)
+    assert code == 0 and "FT304 [info]" in out and "nothing sent" not in out
+    assert openai_api.requests == []
+    monkeypatch.setenv("FT_LINT_TODAY", "2027-01-07")  # past its last day: refused, nothing sent
+    code, _, err = run_cli(monkeypatch, capsys, "check", str(train), *args)
+    assert code == 2 and "gpt-4o-mini" in err and openai_api.requests == []

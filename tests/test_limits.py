@@ -138,9 +138,9 @@ def test_images_that_push_a_short_example_over_the_limit_are_counted(tmp_path):
     "today, severity, message",
     [
         ("2026-11-06", None, None),  # 61 days before the last day for new jobs
-        ("2026-11-07", "warning", "takes no new fine-tuning jobs after 2027-01-06 (60 days left) and shuts down on 2027-01-14 (68 days left)"),
-        ("2026-11-22", "warning", "takes no new fine-tuning jobs after 2027-01-06 (45 days left) and shuts down on 2027-01-14 (53 days left)"),
-        ("2027-01-06", "warning", "takes no new fine-tuning jobs after 2027-01-06 (today is the last day) and shuts down on 2027-01-14 (8 days left)"),
+        ("2026-11-07", "info", "takes no new fine-tuning jobs after 2027-01-06 (60 days left) and shuts down on 2027-01-14 (68 days left)"),
+        ("2026-11-22", "info", "takes no new fine-tuning jobs after 2027-01-06 (45 days left) and shuts down on 2027-01-14 (53 days left)"),
+        ("2027-01-06", "info", "takes no new fine-tuning jobs after 2027-01-06 (today is the last day) and shuts down on 2027-01-14 (8 days left)"),
         ("2027-01-07", "error", "took its last new fine-tuning jobs on 2027-01-06 (1 day ago): a job for it will be rejected"),
         ("2027-01-14", "error", "shut down on 2027-01-14 (0 days ago)"),
     ],
@@ -229,8 +229,8 @@ def test_file_size_is_checked_against_the_files_model(tmp_path):
     "count, model, severity",
     [
         (9, None, "error"),
-        (10, None, "warning"),
-        (49, None, "warning"),
+        (10, None, "info"),
+        (49, None, "info"),
         (50, None, None),
         (0, LLAMA_70B, "error"),
         (1, LLAMA_70B, None),  # Together: at least 1, nothing recommended
@@ -252,6 +252,6 @@ def test_too_few_examples_leaves_validation_files_alone(tmp_path):
     valid = write_jsonl(tmp_path / "valid.jsonl", [chat("held out")])
     settings = Settings(paths=[train, valid], select=["FT006"], model="gpt-4.1-mini-2025-04-14")
     found, _ = lint([train, valid], settings)
-    assert [(f.filename, f.severity) for f in found] == [(train.as_posix(), Severity.WARNING)]
+    assert [(f.filename, f.severity) for f in found] == [(train.as_posix(), Severity.INFO)]
     alone, _ = lint([valid], Settings(paths=[valid], select=["FT006"], model="gpt-4.1-mini-2025-04-14"))
     assert alone == []  # paired by name with train.jsonl on disk, even when given alone

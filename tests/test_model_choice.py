@@ -10,7 +10,7 @@ from support import chat, run_cli, write_jsonl
 from ft_lint.config import Settings, load_settings
 from ft_lint.model_choice import choose_model, human_bytes
 
-RETIRING = ["--select", "FT304"]  # the rule that names the model only when it was chosen
+RETIRING = ["--select", "FT304", "--fail-on", "info"]  # the rule that names the model only when it was chosen (info: shown when it fails the run)
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def configure(project, text: str) -> None:
 def test_model_from_the_command_line(project, capsys, monkeypatch):
     code, out, _ = run_cli(["check", "data/train.jsonl", "--model", "gpt-4o-mini", *RETIRING], capsys, monkeypatch)
     assert code == 1
-    assert "data/train.jsonl:1: FT304 [warning] model-retiring: gpt-4o-mini-2024-07-18 takes no new" in out
+    assert "data/train.jsonl:1: FT304 [info] model-retiring: gpt-4o-mini-2024-07-18 takes no new" in out
     assert "assumed" not in out
 
 

@@ -21,7 +21,7 @@ from typing import TextIO
 
 from ft_lint import engine
 from ft_lint.config import current_date
-from ft_lint.findings import Finding
+from ft_lint.findings import Finding, Severity
 from ft_lint.launch.base import LaunchError, Progress, Provider, import_sdk
 from ft_lint.launch.options import LaunchOptions
 from ft_lint.launch.state import LaunchState, Upload, file_sha256, now
@@ -115,6 +115,8 @@ class Launch:
         return self.provider.api_model_name(self.model.id)
 
     def after_lint(self, findings: list[Finding]) -> int:
+        # A model that is retiring but still takes jobs (FT304 as info) is no reason to wait.
+        findings = [f for f in findings if not (f.code == "FT304" and f.severity is Severity.INFO)]
         code = engine.exit_code(findings, replace(self.settings, exit_zero=False))  # --exit-zero lets nothing through
         if code:
             level = self.settings.fail_on

@@ -3,15 +3,19 @@ pointers and excerpts come from the data, and a terminal or a CI log must not ob
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TextIO
 
 from ft_lint.escaping import terminal
-from ft_lint.findings import Finding
+from ft_lint.findings import Finding, Severity
 from ft_lint.reporters import RunSummary, summary_line
 
 
 def report_full(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
-    for finding in findings:
+    """Each finding with its place, excerpt and fix; info findings only counted (a closing line
+    says how many of each rule and how to list them) unless they fail the run."""
+    shown = [f for f in findings if f.severity is not Severity.INFO or run.fail_on is Severity.INFO]
+    for finding in shown:
         _write_line(out, f"{finding.filename}:{finding.line}: {finding.code} [{finding.severity.label}] {finding.name}: {finding.message}")
         if finding.pointer:
             _write_line(out, f"  at {finding.pointer}")
@@ -21,6 +25,11 @@ def report_full(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
             _write_line(out, f"  = see {related.filename}:{related.line}")
         if finding.fix:
             _write_line(out, f"  = fix: {finding.fix}")
+    hidden = Counter(f.code for f in findings if f.severity is Severity.INFO) if len(shown) < len(findings) else Counter()
+    if hidden:
+        counts = ", ".join(f"{code} {count:,}" for code, count in sorted(hidden.items()))
+        total = sum(hidden.values())
+        _write_line(out, f"{total:,} info finding{'s' * (total != 1)} not shown ({counts}): `--output-format concise` lists them")
     _close(findings, run, out, blank_line=bool(findings))
 
 

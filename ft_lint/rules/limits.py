@@ -148,9 +148,10 @@ class ModelRetiring(_ModelFileRule):
 
     Why: a job started after the last day for new jobs is rejected, and a fine-tuned model
     stops answering on its base's shutdown date: data prepared for it has to be checked
-    again against its successor. A warning within `days` of either date (the message gives
-    the date and the days left), an error once the last day for new jobs has passed (or the
-    model has shut down).
+    again against its successor. Info within `days` of either date while the model still
+    takes jobs (the message gives the date and the days left): nothing is wrong with the data
+    yet, and it never stops `--launch` to that model, whatever `--fail-on` says. An error once
+    the last day for new jobs has passed (or the model has shut down).
 
     Only for a model you named (--model, `model =`, per-file settings): with no model named,
     the assumed default is not reported, since every run would otherwise warn about a choice
@@ -165,7 +166,7 @@ class ModelRetiring(_ModelFileRule):
 
     code = "FT304"
     name = "model-retiring"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     only_chosen = True
     options = {"days": Option(60, "report this many days ahead of the model's last day for new jobs or shutdown")}
 
@@ -260,7 +261,7 @@ class FileTooLarge(_ModelFileRule):
 
 
 class TooFewExamples(_ModelFileRule):
-    """Fewer examples than the provider accepts (an error), or than it recommends (a warning).
+    """Fewer examples than the provider accepts (an error), or than it recommends (info).
 
     Why: OpenAI rejects a training file with fewer than 10 examples, and recommends
     starting with at least 50 well-crafted ones: below that, a fine-tune rarely beats a
@@ -269,7 +270,8 @@ class TooFewExamples(_ModelFileRule):
     Examples are the JSON objects in the file, valid or not. A validation file (paired
     by --validation, `pairs` or its name) has no minimum and is not checked.
 
-    Example (flagged): a training file of 8 conversations (error), or of 30 (warning).
+    Example (flagged): a training file of 8 conversations (error), or of 30 (info: a small
+    file may be a deliberate start).
     Fix: add examples.
     """
 
@@ -286,5 +288,5 @@ class TooFewExamples(_ModelFileRule):
         elif model.recommended_examples and summary.records < model.recommended_examples:
             yield Problem(
                 f"{have}; {model.provider} recommends at least {model.recommended_examples:,} for {model.id}",
-                severity=Severity.WARNING,
+                severity=Severity.INFO,
             )
