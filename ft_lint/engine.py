@@ -229,18 +229,21 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
 
 
 UNIFORM_MIN_LINES = 10  # a file this long or longer whose every line fails by one rule gets one finding
+# Rules about a line's shape (JSON, the format's schema): when one breaks on every line, the file
+# is in another shape altogether. Content, privacy and dataset findings each name their own place.
+UNIFORM_RULE_FAMILIES = ("FT0", "FT1")
 
 
 def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, int]) -> list[Finding]:
-    """A file whose every line one rule reports (a file of Python dicts: 4,130 FT001) gets one
-    finding for that rule, at its first line, saying so; the per-line ones would bury the rest.
-    Findings with a fix are kept one by one: --fix needs each."""
+    """A file whose every line one shape rule reports (a file of Python dicts: 4,130 FT001) gets
+    one finding for that rule, at its first line, saying so; the per-line ones would bury the
+    rest. Findings with a fix are kept one by one: --fix needs each."""
     by_rule: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
         by_rule.setdefault((finding.filename, finding.code), []).append(finding)
     uniform = {
         key: group for key, group in by_rule.items()
-        if len(group) == entries.get(key[0]) >= UNIFORM_MIN_LINES and len({f.line for f in group}) == len(group) and not any(f.edit for f in group)
+        if key[1].startswith(UNIFORM_RULE_FAMILIES) and len(group) == entries.get(key[0]) >= UNIFORM_MIN_LINES and len({f.line for f in group}) == len(group) and not any(f.edit for f in group)
     }
     if not uniform:
         return findings

@@ -47,11 +47,14 @@ def test_a_file_that_fails_the_same_way_on_every_line_gets_one_finding(tmp_path)
     assert len(findings_json("--select", "FT001", str(short))) == 5
 
 
-def test_findings_with_a_fix_stay_one_per_line(tmp_path):
-    # every line padded with trailing whitespace: FT202 on each, and --fix needs each edit
+def test_findings_with_a_fix_or_a_place_of_their_own_stay_one_per_line(tmp_path):
+    # every line padded with trailing whitespace: FT202 on each, and --fix needs each edit;
+    # every line with an e-mail address: each is its own place to anonymise
     data = tmp_path / "data.jsonl"
     data.write_bytes(jsonl(*[padded(n) for n in range(12)]))
     assert len(findings_json("--select", "FT202", str(data))) == 12
+    data.write_bytes(jsonl(*[chat(f"Mail maria{n}@gmail.com", "Done.") for n in range(12)]))
+    assert len(findings_json("--select", "FT502", str(data))) == 12
 
 
 def test_the_job_summary_lists_errors_first():
