@@ -18,6 +18,7 @@ from ft_lint.cache import RecordCache, cache_directory, key_function, settings_f
 from ft_lint.cache import load as load_cache
 from ft_lint.config import current_date
 from ft_lint.escaping import terminal
+from ft_lint.excerpt import excerpt as record_excerpt
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
 from ft_lint.inplace import reading_lock
@@ -26,14 +27,12 @@ from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
 from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
-from ft_lint.rules.privacy import redact, redact_json, redact_pointer
+from ft_lint.rules.privacy import redact, redact_pointer
 from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_RECORDS = 50
 SNIFF_ENTRIES = 1000  # lines read at most while sniffing, so a file of broken lines stays cheap
-EXCERPT_CHARS = 100
-REDACTED_WINDOW = 8 * 1024  # bytes of a record masked before its excerpt is cut (longer than a secret)
 
 
 class UsageError(Exception):
@@ -163,7 +162,7 @@ class _Collector:
     def add(self, rule: Rule, filename: str, line: int, problem: Problem, raw: bytes = b"") -> None:
         if rule.code in self._ignored_for(filename):
             return
-        excerpt = _excerpt(raw) if self.excerpts and raw else ""
+        excerpt = record_excerpt(raw, problem.pointer) if self.excerpts and raw else ""
         self.findings.append(
             Finding(
                 code=rule.code,
@@ -184,13 +183,6 @@ class _Collector:
         if filename not in self._ignored:
             self._ignored[filename] = self.settings.ignored_codes_for(filename)
         return self._ignored[filename]
-
-
-def _excerpt(raw: bytes) -> str:
-    """The start of the record, secrets and personal data masked: masked over a wider
-    window than is shown, so a secret cut by the edge is never shown in part."""
-    text = redact_json(raw[:REDACTED_WINDOW].decode("utf-8", errors="replace"))
-    return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS or len(raw) > REDACTED_WINDOW else "")
 
 
 def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
