@@ -19,6 +19,7 @@ class RunSummary:
     records: int = 0
     fail_on: Severity = Severity.WARNING
     notes: list[str] = field(default_factory=list)  # e.g. "token counts are estimates for model X"
+    read: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # --launch: the bytes linted of each file (scanning.Scan.digests)
 
 
 Reporter = Callable[[list[Finding], RunSummary, TextIO], None]
