@@ -16,8 +16,8 @@ the calls the launch makes:
 
 `fail(method, path, kind, times)` makes the next matching requests fail: "500" answers HTTP 500
 (with retry-after-ms, which the SDKs honour, so retries are fast), "timeout" answers only after
-the client's timeout, "400" rejects the request, "echo" answers HTTP 401 with the request's
-headers in the error message (as careless servers do). `on(method, path, action)` calls
+the client's timeout, "400" rejects the request, "echo" answers HTTP 401 quoting the request's
+credential headers in the error message (as careless servers do). `on(method, path, action)` calls
 `action(request)` as each matching request arrives, before it is answered. A job moves one
 stage further each time it is retrieved.
 """
@@ -146,7 +146,7 @@ class FakeAPI:
             time.sleep(self.timeout_seconds)
             return Answer(500, {"error": {"message": "answered too late"}})
         if fault and fault.kind == "echo":
-            sent = "; ".join(f"{name}: {value}" for name, value in request.headers.items())
+            sent = "; ".join(f"{name}: {value}" for name, value in request.headers.items() if name in ("authorization", "api-key"))
             return Answer(401, {"error": {"message": f"Incorrect API key provided. You sent {sent}", "type": "invalid_request_error"}})
         if fault and fault.kind == "400":
             return Answer(400, {"error": {"message": "batch_size 128 is above the model's maximum of 64", "type": "invalid_request_error"}})
