@@ -48,12 +48,14 @@ def refusal_pattern(path) -> str:
 # --- the bytes sent are the bytes linted -------------------------------------------------------
 
 
+@pytest.mark.parametrize("in_parts", [False, True])
 @pytest.mark.parametrize("how", ["append", "rewrite", "truncate"])
-def test_a_file_changed_between_the_lint_and_the_upload_is_not_sent(openai_api, tmp_path, how):
+def test_a_file_changed_between_the_lint_and_the_upload_is_not_sent(openai_api, tmp_path, how, in_parts):
     train = write_records(tmp_path / "train.jsonl")
+    uploads_api = {"multipart_threshold": 1, "part_size": 4096} if in_parts else {}
 
     with pytest.raises(FileChanged, match=refusal_pattern(train)):
-        launch([train], OPENAI_MODEL, report=lambda *_: changed(train, how))
+        launch([train], OPENAI_MODEL, report=lambda *_: changed(train, how), **uploads_api)
 
     assert openai_api.requests == []
 
@@ -242,7 +244,8 @@ def test_dry_run_prints_the_timeouts_from_the_options_then_the_configuration(cle
 
 
 @pytest.mark.parametrize(("setting", "complaint"), [
-    ("read-timeout = 0", "expected a number of seconds above 0"),
+    ("read-timeout = 0", "expected a number of seconds above 0, at most 604800"),
+    ("launch-deadline = inf", "expected a number of seconds above 0, at most 604800"),
     ("launch-deadline = 'soon'", "expected a number"),
     ("max-retries = 1.5", "expected a whole number of 0 or more"),
 ])  # fmt: skip

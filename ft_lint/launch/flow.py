@@ -222,6 +222,8 @@ class Launch:
     def _job(self, linted: list[LintedFile], method: str, state: LaunchState) -> str:
         """Uploads what is not uploaded yet and creates the job, unless the same request created one before."""
         file_ids = {file.path: self._file_id(file, state) for file in linted}
+        for file in linted:  # what was uploaded is what was linted; a file changed since is refused all the same
+            file.check()
         request = self._request(file_ids, method)
         key = hashlib.sha256(json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()).hexdigest()
         earlier = state.job(key)
@@ -229,8 +231,6 @@ class Launch:
             self.say(f"job {earlier['job_id']} was created from these files and settings on {earlier['created_at']}; "
                      f"not creating another (--relaunch creates one)")
             return earlier["job_id"]
-        for file in linted:  # what was uploaded was linted; a file changed since is refused all the same
-            file.check()
         with self.provider.translated_errors("creating the fine-tuning job"):
             job_id, status = self.provider.create_job(request)
         state.record_job(key, job_id)

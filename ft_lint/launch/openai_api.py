@@ -56,6 +56,7 @@ class OpenAIProvider(Provider):
         """The SDK's upload_file_chunked, but with parts read through LintedFile.chunks (the
         SDK's reads the file to its end, whatever it holds by then): when the file turns
         out changed, the upload is cancelled, never completed into a file."""
+        linted.check()  # a part goes out before the bytes after it are checked: none of a file already changed
         uploads = self.upload_client.uploads
         upload = uploads.create(bytes=linted.size, filename=linted.path.name, mime_type=JSONL_MIME_TYPE, purpose="fine-tune")
         try:
