@@ -16,7 +16,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ft_lint.findings import Severity
-from ft_lint.launch.options import NETWORK_SETTINGS, RETRIES_SETTING
+from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING
 
 CONFIG_FILES = (".ft-lint.toml", "ft-lint.toml", "pyproject.toml")  # first found in a folder wins
 OUTPUT_FORMATS = ("full", "concise", "json", "github", "sarif")
@@ -304,8 +304,8 @@ def _launch_setting(name: str):
             raise TypeError("expected a number")
         if name == RETRIES_SETTING and (not isinstance(value, int) or value < 0):
             raise ValueError("expected a whole number of 0 or more")
-        if name != RETRIES_SETTING and not value > 0:
-            raise ValueError("expected a number of seconds above 0")
+        if name != RETRIES_SETTING and not 0 < value <= MAX_SECONDS:
+            raise ValueError(f"expected a number of seconds above 0, at most {MAX_SECONDS}")
         settings.launch_network[name] = value
 
     return set_value

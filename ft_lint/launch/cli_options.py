@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from ft_lint.launch.options import NETWORK_SETTINGS, PROVIDER_NAMES, JobSettings, LaunchOptions
+from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_NAMES, JobSettings, LaunchOptions
 
 _PROVIDER = click.Choice(PROVIDER_NAMES)
 _POSITIVE = click.FloatRange(min=0, min_open=True)
-_SECONDS = dict(type=_POSITIVE, metavar="SECONDS")
+_SECONDS = dict(type=click.FloatRange(min=0, min_open=True, max=MAX_SECONDS), metavar="SECONDS")
 
 # (option, keyword, its settings) in the order `check --help` lists them.
 _OPTIONS = (

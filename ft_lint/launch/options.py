@@ -10,6 +10,7 @@ OPENAI_PART_BYTES = 64 * 2**20  # the Uploads API takes parts of at most 64 MB
 # How long to wait and how often to try: option (and configuration key) -> Timeouts field.
 TIMEOUT_SETTINGS = {"connect-timeout": "connect", "read-timeout": "read", "upload-timeout": "upload", "launch-deadline": "deadline"}
 RETRIES_SETTING = "max-retries"
+MAX_SECONDS = 7 * 86400  # a week: longer is no limit (and past what the deadline's timer takes)
 NETWORK_SETTINGS = (*TIMEOUT_SETTINGS, RETRIES_SETTING)
 
 
