@@ -240,7 +240,7 @@ def test_dry_run_prints_the_timeouts_from_the_options_then_the_configuration(cle
                            "--launch", "--dry-run", "--connect-timeout", "3", "--launch-deadline", "90")
 
     assert code == 0
-    assert "timeouts: connect 3 s, read 7.5 s, uploads 120 s; 1 retries; the launch within 90 s" in out.splitlines()
+    assert "timeouts: connect 3 s, read 7.5 s, uploads 120 s; 1 retry; the launch within 90 s" in out.splitlines()
 
 
 @pytest.mark.parametrize(("setting", "complaint"), [

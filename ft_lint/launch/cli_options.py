@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_NAMES, JobSettings, LaunchOptions
+from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_NAMES, JobSettings, LaunchOptions, Timeouts
 
 _PROVIDER = click.Choice(PROVIDER_NAMES)
 _POSITIVE = click.FloatRange(min=0, min_open=True)
 _SECONDS = dict(type=click.FloatRange(min=0, min_open=True, max=MAX_SECONDS), metavar="SECONDS")
+_WAITS, _TRIES = Timeouts(), LaunchOptions().max_retries  # the defaults, for the help
 
 # (option, keyword, its settings) in the order `check --help` lists them.
 _OPTIONS = (
@@ -28,11 +29,11 @@ _OPTIONS = (
     click.option("--seed", type=int, help="With --launch: seed for reproducible training."),
     click.option("--beta", type=_POSITIVE, help="With --launch, for preference (DPO) data: the DPO beta."),
     click.option("--relaunch", is_flag=True, help="With --launch: create a job even if these files and settings created one before."),
-    click.option("--connect-timeout", **_SECONDS, help="With --launch: longest wait to open a connection (default: 10)."),
-    click.option("--read-timeout", **_SECONDS, help="With --launch: longest silence of an API call's answer (default: 60)."),
-    click.option("--upload-timeout", **_SECONDS, help="With --launch: the same for the requests that carry the data, sending or answering (default: 120)."),
-    click.option("--launch-deadline", **_SECONDS, help="With --launch: the whole launch, retries included, up to the job's creation (default: 3600)."),
-    click.option("--max-retries", type=click.IntRange(min=0), metavar="N", help="With --launch: tries after the first of a request that failed (HTTP 5xx, 408, 429, timeouts; default: 5)."),
+    click.option("--connect-timeout", **_SECONDS, help=f"With --launch: longest wait to open a connection (default: {_WAITS.connect:g})."),
+    click.option("--read-timeout", **_SECONDS, help=f"With --launch: longest silence of an API call's answer (default: {_WAITS.read:g})."),
+    click.option("--upload-timeout", **_SECONDS, help=f"With --launch: the same for the requests that carry the data, sending or answering (default: {_WAITS.upload:g})."),
+    click.option("--launch-deadline", **_SECONDS, help=f"With --launch: the whole launch, retries included, up to the job's creation (default: {_WAITS.deadline:g})."),
+    click.option("--max-retries", type=click.IntRange(min=0), metavar="N", help=f"With --launch: tries after the first of a request that failed (HTTP 5xx, 408, 429, timeouts; default: {_TRIES})."),
 )
 _JOB_KEYWORDS = ("n_epochs", "batch_size", "learning_rate_multiplier", "suffix", "seed", "beta")
 _NETWORK_KEYWORDS = {name.replace("-", "_"): name for name in NETWORK_SETTINGS}

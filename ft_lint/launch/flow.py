@@ -180,9 +180,9 @@ class Launch:
         return f"{self.provider.title} at {self.provider.endpoint}, model {self.model_name}, method {method}"
 
     def _network(self) -> str:
-        timeouts = self.options.timeouts
+        timeouts, retries = self.options.timeouts, self.options.max_retries
         return (f"timeouts: connect {timeouts.connect:g} s, read {timeouts.read:g} s, uploads {timeouts.upload:g} s; "
-                f"{self.options.max_retries} retries; the launch within {timeouts.deadline:g} s")
+                f"{retries} retr{'y' if retries == 1 else 'ies'}; the launch within {timeouts.deadline:g} s")
 
     def _dry_run(self, linted: list[LintedFile], method: str) -> int:
         state = LaunchState()
