@@ -308,6 +308,24 @@ def test_a_password_in_the_base_url_is_never_printed(openai_api, tmp_path, monke
     assert basic not in shown
 
 
+@pytest.mark.parametrize(("url", "complaint"), [
+    ("http://alice:{password}@127.0.0.1:port/v1", "Port could not be cast to integer value as 'port'"),
+    ("http://alice:{password}@[::1/v1", "Invalid IPv6 URL"),
+    ("htps://alice:{password}@api.example.com/v1", "not an http:// or https:// URL"),
+    ("api.example.com/v1", "not an http:// or https:// URL"),
+])  # fmt: skip
+def test_a_base_url_the_sdks_cannot_use_is_one_line_before_the_lint(clean_env, tmp_path, monkeypatch, capsys, url, complaint):
+    train = write_records(tmp_path / "train.jsonl")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+
+    code, out, err = run_cli(monkeypatch, capsys, "check", str(train), "--model", OPENAI_MODEL, "--launch", "--base-url", url.format(password=PASSWORD))
+
+    assert code == 2
+    assert out == ""  # before the lint
+    assert re.fullmatch(rf"ft-lint: error: base URL \S+: {re.escape(complaint)} \(--base-url or OPENAI_BASE_URL\)\n", err)
+    assert PASSWORD not in err
+
+
 @pytest.mark.parametrize("text", [
     "you sent Authorization: Bearer {key}",
     '{{"headers": {{"Authorization": "Bearer {key}", "api-key": "{key}"}}}}',

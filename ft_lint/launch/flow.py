@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from ft_lint import engine
 from ft_lint.config import current_date
@@ -62,6 +63,7 @@ def prepare(settings, files: list[Path]) -> Launch:
     except UnknownModelError as error:
         raise LaunchError(f"{error} (`ft-lint models` lists them)") from None
     provider = make_provider(options.provider or model.provider, options)
+    _check_endpoint(provider)
     if not model.accepts_new_jobs(current_date(settings)):
         raise LaunchError(f"{model.id} takes no new fine-tuning jobs since {model.last_new_jobs_date}; choose another --model")
     for path in filter(None, (training, validation)):
@@ -83,6 +85,20 @@ def _roles(files: list[Path], validation: Path | None) -> tuple[Path, Path | Non
         if path.suffix.lower() != UPLOAD_SUFFIX:
             raise LaunchError(f"{path}: providers take {UPLOAD_SUFFIX} files for fine-tuning; rename or convert it")
     return training[0], validation
+
+
+def _check_endpoint(provider: Provider) -> None:
+    """A base URL the SDKs cannot send to (they fail late: a traceback, or retries of what cannot work)."""
+    url = provider.endpoint
+    if not url:  # Azure's resource: asked for with the credentials
+        return
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError for a port that is no number
+    except ValueError as error:
+        raise LaunchError(f"base URL {url}: {error} (--base-url or {provider.base_url_variable})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise LaunchError(f"base URL {url}: not an http:// or https:// URL (--base-url or {provider.base_url_variable})")
 
 
 def _check_size(path: Path, provider: Provider) -> None:
