@@ -42,7 +42,7 @@ def changed(path, how: str) -> None:
 
 
 def refusal_pattern(path) -> str:
-    return rf"^{re.escape(str(path))} changed since the lint read it \(.+\): nothing unlinted was sent and no job was created; lint it again$"
+    return rf"^{re.escape(str(path))} changed since the lint read it \(.+\); no job was created: lint it again$"
 
 
 # --- the bytes sent are the bytes linted -------------------------------------------------------

@@ -106,4 +106,4 @@ class LintedFile:
             yield copy
 
     def changed(self, how: str) -> FileChanged:
-        return FileChanged(f"{self.path} changed since the lint read it ({how}): nothing unlinted was sent and no job was created; lint it again")
+        return FileChanged(f"{self.path} changed since the lint read it ({how}); no job was created: lint it again")
