@@ -314,7 +314,7 @@ def test_a_password_in_the_base_url_is_never_printed(openai_api, tmp_path, monke
     ("htps://alice:{password}@api.example.com/v1", "not an http:// or https:// URL"),
     ("api.example.com/v1", "not an http:// or https:// URL"),
 ])  # fmt: skip
-def test_a_base_url_the_sdks_cannot_use_is_one_line_before_the_lint(clean_env, tmp_path, monkeypatch, capsys, url, complaint):
+def test_a_base_url_the_sdks_cannot_use_is_one_line_before_the_lint_or_the_follow(clean_env, tmp_path, monkeypatch, capsys, url, complaint):
     train = write_records(tmp_path / "train.jsonl")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
 
@@ -324,6 +324,11 @@ def test_a_base_url_the_sdks_cannot_use_is_one_line_before_the_lint(clean_env, t
     assert out == ""  # before the lint
     assert re.fullmatch(rf"ft-lint: error: base URL \S+: {re.escape(complaint)} \(--base-url or OPENAI_BASE_URL\)\n", err)
     assert PASSWORD not in err
+
+    code, _, err = run_cli(monkeypatch, capsys, "follow", "ftjob-1", "--base-url", url.format(password=PASSWORD))
+
+    assert code == 2
+    assert re.fullmatch(rf"ft-lint: error: base URL \S+: {re.escape(complaint)} \(--base-url or OPENAI_BASE_URL\)\n", err)
 
 
 @pytest.mark.parametrize("text", [

@@ -93,11 +93,12 @@ def follow_command(job_id: str, provider: str, base_url: str | None) -> None:
     import sys
 
     from ft_lint.launch.base import LaunchError
-    from ft_lint.launch.flow import follow_job, make_provider
+    from ft_lint.launch.flow import check_endpoint, follow_job, make_provider
     from ft_lint.launch.masking import mask
 
     options = LaunchOptions(provider=provider, base_url=base_url)
     api = make_provider(provider, options)
+    check_endpoint(api)
     missing = api.missing_credentials()
     if missing:
         raise LaunchError(f"{api.title} credentials missing: set {', '.join(missing)}")

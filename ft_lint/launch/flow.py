@@ -63,7 +63,7 @@ def prepare(settings, files: list[Path]) -> Launch:
     except UnknownModelError as error:
         raise LaunchError(f"{error} (`ft-lint models` lists them)") from None
     provider = make_provider(options.provider or model.provider, options)
-    _check_endpoint(provider)
+    check_endpoint(provider)
     if not model.accepts_new_jobs(current_date(settings)):
         raise LaunchError(f"{model.id} takes no new fine-tuning jobs since {model.last_new_jobs_date}; choose another --model")
     for path in filter(None, (training, validation)):
@@ -87,7 +87,7 @@ def _roles(files: list[Path], validation: Path | None) -> tuple[Path, Path | Non
     return training[0], validation
 
 
-def _check_endpoint(provider: Provider) -> None:
+def check_endpoint(provider: Provider) -> None:
     """A base URL the SDKs cannot send to (they fail late: a traceback, or retries of what cannot work)."""
     url = provider.endpoint
     if not url:  # Azure's resource: asked for with the credentials
