@@ -73,7 +73,7 @@ CACHEDIR_TAG = (
 
 # Settings that change only how findings are shown or judged, or what happens after, never which are found.
 OUTPUT_ONLY_SETTINGS = frozenset(
-    {"paths", "output_format", "output_file", "statistics", "exit_zero", "fail_on", "config_file", "launch", "cache_dir", "no_cache", "jobs",
+    {"paths", "output_format", "output_file", "statistics", "exit_zero", "fail_on", "config_file", "launch", "launch_network", "cache_dir", "no_cache", "jobs",
      "fix", "unsafe_fixes", "diff"}  # fixing applies findings' edits; it changes no finding
 )
 

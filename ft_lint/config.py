@@ -16,6 +16,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ft_lint.findings import Severity
+from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING
 
 CONFIG_FILES = (".ft-lint.toml", "ft-lint.toml", "pyproject.toml")  # first found in a folder wins
 OUTPUT_FORMATS = ("full", "concise", "json", "github", "sarif")
@@ -48,6 +49,7 @@ class Settings:
     validation: Path | None = None  # --validation: paired with every other file given
     pairs: dict[str, list[str]] = field(default_factory=dict)  # training file -> validation files, relative to root
     launch: Any = None  # ft_lint.launch.LaunchOptions with --launch
+    launch_network: dict[str, float] = field(default_factory=dict)  # connect-timeout ... max-retries (launch.options.NETWORK_SETTINGS); the command line's win
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
     cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
     no_cache: bool = False  # --no-cache: neither read nor write the record cache
@@ -295,6 +297,21 @@ def _text(value: Any) -> str:
     return value
 
 
+def _launch_setting(name: str):
+    """A timeout in seconds, or max-retries (a whole number, 0 or more)."""
+
+    def set_value(settings: Settings, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError("expected a number")
+        if name == RETRIES_SETTING and (not isinstance(value, int) or value < 0):
+            raise ValueError("expected a whole number of 0 or more")
+        if name != RETRIES_SETTING and not 0 < value <= MAX_SECONDS:
+            raise ValueError(f"expected a number of seconds above 0, at most {MAX_SECONDS}")
+        settings.launch_network[name] = value
+
+    return set_value
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError("expected true or false")
@@ -316,4 +333,5 @@ _KEYS = {
     "pairs": _setter("pairs", _pairs),
     "jobs": _setter("jobs", _positive_int),
     "cache-dir": _setter("cache_dir", _text),
+    **{name: _launch_setting(name) for name in NETWORK_SETTINGS},
 }

@@ -66,7 +66,7 @@ def run(settings, report=None) -> int:
     if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
         print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
         return 2
-    return launch.after_lint(findings) if launch else exit_code(findings, settings)
+    return launch.after_lint(findings, run_summary.read) if launch else exit_code(findings, settings)
 
 
 def exit_code(findings: list[Finding], settings) -> int:
@@ -149,6 +149,7 @@ class _Collector:
         self.file_formats: dict[str, Format | None] = {}
         self.line_offsets: dict[str, array] = {}  # JSONL files: where each line starts
         self.entries: dict[str, int] = {}  # lines (JSON array: records) each file holds
+        self.read: dict[str, list[tuple[int, int, str]]] = {}  # with --launch: what was read of each file (Scan.digests)
         self._ignored: dict[str, set[str]] = {}
 
     def finish_saving(self) -> None:
@@ -217,6 +218,7 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
         run_summary.notes += model_notes(collector.model_choices)
     findings = _one_for_each_uniform_failure(sorted(collector.findings, key=Finding.sort_key), collector.entries)
     collector.finish_saving()
+    run_summary.read = collector.read
     return findings, run_summary
 
 
@@ -260,7 +262,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         collector.file_formats[filename] = file_format
         model = choice.limits_model
         fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=model and model.id, rules=rules.codes())
-        scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint)
+        scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint, hash_bytes=collector.settings.launch is not None)
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
         for rule in rules.entry:
@@ -318,6 +320,8 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
         collector.saving.append(saving)
     if scan.offsets:
         collector.line_offsets[scope.filename] = scan.offsets
+    if scope.hash_bytes:
+        collector.read[scope.filename] = scan.digests
     if writer.columns:  # the dataset rules' summaries, of the records only
         import numpy as np  # the dataset rules need it anyway
 

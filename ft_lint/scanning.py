@@ -15,6 +15,7 @@ writer; the parent joins them in range order, so the result is exactly one proce
 from __future__ import annotations
 
 import functools
+import hashlib
 import multiprocessing
 import os
 import pickle
@@ -99,6 +100,7 @@ class FileScope:
     model: Any
     rules: RuleSet
     fingerprint: bytes  # of the settings and this file's context: the cache keys' seed
+    hash_bytes: bool = False  # --launch: hash the bytes read, so that exactly those are sent (Scan.digests)
 
     def record(self, entry: Entry) -> Record:
         return make_record(self.filename, entry, self.forced, self.file_format, self.model)
@@ -120,6 +122,7 @@ class Block:
     keyed: Callable[[int], bytes]  # an entry's bytes as keyed: its line ending but the final \n (a change of line ending is a change)
     entry: Callable[[int], Entry]
     offsets: Sequence[int] = ()  # JSONL: where each line starts in the file
+    data: bytes | memoryview = b""  # JSONL: the block's lines as read from the file
 
     def raw(self, index: int) -> bytes:
         """The entry's bytes as a finding's excerpt shows them."""
@@ -137,6 +140,7 @@ class Scan:
     first_lines: dict[str, list[int]] = field(default_factory=dict)
     lines: array = field(default_factory=lambda: array("Q"))  # every entry's line number
     offsets: array = field(default_factory=lambda: array("Q"))  # JSONL: where each line starts
+    digests: list[tuple[int, int, str]] = field(default_factory=list)  # FileScope.hash_bytes: (start, end, sha256) of the bytes read, in file order
 
     def count(self, block: Block, kinds: bytes) -> None:
         """Count a block's records from their kinds (bulk byte counts, no work per entry)."""
@@ -167,6 +171,7 @@ class Scan:
             self.first_lines[name] = (self.first_lines.get(name, []) + lines)[:FIRST_LINES_KEPT]
         self.lines += later.lines
         self.offsets += later.offsets
+        self.digests += later.digests
 
 
 Report = Callable[[Rule, int, Problem, bytes], None]  # (rule, line, problem, the entry's bytes)
@@ -184,6 +189,8 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
     scan = Scan()
     pending: list[tuple[Block, bytes, dict[int, int | None], list[int]]] = []  # (block, its keys, its changed entries, the new ones)
     waiting = 0  # new entries in the pending blocks
+    digest = hashlib.sha256() if scope.hash_bytes else None
+    start = end = None  # the bytes hashed
 
     def check_pending() -> None:
         entries = [(number, block, index) for number, (block, _, _, new) in enumerate(pending) for index in new]
@@ -197,6 +204,10 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
         pending.clear()
 
     for block in blocks:
+        if digest is not None and block.offsets:  # JSONL (the only launchable files)
+            digest.update(block.data)
+            start = block.offsets[0] if start is None else start
+            end = block.offsets[0] + len(block.data)
         keys = block.keys
         changed = previous.changed(keys, block.first_position)
         new = [index for index, moved_from in changed.items() if moved_from is None]
@@ -206,6 +217,8 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
             check_pending()
             waiting = 0
     check_pending()
+    if start is not None:
+        scan.digests.append((start, end, digest.hexdigest()))
     return scan, writer
 
 
@@ -267,7 +280,7 @@ def range_blocks(path: Path, byte_range: ByteRange, key: Callable[[bytes], bytes
             starts, ends, keys = _lines_and_keys(data, whole, key)
             keyed = _line_bytes(data, starts, ends)
             offsets = array("Q", map(offset.__add__, starts))
-            yield Block(first - 1, range(first, first + len(starts)), keys, keyed, _line_parser(keyed, first, bom), offsets)
+            yield Block(first - 1, range(first, first + len(starts)), keys, keyed, _line_parser(keyed, first, bom), offsets, memoryview(data)[:whole])
             offset += whole
             first += len(starts)
     except OSError as error:  # a file truncated or removed under us mid-read

@@ -16,7 +16,10 @@ the calls the launch makes:
 
 `fail(method, path, kind, times)` makes the next matching requests fail: "500" answers HTTP 500
 (with retry-after-ms, which the SDKs honour, so retries are fast), "timeout" answers only after
-the client's timeout, "400" rejects the request. A job moves one stage further each time it is retrieved.
+the client's timeout, "400" rejects the request, "echo" answers HTTP 401 quoting the request's
+credential headers in the error message (as careless servers do). `on(method, path, action)` calls
+`action(request)` as each matching request arrives, before it is answered. A job moves one
+stage further each time it is retrieved.
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ class FakeAPI:
         self.files: dict[str, dict] = {}
         self.jobs: dict[str, dict] = {}
         self.timeout_seconds = 0.0  # how long a "timeout" fault holds the answer
+        self.actions: list[tuple[str, str, object]] = []  # (method, path pattern, action): see on()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -107,6 +111,9 @@ class FakeAPI:
 
     def fail(self, method: str, pattern: str, kind: str = "500", times: int = 1) -> None:
         self.faults.append(Fault(method, pattern, kind, times))
+
+    def on(self, method: str, pattern: str, action) -> None:
+        self.actions.append((method, pattern, action))
 
     def seen(self, method: str, pattern: str) -> list[Seen]:
         return [r for r in self.requests if r.method == method and re.fullmatch(pattern, self._route_path(r.path))]
@@ -132,9 +139,15 @@ class FakeAPI:
             fault = next((f for f in self.faults if f.times and f.method == request.method and re.fullmatch(f.pattern, path)), None)
             if fault:
                 fault.times -= 1
+        for method, pattern, action in self.actions:
+            if method == request.method and re.fullmatch(pattern, path):
+                action(request)
         if fault and fault.kind == "timeout":
             time.sleep(self.timeout_seconds)
             return Answer(500, {"error": {"message": "answered too late"}})
+        if fault and fault.kind == "echo":
+            sent = "; ".join(f"{name}: {value}" for name, value in request.headers.items() if name in ("authorization", "api-key"))
+            return Answer(401, {"error": {"message": f"Incorrect API key provided. You sent {sent}", "type": "invalid_request_error"}})
         if fault and fault.kind == "400":
             return Answer(400, {"error": {"message": "batch_size 128 is above the model's maximum of 64", "type": "invalid_request_error"}})
         if fault:
@@ -249,6 +262,7 @@ class OpenAIFake(FakeAPI):
         ("POST", r"/uploads", "create_upload"),
         ("POST", r"/uploads/([^/]+)/parts", "add_part"),
         ("POST", r"/uploads/([^/]+)/complete", "complete_upload"),
+        ("POST", r"/uploads/([^/]+)/cancel", "cancel_upload"),
         ("POST", r"/fine_tuning/jobs", "create_job"),
         ("GET", r"/fine_tuning/jobs/([^/]+)", "retrieve_job"),
         ("GET", r"/fine_tuning/jobs/([^/]+)/events", "list_events"),
@@ -295,6 +309,11 @@ class OpenAIFake(FakeAPI):
             return Answer(400, {"error": {"message": f"expected {upload['bytes']} bytes, got {len(content)}"}})
         upload["file"] = self._file(upload["filename"], content, upload["purpose"])
         upload["status"] = "completed"
+        return Answer(200, upload)
+
+    def cancel_upload(self, request: Seen, upload_id: str) -> Answer:
+        upload = self.uploads[upload_id]
+        upload["status"] = "cancelled"
         return Answer(200, upload)
 
     def job_body(self, job_id: str) -> dict:

@@ -11,6 +11,7 @@ import pytest
 
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
+from ft_lint.launch.options import Timeouts
 from launch_server import OpenAIFake, serve
 from launch_support import (  # noqa: F401 (fixtures)
     chat_record,
@@ -302,7 +303,7 @@ def test_a_timeout_is_retried(openai_api, data):
     openai_api.timeout_seconds = 1.0
     openai_api.fail("POST", "/fine_tuning/jobs", kind="timeout")
 
-    assert launch([train], MODEL, request_timeout=0.3) == 0
+    assert launch([train], MODEL, timeouts=Timeouts(connect=5.0, read=0.3, upload=5.0)) == 0
 
     assert len(openai_api.seen("POST", "/fine_tuning/jobs")) == 2
     assert len(openai_api.jobs) == 1

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
 
-from ft_lint.launch.state import LaunchState, StateError, Upload, file_sha256, state_path
+from ft_lint.launch.state import LaunchState, StateError, Upload, state_path
 
 
 def test_location_comes_from_ft_lint_state_file(monkeypatch, tmp_path):
@@ -73,9 +72,3 @@ def test_a_damaged_state_file_is_named_in_the_error(tmp_path):
     with pytest.raises(StateError, match="launch.json: the launch state file is damaged"):
         LaunchState(path)
 
-
-def test_file_sha256_reads_the_whole_file(tmp_path):
-    path = tmp_path / "big.jsonl"
-    content = b"x" * (3 * 2**20 + 5)  # more than one read
-    path.write_bytes(content)
-    assert file_sha256(path) == hashlib.sha256(content).hexdigest()

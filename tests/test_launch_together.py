@@ -8,6 +8,7 @@ import pytest
 
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
+from ft_lint.launch.options import Timeouts
 from launch_support import clean_env, launch, preference_record, together_api, write_records  # noqa: F401 (fixtures)
 
 MODEL = "Qwen/Qwen3-8B"
@@ -112,7 +113,7 @@ def test_a_failed_put_to_the_presigned_url_is_sent_again(together_api, data):
     together_api.timeout_seconds = 1.0
     together_api.fail("PUT", "/presigned/.+", kind="timeout", times=1)
 
-    assert launch([train], MODEL, request_timeout=0.3) == 0
+    assert launch([train], MODEL, timeouts=Timeouts(connect=5.0, read=5.0, upload=0.3)) == 0
 
     assert len(together_api.seen("PUT", "/presigned/.+")) == 3
     uploaded = [file_id for file_id, entry in together_api.files.items() if entry["content"] is not None]

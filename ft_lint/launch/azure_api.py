@@ -26,8 +26,8 @@ class AzureProvider(OpenAIProvider):
             missing.append("OPENAI_API_VERSION")
         return missing
 
-    def make_client(self, sdk):
-        return sdk.AzureOpenAI(azure_endpoint=self.endpoint, **self.sdk_arguments())
+    def make_client(self, sdk, read_seconds: float):
+        return sdk.AzureOpenAI(azure_endpoint=self.endpoint, **self.sdk_arguments(read_seconds))
 
     def api_model_name(self, model_id: str) -> str:
         return model_id.removeprefix(TABLE_PREFIX)

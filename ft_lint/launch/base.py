@@ -1,24 +1,58 @@
-"""What every provider offers the launch step: uploads, jobs, progress, and one-line errors."""
+"""What every provider offers the launch step: uploads, jobs, progress, one-line errors with
+no credential in them, and the launch's deadline."""
 
 from __future__ import annotations
 
 import importlib
 import os
 import re
+import signal
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ft_lint.engine import UsageError
+from ft_lint.launch.masking import mask
 from ft_lint.launch.options import JobSettings, LaunchOptions
+
+if TYPE_CHECKING:
+    from ft_lint.launch.linted import LintedFile
 
 MESSAGE_CHARS = 300
 SUPERVISED, DPO = "supervised", "dpo"
 
 
 class LaunchError(UsageError):
-    """Something that stops a launch: one line on stderr, exit code 2."""
+    """Something that stops a launch: one line on stderr, exit code 2, credentials masked."""
+
+    def __init__(self, message: str):
+        super().__init__(mask(message))
+
+
+class DeadlinePassed(BaseException):
+    """The launch's deadline passed. Not an Exception: the SDKs retry those as network faults."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raises DeadlinePassed in this thread once `seconds` have passed, whatever it is waiting
+    for (a signal: POSIX, main thread; elsewhere the timeouts alone bound each request)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise DeadlinePassed
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass(frozen=True)
@@ -49,7 +83,7 @@ class Provider:
 
     def __init__(self, options: LaunchOptions):
         self.options = options
-        self._client = None
+        self._client = self._upload_client = None
 
     # --- configuration, checked before anything is sent ---------------------------------
 
@@ -86,11 +120,10 @@ class Provider:
 
     # --- calls ---------------------------------------------------------------------------
 
-    def sdk_arguments(self) -> dict[str, Any]:
-        arguments: dict[str, Any] = {"max_retries": self.options.max_retries}
-        if self.options.request_timeout is not None:
-            arguments["timeout"] = self.options.request_timeout
-        return arguments
+    def sdk_arguments(self, read_seconds: float) -> dict[str, Any]:
+        """The client's retries and timeouts: `read_seconds` for reads, writes and a free connection."""
+        timeout = self.sdk.Timeout(read_seconds, connect=self.options.timeouts.connect)
+        return {"max_retries": self.options.max_retries, "timeout": timeout}
 
     @property
     def sdk(self):
@@ -98,14 +131,23 @@ class Provider:
 
     @property
     def client(self):
+        """For API calls."""
         if self._client is None:
-            self._client = self.make_client(self.sdk)
+            self._client = self.make_client(self.sdk, self.options.timeouts.read)
         return self._client
 
-    def make_client(self, sdk):
+    @property
+    def upload_client(self):
+        """For the requests that carry a file's bytes (longer timeouts)."""
+        if self._upload_client is None:
+            self._upload_client = self.make_client(self.sdk, self.options.timeouts.upload)
+        return self._upload_client
+
+    def make_client(self, sdk, read_seconds: float):
         raise NotImplementedError
 
-    def upload(self, path: Path, size: int) -> str:
+    def upload(self, linted: LintedFile) -> str:
+        """Sends exactly the linted bytes (see LintedFile.chunks); returns the file id."""
         raise NotImplementedError
 
     def file_exists(self, file_id: str, size: int) -> bool:
@@ -127,14 +169,20 @@ class Provider:
         return ()
 
     @contextmanager
-    def translated_errors(self, action: str) -> Iterator[None]:
-        """The SDK's exceptions as one line naming what failed, where, and after how many tries."""
+    def translated_errors(self, action: str, uploading: bool = False) -> Iterator[None]:
+        """The SDK's exceptions, and the deadline, as one line naming what failed, where, and
+        after how many tries. `uploading`: the requests are the upload client's."""
         sdk = self.sdk
+        timeouts = self.options.timeouts
         tries = f"{self.options.max_retries + 1} tries"
         try:
             yield
+        except DeadlinePassed:
+            raise LaunchError(f"{action}: stopped at the launch deadline, {timeouts.deadline:g} s "
+                              "(--launch-deadline); the request under way may have been carried out") from None
         except sdk.APITimeoutError:
-            raise LaunchError(f"{action}: {self.endpoint} did not answer in time ({tries})") from None
+            waited, option = (timeouts.upload, "--upload-timeout") if uploading else (timeouts.read, "--read-timeout")
+            raise LaunchError(f"{action}: {self.endpoint} did not answer within {waited:g} s ({option}; {tries})") from None
         except sdk.APIConnectionError as error:
             cause = error.__cause__ or error
             raise LaunchError(f"{action}: cannot reach {self.endpoint}: {one_line(str(cause))} ({tries})") from None
@@ -143,6 +191,8 @@ class Provider:
             raise LaunchError(f"{action}: {self.endpoint} answered HTTP {error.status_code}: {error_message(error)}{retried}") from None
         except self.refusals(sdk) as error:
             raise LaunchError(f"{action}: the {self.sdk_module} SDK refused: {one_line(str(error))}") from None
+        except sdk.APIError as error:  # an answer the SDK could not read
+            raise LaunchError(f"{action}: {self.endpoint}: {error_message(error)}") from None
 
 
 def import_sdk(name: str):
@@ -163,7 +213,8 @@ def error_message(error: Exception) -> str:
 
 
 def one_line(text: str) -> str:
-    flat = re.sub(r"\s+", " ", text).strip()
+    """A server's or an SDK's text, credentials masked (before it is cut), on one short line."""
+    flat = re.sub(r"\s+", " ", mask(text)).strip()
     return flat if len(flat) <= MESSAGE_CHARS else flat[: MESSAGE_CHARS - 1] + "…"
 
 

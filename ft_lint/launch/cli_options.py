@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
-from ft_lint.launch.options import PROVIDER_NAMES, JobSettings, LaunchOptions
+from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_NAMES, JobSettings, LaunchOptions, Timeouts
 
 _PROVIDER = click.Choice(PROVIDER_NAMES)
 _POSITIVE = click.FloatRange(min=0, min_open=True)
+_SECONDS = dict(type=click.FloatRange(min=0, min_open=True, max=MAX_SECONDS), metavar="SECONDS")
+_WAITS, _TRIES = Timeouts(), LaunchOptions().max_retries  # the defaults, for the help
 
 # (option, keyword, its settings) in the order `check --help` lists them.
 _OPTIONS = (
@@ -27,9 +29,15 @@ _OPTIONS = (
     click.option("--seed", type=int, help="With --launch: seed for reproducible training."),
     click.option("--beta", type=_POSITIVE, help="With --launch, for preference (DPO) data: the DPO beta."),
     click.option("--relaunch", is_flag=True, help="With --launch: create a job even if these files and settings created one before."),
+    click.option("--connect-timeout", **_SECONDS, help=f"With --launch: longest wait to open a connection (default: {_WAITS.connect:g})."),
+    click.option("--read-timeout", **_SECONDS, help=f"With --launch: longest silence of an API call's answer (default: {_WAITS.read:g})."),
+    click.option("--upload-timeout", **_SECONDS, help=f"With --launch: the same for the requests that carry the data, sending or answering (default: {_WAITS.upload:g})."),
+    click.option("--launch-deadline", **_SECONDS, help=f"With --launch: the whole launch, retries included, up to the job's creation (default: {_WAITS.deadline:g})."),
+    click.option("--max-retries", type=click.IntRange(min=0), metavar="N", help=f"With --launch: tries after the first of a request that failed (HTTP 5xx, 408, 429, timeouts; default: {_TRIES})."),
 )
 _JOB_KEYWORDS = ("n_epochs", "batch_size", "learning_rate_multiplier", "suffix", "seed", "beta")
-_LAUNCH_ONLY = ("dry_run", "wait", "provider", "base_url", "relaunch", *_JOB_KEYWORDS)
+_NETWORK_KEYWORDS = {name.replace("-", "_"): name for name in NETWORK_SETTINGS}
+_LAUNCH_ONLY = ("dry_run", "wait", "provider", "base_url", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS)
 
 
 def launch_options(command):
@@ -62,13 +70,17 @@ def _launch_options(validation: Path | None, given: dict) -> LaunchOptions:
         dry_run=given["dry_run"],
         wait=given["wait"],
         relaunch=given["relaunch"],
+        network_given={name: given[keyword] for keyword, name in _NETWORK_KEYWORDS.items() if given[keyword] is not None},
     )
 
 
 def apply_launch_options(settings, validation: Path | None, launch: LaunchOptions | None) -> None:
-    """The validation file is linted with the rest; --launch sends it too."""
+    """The validation file is linted with the rest; --launch sends it too. Timeouts and retries:
+    the command line's, else the configuration's, else the defaults."""
     if validation is not None and validation not in settings.paths:
         settings.paths.append(validation)
+    if launch is not None:
+        launch.set_network({**settings.launch_network, **launch.network_given})
     settings.launch = launch
 
 
@@ -80,12 +92,14 @@ def follow_command(job_id: str, provider: str, base_url: str | None) -> None:
     """Follow a fine-tuning job: status, events and losses, until it ends."""
     import sys
 
-    from ft_lint.launch.flow import follow_job, make_provider
     from ft_lint.launch.base import LaunchError
+    from ft_lint.launch.flow import check_endpoint, follow_job, make_provider
+    from ft_lint.launch.masking import mask
 
     options = LaunchOptions(provider=provider, base_url=base_url)
     api = make_provider(provider, options)
+    check_endpoint(api)
     missing = api.missing_credentials()
     if missing:
         raise LaunchError(f"{api.title} credentials missing: set {', '.join(missing)}")
-    sys.exit(follow_job(api, job_id, options.poll_interval, click.echo))
+    sys.exit(follow_job(api, job_id, options.poll_interval, lambda line: click.echo(mask(line))))

@@ -4,8 +4,10 @@
 credentials, files, sizes), so a missing key fails at once rather than after a long lint;
 `Launch.after_lint` refuses when anything fails at the configured severity, checks the
 formats against the model, then uploads (reusing what was uploaded before), creates the job,
-and under --wait follows it. Nothing is sent before every check has passed. The SDKs are
-imported only to send.
+and under --wait follows it. Nothing is sent before every check has passed. What is uploaded
+is exactly what the lint read (linted.py): a file changed since stops the launch before the
+job is created. Uploads and the job's creation have a deadline; every line printed has its
+credentials masked. The SDKs are imported only to send.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from ft_lint import engine
 from ft_lint.config import current_date
 from ft_lint.findings import Finding, Severity
-from ft_lint.launch.base import LaunchError, Progress, Provider, import_sdk
+from ft_lint.launch.base import LaunchError, Progress, Provider, deadline, import_sdk
+from ft_lint.launch.linted import LintedFile
+from ft_lint.launch.masking import mask
 from ft_lint.launch.options import LaunchOptions
-from ft_lint.launch.state import LaunchState, Upload, file_sha256, now
+from ft_lint.launch.state import LaunchState, Upload, now
 from ft_lint.models import Model, UnknownModelError, resolve_model
 
 UPLOAD_SUFFIX = ".jsonl"
@@ -58,6 +63,7 @@ def prepare(settings, files: list[Path]) -> Launch:
     except UnknownModelError as error:
         raise LaunchError(f"{error} (`ft-lint models` lists them)") from None
     provider = make_provider(options.provider or model.provider, options)
+    check_endpoint(provider)
     if not model.accepts_new_jobs(current_date(settings)):
         raise LaunchError(f"{model.id} takes no new fine-tuning jobs since {model.last_new_jobs_date}; choose another --model")
     for path in filter(None, (training, validation)):
@@ -79,6 +85,20 @@ def _roles(files: list[Path], validation: Path | None) -> tuple[Path, Path | Non
         if path.suffix.lower() != UPLOAD_SUFFIX:
             raise LaunchError(f"{path}: providers take {UPLOAD_SUFFIX} files for fine-tuning; rename or convert it")
     return training[0], validation
+
+
+def check_endpoint(provider: Provider) -> None:
+    """A base URL the SDKs cannot send to (they fail late: a traceback, or retries of what cannot work)."""
+    url = provider.endpoint
+    if not url:  # Azure's resource: asked for with the credentials
+        return
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError for a port that is no number
+    except ValueError as error:
+        raise LaunchError(f"base URL {url}: {error} (--base-url or {provider.base_url_variable})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise LaunchError(f"base URL {url}: not an http:// or https:// URL (--base-url or {provider.base_url_variable})")
 
 
 def _check_size(path: Path, provider: Provider) -> None:
@@ -105,7 +125,7 @@ class Launch:
         return sys.stderr if report_on_stdout and settings.output_format in MACHINE_READABLE else sys.stdout
 
     def say(self, line: str) -> None:
-        print(line, file=self.out, flush=True)
+        print(mask(line), file=self.out, flush=True)
 
     @property
     def model_name(self) -> str:
@@ -114,7 +134,8 @@ class Launch:
             return typed
         return self.provider.api_model_name(self.model.id)
 
-    def after_lint(self, findings: list[Finding]) -> int:
+    def after_lint(self, findings: list[Finding], read: dict[str, list[tuple[int, int, str]]]) -> int:
+        """`read`: what the lint read of each file (engine.RunSummary.read)."""
         # A model that is retiring but still takes jobs (FT304 as info) is no reason to wait.
         findings = [f for f in findings if not (f.code == "FT304" and f.severity is Severity.INFO)]
         code = engine.exit_code(findings, replace(self.settings, exit_zero=False))  # --exit-zero lets nothing through
@@ -128,10 +149,18 @@ class Launch:
         files = [path for path in (self.training, self.validation) if path]
         # Built once with placeholders so that settings the provider cannot take stop us here.
         self._request({path: f"<file id of {path.as_posix()}>" for path in files}, method)
+        linted = [self._linted(path, read) for path in files]
         if self.options.dry_run:
-            return self._dry_run(files, method)
+            return self._dry_run(linted, method)
         self.provider.check_files(files)
-        return self._send(files, method)
+        return self._send(linted, method)
+
+    @staticmethod
+    def _linted(path: Path, read: dict[str, list[tuple[int, int, str]]]) -> LintedFile:
+        ranges = read.get(engine.display_name(path))
+        if ranges is None:  # not JSONL text: reported, unless that rule is off
+            raise LaunchError(f"{path}: the lint could not read it as JSONL; nothing to launch")
+        return LintedFile(path, tuple(ranges))
 
     def _method(self) -> str:
         formats = {path: self._format_of(path) for path in (self.training, self.validation) if path}
@@ -168,12 +197,20 @@ class Launch:
     def _header(self, method: str) -> str:
         return f"{self.provider.title} at {self.provider.endpoint}, model {self.model_name}, method {method}"
 
-    def _dry_run(self, files: list[Path], method: str) -> int:
+    def _network(self) -> str:
+        timeouts, retries = self.options.timeouts, self.options.max_retries
+        return (f"timeouts: connect {timeouts.connect:g} s, read {timeouts.read:g} s, uploads {timeouts.upload:g} s; "
+                f"{retries} retr{'y' if retries == 1 else 'ies'}; the launch within {timeouts.deadline:g} s")
+
+    def _dry_run(self, linted: list[LintedFile], method: str) -> int:
         state = LaunchState()
         self.say(f"launch (dry run: nothing is sent): {self._header(method)}")
+        self.say(self._network())
         file_ids = {}
-        for path in files:
-            size, sha256, _, known = self._earlier_upload(path, state)
+        for file in linted:
+            file.check()
+            path = file.path
+            size, sha256, _, known = self._earlier_upload(file, state)
             facts = f"{size} bytes, sha256 {sha256}"
             if known:
                 self.say(f"would reuse {path}: {facts}, uploaded before as {known.file_id} (checked to exist at launch)")
@@ -185,22 +222,13 @@ class Launch:
         self.say(json.dumps(self._request(file_ids, method), indent=2))
         return 0
 
-    def _send(self, files: list[Path], method: str) -> int:
+    def _send(self, linted: list[LintedFile], method: str) -> int:
         state = LaunchState()
         self.say(f"launch: {self._header(method)}")
-        file_ids = {path: self._file_id(path, state) for path in files}
-        request = self._request(file_ids, method)
-        key = hashlib.sha256(json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()).hexdigest()
-        earlier = state.job(key)
-        if earlier and not self.options.relaunch:
-            job_id = earlier["job_id"]
-            self.say(f"job {job_id} was created from these files and settings on {earlier['created_at']}; "
-                     f"not creating another (--relaunch creates one)")
-        else:
-            with self.provider.translated_errors("creating the fine-tuning job"):
-                job_id, status = self.provider.create_job(request)
-            state.record_job(key, job_id)
-            self.say(f"created fine-tuning job {job_id} ({status})")
+        # The deadline stops whatever is under way; the outer translation names the launch
+        # when that is none of the requests (each of which names itself).
+        with self.provider.translated_errors("launching"), deadline(self.options.timeouts.deadline):
+            job_id = self._job(linted, method, state)
         dashboard = self.provider.dashboard_url(job_id)
         if dashboard:
             self.say(f"follow it at {dashboard}")
@@ -209,15 +237,33 @@ class Launch:
             return follow_job(self.provider, job_id, self.options.poll_interval, self.say)
         return 0
 
-    def _earlier_upload(self, path: Path, state: LaunchState) -> tuple[int, str, str, Upload | None]:
-        """The file's size and sha256, its key in the state, and its upload recorded there."""
-        size, sha256 = path.stat().st_size, file_sha256(path)
-        key = state.upload_key(self.provider.name, self.provider.endpoint, sha256)
-        return size, sha256, key, state.upload(key)
+    def _job(self, linted: list[LintedFile], method: str, state: LaunchState) -> str:
+        """Uploads what is not uploaded yet and creates the job, unless the same request created one before."""
+        file_ids = {file.path: self._file_id(file, state) for file in linted}
+        for file in linted:  # what was uploaded is what was linted; a file changed since is refused all the same
+            file.check()
+        request = self._request(file_ids, method)
+        key = hashlib.sha256(json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()).hexdigest()
+        earlier = state.job(key)
+        if earlier and not self.options.relaunch:
+            self.say(f"job {earlier['job_id']} was created from these files and settings on {earlier['created_at']}; "
+                     f"not creating another (--relaunch creates one)")
+            return earlier["job_id"]
+        with self.provider.translated_errors("creating the fine-tuning job"):
+            job_id, status = self.provider.create_job(request)
+        state.record_job(key, job_id)
+        self.say(f"created fine-tuning job {job_id} ({status})")
+        return job_id
 
-    def _file_id(self, path: Path, state: LaunchState) -> str:
-        provider = self.provider
-        size, _, key, known = self._earlier_upload(path, state)
+    def _earlier_upload(self, file: LintedFile, state: LaunchState) -> tuple[int, str, str, Upload | None]:
+        """The linted bytes' size and sha256, their key in the state, and their upload recorded there."""
+        sha256 = file.sha256()
+        key = state.upload_key(self.provider.name, self.provider.endpoint, sha256)
+        return file.size, sha256, key, state.upload(key)
+
+    def _file_id(self, file: LintedFile, state: LaunchState) -> str:
+        provider, path = self.provider, file.path
+        size, _, key, known = self._earlier_upload(file, state)
         if known:
             with provider.translated_errors(f"checking that {known.file_id} ({path}) still exists"):
                 exists = provider.file_exists(known.file_id, size)
@@ -226,8 +272,8 @@ class Launch:
                 return known.file_id
             state.forget_upload(key)
         self.say(f"uploading {path} ({size} bytes) via {provider.upload_method(size)}")
-        with provider.translated_errors(f"uploading {path}"):
-            file_id = provider.upload(path, size)
+        with provider.translated_errors(f"uploading {path}", uploading=True):
+            file_id = provider.upload(file)
         state.record_upload(key, Upload(file_id, path.name, size, now()))
         self.say(f"uploaded {path} as {file_id}")
         return file_id

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
+from contextlib import suppress
 from typing import Any
 
 from ft_lint.launch.base import DPO, JobState, LaunchError, Progress, Provider, loss_line
+from ft_lint.launch.linted import FileChanged, LintedFile
 from ft_lint.launch.options import JobSettings
 
 # "Individual files can be up to 512 MB"; larger ones go through the Uploads API, which takes
@@ -33,8 +34,8 @@ class OpenAIProvider(Provider):
     def missing_credentials(self) -> list[str]:
         return [] if os.environ.get("OPENAI_API_KEY") else ["OPENAI_API_KEY"]
 
-    def make_client(self, sdk):
-        return sdk.OpenAI(base_url=self.endpoint, **self.sdk_arguments())
+    def make_client(self, sdk, read_seconds: float):
+        return sdk.OpenAI(base_url=self.endpoint, **self.sdk_arguments(read_seconds))
 
     @property
     def multipart_threshold(self) -> int:
@@ -46,15 +47,28 @@ class OpenAIProvider(Provider):
         parts = math.ceil(size / self.options.part_size)
         return f"the Uploads API ({parts} part{'s' if parts > 1 else ''} of at most {self.options.part_size} bytes)"
 
-    def upload(self, path: Path, size: int) -> str:
-        if size <= self.multipart_threshold:
-            return self.client.files.create(file=path, purpose="fine-tune").id
-        upload = self.client.uploads.upload_file_chunked(
-            file=path, mime_type=JSONL_MIME_TYPE, purpose="fine-tune", bytes=size, part_size=self.options.part_size
-        )
-        if upload.file is None:
-            raise LaunchError(f"uploading {path}: the upload {upload.id} ended {upload.status} without a file")
-        return upload.file.id
+    def upload(self, linted: LintedFile) -> str:
+        if linted.size <= self.multipart_threshold:
+            return self.upload_client.files.create(file=(linted.path.name, linted.read()), purpose="fine-tune").id
+        return self._upload_in_parts(linted)
+
+    def _upload_in_parts(self, linted: LintedFile) -> str:
+        """The SDK's upload_file_chunked, but with parts read through LintedFile.chunks (the
+        SDK's reads the file to its end, whatever it holds by then): when the file turns
+        out changed, the upload is cancelled, never completed into a file."""
+        linted.check()  # a part goes out before the bytes after it are checked: none of a file already changed
+        uploads = self.upload_client.uploads
+        upload = uploads.create(bytes=linted.size, filename=linted.path.name, mime_type=JSONL_MIME_TYPE, purpose="fine-tune")
+        try:
+            part_ids = [uploads.parts.create(upload_id=upload.id, data=part).id for part in linted.chunks(self.options.part_size)]
+        except FileChanged:
+            with suppress(self.sdk.APIError):  # left pending, it expires within the hour anyway
+                uploads.cancel(upload.id)
+            raise
+        completed = uploads.complete(upload_id=upload.id, part_ids=part_ids)
+        if completed.file is None:
+            raise LaunchError(f"uploading {linted.path}: the upload {completed.id} ended {completed.status} without a file")
+        return completed.file.id
 
     def file_exists(self, file_id: str, size: int) -> bool:
         try:

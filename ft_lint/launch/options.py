@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROVIDER_NAMES = ("openai", "azure-openai", "together")
 OPENAI_PART_BYTES = 64 * 2**20  # the Uploads API takes parts of at most 64 MB
+# How long to wait and how often to try: option (and configuration key) -> Timeouts field.
+TIMEOUT_SETTINGS = {"connect-timeout": "connect", "read-timeout": "read", "upload-timeout": "upload", "launch-deadline": "deadline"}
+RETRIES_SETTING = "max-retries"
+MAX_SECONDS = 7 * 86400  # a week: longer is no limit (and past what the deadline's timer takes)
+NETWORK_SETTINGS = (*TIMEOUT_SETTINGS, RETRIES_SETTING)
 
 
 @dataclass
@@ -21,6 +26,18 @@ class JobSettings:
     beta: float | None = None
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a launch waits, in seconds (options --connect-timeout ..., or [tool.ft-lint.launch])."""
+
+    connect: float = 10.0  # to open a connection (TCP and TLS): more is a network fault
+    read: float = 60.0  # an API call's longest silence (a job, a file's metadata): they answer in seconds
+    # The requests that carry the file's bytes, both ways: the server answers only once it has
+    # stored them all (up to 512 MB in one request), and a slow link stalls a write for longer.
+    upload: float = 120.0
+    deadline: float = 3600.0  # the whole launch, retries included, up to the job's creation (not --wait)
+
+
 @dataclass
 class LaunchOptions:
     validation: Path | None = None
@@ -30,9 +47,16 @@ class LaunchOptions:
     dry_run: bool = False
     wait: bool = False
     relaunch: bool = False  # create a job even when the same request created one before
-    # Not on the command line; tests and embedding programs set them.
     max_retries: int = 5  # the SDKs retry 5xx, 408, 429 and timeouts with exponential backoff
-    request_timeout: float | None = None  # seconds per HTTP request; None: the SDK's default
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    network_given: dict[str, float] = field(default_factory=dict)  # NETWORK_SETTINGS on the command line: they win over the configuration's
+
+    def set_network(self, values: dict[str, float]) -> None:
+        """Sets NETWORK_SETTINGS by name; the others keep their values."""
+        self.timeouts = replace(self.timeouts, **{field: values[name] for name, field in TIMEOUT_SETTINGS.items() if name in values})
+        self.max_retries = int(values.get(RETRIES_SETTING, self.max_retries))
+
+    # Not on the command line; tests and embedding programs set them.
     poll_interval: float = 30.0  # seconds between two looks at a job under --wait
     multipart_threshold: int | None = None  # None: the provider's single-request upload limit
     part_size: int = OPENAI_PART_BYTES

@@ -10,7 +10,6 @@ never leaves half a file behind.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import tempfile
@@ -20,7 +19,6 @@ from pathlib import Path
 from ft_lint.launch.base import LaunchError
 
 STATE_FILE_VARIABLE = "FT_LINT_STATE_FILE"
-HASH_CHUNK_BYTES = 1 << 20
 STATE_VERSION = 1
 
 
@@ -34,14 +32,6 @@ def state_path() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     return Path(base) / "ft-lint" / "launch.json"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

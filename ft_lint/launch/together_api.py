@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ft_lint.launch.base import DPO, JobState, LaunchError, Progress, Provider, loss_line, one_line
+from ft_lint.launch.linted import LintedFile
 from ft_lint.launch.options import JobSettings
 
 GIB = 2**30
@@ -34,8 +35,8 @@ class TogetherProvider(Provider):
     def missing_credentials(self) -> list[str]:
         return [] if os.environ.get("TOGETHER_API_KEY") else ["TOGETHER_API_KEY"]
 
-    def make_client(self, sdk):
-        return sdk.Together(base_url=self.endpoint, **self.sdk_arguments())
+    def make_client(self, sdk, read_seconds: float):
+        return sdk.Together(base_url=self.endpoint, **self.sdk_arguments(read_seconds))
 
     def refusals(self, sdk) -> tuple[type[Exception], ...]:
         # FileTypeError: the SDK's file check; ValueError: its check of the job settings
@@ -55,7 +56,13 @@ class TogetherProvider(Provider):
             if not report.get("is_check_passed"):
                 raise LaunchError(f"{path}: the together SDK's file check failed: {report.get('message')}")
 
-    def upload(self, path: Path, size: int) -> str:
+    def upload(self, linted: LintedFile) -> str:
+        # The SDK reads the file by its path, more than once (a checksum, then the PUT): it is
+        # given a private copy of the linted bytes, which nothing else changes meanwhile.
+        with linted.private_copy() as copy:
+            return self._upload(copy, linted.path)
+
+    def _upload(self, copy: Path, path: Path) -> str:
         # The SDK retries its API calls, but not the PUT of the bytes to the presigned URL:
         # when that fails, ask for a new URL and send again, with the SDKs' backoff.
         import httpx
@@ -63,7 +70,7 @@ class TogetherProvider(Provider):
         attempt = 0
         while True:
             try:
-                return self.client.files.upload(file=path, purpose="fine-tune", check=False).id
+                return self.upload_client.files.upload(file=copy, purpose="fine-tune", check=False).id
             except (httpx.TransportError, self.sdk.APIStatusError) as error:
                 if not self._storage_fault(error):
                     raise
