@@ -258,8 +258,8 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     collector = _Collector(settings, rules, _cache_folder(settings))
     forced = all_formats()[settings.format] if settings.format else None
     plan = _plan(files, settings)
-    run_summary = RunSummary(files=len(plan.files), fail_on=settings.fail_on)
     outside = _partners_outside(plan, settings.root)
+    run_summary = RunSummary(files=len(plan.files) - len(outside), fail_on=settings.fail_on)
     for path in plan.files:
         if path in outside:
             run_summary.notes.append(f"{path}: not read: it lies outside the project and the folders of the files given (its pair was not checked)")

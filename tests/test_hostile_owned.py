@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -76,31 +77,34 @@ def test_a_cache_dir_that_is_someone_elses_folder_is_left_alone(project, monkeyp
 
     result = lint("data.jsonl", cwd=project)
 
+    # no .gitignore overwritten, no *.tmp removed, no CACHEDIR.TAG, no cache file
+    assert {path: path.read_bytes() for path in project.parent.rglob("*") if path.is_file()} == before
     assert result.code == 0 and "All checks passed" in result.out
     [warning] = lines_starting(result.err, "ft-lint: warning:")
     assert "not used for the record cache" in warning and "linting without it" in warning
-    # no .gitignore overwritten, no *.tmp removed, no CACHEDIR.TAG, no cache file
-    assert {path: path.read_bytes() for path in project.parent.rglob("*") if path.is_file()} == before
 
 
 @pytest.mark.parametrize("target_holds", ["files", "nothing", "an ft-lint cache"])
-def test_a_committed_cache_link_out_of_the_project_is_not_followed(project, target_holds):
+def test_a_committed_cache_link_out_of_the_project_is_not_followed(project, monkeypatch, target_holds):
     other = project.parent / "other"
     other.mkdir()
     if target_holds == "files":
         (other / ".gitignore").write_text("secrets/\n")
         old_file(other / "work.tmp")
     elif target_holds == "an ft-lint cache":
-        cache.open_folder(None, environ={"FT_LINT_CACHE_DIR": str(other), **os.environ})
+        monkeypatch.setenv("FT_LINT_CACHE_DIR", str(other))  # the user's own cache, somewhere else
+        assert lint("data.jsonl", cwd=project).code == 0 and list(other.glob("*.cache"))
+        monkeypatch.delenv("FT_LINT_CACHE_DIR")
     (project / ".ft-lint-cache").symlink_to("../other")
-    before = sorted(other.iterdir())
+    before = {path.name: path.read_bytes() for path in other.iterdir()}
+    (project / "data.jsonl").write_text((project / "data.jsonl").read_text().replace("Question 3", "Query 3"))
 
     result = lint("data.jsonl", cwd=project)
 
+    assert {path.name: path.read_bytes() for path in other.iterdir()} == before
     assert result.code == 0
     [warning] = lines_starting(result.err, "ft-lint: warning:")
     assert ".ft-lint-cache" in warning and "inside the project" in warning
-    assert sorted(other.iterdir()) == before
 
 
 def test_the_cache_folder_named_by_the_user_must_be_new_empty_or_ftlints(project, monkeypatch):
@@ -214,18 +218,22 @@ def test_no_place_for_the_key_means_no_cache_not_a_failure(tmp_path, monkeypatch
 def test_a_cache_that_cannot_be_written_is_a_note(tmp_path, monkeypatch, cache_folder):
     write_clean(tmp_path / "data.jsonl")
     (tmp_path / "bad.jsonl").write_text("{not json\n")
+    assert lint("data.jsonl", cwd=tmp_path).code == 0  # the folder is made and tagged
+    write = cache._write_atomically
 
-    def disk_full(self, key):
-        yield b"FTLC"
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    def disk_fills_up(path, pieces):
+        def pieces_then_full():
+            yield next(iter(pieces))
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        write(path, pieces_then_full())
 
-    monkeypatch.setattr(cache.CacheWriter, "pieces", disk_full)
+    monkeypatch.setattr(cache, "_write_atomically", disk_fills_up)
     result = lint("--output-format", "concise", "data.jsonl", "bad.jsonl", cwd=tmp_path)
 
     assert result.code == 1 and "bad.jsonl:1: FT001" in result.out
     [note] = lines_starting(result.err, "ft-lint: note:")
     assert "not saved" in note and "No space left on device" in note and str(cache_folder) in note
-    assert not list(cache_folder.glob("*.cache")) and not list(cache_folder.glob("*.tmp"))
+    assert not list(cache_folder.glob("*.tmp"))
 
 
 # --- reports ----------------------------------------------------------------------------------
@@ -273,6 +281,15 @@ def secret_outside(tmp_path: Path) -> Path:
     return secret
 
 
+def dataset_outside(tmp_path: Path) -> Path:
+    """Someone else's data outside the repository, sharing one record with the repository's:
+    read as a partner, the pair rules would tell the stranger so."""
+    other = tmp_path / "private" / "valid.jsonl"
+    other.parent.mkdir()
+    other.write_text(json.dumps(CLEAN[5]) + "\n" + json.dumps({"messages": [{"role": "user", "content": SECRET}]}) + "\n")
+    return other
+
+
 def test_a_data_file_linking_out_of_the_folder_named_is_skipped(tmp_path):
     secret = secret_outside(tmp_path)
     write_clean(tmp_path / "repo" / "data" / "train.jsonl")
@@ -303,25 +320,23 @@ def test_a_subfolder_linking_out_of_the_folder_named_is_skipped_with_a_note(tmp_
 
 
 def test_a_partner_linking_out_is_not_read(tmp_path):
-    secret = secret_outside(tmp_path)
     repo = tmp_path / "repo"
     write_clean(repo / "data" / "train.jsonl")
-    (repo / "data" / "valid.jsonl").symlink_to(secret)  # found by name as train.jsonl's partner
+    (repo / "data" / "valid.jsonl").symlink_to(dataset_outside(tmp_path))  # found by name as train.jsonl's partner
 
-    result = lint("data/train.jsonl", cwd=repo)
+    result = lint("--output-format", "concise", "data/train.jsonl", cwd=repo)
 
-    assert "extraheader" not in result.out and "AUTHORIZATION" not in result.out
-    assert result.code == 0
+    assert not re.search(r"valid\.jsonl:\d+: FT", result.out) and result.code == 0, result.out
+    assert "(1 file, 12 records)" in result.out
     assert "note: data/valid.jsonl: not read: it lies outside the project and the folders of the files given" in result.out
 
 
 def test_pairs_in_the_configuration_cannot_name_files_outside(tmp_path):
-    secret = secret_outside(tmp_path)
     repo = tmp_path / "repo"
     write_clean(repo / "train.jsonl")
-    (repo / "ft-lint.toml").write_text(f'[pairs]\n"train.jsonl" = "{secret}"\n')
+    (repo / "ft-lint.toml").write_text(f'[pairs]\n"train.jsonl" = "{dataset_outside(tmp_path)}"\n')
 
-    result = lint("train.jsonl", cwd=repo)
+    result = lint("--output-format", "concise", "train.jsonl", cwd=repo)
 
-    assert "extraheader" not in result.out and "AUTHORIZATION" not in result.out
-    assert result.code == 0 and "not read: it lies outside the project" in result.out
+    assert not re.search(r"valid\.jsonl:\d+: FT", result.out) and result.code == 0, result.out
+    assert "not read: it lies outside the project" in result.out
