@@ -28,9 +28,10 @@ machine or user, or planted by whoever can write the folder, e.g. committed to a
 is treated as empty and rewritten, so nobody but the user can turn a finding into a pass.
 
 Sharing. Writers write a temporary file in the cache folder and ``os.replace`` it over the old
-one, so a reader sees the old file or the new one, never a mix. Two runs that write the same cache at once need no
-lock: the last writer wins, every file written is complete and every entry in it is correct
-(it depends only on the key), so the loser's work is merely recomputed next time.
+one, so a reader sees the old file or the new one, never a mix. Two runs that write the same
+cache at once need no lock: the last writer wins, every file written is complete and every
+entry in it is correct (it depends only on the key), so the loser's work is merely recomputed
+next time.
 
 Location: ``FT_LINT_CACHE_DIR`` if set, else ``cache-dir`` from the configuration (relative to
 the configuration file's folder), else ``.ft-lint-cache`` next to the configuration file, or in

@@ -106,10 +106,11 @@ def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
         return  # not there yet: no input
     for path in inputs:
         try:
-            if os.path.samestat(path.stat(), written):
-                raise UsageError(f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file")
+            same = os.path.samestat(path.stat(), written)
         except OSError:
             continue  # an input that cannot be read is reported when it is linted
+        if same:
+            raise UsageError(f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file")
 
 
 def _report_statistics(findings: list[Finding], run_summary: RunSummary, out) -> None:
@@ -150,15 +151,19 @@ def _stays_in(path: Path, folder: Path) -> bool:
             return True
     except (OSError, RuntimeError):  # a loop of links: nothing to read
         return False
-    hidden = any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
-    if not hidden and (path.is_dir() or path.suffix.lower() in (*DATA_SUFFIXES, ".json")):
+    if not _in_hidden_folder(path, folder) and (path.is_dir() or path.suffix.lower() in (*DATA_SUFFIXES, ".json")):
         print(f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} (name it to lint it)", file=sys.stderr)
     return False
 
 
+def _in_hidden_folder(path: Path, folder: Path) -> bool:
+    """In .git, .venv and the like inside the folder named."""
+    return any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
+
+
 def _is_data_file(path: Path, folder: Path) -> bool:
-    if any(part.startswith(".") for part in path.relative_to(folder).parts[:-1]):
-        return False  # .git, .venv and the like inside the folder named
+    if _in_hidden_folder(path, folder):
+        return False
     suffix = path.suffix.lower()
     if suffix in DATA_SUFFIXES:
         return True
@@ -297,8 +302,9 @@ def _plan(files: list[Path], settings) -> pairing.Plan:
 
 def _partners_outside(plan: pairing.Plan, project: Path) -> set[Path]:
     """The partners found on disk (not given) that lie, links followed, outside the project folder
-    and the folders of the files given: a stranger's valid.jsonl -> ~/.gitconfig, or `pairs`
-    naming /etc/passwd, would print that file's lines in excerpts."""
+    and the folders of the files given. A stranger's valid.jsonl -> ~/private/valid.jsonl, or
+    `pairs` naming it, would be read, and the pair rules would tell which of its lines equal
+    the stranger's own."""
     partners = [path for path in plan.files if path not in plan.given]
     if not partners:
         return set()
