@@ -228,6 +228,13 @@ class CacheFolder:
     path: Path
     key: bytes
 
+    def secret_fingerprint(self, fingerprint: bytes) -> bytes:
+        """The fingerprint mixed with the user's key. Entry keys are xxh3 (fast, not
+        cryptographic) seeded with the fingerprint: seeded with a secret, they cannot be
+        predicted, so a stranger's line cannot be crafted to collide with a line the cache
+        holds a clean result for."""
+        return hmac.digest(self.key, fingerprint, "sha256")[:len(fingerprint)]
+
     def load(self, data_file: Path, fingerprint: bytes) -> "RecordCache":
         return RecordCache.load(cache_file(self.path, data_file, fingerprint), fingerprint, self.key)
 

@@ -332,6 +332,8 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         collector.model_choices.append(choice)
         collector.file_formats[filename] = file_format
         fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=choice.model and choice.model.id, rules=rules.codes())
+        if collector.cache:
+            fingerprint = collector.cache.secret_fingerprint(fingerprint)
         scope = FileScope(path, filename, forced, file_format, choice.model, rules, fingerprint)
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:

@@ -193,6 +193,17 @@ def test_a_planted_cache_cannot_turn_errors_into_passes(project, monkeypatch):
     assert len(cache.RecordCache.load(cache_file, bytes.fromhex(cache_file.stem.split("-")[1]), key)) == len(lines)  # rewritten, signed
 
 
+def test_entry_keys_depend_on_the_users_key(tmp_path, monkeypatch, cache_folder):
+    """A stranger who knows the settings (ft-lint's version, the configuration) still cannot
+    compute the keys a line gets, so cannot craft a line whose key is that of a clean one."""
+    write_clean(tmp_path / "data.jsonl")
+    for user in ("alice", "bob"):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / user))
+        assert lint("data.jsonl", cwd=tmp_path).code == 0
+    # a file name holds the fingerprint that seeds the keys: one file per user
+    assert len(list(cache_folder.glob("*.cache"))) == 2
+
+
 def test_the_users_key_is_private_and_made_once(tmp_path):
     write_clean(tmp_path / "data.jsonl")
     assert lint("data.jsonl", cwd=tmp_path).code == 0
