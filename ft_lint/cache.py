@@ -230,9 +230,9 @@ class CacheFolder:
 
     def secret_fingerprint(self, fingerprint: bytes) -> bytes:
         """The fingerprint mixed with the user's key. Entry keys are xxh3 (fast, not
-        cryptographic) seeded with the fingerprint: seeded with a secret, they cannot be
-        predicted, so a stranger's line cannot be crafted to collide with a line the cache
-        holds a clean result for."""
+        cryptographic) seeded with the fingerprint: seeded with this, they cannot be predicted
+        from ft-lint's version and the settings, so a stranger who writes data (but cannot read
+        the user's cache) cannot craft a line whose key is that of a line cached as clean."""
         return hmac.digest(self.key, fingerprint, "sha256")[:len(fingerprint)]
 
     def load(self, data_file: Path, fingerprint: bytes) -> "RecordCache":
