@@ -22,16 +22,22 @@ slices (memcmp speed: an unchanged span costs no Python work per entry), copies 
 stretches in bulk, and looks a changed entry up among the old entries of the span that changed
 too (an entry that moved, below an inserted line, left its old position changed).
 
+Trust. Each file ends with an HMAC-SHA256 of the rest under the user's own key, kept outside any
+repository (see `user_key`): a file that does not verify (damaged, truncated, from another
+machine or user, or planted by whoever can write the folder, e.g. committed to a repository)
+is treated as empty and rewritten, so nobody but the user can turn a finding into a pass.
+
 Sharing. Writers write a temporary file in the cache folder and ``os.replace`` it over the old
-one, so a reader sees the old file or the new one, never a mix; a truncated or damaged file
-fails its checksum and is treated as empty. Two runs that write the same cache at once need no
-lock: the last writer wins, every file written is complete and every entry in it is correct
-(it depends only on the key), so the loser's work is merely recomputed next time.
+one, so a reader sees the old file or the new one, never a mix. Two runs that write the same
+cache at once need no lock: the last writer wins, every file written is complete and every
+entry in it is correct (it depends only on the key), so the loser's work is merely recomputed
+next time.
 
 Location: ``FT_LINT_CACHE_DIR`` if set, else ``cache-dir`` from the configuration (relative to
 the configuration file's folder), else ``.ft-lint-cache`` next to the configuration file, or in
 the current folder when there is none. The folder holds a ``CACHEDIR.TAG`` (backup tools skip
-it) and a ``.gitignore`` of ``*``. Deleting it is always safe.
+it) and a ``.gitignore`` of ``*``. Deleting it is always safe. ft-lint writes only in a folder
+it made (see `open_folder`), and there only names it makes.
 """
 
 from __future__ import annotations
@@ -40,10 +46,13 @@ import bisect
 import dataclasses
 import functools
 import hashlib
+import hmac
 import itertools
 import json
 import mmap
 import os
+import re
+import stat
 import struct
 import tempfile
 import time
@@ -61,15 +70,19 @@ from ft_lint.findings import Location, Problem, Severity
 
 CACHE_DIR_ENV = "FT_LINT_CACHE_DIR"
 CACHE_DIR_NAME = ".ft-lint-cache"
-FORMAT_VERSION = 3  # 2: a problem's fix edit is kept; 3: kinds, summaries of any length
+FORMAT_VERSION = 4  # 2: a problem's fix edit is kept; 3: kinds, summaries of any length; 4: an HMAC, not a checksum
 KEY_BYTES = 16
+MAC_BYTES = 32  # HMAC-SHA256
+USER_KEY_BYTES = 32
+USER_KEY_FILE = "key"
 FINGERPRINTS_KEPT = 4  # cache files kept per data file (one per recent set of settings)
 STALE_TEMPORARY_SECONDS = 3600
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by ft-lint.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
-)
+).encode()
+GITIGNORE = b"# Created by ft-lint automatically.\n*\n"
 
 # Settings that change only how findings are shown or judged, or what happens after, never which are found.
 OUTPUT_ONLY_SETTINGS = frozenset(
@@ -80,6 +93,14 @@ OUTPUT_ONLY_SETTINGS = frozenset(
 _MAGIC = b"FTLC"
 _PREAMBLE = struct.Struct("<4sHI")  # magic, format version, header length
 _SUFFIX = ".cache"
+# The names of the temporary files `_write_atomically` and `_read_or_make_key` make (tempfile's 8
+# random characters): the only files the clean-up of crashed runs ever removes.
+_TEMPORARY_NAME = re.compile(r"(?:[0-9a-f]{16}-[0-9a-f]{32}\.cache|\.gitignore|CACHEDIR\.TAG|key)\.[a-z0-9_]{8}\.tmp")
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # not through a link; a FIFO does not block
+
+
+class CacheRefused(Exception):
+    """The record cache cannot be used in this run (one line saying why); the lint goes on without it."""
 
 
 # --- where ------------------------------------------------------------------------------
@@ -94,19 +115,143 @@ def cache_directory(config_file: Path | None, configured: str | None = None, env
     return base / Path(configured or CACHE_DIR_NAME).expanduser()
 
 
+def open_folder(config_file: Path | None, configured: str | None = None, environ: Mapping[str, str] = os.environ) -> "CacheFolder":
+    """The cache folder to use (see `cache_directory`), made ft-lint's, with the user's key.
+
+    $FT_LINT_CACHE_DIR is the user's own choice and may be anywhere. `cache-dir` and the default
+    come with the repository, which may be a stranger's: they must lead, symbolic links followed,
+    to a folder of its own inside the project folder (the configuration file's, or the current
+    one). Raises CacheRefused otherwise, or when the folder holds files ft-lint did not make.
+    """
+    location = cache_directory(config_file, configured, environ)
+    try:
+        folder = location.resolve()
+        if not environ.get(CACHE_DIR_ENV):
+            project = (config_file.parent if config_file else Path.cwd()).resolve()
+            if not folder.is_relative_to(project) or folder == project:
+                raise CacheRefused(f"{location}: not used for the record cache: it is not a folder of its own inside the project "
+                                   f"folder {project} (set ${CACHE_DIR_ENV} for one elsewhere)")
+        key = user_key(environ)  # before the folder is made: no folder without a key to sign its files
+        _claim(folder, location)
+    except (OSError, RuntimeError) as error:  # RuntimeError: a loop of symbolic links
+        raise CacheRefused(f"{location}: cannot be used for the record cache: {getattr(error, 'strerror', None) or error}") from None
+    return CacheFolder(folder, key)
+
+
+def _claim(folder: Path, shown: Path, mode: int = 0o777) -> None:
+    """Use a folder ft-lint tagged as it is; create and tag a new or empty one; refuse one that
+    holds anything else (the project's own folder, a home folder, another tool's cache), where
+    writing a .gitignore and a CACHEDIR.TAG would do harm."""
+    folder.mkdir(mode=mode, parents=True, exist_ok=True)
+    if _read_regular(folder / "CACHEDIR.TAG", len(CACHEDIR_TAG) + 1) == CACHEDIR_TAG:
+        return
+    with os.scandir(folder) as entries:
+        if any(not _made_while_claiming(entry.path) for entry in entries):
+            raise CacheRefused(f"{shown}: not used for the record cache: the folder holds files ft-lint did not make "
+                               "(name a new or empty folder)")
+    # The .gitignore first and the tag last: a tagged folder is complete, and a run claiming the
+    # folder at the same moment finds only what it would have made itself.
+    _write_atomically(folder / ".gitignore", [GITIGNORE])
+    _write_atomically(folder / "CACHEDIR.TAG", [CACHEDIR_TAG])
+
+
+def _made_while_claiming(path: str) -> bool:
+    name = os.path.basename(path)
+    return bool(_TEMPORARY_NAME.fullmatch(name)) or (name == ".gitignore" and _read_regular(Path(path), len(GITIGNORE) + 1) == GITIGNORE)
+
+
+def user_cache_folder(environ: Mapping[str, str] = os.environ) -> Path:
+    """ft-lint's folder in the user's cache: $XDG_CACHE_HOME/ft-lint, else ~/.cache/ft-lint."""
+    base = environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "ft-lint"  # XDG: a relative path is ignored
+
+
+def user_key(environ: Mapping[str, str] = os.environ) -> bytes:
+    """The secret that signs the user's cache files, made on first use and readable by the user
+    only. It lives in the user's cache folder (a cache folder of ft-lint's like any other, so
+    $FT_LINT_CACHE_DIR may name it), never in a repository: a stranger who can write the project
+    (or its cache folder) cannot sign a file, and a fresh home (CI) just starts cold."""
+    try:
+        folder = user_cache_folder(environ)
+    except RuntimeError:  # Path.home() without $HOME or a user entry
+        raise CacheRefused("no record cache: there is no home folder to keep its key in") from None
+    try:
+        return _read_or_make_key(folder)
+    except OSError as error:
+        raise CacheRefused(f"no record cache: cannot keep its key in {folder}: {error.strerror or error}") from None
+
+
+def _read_or_make_key(folder: Path) -> bytes:
+    path = folder / USER_KEY_FILE
+    if len(key := _read_regular(path, USER_KEY_BYTES + 1) or b"") == USER_KEY_BYTES:
+        return key
+    _claim(folder, folder, mode=0o700)
+    key = os.urandom(USER_KEY_BYTES)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=USER_KEY_FILE + ".", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(key)
+        try:
+            os.link(temporary, path)  # never replaces the key another run made meanwhile
+        except FileExistsError:
+            if len(theirs := _read_regular(path, USER_KEY_BYTES + 1) or b"") == USER_KEY_BYTES:
+                return theirs
+            os.replace(temporary, path)  # a damaged key: nothing it signed could be read anyway
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return key
+
+
+def _open_regular(path: Path):
+    """`path` opened for reading if it is a regular file: never through a symbolic link, nor a
+    FIFO or device that a checkout may hold under a cache file's name (OSError otherwise)."""
+    handle = open(os.open(path, os.O_RDONLY | _NO_FOLLOW), "rb")
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise OSError(f"{path}: not a regular file")
+    return handle
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """Up to `limit` bytes of a regular file (see `_open_regular`); None when there is none."""
+    try:
+        with _open_regular(path) as handle:
+            return handle.read(limit)
+    except OSError:
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheFolder:
+    """A cache folder ft-lint owns (see `open_folder`) and the key its files are signed with."""
+
+    path: Path
+    key: bytes
+
+    def secret_fingerprint(self, fingerprint: bytes) -> bytes:
+        """The fingerprint mixed with the user's key. Entry keys are xxh3 (fast, not
+        cryptographic) seeded with the fingerprint: seeded with this, they cannot be predicted
+        from ft-lint's version and the settings, so a stranger who writes data (but cannot read
+        the user's cache) cannot craft a line whose key is that of a line cached as clean."""
+        return hmac.digest(self.key, fingerprint, "sha256")[:len(fingerprint)]
+
+    def load(self, data_file: Path, fingerprint: bytes) -> "RecordCache":
+        return RecordCache.load(cache_file(self.path, data_file, fingerprint), fingerprint, self.key)
+
+    def save(self, writer: "CacheWriter", data_file: Path) -> Path:
+        """Write the cache of `data_file` atomically and drop its oldest caches beyond a few.
+        OSError (a full disk, the folder deleted meanwhile) is the caller's: a cache is an
+        optimisation, never a reason to fail a run."""
+        path = cache_file(self.path, data_file, writer.fingerprint)
+        _write_atomically(path, writer.pieces(self.key))
+        _prune(self.path, path.name.split("-", 1)[0])
+        return path
+
+
 def cache_file(directory: Path, data_file: Path, fingerprint: bytes) -> Path:
     """One file per data file and fingerprint, named so a data file's caches sort together."""
     owner = xxhash.xxh3_64_hexdigest(os.fsencode(Path(data_file).resolve()))
     return directory / f"{owner}-{fingerprint.hex()}{_SUFFIX}"
-
-
-def _prepare(directory: Path) -> None:
-    """Create the folder with the files that keep it out of backups and out of git."""
-    if (directory / "CACHEDIR.TAG").exists():
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, text in ((".gitignore", "# Created by ft-lint automatically.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
-        _write_atomically(directory / name, [text.encode()])
 
 
 # --- what ---------------------------------------------------------------------------------
@@ -196,12 +341,12 @@ class RecordCache:
         return len(self.keys) // KEY_BYTES
 
     @classmethod
-    def load(cls, path: Path, fingerprint: bytes) -> "RecordCache":
-        """The cache in `path`, or an empty one if it is missing, damaged or for other settings."""
+    def load(cls, path: Path, fingerprint: bytes, key: bytes) -> "RecordCache":
+        """The cache in `path`, or an empty one if it is missing, not signed with `key`, or for other settings."""
         try:
-            with open(path, "rb") as handle:
+            with _open_regular(path) as handle:
                 data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # an empty file: ValueError
-            cache = cls._parse(data, fingerprint)
+            cache = cls._parse(data, fingerprint, key)
         except (OSError, ValueError, KeyError, TypeError, struct.error):
             return cls(fingerprint)
         if hasattr(data, "madvise"):
@@ -212,10 +357,10 @@ class RecordCache:
         return cache
 
     @classmethod
-    def _parse(cls, data: bytes, fingerprint: bytes) -> "RecordCache":
+    def _parse(cls, data: bytes, fingerprint: bytes, key: bytes) -> "RecordCache":
         view = memoryview(data)
-        if len(data) < _PREAMBLE.size + KEY_BYTES or xxhash.xxh3_128_digest(view[:-KEY_BYTES]) != data[-KEY_BYTES:]:
-            raise ValueError("damaged cache file")
+        if len(data) < _PREAMBLE.size + MAC_BYTES or not hmac.compare_digest(hmac.digest(key, view[:-MAC_BYTES], "sha256"), data[-MAC_BYTES:]):
+            raise ValueError("damaged cache file, or not signed with this key")
         magic, version, header_size = _PREAMBLE.unpack_from(data)
         if magic != _MAGIC or version != FORMAT_VERSION:
             raise ValueError("not a cache file of this version")
@@ -228,7 +373,7 @@ class RecordCache:
         def take(size: int) -> memoryview:
             nonlocal position
             start, position = position, position + size
-            if position > len(data) - KEY_BYTES:
+            if position > len(data) - MAC_BYTES:
                 raise ValueError("truncated cache file")
             return view[start:position]
 
@@ -413,8 +558,8 @@ class CacheWriter:
                 data += piece if isinstance(piece, bytearray) else cells[piece[0]:piece[1]]
             self._pending[name] = []
 
-    def _pieces(self) -> Iterator[bytes]:
-        """The file's bytes in pieces, the checksum last (written one by one: no copy of it all)."""
+    def pieces(self, key: bytes) -> Iterator[bytes]:
+        """The file's bytes in pieces, the MAC with `key` last (written one by one: no copy of it all)."""
         if any(self._pending.values()):
             raise ValueError("the writer has cells not resolved yet")
         header = {"fingerprint": self.fingerprint.hex(), "count": len(self), "valued": len(self.valued),
@@ -422,28 +567,15 @@ class CacheWriter:
         encoded = json.dumps(header).encode()
         offsets = array("Q", itertools.accumulate(self.lengths, initial=0))
         columns = (part for lengths, data in self.columns.values() for part in (memoryview(lengths).cast("B"), data))
-        checksum = xxhash.xxh3_128()
+        mac = hmac.new(key, digestmod="sha256")
         for piece in (_PREAMBLE.pack(_MAGIC, FORMAT_VERSION, len(encoded)), encoded, self.keys, self.kinds, memoryview(self.valued).cast("B"),
                       memoryview(offsets).cast("B"), *columns, self.values):
-            checksum.update(piece)
+            mac.update(piece)
             yield piece
-        yield checksum.digest()
+        yield mac.digest()
 
-    def to_bytes(self) -> bytes:
-        return b"".join(self._pieces())
-
-    def save(self, directory: Path, data_file: Path) -> Path | None:
-        """Write the cache of `data_file` atomically and drop its oldest caches beyond a few.
-        None when the folder cannot be written (a read-only checkout, a full disk): a cache
-        is an optimisation, never a reason to fail a run."""
-        path = cache_file(directory, data_file, self.fingerprint)
-        try:
-            _prepare(directory)
-            _write_atomically(path, self._pieces())
-            _prune(directory, path.name.split("-", 1)[0])
-        except OSError:
-            return None
-        return path
+    def to_bytes(self, key: bytes) -> bytes:
+        return b"".join(self.pieces(key))
 
 
 def update(cache: RecordCache, writer: CacheWriter, keys: bytes, first_position: int, changed: Mapping[int, int | None],
@@ -487,19 +619,17 @@ def _write_atomically(path: Path, pieces: Iterable[bytes]) -> None:
 
 
 def _prune(directory: Path, owner: str) -> None:
-    """Keep the newest caches of one data file, and remove temporary files left by crashed runs."""
+    """Keep the newest caches of one data file, and remove the temporary files of crashed runs
+    (only names `_write_atomically` makes, in a folder ft-lint owns)."""
     ours = sorted(directory.glob(f"{owner}-*{_SUFFIX}"), key=_modified, reverse=True)
-    stale = [p for p in directory.glob("*.tmp") if _modified(p) < time.time() - STALE_TEMPORARY_SECONDS]
+    stale = [directory / name for name in os.listdir(directory)
+             if _TEMPORARY_NAME.fullmatch(name) and _modified(directory / name) < time.time() - STALE_TEMPORARY_SECONDS]
     for path in ours[FINGERPRINTS_KEPT:] + stale:
         path.unlink(missing_ok=True)
 
 
 def _modified(path: Path) -> float:
     try:
-        return path.stat().st_mtime
+        return path.lstat().st_mtime
     except OSError:  # removed by another run meanwhile
         return 0.0
-
-
-def load(directory: Path, data_file: Path, fingerprint: bytes) -> RecordCache:
-    return RecordCache.load(cache_file(directory, data_file, fingerprint), fingerprint)

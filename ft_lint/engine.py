@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import threading
 from array import array
@@ -14,8 +15,7 @@ from pathlib import Path
 from typing import Collection, Iterator
 
 from ft_lint import pairing
-from ft_lint.cache import RecordCache, cache_directory, key_function, settings_fingerprint
-from ft_lint.cache import load as load_cache
+from ft_lint.cache import CacheFolder, CacheRefused, CacheWriter, RecordCache, key_function, open_folder, settings_fingerprint
 from ft_lint.config import current_date
 from ft_lint.escaping import terminal
 from ft_lint.excerpt import excerpt as record_excerpt
@@ -49,7 +49,8 @@ def run(settings, report=None) -> int:
         from ft_lint.fixer import show_diff
 
         return show_diff(files, settings, sys.stdout)
-    if settings.output_file is not None:
+    if settings.output_file is not None:  # before anything is read or written
+        _refuse_to_overwrite_an_input(settings.output_file, [*_plan(files, settings).files, *filter(None, [settings.config_file])])
         _open_report(settings.output_file).close()  # a report that cannot be written fails before the work
     launch = None
     if settings.launch is not None:  # what --launch can check without the lint comes first
@@ -81,8 +82,16 @@ def write_report(findings: list[Finding], run_summary: RunSummary, settings) -> 
     else:
         report = get_reporter(settings.output_format)
     target = settings.output_file
-    with (_open_report(target) if target else nullcontext(sys.stdout)) as out:
-        report(findings, run_summary, out)
+    try:
+        with (_open_report(target) if target else nullcontext(sys.stdout)) as out:
+            report(findings, run_summary, out)
+            out.flush()  # a full disk shows here, not as the program exits
+    except BrokenPipeError:
+        raise  # `ft-lint ... | head`: the CLI's business
+    except OSError as error:
+        if target is None:  # what could not be written would fail again at exit, after the one line below
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise UsageError(f"{target or 'standard output'}: cannot write the report: {error.strerror or error}") from None
 
 
 def _open_report(target: Path):
@@ -90,6 +99,23 @@ def _open_report(target: Path):
         return target.open("w", encoding="utf-8")
     except OSError as error:
         raise UsageError(f"{target}: cannot write the report: {error.strerror or error}") from None
+
+
+def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
+    """`-o` naming a file that is read (a data file, a partner found on disk, the configuration)
+    would empty it before it is read. The same file is the same device and inode, so a symbolic
+    or hard link to an input counts too."""
+    try:
+        written = target.stat()
+    except OSError:
+        return  # not there yet: no input
+    for path in inputs:
+        try:
+            same = os.path.samestat(path.stat(), written)
+        except OSError:
+            continue  # an input that cannot be read is reported when it is linted
+        if same:
+            raise UsageError(f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file")
 
 
 def _report_statistics(findings: list[Finding], run_summary: RunSummary, out) -> None:
@@ -106,7 +132,7 @@ def collect_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _is_data_file(p, path))
+            found = sorted(p for p in path.rglob("*") if _stays_in(p, path) and p.is_file() and _is_data_file(p, path))
             if not found and path.suffix.lower() in (*DATA_SUFFIXES, ".json"):
                 raise UsageError(f"{path}: is a directory, not a data file")
             files += found
@@ -119,9 +145,30 @@ def collect_files(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
+def _stays_in(path: Path, folder: Path) -> bool:
+    """False, with a note, for a symbolic link in a folder named that leads out of it (to a file,
+    or to a folder, which is not walked either): in a stranger's repository, data/x.jsonl ->
+    ~/.gitconfig would print that file's lines in excerpts. A file named itself is read."""
+    if not path.is_symlink():
+        return True
+    try:
+        if path.resolve().is_relative_to(folder.resolve()):
+            return True
+    except (OSError, RuntimeError):  # a loop of links: nothing to read
+        return False
+    if not _in_hidden_folder(path, folder) and (path.is_dir() or path.suffix.lower() in (*DATA_SUFFIXES, ".json")):
+        print(f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} (name it to lint it)", file=sys.stderr)
+    return False
+
+
+def _in_hidden_folder(path: Path, folder: Path) -> bool:
+    """In .git, .venv and the like inside the folder named."""
+    return any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
+
+
 def _is_data_file(path: Path, folder: Path) -> bool:
-    if any(part.startswith(".") for part in path.relative_to(folder).parts[:-1]):
-        return False  # .git, .venv and the like inside the folder named
+    if _in_hidden_folder(path, folder):
+        return False
     suffix = path.suffix.lower()
     if suffix in DATA_SUFFIXES:
         return True
@@ -137,14 +184,16 @@ def _holds_array(path: Path) -> bool:
 
 
 class _Collector:
-    def __init__(self, settings, rules: RuleSet):
+    def __init__(self, settings, rules: RuleSet, cache: CacheFolder | None = None):
         self.settings = settings
         self.rules = rules
         self.findings: list[Finding] = []
         self.excerpts = settings.output_format == "full" and not settings.statistics
         self.columns = {rule.code: Summaries() for rule in rules.dataset}  # the only per-record state of a run
         self.model_choices: list[ModelChoice] = []
+        self.cache = cache  # None: none read or written (--no-cache, or a worker: its parent saves)
         self.saving: list[threading.Thread] = []  # record caches being written
+        self.unsaved: list[str] = []  # why a record cache could not be written
         self.today = current_date(settings)
         self.file_formats: dict[str, Format | None] = {}
         self.line_offsets: dict[str, array] = {}  # JSONL files: where each line starts
@@ -152,9 +201,19 @@ class _Collector:
         self.read: dict[str, list[tuple[int, int, str]]] = {}  # with --launch: what was read of each file (Scan.digests)
         self._ignored: dict[str, set[str]] = {}
 
+    def save(self, writer: CacheWriter, path: Path) -> None:
+        try:
+            self.cache.save(writer, path)
+        except OSError as error:  # a full disk, say: the findings stand, the next run starts cold
+            self.unsaved.append(f"{self.cache.path}: {error.strerror or error}")
+
     def finish_saving(self) -> None:
         while self.saving:
             self.saving.pop().join()
+        if self.unsaved:
+            print(f"ft-lint: note: the record cache was not saved ({self.unsaved[0]}); the findings are complete", file=sys.stderr)
+            self.cache, self.settings.no_cache = None, True  # said once: not tried again in this run, nor by --fix's next lint
+            self.unsaved.clear()
 
     def reporter(self, filename: str) -> Report:
         """What a scan of this file reports its problems to."""
@@ -186,16 +245,30 @@ class _Collector:
         return self._ignored[filename]
 
 
+def _cache_folder(settings) -> CacheFolder | None:
+    """The record cache of this run: None with --no-cache, or when the folder is not safe to use
+    (said once; a cache never changes a finding, so the lint goes on without it)."""
+    if settings.no_cache:
+        return None
+    try:
+        return open_folder(settings.config_file, settings.cache_dir)
+    except CacheRefused as refused:
+        print(f"ft-lint: warning: {refused}; linting without it", file=sys.stderr)
+        settings.no_cache = True  # said once: --fix lints again with these settings
+        return None
+
+
 def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     rules = RuleSet.build(settings)
-    collector = _Collector(settings, rules)
+    collector = _Collector(settings, rules, _cache_folder(settings))
     forced = all_formats()[settings.format] if settings.format else None
-    try:
-        plan = pairing.plan(files, settings.validation, settings.configured_pairs())
-    except pairing.PairingError as error:
-        raise UsageError(str(error)) from None
-    run_summary = RunSummary(files=len(plan.files), fail_on=settings.fail_on)
+    plan = _plan(files, settings)
+    outside = _partners_outside(plan, settings.root)
+    run_summary = RunSummary(files=len(plan.files) - len(outside), fail_on=settings.fail_on)
     for path in plan.files:
+        if path in outside:
+            run_summary.notes.append(f"{path}: not read: it lies outside the project and the folders of the files given (its pair was not checked)")
+            continue
         try:
             file_rules = rules.for_file(path in plan.given, plan.is_paired(path))
             with reading_lock(path):  # a --fix rewriting it in place finishes first
@@ -248,6 +321,32 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
     return sorted(result, key=Finding.sort_key)
 
 
+def _plan(files: list[Path], settings) -> pairing.Plan:
+    try:
+        return pairing.plan(files, settings.validation, settings.configured_pairs())
+    except pairing.PairingError as error:
+        raise UsageError(str(error)) from None
+
+
+def _partners_outside(plan: pairing.Plan, project: Path) -> set[Path]:
+    """The partners found on disk (not given) that lie, links followed, outside the project folder
+    and the folders of the files given. A stranger's valid.jsonl -> ~/private/valid.jsonl, or
+    `pairs` naming it, would be read, and the pair rules would tell which of its lines equal
+    the stranger's own."""
+    partners = [path for path in plan.files if path not in plan.given]
+    if not partners:
+        return set()
+    allowed = {project.resolve(), *(folder.resolve() for folder in {path.parent for path in plan.given})}
+
+    def inside(path: Path) -> bool:
+        try:
+            return not allowed.isdisjoint(path.resolve().parents)
+        except (OSError, RuntimeError):  # a loop of links
+            return False
+
+    return {path for path in partners if not inside(path)}
+
+
 def display_name(path: Path) -> str:
     return path.as_posix()
 
@@ -262,6 +361,8 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         collector.file_formats[filename] = file_format
         model = choice.limits_model
         fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=model and model.id, rules=rules.codes())
+        if collector.cache:
+            fingerprint = collector.cache.secret_fingerprint(fingerprint)
         scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint, hash_bytes=collector.settings.launch is not None)
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
@@ -299,8 +400,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
 def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     """Scan a file through its cache (by worker processes when it is big) and keep its summaries."""
     settings = collector.settings
-    directory = None if settings.no_cache else cache_directory(settings.config_file, settings.cache_dir)
-    previous = load_cache(directory, scope.path, scope.fingerprint) if directory else RecordCache(scope.fingerprint)
+    previous = collector.cache.load(scope.path, scope.fingerprint) if collector.cache else RecordCache(scope.fingerprint)
     jobs = settings.jobs or default_jobs()
     ranges = worker_ranges(scope.path, jobs)
     scanned = None
@@ -314,8 +414,8 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
         scan, writer = scan_blocks(scope, file_blocks(scope.path, key_function(scope.fingerprint)), previous, collector.reporter(scope.filename))
     writer.resolve(previous)
     del previous  # the old results are not needed any more; memory goes to the new ones
-    if directory:  # written while the dataset rules run (the writer changes no more); lint() waits for it
-        saving = threading.Thread(target=writer.save, args=(directory, scope.path))
+    if collector.cache:  # written while the dataset rules run (the writer changes no more); lint() waits for it
+        saving = threading.Thread(target=collector.save, args=(writer, scope.path))
         saving.start()
         collector.saving.append(saving)
     if scan.offsets:

@@ -9,9 +9,10 @@ from wheelhouse import WheelhouseError, build_wheelhouse, offline_pip_env
 
 @pytest.fixture(autouse=True)
 def cache_folder(tmp_path_factory, monkeypatch):
-    """Each test's own record cache, outside the folders it lints (runs within a test share it)."""
+    """Each test's own record cache and key, outside the folders it lints (runs within a test share them)."""
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("FT_LINT_CACHE_DIR", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))  # the key that signs it, not the real home's
     return folder
 
 

@@ -11,13 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ft_lint import cache
-from ft_lint.cache import CacheWriter, RecordCache, Row, decode_result, encode_result, key_function, settings_fingerprint
+from ft_lint.cache import CacheFolder, CacheWriter, RecordCache, Row, decode_result, encode_result, key_function, settings_fingerprint
 from ft_lint.config import Settings
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, StripText
 from ft_lint.findings import Location, Problem, Severity
 
 DATA = Path("train.jsonl")
 FINGERPRINT = settings_fingerprint(Settings(), file_format="openai-chat")
+KEY = bytes(range(32))  # the user's key (see cache.user_key)
 
 
 def _result_of(line: bytes) -> Row:
@@ -48,8 +49,8 @@ def _expected(lines: list[bytes]) -> list[tuple[int, bytes]]:
 
 
 def _round_trip(writer: CacheWriter, directory: Path, fingerprint: bytes = FINGERPRINT) -> RecordCache:
-    writer.save(directory, DATA)
-    return cache.load(directory, DATA, fingerprint)
+    CacheFolder(directory, KEY).save(writer, DATA)
+    return CacheFolder(directory, KEY).load(DATA, fingerprint)
 
 
 def test_unchanged_file_is_served_from_the_cache(tmp_path):
@@ -61,7 +62,7 @@ def test_unchanged_file_is_served_from_the_cache(tmp_path):
     second, reported, computed = _lint(lines, loaded)
     assert computed == []
     assert reported == _expected(lines)
-    assert second.to_bytes() == first.to_bytes()
+    assert second.to_bytes(KEY) == first.to_bytes(KEY)
     assert [loaded.cell("FT401", i) for i in range(50)] == [_result_of(line).cells["FT401"] for line in lines]
     assert bytes(loaded.kinds) == bytes(_result_of(line).kind for line in lines)
 
@@ -102,15 +103,15 @@ def test_never_a_stale_result(tmp_path_factory, before, edits):
     writer, reported, _ = _lint(after, loaded)
     assert reported == _expected(after)
     again = _lint(after, RecordCache(FINGERPRINT))[0]  # what a run without a cache saves
-    assert writer.to_bytes() == again.to_bytes()
+    assert writer.to_bytes(KEY) == again.to_bytes(KEY)
 
 
 def test_other_settings_do_not_see_the_cache(tmp_path):
     lines = [b"{}!"] * 3
     _round_trip(_lint(lines, RecordCache(FINGERPRINT))[0], tmp_path)
     other = settings_fingerprint(Settings(model="gpt-4o-mini-2024-07-18"), file_format="openai-chat")
-    assert len(cache.load(tmp_path, DATA, other)) == 0
-    assert len(cache.load(tmp_path, DATA, FINGERPRINT)) == 3
+    assert len(CacheFolder(tmp_path, KEY).load(DATA, other)) == 0
+    assert len(CacheFolder(tmp_path, KEY).load(DATA, FINGERPRINT)) == 3
 
 
 @pytest.mark.parametrize(
@@ -156,17 +157,17 @@ def _damage(data: bytes) -> list[bytes]:
 
 def test_a_damaged_cache_file_is_treated_as_empty(tmp_path):
     writer = _lint([b"{}!", b"{}"], RecordCache(FINGERPRINT))[0]
-    path = writer.save(tmp_path, DATA)
+    path = CacheFolder(tmp_path, KEY).save(writer, DATA)
     good = path.read_bytes()
     for damaged in _damage(good):
         path.write_bytes(damaged)
-        loaded = cache.load(tmp_path, DATA, FINGERPRINT)
+        loaded = CacheFolder(tmp_path, KEY).load(DATA, FINGERPRINT)
         assert len(loaded) == 0
         assert list(cache.update(loaded, CacheWriter(FINGERPRINT, ["FT401"]), b"", 0, {}, _result_of)) == []
 
 
 def test_cache_folder_is_tagged_and_ignored_by_git(tmp_path):
-    _lint([b"{}"], RecordCache(FINGERPRINT))[0].save(tmp_path / "c", DATA)
+    cache.open_folder(None, environ={"FT_LINT_CACHE_DIR": str(tmp_path / "c"), "XDG_CACHE_HOME": str(tmp_path / "home")})
     assert (tmp_path / "c" / ".gitignore").read_text().splitlines()[-1] == "*"
     assert (tmp_path / "c" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
 
@@ -175,19 +176,21 @@ def test_oldest_caches_of_a_file_are_pruned(tmp_path):
     paths = []
     for model in ["a", "b", "c", "d", "e", "f"]:
         fingerprint = settings_fingerprint(Settings(model=model))
-        path = CacheWriter(fingerprint).save(tmp_path, DATA)
+        path = CacheFolder(tmp_path, KEY).save(CacheWriter(fingerprint), DATA)
         os.utime(path, (len(paths), len(paths)))  # distinct ages
         paths.append(path)
-    CacheWriter(FINGERPRINT).save(tmp_path, Path("other.jsonl"))
+    CacheFolder(tmp_path, KEY).save(CacheWriter(FINGERPRINT), Path("other.jsonl"))
     kept = sorted(p for p in tmp_path.glob("*.cache"))
     assert len(kept) == cache.FINGERPRINTS_KEPT + 1
     assert paths[0] not in kept and paths[-1] in kept
 
 
-def test_unwritable_folder_skips_saving(tmp_path):
+def test_unwritable_folder_is_an_error_for_the_caller(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    assert CacheWriter(FINGERPRINT).save(blocker / "cache", DATA) is None
+    with pytest.raises(OSError):
+        CacheFolder(blocker / "cache", KEY).save(CacheWriter(FINGERPRINT), DATA)
+    assert not list(tmp_path.glob("**/*.tmp"))
 
 
 def test_a_row_must_fit_the_writer():
@@ -197,7 +200,7 @@ def test_a_row_must_fit_the_writer():
         with pytest.raises(ValueError):
             writer.append(key, row)
     assert len(writer) == 1  # a refused row adds nothing
-    assert RecordCache._parse(writer.to_bytes(), FINGERPRINT).cell("FT401", 0) is None
+    assert RecordCache._parse(writer.to_bytes(KEY), FINGERPRINT, KEY).cell("FT401", 0) is None
 
 
 def test_parts_joined_equal_one_writer():
@@ -205,7 +208,7 @@ def test_parts_joined_equal_one_writer():
     whole = _lint(lines, RecordCache(FINGERPRINT))[0]
     joined = _lint(lines[:12], RecordCache(FINGERPRINT))[0]
     joined.extend(_lint(lines[12:], RecordCache(FINGERPRINT))[0])
-    assert joined.to_bytes() == whole.to_bytes()
+    assert joined.to_bytes(KEY) == whole.to_bytes(KEY)
     with pytest.raises(ValueError):
         joined.extend(CacheWriter(FINGERPRINT))  # no FT401 column: other settings
 
@@ -225,9 +228,9 @@ def test_parts_copied_from_the_last_run_join_and_resolve_to_one_writer(tmp_path)
     joined = parts[0]
     joined.extend(parts[1])
     with pytest.raises(ValueError):
-        joined.to_bytes()  # spans of the last run's cells not copied yet
+        joined.to_bytes(KEY)  # spans of the last run's cells not copied yet
     joined.resolve(previous)
-    assert joined.to_bytes() == _lint(lines, previous)[0].to_bytes() == _lint(lines, RecordCache(FINGERPRINT))[0].to_bytes()
+    assert joined.to_bytes(KEY) == _lint(lines, previous)[0].to_bytes(KEY) == _lint(lines, RecordCache(FINGERPRINT))[0].to_bytes(KEY)
 
 
 def test_cache_directory_location(tmp_path, monkeypatch):
@@ -244,7 +247,7 @@ def _write_repeatedly(directory: str, size: int, rounds: int) -> None:
     lines = [b'{"writer": %d, "n": %d}!' % (size, i) for i in range(size)]
     writer = _lint(lines, RecordCache(FINGERPRINT))[0]
     for _ in range(rounds):
-        assert writer.save(Path(directory), DATA) is not None
+        CacheFolder(Path(directory), KEY).save(writer, DATA)
 
 
 def test_two_processes_writing_at_once_leave_a_readable_cache(tmp_path):
@@ -256,12 +259,12 @@ def test_two_processes_writing_at_once_leave_a_readable_cache(tmp_path):
         process.start()
     seen = set()
     while any(process.is_alive() for process in writers):
-        loaded = cache.load(tmp_path, DATA, FINGERPRINT)
+        loaded = CacheFolder(tmp_path, KEY).load(DATA, FINGERPRINT)
         seen.add(len(loaded))
     for process in writers:
         process.join()
         assert process.exitcode == 0
     assert seen <= set(sizes)  # never a partial file (it would fail its checksum and read as 0)
-    final = cache.load(tmp_path, DATA, FINGERPRINT)
+    final = CacheFolder(tmp_path, KEY).load(DATA, FINGERPRINT)
     assert len(final) in sizes
     assert not list(tmp_path.glob("*.tmp"))
