@@ -624,11 +624,14 @@ class ValidationLeak(_Batched, PairRule):
     - the whole example (key order aside), its conversation apart from the system prompt (weights
       and tool-call ids aside), or its input and answer apart from whitespace;
     - its input (apart from whitespace), whatever the answer: the message says that the training
-      example answers it differently (another label, another sample, a contradiction);
+      example answers it differently (another label, another sample, a contradiction). The
+      system prompt is part of the input: the same question in another user's session or
+      with another context is another input;
     - its trained output (apart from whitespace) as the answer to another input: a reworded
       question with the training answer. Loss is measured on those tokens, so it reads too good.
-      An output shorter than {ANSWER_FLOOR_WORDS} words is left out: labels, yes or no and short facts
-      repeat by nature ("Paris.", " positive"); so is an answer the training data gives to
+      An output shorter than {ANSWER_FLOOR_WORDS} words (as FT402's measure cuts words: `$9.50` is two) is
+      left out: labels, yes or no and short facts repeat by nature (" positive", "The capital
+      of France is Paris."); so is an answer the training data gives to
       {CANNED_INPUTS} or more different inputs, a template or fixed reply (a refusal, "Your order was
       cancelled.") that a new input gets too. A reworded question whose answer the training
       data also gives to {CANNED_INPUTS - 1} other inputs is therefore not found.
@@ -777,9 +780,10 @@ class ValidationNearLeak(_Batched, PairRule):
 
 {MEASURE_DOCUMENTATION}
     The whole text, the input and the output are each compared this way (the system prompt
-    aside). Candidates come from MinHash signatures of the input and of the output, with half
-    the LSH bands of FT402 (to keep the memory per example): a pair exactly at the threshold is
-    found about 96% of the time, one at 0.85 (for the default threshold) 99% of the time.
+    aside). Candidates come from MinHash signatures of the input and of the output (a whole
+    example that is nearly the same has a nearly same input or output), each with half the LSH
+    bands of FT402 to keep the memory per example: at the default threshold, an input or output
+    pair exactly at 0.8 is found 96% of the time, one at 0.85 99% of the time.
 
     Example (flagged, similarity 0.90): valid.jsonl line 9 is train.jsonl line 77 with a name changed.
     Fix: remove the example from one of the two files.
