@@ -172,3 +172,17 @@ def test_near_short_and_near_canned_answers_stay_silent(tmp_path):
     training = [chat(sentence(20) + "?", refusal + ".") for _ in range(3)] + [chat(sentence(20) + "?", "The answer is four.")]
     validation = [chat(sentence(20) + "?", refusal + "!"), chat(sentence(20) + "?", "The answer is four!")]
     assert leaks(tmp_path, training, validation) == []
+
+
+def test_a_json_array_on_one_line_is_read_again_for_the_answers_length(tmp_path):
+    """The output leak's floor is checked on the validation records read again: on one line,
+    they are told apart by their digests."""
+    import json
+
+    answer = "Your parcel left the warehouse this morning and should arrive on Friday before noon."
+    train = write_jsonl(tmp_path / "train.jsonl", [chat("Where is my parcel?", answer), chat("Is it shipped?", "Yes.")])
+    valid = tmp_path / "valid.json"
+    valid.write_text(json.dumps([chat("When does it come?", "Friday."), chat("Any news on my order?", answer)]))
+    found, _ = lint([train], Settings(select=["FT404"], validation=valid))
+    assert [(f.line, f.related[0].line) for f in found] == [(1, 1)]
+    assert "answer (14 words)" in found[0].message

@@ -374,7 +374,7 @@ class _Batched:
 
 
 class _Similar(_Batched):
-    """What FT402 and FT405 share: the measure's options, and fingerprints as summaries."""
+    """FT402's summaries: identities and whole-text band hashes (fingerprints), with the measure's options."""
 
     options = MEASURE_OPTIONS
     settings: dict[str, Any]
