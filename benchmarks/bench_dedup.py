@@ -8,7 +8,8 @@ Generates a training file of about MEGABYTES (default 100) of chat examples (a s
 prompt, then user and assistant text drawn from a 20,000-word vocabulary with a Zipf-like
 frequency), in which 1% of the examples are planted near-copies of an earlier one (a few words
 changed: similarity about 0.85 to 0.97) and 0.5% are further edits (similarity under 0.8, which must
-not be reported), plus a validation file (1% of the size) with planted exact and near leaks. Prints:
+not be reported), plus a validation file (1% of the size) with planted leaks: whole examples, their
+input with a new answer, their answer to a new input (FT404), and near copies (FT405). Prints:
   * `ft-lint check --select FT402,FT403,FT404,FT405 train.jsonl` (the validation file is found
     by name): seconds, MB/s of input, peak RSS of the process, and planted pairs found
   * the same with every rule on, for scale
@@ -59,7 +60,7 @@ def generate(folder: Path, megabytes: float) -> dict:
     """train.jsonl and valid.jsonl in the folder; returns what was planted (line numbers)."""
     rng = random.Random(42)
     words, weights = vocabulary(rng)
-    planted = {"near": {}, "far": [], "leaks": {}, "near_leaks": {}}
+    planted = {"near": {}, "far": [], "leaks": {}, "near_leaks": {}, "input_leaks": {}, "output_leaks": {}}
     kept: list[tuple[str, str]] = []  # a sample of earlier examples to copy from
     written = line = 0
     with (folder / "train.jsonl").open("w", encoding="utf-8") as out:
@@ -87,16 +88,19 @@ def generate(folder: Path, megabytes: float) -> dict:
     with (folder / "valid.jsonl").open("w", encoding="utf-8") as out:
         for number in range(1, max(20, int(training_lines * VALIDATION_SHARE)) + 1):
             roll = rng.random()
-            if roll < 0.05:
+            new_user, new_answer = " ".join(rng.choices(words, cum_weights=weights, k=30)), " ".join(rng.choices(words, cum_weights=weights, k=150))
+            if roll < 0.16:
                 source_line, (user, answer) = rng.choice(kept)
-                planted["leaks"][number] = source_line
-                out.write(record(user, answer))
-            elif roll < 0.10:
-                source_line, (user, answer) = rng.choice(kept)
-                planted["near_leaks"][number] = source_line
-                out.write(record(user, edit(rng, answer, 1, words)))
+                kind, text = (
+                    ("leaks", record(user, answer)) if roll < 0.04
+                    else ("near_leaks", record(edit(rng, user, 1, words), edit(rng, answer, 1, words))) if roll < 0.08
+                    else ("input_leaks", record(user, new_answer)) if roll < 0.12
+                    else ("output_leaks", record(new_user, answer))
+                )
+                planted[kind][number] = source_line
+                out.write(text)
             else:
-                out.write(record(" ".join(rng.choices(words, cum_weights=weights, k=30)), " ".join(rng.choices(words, cum_weights=weights, k=150))))
+                out.write(record(new_user, new_answer))
     return planted
 
 
@@ -166,7 +170,8 @@ def main() -> None:
             record_of_plants.write_text(json.dumps(planted))
         size = (folder / "train.jsonl").stat().st_size + (folder / "valid.jsonl").stat().st_size
         print(f"data: {size / 1e6:,.1f} MB ({time.perf_counter() - start:.0f} s to generate); planted: {len(planted['near'])} near-duplicates, "
-              f"{len(planted['far'])} edits under 0.8, {len(planted['leaks'])} leaks, {len(planted['near_leaks'])} near leaks")
+              f"{len(planted['far'])} edits under 0.8, {len(planted['leaks'])} leaks, {len(planted['input_leaks'])} input leaks, "
+              f"{len(planted['output_leaks'])} output leaks, {len(planted['near_leaks'])} near leaks")
         report = run_check("check FT402,FT403,FT404,FT405", ["train.jsonl", "--select", "FT402,FT403,FT404,FT405"], folder, size)
         near = found(report, "FT402", "train.jsonl")
         missed = [(line, source) for line, source in planted["near"].items() if line not in near]
@@ -176,9 +181,10 @@ def main() -> None:
         for line, source in missed[:5]:
             print(f"    missed: line {line} ~ line {source}, similarity {similarity_of(folder / 'train.jsonl', line, source):.3f}")
         leaks, near_leaks = found(report, "FT404", "valid.jsonl"), found(report, "FT405", "valid.jsonl")
-        print(f"  FT404: {sum(leaks.get(line) == source for line, source in planted['leaks'].items())} of {len(planted['leaks'])} leaks found; "
+        exact = {**planted["leaks"], **planted["input_leaks"], **planted["output_leaks"]}
+        print(f"  FT404: {sum(leaks.get(line) == source for line, source in exact.items())} of {len(exact)} leaks (whole, input, output) found; "
               f"FT405: {sum(near_leaks.get(line) == source for line, source in planted['near_leaks'].items())} of {len(planted['near_leaks'])} near leaks found, "
-              f"{len(set(leaks) - set(planted['leaks'])) + len(set(near_leaks) - set(planted['near_leaks']))} other findings")
+              f"{len(set(leaks) - set(exact)) + len(set(near_leaks) - set(planted['near_leaks']))} other findings")
         run_check("check, every rule", ["train.jsonl"], folder, size)
         bench_band_hashes(folder / "train.jsonl")  # last: a forked child's peak RSS counts its parent's memory
 

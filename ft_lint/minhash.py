@@ -212,6 +212,11 @@ def shingle_sets(texts: Sequence[str], size: int) -> list[np.ndarray]:
     return sets
 
 
+def word_counts(texts: Sequence[str]) -> np.ndarray:
+    """How many words each text has, as the measure cuts them (up to MAX_TEXT_CHARS)."""
+    return _words(_prepared(texts))[2] if texts else np.zeros(0, dtype=np.intp)
+
+
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard index of two sorted, unique hash arrays."""
     if not a.size or not b.size:

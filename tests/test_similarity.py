@@ -249,15 +249,16 @@ def leak_files(tmp_path: Path, train_name: str = "train.jsonl", valid_name: str 
     training = distinct_chats(rng, 20)
     words = training[5]["messages"][1]["content"].split()
     near = variant_at(rng, words, 0.8, 0.95)
+    question = training[5]["messages"][0]["content"]
     validation = [
         training[2],  # line 1: the whole example
         chat(training[3]["messages"][0]["content"], training[3]["messages"][1]["content"], system="You are a new assistant."),  # line 2
-        {"messages": [training[5]["messages"][0], {"role": "assistant", "content": " ".join(near)}]},  # line 3: near
+        chat(question.upper(), " ".join(near)),  # line 3: near (the same question would be an exact leak of the input)
         *distinct_chats(rng, 3),
         {"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": "x"}]},  # line 7: FT201 empty content
     ]
     validation.append(validation[4])  # line 8: FT401, a copy of line 5
-    similarity = reference_jaccard(" ".join(training[5]["messages"][0]["content"].split() + words), " ".join(training[5]["messages"][0]["content"].split() + near))
+    similarity = reference_jaccard(" ".join(question.split() + words), " ".join(question.split() + near))
     return write_jsonl(tmp_path / train_name, training), write_jsonl(tmp_path / valid_name, validation), similarity
 
 
