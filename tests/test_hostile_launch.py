@@ -14,13 +14,12 @@ import threading
 
 import pytest
 
-from ft_lint.cli import main
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError, one_line
 from ft_lint.launch.linted import FileChanged, LintedFile
 from ft_lint.launch.masking import mask
 from hostile_limits import run_limited
-from launch_support import RULES, azure_api, clean_env, launch, openai_api, together_api, write_records  # noqa: F401 (fixtures)
+from launch_support import RULES, run_cli, azure_api, clean_env, launch, openai_api, together_api, write_records  # noqa: F401 (fixtures)
 
 OPENAI_MODEL = "gpt-4o-mini-2024-07-18"
 AZURE_MODEL = "azure/gpt-4o-mini-2024-07-18"
@@ -220,14 +219,6 @@ def test_the_launch_deadline_stops_whatever_is_under_way(clean_env, silent_serve
         f"ft-lint: error: uploading {train}: stopped at the launch deadline, 1 s (--launch-deadline); "
         "the request under way may have been carried out\n"
     )
-
-
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["ft-lint", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    captured = capsys.readouterr()
-    return done.value.code, captured.out, captured.err
 
 
 def test_dry_run_prints_the_timeouts_from_the_options_then_the_configuration(clean_env, tmp_path, monkeypatch, capsys):

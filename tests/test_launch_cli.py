@@ -9,20 +9,10 @@ import signal
 import subprocess
 import sys
 
-import pytest
 
-from ft_lint.cli import main
-from launch_support import RULES, azure_api, clean_env, openai_api, together_api, write_records  # noqa: F401 (fixtures)
+from launch_support import RULES, run_cli, azure_api, clean_env, openai_api, together_api, write_records  # noqa: F401 (fixtures)
 
 SELECT = ["--select", ",".join(RULES)]
-
-
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["ft-lint", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    captured = capsys.readouterr()
-    return done.value.code, captured.out, captured.err
 
 
 def test_linting_imports_no_sdk(tmp_path):
