@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 
-
 from launch_support import RULES, run_cli, azure_api, clean_env, openai_api, together_api, write_records  # noqa: F401 (fixtures)
 
 SELECT = ["--select", ",".join(RULES)]
