@@ -60,6 +60,8 @@ def test_code_math_json_citations_and_links_are_not_slots(lint_records):
         reply("Best regards,\n[Your Name]"),
         reply("Old pages used <BR> and <TABLE>."),
         reply("Just {x} and {ab}."),  # too short to be a named slot
+        reply("Take a sequence {x_n} in [a, b] and its subsequence {x_nk}."),  # maths, not fields
+        reply("Act I\n\n[Enter FATHER, MOTHER, and HYRUM]\n\nFATHER: Behold."),  # a stage direction
     )
     assert not of(findings, "FT206")
 
@@ -77,8 +79,20 @@ def test_slots_the_prompt_holds_or_asks_for_are_not_flagged(lint_records):
         reply("Dear [Recipient Name],\n\nThank you.", "Thank a donor."),  # no draft asked for: flagged
         reply("Sure! Replace [Company Name] with your own.", "Give me a slogan."),
         reply("Hi {customer_name}, thanks!", "Where is my order?"),
+        reply("I hold a degree from [Institution Name].", "Write a statement of purpose for MIT."),
+        reply("Hello [Customer Name], your account is ready.", "I want to create an account"),  # no document asked for
     )
-    assert lines_of(findings, "FT206") == [3, 5]
+    assert lines_of(findings, "FT206") == [3, 5, 7]
+
+
+def test_a_slot_the_user_supplied_is_echoed_but_a_new_one_is_flagged(lint_records):
+    """Synthetic support data (Bitext's) keeps its entities as slots: repeating the user's
+    {{Order Number}} is repeating what a real user will type; inventing a phone number slot is not."""
+    findings = lint_records(
+        reply("I have added it to order {{Order Number}}.", "add a product to order {{Order Number}}"),
+        reply("Order {{Order Number}} is on its way; call {{Customer Support Phone Number}}.", "where is order {{Order Number}}"),
+    )
+    assert [f.message for f in of(findings, "FT206")] == ["assistant message 1 has an unfilled template slot '{{Customer Support Phone Number}}'"]
 
 
 def test_slots_in_prompts_are_not_flagged(lint_records):
@@ -153,6 +167,7 @@ def test_markup_as_the_subject_code_and_look_alikes_are_not_html_remains(lint_re
         reply("Visit https://example.com/?a=1&b=2 or ask R&D; AT&T and Ben&Jerry; work too.", "Where?"),
         reply("| Step | Note |\n|---|---|\n| 1 | first<br>second |\nx<sup>2</sup>, <kbd>Ctrl</kbd>", "Make a table."),
         reply("Pass <input> and <title> to the tool; if a<b and c>d it stops.", "How?"),
+        reply("Too subjective.</s>\nHow can you ensure that?", "Rate it."),  # an end-of-sequence token: FT203's kind
     )
     assert not of(findings, "FT208")
 
@@ -224,8 +239,16 @@ def test_control_characters_are_flagged_with_their_names(lint_records):
     assert of(findings, "FT210")[2].severity is Severity.INFO
 
 
-def test_tabs_and_line_endings_are_not_control_characters(lint_records):
-    assert not of(lint_records(reply("a\tb\r\nc\rd\ne")), "FT210")
+def test_latex_whose_backslash_json_read_as_an_escape_is_named(lint_records):
+    text = "He can buy \\(\x0crac{y - 19}{x}\\) CDs."  # "\frac" in JSON (or Python) with one backslash
+    [finding] = of(lint_records(reply(text)), "FT210")
+    assert finding.message == "assistant message 1 contains a control character, form feed (U+000C; LaTeX \\frac written in JSON with a single backslash?)"
+
+
+def test_tabs_line_endings_and_mis_decoded_utf8_are_not_control_characters(lint_records):
+    findings = lint_records(reply("a\tb\r\nc\rd\ne"), reply("Belle \u00c3\u0089poque, the Ocean \u00e2\u0080\u0094 in her hand"))
+    assert not of(findings, "FT210")
+    assert lines_of(findings, "FT204") == [2]  # mis-decoded text is FT204's
 
 
 # FT211 private-use-character

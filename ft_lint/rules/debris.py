@@ -15,7 +15,7 @@ import functools
 import html.entities
 import re
 import unicodedata
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ft_lint.findings import Problem, Severity
 from ft_lint.formats import Turn
@@ -51,8 +51,9 @@ def _prompt(record: Record) -> str:
     return "\n".join(turn.text for turn in record.turns if turn.text and not turn.message.trained)
 
 
-def _trained_texts(record: Record) -> Iterator[Turn]:
-    return (turn for turn in record.turns if turn.text and turn.message.trained)
+def _trained_texts(record: Record, may_hold: Callable[[str], bool]) -> Iterator[Turn]:
+    """The trained texts that may hold what a rule looks for (that cheap test first: most texts fail it)."""
+    return (turn for turn in record.turns if turn.text and may_hold(turn.text) and turn.message.trained)
 
 
 def _counted(first: str, count: int, noun: str) -> str:
@@ -73,8 +74,8 @@ def _stands_alone(text: str, start: int, end: int, after: frozenset[str] = _PROS
 
 # --- FT206 unfilled-placeholder ---------------------------------------------------------------
 
-_MUSTACHE_SLOT = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
-_FORMAT_SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]{2,})\}")
+_MUSTACHE_SLOT = re.compile(r"\{\{\s*[A-Za-z_][\w.]*(?: [\w.]+){0,4}\s*\}\}")  # {{ user.name }}, {{Order Number}}
+_FORMAT_SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ANGLE_SLOT = re.compile(r"<([A-Z][A-Z0-9]*(?:[_ ][A-Z0-9]+)*)>")
 _BRACKET_SLOT = re.compile(r"\[([^\[\]\n]{1,40})\]")
 # Words a blank names when a generator or a writer leaves it: [Customer Name], [Order Number].
@@ -83,11 +84,19 @@ _SLOT_NOUNS = frozenset(
     "website url link time location organization organisation department recipient signature price position id".split()
 )
 _SLOT_GLUE = frozenset("of the and or for a an to in".split())
-_EXPLICIT_BLANK = re.compile(r"(?:insert|enter\s+\w+|fill\s+in|placeholder|todo|tbd|tba)\b", re.IGNORECASE)
-# A prompt that asks for a document to fill in: its blanks are the point.
-_ASKS_FOR_BLANKS = re.compile(
-    r"\b(?:letters?|e-?mails?|templates?|drafts?|memos?|invitations?|scripts?|speech(?:es)?|announcements?|newsletters?"
-    r"|press releases?|proposals?|contracts?|agreements?|r[eé]sum[eé]s?|placeholders?|fill(?:ed)?[ -]in|mad ?libs?)\b",
+_EXPLICIT_BLANK = re.compile(r"(?:insert|fill\s+in|placeholder|todo|tbd|tba)\b", re.IGNORECASE)  # not "enter": [Enter HAMLET]
+# A prompt that asks for a piece of writing, or for blanks: gaps for what the writer cannot know
+# (the sender, the school, the amount) are then what a good answer leaves. A verb alone is not
+# enough ("create an account"): it must have a document for object, within the sentence.
+_WRITING_VERBS = r"(?:write|draft|compose|pen|prepare|craft|create|generate|produce)"
+_DOCUMENTS = (
+    r"(?:letters?|e-?mails?|messages?|notes?|memos?|templates?|drafts?|invitations?|scripts?|speech(?:es)?|toasts?"
+    r"|announcements?|newsletters?|press releases?|proposals?|pitch(?:es)?|statements?|essays?|stor(?:y|ies)|bios?"
+    r"|biograph(?:y|ies)|posts?|reviews?|ads?|advertisements?|flyers?|brochures?|descriptions?|reports?|contracts?"
+    r"|agreements?|r[eé]sum[eé]s?|cvs?|applications?|recommendations?|cards?|poems?|profiles?|dialogues?|conversations?)"
+)
+_ASKS_FOR_WRITING = re.compile(
+    rf"\b{_WRITING_VERBS}\b[^.?!\n]{{0,60}}?\b{_DOCUMENTS}\b|\b(?:letters?|templates?|memos?|r[eé]sum[eé]s?|placeholders?|fill(?:ed)?[ -]in|mad ?libs?)\b",
     re.IGNORECASE,
 )
 # An answer that says it holds blanks: "replace [Company] with...", "a template you can fill in".
@@ -99,20 +108,24 @@ class UnfilledPlaceholder(RecordRule):
     `<NAME>`, `[Customer Name]`, `[Insert date]`).
 
     Why: the generator that wrote the example never substituted its variables (a
-    `str.format` or Jinja template rendered without its data, a prompt that asked the
-    model for "[Customer Name]"-style blanks); the model learns to answer with blanks.
+    `str.format` or Jinja template rendered without its data, synthetic support data
+    whose entities were never filled in, a writer model told to leave "[Customer Name]"
+    blanks); the model learns to answer with blanks.
 
-    Only trained text is read (a prompt may show the format it wants), never inside code,
-    and only slots that stand in running text (`Dear {name},`, not `f"{name}"` or
-    `\\frac{dx}{dt}`). A slot is: a `{name}` or `{{ name }}` field; an upper-case `<NAME>`
-    that is not an HTML tag; a bracketed blank that says so (`[Insert ...]`, `[TBD]`) or
-    that is one to four capitalised words ending in a noun a blank stands for (Name,
-    Company, Date, Address, Number, Email, ...), not followed by `(` (a Markdown link).
-    When it must guess it stays silent: a slot the prompt holds too (teaching templates),
-    a slot addressed to the reader (`[Your Name]`, `<YOUR_API_KEY>`), a slot whose name is
-    used in the reply's code, a reply that says it holds blanks ("template", "placeholder",
-    "replace ... with"), and any reply to a prompt that asks for a letter, email, template,
-    script or other draft, where blanks are what was asked for.
+    Only trained text is read (a prompt may show the format it wants), and only slots that
+    stand in running text (`Dear {name},`, not `f"{name}"` or `\\frac{dx}{dt}`). A slot is:
+    a `{name}` field whose name has a word of three letters or more (not `{x_n}` or
+    `{dt}`: maths); a `{{ name }}` or `{{Order Number}}` field; an upper-case `<NAME>` that
+    is not an HTML tag; a bracketed blank that says so (`[Insert ...]`, `[TBD]`) or that is
+    one to four capitalised words ending in a noun a blank stands for (Name, Company,
+    Date, Address, Number, Email, ...), not followed by `(` (a Markdown link).
+    When it must guess it stays silent: a slot the prompt holds too (the reply repeats
+    what the user will supply, or teaches templates); a slot addressed to the reader
+    (`[Your Name]`, `<YOUR_API_KEY>`); a slot inside code, or whose name the reply's code
+    uses; a reply that says it holds blanks ("template", "placeholder", "replace ...");
+    and any reply to a prompt that asks for a piece of writing (write, draft, compose,
+    create... a letter, email, pitch, statement, script; or a template, placeholders),
+    where blanks for what the writer cannot know are what a good answer leaves.
 
     Example (flagged):
         {"role": "user", "content": "Where is my order?"},
@@ -126,28 +139,30 @@ class UnfilledPlaceholder(RecordRule):
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         prompt: str | None = None
-        for turn in _trained_texts(record):
+        for turn in _trained_texts(record, _may_hold_slots):
             text = turn.text
-            if "{" not in text and "[" not in text and "<" not in text:  # three memchr passes: most texts stop here
-                continue
             slots = _slots(_Prose(text))
             if not slots:
                 continue
             if prompt is None:
                 prompt = _prompt(record)
-            if _ASKS_FOR_BLANKS.search(prompt) or _NAMES_ITS_BLANKS.search(text):
+            if _ASKS_FOR_WRITING.search(prompt) or _NAMES_ITS_BLANKS.search(text):
                 continue
             slots = [slot for slot in slots if slot not in prompt]
             if slots:
                 yield Problem(_counted(f"{turn.message.label} has an unfilled template slot {slots[0]!r}", len(slots), "slots"), turn.pointer)
 
 
+def _may_hold_slots(text: str) -> bool:
+    return "{" in text or "[" in text or "<" in text  # a memchr pass each
+
+
 def _slots(prose: _Prose) -> list[str]:
     """The unfilled slots standing in the running text, in order."""
     text, found = prose.text, []
     if "{" in text:
-        for pattern in (_MUSTACHE_SLOT, _FORMAT_SLOT):
-            found += [m for m in pattern.finditer(text) if _stands_alone(text, *m.span())]
+        found += [m for m in _MUSTACHE_SLOT.finditer(text) if _stands_alone(text, *m.span())]
+        found += [m for m in _FORMAT_SLOT.finditer(text) if _is_named(m.group(1)) and _stands_alone(text, *m.span())]
     if "<" in text:
         found += [m for m in _ANGLE_SLOT.finditer(text) if _is_angle_slot(text, m)]
     if "[" in text:
@@ -156,6 +171,11 @@ def _slots(prose: _Prose) -> list[str]:
         code = prose.code()
         found = [m for m in sorted(found, key=lambda m: m.start()) if _slot_name(m) not in code]
     return [m.group(0) for m in found]
+
+
+def _is_named(field: str) -> bool:
+    """`{name}`, `{order_id}`: a word of three letters or more; not `{x_n}` or `{dt}`, which are maths."""
+    return any(len(part) >= 3 for part in field.split("_"))
 
 
 def _slot_name(match: re.Match) -> str:
@@ -235,12 +255,14 @@ class UnbalancedTag(RecordRule):
     severity = Severity.WARNING
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        for turn in _trained_texts(record):
-            if "</" not in turn.text:
-                continue
+        for turn in _trained_texts(record, _may_close_tags):
             problem = _tag_problem(_Prose(turn.text))
             if problem:
                 yield Problem(f"{turn.message.label} {problem}", turn.pointer)
+
+
+def _may_close_tags(text: str) -> bool:
+    return "<" in text and "</" in text  # memchr first: a two-character `in` scans ~50 times slower
 
 
 def _tag_problem(prose: _Prose) -> str | None:
@@ -307,11 +329,11 @@ def _is_structure_tag(text: str, tag: re.Match) -> bool:
 
 # Tags a page's text keeps when it is not rendered; they count even without attributes. Names that
 # also read as a placeholder (<link>, <input>, <title>) count only with attributes, or closing.
-_FORMATTING_TAGS = frozenset("a b big blockquote body br center div em font h1 h2 h3 h4 h5 h6 head hr html i iframe img li nobr ol p s script small span strike strong style table tbody td th thead tr u ul".split())
-# Tags Markdown writers use on purpose.
-_MARKDOWN_TAGS = frozenset("sup sub kbd details summary mark code pre".split())
+_FORMATTING_TAGS = frozenset("a b big blockquote body br center div em font h1 h2 h3 h4 h5 h6 head hr html i iframe img li nobr ol p script small span strike strong style table tbody td th thead tr u ul".split())
+# Tags Markdown writers use on purpose, and <s>, </s>: a model's start and end tokens (FT203) far more often than strikethrough.
+_NOT_REMAINS = frozenset("sup sub kbd details summary mark code pre s".split())
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_HREF_REMAINS = re.compile(r"\bhref\s*=?\s*[\"']?\s*(?:https?|www)\b", re.IGNORECASE)
+_HREF_REMAINS = re.compile(r"\bhref\s*=?\s*[\"']?\s*(?:https?|www)\b")
 _MARKUP_TOPIC = re.compile(r"\b(?:x?html5?|xml|markup|css|dom|jsx|tsx|svg|web ?pages?|websites?|browsers?|tags?|entit(?:y|ies)|escap\w*|hyperlinks?)\b", re.IGNORECASE)
 
 
@@ -344,11 +366,8 @@ class HtmlRemains(RecordRule):
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         about_markup: bool | None = None
-        for turn in _trained_texts(record):
-            text = turn.text
-            if "<" not in text and "&" not in text and "href" not in text and "HREF" not in text:
-                continue
-            remains = _html_remains(_Prose(text))
+        for turn in _trained_texts(record, _may_hold_html):
+            remains = _html_remains(_Prose(turn.text))
             if not remains:
                 continue
             if about_markup is None:
@@ -356,6 +375,10 @@ class HtmlRemains(RecordRule):
             if about_markup:
                 return
             yield Problem(_counted(f"{turn.message.label} contains HTML: {remains[0]!r}", len(remains), "pieces"), turn.pointer)
+
+
+def _may_hold_html(text: str) -> bool:
+    return "<" in text or "&" in text or "href" in text  # `href` (~1 ns a character) for a link stripped of its brackets
 
 
 def _html_remains(prose: _Prose) -> list[str]:
@@ -367,7 +390,7 @@ def _html_remains(prose: _Prose) -> list[str]:
         found += tags
     if "&" in text:
         found += [m for m in _ENTITY.finditer(text) if m.group(1).startswith("#") or m.group(1) + ";" in html.entities.html5]
-    if "href" in text or "HREF" in text:
+    if "href" in text:
         found += [m for m in _HREF_REMAINS.finditer(text) if not any(tag.start() < m.start() < tag.end() for tag in tags)]
     return [m.group(0) for m in sorted(found, key=lambda m: m.start()) if not prose.in_code(m.start())]
 
@@ -375,7 +398,7 @@ def _html_remains(prose: _Prose) -> list[str]:
 def _is_html_remains(text: str, tag: re.Match) -> bool:
     closing, name, attributes, _ = tag.groups()
     name = name.lower()
-    if name not in _HTML_ELEMENTS or name in _MARKDOWN_TAGS:
+    if name not in _HTML_ELEMENTS or name in _NOT_REMAINS:
         return False
     if name == "br" and text.startswith("|", text.rfind("\n", 0, tag.start()) + 1):
         return False  # a line break inside a Markdown table cell
@@ -429,13 +452,13 @@ class _CharacterRule(RecordRule):
                 continue
             found = [m.start() for m in self._CHARACTERS.finditer(text) if self._counts(text, m.start())]
             if found:
-                what = _counted(f"{turn.message.label} contains {self._describe(text[found[0]])}", len(found), "characters")
+                what = _counted(f"{turn.message.label} contains {self._describe(text, found[0])}", len(found), "characters")
                 yield Problem(what, turn.pointer, severity=None if turn.message.trained else Severity.INFO)
 
     def _counts(self, text: str, position: int) -> bool:
         return True
 
-    def _describe(self, character: str) -> str:
+    def _describe(self, text: str, position: int) -> str:
         raise NotImplementedError
 
 
@@ -494,10 +517,18 @@ class InvisibleCharacter(_CharacterRule):
             return text[start - 1:start] != _BLACK_FLAG
         return True
 
-    def _describe(self, character: str) -> str:
+    def _describe(self, text: str, position: int) -> str:
+        character = text[position]
         return f"an invisible {unicodedata.name(character).lower()} ({_code_point(character)})"
 
 
+# The controls JSON writes as \b and \f: what LaTeX's \beta and \frac become when a generator
+# writes them into JSON with a single backslash (\t, \n and \r too, which are not reported).
+_JSON_ESCAPES = {"\x08": "\\b", "\x0c": "\\f"}
+_LETTERS = re.compile("[A-Za-z]{1,12}")
+# A C1 control after a UTF-8 lead or continuation byte read as Latin-1 (`â\x80\x94` for `—`) is
+# one more byte of mis-decoded UTF-8: FT204 reports the text.
+_IS_UTF8_BYTE_AS_LATIN1 = re.compile("[\x80-\xbf\xc2-\xf4]").fullmatch
 _CONTROL_NAMES = {"\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab", "\x0c": "form feed", "\x1b": "escape", "\x7f": "delete"}
 
 
@@ -508,12 +539,14 @@ class ControlCharacter(_CharacterRule):
     controls U+0080-U+009F.
 
     Why: no one types them. They come from PDF and terminal output (form feeds, the escape
-    that starts a colour code), from binary data pasted as text, and, for C1 controls,
-    from cp1252 text decoded as Latin-1 (U+0092 where ’ was meant). Some tokenizers and
-    providers drop or reject them; the model otherwise learns them.
+    that starts a colour code), from LaTeX written into JSON without escaping its
+    backslashes (`"\\frac"` is a form feed and "rac"), from binary data pasted as text,
+    and, for C1 controls, from cp1252 text decoded as Latin-1 (U+0092 where ’ was meant).
+    Some tokenizers and providers drop or reject them; the model otherwise learns them.
 
-    Every text is read: a warning in trained text, info in a prompt. Nothing is guessed:
-    tab, line feed and carriage return are not reported.
+    Every text is read: a warning in trained text, info in a prompt. Tab, line feed and
+    carriage return are not reported, nor a C1 control that follows a character UTF-8
+    read as Latin-1 makes (`â\x80\x94` for `—`): that text is mis-decoded, FT204's.
 
     Example (flagged):
         {"role": "assistant", "content": "Done.\u001b[0m"}
@@ -526,7 +559,15 @@ class ControlCharacter(_CharacterRule):
     severity = Severity.WARNING
     _CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-    def _describe(self, character: str) -> str:
+    def _counts(self, text: str, position: int) -> bool:
+        return not (text[position] >= "\x80" and position and _IS_UTF8_BYTE_AS_LATIN1(text[position - 1]))
+
+    def _describe(self, text: str, position: int) -> str:
+        character = text[position]
+        if character in _JSON_ESCAPES:
+            word = _LETTERS.match(text, position + 1)
+            if word:  # \frac, \beta, \boxed: a LaTeX command whose backslash JSON read as an escape
+                return f"a control character, {_CONTROL_NAMES[character]} ({_code_point(character)}; LaTeX {_JSON_ESCAPES[character]}{word.group(0)} written in JSON with a single backslash?)"
         if character in _CONTROL_NAMES:
             return f"a control character, {_CONTROL_NAMES[character]} ({_code_point(character)})"
         try:
@@ -559,7 +600,8 @@ class PrivateUseCharacter(_CharacterRule):
     severity = Severity.WARNING
     _CHARACTERS = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 
-    def _describe(self, character: str) -> str:
+    def _describe(self, text: str, position: int) -> str:
+        character = text[position]
         if "\uf020" <= character <= "\uf0ff":
             return f"a private-use character ({_code_point(character)}: a Symbol or Wingdings font character, pasted from Word or a PDF?)"
         return f"a private-use character ({_code_point(character)}: no standard meaning)"
