@@ -24,8 +24,9 @@ from ft_lint.rules import RecordRule
 
 # --- shared: code, prompts, how a finding is worded ------------------------------------------
 
-# A fenced block (to its closing fence, or the end of an unclosed one) or an inline code span.
-_CODE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^[ \t]*\1[ \t]*$|\Z)|(?<!`)(`+)(?!`)[^\n]*?(?<!`)\2(?!`)", re.MULTILINE)
+# A fenced code block, to its closing fence or the end of the text.
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^[ \t]*\1[ \t]*$|\Z)", re.MULTILINE)
+_BACKTICKS = re.compile(r"`+")
 
 
 class _Prose:
@@ -36,7 +37,7 @@ class _Prose:
 
     @functools.cached_property
     def _code_spans(self) -> list[tuple[int, int]]:
-        return [m.span() for m in _CODE.finditer(self.text)]
+        return _code_spans(self.text)
 
     def in_code(self, position: int) -> bool:
         i = bisect.bisect_right(self._code_spans, (position, len(self.text))) - 1
@@ -44,6 +45,39 @@ class _Prose:
 
     def code(self) -> str:
         return " ".join(self.text[start:end] for start, end in self._code_spans)
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Fenced blocks, and `inline code`: a run of backticks up to the next run as long on its line
+    (CommonMark lets a span cross lines; rarely wanted, and the pairing stays linear this way)."""
+    fenced = [m.span() for m in _FENCED.finditer(text)] if "```" in text or "~~~" in text else []
+    runs, line, counted_to = [], 0, 0
+    for run in _BACKTICKS.finditer(text):
+        if fenced and _within(fenced, run.start()):
+            continue
+        line += text.count("\n", counted_to, run.start())
+        counted_to = run.start()
+        runs.append((line, len(run.group(0)), run.span()))
+    closer_of: list[int | None] = [None] * len(runs)
+    later: dict[tuple[int, int], int] = {}  # (line, run length) -> the nearest later run
+    for i in range(len(runs) - 1, -1, -1):
+        key = runs[i][:2]
+        closer_of[i] = later.get(key)
+        later[key] = i
+    inline, i = [], 0
+    while i < len(runs):
+        j = closer_of[i]
+        if j is None:
+            i += 1
+            continue
+        inline.append((runs[i][2][0], runs[j][2][1]))
+        i = j + 1
+    return sorted(fenced + inline)
+
+
+def _within(spans: list[tuple[int, int]], position: int) -> bool:
+    i = bisect.bisect_right(spans, (position, position)) - 1
+    return i >= 0 and position < spans[i][1]
 
 
 def _prompt(record: Record) -> str:
@@ -56,8 +90,8 @@ def _trained_texts(record: Record, may_hold: Callable[[str], bool]) -> Iterator[
     return (turn for turn in record.turns if turn.text and may_hold(turn.text) and turn.message.trained)
 
 
-def _counted(first: str, count: int, noun: str) -> str:
-    return first if count == 1 else f"{first} ({count} {noun} in all)"
+def _counted(first: str, count: int) -> str:
+    return first if count == 1 else f"{first} and {count - 1} more"
 
 
 # Around a slot in running text: a space, an opening bracket or quote before it; a space, a
@@ -150,7 +184,7 @@ class UnfilledPlaceholder(RecordRule):
                 continue
             slots = [slot for slot in slots if slot not in prompt]
             if slots:
-                yield Problem(_counted(f"{turn.message.label} has an unfilled template slot {slots[0]!r}", len(slots), "slots"), turn.pointer)
+                yield Problem(_counted(f"{turn.message.label} has an unfilled template slot {slots[0]!r}", len(slots)), turn.pointer)
 
 
 def _may_hold_slots(text: str) -> bool:
@@ -220,7 +254,7 @@ _HTML_ELEMENTS = _VOID_ELEMENTS | _OPTIONAL_CLOSE | frozenset(
     "script section select small span strike strong style sub summary sup table template textarea time title u ul "
     "var video".split()
 )
-_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)(\s[^<>]*?)?(/?)>")
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]{0,39})(\s[^<>]*?)?(/?)>")  # names no longer than 40: bounded comparisons
 _HTML_COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|\Z)")
 
 
@@ -269,7 +303,8 @@ def _tag_problem(prose: _Prose) -> str | None:
     """What is wrong with the text's tags, worded for a finding (the first thing found), or None."""
     text = _HTML_COMMENT.sub(lambda m: " " * len(m.group(0)), prose.text)  # same length: positions still match
     opened: list[tuple[str, re.Match]] = []  # the open tags, innermost last, with their lower-case names
-    unclosed: list[re.Match] = []
+    open_count: dict[str, int] = {}  # so that a closer with no opener is known without a walk down the stack
+    unclosed: dict[str, re.Match] = {}  # lower-case name -> the first tag of that name never closed
     stray: list[re.Match] = []
     closed_names: set[str] = set()
     for tag in _TAG.finditer(text):
@@ -279,31 +314,41 @@ def _tag_problem(prose: _Prose) -> str | None:
             continue
         if not closing:
             opened.append((name, tag))
+            open_count[name] = open_count.get(name, 0) + 1
             continue
-        depth = next((i for i in range(len(opened) - 1, -1, -1) if opened[i][0] == name), None)
-        if depth is None:
+        if not open_count.get(name):
             stray.append(tag)
             continue
         closed_names.add(name)
-        unclosed += [inner for _, inner in opened[depth + 1:]]
-        del opened[depth:]
-    unclosed += [tag for _, tag in opened]
-    unclosed = [tag for tag in unclosed if tag.group(2).lower() not in _OPTIONAL_CLOSE]
-    for closer in stray:
+        while True:  # each tag is popped once: the walk costs no more than the pushes
+            inner_name, inner = opened.pop()
+            open_count[inner_name] -= 1
+            if inner_name == name:
+                break
+            unclosed.setdefault(inner_name, inner)
+    for name, tag in opened:
+        unclosed.setdefault(name, tag)
+    for name in _OPTIONAL_CLOSE & unclosed.keys():
+        del unclosed[name]
+    candidates = list(unclosed.items())[:_COMPARED]  # bounded: a finding names the first problem only
+    for closer in stray[:_COMPARED]:
         name = closer.group(2).lower()
-        opener = max(unclosed, key=lambda tag: _likeness(tag.group(2).lower(), name), default=None)
-        if opener is not None and opener.group(2).lower() == name:
-            return f"closes {opener.group(0)!r} out of order: {closer.group(0)!r} comes after the tag around it was closed"
-        if opener is not None and _misspelled(opener.group(2).lower(), name):
+        if name in unclosed:
+            return f"closes {unclosed[name].group(0)!r} out of order: {closer.group(0)!r} comes after the tag around it was closed"
+        opener = next((tag for other, tag in candidates if _misspelled(other, name)), None)
+        if opener is not None:
             return f"opens {opener.group(0)!r} and closes it as {closer.group(0)!r}: the tag names differ"
     for closer in stray:
         if closer.group(2).lower() not in _HTML_ELEMENTS:
             return f"has {closer.group(0)!r} with no {'<' + closer.group(2) + '>'!r} before it"
     if any(name not in _HTML_ELEMENTS for name in closed_names):  # the reply is structured by tags of its own
-        for opener in unclosed:
+        for opener in unclosed.values():
             if _is_structure_tag(text, opener):
                 return f"opens {opener.group(0)!r} and never closes it"
     return None
+
+
+_COMPARED = 32  # stray closers and unclosed names compared for a misspelling
 
 
 def _likeness(a: str, b: str) -> float:
@@ -374,7 +419,7 @@ class HtmlRemains(RecordRule):
                 about_markup = any(_MARKUP_TOPIC.search(other.text) for other in record.turns if other.text)
             if about_markup:
                 return
-            yield Problem(_counted(f"{turn.message.label} contains HTML: {remains[0]!r}", len(remains), "pieces"), turn.pointer)
+            yield Problem(_counted(f"{turn.message.label} contains HTML: {remains[0]!r}", len(remains)), turn.pointer)
 
 
 def _may_hold_html(text: str) -> bool:
@@ -450,13 +495,14 @@ class _CharacterRule(RecordRule):
             text = turn.text
             if not text:
                 continue
-            found = [m.start() for m in self._CHARACTERS.finditer(text) if self._counts(text, m.start())]
+            found = self._found(text)
             if found:
-                what = _counted(f"{turn.message.label} contains {self._describe(text, found[0])}", len(found), "characters")
+                what = _counted(f"{turn.message.label} contains {self._describe(text, found[0])}", len(found))
                 yield Problem(what, turn.pointer, severity=None if turn.message.trained else Severity.INFO)
 
-    def _counts(self, text: str, position: int) -> bool:
-        return True
+    def _found(self, text: str) -> list[int]:
+        """Where the characters the rule reports are."""
+        return [m.start() for m in self._CHARACTERS.finditer(text)]
 
     def _describe(self, text: str, position: int) -> str:
         raise NotImplementedError
@@ -469,9 +515,9 @@ def _code_point(character: str) -> str:
 # Characters that only steer how letters join, break or run: text fixed by none of them.
 _JOINERS = frozenset("\u200b\u200c\u200d\u2060")  # zero width space, non-joiner, joiner; word joiner
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_TAG_CHARACTERS = ("\U000e0000", "\U000e007f")
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
-_BLACK_FLAG = "\U0001f3f4"  # 🏴 with tag characters spells a subdivision flag (England, Scotland, Wales)
+_BLACK_FLAG = "\U0001f3f4"
+_FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")  # 🏴 and tag characters: England's, Scotland's, Wales's flag
 
 
 class InvisibleCharacter(_CharacterRule):
@@ -504,22 +550,28 @@ class InvisibleCharacter(_CharacterRule):
     severity = Severity.WARNING
     _CHARACTERS = re.compile("[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
 
-    def _counts(self, text: str, position: int) -> bool:
-        character = text[position]
-        if character in _JOINERS:
-            return position == 0 or position == len(text) - 1 or text[position - 1].isascii() or text[position + 1].isascii()
-        if character in _BIDI_CONTROLS:
-            return not _RIGHT_TO_LEFT.search(text)
-        if _TAG_CHARACTERS[0] <= character <= _TAG_CHARACTERS[1]:
-            start = position
-            while start and _TAG_CHARACTERS[0] <= text[start - 1] <= _TAG_CHARACTERS[1]:
-                start -= 1
-            return text[start - 1:start] != _BLACK_FLAG
-        return True
+    def _found(self, text: str) -> list[int]:
+        flags = [m.span() for m in _FLAG.finditer(text)] if _BLACK_FLAG in text else []
+        right_to_left: bool | None = None  # searched for once, at the first direction mark
+        found = []
+        for match in self._CHARACTERS.finditer(text):
+            position, character = match.start(), match.group(0)
+            if character in _JOINERS:
+                counts = position == 0 or position == len(text) - 1 or text[position - 1].isascii() or text[position + 1].isascii()
+            elif character in _BIDI_CONTROLS:
+                if right_to_left is None:
+                    right_to_left = _RIGHT_TO_LEFT.search(text) is not None
+                counts = not right_to_left
+            else:
+                counts = not (flags and _within(flags, position))
+            if counts:
+                found.append(position)
+        return found
 
     def _describe(self, text: str, position: int) -> str:
         character = text[position]
-        return f"an invisible {unicodedata.name(character).lower()} ({_code_point(character)})"
+        name = unicodedata.name(character, "unassigned tag character").lower()  # U+E0000 and a few tags have no name
+        return f"an invisible {name} ({_code_point(character)})"
 
 
 # The controls JSON writes as \b and \f: what LaTeX's \beta and \frac become when a generator
@@ -559,8 +611,8 @@ class ControlCharacter(_CharacterRule):
     severity = Severity.WARNING
     _CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-    def _counts(self, text: str, position: int) -> bool:
-        return not (text[position] >= "\x80" and position and _IS_UTF8_BYTE_AS_LATIN1(text[position - 1]))
+    def _found(self, text: str) -> list[int]:
+        return [p for p in super()._found(text) if not (text[p] >= "\x80" and p and _IS_UTF8_BYTE_AS_LATIN1(text[p - 1]))]
 
     def _describe(self, text: str, position: int) -> str:
         character = text[position]
