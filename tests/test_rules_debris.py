@@ -192,7 +192,7 @@ def test_invisible_characters_are_flagged_warning_in_replies_info_in_prompts(lin
     assert [f.message.split(" contains ")[1] for f in of(findings, "FT209")] == [
         "an invisible zero width space (U+200B)",
         "an invisible soft hyphen (U+00AD) and 1 more",
-        "an invisible zero width no-break space (U+FEFF)",
+        "an invisible byte order mark (U+FEFF)",
         "an invisible left-to-right mark (U+200E) and 1 more",
         "an invisible tag latin small letter i (U+E0069) and 2 more",
     ]

@@ -570,7 +570,8 @@ class InvisibleCharacter(_CharacterRule):
 
     def _describe(self, text: str, position: int) -> str:
         character = text[position]
-        name = unicodedata.name(character, "unassigned tag character").lower()  # U+E0000 and a few tags have no name
+        # U+FEFF by the name it is met by; U+E0000 and a few tag characters have no name
+        name = "byte order mark" if character == "\ufeff" else unicodedata.name(character, "unassigned tag character").lower()
         return f"an invisible {name} ({_code_point(character)})"
 
 
