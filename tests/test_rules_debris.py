@@ -150,13 +150,15 @@ def test_html_remains_in_a_reply_are_flagged(lint_records):
         reply("Great quality.<br>Would buy again.", "Review this blender."),
         reply("Read the guide a href https://example.com/guide for more.", "Where are the docs?"),
         reply("It&#39;s fine. <span class=\"x\">Really</span>.", "Is it fine?"),
+        reply('See <a href="https://example.com">the guide</a>.', "Where are the docs?"),  # the href inside the tag is the tag's
     )
-    assert where(findings, "FT208") == [(line, "/messages/1/content") for line in range(1, 5)]
+    assert where(findings, "FT208") == [(line, "/messages/1/content") for line in range(1, 6)]
     assert [f.message.split(" contains ")[1] for f in of(findings, "FT208")] == [
         "HTML: '&amp;'",
         "HTML: '<br>'",
         "HTML: 'href https'",
         "HTML: '&#39;' and 2 more",
+        "HTML: '<a href=\"https://example.com\">' and 1 more",
     ]
 
 

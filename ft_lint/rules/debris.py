@@ -378,6 +378,7 @@ _FORMATTING_TAGS = frozenset("a b big blockquote body br center div em font h1 h
 # Tags Markdown writers use on purpose, and <s>, </s>: a model's start and end tokens (FT203) far more often than strikethrough.
 _NOT_REMAINS = frozenset("sup sub kbd details summary mark code pre s".split())
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)  # a Markdown table row, where <br> breaks a cell's line
 _HREF_REMAINS = re.compile(r"\bhref\s*=?\s*[\"']?\s*(?:https?|www)\b")
 _MARKUP_TOPIC = re.compile(r"\b(?:x?html5?|xml|markup|css|dom|jsx|tsx|svg|web ?pages?|websites?|browsers?|tags?|entit(?:y|ies)|escap\w*|hyperlinks?)\b", re.IGNORECASE)
 
@@ -431,22 +432,22 @@ def _html_remains(prose: _Prose) -> list[str]:
     text, found = prose.text, []
     tags = []
     if "<" in text:
-        tags = [m for m in _TAG.finditer(text) if _is_html_remains(text, m)]
+        table_rows = [m.span() for m in _TABLE_ROW.finditer(text)] if "|" in text else []
+        tags = [m for m in _TAG.finditer(text) if _is_html_remains(m) and not (m.group(2).lower() == "br" and _within(table_rows, m.start()))]
         found += tags
     if "&" in text:
         found += [m for m in _ENTITY.finditer(text) if m.group(1).startswith("#") or m.group(1) + ";" in html.entities.html5]
     if "href" in text:
-        found += [m for m in _HREF_REMAINS.finditer(text) if not any(tag.start() < m.start() < tag.end() for tag in tags)]
+        tag_spans = [tag.span() for tag in tags]
+        found += [m for m in _HREF_REMAINS.finditer(text) if not _within(tag_spans, m.start())]
     return [m.group(0) for m in sorted(found, key=lambda m: m.start()) if not prose.in_code(m.start())]
 
 
-def _is_html_remains(text: str, tag: re.Match) -> bool:
+def _is_html_remains(tag: re.Match) -> bool:
     closing, name, attributes, _ = tag.groups()
     name = name.lower()
     if name not in _HTML_ELEMENTS or name in _NOT_REMAINS:
         return False
-    if name == "br" and text.startswith("|", text.rfind("\n", 0, tag.start()) + 1):
-        return False  # a line break inside a Markdown table cell
     if attributes:
         return "=" in attributes  # `a<b and c>d` is a comparison
     return bool(closing) or name in _FORMATTING_TAGS
