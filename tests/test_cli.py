@@ -173,7 +173,7 @@ def test_concise_output_is_path_line_code_message(bad):
 
 def test_full_output_shows_location_rule_message_pointer_and_excerpt(bad):
     out = ft_lint("check", bad).stdout
-    assert f"{bad}:1: FT201 [error] empty-content: assistant message 1 has empty content\n  at /messages/1/content\n  | {{\"messages\"" in out
+    assert f"{bad}:1: FT201 [error] empty-content: assistant message 1 has empty content\n  at /messages/1/content\n  | {{\"role\":\"assistant\",\"content\":\"\"}}\n" in out
     assert f"{bad}:3: FT401 [warning] duplicate-example: duplicate of the example at line 1\n" in out
     assert f"  = see {bad}:1\n" in out
 

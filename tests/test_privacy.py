@@ -303,8 +303,9 @@ def test_statistics_and_diff_print_no_secret(tmp_path):
 
 def test_redact_masks_a_secret_cut_by_the_excerpt_edge(tmp_path):
     secret = SECRETS["OpenAI legacy key"]
-    (tmp_path / "train.jsonl").write_bytes(jsonl(chat("x" * 40 + " " + secret, "  ok")))  # from column 87 to 137
-    result = run_cli("check", "--select", "FT202", "--fail-on", "info", "train.jsonl", cwd=tmp_path)  # info: listed when it fails the run
+    # a line that is not JSON shows as written, from its start: the key runs from column 87 to 137
+    (tmp_path / "train.jsonl").write_bytes(jsonl(chat("x" * 40 + " " + secret, "ok")).replace(b'{"messages"', b"{messages", 1))
+    result = run_cli("check", "--select", "FT001", "train.jsonl", cwd=tmp_path)
     excerpt = next(line for line in result.out.splitlines() if line.startswith("  | "))
     assert "x [OpenAI API" in excerpt
     assert secret[3:9] not in excerpt
