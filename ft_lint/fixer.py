@@ -41,7 +41,7 @@ from ft_lint.reader import BOM, is_json_array, non_text_reason
 from ft_lint.reporters import RunSummary
 from ft_lint.rules import catalog
 from ft_lint.rules.dataset import canonical_digest
-from ft_lint.rules.privacy import redact_json
+from ft_lint.redaction import redact_json
 from ft_lint.rules.reading import duplicate_keys
 
 MAX_PASSES = 10  # fixing can reveal more to fix (like ruff, re-lint and go again)
