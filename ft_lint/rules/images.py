@@ -13,8 +13,8 @@ from typing import Iterator
 from ft_lint.findings import Problem, Severity
 from ft_lint.formats import Format, Image
 from ft_lint.record import Record
-from ft_lint.rules import Option, RecordRule, may_mention
 from ft_lint.redaction import redact
+from ft_lint.rules import Option, RecordRule, may_mention
 
 # The keys every adapter finds images under start with these: image_url, image (OpenAI, TRL,
 # Bedrock), inlineData, fileData (Gemini).
