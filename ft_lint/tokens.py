@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from ft_lint.formats import as_list
 from ft_lint.image_headers import image_size
 
 if TYPE_CHECKING:
@@ -347,7 +348,7 @@ def _calls(message: dict, counter: _TextCounter) -> int:
 
 
 def _tool_definitions(holder: dict, counter: _TextCounter) -> int:
-    definitions = [_function_of(item) for key in ("tools", "functions") for item in _list(holder.get(key))]
+    definitions = [_function_of(item) for key in ("tools", "functions") for item in as_list(holder.get(key))]
     definitions = [d for d in definitions if d is not None]
     if not definitions:
         return 0
@@ -376,10 +377,6 @@ def _function_of(item: Any) -> dict | None:
         return None
     inner = item.get("function")
     return inner if isinstance(inner, dict) else item
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
 
 
 def _text(value: Any) -> str:
