@@ -27,7 +27,7 @@ from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
 from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
-from ft_lint.rules.privacy import redact, redact_pointer
+from ft_lint.redaction import redact, redact_pointer
 from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ft_lint.findings import pointer_keys
-from ft_lint.rules.privacy import redact_json
+from ft_lint.redaction import redact_json
 
 EXCERPT_CHARS = 100
 REDACTED_WINDOW = 8 * 1024  # characters masked before an excerpt is cut (longer than a secret)

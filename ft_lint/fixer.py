@@ -32,17 +32,16 @@ from typing import IO, Any, Iterable, Iterator, TextIO
 
 import orjson
 
+from ft_lint.digests import canonical_digest
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, RemoveBom, StripText
 from ft_lint.engine import UsageError, display_name, lint
 from ft_lint.escaping import terminal
 from ft_lint.findings import Finding
 from ft_lint.inplace import NotFixed, Rewrite, check_fixable, finish_interrupted
-from ft_lint.reader import BOM, is_json_array, non_text_reason
+from ft_lint.reader import BOM, duplicate_keys, is_json_array, non_text_reason
+from ft_lint.redaction import redact_json
 from ft_lint.reporters import RunSummary
 from ft_lint.rules import catalog
-from ft_lint.rules.dataset import canonical_digest
-from ft_lint.rules.privacy import redact_json
-from ft_lint.rules.reading import duplicate_keys
 
 MAX_PASSES = 10  # fixing can reveal more to fix (like ruff, re-lint and go again)
 DIFF_CONTEXT = 3

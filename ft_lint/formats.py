@@ -375,7 +375,8 @@ def text_turns(messages: list[Message]) -> Iterator[Turn]:
         yield Turn(message, content if isinstance(content, str) else None, message.content_path)
 
 
-def _list(value: Any) -> list:
+def as_list(value: Any) -> list:
+    """The value if it is a JSON array, else [] (records are read as written, whatever the types)."""
     return value if isinstance(value, list) else []
 
 
@@ -401,7 +402,7 @@ def _shared_item_paths(base: tuple, content_key: str) -> list[tuple[tuple, tuple
 
 
 def _openai_images(content: Any, base: tuple) -> Iterator[Image]:
-    for j, part in enumerate(_list(content)):
+    for j, part in enumerate(as_list(content)):
         if isinstance(part, dict) and part.get("type") == "image_url" and isinstance(part.get("image_url"), dict):
             url, detail = part["image_url"].get("url"), part["image_url"].get("detail")
             yield Image((*base, j, "image_url", "url"), url=url if isinstance(url, str) else None, detail=detail if isinstance(detail, str) else "auto")
@@ -411,7 +412,7 @@ def _openai_images(content: Any, base: tuple) -> Iterator[Image]:
 
 def _messages(fmt: Format, items: Any, base: tuple) -> list[Message]:
     """The messages of a list of message objects, made in one loop (a call per message would cost a fifth more)."""
-    items = _list(items)
+    items = as_list(items)
     messages = []
     for data, (path, content_path) in zip(items, _item_paths(base, "content", len(items))):
         if isinstance(data, dict):
@@ -472,7 +473,7 @@ def _trl_preference(value: dict, fmt: Format) -> list[list[Message]]:
 
 def _blocks_holding(blocks: Any, key: str) -> tuple[bool, bool]:
     """Whether any, and whether all, of a list of content blocks (parts) hold `key`."""
-    found = [key in block for block in _list(blocks) if isinstance(block, dict)]
+    found = [key in block for block in as_list(blocks) if isinstance(block, dict)]
     return any(found), bool(found) and all(found)
 
 
@@ -492,7 +493,7 @@ def _gemini_message(fmt: Format, data: dict, path: tuple, parts_path: tuple, rol
 
 
 def _gemini_images(parts: Any, base: tuple) -> Iterator[Image]:
-    for j, part in enumerate(_list(parts)):
+    for j, part in enumerate(as_list(parts)):
         inline = part.get("inlineData") if isinstance(part, dict) else None
         remote = part.get("fileData") if isinstance(part, dict) else None
         if _is_image_blob(inline):
@@ -512,7 +513,7 @@ def _gemini(value: dict, fmt: Format) -> list[list[Message]]:
     system = value.get("systemInstruction")
     if isinstance(system, dict):
         conversation.append(_gemini_message(fmt, system, ("systemInstruction",), ("systemInstruction", "parts"), "system"))
-    contents = _list(value.get("contents"))
+    contents = as_list(value.get("contents"))
     for data, paths in zip(contents, _item_paths(("contents",), "parts", len(contents))):
         if isinstance(data, dict):
             conversation.append(_gemini_message(fmt, data, *paths, fmt.role(data.get("role"))))
@@ -532,7 +533,7 @@ def _bedrock_message(fmt: Format, data: dict, path: tuple, content_path: tuple) 
 
 
 def _bedrock_images(blocks: Any, base: tuple) -> Iterator[Image]:
-    for j, block in enumerate(_list(blocks)):
+    for j, block in enumerate(as_list(blocks)):
         image = block.get("image") if isinstance(block, dict) else None
         if not isinstance(image, dict):
             continue
@@ -550,7 +551,7 @@ def _bedrock_images(blocks: Any, base: tuple) -> Iterator[Image]:
 
 def _bedrock(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
-    messages = _list(value.get("messages"))
+    messages = as_list(value.get("messages"))
     for data, paths in zip(messages, _item_paths(("messages",), "content", len(messages))):
         if isinstance(data, dict):
             conversation.append(_bedrock_message(fmt, data, *paths))
@@ -562,7 +563,7 @@ def _bedrock(value: dict, fmt: Format) -> list[list[Message]]:
 
 def _sharegpt(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
-    turns = _list(value.get("conversations"))
+    turns = as_list(value.get("conversations"))
     for data, (path, value_path) in zip(turns, _item_paths(("conversations",), "value", len(turns))):
         if isinstance(data, dict):
             written = data.get("from")
@@ -580,7 +581,7 @@ def _text(value: dict, fmt: Format) -> list[list[Message]]:
 
 def _alpaca(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
-    for k, pair in enumerate(_list(value.get("history"))):
+    for k, pair in enumerate(as_list(value.get("history"))):
         for j, role in enumerate(("user", "assistant")):
             conversation.append(_field_message(role, pair[j] if isinstance(pair, list) and len(pair) > j else None, ("history", k, j)))
     # The user turn is the instruction, then the input when there is one (joined by a newline).

@@ -22,7 +22,6 @@ from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Severity
 from ft_lint.reporters import RunSummary, count_by_severity, get_reporter
 
-EXIT_USAGE = 2
 # The action writes these reports itself; in `args` they would fight over standard output.
 RESERVED_OPTIONS = ("--output-format", "--output-file", "-o", "--statistics")
 COUNT_OUTPUTS = {Severity.ERROR: "errors", Severity.WARNING: "warnings", Severity.INFO: "infos"}
@@ -126,7 +125,7 @@ def write_outputs(path: str, values: dict[str, str]) -> None:
 
 
 def run_action(env: Mapping[str, str], out: TextIO) -> int:
-    from ft_lint.cli import main as cli_main
+    from ft_lint.cli import EXIT_USAGE, main as cli_main
     from ft_lint.github_summary import render
 
     outcome: list[Outcome] = []

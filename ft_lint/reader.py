@@ -10,6 +10,7 @@ import ast
 import enum
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Container, Iterator
@@ -272,3 +273,47 @@ def _skip_space(text: str, position: int) -> int:
     while position < len(text) and text[position] in " \t\r\n":
         position += 1
     return position
+
+
+# A key ends with `"` then `:`; counting these in the raw line and in the parsed value
+# re-serialised proves duplicates cheaply (strings holding `":` count the same in both).
+_SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
+
+
+def _key_ends(data: bytes) -> int:
+    return data.count(b'":') + len(_SPACED_KEY_END.findall(data))
+
+
+class _Object(dict):
+    """A parsed object that remembers its repeated keys."""
+
+    __slots__ = ("repeated",)
+
+    def __init__(self, pairs: list[tuple[str, Any]]):
+        super().__init__(pairs)
+        self.repeated = {k: n for k, n in Counter(k for k, _ in pairs).items() if n > 1} if len(self) < len(pairs) else {}
+
+
+def duplicate_keys(raw: bytes, value: Any) -> list[tuple[tuple, str | None, int]]:
+    """(path of the object, key, times) for every repeated key; [] in the common case, fast.
+
+    The raw line has more key ends than its parsed value only when keys repeat; then the
+    line is parsed again keeping every pair, to say which key and where.
+    """
+    dumped = orjson.dumps(value)
+    if raw == dumped or _key_ends(raw) <= _key_ends(dumped):  # a line written compactly by orjson is its own proof
+        return []
+    try:
+        parsed = json.loads(raw, object_pairs_hook=_Object)
+    except (ValueError, RecursionError):
+        return [((), None, 2)]
+    found = []
+    stack: list[tuple[tuple, Any]] = [((), parsed)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, _Object):
+            found += [(path, key, times) for key, times in node.repeated.items()]
+            stack += [((*path, key), child) for key, child in node.items()]
+        elif isinstance(node, list):
+            stack += [((*path, i), child) for i, child in enumerate(node)]
+    return sorted(found, key=lambda item: (len(item[0]), [str(p) for p in item[0]]))

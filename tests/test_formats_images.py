@@ -8,7 +8,7 @@ import pytest
 from format_helpers import GIF, JPEG, PNG, WEBP, b64, data_url, found, lint_records
 
 from ft_lint.formats import Image
-from ft_lint.rules.images import sniff_image_type
+from ft_lint.image_headers import sniff_image_type
 
 QUESTION = {"type": "text", "text": "What is in the picture?"}
 

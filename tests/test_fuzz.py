@@ -22,12 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ft_lint.config import Settings
+from ft_lint.detectors import SECRET_DETECTORS, ALL_PERSONAL_DETECTORS, find
 from ft_lint.engine import lint
 from ft_lint.fixer import fix_and_lint
 from ft_lint.formats import all_formats
 from ft_lint.reader import BOM, WholeFileProblem, non_text_reason, read_entries
+from ft_lint.redaction import redact, redact_pointer
 from ft_lint.reporters import REPORTERS, get_reporter
-from ft_lint.rules.privacy import SECRET_DETECTORS, ALL_PERSONAL_DETECTORS, find, redact, redact_pointer
 
 EXAMPLES = int(os.environ.get("FT_LINT_FUZZ_EXAMPLES", "40"))
 bounded = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -10,7 +10,8 @@ import string
 
 import pytest
 
-from ft_lint.rules.privacy import ALL_PERSONAL_DETECTORS, SECRET_DETECTORS, Sample, Screen, cnpj_valid, cpf_valid, find_personal_data, find_secrets, iban_valid, luhn_valid, redact
+from ft_lint.detectors import ALL_PERSONAL_DETECTORS, SECRET_DETECTORS, Sample, Screen, cnpj_valid, cpf_valid, find_personal_data, find_secrets, iban_valid, luhn_valid
+from ft_lint.redaction import redact
 from lint_helpers import chat, findings_json, jsonl, run_cli
 
 _RANDOM = random.Random(8)

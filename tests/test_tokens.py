@@ -21,6 +21,7 @@ from reference import ENCODINGS, ref_assistant, ref_messages, ref_tools
 
 from ft_lint import tokens as T
 from ft_lint.formats import all_formats, unique_messages
+from ft_lint.image_headers import image_size
 from ft_lint.tokens import TokenCount, count_chat, count_preference, count_prompt_completion
 
 MULTILINGUAL = [
@@ -315,12 +316,12 @@ def webp_vp8(width: int, height: int) -> bytes:
 
 @pytest.mark.parametrize("make", [png, gif, jpeg, webp_vp8x, webp_vp8l, webp_vp8])
 def test_image_headers(make):
-    assert T.image_size(make(1234, 567)) == (1234, 567)
+    assert image_size(make(1234, 567)) == (1234, 567)
 
 
 def test_image_size_rejects_non_images():
-    assert T.image_size(b"not an image at all") is None
-    assert T.image_size(b"\xff\xd8\xff\xda") is None  # scan data before any frame header
+    assert image_size(b"not an image at all") is None
+    assert image_size(b"\xff\xd8\xff\xda") is None  # scan data before any frame header
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ Servers may echo a request's headers in an error body (Authorization: Bearer ...
 ...), and a base URL may carry a user and password (https://user:password@host/...; the SDKs
 send them as Basic credentials). Masked, in this order: the values of the providers'
 credential variables wherever they appear, credential headers, the user part of URLs, then
-whatever the privacy rules take for a secret or personal data (privacy.redact).
+whatever the detectors take for a secret or personal data (ft_lint.redaction.redact).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _URL_USER = re.compile(r"(?<=://)[^/\s?#@]*@")
 
 
 def mask(text: str) -> str:
-    from ft_lint.rules.privacy import redact  # not needed to import the launch options
+    from ft_lint.redaction import redact  # not needed to import the launch options
 
     for value in sorted(filter(None, map(os.environ.get, CREDENTIAL_VARIABLES)), key=len, reverse=True):
         if len(value) >= SHORTEST_MASKED_VALUE:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any, Iterator
+from typing import Iterator
 
-import orjson
-
+from ft_lint.digests import DIGEST_SIZE, canonical_digest
 from ft_lint.edits import DeleteDuplicate
 from ft_lint.findings import Location, Problem, Severity
 from ft_lint.record import Record
 from ft_lint.rules import Dataset, DatasetRule, Summaries
-
-
-DIGEST_SIZE = 16
-
-
-def canonical_digest(value: Any) -> bytes:
-    """The same digest for the same JSON value, whatever its key order or spacing."""
-    return hashlib.blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=DIGEST_SIZE).digest()
 
 
 class DuplicateExample(DatasetRule):

@@ -12,9 +12,10 @@ from typing import Iterator
 
 from ft_lint.findings import Problem, Severity
 from ft_lint.formats import Format, Image
+from ft_lint.image_headers import sniff_image_type
 from ft_lint.record import Record
+from ft_lint.redaction import redact
 from ft_lint.rules import Option, RecordRule, may_mention
-from ft_lint.rules.privacy import redact
 
 # The keys every adapter finds images under start with these: image_url, image (OpenAI, TRL,
 # Bedrock), inlineData, fileData (Gemini).
@@ -25,7 +26,6 @@ def may_hold_images(record: Record) -> bool:
     """False when the record's bytes prove it holds no image (see `may_mention`)."""
     return may_mention(record.raw, IMAGE_WORDS)
 
-_MAGIC = ((b"\xff\xd8\xff", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"), (b"GIF89a", "gif"))
 _SNIFFED = frozenset({"jpeg", "png", "gif", "webp"})
 _MB = 1024 * 1024
 
@@ -118,13 +118,3 @@ def _size(limit: int) -> str:
 def _schemes(fmt: Format) -> str:
     named = [f"{s}://" if s != "data" else "a base64 data: URL" for s in fmt.image_url_schemes]
     return " or ".join(named)
-
-
-def sniff_image_type(data: bytes) -> str | None:
-    """jpeg, png, gif or webp from an image's first bytes; None for anything else."""
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import re
-from collections import Counter
-from typing import Any, Iterator
-
-import orjson
+from typing import Iterator
 
 from ft_lint.edits import DeleteBlankLine, RemoveBom
 from ft_lint.findings import Problem, Severity, json_type, pointer_of
-from ft_lint.reader import Entry, Kind
+from ft_lint.reader import Entry, Kind, duplicate_keys
 from ft_lint.rules import EntryRule, FileRule, FileSummary
 
 
@@ -122,50 +117,6 @@ class DuplicateKey(EntryRule):
                 yield Problem("the record has a duplicate key (nested too deeply to say which)")
             else:
                 yield Problem(f"key {key!r} appears {times} times in {where}; parsers keep only one value (most the last), so the others are silently lost", pointer_of(*path, key))
-
-
-# A key ends with `"` then `:`; counting these in the raw line and in the parsed value
-# re-serialised proves duplicates cheaply (strings holding `":` count the same in both).
-_SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
-
-
-def _key_ends(data: bytes) -> int:
-    return data.count(b'":') + len(_SPACED_KEY_END.findall(data))
-
-
-class _Object(dict):
-    """A parsed object that remembers its repeated keys."""
-
-    __slots__ = ("repeated",)
-
-    def __init__(self, pairs: list[tuple[str, Any]]):
-        super().__init__(pairs)
-        self.repeated = {k: n for k, n in Counter(k for k, _ in pairs).items() if n > 1} if len(self) < len(pairs) else {}
-
-
-def duplicate_keys(raw: bytes, value: Any) -> list[tuple[tuple, str | None, int]]:
-    """(path of the object, key, times) for every repeated key; [] in the common case, fast.
-
-    The raw line has more key ends than its parsed value only when keys repeat; then the
-    line is parsed again keeping every pair, to say which key and where.
-    """
-    dumped = orjson.dumps(value)
-    if raw == dumped or _key_ends(raw) <= _key_ends(dumped):  # a line written compactly by orjson is its own proof
-        return []
-    try:
-        parsed = json.loads(raw, object_pairs_hook=_Object)
-    except (ValueError, RecursionError):
-        return [((), None, 2)]
-    found = []
-    stack: list[tuple[tuple, Any]] = [((), parsed)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, _Object):
-            found += [(path, key, times) for key, times in node.repeated.items()]
-            stack += [((*path, key), child) for key, child in node.items()]
-        elif isinstance(node, list):
-            stack += [((*path, i), child) for i, child in enumerate(node)]
-    return sorted(found, key=lambda item: (len(item[0]), [str(p) for p in item[0]]))
 
 
 class ByteOrderMark(EntryRule):

@@ -11,14 +11,14 @@ The measure of "nearly the same" is in ft_lint/minhash.py; numpy is imported onl
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-import orjson
-import xxhash
-
+from ft_lint.digests import SHORT_DIGEST_SIZE as DIGEST_BYTES
+from ft_lint.digests import canonical_json as _json_bytes
+from ft_lint.digests import short_digest as _digest
+from ft_lint.digests import short_hash as _hash
 from ft_lint.findings import Location, Problem, Severity
 from ft_lint.formats import Message, text_turns
 from ft_lint.record import Record
@@ -31,7 +31,6 @@ SYSTEM_ROLES = frozenset({"system", "developer"})  # the system prompt: left out
 IGNORED_KEYS = frozenset({"weight", "tool_call_id"})  # with tool calls' ids: change nothing a conversation says
 SHINGLE_BUDGET = 4_000_000  # shingle hashes (8 bytes each) held at once while comparing candidates
 REREAD_BATCH = 256  # candidates shingled per numpy call
-DIGEST_BYTES = 8
 IDENTITY_BYTES = 2 * DIGEST_BYTES  # a whole example's digest, then its conversation's
 TOOL_KEYS = ("tools", "functions", "toolConfig")  # where records (or a preference record's input) define tools
 
@@ -79,28 +78,8 @@ def _spoken(messages: Sequence[Message]) -> list[Message]:
     return [message for message in messages if message.role not in SYSTEM_ROLES]
 
 
-def _hash(data: bytes) -> bytes:
-    """DIGEST_BYTES that tell data apart: xxh3, ~20 times faster than blake2b on a record, and
-    as good at 64 bits (a digest this short is no defence against collisions made on purpose
-    whatever the hash; FT401, whose fix deletes lines, keeps 16 bytes of blake2b)."""
-    return xxhash.xxh3_64_digest(data)
-
-
 def _json(value: Any) -> str:
     return _json_bytes(value).decode("utf-8", "surrogatepass")
-
-
-def _json_bytes(value: Any) -> bytes:
-    """The value as JSON with sorted keys, in UTF-8 (orjson's bytes as they come: no round trip through str)."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except (orjson.JSONEncodeError, TypeError):  # integers beyond 64 bits (from a .json array)
-        return json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
-
-
-def _digest(value: Any) -> bytes:
-    """The same digest for the same JSON value, key order aside."""
-    return _hash(_json_bytes(value))
 
 
 def _conversation_digest(messages: Sequence[Message], ignore_whitespace: bool = False, tools: Any = None) -> bytes:
