@@ -195,12 +195,26 @@ def _shingle_hashes(texts: Sequence[str], size: int) -> tuple[np.ndarray, np.nda
     return _mix(np.concatenate(hashes)), np.concatenate(texts_of)
 
 
-def shingle_sets(texts: Sequence[str], size: int) -> list[np.ndarray]:
-    """Each text's shingle hashes, sorted and unique."""
+def _kept_shingle_hashes(texts: Sequence[str], size: int, ignored: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """_shingle_hashes without the shingles in `ignored` (sorted hashes; None: none)."""
+    hashes, owner = _shingle_hashes(texts, size)
+    if ignored is None or not ignored.size:
+        return hashes, owner
+    kept = ~is_in_sorted(hashes, ignored)
+    return hashes[kept], owner[kept]
+
+
+def is_in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """np.isin(values, sorted_values) for a sorted, non-empty second array: one binary search per value."""
+    return sorted_values[np.searchsorted(sorted_values, values).clip(max=len(sorted_values) - 1)] == values
+
+
+def shingle_sets(texts: Sequence[str], size: int, ignored: np.ndarray | None = None) -> list[np.ndarray]:
+    """Each text's shingle hashes, sorted and unique, without those in `ignored` (sorted hashes)."""
     sets: list[np.ndarray] = []
     texts = _prepared(texts)
     for start, stop in _batches(texts):
-        hashes, owner = _shingle_hashes(texts[start:stop], size)
+        hashes, owner = _kept_shingle_hashes(texts[start:stop], size, ignored)
         order = np.lexsort((hashes, owner))
         hashes, owner = hashes[order], owner[order]
         # sorted by text, then hash: a repeat sits just after its first, in the same text
@@ -210,6 +224,33 @@ def shingle_sets(texts: Sequence[str], size: int) -> list[np.ndarray]:
         bounds = np.searchsorted(owner, np.arange(stop - start + 1))
         sets += [hashes[bounds[i] : bounds[i + 1]] for i in range(stop - start)]
     return sets
+
+
+def shared_passages(texts: Sequence[str], size: int, min_texts: int, min_run: int) -> np.ndarray:
+    """The shingles (sorted hashes) of the passages that at least `min_texts` of the texts share:
+    runs of at least `min_run` consecutive shingles of a text, each of which is in that many
+    texts (a text counts once however often it repeats a shingle)."""
+    texts = _prepared(texts)
+    in_order, owners = [], []
+    for start, stop in _batches(texts):
+        hashes, owner = _shingle_hashes(texts[start:stop], size)
+        in_order.append(hashes)
+        owners.append(owner + start)
+    hashes, owner = np.concatenate([np.zeros(0, dtype=_U64), *in_order]), np.concatenate([np.zeros(0, dtype=np.int64), *owners])
+    order = np.lexsort((hashes, owner))
+    once = np.ones(len(order), dtype=bool)  # each shingle once per text
+    once[1:] = (hashes[order][1:] != hashes[order][:-1]) | (owner[order][1:] != owner[order][:-1])
+    values, texts_with = np.unique(hashes[order][once], return_counts=True)
+    common = values[texts_with >= min_texts]
+    if not common.size:
+        return common
+    # Runs of common shingles: a run starts at a common shingle whose predecessor (in the same text) is not one.
+    is_common = is_in_sorted(hashes, common)
+    continues = np.zeros(len(hashes), dtype=bool)
+    continues[1:] = is_common[:-1] & (owner[1:] == owner[:-1])
+    run = np.cumsum(is_common & ~continues)
+    run_lengths = np.bincount(run[is_common], minlength=run[-1] + 1)
+    return np.unique(hashes[is_common & (run_lengths[run] >= min_run)])
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -230,13 +271,14 @@ def lsh_shape(threshold: float, bins: int = SIGNATURE_BINS) -> tuple[int, int]:
     return bins, 1
 
 
-def band_hashes(texts: Sequence[str], size: int, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each text's band hashes (texts x bands, uint32), and which texts have any word at all."""
+def band_hashes(texts: Sequence[str], size: int, bands: int, rows: int, ignored: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's band hashes (texts x bands, uint32) without the shingles in `ignored` (sorted
+    hashes), and which texts have any shingle left."""
     result = np.zeros((len(texts), bands), dtype=np.uint32)
     has_words = np.zeros(len(texts), dtype=bool)
     texts = _prepared(texts)
     for start, stop in _batches(texts):
-        hashes, owner = _shingle_hashes(texts[start:stop], size)
+        hashes, owner = _kept_shingle_hashes(texts[start:stop], size, ignored)
         signatures = _signatures(hashes, owner, stop - start)
         used = signatures[:, : bands * rows].reshape(-1, bands, rows).astype(_U64)
         combined = (used * _constants(rows, salt=1 << 32)).sum(axis=2, dtype=_U64)
