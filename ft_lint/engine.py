@@ -35,7 +35,7 @@ SNIFF_RECORDS = 50
 SNIFF_ENTRIES = 1000  # lines read at most while sniffing, so a file of broken lines stays cheap
 EXCERPT_CHARS = 100
 REDACTED_WINDOW = 8 * 1024  # bytes of a record masked before its excerpt is cut (longer than a secret)
-SAMPLE_BYTES = 4 << 20  # of a file's records read for the dataset rules to learn from before its scan
+SAMPLE_BYTES = 2 << 20  # of a file's records read for the dataset rules to learn from before its scan
 
 
 class UsageError(Exception):

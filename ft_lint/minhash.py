@@ -195,22 +195,49 @@ def _shingle_hashes(texts: Sequence[str], size: int) -> tuple[np.ndarray, np.nda
     return _mix(np.concatenate(hashes)), np.concatenate(texts_of)
 
 
-def _kept_shingle_hashes(texts: Sequence[str], size: int, ignored: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """_shingle_hashes without the shingles in `ignored` (sorted hashes; None: none)."""
+def _kept_shingle_hashes(texts: Sequence[str], size: int, ignored: ShingleSet | None) -> tuple[np.ndarray, np.ndarray]:
+    """_shingle_hashes without the shingles in `ignored` (None: none)."""
     hashes, owner = _shingle_hashes(texts, size)
-    if ignored is None or not ignored.size:
+    if ignored is None or not len(ignored):
         return hashes, owner
-    kept = ~is_in_sorted(hashes, ignored)
+    kept = ~ignored.contains(hashes)
     return hashes[kept], owner[kept]
 
 
-def is_in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
-    """np.isin(values, sorted_values) for a sorted, non-empty second array: one binary search per value."""
-    return sorted_values[np.searchsorted(sorted_values, values).clip(max=len(sorted_values) - 1)] == values
+class ShingleSet:
+    """A set of shingle hashes asked about many hashes at once, at one table lookup each: the
+    hashes are well mixed, so their low bits index a table some 16 times the set's size; only
+    the hashes that fall in a slot two members share are looked for by binary search. About 20
+    times as fast as np.isin, which sorts."""
+
+    def __init__(self, members: np.ndarray):
+        self.members = np.unique(members.astype(_U64))
+        bits = max(len(self.members) * 16, 1).bit_length()
+        self.mask = _U64((1 << bits) - 1)
+        slots = (self.members & self.mask).astype(np.intp)
+        in_slot = np.bincount(slots, minlength=1 << bits)
+        alone = in_slot[slots] == 1
+        self.table = ~np.arange(1 << bits, dtype=_U64)  # an empty slot holds a value whose low bits are not its index: no hash matches it
+        self.table[slots[alone]] = self.members[alone]
+        self.slot_is_shared = in_slot > 1
+        self.sharing = self.members[~alone]  # sorted
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def contains(self, hashes: np.ndarray) -> np.ndarray:
+        """Whether each hash is in the set."""
+        slots = (hashes & self.mask).astype(np.intp)
+        found = self.table[slots] == hashes
+        if self.sharing.size:
+            asked = np.flatnonzero(self.slot_is_shared[slots])
+            at = np.searchsorted(self.sharing, hashes[asked]).clip(max=len(self.sharing) - 1)
+            found[asked] = self.sharing[at] == hashes[asked]
+        return found
 
 
-def shingle_sets(texts: Sequence[str], size: int, ignored: np.ndarray | None = None) -> list[np.ndarray]:
-    """Each text's shingle hashes, sorted and unique, without those in `ignored` (sorted hashes)."""
+def shingle_sets(texts: Sequence[str], size: int, ignored: ShingleSet | None = None) -> list[np.ndarray]:
+    """Each text's shingle hashes, sorted and unique, without those in `ignored`."""
     sets: list[np.ndarray] = []
     texts = _prepared(texts)
     for start, stop in _batches(texts):
@@ -245,7 +272,7 @@ def shared_passages(texts: Sequence[str], size: int, min_texts: int, min_run: in
     if not common.size:
         return common
     # Runs of common shingles: a run starts at a common shingle whose predecessor (in the same text) is not one.
-    is_common = is_in_sorted(hashes, common)
+    is_common = ShingleSet(common).contains(hashes)
     continues = np.zeros(len(hashes), dtype=bool)
     continues[1:] = is_common[:-1] & (owner[1:] == owner[:-1])
     run = np.cumsum(is_common & ~continues)
@@ -271,9 +298,9 @@ def lsh_shape(threshold: float, bins: int = SIGNATURE_BINS) -> tuple[int, int]:
     return bins, 1
 
 
-def band_hashes(texts: Sequence[str], size: int, bands: int, rows: int, ignored: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Each text's band hashes (texts x bands, uint32) without the shingles in `ignored` (sorted
-    hashes), and which texts have any shingle left."""
+def band_hashes(texts: Sequence[str], size: int, bands: int, rows: int, ignored: ShingleSet | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's band hashes (texts x bands, uint32) without the shingles in `ignored`, and
+    which texts have any shingle left."""
     result = np.zeros((len(texts), bands), dtype=np.uint32)
     has_words = np.zeros(len(texts), dtype=bool)
     texts = _prepared(texts)

@@ -334,13 +334,18 @@ def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:
             entries = list(read_entries(path))
             kept = min(count, len(entries))
             return [entries[number * len(entries) // kept] for number in range(kept)]
-        starts = [start for start, _ in range_bounds(path, count, min_bytes=1)]
-        bits = max(len(starts) - 1, 1).bit_length()
+        bits = max(count - 1, 1).bit_length()
+        starts: set[int] = set()
         sample = []
-        for number in sorted(range(len(starts)), key=lambda k: int(f"{k:0{bits}b}"[::-1], 2)):
-            handle.seek(starts[number])
+        for number in sorted(range(count), key=lambda k: int(f"{k:0{bits}b}"[::-1], 2)):
+            offset = size * number // count
+            handle.seek(max(offset - 1, 0))
+            if offset and len(handle.readline(max_bytes + 1)) > max_bytes:  # the rest of the line before the offset's
+                continue
+            start = handle.tell()
             line = handle.readline(max_bytes + 1)
-            if len(line) <= max_bytes:
+            if start not in starts and len(line) <= max_bytes:
+                starts.add(start)
                 sample.append(parse_line(0, line.removeprefix(BOM).rstrip(b"\r\n")))
                 max_bytes -= len(line)
         return sample

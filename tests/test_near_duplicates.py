@@ -163,6 +163,17 @@ def test_shared_passages_is_its_definition(seed):
     assert list(found) == sorted(found)
 
 
+@pytest.mark.parametrize("count", [0, 1, 475, 5_000])
+def test_a_shingle_set_answers_as_isin_does(count):
+    import numpy as np
+
+    rng = np.random.default_rng(count)
+    members = rng.integers(0, 2**64, count, dtype=np.uint64, endpoint=False)
+    members[: count // 10] = (members[: count // 10] & np.uint64(0xFFFF)) | np.uint64(1 << 40)  # many share their low bits
+    asked = np.concatenate([members, members ^ np.uint64(1 << 50), rng.integers(0, 2**64, 10_000, dtype=np.uint64), np.array([0, 2**64 - 1], dtype=np.uint64)])
+    assert minhash.ShingleSet(members).contains(asked).tolist() == np.isin(asked, members).tolist()
+
+
 def reference_passages(texts: list[str], size: int, min_texts: int, min_run: int) -> set[tuple[str, ...]]:
     shingled = [[tuple(words[i:i + size]) for i in range(len(words) - size + 1)] for words in map(reference_words, texts)]
     in_texts: dict[tuple[str, ...], int] = {}

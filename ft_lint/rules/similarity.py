@@ -28,6 +28,8 @@ from ft_lint.rules import Dataset, DatasetRule, Option, PairRule, Summaries
 if TYPE_CHECKING:
     import numpy as np
 
+    from ft_lint.minhash import ShingleSet
+
 SYSTEM_ROLES = frozenset({"system", "developer"})  # the system prompt: left out of what is compared
 IGNORED_KEYS = frozenset({"weight", "tool_call_id"})  # with tool calls' ids: change nothing a conversation says
 SHINGLE_BUDGET = 4_000_000  # shingle hashes (8 bytes each) held at once while comparing candidates
@@ -41,7 +43,7 @@ TOOL_KEYS = ("tools", "functions", "toolConfig")  # where records (or a preferen
 BOILERPLATE_WORDS = 20
 BOILERPLATE_SHARE = 0.1
 BOILERPLATE_EXAMPLES = 10
-BOILERPLATE_SAMPLE = 1000
+BOILERPLATE_SAMPLE = 500
 
 MEASURE_OPTIONS = {
     "threshold": Option(0.8, "lowest similarity reported: Jaccard index of the two examples' shingle sets", minimum=0.3, maximum=1.0),
@@ -200,7 +202,7 @@ def _identity(record: Record) -> bytes:
     return _digest(record.value) + _conversation_digest(_spoken(record.messages))
 
 
-def _fingerprints(records: list[Record], settings: dict[str, Any], boilerplate: np.ndarray | None = None) -> list[bytes | None]:
+def _fingerprints(records: list[Record], settings: dict[str, Any], boilerplate: ShingleSet | None = None) -> list[bytes | None]:
     """Per record: its identity digests, then its LSH band hashes without the `boilerplate`
     shingles (None: a record without words, or only those)."""
     batch = _Batch.of(records)
@@ -255,7 +257,7 @@ class _Measure:
     outputs each compared with the other record's (see example_parts), the least similar part
     deciding."""
 
-    def __init__(self, settings: dict[str, Any], boilerplate: dict[str, np.ndarray] | None = None, by_part: bool = False):
+    def __init__(self, settings: dict[str, Any], boilerplate: dict[str, ShingleSet] | None = None, by_part: bool = False):
         self.shingle_size, self.threshold = settings["shingle-size"], settings["threshold"]
         self.boilerplate = boilerplate or {}
         self.by_part = by_part
@@ -450,7 +452,7 @@ class NearDuplicateExample(_Similar, DatasetRule):
 
     def __init__(self, settings: dict[str, Any] | None = None):
         super().__init__(settings)
-        self.boilerplate: dict[str, np.ndarray] = {}  # filename -> shingles set aside (sorted hashes), learned before its scan
+        self.boilerplate: dict[str, ShingleSet] = {}  # filename -> the shingles set aside, learned before its scan
 
     def learn(self, filename: str, sample: list[Record]) -> bytes:
         """The file's boilerplate: the passages of inputs that many of the sampled examples share."""
@@ -460,7 +462,7 @@ class NearDuplicateExample(_Similar, DatasetRule):
         size = self.settings["shingle-size"]
         min_texts = max(BOILERPLATE_EXAMPLES, math.ceil(BOILERPLATE_SHARE * len(inputs)))
         found = minhash.shared_passages(inputs, size, min_texts, max(BOILERPLATE_WORDS - size + 1, 1))
-        self.boilerplate[filename] = found
+        self.boilerplate[filename] = minhash.ShingleSet(found)
         return found.tobytes()
 
     def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
@@ -478,9 +480,9 @@ class NearDuplicateExample(_Similar, DatasetRule):
         measure = _Measure(self.settings, self.boilerplate, by_part=True)
         for target, (similarity, source, parts) in sorted(_best_matches(rows, pairs, rows.filenames, measure, dataset).items()):
             earlier = rows.location(source)
-            boilerplate = self.boilerplate.get(earlier.filename)
+            boilerplate = len(self.boilerplate.get(earlier.filename, ())) > 0
             yield rows.location(target), Problem(
-                f"nearly the same as the example at line {earlier.line} ({_similarity(similarity, parts > 1, boilerplate is not None and boilerplate.size > 0)})",
+                f"nearly the same as the example at line {earlier.line} ({_similarity(similarity, parts > 1, boilerplate)})",
                 related=(earlier,),
             )
 
