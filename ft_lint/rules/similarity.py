@@ -497,10 +497,11 @@ def _similarity(value: float, by_part: bool = False, boilerplate: bool = False) 
         said += " for the prompt and each output" if value == 1.0 else " or more for the prompt and each output"
     if boilerplate:
         said += " (of what varies)" if by_part else " of what varies"
+    shared = "the text many of the file's examples share"
     if value == 1.0:
-        apart = "the system prompt or the text many of the file's examples share" if boilerplate else "or the system prompt"
-        return f"{said}: the same words, apart from case, punctuation{',' if boilerplate else ''} {apart}"
-    return said + (": the text many of the file's examples share is set aside" if boilerplate else "")
+        aside = ["case", "punctuation", "the system prompt", "the tools defined", *([shared] if boilerplate else [])]
+        return f"{said}: the same words, apart from {', '.join(aside[:-1])} or {aside[-1]}"
+    return said + (f": {shared} is set aside" if boilerplate else "")
 
 
 def _first_of_each(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
