@@ -14,6 +14,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Collection, Iterator
 
+import xxhash
+
 from ft_lint import pairing
 from ft_lint.cache import CacheFolder, CacheRefused, CacheWriter, RecordCache, key_function, open_folder, settings_fingerprint
 from ft_lint.config import current_date
@@ -28,11 +30,12 @@ from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
 from ft_lint.redaction import redact, redact_pointer
-from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
+from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, spread_entries, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_RECORDS = 50
 SNIFF_ENTRIES = 1000  # lines read at most while sniffing, so a file of broken lines stays cheap
+SAMPLE_BYTES = 2 << 20  # of a file's records read for the dataset rules to learn from before its scan
 
 
 class UsageError(Exception):
@@ -360,7 +363,8 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         collector.model_choices.append(choice)
         collector.file_formats[filename] = file_format
         model = choice.limits_model
-        fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=model and model.id, rules=rules.codes())
+        learned = _learn(path, filename, forced, file_format, rules)
+        fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=model and model.id, rules=rules.codes(), learned=learned)
         if collector.cache:
             fingerprint = collector.cache.secret_fingerprint(fingerprint)
         scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint, hash_bytes=collector.settings.launch is not None)
@@ -395,6 +399,17 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
             collector.add(rule, filename, problem.line or 1, problem)
     collector.entries[filename] = len(scan.lines)
     return scan.records
+
+
+def _learn(path: Path, filename: str, forced: Format | None, file_format: Format | None, rules: RuleSet) -> str:
+    """What the dataset rules learn of the file from a sample of its records before the scan
+    (see DatasetRule.learn), as a digest for the cache's fingerprint."""
+    learners = [rule for rule in rules.dataset if rule.sample_records]
+    if not learners:
+        return ""
+    entries = spread_entries(path, max(rule.sample_records for rule in learners), SAMPLE_BYTES)
+    sample = [make_record(filename, entry, forced, file_format) for entry in entries if entry.kind is Kind.RECORD]
+    return xxhash.xxh3_128_hexdigest(b"".join(rule.learn(filename, sample) for rule in learners))
 
 
 def _scan_file(scope: FileScope, collector: _Collector) -> Scan:

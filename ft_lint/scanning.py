@@ -334,6 +334,36 @@ def entries_at(path: Path, offsets: Sequence[int], lines: Collection[int]) -> It
             yield parse_file_line(number, handle.readline(), bom)
 
 
+def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:
+    """Up to `count` entries from all over a file, of `max_bytes` at most (a line that does not
+    fit what is left is passed over). A big JSONL file's lines are read where evenly spaced
+    offsets fall, in an order whose every start is spread over the whole file (0, 1/2, 1/4,
+    3/4, ...), so that a budget spent early still samples all of it; other files are read whole
+    (a JSON array is anyway) and every so many entries kept."""
+    with _opened(path) as handle:
+        array_file = is_json_array(path, handle)
+        size = handle.seek(0, os.SEEK_END)
+        if array_file or size <= max_bytes:
+            entries = list(read_entries(path))
+            kept = min(count, len(entries))
+            return [entries[number * len(entries) // kept] for number in range(kept)]
+        bits = max(count - 1, 1).bit_length()
+        starts: set[int] = set()
+        sample = []
+        for number in sorted(range(count), key=lambda k: int(f"{k:0{bits}b}"[::-1], 2)):
+            offset = size * number // count
+            handle.seek(max(offset - 1, 0))
+            if offset and len(handle.readline(max_bytes + 1)) > max_bytes:  # the rest of the line before the offset's
+                continue
+            start = handle.tell()
+            line = handle.readline(max_bytes + 1)
+            if start not in starts and len(line) <= max_bytes:
+                starts.add(start)
+                sample.append(parse_line(0, line.removeprefix(BOM).rstrip(b"\r\n")))
+                max_bytes -= len(line)
+        return sample
+
+
 # --- worker processes -----------------------------------------------------------------------
 
 

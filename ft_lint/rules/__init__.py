@@ -164,6 +164,15 @@ class DatasetRule(Rule):
     summaries have one length compare them as a numpy table.
     """
 
+    sample_records: ClassVar[int] = 0  # records from all over a file that `learn` reads before its scan (0: none)
+
+    def learn(self, filename: str, sample: list[Record]) -> bytes:
+        """Learn, from a sample of a file's records spread over it, what summarising its records
+        needs to know of the whole file (a rule keeps it, by filename); returns it as bytes, which
+        are part of the record cache's fingerprint, so that summaries made knowing something
+        else are not reused. Called before the file's scan when `sample_records` is set."""
+        return b""
+
     def summarize(self, record: Record) -> bytes | None:
         raise NotImplementedError
 

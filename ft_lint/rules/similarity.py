@@ -11,6 +11,7 @@ The measure of "nearly the same" is in ft_lint/minhash.py; numpy is imported onl
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
@@ -27,12 +28,21 @@ from ft_lint.rules import Dataset, DatasetRule, Option, PairRule, Summaries
 if TYPE_CHECKING:
     import numpy as np
 
+    from ft_lint.minhash import ShingleSet
+
 SYSTEM_ROLES = frozenset({"system", "developer"})  # the system prompt: left out of what is compared
 IGNORED_KEYS = frozenset({"weight", "tool_call_id"})  # with tool calls' ids: change nothing a conversation says
 SHINGLE_BUDGET = 4_000_000  # shingle hashes (8 bytes each) held at once while comparing candidates
 REREAD_BATCH = 256  # candidates shingled per numpy call
 IDENTITY_BYTES = 2 * DIGEST_BYTES  # a whole example's digest, then its conversation's
 TOOL_KEYS = ("tools", "functions", "toolConfig")  # where records (or a preference record's input) define tools
+# FT402's boilerplate (see its doc): a passage of BOILERPLATE_WORDS in the input of BOILERPLATE_SHARE
+# of BOILERPLATE_SAMPLE examples from all over a file, and of at least BOILERPLATE_EXAMPLES (so a
+# few near-copies in a small file are never taken for boilerplate).
+BOILERPLATE_WORDS = 20
+BOILERPLATE_SHARE = 0.1
+BOILERPLATE_EXAMPLES = 10
+BOILERPLATE_SAMPLE = 500
 
 MEASURE_OPTIONS = {
     "threshold": Option(0.8, "lowest similarity reported: Jaccard index of the two examples' shingle sets", minimum=0.3, maximum=1.0),
@@ -51,13 +61,50 @@ MEASURE_DOCUMENTATION = """\
 
 def example_text(record: Record) -> str:
     """The words of an example: every message but the system prompt, tool calls included."""
-    return _words_of(record.messages)
+    return _text_of(_spoken(record.messages))
 
 
-def _words_of(messages: Sequence[Message]) -> str:
-    """The words of messages but the system prompt, tool calls included."""
+def input_text(record: Record) -> str:
+    """The words of an example's input: its messages but the system prompt and the assistant's."""
+    return _text_of([message for message in _spoken(record.messages) if message.role != "assistant"])
+
+
+def example_parts(record: Record) -> list[str]:
+    """What the exact comparison compares part by part: the example's text; for a preference
+    record, its prompt and each of its outputs (a start the outputs share is the prompt's: an
+    implicit prompt written into each output)."""
+    conversations = record.conversations
+    if len(conversations) < 2:
+        return [example_text(record)]
+    shared = set.intersection(*({message.path for message in conversation} for conversation in conversations))
+    prompt = _text_of(_spoken([message for message in conversations[0] if message.path in shared]))
+    outputs = [_text_of(_spoken([message for message in conversation if message.path not in shared])) for conversation in conversations]
+    start = _PARTIAL_WORD.sub("", _common_start(outputs))
+    if start and all(len(output) > len(start) for output in outputs):
+        prompt = f"{prompt}\n{start}" if prompt else start
+        outputs = [output[len(start):] for output in outputs]
+    return [prompt, *outputs]
+
+
+_PARTIAL_WORD = re.compile(r"\w+\Z")  # a common start may end inside a word: the word belongs to the outputs
+
+
+def _common_start(texts: list[str]) -> str:
+    """The longest start all the texts share, by binary search over slices (no loop per character)."""
+    low, high = 0, min(map(len, texts))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if all(text[:middle] == texts[0][:middle] for text in texts[1:]):
+            low = middle
+        else:
+            high = middle - 1
+    return texts[0][:low]
+
+
+def _text_of(messages: Sequence[Message]) -> str:
+    """The words of these messages, tool calls included."""
     pieces: list[str] = []
-    for message in _spoken(messages):
+    for message in messages:
         if isinstance(message.content, str) and not message.texts:  # most messages: text_turns would make one turn of it
             if message.content:
                 pieces.append(message.content)
@@ -175,15 +222,16 @@ def _part_digests(record: Record, parts: tuple[list[Message], list[Message]] | N
     return input_digest + _conversation_digest(outputs, ignore_whitespace=True)
 
 
-def _fingerprints(records: list[Record], settings: dict[str, Any]) -> list[bytes | None]:
-    """Per record: its identity digests, then its LSH band hashes (None: a record without words)."""
+def _fingerprints(records: list[Record], settings: dict[str, Any], boilerplate: ShingleSet | None = None) -> list[bytes | None]:
+    """Per record: its identity digests, then its LSH band hashes without the `boilerplate`
+    shingles (None: a record without words, or only those)."""
     batch = _Batch.of(records)
-    measure = (settings["shingle-size"], settings["threshold"])
+    measure = (settings["shingle-size"], settings["threshold"], id(boilerplate))  # the file's set lives as long as the run
     if batch.measure != measure:
         from ft_lint import minhash
 
         bands, rows = minhash.lsh_shape(settings["threshold"])
-        hashes, has_words = minhash.band_hashes(batch.texts, settings["shingle-size"], bands, rows)
+        hashes, has_words = minhash.band_hashes(batch.texts, settings["shingle-size"], bands, rows, boilerplate)
         batch.measure = measure
         batch.fingerprints = [identity + hashes[i].tobytes() if has_words[i] else None for i, identity in enumerate(batch.identities)]
     return batch.fingerprints
@@ -229,12 +277,44 @@ class _Rows:
 # --- the exact comparison of candidates --------------------------------------------------------
 
 
-def _best_matches(rows: _Rows, pairs: np.ndarray, files: list[str], settings: dict[str, Any], dataset: Dataset,
-                  text: Callable[[Record], str] = example_text) -> dict[int, tuple[float, int]]:
+class _Measure:
+    """How the exact comparison shingles records read again and compares them: the `text` of each
+    (the whole example, or FT405's input or output) with `shingle-size`, without each file's
+    `boilerplate` shingles; `by_part`: a preference record's prompt and outputs each compared
+    with the other record's (see example_parts), the least similar part deciding."""
+
+    def __init__(self, settings: dict[str, Any], boilerplate: dict[str, ShingleSet] | None = None, by_part: bool = False,
+                 text: Callable[[Record], str] = example_text):
+        self.shingle_size, self.threshold = settings["shingle-size"], settings["threshold"]
+        self.boilerplate = boilerplate or {}
+        self.by_part = by_part
+        self.text = text
+
+    def shingles(self, filename: str, records: list[Record]) -> list[list[np.ndarray]]:
+        """Per record, the shingle set of each of its parts (one part: the whole example)."""
+        from ft_lint import minhash
+
+        parts = [example_parts(record) if self.by_part else [self.text(record)] for record in records]
+        sets = iter(minhash.shingle_sets([text for texts in parts for text in texts], self.shingle_size, self.boilerplate.get(filename)))
+        return [[next(sets) for _ in texts] for texts in parts]
+
+    @staticmethod
+    def similarity(parts: list[np.ndarray], other: list[np.ndarray]) -> float:
+        """The least Jaccard index of the parts with the other's (parts empty in both are the same);
+        0 for records of different shapes (a preference record and a conversation), and for
+        records with no words to compare at all (an output under FT405's floor)."""
+        from ft_lint import minhash
+
+        if len(parts) != len(other) or not any(part.size or twin.size for part, twin in zip(parts, other)):
+            return 0.0
+        return min(minhash.jaccard(part, twin) if part.size or twin.size else 1.0 for part, twin in zip(parts, other))
+
+
+def _best_matches(rows: _Rows, pairs: np.ndarray, files: list[str], measure: _Measure, dataset: Dataset) -> dict[int, tuple[float, int, int]]:
     """For each target row of the (target, source) pairs, its most similar source at or above the
     threshold (the earliest among equals: by file in `files`, then line), by the exact Jaccard
-    index of the shingle sets of their `text`."""
-    comparison = _Comparison(rows, pairs, files, settings, text)
+    index of their shingle sets (see _Measure): (similarity, source, parts compared)."""
+    comparison = _Comparison(rows, pairs, files, measure)
     while comparison.open_pairs.any():
         comparison.one_pass(dataset)
     return comparison.best
@@ -245,17 +325,17 @@ class _Comparison:
     is met before its targets. A source's shingles are held from then until its last target,
     within SHINGLE_BUDGET; a pair whose source did not fit waits for the next pass."""
 
-    def __init__(self, rows: _Rows, pairs: np.ndarray, files: list[str], settings: dict[str, Any], text: Callable[[Record], str]):
+    def __init__(self, rows: _Rows, pairs: np.ndarray, files: list[str], measure: _Measure):
         import numpy as np
 
         order = np.lexsort((pairs[:, 1], pairs[:, 0]))
         self.targets, self.sources = pairs[order, 0], pairs[order, 1]
         self.open_pairs = np.ones(len(self.targets), dtype=bool)
         self.uses = Counter(self.sources.tolist())  # open pairs per source
-        self.rows, self.files, self.settings, self.text = rows, files, settings, text
+        self.rows, self.files, self.measure = rows, files, measure
         self.wholes = rows.table()["whole"]  # how a record read again is told from others on its line
-        self.best: dict[int, tuple[float, int]] = {}
-        self.live: dict[int, np.ndarray] = {}  # shingles of the sources held in this pass
+        self.best: dict[int, tuple[float, int, int]] = {}
+        self.live: dict[int, list[np.ndarray]] = {}  # shingles of the sources held in this pass, by part
         self.held = 0  # shingle hashes in self.live
 
     def one_pass(self, dataset: Dataset) -> None:
@@ -269,50 +349,48 @@ class _Comparison:
         self.held = 0
         seen: set[int] = set()
         for filename in self.files:
-            for row, shingles in _shingled(dataset, filename, wanted.get(filename, {}), self.wholes, self.settings["shingle-size"], self.text):
+            for row, shingles in _shingled(dataset, filename, wanted.get(filename, {}), self.wholes, self.measure):
                 seen.add(row)
                 self._compare(row, shingles)
-                if self.uses[row] and (not self.live or self.held + shingles.size <= SHINGLE_BUDGET):
+                size = sum(part.size for part in shingles)
+                if self.uses[row] and (not self.live or self.held + size <= SHINGLE_BUDGET):
                     self.live[row] = shingles
-                    self.held += shingles.size
+                    self.held += size
         gone = [row for lines in wanted.values() for rows in lines.values() for row in rows if row not in seen]  # the file changed since
         self.open_pairs &= ~(np.isin(self.targets, gone) | np.isin(self.sources, gone))
         if np.count_nonzero(self.open_pairs) == still_open:
             raise RuntimeError("a source read after its target")  # a caller's bug: never loop forever
 
-    def _compare(self, row: int, shingles: np.ndarray) -> None:
+    def _compare(self, row: int, shingles: list[np.ndarray]) -> None:
         """Compare a target with its sources held now; let go of sources with no open pair left."""
         import numpy as np
-
-        from ft_lint import minhash
 
         for i in range(np.searchsorted(self.targets, row), np.searchsorted(self.targets, row, side="right")):
             source = int(self.sources[i])
             if not self.open_pairs[i] or source not in self.live:
                 continue
             self.open_pairs[i] = False
-            similarity = minhash.jaccard(shingles, self.live[source])
-            if similarity >= self.settings["threshold"] and (row not in self.best or self._rank(similarity, source) > self._rank(*self.best[row])):
-                self.best[row] = (similarity, source)
+            similarity = self.measure.similarity(shingles, self.live[source])
+            if similarity >= self.measure.threshold and (row not in self.best or self._rank(similarity, source) > self._rank(*self.best[row])):
+                self.best[row] = (similarity, source, len(shingles))
             self.uses[source] -= 1
             if not self.uses[source]:
-                self.held -= self.live.pop(source).size
+                self.held -= sum(part.size for part in self.live.pop(source))
 
-    def _rank(self, similarity: float, source: int) -> tuple:
+    def _rank(self, similarity: float, source: int, *_) -> tuple:
         return similarity, -self.files.index(self.rows.filename(source)), -int(self.rows.lines[source])
 
 
-def _shingled(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray, shingle_size: int,
-              text: Callable[[Record], str]) -> Iterator[tuple[int, np.ndarray]]:
-    """(row, shingle set of its `text`) of the wanted records of a file, in file order;
+def _shingled(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray, measure: _Measure) -> Iterator[tuple[int, list[np.ndarray]]]:
+    """(row, shingle sets of its parts) of the wanted records of a file, in file order;
     `rows_by_line` gives the rows wanted at each line, `wholes` every row's whole-record digest."""
     batch: list[tuple[int, Record]] = []
     for row, record in _read_again(dataset, filename, rows_by_line, wholes):
         batch.append((row, record))
         if len(batch) == REREAD_BATCH:
-            yield from _shingle_batch(batch, shingle_size, text)
+            yield from _shingle_batch(batch, filename, measure)
             batch = []
-    yield from _shingle_batch(batch, shingle_size, text)
+    yield from _shingle_batch(batch, filename, measure)
 
 
 def _read_again(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray) -> Iterator[tuple[int, Record]]:
@@ -335,10 +413,8 @@ def _wanted_row(record: Record, rows: list[int], wholes: np.ndarray) -> int | No
     return None
 
 
-def _shingle_batch(batch: list[tuple[int, Record]], shingle_size: int, text: Callable[[Record], str]) -> Iterator[tuple[int, np.ndarray]]:
-    from ft_lint import minhash
-
-    sets = minhash.shingle_sets([text(record) for _, record in batch], shingle_size)
+def _shingle_batch(batch: list[tuple[int, Record]], filename: str, measure: _Measure) -> Iterator[tuple[int, list[np.ndarray]]]:
+    sets = measure.shingles(filename, [record for _, record in batch])
     return ((row, shingles) for (row, _), shingles in zip(batch, sets))
 
 
@@ -379,6 +455,21 @@ class NearDuplicateExample(_Similar, DatasetRule):
 
 {MEASURE_DOCUMENTATION}
 
+    What varies is compared, not what many examples share:
+    - Boilerplate is set aside: a passage of at least {BOILERPLATE_WORDS} words of input (a message other
+      than the assistant's: a preamble, instructions, a tool list written into the prompt) that
+      at least {BOILERPLATE_SHARE:.0%} of the file's examples share, and at least {BOILERPLATE_EXAMPLES} of them, judged on up to
+      {BOILERPLATE_SAMPLE:,} examples spread over the file before it is read. Its shingles are left out of
+      every example of the file, and the message then gives the similarity of what varies.
+      Answers are not learned from: the same answer under many prompts is what this rule is
+      for. Where it must guess, the rule stays silent: near-copies of one long input in that
+      many examples are compared on the rest (their answers).
+    - Preference data may hold several pairs of outputs for one prompt, so a preference example
+      is a near-duplicate only if its prompt and each of its outputs (the preferred with the
+      preferred, the other with the other) are each at least `threshold` similar to the other
+      example's; the message gives the lowest of the three. A start both outputs share (an
+      implicit prompt) counts as the prompt.
+
     Example (flagged, similarity 0.85): line 7 is line 2 with one word at the end changed.
     Fix: delete one of the two, or make them say different things.
     """
@@ -386,6 +477,25 @@ class NearDuplicateExample(_Similar, DatasetRule):
     code = "FT402"
     name = "near-duplicate-example"
     severity = Severity.WARNING
+    sample_records = BOILERPLATE_SAMPLE
+
+    def __init__(self, settings: dict[str, Any] | None = None):
+        super().__init__(settings)
+        self.boilerplate: dict[str, ShingleSet] = {}  # filename -> the shingles set aside, learned before its scan
+
+    def learn(self, filename: str, sample: list[Record]) -> bytes:
+        """The file's boilerplate: the passages of inputs that many of the sampled examples share."""
+        from ft_lint import minhash
+
+        inputs = list(dict.fromkeys(text for text in map(input_text, sample) if text))  # a copy counts once
+        size = self.settings["shingle-size"]
+        min_texts = max(BOILERPLATE_EXAMPLES, math.ceil(BOILERPLATE_SHARE * len(inputs)))
+        found = minhash.shared_passages(inputs, size, min_texts, max(BOILERPLATE_WORDS - size + 1, 1))
+        self.boilerplate[filename] = minhash.ShingleSet(found)
+        return found.tobytes()
+
+    def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
+        return _fingerprints(records, self.settings, self.boilerplate.get(records[0].filename) if records else None)
 
     def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
         import numpy as np
@@ -396,20 +506,31 @@ class NearDuplicateExample(_Similar, DatasetRule):
         originals = np.flatnonzero(_first_of_each(rows.files, table["whole"]))  # copies are FT401's
         everything = np.ones(len(originals), dtype=bool)
         pairs = originals[minhash.candidate_pairs(table["bands"], originals, rows.files[originals], everything, everything, dataset.jobs)]
-        for target, (similarity, source) in sorted(_best_matches(rows, pairs, rows.filenames, self.settings, dataset).items()):
+        measure = _Measure(self.settings, self.boilerplate, by_part=True)
+        for target, (similarity, source, parts) in sorted(_best_matches(rows, pairs, rows.filenames, measure, dataset).items()):
             earlier = rows.location(source)
+            boilerplate = len(self.boilerplate.get(earlier.filename, ())) > 0
             yield rows.location(target), Problem(
-                f"nearly the same as the example at line {earlier.line} ({_similarity(similarity)})",
+                f"nearly the same as the example at line {earlier.line} ({_similarity(similarity, parts > 1, boilerplate)})",
                 related=(earlier,),
             )
 
 
-def _similarity(value: float) -> str:
+def _similarity(value: float, by_part: bool = False, boilerplate: bool = False) -> str:
+    """The similarity as a message says it: of what (a preference example's parts, the least
+    similar deciding) and apart from what (the file's boilerplate)."""
     from ft_lint import minhash
 
+    said = f"similarity {minhash.floor_similarity(value)}"
+    if by_part:
+        said += " for the prompt and each output" if value == 1.0 else " or more for the prompt and each output"
+    if boilerplate:
+        said += " (of what varies)" if by_part else " of what varies"
+    shared = "the text many of the file's examples share"
     if value == 1.0:
-        return "similarity 1.00: the same words, apart from case, punctuation or the system prompt"
-    return f"similarity {minhash.floor_similarity(value)}"
+        aside = ["case", "punctuation", "the system prompt", "the tools defined", *([shared] if boilerplate else [])]
+        return f"{said}: the same words, apart from {', '.join(aside[:-1])} or {aside[-1]}"
+    return said + (f": {shared} is set aside" if boilerplate else "")
 
 
 def _first_of_each(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -707,12 +828,12 @@ def _answer_words(rows: _Rows, targets: np.ndarray, wholes: np.ndarray, dataset:
 
 def _input_text(record: Record) -> str:
     parts = _input_and_output(record)
-    return _words_of(parts[0]) if parts else ""
+    return _text_of(_spoken(parts[0])) if parts else ""
 
 
 def _output_text(record: Record) -> str:
     parts = _input_and_output(record)
-    return _words_of(parts[1]) if parts else ""
+    return _text_of(_spoken(parts[1])) if parts else ""
 
 
 def _long_output_text(record: Record) -> str:
@@ -779,7 +900,7 @@ class ValidationNearLeak(_Batched, PairRule):
 
         batch = _Batch.with_parts(records)
         bands, rows = self._part_shape()
-        texts = [_words_of(part) for parts in batch.parts for part in (parts or ([], []))]
+        texts = [_text_of(_spoken(part)) for parts in batch.parts for part in (parts or ([], []))]
         hashes, has_words = minhash.band_hashes(texts, self.settings["shingle-size"], bands, rows)
         hashes[~has_words] = 0
         hashes = hashes.reshape(len(records), 2 * bands)
@@ -810,7 +931,7 @@ class ValidationNearLeak(_Batched, PairRule):
                 (near_outputs, _long_output_text, "its answer is nearly that of training example {training} ({similarity}), answering another input"),
             ):
                 pairs = pairs[~np.isin(pairs[:, 0], list(found))]
-                for target, (similarity, source) in _best_matches(rows, pairs, files, self.settings, dataset, text).items():
+                for target, (similarity, source, _) in _best_matches(rows, pairs, files, _Measure(self.settings, text=text), dataset).items():
                     training = rows.location(source)
                     answered = "the same" if table["output"][target] == table["output"][source] else "differently"
                     found[target] = (source, what.format(training=f"{training.filename}:{training.line}", similarity=_similarity(similarity), answered=answered))
