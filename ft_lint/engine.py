@@ -19,7 +19,7 @@ from ft_lint.config import current_date
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
 from ft_lint.model_choice import ModelChoice, choose_model, model_notes
-from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
+from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, file_changed, not_regular_reason, open_data_file, read_entries
 from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
@@ -101,17 +101,32 @@ def collect_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _is_data_file(p, path))
+            found = sorted(p for p in path.rglob("*") if _is_regular(p) and _is_data_file(p, path))
             if not found and path.suffix.lower() in (*DATA_SUFFIXES, ".json"):
                 raise UsageError(f"{path}: is a directory, not a data file")
             files += found
         elif path.exists():
+            reason = not_regular_reason(path.stat().st_mode)
+            if reason:  # /dev/zero never ends, a FIFO waits for a writer
+                raise UsageError(f"{path}: {reason}")
             files.append(path)
         elif path.is_symlink():
             raise UsageError(f"{path}: broken symbolic link")
         else:
             raise UsageError(f"{path}: no such file or directory")
     return list(dict.fromkeys(files))
+
+
+def _is_regular(path: Path) -> bool:
+    """A regular file (or a link to one). A FIFO, socket or device named like a data file is
+    skipped with a warning: reading it could wait forever, or never end."""
+    try:
+        reason = not_regular_reason(path.stat().st_mode)
+    except OSError:  # a broken link
+        return False
+    if reason and path.suffix.lower() in (*DATA_SUFFIXES, ".json") and not path.is_dir():
+        print(f"ft-lint: warning: skipped {display_name(path)}: it {reason}", file=sys.stderr)
+    return reason is None
 
 
 def _is_data_file(path: Path, folder: Path) -> bool:
@@ -125,9 +140,9 @@ def _is_data_file(path: Path, folder: Path) -> bool:
 
 def _holds_array(path: Path) -> bool:
     try:
-        with path.open("rb") as handle:
+        with open_data_file(path) as handle:
             return handle.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
-    except OSError:
+    except (OSError, UnreadableFile):
         return False
 
 
@@ -228,6 +243,10 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
     """Lint one file with these rules; returns the number of records (JSON objects) read."""
     filename = display_name(path)
     try:
+        size_before = path.stat().st_size  # compared with the size after reading
+    except OSError as error:
+        raise UsageError(f"{path}: {error.strerror or error}") from None
+    try:
         file_format = forced or sniff_file(path, filename, collector.settings)
         choice = choose_model(collector.settings, filename, file_format.name if file_format else None)
         collector.model_choices.append(choice)
@@ -237,7 +256,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
         for rule in rules.entry:
-            if rule.code == WholeFileProblem.code:
+            if rule.code == problem.code:
                 collector.add(rule, filename, 1, Problem(problem.message))
         return 0
     except (UnreadableFile, WorkerDied) as error:
@@ -246,6 +265,8 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         size_bytes = path.stat().st_size
     except OSError as error:
         raise UsageError(f"{path}: disappeared while it was being read ({error.strerror})") from None
+    if size_bytes != size_before:  # appended to or truncated meanwhile: the findings would describe no version of it
+        raise UsageError(str(file_changed(path, size_bytes)))
     summary = FileSummary(
         filename=filename,
         size_bytes=size_bytes,

@@ -27,10 +27,10 @@ from typing import Any, Callable, Collection, Iterator, Sequence
 
 from ft_lint import cache
 from ft_lint.cache import CacheWriter, RecordCache, Row
-from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, numbered_ranges, range_bounds, read_blocks
+from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_ranges, range_bounds, read_blocks
 from ft_lint.findings import Problem
 from ft_lint.formats import Format, all_formats, detect
-from ft_lint.reader import BOM, Entry, Kind, UnreadableFile, file_starts_with_bom, is_json_array, parse_line, read_entries
+from ft_lint.reader import BOM, MAX_RECORD_BYTES, Entry, Kind, UnreadableFile, file_starts_with_bom, is_json_array, open_data_file, parse_line, read_entries, too_long
 from ft_lint.record import Record
 from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, Rule
 
@@ -239,7 +239,7 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
 def file_blocks(path: Path, key: Callable[[bytes], bytes]) -> Iterator[Block]:
     """A whole file's blocks, keyed with `key`: a JSON array's elements as one block, or JSONL
     lines in big blocks."""
-    with _opened(path) as handle:
+    with open_data_file(path) as handle:
         array_file = is_json_array(path, handle)
     if array_file:
         entries = list(read_entries(path))
@@ -249,13 +249,6 @@ def file_blocks(path: Path, key: Callable[[bytes], bytes]) -> Iterator[Block]:
     return range_blocks(path, ByteRange(0, os.path.getsize(path), 1), key)
 
 
-def _opened(path: Path):
-    try:
-        return path.open("rb")
-    except OSError as error:
-        raise UnreadableFile(f"{path}: {error.strerror or error}") from None
-
-
 def range_blocks(path: Path, byte_range: ByteRange, key: Callable[[bytes], bytes]) -> Iterator[Block]:
     """The JSONL lines of a byte range in blocks, keyed with `key` (a line keeps its ending but
     the \\n; the file's byte-order mark stays on its first line, so that adding or removing it
@@ -263,7 +256,12 @@ def range_blocks(path: Path, byte_range: ByteRange, key: Callable[[bytes], bytes
     bom = byte_range.start == 0 and file_starts_with_bom(path)
     offset, first = byte_range.start, byte_range.first_line
     try:
-        for data, whole in read_blocks(path, byte_range):
+        for item in read_blocks(path, byte_range):
+            if isinstance(item, LongLine):
+                yield _long_line_block(item, offset, first, bom, key)
+                offset, first = item.end, first + 1
+                continue
+            data, whole = item
             starts, ends, keys = _lines_and_keys(data, whole, key)
             keyed = _line_bytes(data, starts, ends)
             offsets = array("Q", map(offset.__add__, starts))
@@ -272,6 +270,16 @@ def range_blocks(path: Path, byte_range: ByteRange, key: Callable[[bytes], bytes
             first += len(starts)
     except OSError as error:  # a file truncated or removed under us mid-read
         raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
+
+
+def _long_line_block(line: LongLine, offset: int, number: int, file_has_bom: bool, key: Callable[[bytes], bytes]) -> Block:
+    """A block of the one line over MAX_RECORD_BYTES, known by its first bytes. It is keyed as
+    those bytes and a \\n, which no line's bytes hold: no other line shares its cached result."""
+    keyed = line.head + b"\n"
+    has_bom = file_has_bom and number == 1
+    entry = too_long(number, line.head[len(BOM) if has_bom else 0:])
+    entry.bom = has_bom
+    return Block(number - 1, range(number, number + 1), key(keyed), lambda _: keyed, lambda _: entry, array("Q", [offset]))
 
 
 def _lines_and_keys(data: bytes, whole: int, key: Callable[[bytes], bytes]) -> tuple[list[int], list[int], bytes]:
@@ -315,10 +323,10 @@ def entries_at(path: Path, offsets: Sequence[int], lines: Collection[int]) -> It
     """The entries of these lines of a JSONL file, in file order, read where the scan saw them
     start (`offsets`, per line): a seek each, no pass over the file."""
     bom = file_starts_with_bom(path)
-    with _opened(path) as handle:
+    with open_data_file(path) as handle:
         for number in sorted(lines):
             handle.seek(offsets[number - 1])
-            yield parse_file_line(number, handle.readline(), bom)
+            yield parse_file_line(number, handle.readline(MAX_RECORD_BYTES + 1), bom)  # a record the scan read: no longer, unless the file changed
 
 
 # --- worker processes -----------------------------------------------------------------------

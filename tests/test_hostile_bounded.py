@@ -1,0 +1,250 @@
+"""Every input ends, in bounded time and memory: files that never end or change under the reader,
+lines too long to hold, texts too long to tokenize, and a record that breaks one check.
+
+Cases that could hang or take all memory run in a child process under a time and memory cap
+(hostile_limits.run_limited), or in this process under `hang_guard`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hostile_limits import run_limited
+from lint_helpers import chat, run_cli
+
+from ft_lint import chunking, reader, scanning
+from ft_lint.chunking import ByteRange, LongLine, read_blocks
+from ft_lint.reader import MAX_RECORD_BYTES, Kind, UnreadableFile, read_entries
+from ft_lint.rules import catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = json.dumps(chat("What is the capital of France?", "Paris."))
+
+
+@contextmanager
+def hang_guard(seconds: int):
+    """Fail, rather than hang, when the block takes longer (SIGALRM interrupts Python code and
+    blocking system calls alike)."""
+
+    def expired(*_):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def limited(*args: str, cwd: Path, seconds: float = 60, memory_mb: int = 1536):
+    return run_limited(*args, cwd=cwd, seconds=seconds, memory_mb=memory_mb, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def one_line_error(code: int, err: str, *words: str) -> None:
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("ft-lint: error: "), (code, err)
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def concise(out: str) -> list[tuple[int, str]]:
+    """(line, code) of each finding in `--output-format concise` output."""
+    found = []
+    for line in out.splitlines():
+        place, _, rest = line.partition(": ")
+        if place.count(":") and rest[:2] == "FT":
+            found.append((int(place.rsplit(":", 1)[1]), rest.split()[0]))
+    return found
+
+
+# --- files that are not regular files ---------------------------------------------------------
+
+
+def test_dev_zero_is_refused_at_once(tmp_path):
+    """A character device never ends: read, it took all memory (MemoryError after 20 s under a 2 GB cap)."""
+    done = limited("check", "/dev/zero", cwd=tmp_path, seconds=60)
+    one_line_error(done.code, done.err, "/dev/zero", "is a character device, not a regular file")
+
+
+def test_a_fifo_named_is_refused_without_waiting_for_a_writer(tmp_path):
+    os.mkfifo(tmp_path / "train.jsonl")
+    for command in ("check", "stats"):
+        done = limited(command, "train.jsonl", cwd=tmp_path, seconds=30)
+        assert not done.timed_out, f"{command} waited for a writer"
+        one_line_error(done.code, done.err, "train.jsonl", "is a FIFO (named pipe), not a regular file")
+
+
+def test_a_fifo_in_a_folder_is_skipped_with_a_warning(tmp_path):
+    (tmp_path / "data").mkdir()
+    os.mkfifo(tmp_path / "data" / "pipe.jsonl")
+    os.mkfifo(tmp_path / "data" / "other.fifo")  # not named like data: skipped without a word
+    (tmp_path / "data" / "train.jsonl").write_text("\n")
+    with hang_guard(30):
+        result = run_cli("check", "--output-format", "concise", "--select", "FT004", str(tmp_path / "data"))
+    assert result.code == 1 and concise(result.out) == [(1, "FT004")]
+    assert result.err.strip().splitlines() == [f"ft-lint: warning: skipped {(tmp_path / 'data' / 'pipe.jsonl').as_posix()}: it is a FIFO (named pipe), not a regular file"]
+
+
+def test_a_file_swapped_for_a_fifo_after_it_was_checked_is_refused_without_waiting(tmp_path, monkeypatch):
+    """The race between looking at a file and opening it: the open must not wait for a writer."""
+    os.mkfifo(tmp_path / "train.jsonl")
+    regular = os.stat(__file__)
+    real_stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: regular if Path(path).name == "train.jsonl" else real_stat(path, *a, **k))
+    with hang_guard(10), pytest.raises(UnreadableFile, match="is a FIFO"):
+        next(read_entries(tmp_path / "train.jsonl"))
+
+
+# --- files that change while they are read ----------------------------------------------------
+
+
+def lines_file(path: Path, count: int, width: int = 100) -> Path:
+    line = b'{"n": "' + b"x" * (width - 10) + b'"}\n'
+    assert len(line) == width
+    path.write_bytes(line * count)
+    return path
+
+
+def test_a_file_truncated_mid_line_while_its_blocks_are_read_is_an_error(tmp_path):
+    """read_blocks read again and again the part of a line that the file no longer holds the end of."""
+    path = lines_file(tmp_path / "train.jsonl", 10)
+    blocks = read_blocks(path, ByteRange(0, path.stat().st_size, 1), block_bytes=256)
+    next(blocks)
+    os.truncate(path, 450)  # in the middle of line 5
+    with hang_guard(10), pytest.raises(UnreadableFile, match="train.jsonl: changed while it was being read"):
+        list(blocks)
+
+
+def test_a_file_truncated_while_read_by_workers_is_an_error(tmp_path, monkeypatch):
+    """The lines past the new end used to be missing without a word (exit 0)."""
+    path = lines_file(tmp_path / "train.jsonl", 20_000)  # 2 MB: read by worker processes
+    read = scanning.read_blocks
+
+    def truncate_after_the_first_block(path, byte_range, *args):
+        for number, item in enumerate(read(path, byte_range, *args)):
+            yield item
+            if byte_range.start == 0 and number == 0:
+                os.truncate(path, 100 * 10_000)  # at a line's end: nothing hangs, lines go missing
+
+    monkeypatch.setattr(scanning, "read_blocks", truncate_after_the_first_block)
+    with hang_guard(60):
+        result = run_cli("check", "--jobs", "2", "--no-cache", "--select", "FT0", str(path))
+    one_line_error(result.code, result.err, "train.jsonl", "changed while it was being read")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_appended_to_while_it_is_read_is_an_error(tmp_path, monkeypatch, jobs):
+    """The findings would describe no version of the file (they used to pass without a word)."""
+    path = lines_file(tmp_path / "train.jsonl", 20_000)
+    read = scanning.read_blocks
+
+    def append_after_the_first_block(path, byte_range, *args):
+        for number, item in enumerate(read(path, byte_range, *args)):
+            yield item
+            if byte_range.start == 0 and number == 0:
+                with open(path, "ab") as handle:
+                    handle.write(b"{}\n" * 10)
+
+    monkeypatch.setattr(scanning, "read_blocks", append_after_the_first_block)
+    with hang_guard(60):
+        result = run_cli("check", "--jobs", jobs, "--no-cache", "--select", "FT0", str(path))
+    one_line_error(result.code, result.err, "train.jsonl", "changed while it was being read")
+
+
+def test_a_file_truncated_while_stats_reads_it_is_an_error(tmp_path, monkeypatch):
+    path = lines_file(tmp_path / "train.jsonl", 100)
+    real_parse = reader.parse_line
+
+    def truncate_at_line_50(number, raw):
+        if number == 50:
+            os.truncate(path, 100 * 60)
+        return real_parse(number, raw)
+
+    monkeypatch.setattr(reader, "parse_line", truncate_at_line_50)
+    result = run_cli("stats", str(path))
+    one_line_error(result.code, result.err, "train.jsonl", "changed while it was being read")
+
+
+# --- lines too long to hold -------------------------------------------------------------------
+
+
+def sparse_line(path: Path, before: bytes, length: int, after: bytes) -> Path:
+    """`before`, then NUL bytes up to `length` bytes (a sparse hole: no disk, no time), then `after`."""
+    with open(path, "wb") as handle:
+        handle.write(before)
+        handle.seek(length)
+        handle.write(after)
+    return path
+
+
+def test_a_10_gb_sparse_file_is_one_finding(tmp_path):
+    """All NUL bytes (`truncate -s 10G`): reading it used to end in MemoryError."""
+    path = tmp_path / "train.jsonl"
+    with open(path, "wb") as handle:
+        handle.truncate(10 << 30)
+    done = limited("check", "--output-format", "json", "train.jsonl", cwd=tmp_path, seconds=60)
+    assert done.code == 1, done.err
+    [finding] = json.loads(done.out)
+    assert (finding["code"], finding["line"]) == ("FT003", 1) and "NUL bytes" in finding["message"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_line_over_the_cap_is_one_finding_and_read_past(tmp_path, jobs):
+    """A 70 MB line (over 64 MiB) between good records, by one process and by workers: FT009 on
+    it, and the lines after it are read with their own numbers (the blank line 5 is FT004)."""
+    head = (GOOD + "\n") * 2 + '{"messages": [{"role": "user", "content": "'
+    tail = '"}]}\n' + GOOD + "\n\n" + (GOOD + "\n") * 20_000  # workers need 512 KB or more
+    sparse_line(tmp_path / "train.jsonl", head.encode(), 70 << 20, tail.encode())
+    done = limited("check", "--jobs", jobs, "--output-format", "concise", "--select", "FT0", "train.jsonl", cwd=tmp_path, seconds=90)
+    assert done.code == 1, done.err
+    assert concise(done.out) == [(3, "FT009"), (5, "FT004")]
+    assert "line is longer than 64 MiB" in done.out
+
+
+def test_a_line_over_the_cap_comes_out_of_the_block_reader_as_its_first_bytes(tmp_path, monkeypatch):
+    """With the cap at 1,000 bytes: a 100,000-byte line, and a last line without a line break,
+    come out as their first bytes and where they end; the blocks around them as they are."""
+    monkeypatch.setattr(chunking, "MAX_RECORD_BYTES", 1_000)
+    monkeypatch.setattr(chunking, "LONG_LINE_HEAD", 10)
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(b"a\n" + b"b" * 100_000 + b"\nc\n" + b"d" * 5_000)
+    items = [item if isinstance(item, LongLine) else item[0][:item[1]] for item in read_blocks(path, ByteRange(0, path.stat().st_size, 1), block_bytes=64)]
+    assert items == [b"a\n", LongLine(b"b" * 10, 100_003), b"c\n", LongLine(b"d" * 10, 105_005)]
+
+
+def test_a_line_over_the_cap_in_stats_is_an_invalid_example(tmp_path):
+    head = (GOOD + "\n") + '{"messages": [{"role": "user", "content": "'
+    sparse_line(tmp_path / "train.jsonl", head.encode(), MAX_RECORD_BYTES + 10, b'"}]}\n' + GOOD.encode() + b"\n")
+    done = limited("stats", "--output-format", "json", "train.jsonl", cwd=tmp_path, seconds=60)
+    assert done.code == 0, done.err
+    [stats] = json.loads(done.out)
+    assert (stats["examples"], stats["invalid_examples"]) == (3, 1)
+
+
+def test_a_long_first_line_is_one_entry_and_reading_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "MAX_RECORD_BYTES", 100)
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(b"x" * 10_000 + b"\n{}\n")
+    entries = read_entries(path)
+    first = next(entries)
+    assert (first.line, first.kind) == (1, Kind.TOO_LONG)
+    assert [(e.line, e.kind) for e in entries] == [(2, Kind.RECORD)]
+
+
+def test_a_json_array_file_too_big_to_parse_whole_is_one_finding(tmp_path):
+    sparse_line(tmp_path / "train.json", b"[" + GOOD.encode() + b",", 300 << 20, b"]")
+    done = limited("check", "--output-format", "json", "train.json", cwd=tmp_path, seconds=60)
+    assert done.code == 1, done.err
+    [finding] = json.loads(done.out)
+    assert (finding["code"], finding["line"]) == ("FT009", 1) and "256 MiB" in finding["message"]
+
+
+def test_record_too_long_is_in_the_catalog():
+    rule = catalog()["FT009"]
+    assert (rule.name, rule.severity.label) == ("record-too-long", "error")
