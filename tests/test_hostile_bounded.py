@@ -16,13 +16,14 @@ import pytest
 from hostile_limits import run_limited
 from lint_helpers import chat, run_cli
 
-from ft_lint import chunking, reader, scanning
+from ft_lint import chunking, reader, scanning, tokens
 from ft_lint.chunking import ByteRange, LongLine, read_blocks
 from ft_lint.reader import MAX_RECORD_BYTES, Kind, UnreadableFile, read_entries
 from ft_lint.rules import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = json.dumps(chat("What is the capital of France?", "Paris."))
+OLD_GPT35 = "gpt-3.5-turbo-0613"  # 4,096 tokens per example, cl100k_base
 
 
 @contextmanager
@@ -248,3 +249,83 @@ def test_a_json_array_file_too_big_to_parse_whole_is_one_finding(tmp_path):
 def test_record_too_long_is_in_the_catalog():
     rule = catalog()["FT009"]
     assert (rule.name, rule.severity.label) == ("record-too-long", "error")
+
+
+# --- texts too long to tokenize ---------------------------------------------------------------
+
+
+def test_the_longest_token_of_each_encoding(reference):
+    for name, longest in tokens.LONGEST_TOKEN_BYTES.items():
+        assert max(len(token) for token in reference[name]._mergeable_ranks) == longest
+
+
+def test_a_text_over_the_limit_by_its_bytes_alone_is_never_tokenized(tmp_path, monkeypatch):
+    """1 MB of one character for a 4,096-token model: 1 MB / 128 bytes is 8,192 tokens at least.
+    A 100 MB line of it took 4 minutes and 5.4 GB to count exactly."""
+    asked: list[int] = []
+    count = tokens._TextCounter.__call__
+    monkeypatch.setattr(tokens._TextCounter, "__call__", lambda self, text: asked.append(len(text)) or count(self, text))
+    (tmp_path / "train.jsonl").write_text(json.dumps(chat("x" * 1_000_000, "ok")) + "\n")
+    result = run_cli("check", "--output-format", "json", "--model", OLD_GPT35, "--select", "FT301,FT302", str(tmp_path / "train.jsonl"))
+    [finding] = json.loads(result.out)
+    at_least = 3 + (3 + 1 + 1_000_000 // 128 + 1) + (3 + 1 + 1)  # priming; per message 3, role, content: bytes / 128 rounded up
+    assert finding["code"] == "FT301"
+    assert finding["message"].startswith(f"example has at least {at_least:,} tokens, more than the 4,096")
+    assert max(asked, default=0) < 1000
+
+
+def test_a_text_the_bounds_cannot_decide_is_counted_in_pieces(tmp_path):
+    """300,000 characters with no line break may be under 4,096 tokens (300,000 / 128): counted,
+    in pieces cut where a token may change, so the count is about."""
+    (tmp_path / "train.jsonl").write_text(json.dumps(chat("x" * 300_000, "ok")) + "\n")
+    result = run_cli("check", "--output-format", "json", "--model", OLD_GPT35, "--select", "FT301", str(tmp_path / "train.jsonl"))
+    [finding] = json.loads(result.out)
+    assert finding["message"].startswith("example has about ")
+
+
+def test_a_million_spaces_are_counted_without_overflowing_the_tokenizer():
+    """tiktoken's regex overflows its stack on a run of about a million spaces: a Rust panic
+    (a BaseException) that ended the run with a traceback."""
+    record = chat("a" + " " * 1_100_000 + "b", "ok")
+    for name in ("o200k_base", "cl100k_base"):
+        count = tokens.count_chat(record, name)
+        assert not count.exact and count.total >= 1_100_000 // 128
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_cutting_after_a_line_break_changes_no_token(name, monkeypatch):
+    """Pieces of at most 64 characters, cut only after line breaks followed by a letter, a digit
+    or punctuation other than "/": the same count as the whole text, and exact."""
+    import random
+
+    monkeypatch.setattr(tokens, "PIECE_CHARS", 64)
+    counter = tokens._TextCounter(name)
+    encode = tokens.get_encoding(name).encode_ordinary
+    parts = ["word", "Wörter", "中文", "42", "1234", " ", "  ", "\t", ".", "'s", "=", "-", "😀", "/", "\r", "\n", " \n", "\u00a0"]
+    starts = ["a", "Z", "7", ".", "'", "é", "中", "("]
+    generator = random.Random(16)
+    for _ in range(300):
+        lines = ["".join(generator.choice(starts) + "".join(generator.choice(parts) for _ in range(generator.randint(0, 6))))[:30] for _ in range(generator.randint(3, 40))]
+        text = "\n".join(lines)
+        assert counter(text) == len(encode(text)), repr(text)
+    assert counter.texts_cut == 0
+
+
+def test_the_lower_bound_never_exceeds_the_count():
+    records = [
+        chat("=" * 5000, "-" * 700 + " word" * 300),
+        chat("日本語のテキスト" * 500, "ok"),
+        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}],
+         "tools": [{"type": "function", "function": {"name": "f", "description": "d", "parameters": {"type": "object", "properties": {"e": {"type": "string", "enum": []}}}}}]},
+    ]
+    for record in records:
+        for name in ("o200k_base", "cl100k_base"):
+            assert tokens.tokens_at_least(record, "openai-chat", name) <= tokens.count_record(record, "openai-chat", name).total
+
+
+def test_stats_counts_a_long_text_in_pieces_and_says_so(tmp_path):
+    (tmp_path / "train.jsonl").write_text(json.dumps(chat("x" * 300_000, "ok")) + "\n" + GOOD + "\n")
+    text = run_cli("stats", "--model", OLD_GPT35, str(tmp_path / "train.jsonl"))
+    assert text.code == 0 and "counted    in pieces: 1 text with no line break in 131,072 characters" in text.out
+    as_json = run_cli("stats", "--model", OLD_GPT35, "--output-format", "json", str(tmp_path / "train.jsonl"))
+    assert json.loads(as_json.out)[0]["tokens"]["exact"] is False
