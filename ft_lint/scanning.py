@@ -180,7 +180,7 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
     PENDING_BLOCKS blocks): in a warm run a block has only a few, and the dataset rules'
     summaries cost per call."""
     writer = CacheWriter(scope.fingerprint, [rule.code for rule in scope.rules.dataset])
-    by_code = {rule.code: rule for rule in (*scope.rules.entry, *scope.rules.record)}
+    by_code = {rule.code: rule for rule in (*scope.rules.entry, *scope.rules.record, *scope.rules.dataset)}  # dataset rules: a summary that failed
     scan = Scan()
     pending: list[tuple[Block, bytes, dict[int, int | None], list[int]]] = []  # (block, its keys, its changed entries, the new ones)
     waiting = 0  # new entries in the pending blocks
@@ -218,19 +218,83 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
         records: list[tuple[tuple[int, int], Record]] = []
         for number, block, index in chunk:
             entry = block.entry(index)
-            problems = [(rule.code, problem) for rule in rules.entry for problem in rule.check_entry(entry)]
+            try:
+                problems = [(rule.code, problem) for rule in rules.entry for problem in rule.check_entry(entry)]
+            except BaseException as error:
+                problems = _one_by_one(error, rules.entry, lambda rule: rule.check_entry(entry))
             kind = NOT_A_RECORD
             if entry.kind is Kind.RECORD:
                 record = scope.record(entry)
                 kind = NO_FORMAT if record.format is None else _format_kinds()[record.format.name]
-                problems += [(rule.code, problem) for rule in rules.record for problem in rule.check_record(record)]
+                try:
+                    problems += [(rule.code, problem) for rule in rules.record for problem in rule.check_record(record)]
+                except BaseException as error:
+                    problems += _one_by_one(error, rules.record, lambda rule: rule.check_record(record))
                 records.append(((number, index), record))
             rows[number, index] = Row(kind, cache.encode_result(problems), {})
         batch = [record for _, record in records]
         for rule in rules.dataset if batch else ():
-            for (place, _), summary in zip(records, rule.summarize_batch(batch)):
+            try:
+                summaries = rule.summarize_batch(batch)
+            except BaseException as error:
+                summaries = _summaries_one_by_one(error, rule, records, rows)
+            for (place, _), summary in zip(records, summaries):
                 rows[place].cells[rule.code] = summary
     return rows
+
+
+# --- a check that fails on one record -------------------------------------------------------
+# A rule that raises on one record (a RecursionError on a pathological value, a bug) must not
+# end the run and lose every other finding: the record gets one finding of that rule's code
+# saying so, and its other checks run. The fast path pays nothing: the rules run one by one,
+# each on its own, only after something failed. FT_LINT_DEBUG=1 lets the error through.
+
+
+def _is_check_failure(error: BaseException) -> bool:
+    """An error of the check itself: any Exception, or a panic in a Rust extension (pyo3 raises
+    PanicException, which is a BaseException), but never KeyboardInterrupt or SystemExit."""
+    if os.environ.get("FT_LINT_DEBUG"):
+        return False
+    return isinstance(error, Exception) or type(error).__name__ == "PanicException"
+
+
+def check_failed(error: BaseException) -> Problem:
+    text = " ".join(str(error).split())
+    text = f": {text[:200]}{'…' * (len(text) > 200)}" if text else ""
+    return Problem(f"this check failed on the record ({type(error).__name__}{text}), so the record was not checked for it; the other checks ran")
+
+
+def _one_by_one(error: BaseException, rules: list, check: Callable[[Rule], Iterator[Problem]]) -> list[tuple[str, Problem]]:
+    if not _is_check_failure(error):
+        raise error
+    found: list[tuple[str, Problem]] = []
+    for rule in rules:
+        try:
+            found += [(rule.code, problem) for problem in check(rule)]
+        except BaseException as failure:
+            if not _is_check_failure(failure):
+                raise
+            found.append((rule.code, check_failed(failure)))
+    return found
+
+
+def _summaries_one_by_one(error: BaseException, rule: Rule, records: list[tuple[tuple[int, int], Record]], rows: dict[tuple[int, int], Row]) -> list[bytes | None]:
+    """Each record's summary on its own; one that fails gets none (it is compared with no other
+    record) and a finding in its row."""
+    if not _is_check_failure(error):
+        raise error
+    summaries: list[bytes | None] = []
+    for place, record in records:
+        try:
+            [summary] = rule.summarize_batch([record])
+        except BaseException as failure:
+            if not _is_check_failure(failure):
+                raise
+            summary = None
+            row = rows[place]
+            rows[place] = replace(row, value=cache.encode_result([*cache.decode_result(row.value), (rule.code, check_failed(failure))]))
+        summaries.append(summary)
+    return summaries
 
 
 # --- where the blocks come from -------------------------------------------------------------

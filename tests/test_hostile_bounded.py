@@ -329,3 +329,91 @@ def test_stats_counts_a_long_text_in_pieces_and_says_so(tmp_path):
     assert text.code == 0 and "counted    in pieces: 1 text with no line break in 131,072 characters" in text.out
     as_json = run_cli("stats", "--model", OLD_GPT35, "--output-format", "json", str(tmp_path / "train.jsonl"))
     assert json.loads(as_json.out)[0]["tokens"]["exact"] is False
+
+
+# --- one record that breaks a check -----------------------------------------------------------
+
+
+def tool_with_pattern(pattern: str, arguments: str = "{}") -> dict:
+    parameters = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"a": {"type": "string", "pattern": pattern}}}
+    record = chat("hi", "ok")
+    record["messages"][1] = {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": arguments}}]}
+    record["tools"] = [{"type": "function", "function": {"name": "f", "parameters": parameters}}]
+    return record
+
+
+def test_a_pattern_nested_too_deep_is_one_finding_and_other_files_keep_theirs(tmp_path):
+    """It raised RecursionError while the schema was checked, and every file's findings were lost."""
+    (tmp_path / "a.jsonl").write_text(json.dumps(tool_with_pattern("(" * 5000 + ")" * 5000)) + "\n" + GOOD + "\n")
+    (tmp_path / "b.jsonl").write_text(json.dumps(chat("hi", "")) + "\n")
+    result = run_cli("check", "--output-format", "json", "--select", "FT112,FT201", str(tmp_path))
+    assert result.code == 1, result.err
+    found = [(Path(f["filename"]).name, f["line"], f["code"]) for f in json.loads(result.out)]
+    assert found == [("a.jsonl", 1, "FT112"), ("b.jsonl", 1, "FT201")]
+    assert "nest too deeply to check" in json.loads(result.out)[0]["message"]
+
+
+def test_a_pattern_that_backtracks_catastrophically_is_never_run(tmp_path):
+    (tmp_path / "train.jsonl").write_text(json.dumps(tool_with_pattern("^(a+)+$", json.dumps({"a": "a" * 40 + "!"}))) + "\n")
+    with hang_guard(60):
+        result = run_cli("check", "--output-format", "json", "--select", "FT1", str(tmp_path / "train.jsonl"))
+    assert result.code == 0 and json.loads(result.out) == []
+
+
+class PanicException(BaseException):
+    """What a Rust extension raises when it panics (pyo3's PanicException is a BaseException)."""
+
+
+@pytest.mark.parametrize("error", [ValueError("bad value"), RecursionError("maximum recursion depth exceeded"), PanicException("called unwrap on an Err")])
+def test_a_rule_that_fails_on_one_record_is_one_finding_and_the_run_goes_on(tmp_path, monkeypatch, error):
+    from ft_lint.rules.content import EmptyContent
+
+    check = EmptyContent.check_record
+
+    def fail_on_boom(self, record):
+        if "boom" in record.raw.decode():
+            raise error
+        return check(self, record)
+
+    monkeypatch.setattr(EmptyContent, "check_record", fail_on_boom)
+    monkeypatch.delenv("FT_LINT_DEBUG", raising=False)
+    records = [chat("boom", ""), chat("hi", ""), chat("boom", "")]
+    (tmp_path / "train.jsonl").write_text("\n".join(map(json.dumps, records)) + "\n")
+    result = run_cli("check", "--output-format", "json", "--no-cache", "--select", "FT201,FT105", str(tmp_path / "train.jsonl"))
+    assert result.code == 1, result.err
+    found = [(f["line"], f["code"], f["message"]) for f in json.loads(result.out)]
+    failed = f"this check failed on the record ({type(error).__name__}: {error}), so the record was not checked for it; the other checks ran"
+    assert found == [(1, "FT201", failed), (2, "FT201", "assistant message 1 has empty content"), (3, "FT201", failed)]
+
+
+def test_a_summary_that_fails_on_one_record_is_one_finding_and_the_others_are_compared(tmp_path, monkeypatch):
+    from ft_lint.rules.dataset import DuplicateExample
+
+    summarize = DuplicateExample.summarize_batch
+
+    def fail_on_boom(self, records):
+        if any("boom" in record.raw.decode() for record in records):
+            raise ValueError("bad summary")
+        return summarize(self, records)
+
+    monkeypatch.setattr(DuplicateExample, "summarize_batch", fail_on_boom)
+    monkeypatch.delenv("FT_LINT_DEBUG", raising=False)
+    records = [chat("hi", "ok"), chat("boom", "ok"), chat("hi", "ok")]
+    (tmp_path / "train.jsonl").write_text("\n".join(map(json.dumps, records)) + "\n")
+    result = run_cli("check", "--output-format", "json", "--no-cache", "--select", "FT401", str(tmp_path / "train.jsonl"))
+    assert result.code == 1, result.err
+    failed, duplicate = json.loads(result.out)
+    assert (failed["line"], failed["code"]) == (2, "FT401") and failed["message"].startswith("this check failed on the record (ValueError: bad summary)")
+    assert (duplicate["line"], duplicate["code"], duplicate["related"]) == (3, "FT401", [{"filename": (tmp_path / "train.jsonl").as_posix(), "line": 1}])
+
+
+def test_ctrl_c_in_a_rule_still_stops_the_run(tmp_path, monkeypatch):
+    from ft_lint.rules.content import EmptyContent
+
+    def interrupt(self, record):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(EmptyContent, "check_record", interrupt)
+    (tmp_path / "train.jsonl").write_text(GOOD + "\n")
+    result = run_cli("check", "--no-cache", "--select", "FT201", str(tmp_path / "train.jsonl"))
+    assert (result.code, result.err.strip(), result.out) == (2, "ft-lint: aborted", "")
