@@ -27,9 +27,10 @@ BOM = b"\xef\xbb\xbf"
 _PY_DICT_HINT_LIMIT = 1 << 20  # don't try literal_eval on huge lines
 # orjson parses 1,024 levels, but schema validation and serialising stop working near 200
 MAX_DEPTH = 128
-# The longest line read as a record. No fine-tuning example needs this many bytes (the longest
-# context any model in models.toml trains on, 131,072 tokens, is a few MB of text); such a line
-# is a file written without line breaks, or not text. Longer lines are streamed past, never held.
+# The longest line read as a record (FT009 reports longer ones). No example needs this many bytes
+# of text (the longest context any model in models.toml trains on, 131,072 tokens, is a few MB);
+# such a line is a file written without line breaks, not text, or a record of many large embedded
+# images. Longer lines are streamed past, never held.
 MAX_RECORD_BYTES = 64 << 20
 LONG_LINE_HEAD = 16 << 10  # bytes kept of a line over MAX_RECORD_BYTES, for its finding's excerpt
 # A JSON array is parsed whole (about three times its size in memory): larger ones are not read.
@@ -117,7 +118,7 @@ def file_size(handle: BinaryIO) -> int:
     return os.fstat(handle.fileno()).st_size
 
 
-def check_unchanged(path: Path, handle: BinaryIO, size: int, read_to: int) -> None:
+def _check_unchanged(path: Path, handle: BinaryIO, size: int, read_to: int) -> None:
     """An error unless the file read up to `read_to` is still `size` bytes long, as it was
     when it was opened: a file truncated or appended to meanwhile has no findings of its own."""
     now = file_size(handle)
@@ -137,20 +138,20 @@ def read_entries(path: Path, only_lines: Container[int] | None = None) -> Iterat
             handle.seek(0)
             if is_json_array(path, handle):
                 if size > MAX_ARRAY_FILE_BYTES:
-                    raise WholeFileProblem(array_too_big(size), code="FT009")
+                    raise WholeFileProblem(_array_too_big(size), code="FT009")
                 handle.seek(0)
                 data = handle.read(size + 1)
-                check_unchanged(path, handle, size, len(data))
+                _check_unchanged(path, handle, size, len(data))
                 yield from _array_entries(data)
             else:
                 handle.seek(0)
                 yield from _jsonl_entries(handle, only_lines)
-                check_unchanged(path, handle, size, handle.tell())
+                _check_unchanged(path, handle, size, handle.tell())
         except OSError as error:  # an I/O error mid-read
             raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
 
 
-def array_too_big(size: int) -> str:
+def _array_too_big(size: int) -> str:
     return (
         f"the file is one JSON array of {size:,} bytes, more than the {MAX_ARRAY_FILE_BYTES >> 20} MiB ft-lint parses whole; "
         "write the records as JSONL (one per line), which is read a line at a time"
@@ -198,7 +199,7 @@ def _first_significant_byte(handle) -> bytes:
 
 
 def _jsonl_entries(handle, only_lines: Container[int] | None = None) -> Iterator[Entry]:
-    for number, (raw, whole) in enumerate(bounded_lines(handle), start=1):
+    for number, (raw, whole) in enumerate(_bounded_lines(handle), start=1):
         if only_lines is not None and number not in only_lines:
             continue
         bom = number == 1 and raw.startswith(BOM)
@@ -209,7 +210,7 @@ def _jsonl_entries(handle, only_lines: Container[int] | None = None) -> Iterator
         yield entry
 
 
-def bounded_lines(handle: BinaryIO) -> Iterator[tuple[bytes, bool]]:
+def _bounded_lines(handle: BinaryIO) -> Iterator[tuple[bytes, bool]]:
     """(line, True) for each line of the file up to MAX_RECORD_BYTES long (with its ending);
     (its first LONG_LINE_HEAD bytes, False) for a longer one, whose rest is then skipped without
     being held (after the caller had the entry: asking for a file's first entry stays cheap)."""

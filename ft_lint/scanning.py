@@ -258,7 +258,7 @@ def _is_check_failure(error: BaseException) -> bool:
     return isinstance(error, Exception) or type(error).__name__ == "PanicException"
 
 
-def check_failed(error: BaseException) -> Problem:
+def _check_failed(error: BaseException) -> Problem:
     text = " ".join(str(error).split())
     text = f": {text[:200]}{'…' * (len(text) > 200)}" if text else ""
     return Problem(f"this check failed on the record ({type(error).__name__}{text}), so the record was not checked for it; the other checks ran")
@@ -274,7 +274,7 @@ def _one_by_one(error: BaseException, rules: list, check: Callable[[Rule], Itera
         except BaseException as failure:
             if not _is_check_failure(failure):
                 raise
-            found.append((rule.code, check_failed(failure)))
+            found.append((rule.code, _check_failed(failure)))
     return found
 
 
@@ -292,7 +292,7 @@ def _summaries_one_by_one(error: BaseException, rule: Rule, records: list[tuple[
                 raise
             summary = None
             row = rows[place]
-            rows[place] = replace(row, value=cache.encode_result([*cache.decode_result(row.value), (rule.code, check_failed(failure))]))
+            rows[place] = replace(row, value=cache.encode_result([*cache.decode_result(row.value), (rule.code, _check_failed(failure))]))
         summaries.append(summary)
     return summaries
 

@@ -245,11 +245,10 @@ class _TextCounter(_Counting):
         known = self._memory.get(text)
         if known is not None:
             return known
-        if self._encode is None:
-            return _estimate(text)  # as cheap as remembering it
-        if len(text) > PIECE_CHARS:
-            return self._count_in_pieces(text)
-        count = len(self._encode(text))  # encode_ordinary: "<|endoftext|>" in data is just text
+        if len(text) > PIECE_CHARS:  # not remembered: it would stay in memory after its record
+            return _estimate(text) if self._encode is None else self._count_in_pieces(text)
+        # encode_ordinary: "<|endoftext|>" in data is just text
+        count = _estimate(text) if self._encode is None else len(self._encode(text))
         if self._chars + len(text) > self.MAX_CHARS or len(self._memory) >= self.MAX_ENTRIES:
             self._memory.clear()
             self._chars = 0
@@ -264,7 +263,10 @@ class _TextCounter(_Counting):
             end = start + PIECE_CHARS
             if end < len(text):
                 cut = _SAFE_CUT.search(text, start + PIECE_CHARS // 2, end)
-                end, exact = (cut.end(), exact) if cut else (end, False)
+                if cut:
+                    end = cut.end()
+                else:
+                    exact = False
             count += len(self._encode(text[start:end]))
             start = end
         self.texts_cut += not exact

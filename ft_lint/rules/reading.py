@@ -190,7 +190,7 @@ class RecordTooLong(EntryRule):
 
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
         if entry.kind is Kind.TOO_LONG:
-            yield Problem(f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, more than any fine-tuning example needs; ft-lint read past it and checked nothing else in it")
+            yield Problem(f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, the most ft-lint reads as one record: it was read past, and nothing in it was checked")
 
 
 class ByteOrderMark(EntryRule):
