@@ -42,10 +42,9 @@ def range_bounds(path: Path, parts: int, min_bytes: int = MIN_RANGE_BYTES) -> li
             offset = size * part // parts
             if starts[-1] >= offset:  # the last search went past this cut: it found the line start after it
                 continue
-            start = _next_line_start(handle, offset, size)
-            if start >= size:  # no line starts after this cut, nor after the later ones
-                break
-            starts.append(start)
+            start = _next_line_start(handle, offset, min(size, offset + MAX_RECORD_BYTES + 1))
+            if start is not None:  # else the cut is in a line over MAX_RECORD_BYTES: no range starts there
+                starts.append(start)
     return [(start, end) for start, end in zip(starts, [*starts[1:], size]) if start < end]
 
 
@@ -61,21 +60,22 @@ def numbered_ranges(path: Path, bounds: list[tuple[int, int]]) -> Iterator[ByteR
             yield ByteRange(start, end, line)
 
 
-def _next_line_start(handle: BinaryIO, offset: int, size: int) -> int:
-    """The offset of the first line that starts at or after `offset` (`size` if none)."""
+def _next_line_start(handle: BinaryIO, offset: int, limit: int) -> int | None:
+    """The offset of the first line that starts at or after `offset` and before `limit` (None if
+    none: the search reads no further)."""
     if offset == 0:
         return 0
     position = offset - 1  # a newline just before `offset` means a line starts at `offset`
     handle.seek(position)
-    while position < size:
-        block = handle.read(_SCAN)
+    while position < limit - 1:
+        block = handle.read(min(_SCAN, limit - 1 - position))
         if not block:
             break
         found = block.find(b"\n")
         if found >= 0:
             return position + found + 1
         position += len(block)
-    return size
+    return None
 
 
 def count_newlines(handle: BinaryIO, start: int, end: int) -> int:

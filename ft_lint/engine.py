@@ -8,7 +8,7 @@ import threading
 from array import array
 from collections import Counter
 from contextlib import nullcontext
-from itertools import islice
+from itertools import islice, takewhile
 from pathlib import Path
 from typing import Collection, Iterator
 
@@ -340,7 +340,8 @@ def sniff_format(path: Path, targets: Collection[str] | None = None) -> Format |
     hide its errors. With `targets` (the formats the chosen model trains on), one of those
     wins whenever the records have its keys, so the file is checked against what the model takes.
     """
-    records = [entry.value for entry in islice(read_entries(path), SNIFF_ENTRIES) if entry.kind is Kind.RECORD][:SNIFF_RECORDS]
+    first_entries = takewhile(lambda entry: entry.kind is not Kind.TOO_LONG, islice(read_entries(path), SNIFF_ENTRIES))  # not past a line too long to read
+    records = [entry.value for entry in first_entries if entry.kind is Kind.RECORD][:SNIFF_RECORDS]
     formats = all_formats()
     votes: Counter[str] = Counter(found.name for value in records if (found := detect(value)) is not None)
     fitting: Counter[str] = Counter(name for value in records for name in targets or () if formats[name].fits_keys(value))
