@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from ft_lint.reader import LONG_LINE_HEAD, MAX_RECORD_BYTES, file_changed, file_size, open_data_file
+
 BOM = b"\xef\xbb\xbf"
 MIN_RANGE_BYTES = 256 << 10  # below this (about 50 ms of checking), a worker costs more than it saves
 _BLOCK = 4 << 20  # big enough that per-read costs vanish; a worker holds about three times this while splitting
@@ -32,13 +34,16 @@ def range_bounds(path: Path, parts: int, min_bytes: int = MIN_RANGE_BYTES) -> li
     """(start, end) of at most `parts` ranges of about equal size covering the file, each
     starting at a line's start; none smaller than `min_bytes` unless the file is; none empty
     (an empty file has no ranges). Only the bytes around each cut are read."""
-    size = os.path.getsize(path)
-    parts = max(1, min(parts, size // max(min_bytes, 1)))
-    with open(path, "rb", buffering=0) as handle:
+    with open_data_file(path, buffering=0) as handle:
+        size = file_size(handle)
+        parts = max(1, min(parts, size // max(min_bytes, 1)))
         starts = [0]
         for part in range(1, parts):
-            start = _next_line_start(handle, size * part // parts, size)
-            if starts[-1] < start < size:
+            offset = size * part // parts
+            if starts[-1] >= offset:  # the last search went past this cut: it found the line start after it
+                continue
+            start = _next_line_start(handle, offset, min(size, offset + MAX_RECORD_BYTES + 1))
+            if start is not None:  # else the cut is in a line over MAX_RECORD_BYTES: no range starts there
                 starts.append(start)
     return [(start, end) for start, end in zip(starts, [*starts[1:], size]) if start < end]
 
@@ -47,7 +52,7 @@ def numbered_ranges(path: Path, bounds: list[tuple[int, int]]) -> Iterator[ByteR
     """The ranges with their first line numbers, each yielded as soon as its number is known:
     the first at once, each later one after the newlines of the one before it are counted
     (so a worker can read the first ranges while the later ones are counted)."""
-    with open(path, "rb", buffering=0) as handle:
+    with open_data_file(path, buffering=0) as handle:
         line = 1
         for number, (start, end) in enumerate(bounds):
             if number:
@@ -55,21 +60,22 @@ def numbered_ranges(path: Path, bounds: list[tuple[int, int]]) -> Iterator[ByteR
             yield ByteRange(start, end, line)
 
 
-def _next_line_start(handle: BinaryIO, offset: int, size: int) -> int:
-    """The offset of the first line that starts at or after `offset` (`size` if none)."""
+def _next_line_start(handle: BinaryIO, offset: int, limit: int) -> int | None:
+    """The offset of the first line that starts at or after `offset` and before `limit` (None if
+    none: the search reads no further)."""
     if offset == 0:
         return 0
     position = offset - 1  # a newline just before `offset` means a line starts at `offset`
     handle.seek(position)
-    while position < size:
-        block = handle.read(_SCAN)
+    while position < limit - 1:
+        block = handle.read(min(_SCAN, limit - 1 - position))
         if not block:
             break
         found = block.find(b"\n")
         if found >= 0:
             return position + found + 1
         position += len(block)
-    return size
+    return None
 
 
 def count_newlines(handle: BinaryIO, start: int, end: int) -> int:
@@ -91,27 +97,61 @@ def count_newlines(handle: BinaryIO, start: int, end: int) -> int:
     return count
 
 
-def read_blocks(path: Path, byte_range: ByteRange, block_bytes: int = _BLOCK) -> Iterator[tuple[bytes, int]]:
+@dataclass(frozen=True, slots=True)
+class LongLine:
+    """A line over MAX_RECORD_BYTES, which `read_blocks` read past without holding it."""
+
+    head: bytes  # its first LONG_LINE_HEAD bytes
+    end: int  # the offset just past it (past its \\n)
+
+
+def read_blocks(path: Path, byte_range: ByteRange, block_bytes: int = _BLOCK) -> Iterator[tuple[bytes, int] | LongLine]:
     """The range's bytes in big blocks of whole lines, for the paths that touch most lines only
     in bulk (keys for the cache): (bytes read, how many of them are whole lines: up to just
-    after a b"\\n", or all where the range ends).
+    after a b"\\n", or all where the range ends); a line over MAX_RECORD_BYTES as a LongLine.
 
     The next read starts where the block's last whole line ended (the line cut off is read
     again, rather than every block copied to cut or join it). A line longer than a block is
-    read with reads of twice the size until it fits."""
-    with open(path, "rb") as handle:
+    read with reads of twice the size until it fits, or until MAX_RECORD_BYTES + 1 bytes hold
+    no line end: then the rest of the line is skipped. A file shorter than the range (truncated
+    meanwhile) is an UnreadableFile (unbuffered, every read sees the file as it is now)."""
+    with open_data_file(path, buffering=0) as handle:
         position, size = byte_range.start, block_bytes
         while position < byte_range.end:
             handle.seek(position)
-            block = handle.read(min(size, byte_range.end - position))
-            if not block:
-                break
+            wanted = min(size, byte_range.end - position)
+            block = handle.read(wanted)
+            if len(block) < wanted:
+                raise file_changed(path, file_size(handle))
+            if len(block) > MAX_RECORD_BYTES and block.find(b"\n", 0, MAX_RECORD_BYTES + 1) < 0:
+                head = block[:LONG_LINE_HEAD]
+                del block  # not held while the rest of the line is skipped
+                position = _past_line(path, handle, byte_range.end)
+                size = block_bytes
+                yield LongLine(head, position)
+                continue
             whole = len(block)
             if position + len(block) < byte_range.end:
                 whole = block.rfind(b"\n") + 1
                 if not whole:  # no line ends in this block
-                    size *= 2
+                    del block
+                    size = min(size * 2, MAX_RECORD_BYTES + 1)
                     continue
             position += whole
             size = block_bytes
             yield block, whole
+
+
+def _past_line(path: Path, handle: BinaryIO, end: int) -> int:
+    """The offset just past the line the handle is in (past its b"\\n"), or `end`."""
+    position = handle.tell()
+    buffer = bytearray(_BLOCK)
+    while position < end:
+        read = handle.readinto(memoryview(buffer)[: min(len(buffer), end - position)])
+        if not read:
+            raise file_changed(path, file_size(handle))
+        found = buffer.find(b"\n", 0, read)
+        if found >= 0:
+            return position + found + 1
+        position += read
+    return end

@@ -10,7 +10,7 @@ from array import array
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import replace
-from itertools import islice
+from itertools import islice, takewhile
 from pathlib import Path
 from typing import Collection, Iterator
 
@@ -25,7 +25,7 @@ from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
 from ft_lint.inplace import reading_lock
 from ft_lint.model_choice import ModelChoice, choose_model, model_notes
-from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
+from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, file_changed, not_regular_reason, open_data_file, read_entries
 from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
@@ -135,11 +135,14 @@ def collect_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if _stays_in(p, path) and p.is_file() and _is_data_file(p, path))
+            found = sorted(p for p in path.rglob("*") if _stays_in(p, path) and _is_regular(p) and _is_data_file(p, path))
             if not found and path.suffix.lower() in (*DATA_SUFFIXES, ".json"):
                 raise UsageError(f"{path}: is a directory, not a data file")
             files += found
         elif path.exists():
+            reason = not_regular_reason(path.stat().st_mode)
+            if reason:  # /dev/zero never ends, a FIFO waits for a writer
+                raise UsageError(f"{path}: {reason}")
             files.append(path)
         elif path.is_symlink():
             raise UsageError(f"{path}: broken symbolic link")
@@ -169,6 +172,18 @@ def _in_hidden_folder(path: Path, folder: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
 
 
+def _is_regular(path: Path) -> bool:
+    """A regular file (or a link to one). A FIFO, socket or device named like a data file is
+    skipped with a warning: reading it could wait forever, or never end."""
+    try:
+        reason = not_regular_reason(path.stat().st_mode)
+    except OSError:  # a broken link
+        return False
+    if reason and path.suffix.lower() in (*DATA_SUFFIXES, ".json") and not path.is_dir():
+        print(f"ft-lint: warning: skipped {display_name(path)}: it {reason}", file=sys.stderr)
+    return reason is None
+
+
 def _is_data_file(path: Path, folder: Path) -> bool:
     if _in_hidden_folder(path, folder):
         return False
@@ -180,9 +195,9 @@ def _is_data_file(path: Path, folder: Path) -> bool:
 
 def _holds_array(path: Path) -> bool:
     try:
-        with path.open("rb") as handle:
+        with open_data_file(path) as handle:
             return handle.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
-    except OSError:
+    except (OSError, UnreadableFile):
         return False
 
 
@@ -358,6 +373,10 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
     """Lint one file with these rules; returns the number of records (JSON objects) read."""
     filename = display_name(path)
     try:
+        size_before = path.stat().st_size  # compared with the size after reading
+    except OSError as error:
+        raise UsageError(f"{path}: {error.strerror or error}") from None
+    try:
         file_format = forced or sniff_file(path, filename, collector.settings)
         choice = choose_model(collector.settings, filename, file_format.name if file_format else None)
         collector.model_choices.append(choice)
@@ -371,7 +390,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
         for rule in rules.entry:
-            if rule.code == WholeFileProblem.code:
+            if rule.code == problem.code:
                 collector.add(rule, filename, 1, Problem(problem.message))
         return 0
     except (UnreadableFile, WorkerDied) as error:
@@ -380,6 +399,8 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         size_bytes = path.stat().st_size
     except OSError as error:
         raise UsageError(f"{path}: disappeared while it was being read ({error.strerror})") from None
+    if size_bytes != size_before:  # appended to or truncated meanwhile: the findings would describe no version of it
+        raise UsageError(str(file_changed(path, size_bytes)))
     summary = FileSummary(
         filename=filename,
         size_bytes=size_bytes,
@@ -469,7 +490,8 @@ def sniff_format(path: Path, targets: Collection[str] | None = None) -> Format |
     of another format (Bedrock records, with their schemaVersion, for an OpenAI model) stays
     that format, for FT305 to report.
     """
-    records = [entry.value for entry in islice(read_entries(path), SNIFF_ENTRIES) if entry.kind is Kind.RECORD][:SNIFF_RECORDS]
+    first_entries = takewhile(lambda entry: entry.kind is not Kind.TOO_LONG, islice(read_entries(path), SNIFF_ENTRIES))  # not past a line too long to read
+    records = [entry.value for entry in first_entries if entry.kind is Kind.RECORD][:SNIFF_RECORDS]
     formats = all_formats()
     votes: Counter[str] = Counter(found.name for value in records if (found := detect(value)) is not None)
     fitting: Counter[str] = Counter(name for value in records for name in targets or () if detect(value, formats[name]) is formats[name])

@@ -1,7 +1,12 @@
 """Streaming reader: turns a file into entries, one per line (JSONL) or per element (JSON array).
 
-Memory stays flat for JSONL: one line is held at a time. A `.json` file holding an array
-is parsed whole (such files are small by nature; JSONL is the streaming format).
+Memory stays flat for JSONL: one line is held at a time, and a line longer than
+MAX_RECORD_BYTES is never held: it becomes a TOO_LONG entry with its first bytes, and reading
+skips past the rest. A `.json` file holding an array is parsed whole (such files are small by
+nature; JSONL is the streaming format), up to MAX_ARRAY_FILE_BYTES.
+
+Only regular files are read (see `open_data_file`), and a file whose size changes while it is
+read is an error (`file_changed`): its findings would describe no version of it.
 """
 
 from __future__ import annotations
@@ -9,11 +14,13 @@ from __future__ import annotations
 import ast
 import enum
 import json
+import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Container, Iterator
+from typing import Any, BinaryIO, Container, Iterator
 
 import orjson
 
@@ -21,6 +28,16 @@ BOM = b"\xef\xbb\xbf"
 _PY_DICT_HINT_LIMIT = 1 << 20  # don't try literal_eval on huge lines
 # orjson parses 1,024 levels, but schema validation and serialising stop working near 200
 MAX_DEPTH = 128
+# The longest line read as a record (FT009 reports longer ones). No example needs this many bytes
+# of text (the longest context any model in models.toml trains on, 131,072 tokens, is a few MB);
+# such a line is a file written without line breaks, not text, or a record of many large embedded
+# images. Longer lines are streamed past, never held.
+MAX_RECORD_BYTES = 64 << 20
+LONG_LINE_HEAD = 16 << 10  # bytes kept of a line over MAX_RECORD_BYTES, for its finding's excerpt
+# A JSON array is parsed whole (about three times its size in memory): larger ones are not read.
+MAX_ARRAY_FILE_BYTES = 256 << 20
+_SIGNIFICANT_BYTE_SCAN = 1 << 20  # how far `is_json_array` looks for the first non-blank byte
+_SKIP_BYTES = 1 << 20  # reads while skipping past a line over MAX_RECORD_BYTES
 
 
 class Kind(enum.Enum):
@@ -29,6 +46,7 @@ class Kind(enum.Enum):
     BAD_ENCODING = "bad-encoding"
     BAD_JSON = "bad-json"
     NOT_OBJECT = "not-object"
+    TOO_LONG = "too-long"  # a line over MAX_RECORD_BYTES: raw holds its first LONG_LINE_HEAD bytes
 
 
 @dataclass(slots=True)
@@ -45,39 +63,100 @@ class UnreadableFile(Exception):
     """The file cannot be read at all (a usage error when the user named it)."""
 
 
+def file_changed(path: Path, size: int) -> UnreadableFile:
+    """The error for a file whose size changed while it was read (written to, or truncated)."""
+    return UnreadableFile(f"{path}: changed while it was being read (it is now {size:,} bytes); lint it once it is written")
+
+
 class WholeFileProblem(Exception):
-    """The file as a whole is not JSONL text (gzip, UTF-16): one finding, no records."""
+    """The file as a whole is not JSONL text (gzip, UTF-16, binary), or too big to read: one
+    finding, no records."""
 
-    code = "FT003"  # reported as invalid-encoding
-
-    def __init__(self, message: str):
-        super().__init__(message)
+    def __init__(self, message: str, code: str = "FT003"):  # by default reported as invalid-encoding
+        super().__init__(message, code)  # both, so that it pickles whole
         self.message = message
+        self.code = code
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def not_regular_reason(mode: int) -> str | None:
+    """Why a file of this st_mode is not read (None: a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "a special file")
+    return f"is {kind}, not a regular file"
+
+
+def open_data_file(path: Path, buffering: int = -1) -> BinaryIO:
+    """`path` opened for reading, if it is a regular file (else UnreadableFile, one line).
+
+    A FIFO or socket would wait for a writer and a device may never end (/dev/zero), so the
+    type is checked before opening (opening a device can have effects of its own), and again on
+    what was opened: a file swapped for a FIFO in between is refused, and O_NONBLOCK keeps that
+    open from waiting for a writer (on a regular file the flag changes nothing)."""
+    try:
+        reason = not_regular_reason(os.stat(path).st_mode)
+        if reason:
+            raise UnreadableFile(f"{path}: {reason}")
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as error:
+        raise UnreadableFile(f"{path}: {error.strerror or error}") from None
+    try:
+        reason = not_regular_reason(os.fstat(descriptor).st_mode)
+        if reason:
+            raise UnreadableFile(f"{path}: {reason}")
+        return os.fdopen(descriptor, "rb", buffering=buffering)
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def file_size(handle: BinaryIO) -> int:
+    return os.fstat(handle.fileno()).st_size
+
+
+def _check_unchanged(path: Path, handle: BinaryIO, size: int, read_to: int) -> None:
+    """An error unless the file read up to `read_to` is still `size` bytes long, as it was
+    when it was opened: a file truncated or appended to meanwhile has no findings of its own."""
+    now = file_size(handle)
+    if read_to != size or now != size:
+        raise file_changed(path, now)
 
 
 def read_entries(path: Path, only_lines: Container[int] | None = None) -> Iterator[Entry]:
-    """Every entry of the file; with `only_lines`, JSONL lines not listed are skipped unparsed."""
-    try:
-        handle = path.open("rb")
-    except IsADirectoryError:
-        raise UnreadableFile(f"{path}: is a directory") from None
-    except OSError as error:
-        raise UnreadableFile(f"{path}: {error.strerror or error}") from None
-    with handle:
+    """Every entry of the file; with `only_lines`, JSONL lines not listed are skipped unparsed.
+    Read to its end, a file whose size changed meanwhile is an UnreadableFile."""
+    with open_data_file(path) as handle:
         try:
-            head = handle.read(4)
-            reason = non_text_reason(head)
+            size = file_size(handle)
+            reason = non_text_reason(handle.read(4))
             if reason:
                 raise WholeFileProblem(reason)
             handle.seek(0)
             if is_json_array(path, handle):
+                if size > MAX_ARRAY_FILE_BYTES:
+                    raise WholeFileProblem(_array_too_big(size), code="FT009")
                 handle.seek(0)
-                yield from _array_entries(handle.read())
+                data = handle.read(size + 1)
+                _check_unchanged(path, handle, size, len(data))
+                yield from _array_entries(data)
             else:
                 handle.seek(0)
                 yield from _jsonl_entries(handle, only_lines)
-        except OSError as error:  # an I/O error or a file truncated under us mid-read
+                _check_unchanged(path, handle, size, handle.tell())
+        except OSError as error:  # an I/O error mid-read
             raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
+
+
+def _array_too_big(size: int) -> str:
+    return (
+        f"the file is one JSON array of {size:,} bytes, more than the {MAX_ARRAY_FILE_BYTES >> 20} MiB ft-lint parses whole; "
+        "write the records as JSONL (one per line), which is read a line at a time"
+    )
 
 
 def is_json_array(path: Path, handle) -> bool:
@@ -91,6 +170,8 @@ def non_text_reason(head: bytes) -> str | None:
         return "file is gzip-compressed; decompress it (gunzip) before linting or uploading"
     if _looks_like_utf16(head):
         return "file is UTF-16 encoded; re-save it as UTF-8"
+    if head == b"\x00" * 4:  # no text starts so; a sparse or preallocated file that was never written does
+        return "file starts with NUL bytes: it is binary, or space that was never written (a sparse or preallocated file), not JSONL text"
     return None
 
 
@@ -106,7 +187,12 @@ def _looks_like_utf16(head: bytes) -> bool:
 
 
 def _first_significant_byte(handle) -> bytes:
-    while chunk := handle.read(4096):
+    """The first byte that is not blank or a BOM, within the first _SIGNIFICANT_BYTE_SCAN bytes
+    (a file of nothing but blanks is read as JSONL: a blank line, or one too long)."""
+    for _ in range(_SIGNIFICANT_BYTE_SCAN // 4096):
+        chunk = handle.read(4096)
+        if not chunk:
+            break
         stripped = chunk.lstrip(b" \t\r\n" + BOM)
         if stripped:
             return stripped[:1]
@@ -114,17 +200,39 @@ def _first_significant_byte(handle) -> bytes:
 
 
 def _jsonl_entries(handle, only_lines: Container[int] | None = None) -> Iterator[Entry]:
-    for number, raw in enumerate(handle, start=1):
+    for number, (raw, whole) in enumerate(_bounded_lines(handle), start=1):
         if only_lines is not None and number not in only_lines:
             continue
         bom = number == 1 and raw.startswith(BOM)
-        entry = parse_line(number, raw[len(BOM):].rstrip(b"\r\n") if bom else raw.rstrip(b"\r\n"))
+        if bom:
+            raw = raw[len(BOM):]
+        entry = parse_line(number, raw.rstrip(b"\r\n")) if whole else too_long(number, raw)
         entry.bom = bom
         yield entry
 
 
+def _bounded_lines(handle: BinaryIO) -> Iterator[tuple[bytes, bool]]:
+    """(line, True) for each line of the file up to MAX_RECORD_BYTES long (with its ending);
+    (its first LONG_LINE_HEAD bytes, False) for a longer one, whose rest is then skipped without
+    being held (after the caller had the entry: asking for a file's first entry stays cheap)."""
+    while line := handle.readline(MAX_RECORD_BYTES + 1):
+        if len(line) <= MAX_RECORD_BYTES or line.endswith(b"\n"):
+            yield line, True
+            continue
+        head = line[:LONG_LINE_HEAD]
+        del line  # not held while the caller works on the entry
+        yield head, False
+        while (rest := handle.readline(_SKIP_BYTES)) and not rest.endswith(b"\n"):
+            pass
+
+
+def too_long(number: int, head: bytes) -> Entry:
+    """The entry of a line over MAX_RECORD_BYTES, of which `head` was read."""
+    return Entry(number, Kind.TOO_LONG, head.rstrip(b"\r\n"))
+
+
 def file_starts_with_bom(path: Path) -> bool:
-    with path.open("rb") as handle:
+    with open_data_file(path) as handle:
         return handle.read(len(BOM)) == BOM
 
 

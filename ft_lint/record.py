@@ -87,6 +87,16 @@ class Record:
 
         return count_record(self.value, self.format.name, self.model.encoding)
 
+    @computed_once
+    def tokens_at_least(self) -> int | None:
+        """A number of tokens the example has no fewer of, found without tokenizing (None: no
+        format or model): decides the limits of a text too long to be worth counting."""
+        if self.format is None or self.model is None:
+            return None
+        from ft_lint.tokens import tokens_at_least
+
+        return tokens_at_least(self.value, self.format.name, self.model.encoding)
+
 
 _ERRORS_SHOWN = 3
 

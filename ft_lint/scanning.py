@@ -28,10 +28,10 @@ from typing import Any, Callable, Collection, Iterator, Sequence
 
 from ft_lint import cache
 from ft_lint.cache import CacheWriter, RecordCache, Row
-from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, numbered_ranges, range_bounds, read_blocks
+from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_ranges, range_bounds, read_blocks
 from ft_lint.findings import Problem
 from ft_lint.formats import Format, all_formats, detect
-from ft_lint.reader import BOM, Entry, Kind, UnreadableFile, file_starts_with_bom, is_json_array, parse_line, read_entries
+from ft_lint.reader import BOM, MAX_RECORD_BYTES, Entry, Kind, UnreadableFile, file_starts_with_bom, is_json_array, open_data_file, parse_line, read_entries, too_long
 from ft_lint.record import Record
 from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, Rule
 
@@ -185,7 +185,7 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
     PENDING_BLOCKS blocks): in a warm run a block has only a few, and the dataset rules'
     summaries cost per call."""
     writer = CacheWriter(scope.fingerprint, [rule.code for rule in scope.rules.dataset])
-    by_code = {rule.code: rule for rule in (*scope.rules.entry, *scope.rules.record)}
+    by_code = {rule.code: rule for rule in (*scope.rules.entry, *scope.rules.record, *scope.rules.dataset)}  # dataset rules: a summary that failed
     scan = Scan()
     pending: list[tuple[Block, bytes, dict[int, int | None], list[int]]] = []  # (block, its keys, its changed entries, the new ones)
     waiting = 0  # new entries in the pending blocks
@@ -231,19 +231,83 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
         records: list[tuple[tuple[int, int], Record]] = []
         for number, block, index in chunk:
             entry = block.entry(index)
-            problems = [(rule.code, problem) for rule in rules.entry for problem in rule.check_entry(entry)]
+            try:
+                problems = [(rule.code, problem) for rule in rules.entry for problem in rule.check_entry(entry)]
+            except BaseException as error:
+                problems = _one_by_one(error, rules.entry, lambda rule: rule.check_entry(entry))
             kind = NOT_A_RECORD
             if entry.kind is Kind.RECORD:
                 record = scope.record(entry)
                 kind = NO_FORMAT if record.format is None else _format_kinds()[record.format.name]
-                problems += [(rule.code, problem) for rule in rules.record for problem in rule.check_record(record)]
+                try:
+                    problems += [(rule.code, problem) for rule in rules.record for problem in rule.check_record(record)]
+                except BaseException as error:
+                    problems += _one_by_one(error, rules.record, lambda rule: rule.check_record(record))
                 records.append(((number, index), record))
             rows[number, index] = Row(kind, cache.encode_result(problems), {})
         batch = [record for _, record in records]
         for rule in rules.dataset if batch else ():
-            for (place, _), summary in zip(records, rule.summarize_batch(batch)):
+            try:
+                summaries = rule.summarize_batch(batch)
+            except BaseException as error:
+                summaries = _summaries_one_by_one(error, rule, records, rows)
+            for (place, _), summary in zip(records, summaries):
                 rows[place].cells[rule.code] = summary
     return rows
+
+
+# --- a check that fails on one record -------------------------------------------------------
+# A rule that raises on one record (a RecursionError on a pathological value, a bug) must not
+# end the run and lose every other finding: the record gets one finding of that rule's code
+# saying so, and its other checks run. The fast path pays nothing: the rules run one by one,
+# each on its own, only after something failed. FT_LINT_DEBUG=1 lets the error through.
+
+
+def _is_check_failure(error: BaseException) -> bool:
+    """An error of the check itself: any Exception, or a panic in a Rust extension (pyo3 raises
+    PanicException, which is a BaseException), but never KeyboardInterrupt or SystemExit."""
+    if os.environ.get("FT_LINT_DEBUG"):
+        return False
+    return isinstance(error, Exception) or type(error).__name__ == "PanicException"
+
+
+def _check_failed(error: BaseException) -> Problem:
+    text = " ".join(str(error).split())
+    text = f": {text[:200]}{'…' * (len(text) > 200)}" if text else ""
+    return Problem(f"this check failed on the record ({type(error).__name__}{text}), so the record was not checked for it; the other checks ran")
+
+
+def _one_by_one(error: BaseException, rules: list, check: Callable[[Rule], Iterator[Problem]]) -> list[tuple[str, Problem]]:
+    if not _is_check_failure(error):
+        raise error
+    found: list[tuple[str, Problem]] = []
+    for rule in rules:
+        try:
+            found += [(rule.code, problem) for problem in check(rule)]
+        except BaseException as failure:
+            if not _is_check_failure(failure):
+                raise
+            found.append((rule.code, _check_failed(failure)))
+    return found
+
+
+def _summaries_one_by_one(error: BaseException, rule: Rule, records: list[tuple[tuple[int, int], Record]], rows: dict[tuple[int, int], Row]) -> list[bytes | None]:
+    """Each record's summary on its own; one that fails gets none (it is compared with no other
+    record) and a finding in its row."""
+    if not _is_check_failure(error):
+        raise error
+    summaries: list[bytes | None] = []
+    for place, record in records:
+        try:
+            [summary] = rule.summarize_batch([record])
+        except BaseException as failure:
+            if not _is_check_failure(failure):
+                raise
+            summary = None
+            row = rows[place]
+            rows[place] = replace(row, value=cache.encode_result([*cache.decode_result(row.value), (rule.code, _check_failed(failure))]))
+        summaries.append(summary)
+    return summaries
 
 
 # --- where the blocks come from -------------------------------------------------------------
@@ -252,7 +316,7 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
 def file_blocks(path: Path, key: Callable[[bytes], bytes]) -> Iterator[Block]:
     """A whole file's blocks, keyed with `key`: a JSON array's elements as one block, or JSONL
     lines in big blocks."""
-    with _opened(path) as handle:
+    with open_data_file(path) as handle:
         array_file = is_json_array(path, handle)
     if array_file:
         entries = list(read_entries(path))
@@ -262,13 +326,6 @@ def file_blocks(path: Path, key: Callable[[bytes], bytes]) -> Iterator[Block]:
     return range_blocks(path, ByteRange(0, os.path.getsize(path), 1), key)
 
 
-def _opened(path: Path):
-    try:
-        return path.open("rb")
-    except OSError as error:
-        raise UnreadableFile(f"{path}: {error.strerror or error}") from None
-
-
 def range_blocks(path: Path, byte_range: ByteRange, key: Callable[[bytes], bytes]) -> Iterator[Block]:
     """The JSONL lines of a byte range in blocks, keyed with `key` (a line keeps its ending but
     the \\n; the file's byte-order mark stays on its first line, so that adding or removing it
@@ -276,7 +333,12 @@ def range_blocks(path: Path, byte_range: ByteRange, key: Callable[[bytes], bytes
     bom = byte_range.start == 0 and file_starts_with_bom(path)
     offset, first = byte_range.start, byte_range.first_line
     try:
-        for data, whole in read_blocks(path, byte_range):
+        for item in read_blocks(path, byte_range):
+            if isinstance(item, LongLine):
+                yield _long_line_block(item, offset, first, bom, key)
+                offset, first = item.end, first + 1
+                continue
+            data, whole = item
             starts, ends, keys = _lines_and_keys(data, whole, key)
             keyed = _line_bytes(data, starts, ends)
             offsets = array("Q", map(offset.__add__, starts))
@@ -285,6 +347,16 @@ def range_blocks(path: Path, byte_range: ByteRange, key: Callable[[bytes], bytes
             first += len(starts)
     except OSError as error:  # a file truncated or removed under us mid-read
         raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
+
+
+def _long_line_block(line: LongLine, offset: int, number: int, file_has_bom: bool, key: Callable[[bytes], bytes]) -> Block:
+    """A block of the one line over MAX_RECORD_BYTES, known by its first bytes. It is keyed as
+    those bytes and a \\n, which no line's bytes hold: no other line shares its cached result."""
+    keyed = line.head + b"\n"
+    has_bom = file_has_bom and number == 1
+    entry = too_long(number, line.head[len(BOM) if has_bom else 0:])
+    entry.bom = has_bom
+    return Block(number - 1, range(number, number + 1), key(keyed), lambda _: keyed, lambda _: entry, array("Q", [offset]))
 
 
 def _lines_and_keys(data: bytes, whole: int, key: Callable[[bytes], bytes]) -> tuple[list[int], list[int], bytes]:
@@ -328,10 +400,10 @@ def entries_at(path: Path, offsets: Sequence[int], lines: Collection[int]) -> It
     """The entries of these lines of a JSONL file, in file order, read where the scan saw them
     start (`offsets`, per line): a seek each, no pass over the file."""
     bom = file_starts_with_bom(path)
-    with _opened(path) as handle:
+    with open_data_file(path) as handle:
         for number in sorted(lines):
             handle.seek(offsets[number - 1])
-            yield parse_file_line(number, handle.readline(), bom)
+            yield parse_file_line(number, handle.readline(MAX_RECORD_BYTES + 1), bom)  # a record the scan read: no longer, unless the file changed
 
 
 def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:

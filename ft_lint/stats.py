@@ -10,7 +10,9 @@ How the figures are made:
 * tokens: per example as ft_lint.tokens counts them with the model's tokenizer (`ft-lint rule
   FT301` gives the formula); p50 and p95 by the nearest-rank method; trained: tokens of the
   assistant replies the model learns (weight not 0). exact is false where the model's
-  tokenizer does not ship with ft-lint (counts are then estimates).
+  tokenizer does not ship with ft-lint (counts are then estimates), or where a text with no
+  line break in its first 131,072 characters had to be counted in pieces cut where a token may
+  change (the text report says how many: see ft_lint.tokens).
 * epochs: what the provider picks when none is given (models.Model.epochs_by_default).
 * billed_tokens: epochs x the tokens of the file, each example counted up to the model's
   limit per example (longer ones are truncated), as OpenAI's cookbook "Data preparation and
@@ -36,6 +38,7 @@ from ft_lint.model_choice import ModelChoice, choose_model
 from ft_lint.models import Model, load_models
 from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
 from ft_lint.record import Record
+from ft_lint.tokens import PIECE_CHARS
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class FileStats:
     tokens: TokenStats
     costs: list[Cost]  # the chosen model's first
     per_example: array = field(repr=False)  # tokens of each counted example, in file order
+    texts_cut: int = 0  # texts the chosen model's tokenizer counted in pieces cut where a token may change
 
     @property
     def cost(self) -> Cost:
@@ -131,7 +135,7 @@ class _Counts:
 
 
 def file_stats(path: Path, settings) -> FileStats:
-    from ft_lint.tokens import count_record
+    from ft_lint.tokens import count_record, texts_cut
 
     filename = display_name(path)
     forced = all_formats()[settings.format] if settings.format else None
@@ -141,6 +145,7 @@ def file_stats(path: Path, settings) -> FileStats:
         choice = choose_model(settings, filename, format_name)
         compared = _compared_models(choice, format_name)
         counts = {model.encoding: _Counts() for model in compared}
+        cuts_before = texts_cut(choice.model.encoding)
         examples = invalid = messages = 0
         for entry in read_entries(path):
             if entry.kind is Kind.BLANK:
@@ -169,6 +174,7 @@ def file_stats(path: Path, settings) -> FileStats:
         tokens=_token_stats(main),
         costs=[_cost(model, counts[model.encoding], examples, format_name) for model in compared],
         per_example=main.totals,
+        texts_cut=texts_cut(choice.model.encoding) - cuts_before,
     )
 
 
@@ -258,6 +264,8 @@ def _write_file(item: FileStats, out) -> None:
         out.write(f"  billed     {about}{cost.billed_tokens:,} tokens, {_price_phrase(cost)}\n")
     else:
         out.write(f"  cost       not priced: {model.id} does not train on {item.format} data\n")
+    if item.texts_cut:
+        out.write(f"  counted    in pieces: {item.texts_cut:,} text{'s' * (item.texts_cut != 1)} with no line break in {PIECE_CHARS:,} characters, cut where a token may change\n")
     if t.min is not None:
         out.write("  tokens per example:\n")
         for line in histogram(item.per_example):

@@ -24,9 +24,20 @@ fine-tuning" to estimate training tokens):
 ``trained`` is what the model learns to produce: the tokens of the content and tool calls of
 assistant messages whose ``weight`` is not 0 (the cookbook's ``num_assistant_tokens``).
 
-``exact`` is False when the count is an estimate (the model's tokenizer is not shipped) or an
-upper bound (an image whose size we cannot read). Even when exact, a count follows the formula
-above, which OpenAI checked against its API for plain messages and tool definitions only.
+``exact`` is False when the count is an estimate (the model's tokenizer is not shipped), an
+upper bound (an image whose size we cannot read), or a text was counted in pieces cut where a
+cut may change a token (see below). Even when exact, a count follows the formula above, which
+OpenAI checked against its API for plain messages and tool definitions only.
+
+Long texts are tokenized in pieces of at most PIECE_CHARS characters (memory stays bounded, and
+tiktoken's regex overflows its stack on a run of about a million spaces). A piece ends just after
+a line break followed by a character that is neither whitespace nor "/": both encodings' split
+patterns end a piece of text there, so such cuts change no token. A text with no such place in
+PIECE_CHARS characters (one character repeated, a huge run of spaces) is cut where it must be,
+and its count is marked not exact.
+
+``tokens_at_least`` bounds a count from below without tokenizing: no token of these encodings
+is longer than LONGEST_TOKEN_BYTES, so a text of b UTF-8 bytes has at least b / that many tokens.
 """
 
 from __future__ import annotations
@@ -40,7 +51,7 @@ import math
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ft_lint.formats import as_list
 from ft_lint.image_headers import image_size
@@ -84,6 +95,14 @@ _SPECIAL_TOKENS = {
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
+
+# The longest token of each encoding, in UTF-8 bytes (tests/test_tokens.py checks them against
+# the shipped files): runs of 128 spaces, "=" or "-".
+LONGEST_TOKEN_BYTES = {"o200k_base": 128, "cl100k_base": 128}
+PIECE_CHARS = 1 << 17  # the longest text tokenized at once (see the module's docstring)
+# Where a text can be cut without changing its tokens: after a line break followed by a
+# character that no split pattern continues a line break with.
+_SAFE_CUT = re.compile(r"\n(?=[^\s/])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +206,29 @@ def get_encoding(name: str) -> tiktoken.Encoding:
 # --- counting text ----------------------------------------------------------------------
 
 
-class _TextCounter:
+class _Counting:
+    """What the record formulas count strings with: `counter(text)`, the tool constants, and
+    whether the counts are exact."""
+
+    exact: bool
+    tools: _ToolConstants
+
+    def __call__(self, text: str) -> int:
+        raise NotImplementedError
+
+    def value(self, value: Any) -> int:
+        """Tokens of a field that should be a string but may hold other JSON."""
+        if value is None:
+            return 0
+        return self(value if isinstance(value, str) else _compact_json(value))
+
+
+class _TextCounter(_Counting):
     """Tokens of a string, remembering repeated strings (system prompts, roles, tool schemas).
 
     The memory is bounded by total characters; when full it starts over, which costs little
-    because the strings worth remembering come back at once.
+    because the strings worth remembering come back at once. Texts longer than PIECE_CHARS are
+    counted in pieces and not remembered (they would stay in memory after their record).
     """
 
     MAX_CHARS = 16_000_000
@@ -202,6 +239,7 @@ class _TextCounter:
         self.encoding_name = encoding_name
         self.exact = encoding_name is not None
         self.tools = _TOOL_CONSTANTS[encoding_name]
+        self.texts_cut = 0  # texts counted in pieces cut where a token may change (not exact)
         self._memory: dict[str, int] = {}
         self._chars = 0
 
@@ -209,10 +247,10 @@ class _TextCounter:
         known = self._memory.get(text)
         if known is not None:
             return known
-        if self._encode is not None:
-            count = len(self._encode(text))  # encode_ordinary: "<|endoftext|>" in data is just text
-        else:
-            count = math.ceil(len(text.encode("utf-8", "surrogatepass")) / ESTIMATE_BYTES_PER_TOKEN)
+        if len(text) > PIECE_CHARS:  # not remembered: it would stay in memory after its record
+            return _estimate(text) if self._encode is None else self._count_in_pieces(text)
+        # encode_ordinary: "<|endoftext|>" in data is just text
+        count = _estimate(text) if self._encode is None else len(self._encode(text))
         if self._chars + len(text) > self.MAX_CHARS or len(self._memory) >= self.MAX_ENTRIES:
             self._memory.clear()
             self._chars = 0
@@ -220,16 +258,58 @@ class _TextCounter:
         self._chars += len(text)
         return count
 
-    def value(self, value: Any) -> int:
-        """Tokens of a field that should be a string but may hold other JSON."""
-        if value is None:
-            return 0
-        return self(value if isinstance(value, str) else _compact_json(value))
+    def _count_in_pieces(self, text: str) -> int:
+        count = start = 0
+        exact = True
+        while start < len(text):
+            end = start + PIECE_CHARS
+            if end < len(text):
+                cut = _SAFE_CUT.search(text, start + PIECE_CHARS // 2, end)
+                if cut:
+                    end = cut.end()
+                else:
+                    exact = False
+            count += len(self._encode(text[start:end]))
+            start = end
+        self.texts_cut += not exact
+        return count
+
+
+def texts_cut(encoding_name: str | None) -> int:
+    """How many texts this process counted with the encoding in pieces cut where a token may change."""
+    return _counter(encoding_name).texts_cut
+
+
+def _estimate(text: str) -> int:
+    return math.ceil(len(text.encode("utf-8", "surrogatepass")) / ESTIMATE_BYTES_PER_TOKEN)
+
+
+class _LowerBound(_Counting):
+    """Counts no string exceeds, without tokenizing: its UTF-8 bytes / the encoding's longest token."""
+
+    exact = False
+
+    def __init__(self, encoding_name: str):
+        self.tools = _TOOL_CONSTANTS[encoding_name]
+        self._longest = LONGEST_TOKEN_BYTES[encoding_name]
+
+    def __call__(self, text: str) -> int:
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        return -(-size // self._longest)
 
 
 @functools.cache
 def _counter(encoding_name: str | None) -> _TextCounter:
     return _TextCounter(encoding_name)
+
+
+def _counted(count: Callable[[_Counting], TokenCount], encoding_name: str | None) -> TokenCount:
+    """`count` made with the encoding's counter; not exact when a text had to be cut where a
+    token may change."""
+    counter = _counter(encoding_name)
+    cuts = counter.texts_cut
+    found = count(counter)
+    return found if counter.texts_cut == cuts else TokenCount(found.total, found.trained, False)
 
 
 def _compact_json(value: Any) -> str:
@@ -242,14 +322,21 @@ def _compact_json(value: Any) -> str:
 
 def count_chat(record: dict, encoding_name: str | None) -> TokenCount:
     """Tokens of a chat example (``messages``, optional ``tools`` / ``functions``)."""
-    count = _conversation(record.get("messages"), record, encoding_name)
+    return _counted(lambda counter: _chat(record, counter), encoding_name)
+
+
+def _chat(record: dict, counter: _Counting) -> TokenCount:
+    count = _conversation(record.get("messages"), record, counter)
     return count + TokenCount(REPLY_PRIMING, 0, True)
 
 
 def count_prompt_completion(record: dict, encoding_name: str | None) -> TokenCount:
     """Tokens of a prompt/completion example: prompt + completion, no framing (the legacy
     completions format concatenates them); the completion is what is trained."""
-    counter = _counter(encoding_name)
+    return _counted(lambda counter: _prompt_completion(record, counter), encoding_name)
+
+
+def _prompt_completion(record: dict, counter: _Counting) -> TokenCount:
     prompt, completion = counter.value(record.get("prompt")), counter.value(record.get("completion"))
     return TokenCount(prompt + completion, completion, counter.exact)
 
@@ -263,11 +350,15 @@ def count_preference(record: dict, encoding_name: str | None) -> TokenCount:
     trained on (input + one reply), so comparing it with the context limit errs on the safe
     side. ``trained`` counts both replies.
     """
+    return _counted(lambda counter: _preference(record, counter), encoding_name)
+
+
+def _preference(record: dict, counter: _Counting) -> TokenCount:
     source = record.get("input")
     source = source if isinstance(source, dict) else {}
-    count = _conversation(source.get("messages"), source, encoding_name) + TokenCount(REPLY_PRIMING, 0, True)
+    count = _conversation(source.get("messages"), source, counter) + TokenCount(REPLY_PRIMING, 0, True)
     for key in ("preferred_output", "non_preferred_output"):
-        count += _conversation(record.get(key), {}, encoding_name, replies=True)
+        count += _conversation(record.get(key), {}, counter, replies=True)
     return count
 
 
@@ -276,13 +367,26 @@ _OPENAI_FORMATS = frozenset({"openai-chat", "openai-rft", "openai-preference", "
 
 def count_record(record: dict, format_name: str, encoding_name: str | None) -> TokenCount:
     """Dispatch on the format name used by ft_lint.formats and models.toml."""
+    return _counted(lambda counter: _record(record, format_name, counter), encoding_name)
+
+
+def tokens_at_least(record: dict, format_name: str, encoding_name: str | None) -> int:
+    """A number of tokens that `count_record` never counts fewer than, found without tokenizing
+    (see the module's docstring); 0 with no tokenizer (an estimate tokenizes nothing: making it
+    costs no more than a bound)."""
+    if encoding_name is None:
+        return 0
+    return _record(record, format_name, _LowerBound(encoding_name)).total
+
+
+def _record(record: dict, format_name: str, counter: _Counting) -> TokenCount:
     if format_name == "openai-preference":
-        return count_preference(record, encoding_name)
+        return _preference(record, counter)
     if format_name == "openai-prompt-completion":
-        return count_prompt_completion(record, encoding_name)
+        return _prompt_completion(record, counter)
     if format_name in ("openai-chat", "openai-rft"):  # RFT: its prompt messages
-        return count_chat(record, encoding_name)
-    return count_other_format(record, format_name, encoding_name)
+        return _chat(record, counter)
+    return _other_format(record, format_name, counter)
 
 
 def count_other_format(record: dict, format_name: str, encoding_name: str | None) -> TokenCount:
@@ -292,17 +396,20 @@ def count_other_format(record: dict, format_name: str, encoding_name: str | None
     the model's own template, so the count is an estimate; each image counts as the most an
     OpenAI image can cost, since other providers price images by their own rules.
     """
+    return _counted(lambda counter: _other_format(record, format_name, counter), encoding_name)
+
+
+def _other_format(record: dict, format_name: str, counter: _Counting) -> TokenCount:
     from ft_lint.formats import all_formats, text_turns, unique_messages
 
     messages = unique_messages(all_formats()[format_name].conversations(record))
     as_chat = [{"role": m.role, "content": " ".join(t.text for t in text_turns([m]) if t.text)} for m in messages]
     images = sum(len(m.images) for m in messages)
-    count = count_chat({"messages": as_chat}, encoding_name)
+    count = _chat({"messages": as_chat}, counter)
     return TokenCount(count.total + images * IMAGE_TOKENS_UPPER_BOUND, count.trained, False)
 
 
-def _conversation(messages: Any, holder: dict, encoding_name: str | None, *, replies: bool = False) -> TokenCount:
-    counter = _counter(encoding_name)
+def _conversation(messages: Any, holder: dict, counter: _Counting, *, replies: bool = False) -> TokenCount:
     count = ZERO if counter.exact else TokenCount(0, 0, False)
     if not replies:
         count += TokenCount(_tool_definitions(holder, counter), 0, True)
@@ -312,7 +419,7 @@ def _conversation(messages: Any, holder: dict, encoding_name: str | None, *, rep
     return count
 
 
-def _message(message: dict, counter: _TextCounter, *, force_trained: bool = False) -> TokenCount:
+def _message(message: dict, counter: _Counting, *, force_trained: bool = False) -> TokenCount:
     framing = TOKENS_PER_MESSAGE + counter.value(message.get("role"))
     if "name" in message:
         framing += counter.value(message["name"]) + TOKENS_PER_NAME
@@ -322,7 +429,7 @@ def _message(message: dict, counter: _TextCounter, *, force_trained: bool = Fals
     return TokenCount(framing + reply, reply if is_trained else 0, exact and counter.exact)
 
 
-def _content(content: Any, counter: _TextCounter) -> tuple[int, bool]:
+def _content(content: Any, counter: _Counting) -> tuple[int, bool]:
     if not isinstance(content, list):
         return counter.value(content), True
     total, exact = 0, True
@@ -340,14 +447,14 @@ def _content(content: Any, counter: _TextCounter) -> tuple[int, bool]:
     return total, exact
 
 
-def _calls(message: dict, counter: _TextCounter) -> int:
+def _calls(message: dict, counter: _Counting) -> int:
     calls = message.get("tool_calls")
     functions = [c.get("function") for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
     functions.append(message.get("function_call"))
     return sum(counter.value(f.get("name")) + counter.value(f.get("arguments")) for f in functions if isinstance(f, dict))
 
 
-def _tool_definitions(holder: dict, counter: _TextCounter) -> int:
+def _tool_definitions(holder: dict, counter: _Counting) -> int:
     definitions = [_function_of(item) for key in ("tools", "functions") for item in as_list(holder.get(key))]
     definitions = [d for d in definitions if d is not None]
     if not definitions:

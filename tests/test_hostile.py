@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from ft_lint import engine, scanning
+from ft_lint import engine, reader, scanning
 from lint_helpers import chat, run_cli
 
 GOOD = json.dumps(chat())
@@ -173,24 +174,25 @@ def test_file_that_disappears_while_being_read(tmp_path, monkeypatch):
 def test_unreadable_file(tmp_path, monkeypatch):
     # tests run as root, which reads a chmod 000 file anyway: refuse the open instead
     (tmp_path / "train.jsonl").write_text(GOOD + "\n")
-    real_open = Path.open
+    real_open = os.open
 
-    def refuse(self, *args, **kwargs):
-        if self.name == "train.jsonl":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def refuse(path, *args, **kwargs):
+        if Path(path).name == "train.jsonl":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     one_line_error(run_cli("check", str(tmp_path / "train.jsonl")), "train.jsonl", "Permission denied")
 
 
 def test_io_error_in_the_middle_of_reading(tmp_path, monkeypatch):
     (tmp_path / "train.jsonl").write_text((GOOD + "\n") * 3)
-    real_open = Path.open
+    real_open = reader.open_data_file
 
     class FailingReads:
         def __init__(self, handle):
             self.handle = handle
+            self.lines = 0
 
         def __getattr__(self, name):
             return getattr(self.handle, name)
@@ -201,11 +203,13 @@ def test_io_error_in_the_middle_of_reading(tmp_path, monkeypatch):
         def __exit__(self, *exc):
             self.handle.close()
 
-        def __iter__(self):
-            yield next(iter(self.handle))
-            raise OSError(5, "Input/output error")
+        def readline(self, *args):
+            self.lines += 1
+            if self.lines > 1:
+                raise OSError(5, "Input/output error")
+            return self.handle.readline(*args)
 
-    monkeypatch.setattr(Path, "open", lambda self, *a, **k: FailingReads(real_open(self, *a, **k)) if self.name == "train.jsonl" else real_open(self, *a, **k))
+    monkeypatch.setattr(reader, "open_data_file", lambda path, *a, **k: FailingReads(real_open(path, *a, **k)) if path.name == "train.jsonl" else real_open(path, *a, **k))
     one_line_error(run_cli("check", str(tmp_path / "train.jsonl")), "train.jsonl", "Input/output error")
 
 

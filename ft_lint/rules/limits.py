@@ -42,12 +42,14 @@ are counted at about 3 UTF-8 bytes per token: messages then say "about", and the
 carries a note. No tokenizing is needed for an example whose UTF-8 byte count plus what
 counting adds on top (framing and tool constants charged per "{", ":", "[" and ",", 1,445 per
 image) is already under the threshold: no token of these encodings is shorter than one byte
-(tokens.max_tokens_upper_bound).
+(tokens.max_tokens_upper_bound). Nor for an example whose strings hold more UTF-8 bytes than 128
+times the limit: no token of these encodings is longer than 128 bytes, so it is over the limit
+whatever the exact count, and the message says "at least" (tokens.tokens_at_least).
 """
 
 
-def _tokens_phrase(count: int, exact: bool) -> str:
-    return f"{'' if exact else 'about '}{count:,} tokens"
+def _tokens_phrase(count: int, how: str) -> str:
+    return f"{how}{count:,} tokens"
 
 
 class _ExampleLength(RecordRule):
@@ -64,11 +66,16 @@ class _ExampleLength(RecordRule):
         images = counted_images(record.format.name, record.messages) if may_hold_images(record) else 0
         if proven_at_most(record.raw, images, threshold):
             return
+        at_least = record.tokens_at_least
+        if at_least > model.context_tokens:  # over the limit whatever the count: no text is tokenized
+            yield from self.report(at_least, "at least ", model)
+            return
         count = record.tokens
-        if count is not None and count.total > threshold:
-            yield from self.report(count.total, count.exact, model)
+        if count.total > threshold:
+            yield from self.report(count.total, "" if count.exact else "about ", model)
 
-    def report(self, tokens: int, exact: bool, model: Model) -> Iterator[Problem]:
+    def report(self, tokens: int, how: str, model: Model) -> Iterator[Problem]:
+        """Report `tokens` (qualified by `how`: "", "about " or "at least ")."""
         raise NotImplementedError
 
     @classmethod
@@ -93,9 +100,9 @@ class ExampleTooLong(_ExampleLength):
     name = "example-too-long"
     severity = Severity.ERROR
 
-    def report(self, tokens: int, exact: bool, model: Model) -> Iterator[Problem]:
+    def report(self, tokens: int, how: str, model: Model) -> Iterator[Problem]:
         yield Problem(
-            f"example has {_tokens_phrase(tokens, exact)}, more than the {model.context_tokens:,} "
+            f"example has {_tokens_phrase(tokens, how)}, more than the {model.context_tokens:,} "
             f"a training example of {model.id} may hold"
         )
 
@@ -120,11 +127,11 @@ class ExampleNearLimit(_ExampleLength):
     def share_of_limit(self) -> float:
         return self.settings["threshold"]
 
-    def report(self, tokens: int, exact: bool, model: Model) -> Iterator[Problem]:
+    def report(self, tokens: int, how: str, model: Model) -> Iterator[Problem]:
         if tokens <= model.context_tokens:  # longer ones are FT301's
             share = tokens / model.context_tokens
             yield Problem(
-                f"example has {_tokens_phrase(tokens, exact)}, {share:.0%} of the {model.context_tokens:,} "
+                f"example has {_tokens_phrase(tokens, how)}, {share:.0%} of the {model.context_tokens:,} "
                 f"a training example of {model.id} may hold"
             )
 

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from ft_lint.edits import DeleteBlankLine, RemoveBom
 from ft_lint.findings import Problem, Severity, json_type, pointer_of
-from ft_lint.reader import Entry, Kind, duplicate_keys
+from ft_lint.reader import MAX_RECORD_BYTES, Entry, Kind, duplicate_keys
 from ft_lint.rules import EntryRule, FileRule, FileSummary
 
 
@@ -117,6 +117,31 @@ class DuplicateKey(EntryRule):
                 yield Problem("the record has a duplicate key (nested too deeply to say which)")
             else:
                 yield Problem(f"key {key!r} appears {times} times in {where}; parsers keep only one value (most the last), so the others are silently lost", pointer_of(*path, key))
+
+
+class RecordTooLong(EntryRule):
+    """A line longer than 64 MiB, or a JSON array file over 256 MiB: more than ft-lint reads.
+
+    Why: no fine-tuning example needs so many bytes of text: the longest context any model
+    in `ft-lint models` trains on (131,072 tokens) is a few MB. Such a line is a file written
+    without line breaks, binary data, or a record whose embedded images add up to more than
+    64 MiB (OpenAI takes up to 10 images of 10 MB each: link large images by https URL).
+    ft-lint reads past such a line without holding it, so memory stays bounded whatever the
+    file, and checks nothing else in it. A JSON array file is parsed whole, so one over
+    256 MiB is not read at all.
+
+    Example (flagged): a 10 GB file of records written without a newline between them.
+    Fix: write one record per line; embed fewer or smaller images, or link them by https
+    URL; convert a large JSON array to JSONL.
+    """
+
+    code = "FT009"
+    name = "record-too-long"
+    severity = Severity.ERROR
+
+    def check_entry(self, entry: Entry) -> Iterator[Problem]:
+        if entry.kind is Kind.TOO_LONG:
+            yield Problem(f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, the most ft-lint reads as one record: it was read past, and nothing in it was checked")
 
 
 class ByteOrderMark(EntryRule):

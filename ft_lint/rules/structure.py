@@ -402,6 +402,8 @@ def _schema_problem(parameters_json: str) -> str | None:
         except jsonschema.SchemaError as error:
             where = "/".join(map(str, error.absolute_path))
             return f"are not a valid JSON Schema{f' at {where}' if where else ''}: {error.message}"
+        except RecursionError:  # a `pattern` of thousands of nested groups: Python's regex parser recurses per group
+            return "nest too deeply to check (a pattern or subschema nested hundreds of levels deep); no tool needs that"
     if parameters.get("type", "object") != "object":
         return f"must describe an object (\"type\": \"object\"), not {parameters.get('type')!r}"
     return None
