@@ -412,7 +412,7 @@ def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:
     offsets fall, in an order whose every start is spread over the whole file (0, 1/2, 1/4,
     3/4, ...), so that a budget spent early still samples all of it; other files are read whole
     (a JSON array is anyway) and every so many entries kept."""
-    with _opened(path) as handle:
+    with open_data_file(path) as handle:
         array_file = is_json_array(path, handle)
         size = handle.seek(0, os.SEEK_END)
         if array_file or size <= max_bytes:
