@@ -84,6 +84,8 @@ class Settings:
 
     def _patterns_matching(self, filename: str, patterns: dict[str, Any]) -> list[str]:
         """The glob patterns, in configuration order, that match the file's path or name."""
+        if not patterns:
+            return []  # the usual case, without resolving the path for every file
         path = Path(filename)
         try:
             relative = path.resolve().relative_to(self.root.resolve()).as_posix()

@@ -11,6 +11,7 @@ The measure of "nearly the same" is in ft_lint/minhash.py; numpy is imported onl
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -170,6 +171,7 @@ class _Rows:
 
     def __init__(self, summaries: Summaries, width: int):
         self.filenames, self.files, self.lines, self.cells = summaries.table(width)
+        self._numbers = _positions(self.filenames)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -184,8 +186,16 @@ class _Rows:
         """The rows of these files, file by file in this order."""
         import numpy as np
 
-        numbers = [self.filenames.index(name) for name in filenames if name in self.filenames]
-        return np.concatenate([np.flatnonzero(self.files == number) for number in numbers] or [np.zeros(0, dtype=np.intp)])
+        numbers = [self._numbers[name] for name in filenames if name in self._numbers]
+        # A file's rows are consecutive (files are numbered in reading order): two binary searches, not a pass over every row.
+        starts, ends = np.searchsorted(self.files, numbers, side="left"), np.searchsorted(self.files, numbers, side="right")
+        return np.concatenate([np.arange(start, end, dtype=np.intp) for start, end in zip(starts, ends)] or [np.zeros(0, dtype=np.intp)])
+
+    @functools.cached_property
+    def wholes(self) -> np.ndarray:
+        """Every row's whole-record digest (how a record read again is told from others on its line),
+        made once: the table is copied to make it."""
+        return self.table()["whole"]
 
     def table(self, bands: int = 0) -> np.ndarray:
         """The identities (whole and conversation digests), then `bands` band hashes, as a numpy table."""
@@ -221,7 +231,7 @@ class _Comparison:
         self.open_pairs = np.ones(len(self.targets), dtype=bool)
         self.uses = Counter(self.sources.tolist())  # open pairs per source
         self.rows, self.files, self.settings = rows, files, settings
-        self.wholes = rows.table()["whole"]  # how a record read again is told from others on its line
+        self.file_order = _positions(files)
         self.best: dict[int, tuple[float, int]] = {}
         self.live: dict[int, np.ndarray] = {}  # shingles of the sources held in this pass
         self.held = 0  # shingle hashes in self.live
@@ -237,7 +247,7 @@ class _Comparison:
         self.held = 0
         seen: set[int] = set()
         for filename in self.files:
-            for row, shingles in _shingled(dataset, filename, wanted.get(filename, {}), self.wholes, self.settings["shingle-size"]):
+            for row, shingles in _shingled(dataset, filename, wanted.get(filename, {}), self.rows.wholes, self.settings["shingle-size"]):
                 seen.add(row)
                 self._compare(row, shingles)
                 if self.uses[row] and (not self.live or self.held + shingles.size <= SHINGLE_BUDGET):
@@ -267,7 +277,12 @@ class _Comparison:
                 self.held -= self.live.pop(source).size
 
     def _rank(self, similarity: float, source: int) -> tuple:
-        return similarity, -self.files.index(self.rows.filename(source)), -int(self.rows.lines[source])
+        return similarity, -self.file_order[self.rows.filename(source)], -int(self.rows.lines[source])
+
+
+def _positions(names: Sequence[str]) -> dict[str, int]:
+    """Each name's position in the list (its first): a look-up, where list.index is a pass over the list."""
+    return {name: number for number, name in reversed(list(enumerate(names)))}
 
 
 def _shingled(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray, shingle_size: int) -> Iterator[tuple[int, np.ndarray]]:
@@ -557,12 +572,24 @@ class ValidationNearLeak(_Similar, PairRule):
         from ft_lint import minhash
 
         rows, table = self._rows_and_table(summaries)
-        for files, targets, sources in _paired_rows(rows, dataset):
-            targets = targets[~np.isin(table["conversation"][targets], table["conversation"][sources])]  # leaks are FT404's
-            both = np.concatenate((sources, targets))
-            is_source = np.arange(len(both)) < len(sources)
-            pairs = both[minhash.candidate_pairs(table["bands"], both, np.zeros(len(both), dtype=np.int64), is_source, ~is_source, dataset.jobs)]
-            for target, (similarity, source) in sorted(_best_matches(rows, pairs, files, self.settings, dataset).items()):
+        paired = [
+            (files, sources, targets[~np.isin(table["conversation"][targets], table["conversation"][sources])])  # leaks are FT404's
+            for files, targets, sources in _paired_rows(rows, dataset)
+        ]
+        if not paired:
+            return
+        # Every pair's candidates in one search, a group per pair (a search per pair costs
+        # milliseconds however small the pair: seconds for thousands of pairs).
+        sizes = [len(sources) + len(targets) for _, sources, targets in paired]
+        both = np.concatenate([np.concatenate((sources, targets)) for _, sources, targets in paired])
+        groups = np.repeat(np.arange(len(paired), dtype=np.int64), sizes)
+        is_source = np.concatenate([np.arange(size) < len(sources) for size, (_, sources, _) in zip(sizes, paired)])
+        found = minhash.candidate_pairs(table["bands"], both, groups, is_source, ~is_source, dataset.jobs)
+        ends = np.searchsorted(groups[found[:, 0]], np.arange(len(paired) + 1))  # found is in position order, so by group
+        for (files, _, _), start, end in zip(paired, ends, ends[1:]):
+            if start == end:
+                continue
+            for target, (similarity, source) in sorted(_best_matches(rows, both[found[start:end]], files, self.settings, dataset).items()):
                 training = rows.location(source)
                 yield rows.location(target), Problem(
                     f"nearly the same as training example {training.filename}:{training.line} ({_similarity(similarity)})",

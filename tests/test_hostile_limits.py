@@ -1,0 +1,96 @@
+"""Bounds and limits (issue 16): rule options and numeric settings only in their ranges, --jobs no
+more than the cores, and work that grows with the files, the pairs and the configuration, not
+with their square. Costs are counted (calls, listings, threads), never timed: the timings are
+benchmarks/bench_hostile.py's."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from helpers import OPENAI_MODEL, chat_line, write_jsonl
+from ft_lint import cache, cli, engine, minhash, pairing, scanning
+from ft_lint.config import Settings, load_settings
+from ft_lint.engine import lint
+from ft_lint.rules import Option, catalog
+
+CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}
+
+
+def run_cli(*args: str, cwd: Path, capsys, monkeypatch) -> tuple[int, str]:
+    """`ft-lint ARGS` in this process: (exit code, standard error)."""
+    monkeypatch.chdir(cwd)
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*args])
+    return exited.value.code, capsys.readouterr().err
+
+
+def assert_one_line_error(code: int, err: str, *words: str) -> None:
+    assert code == 2
+    assert err.startswith("ft-lint: error: ") and err.count("\n") == 1, err
+    for word in words:
+        assert word in err
+
+
+# --- pairing and many files ----------------------------------------------------------------------
+
+
+def test_pairing_reads_each_name_a_constant_number_of_times(tmp_path, monkeypatch):
+    """Each file's name was compared with every name in its folder: 400 files, 160,000 looks."""
+    files = []
+    for number in range(200):
+        for role in ("train", "valid"):
+            files.append(tmp_path / f"shard-{number}-{role}.jsonl")
+            files[-1].write_text("")
+    looks = []
+    real = pairing.role_and_key
+    monkeypatch.setattr(pairing, "role_and_key", lambda name: looks.append(name) or real(name))
+    plan = pairing.plan(files)
+    assert len(plan.training_of) == 200 and all(len(trainings) == 1 for trainings in plan.training_of.values())
+    assert len(looks) <= 2 * len(files)
+
+
+def test_validation_against_thousands_of_training_files_pairs_each_once(tmp_path):
+    trainings = [tmp_path / f"part{number}.jsonl" for number in range(3_000)]
+    for path in trainings:
+        path.write_text("")
+    validation = tmp_path / "heldout.jsonl"
+    validation.write_text("")
+    plan = pairing.plan([*trainings, trainings[0]], validation=validation)
+    assert plan.training_of == {validation: tuple(trainings)}
+    assert plan.is_paired(trainings[-1]) and plan.is_paired(validation)
+
+
+def write_pairs(folder: Path, count: int) -> list[Path]:
+    """`count` training and validation files, each validation example a near copy of its training one."""
+    files = []
+    for number in range(count):
+        text = f"the quick brown fox number {number} jumps over the lazy dog and runs far away into the woods today"
+        files.append(write_jsonl(folder / f"p{number}_train.jsonl", [json.loads(chat_line("q", text))]))
+        files.append(write_jsonl(folder / f"p{number}_valid.jsonl", [json.loads(chat_line("q", text + " again"))]))
+    return files
+
+
+def test_near_leaks_of_many_pairs_are_searched_at_once(tmp_path, monkeypatch):
+    """A search per pair cost milliseconds each, and the record table was copied for each."""
+    from ft_lint.rules import similarity
+
+    files = write_pairs(tmp_path, 30)
+    searches, tables = [], []
+    real_pairs, real_table = minhash.candidate_pairs, similarity._Rows.table
+    monkeypatch.setattr(minhash, "candidate_pairs", lambda *args: searches.append(1) or real_pairs(*args))
+    monkeypatch.setattr(similarity._Rows, "table", lambda self, *args: tables.append(1) or real_table(self, *args))
+    findings, _ = lint(files, Settings(paths=files, model=OPENAI_MODEL, select=["FT405"], no_cache=True))
+    assert sorted(f.filename for f in findings) == sorted(str(path.as_posix()) for path in files if "valid" in path.name)
+    # the examples of all pairs are alike: each is still compared with its own pair's only
+    assert all(f.related[0].filename == f.filename.replace("_valid", "_train") for f in findings)
+    assert len(searches) == 1 and len(tables) <= 2
+
+
+PATTERNS = ["data/part1/*.jsonl", "exact.jsonl", "data/[ab]?.jsonl", "DATA/Upper.jsonl", "*.ndjson", "data/plain.jsonl"]
+NAMES = ["data/part1/x.jsonl", "data/part12/x.jsonl", "exact.jsonl", "data/a1.jsonl", "data/c1.jsonl",
+         "DATA/Upper.jsonl", "data/upper.jsonl", "x/y.ndjson", "data/plain.jsonl", "plain.jsonl"]
