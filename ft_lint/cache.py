@@ -433,14 +433,13 @@ class CacheWriter:
         return b"".join(self._pieces())
 
     def save(self, directory: Path, data_file: Path) -> Path | None:
-        """Write the cache of `data_file` atomically and drop its oldest caches beyond a few.
+        """Write the cache of `data_file` atomically (`prune` drops old ones, once per run).
         None when the folder cannot be written (a read-only checkout, a full disk): a cache
         is an optimisation, never a reason to fail a run."""
         path = cache_file(directory, data_file, self.fingerprint)
         try:
             _prepare(directory)
             _write_atomically(path, self._pieces())
-            _prune(directory, path.name.split("-", 1)[0])
         except OSError:
             return None
         return path
@@ -486,12 +485,27 @@ def _write_atomically(path: Path, pieces: Iterable[bytes]) -> None:
         raise
 
 
-def _prune(directory: Path, owner: str) -> None:
-    """Keep the newest caches of one data file, and remove temporary files left by crashed runs."""
-    ours = sorted(directory.glob(f"{owner}-*{_SUFFIX}"), key=_modified, reverse=True)
-    stale = [p for p in directory.glob("*.tmp") if _modified(p) < time.time() - STALE_TEMPORARY_SECONDS]
-    for path in ours[FINGERPRINTS_KEPT:] + stale:
-        path.unlink(missing_ok=True)
+def prune(directory: Path) -> None:
+    """Keep the newest caches of each data file, and remove temporary files left by crashed runs.
+    Once per run, after its caches are saved: one listing of the folder, not one per file saved
+    (a run over thousands of files would otherwise list a folder of thousands once for each).
+    A folder that cannot be cleaned is left as it is, like one that cannot be written."""
+    try:
+        names = os.listdir(directory)
+        by_owner: dict[str, list[Path]] = {}
+        for name in names:
+            if name.endswith(_SUFFIX):
+                by_owner.setdefault(name.split("-", 1)[0], []).append(directory / name)
+        for caches in by_owner.values():
+            if len(caches) > FINGERPRINTS_KEPT:
+                for path in sorted(caches, key=_modified, reverse=True)[FINGERPRINTS_KEPT:]:
+                    path.unlink(missing_ok=True)
+        stale_before = time.time() - STALE_TEMPORARY_SECONDS
+        for name in names:
+            if name.endswith(".tmp") and _modified(directory / name) < stale_before:
+                (directory / name).unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _modified(path: Path) -> float:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import functools
 import sys
-import threading
 from array import array
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from itertools import islice
 from pathlib import Path
 from typing import Collection, Iterator
 
 from ft_lint import pairing
-from ft_lint.cache import RecordCache, cache_directory, key_function, settings_fingerprint
+from ft_lint.cache import CacheWriter, RecordCache, cache_directory, key_function, settings_fingerprint
 from ft_lint.cache import load as load_cache
+from ft_lint.cache import prune as prune_cache
 from ft_lint.config import current_date
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
@@ -139,15 +140,24 @@ class _Collector:
         self.excerpts = settings.output_format == "full" and not settings.statistics
         self.columns = {rule.code: Summaries() for rule in rules.dataset}  # the only per-record state of a run
         self.model_choices: list[ModelChoice] = []
-        self.saving: list[threading.Thread] = []  # record caches being written
+        self.cache_folder = None if settings.no_cache else cache_directory(settings.config_file, settings.cache_dir)
+        self._saver: ThreadPoolExecutor | None = None  # writes the record caches, see save_later
         self.today = current_date(settings)
         self.file_formats: dict[str, Format | None] = {}
         self.line_offsets: dict[str, array] = {}  # JSONL files: where each line starts
         self._ignored: dict[str, set[str]] = {}
 
+    def save_later(self, writer: CacheWriter, path: Path) -> None:
+        """Write a file's record cache in the background, while the next file is read and the
+        dataset rules run: on one thread for all of them (a thread per file would be thousands)."""
+        if self._saver is None:
+            self._saver = ThreadPoolExecutor(1, thread_name_prefix="ft-lint-cache")
+        self._saver.submit(writer.save, self.cache_folder, path)
+
     def finish_saving(self) -> None:
-        while self.saving:
-            self.saving.pop().join()
+        if self._saver is not None:
+            self._saver.shutdown(wait=True)  # the thread ends too: nothing holds a lock when workers fork
+            self._saver = None
 
     def reporter(self, filename: str) -> Report:
         """What a scan of this file reports its problems to."""
@@ -217,6 +227,8 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
         run_summary.notes += model_notes(collector.model_choices)
     findings = sorted(collector.findings, key=Finding.sort_key)
     collector.finish_saving()
+    if collector.cache_folder:
+        prune_cache(collector.cache_folder)
     return findings, run_summary
 
 
@@ -269,7 +281,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
 def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     """Scan a file through its cache (by worker processes when it is big) and keep its summaries."""
     settings = collector.settings
-    directory = None if settings.no_cache else cache_directory(settings.config_file, settings.cache_dir)
+    directory = collector.cache_folder
     previous = load_cache(directory, scope.path, scope.fingerprint) if directory else RecordCache(scope.fingerprint)
     jobs = settings.jobs or default_jobs()
     ranges = worker_ranges(scope.path, jobs)
@@ -284,10 +296,8 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
         scan, writer = scan_blocks(scope, file_blocks(scope.path, key_function(scope.fingerprint)), previous, collector.reporter(scope.filename))
     writer.resolve(previous)
     del previous  # the old results are not needed any more; memory goes to the new ones
-    if directory:  # written while the dataset rules run (the writer changes no more); lint() waits for it
-        saving = threading.Thread(target=writer.save, args=(directory, scope.path))
-        saving.start()
-        collector.saving.append(saving)
+    if directory:  # the writer changes no more; lint() waits for it
+        collector.save_later(writer, scope.path)
     if scan.offsets:
         collector.line_offsets[scope.filename] = scan.offsets
     if writer.columns:  # the dataset rules' summaries, of the records only

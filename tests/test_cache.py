@@ -179,6 +179,7 @@ def test_oldest_caches_of_a_file_are_pruned(tmp_path):
         os.utime(path, (len(paths), len(paths)))  # distinct ages
         paths.append(path)
     CacheWriter(FINGERPRINT).save(tmp_path, Path("other.jsonl"))
+    cache.prune(tmp_path)
     kept = sorted(p for p in tmp_path.glob("*.cache"))
     assert len(kept) == cache.FINGERPRINTS_KEPT + 1
     assert paths[0] not in kept and paths[-1] in kept

@@ -91,6 +91,45 @@ def test_near_leaks_of_many_pairs_are_searched_at_once(tmp_path, monkeypatch):
     assert len(searches) == 1 and len(tables) <= 2
 
 
+def test_a_run_lists_the_cache_folder_once_and_saves_on_one_thread(tmp_path, monkeypatch, cache_folder):
+    """Each cache saved listed the whole cache folder (twice) to prune it, on a thread of its own."""
+    import os
+    import time
+
+    files = [write_jsonl(tmp_path / f"f{number}.jsonl", [CHAT]) for number in range(40)]
+    listings, alive = [], []
+    real_listdir, real_glob, real_save = os.listdir, Path.glob, cache.CacheWriter.save
+    monkeypatch.setattr(os, "listdir", lambda path=".": listings.append(Path(path)) or real_listdir(path))
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: listings.append(self) or real_glob(self, pattern))
+
+    def slow_save(self, directory, data_file):
+        time.sleep(0.01)  # a slow disk: saves overlap the reading of the next files
+        alive.append(threading.active_count())
+        return real_save(self, directory, data_file)
+
+    monkeypatch.setattr(cache.CacheWriter, "save", slow_save)
+    lint(files, Settings(paths=files, model=OPENAI_MODEL))
+    assert listings.count(cache_folder) == 1
+    assert len(list(cache_folder.glob("*.cache"))) == len(files)
+    assert max(alive) <= threading.active_count() + 1
+
+
+def test_pruning_keeps_the_newest_caches_of_every_file_and_drops_stale_temporaries(tmp_path):
+    import os
+
+    for owner in ("a", "b"):
+        for age in range(cache.FINGERPRINTS_KEPT + 2):
+            path = tmp_path / f"{owner}-{age:02x}.cache"
+            path.write_bytes(b"")
+            os.utime(path, (1000 - age, 1000 - age))
+    (tmp_path / "x.cache.1.tmp").write_bytes(b"")
+    os.utime(tmp_path / "x.cache.1.tmp", (0, 0))
+    (tmp_path / "y.cache.2.tmp").write_bytes(b"")  # another run's, being written
+    cache.prune(tmp_path)
+    kept = sorted(path.name for path in tmp_path.iterdir())
+    assert kept == sorted([f"{owner}-{age:02x}.cache" for owner in "ab" for age in range(cache.FINGERPRINTS_KEPT)] + ["y.cache.2.tmp"])
+
+
 PATTERNS = ["data/part1/*.jsonl", "exact.jsonl", "data/[ab]?.jsonl", "DATA/Upper.jsonl", "*.ndjson", "data/plain.jsonl"]
 NAMES = ["data/part1/x.jsonl", "data/part12/x.jsonl", "exact.jsonl", "data/a1.jsonl", "data/c1.jsonl",
          "DATA/Upper.jsonl", "data/upper.jsonl", "x/y.ndjson", "data/plain.jsonl", "plain.jsonl"]
