@@ -25,7 +25,7 @@ from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
 from ft_lint.rules.privacy import redact
-from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, worker_ranges
+from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, entries_at, file_blocks, jobs_to_use, make_record, scan_blocks, scan_in_workers, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_RECORDS = 50
@@ -217,7 +217,7 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     dataset = Dataset(
         training_of={display_name(v): tuple(map(display_name, t)) for v, t in plan.training_of.items()},
         reread=functools.partial(_reread, paths, collector, forced),
-        jobs=settings.jobs or default_jobs(),
+        jobs=jobs_to_use(settings.jobs),
     )
     for rule in rules.dataset:
         column = collector.columns.pop(rule.code)  # let go of each rule's summaries once it is done
@@ -283,7 +283,7 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     settings = collector.settings
     directory = collector.cache_folder
     previous = load_cache(directory, scope.path, scope.fingerprint) if directory else RecordCache(scope.fingerprint)
-    jobs = settings.jobs or default_jobs()
+    jobs = jobs_to_use(settings.jobs)
     ranges = worker_ranges(scope.path, jobs)
     scanned = None
     if len(ranges) > 1:

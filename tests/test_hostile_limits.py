@@ -36,6 +36,40 @@ def assert_one_line_error(code: int, err: str, *words: str) -> None:
         assert word in err
 
 
+# --- --jobs ----------------------------------------------------------------------------------------
+
+
+def test_jobs_beyond_the_cores_are_capped_at_the_cores(monkeypatch):
+    monkeypatch.setattr(scanning, "default_jobs", lambda: 2)
+    assert [scanning.jobs_to_use(asked) for asked in (None, 1, 2, 1000, 10**40)] == [2, 1, 2, 2, 2]
+
+
+def test_jobs_1000_forks_no_more_workers_than_cores(tmp_path, monkeypatch):
+    """-j 1000 on two cores started a worker per range, 113 on a large file: now two, and the
+    near-duplicate search gets two threads."""
+    monkeypatch.setattr(scanning, "default_jobs", lambda: 2)
+    monkeypatch.setattr(scanning, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(scanning, "MIN_RANGE_BYTES", 2_000)
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(b"".join(chat_line(f"question {n}", f"answer {n}") + b"\n" for n in range(2_000)))
+    workers, threads = [], []
+    real_scan, real_pairs = engine.scan_in_workers, minhash.candidate_pairs
+
+    def scan_in_workers(scope, ranges, jobs, *rest):
+        workers.append((jobs, len(ranges)))
+        return real_scan(scope, ranges, jobs, *rest)
+
+    def candidate_pairs(*args):
+        threads.append(args[-1])
+        return real_pairs(*args)
+
+    monkeypatch.setattr(engine, "scan_in_workers", scan_in_workers)
+    monkeypatch.setattr(minhash, "candidate_pairs", candidate_pairs)
+    lint([path], Settings(paths=[path], model=OPENAI_MODEL, jobs=1000, no_cache=True))
+    assert workers and all(jobs == 2 and ranges <= 2 * scanning.RANGES_PER_WORKER for jobs, ranges in workers)
+    assert threads and set(threads) == {2}
+
+
 # --- pairing and many files ----------------------------------------------------------------------
 
 
