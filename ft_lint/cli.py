@@ -197,7 +197,8 @@ def rule_command(code_or_name: str) -> None:
     if rule.options:
         click.echo("\nOptions ([tool.ft-lint.options." + rule.code + "]):")
         for key, option in rule.options.items():
-            click.echo(f"  {key} = {option.default!r}  # {option.help}")
+            allowed = f" ({option.allowed})" if option.allowed else ""
+            click.echo(f"  {key} = {option.default!r}  # {option.help}{allowed}")
 
 
 @cli.command("formats")

@@ -146,6 +146,8 @@ def _load_toml(path: Path) -> dict:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except ValueError:  # what tomllib lets through: int() refusing a number of thousands of digits
+        raise ConfigError(f"{path}: invalid TOML: an integer of more than {sys.get_int_max_str_digits()} digits") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
 

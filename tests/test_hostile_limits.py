@@ -36,6 +36,81 @@ def assert_one_line_error(code: int, err: str, *words: str) -> None:
         assert word in err
 
 
+# --- ranges ------------------------------------------------------------------------------------
+
+
+def test_every_number_option_of_every_rule_declares_its_range():
+    numbers = [(rule.code, key, option) for rule in catalog().values() for key, option in rule.options.items()
+               if isinstance(option.default, (int, float)) and not isinstance(option.default, bool)]
+    assert len(numbers) >= 6
+    for code, key, option in numbers:
+        assert option.minimum is not None and option.maximum is not None, (code, key)
+        assert option.minimum <= option.default <= option.maximum, (code, key)
+    with pytest.raises(TypeError, match="range"):
+        Option(5, "a number option written without its range")
+
+
+@pytest.mark.parametrize("code, expected", [("FT302", "threshold = 0.9  #"), ("FT113", "max-images = 0  #")])
+def test_rule_documentation_names_the_range(code, expected):
+    from click.testing import CliRunner
+
+    out = CliRunner().invoke(cli.cli, ["rule", code]).output
+    line = next(line for line in out.splitlines() if expected in line)
+    assert line.endswith(("(a number from 0.0 to 1.0)", "(a whole number from 0 to 1_000)"))
+
+
+@pytest.mark.parametrize(
+    "table, key, value, allowed",
+    [
+        ("FT302", "threshold", "nan", "a number from 0.0 to 1.0"),
+        ("FT302", "threshold", "-0.5", "a number from 0.0 to 1.0"),
+        ("FT402", "threshold", "inf", "a number from 0.3 to 1.0"),
+        ("example-near-limit", "threshold", "1e999", "a number from 0.0 to 1.0"),  # TOML reads it as inf
+        ("FT304", "days", "-1", "a whole number from 0 to 3_650"),
+        ("FT113", "max-images", "99999999999999999999999", "a whole number from 0 to 1_000"),
+        ("FT113", "max-image-bytes", "-1", "a whole number from 0 to 1_073_741_824"),
+        ("FT405", "shingle-size", "0", "a whole number from 1 to 20"),
+    ],
+)
+def test_an_option_out_of_its_range_is_one_line_naming_the_file_key_value_and_range(table, key, value, allowed, tmp_path, capsys, monkeypatch):
+    write_jsonl(tmp_path / "data.jsonl", [CHAT])
+    (tmp_path / "ft-lint.toml").write_text(f"[options.{table}]\n{key} = {value}\n")
+    code, err = run_cli("check", "data.jsonl", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
+    shown = {"1e999": "inf"}.get(value, value)
+    assert_one_line_error(code, err, "ft-lint.toml", repr(key), f"expected {allowed}, got {shown}")
+
+
+def test_a_huge_bad_value_is_shown_cut_short(tmp_path, capsys, monkeypatch):
+    write_jsonl(tmp_path / "data.jsonl", [CHAT])
+    (tmp_path / "ft-lint.toml").write_text('[options.FT502]\nallow = "' + "x" * 100_000 + '"\n')
+    code, err = run_cli("check", "data.jsonl", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
+    assert_one_line_error(code, err, "'allow'", "expected a list of strings")
+    assert len(err) < 300
+
+
+def test_a_number_too_long_for_python_is_a_configuration_error(tmp_path, capsys, monkeypatch):
+    write_jsonl(tmp_path / "data.jsonl", [CHAT])
+    (tmp_path / "ft-lint.toml").write_text("jobs = " + "9" * 5000 + "\n")  # tomllib lets int()'s ValueError out
+    code, err = run_cli("check", "data.jsonl", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
+    assert_one_line_error(code, err, "ft-lint.toml", "invalid TOML", "digits")
+
+
+@pytest.mark.parametrize(
+    "option, value, words",
+    [
+        ("--learning-rate-multiplier", "nan", ["--learning-rate-multiplier", "'nan' is not a number"]),
+        ("--beta", "inf", ["--beta", "inf is not in the range 0<x<=1000"]),
+        ("--n-epochs", "1" + "0" * 21, ["--n-epochs", "1<=x<=1000"]),
+        ("--batch-size", "0", ["--batch-size", "1<=x<=1000000"]),
+        ("--seed", "-1", ["--seed", "0<=x<=2147483647"]),
+    ],
+)
+def test_launch_numbers_out_of_range_are_refused_before_anything_is_read(option, value, words, tmp_path, capsys, monkeypatch):
+    code, err = run_cli("check", "nothing.jsonl", "--launch", "--dry-run", "--model", OPENAI_MODEL, option, value,
+                        cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
+    assert_one_line_error(code, err, *words)
+
+
 # --- --jobs ----------------------------------------------------------------------------------------
 
 

@@ -29,22 +29,51 @@ if TYPE_CHECKING:
     from ft_lint.record import Record
 
 
+SHOWN_CHARS = 60  # of a bad value, in an error message
+
+
 @dataclass(frozen=True)
 class Option:
+    """A rule option: its default, what it does, and for a number the values it may take
+    (inclusive; `ft-lint rule CODE` shows them, and a value outside them is a configuration error)."""
+
     default: Any
     help: str
-    minimum: Any = None  # inclusive bounds for numbers, None: unbounded
+    minimum: Any = None
     maximum: Any = None
+
+    def __post_init__(self) -> None:
+        if _is_number(self.default) and (self.minimum is None or self.maximum is None):
+            raise TypeError(f"a number option needs its range (minimum and maximum): {self.help!r}")
+
+    @property
+    def allowed(self) -> str:
+        """The values it may take, for people: "a number from 0.0 to 1.0"; empty when any value of its type will do."""
+        if self.minimum is None:
+            return ""
+        kind = "a whole number" if isinstance(self.default, int) else "a number"
+        return f"{kind} from {self.minimum:_} to {self.maximum:_}"
 
     def coerce(self, value: Any) -> Any:
         expected = type(self.default)
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        if expected is float and _is_number(value):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ValueError(f"expected {expected.__name__}, got {value!r}")
-        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
-            raise ValueError(f"expected a value from {self.minimum} to {self.maximum}, got {value!r}")
+            raise ValueError(f"expected {self.allowed or expected.__name__}, got {shown(value)}")
+        # NaN fails every comparison, so it would pass a range test written as "below or above".
+        if self.minimum is not None and not (self.minimum <= value <= self.maximum):
+            raise ValueError(f"expected {self.allowed}, got {shown(value)}")
         return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def shown(value: Any) -> str:
+    """A value for a one-line message: its repr, cut short (a value in a configuration file can be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 @dataclass

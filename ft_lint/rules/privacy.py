@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 
 from ft_lint.findings import Problem, Severity, pointer_of
 from ft_lint.reader import Entry, Kind
-from ft_lint.rules import EntryRule, Option
+from ft_lint.rules import EntryRule, Option, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -580,7 +580,7 @@ class PatternList(Option):
 
     def coerce(self, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError(f"expected a list of strings, got {value!r}")
+            raise ValueError(f"expected a list of strings, got {shown(value)}")
         for item in value:
             self.check(item)
         return value
