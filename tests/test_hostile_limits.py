@@ -95,6 +95,12 @@ def test_a_number_too_long_for_python_is_a_configuration_error(tmp_path, capsys,
     assert_one_line_error(code, err, "ft-lint.toml", "invalid TOML", "digits")
 
 
+def test_a_tool_ft_lint_that_is_not_a_table_is_a_configuration_error(tmp_path, capsys, monkeypatch):
+    write_jsonl(tmp_path / "data.jsonl", [CHAT])
+    (tmp_path / "pyproject.toml").write_text("[tool]\nft-lint = 5\n")
+    assert_one_line_error(*run_cli("check", "data.jsonl", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch), "pyproject.toml", "must be a table")
+
+
 @pytest.mark.parametrize(
     "option, value, words",
     [
@@ -239,6 +245,64 @@ def test_pruning_keeps_the_newest_caches_of_every_file_and_drops_stale_temporari
     assert kept == sorted([f"{owner}-{age:02x}.cache" for owner in "ab" for age in range(cache.FINGERPRINTS_KEPT)] + ["y.cache.2.tmp"])
 
 
+# --- a big configuration ----------------------------------------------------------------------
+
+
+def test_a_big_pyproject_is_parsed_once_and_the_rules_listed_once(tmp_path, monkeypatch):
+    import pkgutil
+    import tomllib
+
+    ignores = "\n".join(f'"data/part{number}/*.jsonl" = ["FT105", "secret"]' for number in range(3_000))
+    (tmp_path / "pyproject.toml").write_text(f"[project]\nname = 'x'\n\n[tool.ft-lint.per-file-ignores]\n{ignores}\n")
+    parses, listings = [], []
+    real_load, real_modules = tomllib.load, pkgutil.iter_modules
+    monkeypatch.setattr(tomllib, "load", lambda handle: parses.append(1) or real_load(handle))
+    monkeypatch.setattr(pkgutil, "iter_modules", lambda *args: listings.append(1) or real_modules(*args))
+    settings = load_settings(None, tmp_path)
+    assert len(settings.per_file_ignores) == 3_000
+    assert len(parses) == 1 and len(listings) <= 1
+
+
 PATTERNS = ["data/part1/*.jsonl", "exact.jsonl", "data/[ab]?.jsonl", "DATA/Upper.jsonl", "*.ndjson", "data/plain.jsonl"]
 NAMES = ["data/part1/x.jsonl", "data/part12/x.jsonl", "exact.jsonl", "data/a1.jsonl", "data/c1.jsonl",
          "DATA/Upper.jsonl", "data/upper.jsonl", "x/y.ndjson", "data/plain.jsonl", "plain.jsonl"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_per_file_globs_match_as_fnmatch_does(name, tmp_path):
+    settings = Settings(config_file=tmp_path / "ft-lint.toml", per_file_ignores={pattern: ["FT105"] for pattern in PATTERNS})
+    expected = [pattern for pattern in PATTERNS if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(Path(name).name, pattern)]
+    assert settings._patterns_matching(str(tmp_path / name), settings.per_file_ignores) == expected
+
+
+def test_thousands_of_per_file_globs_are_not_tried_one_by_one_for_a_file_none_matches(tmp_path, monkeypatch):
+    settings = Settings(config_file=tmp_path / "ft-lint.toml", per_file_ignores={f"data/part{n}/*.jsonl": ["FT105"] for n in range(5_000)})
+    tries = []
+    real = fnmatch.fnmatchcase
+    monkeypatch.setattr(fnmatch, "fnmatch", lambda name, pattern: tries.append(1) or fnmatch.fnmatchcase(name, pattern))
+    monkeypatch.setattr(fnmatch, "fnmatchcase", lambda name, pattern: tries.append(1) or real(name, pattern))
+    assert settings.ignored_codes_for(str(tmp_path / "other" / "x.jsonl")) == set()
+    assert settings.ignored_codes_for(str(tmp_path / "data" / "part7" / "x.jsonl")) == {"FT105"}
+    assert len(tries) <= 5_000 * 2  # the file that matches is checked pattern by pattern, once
+
+
+@pytest.mark.parametrize("value, allowed", [
+    ("support@acme.com", True), ("SUPPORT@ACME.COM", True), ("bob@acme.com", False), ("anyone@corp.example.org", True),
+    ("+44 20 7946 0958", True), ("x@y.z", True), ("a[1]@b.com", True), ("a1@b.com", False),
+])
+def test_the_allow_list_matches_as_fnmatch_does(value, allowed):
+    from ft_lint.rules.privacy import Found, PersonalData, _allowed
+
+    rule = PersonalData({"allow": ["Support@acme.com", "*@corp.example.org", "+442079460958", "?@y.z", "a[[]1]@b.com"]})
+    assert _allowed(Found("email", 0, len(value), value, ""), rule.allow_list) is allowed
+
+
+def test_a_long_allow_list_is_not_tried_pattern_by_pattern(monkeypatch):
+    from ft_lint.globs import Globs
+
+    allow = Globs([f"user{n}@acme.com" for n in range(20_000)] + ["*@corp.example.org"])
+    tries = []
+    real = fnmatch.fnmatchcase
+    monkeypatch.setattr(fnmatch, "fnmatchcase", lambda name, pattern: tries.append(1) or real(name, pattern))
+    assert allow.match_any(["user19999@acme.com"]) and allow.match_any(["bob@corp.example.org"])
+    assert not allow.match_any(["bob@acme.com"]) and not tries

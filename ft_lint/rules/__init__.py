@@ -15,6 +15,7 @@ import pkgutil
 import re
 from array import array
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Collection, Iterator, Mapping
 
 from ft_lint.findings import Location, Problem, Severity
@@ -249,7 +250,8 @@ def _string_start(words: tuple[bytes, ...]) -> Callable[[bytes], re.Match | None
     return re.compile(b'"(?:' + b"|".join(map(re.escape, words)) + b")").search
 
 
-def catalog() -> dict[str, type[Rule]]:
+@functools.cache  # asked for every rule selector and option of the configuration
+def catalog() -> Mapping[str, type[Rule]]:
     """Every rule, by code, in code order."""
     found: dict[str, type[Rule]] = {}
     for module_info in pkgutil.iter_modules(__path__):
@@ -259,7 +261,7 @@ def catalog() -> dict[str, type[Rule]]:
                 if obj.code in found and found[obj.code] is not obj:
                     raise RuntimeError(f"rule code {obj.code} defined twice")
                 found[obj.code] = obj
-    return dict(sorted(found.items()))
+    return MappingProxyType(dict(sorted(found.items())))  # shared by every caller: read-only
 
 
 def find_rule(code_or_name: str) -> type[Rule] | None:
