@@ -239,13 +239,34 @@ class CacheFolder:
         return RecordCache.load(cache_file(self.path, data_file, fingerprint), fingerprint, self.key)
 
     def save(self, writer: "CacheWriter", data_file: Path) -> Path:
-        """Write the cache of `data_file` atomically and drop its oldest caches beyond a few.
+        """Write the cache of `data_file` atomically (`prune` drops old ones, once per run).
         OSError (a full disk, the folder deleted meanwhile) is the caller's: a cache is an
         optimisation, never a reason to fail a run."""
         path = cache_file(self.path, data_file, writer.fingerprint)
         _write_atomically(path, writer.pieces(self.key))
-        _prune(self.path, path.name.split("-", 1)[0])
         return path
+
+    def prune(self) -> None:
+        """Keep the newest caches of each data file, and remove the temporary files of crashed runs
+        (only names `_write_atomically` makes). Once per run, after its caches are saved: one
+        listing of the folder, not one per file saved (a run over thousands of files would
+        otherwise list a folder of thousands once for each). A folder that cannot be cleaned is
+        left as it is, like one that cannot be written."""
+        try:
+            names = os.listdir(self.path)
+            by_owner: dict[str, list[Path]] = {}
+            for name in names:
+                if name.endswith(_SUFFIX):
+                    by_owner.setdefault(name.split("-", 1)[0], []).append(self.path / name)
+            for caches in by_owner.values():
+                for path in sorted(caches, key=_modified, reverse=True)[FINGERPRINTS_KEPT:]:
+                    path.unlink(missing_ok=True)
+            stale_before = time.time() - STALE_TEMPORARY_SECONDS
+            for name in names:
+                if _TEMPORARY_NAME.fullmatch(name) and _modified(self.path / name) < stale_before:
+                    (self.path / name).unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def cache_file(directory: Path, data_file: Path, fingerprint: bytes) -> Path:
@@ -618,14 +639,6 @@ def _write_atomically(path: Path, pieces: Iterable[bytes]) -> None:
         raise
 
 
-def _prune(directory: Path, owner: str) -> None:
-    """Keep the newest caches of one data file, and remove the temporary files of crashed runs
-    (only names `_write_atomically` makes, in a folder ft-lint owns)."""
-    ours = sorted(directory.glob(f"{owner}-*{_SUFFIX}"), key=_modified, reverse=True)
-    stale = [directory / name for name in os.listdir(directory)
-             if _TEMPORARY_NAME.fullmatch(name) and _modified(directory / name) < time.time() - STALE_TEMPORARY_SECONDS]
-    for path in ours[FINGERPRINTS_KEPT:] + stale:
-        path.unlink(missing_ok=True)
 
 
 def _modified(path: Path) -> float:

@@ -61,7 +61,7 @@ def _format_names() -> list[str]:
 @click.option("--fail-on", type=click.Choice(["info", "warning", "error"]), help="Lowest severity that makes the exit code 1 (default: warning).")
 @click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when there are findings.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Configuration file (default: the closest .ft-lint.toml, ft-lint.toml or pyproject.toml with [tool.ft-lint]).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Cores to use: worker processes for a JSONL file of 512 KB or more, threads for near-duplicates (default: the cores available; 1: one).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Cores to use: worker processes for a JSONL file of 512 KB or more, threads for near-duplicates (default, and at most: the cores available; 1: one).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the record cache (default location: .ft-lint-cache next to the configuration file; set it with `cache-dir` or $FT_LINT_CACHE_DIR).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes (blank lines, later copies of duplicates, a byte order mark), then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply fixes that change content (re-serialising those records).")
@@ -200,7 +200,8 @@ def rule_command(code_or_name: str) -> None:
     if rule.options:
         click.echo("\nOptions ([tool.ft-lint.options." + rule.code + "]):")
         for key, option in rule.options.items():
-            click.echo(f"  {key} = {option.default!r}  # {option.help}")
+            allowed = f" ({option.allowed})" if option.allowed else ""
+            click.echo(f"  {key} = {option.default!r}  # {option.help}{allowed}")
 
 
 @cli.command("formats")

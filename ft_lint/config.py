@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -16,6 +16,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ft_lint.findings import Severity
+from ft_lint.globs import Globs
 from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING
 
 CONFIG_FILES = (".ft-lint.toml", "ft-lint.toml", "pyproject.toml")  # first found in a folder wins
@@ -87,12 +88,14 @@ class Settings:
 
     def _patterns_matching(self, filename: str, patterns: dict[str, Any]) -> list[str]:
         """The glob patterns, in configuration order, that match the file's path or name."""
+        if not patterns:
+            return []  # the usual case, without resolving the path for every file
         path = Path(filename)
         try:
             relative = path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             relative = path.as_posix()
-        return [p for p in patterns if fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(path.name, p)]
+        return _globs(tuple(patterns)).matching((relative, path.name))
 
     def use_model(self, name: str) -> None:
         """A model named on the command line: it wins over every file's setting."""
@@ -100,22 +103,29 @@ class Settings:
         self.per_file_models = {}
 
 
+@functools.lru_cache(maxsize=4)  # per-file-ignores and per-file-settings, asked for every file
+def _globs(patterns: tuple[str, ...]) -> Globs:
+    return Globs(patterns)
+
+
 def expand_selectors(selectors: list[str]) -> set[str]:
     """Rule selectors (ALL, a code prefix like FT1, a code, or a rule name) to codes."""
-    from ft_lint.rules import catalog
-
     codes: set[str] = set()
     for selector in selectors:
-        wanted = selector.strip()
-        matched = {
-            code
-            for code, rule in catalog().items()
-            if wanted.upper() == "ALL" or code.startswith(wanted.upper()) or rule.name == wanted.lower()
-        }
+        matched = _selected(selector.strip())
         if not matched:
             raise ConfigError(f"unknown rule selector {selector!r} (see `ft-lint rules`)")
         codes |= matched
     return codes
+
+
+@functools.cache  # a configuration may name the same few selectors thousands of times (per-file-ignores)
+def _selected(wanted: str) -> frozenset[str]:
+    from ft_lint.rules import catalog
+
+    return frozenset(
+        code for code, rule in catalog().items() if wanted.upper() == "ALL" or code.startswith(wanted.upper()) or rule.name == wanted.lower()
+    )
 
 
 def _near(path: Path) -> Path:
@@ -125,20 +135,28 @@ def _near(path: Path) -> Path:
         return path
 
 
-def find_config(start: Path) -> Path | None:
+def find_config(start: Path) -> tuple[Path, dict] | None:
+    """The closest configuration file and what it holds (read once: a pyproject.toml is read to
+    see whether it has a [tool.ft-lint] table, and a big one takes a while)."""
     for folder in (start.resolve(), *start.resolve().parents):
         for name in CONFIG_FILES:
             candidate = folder / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
-                return candidate
+            if not candidate.is_file():
+                continue
+            if name != "pyproject.toml":
+                return candidate, _load_toml(candidate)
+            try:
+                data = _load_toml(candidate)
+            except ConfigError:
+                continue  # a pyproject.toml without our table is not ours to judge
+            if "ft-lint" in _tools(data):
+                return candidate, data
     return None
 
 
-def _has_tool_table(pyproject: Path) -> bool:
-    try:
-        return "ft-lint" in _load_toml(pyproject).get("tool", {})
-    except ConfigError:
-        return False
+def _tools(pyproject: dict) -> dict:
+    tools = pyproject.get("tool")
+    return tools if isinstance(tools, dict) else {}
 
 
 def _load_toml(path: Path) -> dict:
@@ -147,6 +165,8 @@ def _load_toml(path: Path) -> dict:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except ValueError:  # what tomllib lets through: int() refusing a number of thousands of digits
+        raise ConfigError(f"{path}: invalid TOML: an integer of more than {sys.get_int_max_str_digits()} digits") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
 
@@ -154,13 +174,18 @@ def _load_toml(path: Path) -> dict:
 def load_settings(config_file: Path | None, search_from: Path) -> Settings:
     """Defaults updated by the given configuration file, or the closest one found."""
     settings = Settings()
-    path = config_file or find_config(search_from)
-    if path is None:
-        return settings
-    if not path.is_file():
-        raise ConfigError(f"{path}: configuration file not found")
-    data = _load_toml(path)
-    table = data.get("tool", {}).get("ft-lint", {}) if path.name == "pyproject.toml" else data
+    if config_file is None:
+        found = find_config(search_from)
+        if found is None:
+            return settings
+        path, data = found
+    elif not config_file.is_file():
+        raise ConfigError(f"{config_file}: configuration file not found")
+    else:
+        path, data = config_file, _load_toml(config_file)
+    table = _tools(data).get("ft-lint", {}) if path.name == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.ft-lint] must be a table, not {type(table).__name__}")
     settings.config_file = path
     _apply(settings, table, path)
     return settings

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import threading
 from array import array
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import replace
 from itertools import islice, takewhile
@@ -30,7 +30,7 @@ from ft_lint.record import Record
 from ft_lint.reporters import RunSummary, get_reporter
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
 from ft_lint.redaction import redact, redact_pointer
-from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, default_jobs, entries_at, file_blocks, make_record, scan_blocks, scan_in_workers, spread_entries, worker_ranges
+from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, entries_at, file_blocks, jobs_to_use, make_record, scan_blocks, scan_in_workers, spread_entries, worker_ranges
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_RECORDS = 50
@@ -210,7 +210,7 @@ class _Collector:
         self.columns = {rule.code: Summaries() for rule in rules.dataset}  # the only per-record state of a run
         self.model_choices: list[ModelChoice] = []
         self.cache = cache  # None: none read or written (--no-cache, or a worker: its parent saves)
-        self.saving: list[threading.Thread] = []  # record caches being written
+        self._saver: ThreadPoolExecutor | None = None  # writes the record caches, see save_later
         self.unsaved: list[str] = []  # why a record cache could not be written
         self.today = current_date(settings)
         self.file_formats: dict[str, Format | None] = {}
@@ -219,15 +219,23 @@ class _Collector:
         self.read: dict[str, list[tuple[int, int, str]]] = {}  # with --launch: what was read of each file (Scan.digests)
         self._ignored: dict[str, set[str]] = {}
 
-    def save(self, writer: CacheWriter, path: Path) -> None:
+    def save_later(self, writer: CacheWriter, path: Path) -> None:
+        """Write a file's record cache in the background, while the next file is read and the
+        dataset rules run: on one thread for all of them (a thread per file would be thousands)."""
+        if self._saver is None:
+            self._saver = ThreadPoolExecutor(1, thread_name_prefix="ft-lint-cache")
+        self._saver.submit(self._save, writer, path)
+
+    def _save(self, writer: CacheWriter, path: Path) -> None:
         try:
             self.cache.save(writer, path)
         except OSError as error:  # a full disk, say: the findings stand, the next run starts cold
             self.unsaved.append(f"{self.cache.path}: {error.strerror or error}")
 
     def finish_saving(self) -> None:
-        while self.saving:
-            self.saving.pop().join()
+        if self._saver is not None:
+            self._saver.shutdown(wait=True)  # the thread ends too: nothing holds a lock when workers fork
+            self._saver = None
         if self.unsaved:
             print(f"ft-lint: note: the record cache was not saved ({self.unsaved[0]}); the findings are complete", file=sys.stderr)
             self.cache, self.settings.no_cache = None, True  # said once: not tried again in this run, nor by --fix's next lint
@@ -299,7 +307,7 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     dataset = Dataset(
         training_of={display_name(v): tuple(map(display_name, t)) for v, t in plan.training_of.items()},
         reread=functools.partial(_reread, paths, collector, forced),
-        jobs=settings.jobs or default_jobs(),
+        jobs=jobs_to_use(settings.jobs),
     )
     for rule in rules.dataset:
         column = collector.columns.pop(rule.code)  # let go of each rule's summaries once it is done
@@ -310,6 +318,8 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     findings = _one_for_each_uniform_failure(sorted(collector.findings, key=Finding.sort_key), collector.entries)
     collector.finish_saving()
     run_summary.read = collector.read
+    if collector.cache:
+        collector.cache.prune()
     return findings, run_summary
 
 
@@ -437,7 +447,7 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     """Scan a file through its cache (by worker processes when it is big) and keep its summaries."""
     settings = collector.settings
     previous = collector.cache.load(scope.path, scope.fingerprint) if collector.cache else RecordCache(scope.fingerprint)
-    jobs = settings.jobs or default_jobs()
+    jobs = jobs_to_use(settings.jobs)
     ranges = worker_ranges(scope.path, jobs)
     scanned = None
     if len(ranges) > 1:
@@ -450,10 +460,8 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
         scan, writer = scan_blocks(scope, file_blocks(scope.path, key_function(scope.fingerprint)), previous, collector.reporter(scope.filename))
     writer.resolve(previous)
     del previous  # the old results are not needed any more; memory goes to the new ones
-    if collector.cache:  # written while the dataset rules run (the writer changes no more); lint() waits for it
-        saving = threading.Thread(target=collector.save, args=(writer, scope.path))
-        saving.start()
-        collector.saving.append(saving)
+    if collector.cache:  # the writer changes no more; lint() waits for it
+        collector.save_later(writer, scope.path)
     if scan.offsets:
         collector.line_offsets[scope.filename] = scan.offsets
     if scope.hash_bytes:

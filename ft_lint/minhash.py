@@ -293,6 +293,7 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return shared / (a.size + b.size - shared)
 
 
+@functools.cache  # asked for every batch of records summarised
 def lsh_shape(threshold: float, bins: int = SIGNATURE_BINS) -> tuple[int, int]:
     """(bands, rows per band): the most rows (fewest chance candidates) that still find a pair of
     similarity `threshold` with probability RECALL_AT_THRESHOLD."""

@@ -12,6 +12,8 @@ read from disk all the same.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,30 +36,33 @@ class Plan:
     given: set[Path] = field(default_factory=set)
     training_of: dict[Path, tuple[Path, ...]] = field(default_factory=dict)  # validation file -> its training files
 
+    @functools.cached_property
+    def _paired(self) -> set[Path]:
+        return {path for validation, trainings in self.training_of.items() for path in (validation, *trainings)}
+
     def is_paired(self, path: Path) -> bool:
-        return path in self.training_of or any(path in trainings for trainings in self.training_of.values())
+        return path in self._paired
 
 
 def plan(files: Sequence[Path], validation: Path | None = None, pairs: Mapping[Path, Sequence[Path]] | None = None) -> Plan:
     """Pair the files given: by `validation` (against every other file), by `pairs`
     (training file -> validation files, from the configuration), else by name."""
+    identity = functools.cache(Path.resolve)  # each path resolved once: a file is named in many pairs
     given = list(files)
-    if validation is not None and not any(_same(validation, path) for path in given):
+    if validation is not None and not any(identity(validation) == identity(path) for path in given):
         given.append(validation)
-    known = {_identity(path): path for path in given}  # a partner that was also given keeps its given name
+    known = {identity(path): path for path in given}  # a partner that was also given keeps its given name
 
     def as_given(path: Path) -> Path:
-        return known.setdefault(_identity(path), path)
+        return known.setdefault(identity(path), path)
 
-    training_of: dict[Path, list[Path]] = {}
+    training_of: dict[Path, dict[Path, None]] = {}  # the training files as an ordered set: one pair is one step
 
     def pair(validation_file: Path, training_file: Path) -> None:
-        trainings = training_of.setdefault(as_given(validation_file), [])
-        if as_given(training_file) not in trainings:
-            trainings.append(as_given(training_file))
+        training_of.setdefault(as_given(validation_file), {})[as_given(training_file)] = None
 
     if validation is not None:
-        trainings = [path for path in given if not _same(path, validation)]
+        trainings = [path for path in given if identity(path) != identity(validation)]
         if not trainings:
             raise PairingError(f"--validation {validation}: no training files given to pair it with")
         for path in trainings:
@@ -67,7 +72,7 @@ def plan(files: Sequence[Path], validation: Path | None = None, pairs: Mapping[P
         configured: set[Path] = set()
         for training_file, validation_files in (pairs or {}).items():
             for validation_file in validation_files:
-                ends = {_identity(training_file), _identity(validation_file)}
+                ends = {identity(training_file), identity(validation_file)}
                 if not ends & given_ids:
                     continue
                 for path in (training_file, validation_file):
@@ -75,22 +80,23 @@ def plan(files: Sequence[Path], validation: Path | None = None, pairs: Mapping[P
                         raise PairingError(f"{path}: no such file (named in `pairs` of the configuration)")
                 pair(validation_file, training_file)
                 configured |= ends
-        folders: dict[Path, list[str]] = {}
+        folders: dict[Path, dict[str, list[tuple[str, bool]]]] = {}
         for path in given:
-            if _identity(path) in configured:
+            if identity(path) in configured:
                 continue
             for partner, partner_is_validation in _named_partners(path, folders):
                 if partner_is_validation:
                     pair(partner, path)
                 else:
                     pair(path, partner)
-    partners = [path for path in dict.fromkeys(known.values()) if path not in given]
-    return Plan(files=given + partners, given=set(given), training_of={v: tuple(t) for v, t in training_of.items()})
+    given_set = set(given)
+    partners = [path for path in dict.fromkeys(known.values()) if path not in given_set]
+    return Plan(files=given + partners, given=given_set, training_of={v: tuple(t) for v, t in training_of.items()})
 
 
-def role_and_key(path: Path) -> tuple[bool, str] | None:
-    """(is validation, the name with its role word blanked out), or None for a name with no role word."""
-    stem, dot, suffix = path.name.lower().rpartition(".")
+def role_and_key(name: str) -> tuple[bool, str] | None:
+    """(is validation, the file name with its role word blanked out), or None for a name with no role word."""
+    stem, dot, suffix = name.lower().rpartition(".")
     if not dot:
         return None
     parts = _WORD_SEPARATORS.split(stem)
@@ -101,33 +107,32 @@ def role_and_key(path: Path) -> tuple[bool, str] | None:
     return None
 
 
-def _named_partners(path: Path, folders: dict[Path, list[str]]) -> list[tuple[Path, bool]]:
-    """Files in the same folder whose name pairs with this one's: (partner, partner is the validation file)."""
-    mine = role_and_key(path)
+def _named_partners(path: Path, folders: dict[Path, dict[str, list[tuple[str, bool]]]]) -> list[tuple[Path, bool]]:
+    """Files in the same folder whose name pairs with this one's: (partner, partner is the validation file).
+    `folders` keeps each folder's names by key, read once: a look-up per file, not a pass over its folder."""
+    mine = role_and_key(path.name)
     if mine is None:
         return []
     is_validation, key = mine
-    found = []
-    folder = path.parent.resolve()
-    if folder not in folders:
-        folders[folder] = _file_names(folder)
-    for name in folders[folder]:
-        theirs = role_and_key(Path(name))
-        if theirs is not None and theirs[1] == key and theirs[0] != is_validation:
-            found.append((path.parent / name, theirs[0]))
-    return found
+    if path.parent not in folders:
+        folders[path.parent] = _names_by_key(path.parent)
+    return [(path.parent / name, theirs) for name, theirs in folders[path.parent].get(key, ()) if theirs != is_validation]
+
+
+def _names_by_key(folder: Path) -> dict[str, list[tuple[str, bool]]]:
+    """The folder's files with a role word, in name order: key -> [(name, is validation)]."""
+    by_key: dict[str, list[tuple[str, bool]]] = {}
+    for name in _file_names(folder):
+        role = role_and_key(name)
+        if role is not None:
+            by_key.setdefault(role[1], []).append((name, role[0]))
+    return by_key
 
 
 def _file_names(folder: Path) -> list[str]:
     try:
-        return sorted(entry.name for entry in folder.iterdir() if entry.is_file())
+        with os.scandir(folder) as entries:
+            return sorted(entry.name for entry in entries if entry.is_file())
     except OSError:
         return []
 
-
-def _identity(path: Path) -> Path:
-    return path.resolve()
-
-
-def _same(a: Path, b: Path) -> bool:
-    return _identity(a) == _identity(b)

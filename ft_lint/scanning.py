@@ -444,6 +444,15 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def jobs_to_use(requested: int | None) -> int:
+    """Worker processes (or threads) to run at once: as many as asked (--jobs, `jobs`), but no
+    more than the cores available, where more would only take turns on them, each process with
+    its own memory. Capped quietly: one `jobs` serves a laptop and a two-core CI runner alike,
+    and the findings are the same whatever the number."""
+    cores = default_jobs()
+    return min(requested, cores) if requested else cores
+
+
 def worker_ranges(path: Path, jobs: int) -> list[tuple[int, int]]:
     """The byte ranges (start, end) worker processes read, a few per worker; one range (or
     none): read in this process, as are JSON files (one array, or small) and every file where

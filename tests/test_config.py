@@ -114,7 +114,7 @@ def test_rule_options_by_code_or_name(project, selector):
         ('[per-file-ignores]\n"*.jsonl" = ["FT999"]\n', ["'per-file-ignores'", "FT999"]),
         ("[options.FT999]\nx = 1\n", ["'options'", "FT999"]),
         ("[options.FT113]\nmax-photos = 1\n", ["'options'", "max-photos", "max-images"]),
-        ('[options.FT113]\nmax-images = "ten"\n', ["'options'", "max-images", "expected int"]),
+        ('[options.FT113]\nmax-images = "ten"\n', ["'options'", "max-images", "expected a whole number from 0 to 1_000, got 'ten'"]),
         ("select = [\n", ["ft-lint.toml", "invalid TOML"]),
     ],
 )

@@ -25,6 +25,7 @@ def run(paths, jobs: int):  # no cache: each run checks every line itself
 def small_ranges(monkeypatch):
     monkeypatch.setattr(scanning, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scanning, "MIN_RANGE_BYTES", RANGE_BYTES)
+    monkeypatch.setattr(scanning, "default_jobs", lambda: 8)  # as many workers as asked, whatever cores this machine has
 
 
 def test_workers_find_exactly_what_one_process_finds(tmp_path, small_ranges):
@@ -92,6 +93,7 @@ import os, signal, sys
 from ft_lint import cli, scanning
 
 scanning.PARALLEL_MIN_BYTES, scanning.MIN_RANGE_BYTES = 0, 2_000
+scanning.default_jobs = lambda: 8  # workers even on one core
 scan_range = scanning._scan_range
 
 

@@ -344,8 +344,8 @@ def test_cli_validation_option(tmp_path, monkeypatch, capsys):
         (["a.jsonl"], '[pairs]\n"a.jsonl" = "missing.jsonl"\n', "missing.jsonl: no such file (named in `pairs`"),
         (["a.jsonl"], "pairs = 3\n", "bad value for 'pairs'"),
         (["a.jsonl"], '[pairs]\n"a.jsonl" = [1]\n', "bad value for 'pairs'"),
-        (["a.jsonl"], "[options.FT402]\nthreshold = 1.5\n", "expected a value from 0.3 to 1.0"),
-        (["a.jsonl"], "[options.FT405]\nshingle-size = 0\n", "expected a value from 1 to 20"),
+        (["a.jsonl"], "[options.FT402]\nthreshold = 1.5\n", "expected a number from 0.3 to 1.0, got 1.5"),
+        (["a.jsonl"], "[options.FT405]\nshingle-size = 0\n", "expected a whole number from 1 to 20, got 0"),
     ],
 )
 def test_usage_and_configuration_errors(tmp_path, monkeypatch, capsys, args, config, error):

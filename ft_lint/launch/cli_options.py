@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from pathlib import Path
 
 import click
@@ -10,8 +11,25 @@ import click
 from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_NAMES, JobSettings, LaunchOptions, Timeouts
 
 _PROVIDER = click.Choice(PROVIDER_NAMES)
-_POSITIVE = click.FloatRange(min=0, min_open=True)
-_SECONDS = dict(type=click.FloatRange(min=0, min_open=True, max=MAX_SECONDS), metavar="SECONDS")
+
+
+class _FloatRange(click.FloatRange):
+    """click.FloatRange that also refuses NaN, which passes any range test (every comparison with it is false)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        return number
+
+
+# The job settings' ranges: what any provider could take, so a typo (1e9 epochs, NaN) fails here,
+# before the upload; each provider checks its own, narrower ranges when the job is created.
+_POSITIVE = _FloatRange(min=0, max=1000, min_open=True)
+_EPOCHS = click.IntRange(1, 1000)
+_BATCH_SIZE = click.IntRange(1, 1_000_000)
+_SEED = click.IntRange(0, 2**31 - 1)
+_SECONDS = dict(type=_FloatRange(min=0, min_open=True, max=MAX_SECONDS), metavar="SECONDS")
 _WAITS, _TRIES = Timeouts(), LaunchOptions().max_retries  # the defaults, for the help
 
 # (option, keyword, its settings) in the order `check --help` lists them.
@@ -22,11 +40,11 @@ _OPTIONS = (
     click.option("--wait", is_flag=True, help="With --launch: follow the job, printing status and losses, until it ends (Ctrl-C stops following, not the job)."),
     click.option("--provider", type=_PROVIDER, help="With --launch: the API to send to (default: the model's provider in `ft-lint models`)."),
     click.option("--base-url", metavar="URL", help="With --launch: the API's base URL (an OpenAI-compatible server, an Azure resource, ...)."),
-    click.option("--n-epochs", type=click.IntRange(min=1), help="With --launch: epochs to train (default: the provider's)."),
-    click.option("--batch-size", type=click.IntRange(min=1), help="With --launch: examples per batch (default: the provider's)."),
+    click.option("--n-epochs", type=_EPOCHS, help="With --launch: epochs to train (default: the provider's)."),
+    click.option("--batch-size", type=_BATCH_SIZE, help="With --launch: examples per batch (default: the provider's)."),
     click.option("--learning-rate-multiplier", type=_POSITIVE, help="With --launch: scaling of the learning rate (OpenAI, Azure)."),
     click.option("--suffix", metavar="TEXT", help="With --launch: text added to the fine-tuned model's name."),
-    click.option("--seed", type=int, help="With --launch: seed for reproducible training."),
+    click.option("--seed", type=_SEED, help="With --launch: seed for reproducible training."),
     click.option("--beta", type=_POSITIVE, help="With --launch, for preference (DPO) data: the DPO beta."),
     click.option("--relaunch", is_flag=True, help="With --launch: create a job even if these files and settings created one before."),
     click.option("--connect-timeout", **_SECONDS, help=f"With --launch: longest wait to open a connection (default: {_WAITS.connect:g})."),

@@ -15,6 +15,7 @@ import pkgutil
 import re
 from array import array
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Collection, Iterator, Mapping
 
 from ft_lint.findings import Location, Problem, Severity
@@ -29,22 +30,51 @@ if TYPE_CHECKING:
     from ft_lint.record import Record
 
 
+SHOWN_CHARS = 60  # of a bad value, in an error message
+
+
 @dataclass(frozen=True)
 class Option:
+    """A rule option: its default, what it does, and for a number the values it may take
+    (inclusive; `ft-lint rule CODE` shows them, and a value outside them is a configuration error)."""
+
     default: Any
     help: str
-    minimum: Any = None  # inclusive bounds for numbers, None: unbounded
+    minimum: Any = None
     maximum: Any = None
+
+    def __post_init__(self) -> None:
+        if _is_number(self.default) and (self.minimum is None or self.maximum is None):
+            raise TypeError(f"a number option needs its range (minimum and maximum): {self.help!r}")
+
+    @property
+    def allowed(self) -> str:
+        """The values it may take, for people: "a number from 0.0 to 1.0"; empty when any value of its type will do."""
+        if self.minimum is None:
+            return ""
+        kind = "a whole number" if isinstance(self.default, int) else "a number"
+        return f"{kind} from {self.minimum:_} to {self.maximum:_}"
 
     def coerce(self, value: Any) -> Any:
         expected = type(self.default)
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        if expected is float and _is_number(value):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ValueError(f"expected {expected.__name__}, got {value!r}")
-        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
-            raise ValueError(f"expected a value from {self.minimum} to {self.maximum}, got {value!r}")
+            raise ValueError(f"expected {self.allowed or expected.__name__}, got {shown(value)}")
+        # NaN fails every comparison, so it would pass a range test written as "below or above".
+        if self.minimum is not None and not (self.minimum <= value <= self.maximum):
+            raise ValueError(f"expected {self.allowed}, got {shown(value)}")
         return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def shown(value: Any) -> str:
+    """A value for a one-line message: its repr, cut short (a value in a configuration file can be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 @dataclass
@@ -229,7 +259,8 @@ def _string_start(words: tuple[bytes, ...]) -> Callable[[bytes], re.Match | None
     return re.compile(b'"(?:' + b"|".join(map(re.escape, words)) + b")").search
 
 
-def catalog() -> dict[str, type[Rule]]:
+@functools.cache  # asked for every rule selector and option of the configuration
+def catalog() -> Mapping[str, type[Rule]]:
     """Every rule, by code, in code order."""
     found: dict[str, type[Rule]] = {}
     for module_info in pkgutil.iter_modules(__path__):
@@ -239,7 +270,7 @@ def catalog() -> dict[str, type[Rule]]:
                 if obj.code in found and found[obj.code] is not obj:
                     raise RuntimeError(f"rule code {obj.code} defined twice")
                 found[obj.code] = obj
-    return dict(sorted(found.items()))
+    return MappingProxyType(dict(sorted(found.items())))  # shared by every caller: read-only
 
 
 def find_rule(code_or_name: str) -> type[Rule] | None:

@@ -52,8 +52,8 @@ class InvalidImage(RecordRule):
     name = "invalid-image"
     severity = Severity.ERROR
     options = {
-        "max-image-bytes": Option(0, "largest image, in bytes; 0: the provider's limit for the file's format (OpenAI 10 MB, Vertex AI 20 MB)"),
-        "max-images": Option(0, "most images in one example; 0: the provider's limit for the file's format (OpenAI 10, Vertex AI 30)"),
+        "max-image-bytes": Option(0, "largest image, in bytes; 0: the provider's limit for the file's format (OpenAI 10 MB, Vertex AI 20 MB)", minimum=0, maximum=1 << 30),
+        "max-images": Option(0, "most images in one example; 0: the provider's limit for the file's format (OpenAI 10, Vertex AI 30)", minimum=0, maximum=1000),
     }
 
     def check_record(self, record: Record) -> Iterator[Problem]:

@@ -121,7 +121,7 @@ class ExampleNearLimit(_ExampleLength):
     code = "FT302"
     name = "example-near-limit"
     severity = Severity.WARNING
-    options = {"threshold": Option(0.9, "share of the model's limit per example above which an example is reported (0-1)")}
+    options = {"threshold": Option(0.9, "share of the model's limit per example above which an example is reported", minimum=0.0, maximum=1.0)}
 
     @property
     def share_of_limit(self) -> float:
@@ -175,7 +175,7 @@ class ModelRetiring(_ModelFileRule):
     name = "model-retiring"
     severity = Severity.INFO
     only_chosen = True
-    options = {"days": Option(60, "report this many days ahead of the model's last day for new jobs or shutdown")}
+    options = {"days": Option(60, "report this many days ahead of the model's last day for new jobs or shutdown", minimum=0, maximum=3650)}
 
     def check_model(self, summary: FileSummary, model: Model) -> Iterator[Problem]:
         today = summary.today or dt.date.today()

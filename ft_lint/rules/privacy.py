@@ -11,7 +11,6 @@ characters, masked as ft_lint/redaction.py masks it in every text ft-lint prints
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import re
 from dataclasses import dataclass
@@ -19,8 +18,9 @@ from typing import Any, Callable, Iterator
 
 from ft_lint.detectors import PERSONAL_DETECTORS, PERSONAL_KINDS, SECRET_DETECTORS, Detector, Found, Screen, digits_of, find
 from ft_lint.findings import Problem, Severity, pointer_of
+from ft_lint.globs import Globs
 from ft_lint.reader import Entry, Kind
-from ft_lint.rules import EntryRule, Option
+from ft_lint.rules import EntryRule, Option, shown
 
 
 def _strings(value: Any) -> Iterator[tuple[tuple, str]]:
@@ -55,17 +55,16 @@ class PatternList(Option):
 
     def coerce(self, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError(f"expected a list of strings, got {value!r}")
+            raise ValueError(f"expected a list of strings, got {shown(value)}")
         for item in value:
             self.check(item)
         return value
 
 
-def _allowed(found: Found, patterns: list[str]) -> bool:
-    """Whether an allow-list pattern (fnmatch, case-insensitive) names the value as
-    written, or its digits (with a leading +) for numbers."""
-    forms = {found.value.lower(), ("+" if found.value.startswith("+") else "") + digits_of(found.value)}
-    return any(fnmatch.fnmatchcase(form, pattern.lower()) for form in forms for pattern in patterns)
+def _allowed(found: Found, allow: Globs) -> bool:
+    """Whether an allow-list pattern (fnmatch, case-insensitive: `allow` holds them lowercased)
+    names the value as written, or its digits (with a leading +) for numbers."""
+    return allow.match_any({found.value.lower(), ("+" if found.value.startswith("+") else "") + digits_of(found.value)})
 
 
 class _PrivacyRule(EntryRule):
@@ -79,6 +78,11 @@ class _PrivacyRule(EntryRule):
     def screen(self) -> Screen:
         return Screen(self.detectors())
 
+    @functools.cached_property
+    def allow_list(self) -> Globs:
+        """The allow-list, made once: it may be thousands of values long."""
+        return Globs(pattern.lower() for pattern in self.settings["allow"])
+
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
         detectors = self.screen(entry.raw)
         if not detectors:
@@ -89,7 +93,7 @@ class _PrivacyRule(EntryRule):
                 continue  # most strings of a line with a number: keys' values, roles, other turns
             reported: set[tuple[str, str]] = set()
             for found in find(text, detectors):
-                if _allowed(found, self.settings["allow"]) or (found.kind, found.shown) in reported:
+                if _allowed(found, self.allow_list) or (found.kind, found.shown) in reported:
                     continue
                 reported.add((found.kind, found.shown))
                 yield Problem(self.describe(found), pointer_of(*path))

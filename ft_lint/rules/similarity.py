@@ -11,6 +11,7 @@ The measure of "nearly the same" is in ft_lint/minhash.py; numpy is imported onl
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -243,6 +244,7 @@ class _Rows:
 
     def __init__(self, summaries: Summaries, width: int):
         self.filenames, self.files, self.lines, self.cells = summaries.table(width)
+        self._numbers = _positions(self.filenames)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -257,8 +259,16 @@ class _Rows:
         """The rows of these files, file by file in this order."""
         import numpy as np
 
-        numbers = [self.filenames.index(name) for name in filenames if name in self.filenames]
-        return np.concatenate([np.flatnonzero(self.files == number) for number in numbers] or [np.zeros(0, dtype=np.intp)])
+        numbers = [self._numbers[name] for name in filenames if name in self._numbers]
+        # A file's rows are consecutive (files are numbered in reading order): two binary searches, not a pass over every row.
+        starts, ends = np.searchsorted(self.files, numbers, side="left"), np.searchsorted(self.files, numbers, side="right")
+        return np.concatenate([np.arange(start, end, dtype=np.intp) for start, end in zip(starts, ends)] or [np.zeros(0, dtype=np.intp)])
+
+    @functools.cached_property
+    def wholes(self) -> np.ndarray:
+        """Every row's whole-record digest (how a record read again is told from others on its line),
+        made once: the table is copied to make it."""
+        return self.table()["whole"]
 
     def table(self, bands: int = 0) -> np.ndarray:
         """The identities (whole and conversation digests), then `bands` band hashes, as a numpy table."""
@@ -333,7 +343,7 @@ class _Comparison:
         self.open_pairs = np.ones(len(self.targets), dtype=bool)
         self.uses = Counter(self.sources.tolist())  # open pairs per source
         self.rows, self.files, self.measure = rows, files, measure
-        self.wholes = rows.table()["whole"]  # how a record read again is told from others on its line
+        self.file_order = _positions(files)
         self.best: dict[int, tuple[float, int, int]] = {}
         self.live: dict[int, list[np.ndarray]] = {}  # shingles of the sources held in this pass, by part
         self.held = 0  # shingle hashes in self.live
@@ -349,7 +359,7 @@ class _Comparison:
         self.held = 0
         seen: set[int] = set()
         for filename in self.files:
-            for row, shingles in _shingled(dataset, filename, wanted.get(filename, {}), self.wholes, self.measure):
+            for row, shingles in _shingled(dataset, filename, wanted.get(filename, {}), self.rows.wholes, self.measure):
                 seen.add(row)
                 self._compare(row, shingles)
                 size = sum(part.size for part in shingles)
@@ -378,7 +388,12 @@ class _Comparison:
                 self.held -= sum(part.size for part in self.live.pop(source))
 
     def _rank(self, similarity: float, source: int, *_) -> tuple:
-        return similarity, -self.files.index(self.rows.filename(source)), -int(self.rows.lines[source])
+        return similarity, -self.file_order[self.rows.filename(source)], -int(self.rows.lines[source])
+
+
+def _positions(names: Sequence[str]) -> dict[str, int]:
+    """Each name's position in the list (its first): a look-up, where list.index is a pass over the list."""
+    return {name: number for number, name in reversed(list(enumerate(names)))}
 
 
 def _shingled(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray, measure: _Measure) -> Iterator[tuple[int, list[np.ndarray]]]:
@@ -918,17 +933,20 @@ class ValidationNearLeak(_Batched, PairRule):
         bands = self._part_shape()[0]
         rows = _Rows(summaries, LEAK_BYTES + 2 * 4 * bands)
         table = rows.view(LEAK_FIELDS + [("input_bands", "<u4", (bands,)), ("output_bands", "<u4", (bands,))])
+        paired = []
         for files, targets, sources in _paired_rows(rows, dataset):
             exact = _exact_leaks(rows, table, targets, sources, dataset)
             targets = np.setdiff1d(targets, [target for target, _, _ in exact])  # FT404's
-            near_inputs = _near_pairs(table["input_bands"], targets, sources, dataset.jobs)
             own = np.isin(table["output"], _canned_outputs(table, sources))
-            near_outputs = _near_pairs(table["output_bands"], targets[~own[targets]], sources[~own[sources]], dataset.jobs)
+            paired.append((files, (targets, sources), (targets[~own[targets]], sources[~own[sources]])))
+        near_inputs = _near_pairs(table["input_bands"], [inputs for _, inputs, _ in paired], dataset.jobs)
+        near_outputs = _near_pairs(table["output_bands"], [outputs for _, _, outputs in paired], dataset.jobs)
+        for (files, _, _), inputs, outputs in zip(paired, near_inputs, near_outputs):
             found: dict[int, tuple[int, str]] = {}
             for pairs, text, what in (
-                (np.unique(np.concatenate((near_inputs, near_outputs)), axis=0), example_text, "nearly the same as training example {training} ({similarity})"),
-                (near_inputs, _input_text, "its input is nearly that of training example {training} ({similarity}), answered {answered} there"),
-                (near_outputs, _long_output_text, "its answer is nearly that of training example {training} ({similarity}), answering another input"),
+                (np.unique(np.concatenate((inputs, outputs)), axis=0), example_text, "nearly the same as training example {training} ({similarity})"),
+                (inputs, _input_text, "its input is nearly that of training example {training} ({similarity}), answered {answered} there"),
+                (outputs, _long_output_text, "its answer is nearly that of training example {training} ({similarity}), answering another input"),
             ):
                 pairs = pairs[~np.isin(pairs[:, 0], list(found))]
                 for target, (similarity, source, _) in _best_matches(rows, pairs, files, _Measure(self.settings, text=text), dataset).items():
@@ -939,13 +957,20 @@ class ValidationNearLeak(_Batched, PairRule):
                 yield rows.location(target), Problem(message, related=(rows.location(source),))
 
 
-def _near_pairs(bands: np.ndarray, targets: np.ndarray, sources: np.ndarray, jobs: int) -> np.ndarray:
-    """(target, source) rows that share an LSH bucket of these band hashes (rows without words left out)."""
+def _near_pairs(bands: np.ndarray, pairs: list[tuple[np.ndarray, np.ndarray]], jobs: int) -> list[np.ndarray]:
+    """For each pair of files' (targets, sources): the (target, source) rows that share an LSH
+    bucket of these band hashes (rows without words left out). One search for every pair, a
+    group per pair: a search per pair costs milliseconds however small the pair, seconds for
+    thousands of pairs."""
     import numpy as np
 
     from ft_lint import minhash
 
-    sources, targets = (chosen[bands[chosen].any(axis=1)] for chosen in (sources, targets))
-    both = np.concatenate((sources, targets))
-    is_source = np.arange(len(both)) < len(sources)
-    return both[minhash.candidate_pairs(bands, both, np.zeros(len(both), dtype=np.int64), is_source, ~is_source, jobs)]
+    with_words = [tuple(chosen[bands[chosen].any(axis=1)] for chosen in (sources, targets)) for targets, sources in pairs]
+    sizes = [len(sources) + len(targets) for sources, targets in with_words]
+    both = np.concatenate([np.zeros(0, dtype=np.intp), *(np.concatenate(chosen) for chosen in with_words)])
+    groups = np.repeat(np.arange(len(pairs), dtype=np.int64), sizes)
+    is_source = np.concatenate([np.zeros(0, dtype=bool), *(np.arange(size) < len(sources) for size, (sources, _) in zip(sizes, with_words))])
+    found = minhash.candidate_pairs(bands, both, groups, is_source, ~is_source, jobs) if both.size else np.zeros((0, 2), dtype=np.intp)
+    ends = np.searchsorted(groups[found[:, 0]], np.arange(len(pairs) + 1))  # found is in position order, so by group
+    return [both[found[start:end]].reshape(-1, 2) for start, end in zip(ends, ends[1:])]
