@@ -1,7 +1,7 @@
 """The Markdown job summary the GitHub Action writes to `$GITHUB_STEP_SUMMARY`.
 
 Sections: the verdict, findings per rule, token and cost statistics (the rows of
-`ft-lint stats --output-format json`, SPEC.md), and the first findings with their locations. Every piece of text from the data is escaped: a summary
+`ft-lint stats --output-format json`, docs/spec.md), and the first findings with their locations. Every piece of text from the data is escaped: a summary
 renders Markdown and HTML, and a dataset must not be able to inject either.
 """
 

@@ -95,7 +95,7 @@ class FileStats:
         return self.costs[0]
 
     def as_json(self) -> dict:
-        """SPEC.md's stats object, plus messages, model_chosen and costs."""
+        """docs/spec.md's stats object, plus messages, model_chosen and costs."""
         return {
             "filename": self.filename,
             "format": self.format,

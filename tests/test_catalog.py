@@ -20,7 +20,7 @@ from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, catalog,
 REPOSITORY = Path(__file__).resolve().parent.parent
 SCHEMA_FILES = sorted((REPOSITORY / "schemas").glob("*.schema.json"))
 
-# The part of SPEC.md's rule catalog that issue 2 builds (FT005 and FT006 come with the model table).
+# The part of docs/spec.md's rule catalog that issue 2 builds (FT005 and FT006 come with the model table).
 SPEC_RULES = {
     "FT001": ("invalid-json", "error"),
     "FT002": ("not-an-object", "error"),
@@ -33,7 +33,7 @@ SPEC_RULES = {
     "FT104": ("no-assistant-message", "error"),
     "FT105": ("no-user-message", "warning"),
     "FT106": ("last-message-not-assistant", "warning"),
-    "FT107": ("role-order", "warning"),  # SPEC: error/warning; a tool message out of place is an error
+    "FT107": ("role-order", "warning"),  # docs/spec.md: a warning; a tool message out of place is an error
     "FT108": ("invalid-weight", "error"),
     "FT109": ("nothing-to-train", "error"),
     "FT110": ("tool-call-mismatch", "error"),

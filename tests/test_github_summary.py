@@ -1,5 +1,5 @@
 """The job summary's Markdown: text from the data stays text, tables keep their shape, and the
-statistics section renders `ft-lint stats --output-format json` rows as SPEC.md defines them."""
+statistics section renders `ft-lint stats --output-format json` rows as docs/spec.md defines them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`--output-format json`: a JSON array, one object per finding (SPEC.md), in valid UTF-8 (see
+"""`--output-format json`: a JSON array, one object per finding (docs/spec.md), in valid UTF-8 (see
 `json_text`: a byte of a file name that is not UTF-8 is the text `\\xff`)."""
 
 from __future__ import annotations

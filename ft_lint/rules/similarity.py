@@ -754,8 +754,8 @@ class ValidationLeak(_Batched, PairRule):
 {LEAK_DOCUMENTATION}
 
     Validation and training files are paired by `--validation`, `pairs` in the configuration, or
-    their names (`train.jsonl` with `valid.jsonl`, `x_train.jsonl` with `x_val.jsonl`: see the
-    README). Near copies of any kind are FT405's.
+    their names (`train.jsonl` with `valid.jsonl`, `x_train.jsonl` with `x_val.jsonl`: see
+    docs/training-and-validation.md). Near copies of any kind are FT405's.
 
     Why: the validation loss is then measured on what the model was trained on, and looks better
     than the model is: overfitting goes unseen.
