@@ -127,7 +127,7 @@ def endless_inputs(scratch: Path) -> dict[str, Measured]:
     sparse = scratch / "sparse.jsonl"
     with open(sparse, "wb") as handle:
         handle.truncate(10 << 30)
-    nested = {"type": "object", "properties": {"q": {"type": "string", "pattern": "(" * 5000 + "a" + ")" * 5000}}}
+    nested = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"q": {"type": "string", "pattern": "(" * 5000 + ")" * 5000}}}
     tool = {"type": "function", "function": {"name": "f", "parameters": nested}}
     (scratch / "pattern.jsonl").write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"q{n}"}, {"role": "assistant", "content": "a"}], "tools": [tool]}) + "\n" for n in range(3)))
     (scratch / "many.jsonl").write_text((GOOD + "\n") * 200_000)

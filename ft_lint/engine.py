@@ -8,7 +8,7 @@ import sys
 from array import array
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import replace
 from itertools import islice, takewhile
 from pathlib import Path
@@ -291,28 +291,35 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     plan = _plan(files, settings)
     outside = _partners_outside(plan, settings.root)
     run_summary = RunSummary(files=len(plan.files) - len(outside), fail_on=settings.fail_on)
-    for path in plan.files:
-        if path in outside:
-            run_summary.notes.append(f"{path}: not read: it lies outside the project and the folders of the files given (its pair was not checked)")
-            continue
-        try:
-            file_rules = rules.for_file(path in plan.given, plan.is_paired(path))
-            with reading_lock(path):  # a --fix rewriting it in place finishes first
-                run_summary.records += _lint_file(path, forced, collector, file_rules, is_validation=path in plan.training_of)
-        except UsageError as error:
-            if path in plan.given:
-                raise
-            run_summary.notes.append(f"{error} (read only to pair it; its pair was not checked)")
-    paths = {display_name(path): path for path in plan.files}
-    dataset = Dataset(
-        training_of={display_name(v): tuple(map(display_name, t)) for v, t in plan.training_of.items()},
-        reread=functools.partial(_reread, paths, collector, forced),
-        jobs=jobs_to_use(settings.jobs),
-    )
-    for rule in rules.dataset:
-        column = collector.columns.pop(rule.code)  # let go of each rule's summaries once it is done
-        for location, problem in rule.check_dataset(column, dataset):
-            collector.add(rule, location.filename, location.line, problem)
+    # A file's shared lock is held from its scan until the dataset rules have read it again, so a
+    # --fix rewriting it waits: the findings are of the file before or after, never a mix. Up to
+    # HELD_LOCKS files (a descriptor each); beyond, each is locked while it is scanned.
+    hold_locks = len(plan.files) <= HELD_LOCKS
+    with ExitStack() as held:
+        for path in plan.files:
+            if path in outside:
+                run_summary.notes.append(f"{path}: not read: it lies outside the project and the folders of the files given (its pair was not checked)")
+                continue
+            try:
+                file_rules = rules.for_file(path in plan.given, plan.is_paired(path))
+                if hold_locks:
+                    held.enter_context(reading_lock(path))
+                with nullcontext() if hold_locks else reading_lock(path):
+                    run_summary.records += _lint_file(path, forced, collector, file_rules, is_validation=path in plan.training_of)
+            except UsageError as error:
+                if path in plan.given:
+                    raise
+                run_summary.notes.append(f"{error} (read only to pair it; its pair was not checked)")
+        paths = {display_name(path): path for path in plan.files}
+        dataset = Dataset(
+            training_of={display_name(v): tuple(map(display_name, t)) for v, t in plan.training_of.items()},
+            reread=functools.partial(_reread, paths, collector, forced),
+            jobs=jobs_to_use(settings.jobs),
+        )
+        for rule in rules.dataset:
+            column = collector.columns.pop(rule.code)  # let go of each rule's summaries once it is done
+            for location, problem in rule.check_dataset(column, dataset):
+                collector.add(rule, location.filename, location.line, problem)
     if rules.uses_model:
         run_summary.notes += model_notes(collector.model_choices)
     findings = _one_for_each_uniform_failure(sorted(collector.findings, key=Finding.sort_key), collector.entries)
@@ -323,6 +330,7 @@ def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
     return findings, run_summary
 
 
+HELD_LOCKS = 256
 UNIFORM_MIN_LINES = 10  # a file this long or longer whose every line fails by one rule gets one finding
 # Rules about a line's shape (JSON, the format's schema): when one breaks on every line, the file
 # is in another shape altogether. Content, privacy and dataset findings each name their own place.

@@ -93,3 +93,30 @@ def test_a_check_during_a_fix_sees_the_file_before_or_after_never_a_mix(tmp_path
     for check in checks:
         assert finish(check)[1] in (before, after)
     assert (tmp_path / "train.jsonl").read_bytes() == fixed
+
+
+def test_a_file_stays_locked_until_the_dataset_rules_have_read_it_again(tmp_path, monkeypatch):
+    """The duplicate rules read lines again after the scan: a fix must not rewrite the file in
+    between, or their findings would be of two files."""
+    import fcntl
+
+    from ft_lint.config import Settings
+    from ft_lint.engine import lint
+    from ft_lint.rules.similarity import ConflictingAnswers
+
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(b"".join(messy_lines(50)))
+    locked_out = []
+    check_dataset = ConflictingAnswers.check_dataset
+
+    def checking(self, summaries, dataset):
+        with open(path, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a fix takes to rewrite the file
+            except BlockingIOError:
+                locked_out.append(True)
+        return check_dataset(self, summaries, dataset)
+
+    monkeypatch.setattr(ConflictingAnswers, "check_dataset", checking)
+    lint([path], Settings(paths=[path], select=["FT403"], no_cache=True))
+    assert locked_out == [True]
