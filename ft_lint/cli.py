@@ -71,7 +71,7 @@ def _format_names() -> list[str]:
 @click.pass_obj
 def check(report, paths, format_, model, select, extend_select, ignore, output_format, output_file, statistics, fail_on, exit_zero, config_file, jobs, no_cache, fix, unsafe_fixes, diff, force, validation, launch) -> None:
     """Lint fine-tuning data files (and the data files inside folders)."""
-    from ft_lint import engine
+    from ft_lint import session
     from ft_lint.config import ConfigError, expand_selectors
     from ft_lint.findings import Severity
 
@@ -102,7 +102,7 @@ def check(report, paths, format_, model, select, extend_select, ignore, output_f
     settings.no_cache = no_cache
     settings.fix, settings.unsafe_fixes, settings.diff, settings.force = fix, unsafe_fixes, diff, force
     apply_launch_options(settings, validation, launch)
-    sys.exit(engine.run(settings, report))  # report: None, or the GitHub Action's own reports
+    sys.exit(session.run(settings, report))  # report: None, or the GitHub Action's own reports
 
 
 def _settings_for(paths, config_file, format_: str | None, model: str | None):
@@ -244,7 +244,7 @@ def main(args: list[str] | None = None, report=None) -> None:
         sys.stderr.close()  # `ft-lint ... | head` is not an error
         sys.exit(0)
     except Exception as error:
-        from ft_lint.engine import UsageError
+        from ft_lint.errors import UsageError
 
         if isinstance(error, (UsageError, ConfigError)):
             click.echo(terminal(f"ft-lint: error: {error}"), err=True)

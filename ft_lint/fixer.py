@@ -34,8 +34,10 @@ import orjson
 
 from ft_lint.digests import canonical_digest
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, RemoveBom, StripText
-from ft_lint.engine import UsageError, display_name, lint
+from ft_lint.engine import lint
+from ft_lint.errors import UsageError
 from ft_lint.escaping import terminal
+from ft_lint.files import display_name
 from ft_lint.findings import Finding
 from ft_lint.inplace import NotFixed, Rewrite, check_fixable, finish_interrupted
 from ft_lint.reader import BOM, duplicate_keys, is_json_array, non_text_reason

@@ -108,7 +108,7 @@ def write_reports(findings: list[Finding], run: RunSummary, settings, inputs: Ac
 
 def statistics(settings, run: RunSummary) -> list[dict] | None:
     """`ft-lint stats --output-format json` rows (docs/spec.md) for the summary, with the lint's settings."""
-    from ft_lint.engine import UsageError
+    from ft_lint.errors import UsageError
     from ft_lint.stats import collect_stats
 
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ft_lint import engine
+from ft_lint import session
 from ft_lint.cli import main
 from ft_lint.config import Settings
 from ft_lint.launch import JobSettings, LaunchOptions
@@ -72,7 +72,7 @@ def launch(paths: list[Path], model: str, validation: Path | None = None, job: J
     defaults = {"timeouts": Timeouts(connect=5.0, read=5.0, upload=5.0, deadline=60.0), "max_retries": 2, "poll_interval": 0.0}
     launch_options = LaunchOptions(validation=validation, job=job or JobSettings(), **{**defaults, **options})
     apply_launch_options(settings, validation, launch_options)
-    return engine.run(settings, report)
+    return session.run(settings, report)
 
 
 @pytest.fixture

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from ft_lint import engine
 from ft_lint.config import current_date
+from ft_lint.context import file_context
+from ft_lint.engine import exit_code
+from ft_lint.files import display_name
 from ft_lint.findings import Finding, Severity
 from ft_lint.launch.base import LaunchError, Progress, Provider, deadline, import_sdk
 from ft_lint.launch.linted import LintedFile
@@ -55,7 +57,7 @@ def prepare(settings, files: list[Path]) -> Launch:
     """Everything that can be checked before the lint; raises LaunchError (exit 2) otherwise."""
     options: LaunchOptions = settings.launch
     training, validation = _roles(files, options.validation)
-    model_name = settings.model_for(engine.display_name(training))
+    model_name = settings.model_for(display_name(training))
     if not model_name:
         raise LaunchError("--launch needs --model: the model to fine-tune (`ft-lint models` lists them)")
     try:
@@ -135,10 +137,10 @@ class Launch:
         return self.provider.api_model_name(self.model.id)
 
     def after_lint(self, findings: list[Finding], read: dict[str, list[tuple[int, int, str]]]) -> int:
-        """`read`: what the lint read of each file (engine.RunSummary.read)."""
+        """`read`: what the lint read of each file (RunSummary.read)."""
         # A model that is retiring but still takes jobs (FT304 as info) is no reason to wait.
         findings = [f for f in findings if not (f.code == "FT304" and f.severity is Severity.INFO)]
-        code = engine.exit_code(findings, replace(self.settings, exit_zero=False))  # --exit-zero lets nothing through
+        code = exit_code(findings, replace(self.settings, exit_zero=False))  # --exit-zero lets nothing through
         if code:
             level = self.settings.fail_on
             count = sum(finding.severity >= level for finding in findings)
@@ -157,7 +159,7 @@ class Launch:
 
     @staticmethod
     def _linted(path: Path, read: dict[str, list[tuple[int, int, str]]]) -> LintedFile:
-        ranges = read.get(engine.display_name(path))
+        ranges = read.get(display_name(path))
         if ranges is None:  # not JSONL text: reported, unless that rule is off
             raise LaunchError(f"{path}: the lint could not read it as JSONL; nothing to launch")
         return LintedFile(path, tuple(ranges))
@@ -182,8 +184,7 @@ class Launch:
     def _format_of(self, path: Path) -> str | None:
         if self.settings.format:
             return self.settings.format
-        found = engine.sniff_format(path)
-        return found.name if found else None
+        return file_context(path, self.settings).format_name
 
     def _request(self, file_ids: dict[Path, str], method: str) -> dict:
         return self.provider.job_request(

@@ -89,7 +89,7 @@ class FileSummary:
     first_lines_by_format: dict[str, list[int]]  # format name -> its first few lines
     unrecognised_records: int = 0  # records of no known format
     first_unrecognised: tuple[int, dict] | None = None  # line and value of the first of them
-    model: Model | None = None  # the model the file is checked against (see engine.choose_model)
+    model: Model | None = None  # the model the file is checked against (see context.file_context)
     model_chosen: bool = False  # False: no model was named; model is the format's default
     today: dt.date | None = None  # the date retirement is measured from
     is_validation: bool = False  # paired with training files as their validation data
