@@ -197,9 +197,9 @@ def rule_command(code_or_name: str) -> None:
     fixable = ("yes" if rule.fix_is_safe else "yes, with --unsafe-fixes (the fix changes content)") if rule.fixable else "no"
     click.echo(f"Default severity: {rule.severity.label}. Fixable: {fixable}.\n")
     click.echo(rule.documentation())
-    if rule.options:
+    if rule.OPTIONS:
         click.echo("\nOptions ([tool.ft-lint.options." + rule.code + "]):")
-        for key, option in rule.options.items():
+        for key, option in rule.OPTIONS.items():
             allowed = f" ({option.allowed})" if option.allowed else ""
             click.echo(f"  {key} = {option.default!r}  # {option.help}{allowed}")
 

@@ -281,11 +281,11 @@ def _rule_options(value: Any) -> dict[str, dict[str, Any]]:
         if not isinstance(options, dict):
             raise TypeError(f"options of {selector} must be a table")
         for key, option_value in options.items():
-            if key not in rule.options:
-                known = ", ".join(rule.options) or "none"
+            if key not in rule.OPTIONS:
+                known = ", ".join(rule.OPTIONS) or "none"
                 raise ValueError(f"rule {rule.code} has no option {key!r} (options: {known})")
             try:
-                resolved.setdefault(rule.code, {})[key] = rule.options[key].coerce(option_value)
+                resolved.setdefault(rule.code, {})[key] = rule.OPTIONS[key].coerce(option_value)
             except ValueError as error:
                 raise ValueError(f"{rule.code} option {key!r}: {error}") from None
     return resolved
