@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ft_lint.files import display_name
 from ft_lint.formats import Format, all_formats, sniff_format
 from ft_lint.model_choice import ModelChoice, choose_model
+
+if TYPE_CHECKING:
+    from ft_lint.config import Settings
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class FileContext:
         return self.format.name if self.format else None
 
 
-def file_context(path: Path, settings) -> FileContext:
+def file_context(path: Path, settings: Settings) -> FileContext:
     """Raises what reading the file's first records raises (reader.UnreadableFile,
     reader.WholeFileProblem): each caller says it its own way."""
     filename = display_name(path)
@@ -35,7 +39,7 @@ def file_context(path: Path, settings) -> FileContext:
     return FileContext(path, filename, forced, file_format, choice)
 
 
-def sniff_file(path: Path, filename: str, settings) -> Format | None:
+def sniff_file(path: Path, filename: str, settings: Settings) -> Format | None:
     """The format a file is checked as when none is forced: sniffed, preferring the formats
     of the model named for the file (--model, per-file settings or `model =`)."""
     from ft_lint.models import resolve_model

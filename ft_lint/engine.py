@@ -7,7 +7,7 @@ import functools
 import sys
 from array import array
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Collection, Iterator
 
@@ -15,7 +15,7 @@ import xxhash
 
 from ft_lint import pairing
 from ft_lint.cache import CacheFolder, CacheRefused, CacheWriter, RecordCache, key_function, open_folder, settings_fingerprint
-from ft_lint.config import current_date
+from ft_lint.config import RunOptions, Settings, current_date
 from ft_lint.context import file_context
 from ft_lint.errors import UsageError
 from ft_lint.excerpt import excerpt as record_excerpt
@@ -34,12 +34,21 @@ from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, entri
 SAMPLE_BYTES = 2 << 20  # of a file's records read for the dataset rules to learn from before its scan
 
 
+@dataclass
+class LintState:
+    """What a run learns as it goes and keeps across its lints (--fix lints again)."""
+
+    cache_off: bool = False  # the record cache was refused or could not be saved: said once, not tried again
+
+
 class _Collector:
-    def __init__(self, settings, rules: RuleSet, cache: CacheFolder | None = None):
+    def __init__(self, settings: Settings, rules: RuleSet, cache: CacheFolder | None = None, options: RunOptions = RunOptions(), state: LintState | None = None):
         self.settings = settings
+        self.options = options
+        self.state = state if state is not None else LintState()
         self.rules = rules
         self.findings: list[Finding] = []
-        self.excerpts = settings.output_format == "full" and not settings.statistics
+        self.excerpts = settings.output_format == "full" and not options.statistics
         self.columns = {rule.code: Summaries() for rule in rules.dataset}  # the only per-record state of a run
         self.model_choices: list[ModelChoice] = []
         self.cache = cache  # None: none read or written (--no-cache, or a worker: its parent saves)
@@ -71,7 +80,7 @@ class _Collector:
             self._saver = None
         if self.unsaved:
             print(f"ft-lint: note: the record cache was not saved ({self.unsaved[0]}); the findings are complete", file=sys.stderr)
-            self.cache, self.settings.no_cache = None, True  # said once: not tried again in this run, nor by --fix's next lint
+            self.cache, self.state.cache_off = None, True  # said once: not tried again in this run, nor by --fix's next lint
             self.unsaved.clear()
 
     def reporter(self, filename: str) -> Report:
@@ -104,28 +113,31 @@ class _Collector:
         return self._ignored[filename]
 
 
-def _cache_folder(settings) -> CacheFolder | None:
+def _cache_folder(settings: Settings, state: LintState) -> CacheFolder | None:
     """The record cache of this run: None with --no-cache, or when the folder is not safe to use
     (said once; a cache never changes a finding, so the lint goes on without it)."""
-    if settings.no_cache:
+    if settings.no_cache or state.cache_off:
         return None
     try:
         return open_folder(settings.config_file, settings.cache_dir)
     except CacheRefused as refused:
         print(f"ft-lint: warning: {refused}; linting without it", file=sys.stderr)
-        settings.no_cache = True  # said once: --fix lints again with these settings
+        state.cache_off = True  # said once: --fix lints again with this state
         return None
 
 
-def exit_code(findings: list[Finding], settings) -> int:
+def exit_code(findings: list[Finding], settings: Settings) -> int:
     if settings.exit_zero:
         return 0
     return 1 if any(f.severity >= settings.fail_on for f in findings) else 0
 
 
-def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
+def lint(files: list[Path], settings: Settings, options: RunOptions = RunOptions(), state: LintState | None = None) -> tuple[list[Finding], RunSummary]:
+    """The findings of these files, and what the report says about the run. `state`: the run's,
+    when it lints more than once (--fix)."""
+    state = state if state is not None else LintState()
     rules = RuleSet.build(settings)
-    collector = _Collector(settings, rules, _cache_folder(settings))
+    collector = _Collector(settings, rules, _cache_folder(settings, state), options, state)
     forced = all_formats()[settings.format] if settings.format else None
     plan = plan_files(files, settings)
     outside = _partners_outside(plan, settings.root)
@@ -188,7 +200,7 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
     return sorted(result, key=Finding.sort_key)
 
 
-def plan_files(files: list[Path], settings) -> pairing.Plan:
+def plan_files(files: list[Path], settings: Settings) -> pairing.Plan:
     try:
         return pairing.plan(files, settings.validation, settings.configured_pairs())
     except pairing.PairingError as error:
@@ -231,7 +243,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=model and model.id, rules=rules.codes(), learned=learned)
         if collector.cache:
             fingerprint = collector.cache.secret_fingerprint(fingerprint)
-        scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint, hash_bytes=collector.settings.launch is not None)
+        scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint, hash_bytes=collector.options.launch is not None)
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
         for rule in rules.entry:
@@ -287,7 +299,7 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     scanned = None
     if len(ranges) > 1:
         collector.finish_saving()  # no fork while a thread may hold a lock
-        scanned = scan_in_workers(scope, ranges, jobs, previous, functools.partial(_Collector, settings, RuleSet()))
+        scanned = scan_in_workers(scope, ranges, jobs, previous, functools.partial(_Collector, settings, RuleSet(), options=collector.options))
     if scanned:
         scan, findings, writer = scanned
         collector.findings += findings

@@ -31,6 +31,7 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ft_lint.config import Settings
 from ft_lint.context import file_context
 from ft_lint.errors import UsageError
 from ft_lint.files import collect_files, display_name
@@ -114,7 +115,7 @@ class FileStats:
         }
 
 
-def collect_stats(paths: list[Path], settings) -> list[FileStats]:
+def collect_stats(paths: list[Path], settings: Settings) -> list[FileStats]:
     """Stats of each file named, and of each data file in the folders named."""
     return [file_stats(path, settings) for path in collect_files(paths)]
 
@@ -136,7 +137,7 @@ class _Counts:
         return sum(min(total, model.context_tokens) for total in self.totals)
 
 
-def file_stats(path: Path, settings) -> FileStats:
+def file_stats(path: Path, settings: Settings) -> FileStats:
     from ft_lint.tokens import count_record, texts_cut
 
     filename = display_name(path)

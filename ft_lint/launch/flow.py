@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from ft_lint.config import current_date
+from ft_lint.config import RunOptions, Settings, current_date
 from ft_lint.context import file_context
 from ft_lint.engine import exit_code
 from ft_lint.files import display_name
@@ -53,9 +53,10 @@ def make_provider(name: str, options: LaunchOptions) -> Provider:
     return getattr(importlib.import_module(module), class_name)(options)
 
 
-def prepare(settings, files: list[Path]) -> Launch:
+def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> Launch:
     """Everything that can be checked before the lint; raises LaunchError (exit 2) otherwise."""
-    options: LaunchOptions = settings.launch
+    assert run_options.launch is not None
+    options: LaunchOptions = run_options.launch
     training, validation = _roles(files, options.validation)
     model_name = settings.model_for(display_name(training))
     if not model_name:
@@ -75,7 +76,7 @@ def prepare(settings, files: list[Path]) -> Launch:
         if missing:
             raise LaunchError(f"{provider.title} credentials missing: set {', '.join(missing)} (nothing was sent)")
         import_sdk(provider.sdk_module)
-    return Launch(settings, options, provider, model, model_name, training, validation)
+    return Launch(settings, run_options, options, provider, model, model_name, training, validation)
 
 
 def _roles(files: list[Path], validation: Path | None) -> tuple[Path, Path | None]:
@@ -111,7 +112,8 @@ def _check_size(path: Path, provider: Provider) -> None:
 
 @dataclass
 class Launch:
-    settings: object
+    settings: Settings
+    run_options: RunOptions
     options: LaunchOptions
     provider: Provider
     model: Model
@@ -122,9 +124,8 @@ class Launch:
     @property
     def out(self) -> TextIO:
         """Standard output, unless a machine-readable report is being written there."""
-        settings = self.settings
-        report_on_stdout = settings.output_file is None and not settings.statistics
-        return sys.stderr if report_on_stdout and settings.output_format in MACHINE_READABLE else sys.stdout
+        report_on_stdout = self.run_options.output_file is None and not self.run_options.statistics
+        return sys.stderr if report_on_stdout and self.settings.output_format in MACHINE_READABLE else sys.stdout
 
     def say(self, line: str) -> None:
         print(mask(line), file=self.out, flush=True)
