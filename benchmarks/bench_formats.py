@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from ft_lint.config import Settings
-from ft_lint.engine import lint, sniff_format
+from ft_lint.engine import lint
+from ft_lint.formats import sniff_format
 
 WORDS = "the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them".split()
 SYSTEM = "You are a careful assistant for a hardware store. Answer briefly."

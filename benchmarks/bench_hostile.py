@@ -130,13 +130,13 @@ def endless_inputs(scratch: Path) -> dict[str, Measured]:
     nested = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"q": {"type": "string", "pattern": "(" * 5000 + ")" * 5000}}}
     tool = {"type": "function", "function": {"name": "f", "parameters": nested}}
     (scratch / "pattern.jsonl").write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"q{n}"}, {"role": "assistant", "content": "a"}], "tools": [tool]}) + "\n" for n in range(3)))
-    (scratch / "many.jsonl").write_text((GOOD + "\n") * 200_000)
+    (scratch / "many.jsonl").write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"Question {n}?"}, {"role": "assistant", "content": f"Answer {n * 7919 % 100_003}."}]}) + "\n" for n in range(200_000)))
     rows = {
         "/dev/zero": measured("check", "--no-cache", "/dev/zero", cwd=scratch, env=env),
         "a FIFO with no writer": measured("check", "--no-cache", str(fifo), cwd=scratch, env=env),
         "a 10 GB sparse file": measured("check", "--no-cache", str(sparse), cwd=scratch, env=env),
         "a tool pattern nested 5,000 deep": measured("check", "--no-cache", str(scratch / "pattern.jsonl"), cwd=scratch, env=env),
-        "-j 1000 on a 14 MB file": measured("check", "--no-cache", "-j", "1000", str(scratch / "many.jsonl"), cwd=scratch, env=env),
+        "-j 1000 on a 20 MB file of 200,000 records": measured("check", "--no-cache", "-j", "1000", str(scratch / "many.jsonl"), cwd=scratch, env=env),
     }
     sparse.unlink()
     return rows

@@ -24,7 +24,7 @@ from pathlib import Path
 from bench_speed import data_file
 
 from ft_lint.config import Settings
-from ft_lint.engine import sniff_format
+from ft_lint.formats import sniff_format
 from ft_lint.models import resolve_model
 from ft_lint.reader import Kind
 from ft_lint.rules import PairRule

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ft_lint import __version__
-from ft_lint.launch.cli_options import apply_launch_options, follow_command, launch_options
+from ft_lint.launch.cli_options import follow_command, launch_options, launch_paths, launch_with_network
+
+if TYPE_CHECKING:
+    from ft_lint.config import Settings
 
 EXIT_USAGE = 2
 
@@ -71,8 +75,10 @@ def _format_names() -> list[str]:
 @click.pass_obj
 def check(report, paths, format_, model, select, extend_select, ignore, output_format, output_file, statistics, fail_on, exit_zero, config_file, jobs, no_cache, fix, unsafe_fixes, diff, force, validation, launch) -> None:
     """Lint fine-tuning data files (and the data files inside folders)."""
-    from ft_lint import engine
-    from ft_lint.config import ConfigError, expand_selectors
+    from dataclasses import replace
+
+    from ft_lint import session
+    from ft_lint.config import ConfigError, RunOptions, expand_selectors
     from ft_lint.findings import Severity
 
     if not paths:
@@ -85,39 +91,40 @@ def check(report, paths, format_, model, select, extend_select, ignore, output_f
             expand_selectors(_codes(values))
         except ConfigError as error:
             raise click.BadParameter(str(error), param_hint=option) from None
-    settings.validation = validation
-    if select:
-        settings.select = _codes(select)
-    settings.extend_select += _codes(extend_select)
-    settings.ignore += _codes(ignore)
-    settings.output_format = output_format or settings.output_format
-    settings.output_file = output_file
-    settings.statistics = statistics
-    if fail_on:
-        settings.fail_on = Severity.parse(fail_on)
-    if exit_zero is not None:
-        settings.exit_zero = exit_zero
-    if jobs:
-        settings.jobs = jobs
-    settings.no_cache = no_cache
-    settings.fix, settings.unsafe_fixes, settings.diff, settings.force = fix, unsafe_fixes, diff, force
-    apply_launch_options(settings, validation, launch)
-    sys.exit(engine.run(settings, report))  # report: None, or the GitHub Action's own reports
+    settings = replace(
+        settings,
+        paths=launch_paths(settings.paths, validation),
+        validation=validation,
+        select=_codes(select) if select else settings.select,
+        extend_select=[*settings.extend_select, *_codes(extend_select)],
+        ignore=[*settings.ignore, *_codes(ignore)],
+        output_format=output_format or settings.output_format,
+        fail_on=Severity.parse(fail_on) if fail_on else settings.fail_on,
+        exit_zero=settings.exit_zero if exit_zero is None else exit_zero,
+        jobs=jobs or settings.jobs,
+        no_cache=no_cache,
+    )
+    options = RunOptions(
+        fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, force=force, output_file=output_file, statistics=statistics,
+        launch=launch_with_network(settings, launch),
+    )
+    sys.exit(session.run(settings, options, report))  # report: None, or the GitHub Action's own reports
 
 
-def _settings_for(paths, config_file, format_: str | None, model: str | None):
+def _settings_for(paths, config_file, format_: str | None, model: str | None) -> Settings:
     """Settings from the configuration file, then the options `check` and `stats` share."""
+    from dataclasses import replace
+
     from ft_lint.config import load_settings
 
-    settings = load_settings(config_file, Path.cwd())
-    settings.paths = list(paths)
+    settings = replace(load_settings(config_file, Path.cwd()), paths=list(paths))
     if format_:
         if format_ not in _format_names():
             raise click.BadParameter(f"unknown format {format_!r}; choose from {', '.join(_format_names())}", param_hint="--format")
-        settings.format = format_
+        settings = replace(settings, format=format_)
     if model:
         try:
-            settings.use_model(model)
+            settings = settings.with_model(model)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--model") from None
     return settings
@@ -197,9 +204,9 @@ def rule_command(code_or_name: str) -> None:
     fixable = ("yes" if rule.fix_is_safe else "yes, with --unsafe-fixes (the fix changes content)") if rule.fixable else "no"
     click.echo(f"Default severity: {rule.severity.label}. Fixable: {fixable}.\n")
     click.echo(rule.documentation())
-    if rule.options:
+    if rule.OPTIONS:
         click.echo("\nOptions ([tool.ft-lint.options." + rule.code + "]):")
-        for key, option in rule.options.items():
+        for key, option in rule.OPTIONS.items():
             allowed = f" ({option.allowed})" if option.allowed else ""
             click.echo(f"  {key} = {option.default!r}  # {option.help}{allowed}")
 
@@ -244,7 +251,7 @@ def main(args: list[str] | None = None, report=None) -> None:
         sys.stderr.close()  # `ft-lint ... | head` is not an error
         sys.exit(0)
     except Exception as error:
-        from ft_lint.engine import UsageError
+        from ft_lint.errors import UsageError
 
         if isinstance(error, (UsageError, ConfigError)):
             click.echo(terminal(f"ft-lint: error: {error}"), err=True)

@@ -1,4 +1,5 @@
-"""Settings: defaults, then the closest configuration file, then the command line."""
+"""Settings: defaults, then the closest configuration file, then the command line; frozen once
+built. RunOptions: what this run does with the findings (fix, diff, the report, launch)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import functools
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ else:  # pragma: no cover
 
 from ft_lint.findings import Severity
 from ft_lint.globs import Globs
-from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING
+from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING, LaunchOptions
 
 CONFIG_FILES = (".ft-lint.toml", "ft-lint.toml", "pyproject.toml")  # first found in a folder wins
 OUTPUT_FORMATS = ("full", "concise", "json", "github", "sarif")
@@ -29,8 +30,11 @@ class ConfigError(Exception):
     """Bad configuration: reported as one line, exit code 2."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
+    """The configuration: what to lint and how. Built once (load_settings, then the command
+    line's overrides with dataclasses.replace) and never changed after."""
+
     paths: list[Path] = field(default_factory=list)
     select: list[str] = field(default_factory=lambda: ["ALL"])
     extend_select: list[str] = field(default_factory=list)
@@ -42,22 +46,15 @@ class Settings:
     fail_on: Severity = Severity.WARNING
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     output_format: str = "full"
-    output_file: Path | None = None
-    statistics: bool = False
     exit_zero: bool = False
     config_file: Path | None = None
     today: dt.date | None = None  # None: $FT_LINT_TODAY, else the real date (see current_date)
     validation: Path | None = None  # --validation: paired with every other file given
     pairs: dict[str, list[str]] = field(default_factory=dict)  # training file -> validation files, relative to root
-    launch: Any = None  # ft_lint.launch.LaunchOptions with --launch
     launch_network: dict[str, float] = field(default_factory=dict)  # connect-timeout ... max-retries (launch.options.NETWORK_SETTINGS); the command line's win
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
     cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
     no_cache: bool = False  # --no-cache: neither read nor write the record cache
-    fix: bool = False  # apply safe fixes, then report what remains
-    unsafe_fixes: bool = False  # with fix or diff: apply the fixes that change content too
-    diff: bool = False  # print the fixes as a unified diff instead of applying them
-    force: bool = False  # with fix: also fix read-only files and files with other hard links
 
     @property
     def root(self) -> Path:
@@ -97,10 +94,22 @@ class Settings:
             relative = path.as_posix()
         return _globs(tuple(patterns)).matching((relative, path.name))
 
-    def use_model(self, name: str) -> None:
-        """A model named on the command line: it wins over every file's setting."""
-        self.model = _model_name(name)
-        self.per_file_models = {}
+    def with_model(self, name: str) -> Settings:
+        """These settings with a model named on the command line: it wins over every file's setting."""
+        return replace(self, model=_model_name(name), per_file_models={})
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What this run does besides the lint: the command line's --fix, --diff, -o, --statistics, --launch."""
+
+    fix: bool = False  # apply safe fixes, then report what remains
+    unsafe_fixes: bool = False  # with fix or diff: apply the fixes that change content too
+    diff: bool = False  # print the fixes as a unified diff instead of applying them
+    force: bool = False  # with fix: also fix read-only files and files with other hard links
+    output_file: Path | None = None  # -o: the report goes there, not to standard output
+    statistics: bool = False  # the number of findings per rule instead of each finding
+    launch: LaunchOptions | None = None  # --launch: send the data that passed
 
 
 @functools.lru_cache(maxsize=4)  # per-file-ignores and per-file-settings, asked for every file
@@ -173,11 +182,10 @@ def _load_toml(path: Path) -> dict:
 
 def load_settings(config_file: Path | None, search_from: Path) -> Settings:
     """Defaults updated by the given configuration file, or the closest one found."""
-    settings = Settings()
     if config_file is None:
         found = find_config(search_from)
         if found is None:
-            return settings
+            return Settings()
         path, data = found
     elif not config_file.is_file():
         raise ConfigError(f"{config_file}: configuration file not found")
@@ -186,19 +194,20 @@ def load_settings(config_file: Path | None, search_from: Path) -> Settings:
     table = _tools(data).get("ft-lint", {}) if path.name == "pyproject.toml" else data
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.ft-lint] must be a table, not {type(table).__name__}")
-    settings.config_file = path
-    _apply(settings, table, path)
-    return settings
+    values: dict[str, Any] = {"config_file": path}
+    _apply(values, table, path)
+    return Settings(**values)
 
 
-def _apply(settings: Settings, table: dict, path: Path) -> None:
+def _apply(values: dict[str, Any], table: dict, path: Path) -> None:
+    """The table's keys into `values`: Settings' fields."""
     where = "[tool.ft-lint]" if path.name == "pyproject.toml" else path.name
     for key, value in table.items():
         handler = _KEYS.get(key)
         if handler is None:
             raise ConfigError(f"{path}: unknown key {key!r} in {where} (known: {', '.join(sorted(_KEYS))})")
         try:
-            handler(settings, value)
+            handler(values, value)
         except (TypeError, ValueError, ConfigError) as error:
             raise ConfigError(f"{path}: bad value for {key!r} in {where}: {error}") from None
 
@@ -281,11 +290,11 @@ def _rule_options(value: Any) -> dict[str, dict[str, Any]]:
         if not isinstance(options, dict):
             raise TypeError(f"options of {selector} must be a table")
         for key, option_value in options.items():
-            if key not in rule.options:
-                known = ", ".join(rule.options) or "none"
+            if key not in rule.OPTIONS:
+                known = ", ".join(rule.OPTIONS) or "none"
                 raise ValueError(f"rule {rule.code} has no option {key!r} (options: {known})")
             try:
-                resolved.setdefault(rule.code, {})[key] = rule.options[key].coerce(option_value)
+                resolved.setdefault(rule.code, {})[key] = rule.OPTIONS[key].coerce(option_value)
             except ValueError as error:
                 raise ValueError(f"{rule.code} option {key!r}: {error}") from None
     return resolved
@@ -304,8 +313,8 @@ def _pairs(value: Any) -> dict[str, list[str]]:
 
 
 def _setter(attribute: str, convert):
-    def set_value(settings: Settings, value: Any) -> None:
-        setattr(settings, attribute, convert(value))
+    def set_value(values: dict[str, Any], value: Any) -> None:
+        values[attribute] = convert(value)
 
     return set_value
 
@@ -325,14 +334,14 @@ def _text(value: Any) -> str:
 def _launch_setting(name: str):
     """A timeout in seconds, or max-retries (a whole number, 0 or more)."""
 
-    def set_value(settings: Settings, value: Any) -> None:
+    def set_value(values: dict[str, Any], value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError("expected a number")
         if name == RETRIES_SETTING and (not isinstance(value, int) or value < 0):
             raise ValueError("expected a whole number of 0 or more")
         if name != RETRIES_SETTING and not 0 < value <= MAX_SECONDS:
             raise ValueError(f"expected a number of seconds above 0, at most {MAX_SECONDS}")
-        settings.launch_network[name] = value
+        values.setdefault("launch_network", {})[name] = value
 
     return set_value
 

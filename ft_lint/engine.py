@@ -1,16 +1,14 @@
-"""The one function the CLI calls: lint what the settings name, report, return the exit code."""
+"""The lint: every file's records through the rules, then the dataset rules over all files;
+the findings, sorted, and what the report says about the run (see session.run for the rest)."""
 
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from array import array
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, nullcontext
-from dataclasses import replace
-from itertools import islice, takewhile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Collection, Iterator
 
@@ -18,195 +16,40 @@ import xxhash
 
 from ft_lint import pairing
 from ft_lint.cache import CacheFolder, CacheRefused, CacheWriter, RecordCache, key_function, open_folder, settings_fingerprint
-from ft_lint.config import current_date
-from ft_lint.escaping import terminal
+from ft_lint.config import RunOptions, Settings, current_date
+from ft_lint.context import file_context
+from ft_lint.errors import UsageError
 from ft_lint.excerpt import excerpt as record_excerpt
+from ft_lint.files import display_name
 from ft_lint.findings import Finding, Problem
-from ft_lint.formats import Format, all_formats, detect
+from ft_lint.formats import Format, all_formats
 from ft_lint.inplace import reading_lock
-from ft_lint.model_choice import ModelChoice, choose_model, model_notes
-from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, file_changed, not_regular_reason, open_data_file, read_entries
+from ft_lint.model_choice import ModelChoice, model_notes
+from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, file_changed, read_entries
 from ft_lint.record import Record
-from ft_lint.reporters import RunSummary, get_reporter
+from ft_lint.reporters import RunSummary
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
 from ft_lint.redaction import redact, redact_pointer
 from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, entries_at, file_blocks, jobs_to_use, make_record, scan_blocks, scan_in_workers, spread_entries, worker_ranges
 
-DATA_SUFFIXES = (".jsonl", ".ndjson")
-SNIFF_RECORDS = 50
-SNIFF_ENTRIES = 1000  # lines read at most while sniffing, so a file of broken lines stays cheap
 SAMPLE_BYTES = 2 << 20  # of a file's records read for the dataset rules to learn from before its scan
 
 
-class UsageError(Exception):
-    """A path or option the user gave that cannot be used: one line, exit code 2."""
+@dataclass
+class LintState:
+    """What a run learns as it goes and keeps across its lints (--fix lints again)."""
 
-
-def run(settings, report=None) -> int:
-    """Lint, then `report(findings, run_summary, settings)` (default: `write_report`); the exit code."""
-    files = collect_files(settings.paths)
-    if not files:  # a mistyped folder in CI would otherwise pass silently
-        names = ", ".join(map(display_name, settings.paths))
-        print(terminal(f"ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in {names}"), file=sys.stderr)
-    if settings.diff:  # print what --fix would change, and nothing else
-        from ft_lint.fixer import show_diff
-
-        return show_diff(files, settings, sys.stdout)
-    if settings.output_file is not None:  # before anything is read or written
-        _refuse_to_overwrite_an_input(settings.output_file, [*_plan(files, settings).files, *filter(None, [settings.config_file])])
-        _open_report(settings.output_file).close()  # a report that cannot be written fails before the work
-    launch = None
-    if settings.launch is not None:  # what --launch can check without the lint comes first
-        from ft_lint.launch.flow import prepare
-
-        launch = prepare(settings, files)
-    if settings.fix:
-        from ft_lint.fixer import fix_and_lint
-
-        findings, run_summary = fix_and_lint(files, settings)
-    else:
-        findings, run_summary = lint(files, settings)
-    (report or write_report)(findings, run_summary, settings)
-    if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
-        print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
-        return 2
-    return launch.after_lint(findings, run_summary.read) if launch else exit_code(findings, settings)
-
-
-def exit_code(findings: list[Finding], settings) -> int:
-    if settings.exit_zero:
-        return 0
-    return 1 if any(f.severity >= settings.fail_on for f in findings) else 0
-
-
-def write_report(findings: list[Finding], run_summary: RunSummary, settings) -> None:
-    if settings.statistics:
-        report = _report_statistics
-    else:
-        report = get_reporter(settings.output_format)
-    target = settings.output_file
-    try:
-        with (_open_report(target) if target else nullcontext(sys.stdout)) as out:
-            report(findings, run_summary, out)
-            out.flush()  # a full disk shows here, not as the program exits
-    except BrokenPipeError:
-        raise  # `ft-lint ... | head`: the CLI's business
-    except OSError as error:
-        if target is None:  # what could not be written would fail again at exit, after the one line below
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise UsageError(f"{target or 'standard output'}: cannot write the report: {error.strerror or error}") from None
-
-
-def _open_report(target: Path):
-    try:
-        return target.open("w", encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"{target}: cannot write the report: {error.strerror or error}") from None
-
-
-def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
-    """`-o` naming a file that is read (a data file, a partner found on disk, the configuration)
-    would empty it before it is read. The same file is the same device and inode, so a symbolic
-    or hard link to an input counts too."""
-    try:
-        written = target.stat()
-    except OSError:
-        return  # not there yet: no input
-    for path in inputs:
-        try:
-            same = os.path.samestat(path.stat(), written)
-        except OSError:
-            continue  # an input that cannot be read is reported when it is linted
-        if same:
-            raise UsageError(f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file")
-
-
-def _report_statistics(findings: list[Finding], run_summary: RunSummary, out) -> None:
-    counts = Counter((f.code, f.name, f.severity.label) for f in findings)
-    for (code, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        out.write(f"{count:>8}  {code}  {name}  [{severity}]\n")
-    from ft_lint.reporters import summary_line
-
-    out.write(summary_line(findings, run_summary) + "\n")
-
-
-def collect_files(paths: list[Path]) -> list[Path]:
-    """Files named, and the data files inside folders named, in a stable order."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if _stays_in(p, path) and _is_regular(p) and _is_data_file(p, path))
-            if not found and path.suffix.lower() in (*DATA_SUFFIXES, ".json"):
-                raise UsageError(f"{path}: is a directory, not a data file")
-            files += found
-        elif path.exists():
-            reason = not_regular_reason(path.stat().st_mode)
-            if reason:  # /dev/zero never ends, a FIFO waits for a writer
-                raise UsageError(f"{path}: {reason}")
-            files.append(path)
-        elif path.is_symlink():
-            raise UsageError(f"{path}: broken symbolic link")
-        else:
-            raise UsageError(f"{path}: no such file or directory")
-    return list(dict.fromkeys(files))
-
-
-def _stays_in(path: Path, folder: Path) -> bool:
-    """False, with a note, for a symbolic link in a folder named that leads out of it (to a file,
-    or to a folder, which is not walked either): in a stranger's repository, data/x.jsonl ->
-    ~/.gitconfig would print that file's lines in excerpts. A file named itself is read."""
-    if not path.is_symlink():
-        return True
-    try:
-        if path.resolve().is_relative_to(folder.resolve()):
-            return True
-    except (OSError, RuntimeError):  # a loop of links: nothing to read
-        return False
-    if not _in_hidden_folder(path, folder) and (path.is_dir() or path.suffix.lower() in (*DATA_SUFFIXES, ".json")):
-        print(f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} (name it to lint it)", file=sys.stderr)
-    return False
-
-
-def _in_hidden_folder(path: Path, folder: Path) -> bool:
-    """In .git, .venv and the like inside the folder named."""
-    return any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
-
-
-def _is_regular(path: Path) -> bool:
-    """A regular file (or a link to one). A FIFO, socket or device named like a data file is
-    skipped with a warning: reading it could wait forever, or never end."""
-    try:
-        reason = not_regular_reason(path.stat().st_mode)
-    except OSError:  # a broken link
-        return False
-    if reason and path.suffix.lower() in (*DATA_SUFFIXES, ".json") and not path.is_dir():
-        print(f"ft-lint: warning: skipped {display_name(path)}: it {reason}", file=sys.stderr)
-    return reason is None
-
-
-def _is_data_file(path: Path, folder: Path) -> bool:
-    if _in_hidden_folder(path, folder):
-        return False
-    suffix = path.suffix.lower()
-    if suffix in DATA_SUFFIXES:
-        return True
-    return suffix == ".json" and _holds_array(path)
-
-
-def _holds_array(path: Path) -> bool:
-    try:
-        with open_data_file(path) as handle:
-            return handle.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
-    except (OSError, UnreadableFile):
-        return False
+    cache_off: bool = False  # the record cache was refused or could not be saved: said once, not tried again
 
 
 class _Collector:
-    def __init__(self, settings, rules: RuleSet, cache: CacheFolder | None = None):
+    def __init__(self, settings: Settings, rules: RuleSet, cache: CacheFolder | None = None, options: RunOptions = RunOptions(), state: LintState | None = None):
         self.settings = settings
+        self.options = options
+        self.state = state if state is not None else LintState()
         self.rules = rules
         self.findings: list[Finding] = []
-        self.excerpts = settings.output_format == "full" and not settings.statistics
+        self.excerpts = settings.output_format == "full" and not options.statistics
         self.columns = {rule.code: Summaries() for rule in rules.dataset}  # the only per-record state of a run
         self.model_choices: list[ModelChoice] = []
         self.cache = cache  # None: none read or written (--no-cache, or a worker: its parent saves)
@@ -238,7 +81,7 @@ class _Collector:
             self._saver = None
         if self.unsaved:
             print(f"ft-lint: note: the record cache was not saved ({self.unsaved[0]}); the findings are complete", file=sys.stderr)
-            self.cache, self.settings.no_cache = None, True  # said once: not tried again in this run, nor by --fix's next lint
+            self.cache, self.state.cache_off = None, True  # said once: not tried again in this run, nor by --fix's next lint
             self.unsaved.clear()
 
     def reporter(self, filename: str) -> Report:
@@ -271,24 +114,33 @@ class _Collector:
         return self._ignored[filename]
 
 
-def _cache_folder(settings) -> CacheFolder | None:
+def _cache_folder(settings: Settings, state: LintState) -> CacheFolder | None:
     """The record cache of this run: None with --no-cache, or when the folder is not safe to use
     (said once; a cache never changes a finding, so the lint goes on without it)."""
-    if settings.no_cache:
+    if settings.no_cache or state.cache_off:
         return None
     try:
         return open_folder(settings.config_file, settings.cache_dir)
     except CacheRefused as refused:
         print(f"ft-lint: warning: {refused}; linting without it", file=sys.stderr)
-        settings.no_cache = True  # said once: --fix lints again with these settings
+        state.cache_off = True  # said once: --fix lints again with this state
         return None
 
 
-def lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
+def exit_code(findings: list[Finding], settings: Settings) -> int:
+    if settings.exit_zero:
+        return 0
+    return 1 if any(f.severity >= settings.fail_on for f in findings) else 0
+
+
+def lint(files: list[Path], settings: Settings, options: RunOptions = RunOptions(), state: LintState | None = None) -> tuple[list[Finding], RunSummary]:
+    """The findings of these files, and what the report says about the run. `state`: the run's,
+    when it lints more than once (--fix)."""
+    state = state if state is not None else LintState()
     rules = RuleSet.build(settings)
-    collector = _Collector(settings, rules, _cache_folder(settings))
+    collector = _Collector(settings, rules, _cache_folder(settings, state), options, state)
     forced = all_formats()[settings.format] if settings.format else None
-    plan = _plan(files, settings)
+    plan = plan_files(files, settings)
     outside = _partners_outside(plan, settings.root)
     run_summary = RunSummary(files=len(plan.files) - len(outside), fail_on=settings.fail_on)
     # A file's shared lock is held from its scan until the dataset rules have read it again, so a
@@ -357,7 +209,7 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
     return sorted(result, key=Finding.sort_key)
 
 
-def _plan(files: list[Path], settings) -> pairing.Plan:
+def plan_files(files: list[Path], settings: Settings) -> pairing.Plan:
     try:
         return pairing.plan(files, settings.validation, settings.configured_pairs())
     except pairing.PairingError as error:
@@ -383,10 +235,6 @@ def _partners_outside(plan: pairing.Plan, project: Path) -> set[Path]:
     return {path for path in partners if not inside(path)}
 
 
-def display_name(path: Path) -> str:
-    return path.as_posix()
-
-
 def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: RuleSet, is_validation: bool = False) -> int:
     """Lint one file with these rules; returns the number of records (JSON objects) read."""
     filename = display_name(path)
@@ -395,8 +243,8 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
     except OSError as error:
         raise UsageError(f"{path}: {error.strerror or error}") from None
     try:
-        file_format = forced or sniff_file(path, filename, collector.settings)
-        choice = choose_model(collector.settings, filename, file_format.name if file_format else None)
+        context = file_context(path, collector.settings)
+        file_format, choice = context.format, context.choice
         collector.model_choices.append(choice)
         collector.file_formats[filename] = file_format
         model = choice.limits_model
@@ -404,7 +252,7 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=model and model.id, rules=rules.codes(), learned=learned)
         if collector.cache:
             fingerprint = collector.cache.secret_fingerprint(fingerprint)
-        scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint, hash_bytes=collector.settings.launch is not None)
+        scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint, hash_bytes=collector.options.launch is not None)
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
         for rule in rules.entry:
@@ -460,7 +308,7 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     scanned = None
     if len(ranges) > 1:
         collector.finish_saving()  # no fork while a thread may hold a lock
-        scanned = scan_in_workers(scope, ranges, jobs, previous, functools.partial(_Collector, settings, RuleSet()))
+        scanned = scan_in_workers(scope, ranges, jobs, previous, functools.partial(_Collector, settings, RuleSet(), options=collector.options))
     if scanned:
         scan, findings, writer = scanned
         collector.findings += findings
@@ -496,31 +344,3 @@ def _reread(paths: dict[str, Path], collector: _Collector, forced: Format | None
             yield make_record(filename, entry, forced, collector.file_formats.get(filename))
 
 
-def sniff_format(path: Path, targets: Collection[str] | None = None) -> Format | None:
-    """The format of a file: the one most of its first records are detected as (see
-    `formats.detect`), the higher priority on a tie. Not the one most records are valid in:
-    a permissive format (TRL's) would then win every file of a strict one (OpenAI's) and
-    hide its errors. With `targets` (the formats the chosen model trains on), one of those
-    wins whenever the records would be read as it in a file of it (they have its keys and no
-    other format's wider ones), so the file is checked against what the model takes; a file
-    of another format (Bedrock records, with their schemaVersion, for an OpenAI model) stays
-    that format, for FT305 to report.
-    """
-    first_entries = takewhile(lambda entry: entry.kind is not Kind.TOO_LONG, islice(read_entries(path), SNIFF_ENTRIES))  # not past a line too long to read
-    records = [entry.value for entry in first_entries if entry.kind is Kind.RECORD][:SNIFF_RECORDS]
-    formats = all_formats()
-    votes: Counter[str] = Counter(found.name for value in records if (found := detect(value)) is not None)
-    fitting: Counter[str] = Counter(name for value in records for name in targets or () if detect(value, formats[name]) is formats[name])
-    names = list(fitting or votes)
-    if not names:
-        return None
-    return max((formats[name] for name in names), key=lambda f: (votes[f.name], fitting[f.name], f.priority))
-
-
-def sniff_file(path: Path, filename: str, settings) -> Format | None:
-    """The format a file is checked as when none is forced: sniffed, preferring the formats
-    of the model named for the file (--model, per-file settings or `model =`)."""
-    from ft_lint.models import resolve_model
-
-    named = settings.model_for(filename)
-    return sniff_format(path, resolve_model(named).formats if named else None)

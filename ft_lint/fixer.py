@@ -34,8 +34,11 @@ import orjson
 
 from ft_lint.digests import canonical_digest
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, RemoveBom, StripText
-from ft_lint.engine import UsageError, display_name, lint
+from ft_lint.config import RunOptions, Settings
+from ft_lint.engine import LintState, lint
+from ft_lint.errors import UsageError
 from ft_lint.escaping import terminal
+from ft_lint.files import display_name
 from ft_lint.findings import Finding
 from ft_lint.inplace import NotFixed, Rewrite, check_fixable, finish_interrupted
 from ft_lint.reader import BOM, duplicate_keys, is_json_array, non_text_reason
@@ -47,24 +50,25 @@ MAX_PASSES = 10  # fixing can reveal more to fix (like ruff, re-lint and go agai
 DIFF_CONTEXT = 3
 
 
-def fix_and_lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary]:
+def fix_and_lint(files: list[Path], settings: Settings, options: RunOptions, state: LintState | None = None) -> tuple[list[Finding], RunSummary]:
     """Fix what can be fixed, then lint again: the findings returned are those remaining.
     Files it refuses or cannot finish are named in `run_summary.not_fixed`."""
+    state = state if state is not None else LintState()
     notes: list[str] = []
     not_fixed: list[str] = []
     for folder in dict.fromkeys(path.resolve().parent for path in files):
         finish_interrupted(folder, notes, not_fixed)  # before the lint: it reads those files
-    findings, run_summary = lint(files, settings)
+    findings, run_summary = lint(files, settings, options, state)
     fixed: dict[str, int] = {}
     refused: set[Path] = set()
     for _ in range(MAX_PASSES):
-        planned = [(path, edits) for path, edits in _edits_by_file(files, findings, settings) if path not in refused]
+        planned = [(path, edits) for path, edits in _edits_by_file(files, findings, options) if path not in refused]
         if not planned:
             break
         applied = 0
         for path, edits in planned:
             try:
-                count = _rewrite(path, edits, settings.force)
+                count = _rewrite(path, edits, options.force)
             except NotFixed as error:
                 refused.add(path)
                 not_fixed.append(f"{display_name(path)}: {error}")
@@ -74,7 +78,7 @@ def fix_and_lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary
                 fixed[display_name(path)] = fixed.get(display_name(path), 0) + count
         # lint again even when nothing applied: the edits may have failed their checks
         # because another process changed the file, and the report must show it as it is
-        findings, run_summary = lint(files, settings)
+        findings, run_summary = lint(files, settings, options, state)
         if not applied:
             break
     run_summary.notes += notes
@@ -82,15 +86,15 @@ def fix_and_lint(files: list[Path], settings) -> tuple[list[Finding], RunSummary
     if fixed:
         total = sum(fixed.values())
         run_summary.notes.append(f"fixed {total} problem{'s' * (total != 1)} in {len(fixed)} file{'s' * (len(fixed) != 1)}")
-    _note_unsafe(findings, settings, run_summary.notes)
+    _note_unsafe(findings, options, run_summary.notes)
     return findings, run_summary
 
 
-def show_diff(files: list[Path], settings, out: TextIO) -> int:
+def show_diff(files: list[Path], settings: Settings, options: RunOptions, out: TextIO, state: LintState | None = None) -> int:
     """Print the fixes as a unified diff without writing; exit code 1 when there are any."""
-    findings, run_summary = lint(files, settings)
+    findings, run_summary = lint(files, settings, options, state)
     would_fix = changed_files = 0
-    for path, edits in _edits_by_file(files, findings, settings):
+    for path, edits in _edits_by_file(files, findings, options):
         with _open(path) as handle:
             lines = _fixed_lines(path, handle, edits)
             printed = False
@@ -103,25 +107,25 @@ def show_diff(files: list[Path], settings, out: TextIO) -> int:
         would_fix += lines.applied
         changed_files += printed
     notes: list[str] = []
-    _note_unsafe(findings, settings, notes)
+    _note_unsafe(findings, options, notes)
     summary = f"Would fix {would_fix} problem{'s' * (would_fix != 1)} in {changed_files} file{'s' * (changed_files != 1)}." if would_fix else "No fixes available."
     print("\n".join(map(terminal, [summary, *notes])), file=sys.stderr)
     return 1 if changed_files else 0
 
 
-def _note_unsafe(findings: list[Finding], settings, notes: list[str]) -> None:
-    if settings.unsafe_fixes:
+def _note_unsafe(findings: list[Finding], options: RunOptions, notes: list[str]) -> None:
+    if options.unsafe_fixes:
         return
     hidden = sum(1 for f in findings if f.edit is not None and not catalog()[f.code].fix_is_safe)
     if hidden:
         notes.append(f"{hidden} more fix{'es' * (hidden != 1)} available with --unsafe-fixes")
 
 
-def _edits_by_file(files: list[Path], findings: list[Finding], settings) -> Iterator[tuple[Path, dict[int, list]]]:
+def _edits_by_file(files: list[Path], findings: list[Finding], options: RunOptions) -> Iterator[tuple[Path, dict[int, list]]]:
     paths = {display_name(path): path for path in files}
     by_file: dict[str, dict[int, list]] = {}
     for finding in findings:
-        if finding.edit is not None and (settings.unsafe_fixes or catalog()[finding.code].fix_is_safe):
+        if finding.edit is not None and (options.unsafe_fixes or catalog()[finding.code].fix_is_safe):
             by_file.setdefault(finding.filename, {}).setdefault(finding.line, []).append(finding.edit)
     for filename, edits in by_file.items():
         if filename in paths:

@@ -29,9 +29,13 @@ import functools
 import json
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Callable, Iterator
+from collections import Counter
+from itertools import islice, takewhile
+from pathlib import Path
+from typing import Any, Callable, Collection, Iterator
 
 from ft_lint.findings import pointer_of
+from ft_lint.reader import Kind, read_entries
 
 SCHEMA_SUFFIX = ".schema.json"
 MESSAGE_LISTS = ("messages", "contents", "conversations")  # the keys that hold a record's messages
@@ -603,3 +607,28 @@ _ADAPTERS: dict[str, Callable[[dict, Format], list[list[Message]]]] = {
     "alpaca": _alpaca,
     "text": _text,
 }
+
+
+SNIFF_RECORDS = 50
+SNIFF_ENTRIES = 1000  # lines read at most while sniffing, so a file of broken lines stays cheap
+
+
+def sniff_format(path: Path, targets: Collection[str] | None = None) -> Format | None:
+    """The format of a file: the one most of its first records are detected as (see
+    `formats.detect`), the higher priority on a tie. Not the one most records are valid in:
+    a permissive format (TRL's) would then win every file of a strict one (OpenAI's) and
+    hide its errors. With `targets` (the formats the chosen model trains on), one of those
+    wins whenever the records would be read as it in a file of it (they have its keys and no
+    other format's wider ones), so the file is checked against what the model takes; a file
+    of another format (Bedrock records, with their schemaVersion, for an OpenAI model) stays
+    that format, for FT305 to report.
+    """
+    first_entries = takewhile(lambda entry: entry.kind is not Kind.TOO_LONG, islice(read_entries(path), SNIFF_ENTRIES))  # not past a line too long to read
+    records = [entry.value for entry in first_entries if entry.kind is Kind.RECORD][:SNIFF_RECORDS]
+    formats = all_formats()
+    votes: Counter[str] = Counter(found.name for value in records if (found := detect(value)) is not None)
+    fitting: Counter[str] = Counter(name for value in records for name in targets or () if detect(value, formats[name]) is formats[name])
+    names = list(fitting or votes)
+    if not names:
+        return None
+    return max((formats[name] for name in names), key=lambda f: (votes[f.name], fitting[f.name], f.priority))

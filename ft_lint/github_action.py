@@ -16,11 +16,14 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, TextIO
+from typing import TYPE_CHECKING, Mapping, TextIO
 
 from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Severity
 from ft_lint.reporters import RunSummary, count_by_severity, get_reporter
+
+if TYPE_CHECKING:
+    from ft_lint.config import Settings
 
 # The action writes these reports itself; in `args` they would fight over standard output.
 RESERVED_OPTIONS = ("--output-format", "--output-file", "-o", "--statistics")
@@ -89,7 +92,7 @@ class Outcome:
     stats: list[dict] | None
 
 
-def write_reports(findings: list[Finding], run: RunSummary, settings, inputs: ActionInputs, out: TextIO, outcome: list[Outcome]) -> None:
+def write_reports(findings: list[Finding], run: RunSummary, settings: Settings, inputs: ActionInputs, out: TextIO, outcome: list[Outcome]) -> None:
     """`check`'s report in the action: annotations, the full report, SARIF; the summary's material."""
     get_reporter("github")(findings, run, out)
     # The full report quotes the data: stop workflow commands so no line of it can act as one.
@@ -106,9 +109,9 @@ def write_reports(findings: list[Finding], run: RunSummary, settings, inputs: Ac
     outcome.append(Outcome(findings, run, statistics(settings, run) if inputs.summary else None))
 
 
-def statistics(settings, run: RunSummary) -> list[dict] | None:
+def statistics(settings: Settings, run: RunSummary) -> list[dict] | None:
     """`ft-lint stats --output-format json` rows (docs/spec.md) for the summary, with the lint's settings."""
-    from ft_lint.engine import UsageError
+    from ft_lint.errors import UsageError
     from ft_lint.stats import collect_stats
 
     try:

@@ -11,9 +11,12 @@ table) sets no limits at all: its provider's figures are not the ones that file 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ft_lint.models import Model, default_model, resolve_model
+
+if TYPE_CHECKING:
+    from ft_lint.config import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +35,7 @@ class ModelChoice:
         return None
 
 
-def choose_model(settings, filename: str, format_name: str | None) -> ModelChoice:
+def choose_model(settings: Settings, filename: str, format_name: str | None) -> ModelChoice:
     name = settings.model_for(filename)
     if name is not None:
         return ModelChoice(resolve_model(name), True, filename, format_name)

@@ -28,6 +28,7 @@ from typing import Any, Callable, Collection, Iterator, Sequence
 
 from ft_lint import cache
 from ft_lint.cache import CacheWriter, RecordCache, Row
+from ft_lint.config import Settings
 from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_ranges, range_bounds, read_blocks
 from ft_lint.findings import Problem
 from ft_lint.formats import Format, all_formats, detect
@@ -66,7 +67,7 @@ class RuleSet:
     uses_model: bool = False  # some rule checks against the model's figures
 
     @classmethod
-    def build(cls, settings) -> "RuleSet":
+    def build(cls, settings: Settings) -> "RuleSet":
         rules = cls()
         for rule_class in settings.enabled_rules():
             rule = rule_class(settings.rule_options.get(rule_class.code))

@@ -31,10 +31,13 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ft_lint.engine import UsageError, collect_files, display_name, sniff_file
+from ft_lint.config import Settings
+from ft_lint.context import file_context
+from ft_lint.errors import UsageError
+from ft_lint.files import collect_files, display_name
 from ft_lint.escaping import json_text, terminal
-from ft_lint.formats import all_formats, detect
-from ft_lint.model_choice import ModelChoice, choose_model
+from ft_lint.formats import detect
+from ft_lint.model_choice import ModelChoice
 from ft_lint.models import Model, load_models
 from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
 from ft_lint.record import Record
@@ -112,7 +115,7 @@ class FileStats:
         }
 
 
-def collect_stats(paths: list[Path], settings) -> list[FileStats]:
+def collect_stats(paths: list[Path], settings: Settings) -> list[FileStats]:
     """Stats of each file named, and of each data file in the folders named."""
     return [file_stats(path, settings) for path in collect_files(paths)]
 
@@ -134,15 +137,13 @@ class _Counts:
         return sum(min(total, model.context_tokens) for total in self.totals)
 
 
-def file_stats(path: Path, settings) -> FileStats:
+def file_stats(path: Path, settings: Settings) -> FileStats:
     from ft_lint.tokens import count_record, texts_cut
 
     filename = display_name(path)
-    forced = all_formats()[settings.format] if settings.format else None
     try:
-        file_format = forced or sniff_file(path, filename, settings)
-        format_name = file_format.name if file_format else None
-        choice = choose_model(settings, filename, format_name)
+        context = file_context(path, settings)
+        forced, file_format, format_name, choice = context.forced, context.format, context.format_name, context.choice
         compared = _compared_models(choice, format_name)
         counts = {model.encoding: _Counts() for model in compared}
         cuts_before = texts_cut(choice.model.encoding)

@@ -63,7 +63,7 @@ def test_each_rule_is_a_documented_unit(rule):
     doc = rule.documentation()
     assert rule.summary() and "Why:" in doc and "Example" in doc
     assert find_rule(rule.code) is rule and find_rule(rule.name) is rule
-    for key, option in rule.options.items():
+    for key, option in rule.OPTIONS.items():
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", key) and option.help
 
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from format_helpers import codes, found, lint_records, run, write_json_array, write_jsonl
 
 from ft_lint.cli import cli
-from ft_lint.engine import sniff_format
+from ft_lint.formats import sniff_format
 from ft_lint.formats import _ADAPTERS, all_formats, closest_format, detect
 
 CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}

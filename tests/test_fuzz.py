@@ -21,7 +21,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ft_lint.config import Settings
+from ft_lint.config import RunOptions, Settings
 from ft_lint.detectors import SECRET_DETECTORS, ALL_PERSONAL_DETECTORS, find
 from ft_lint.engine import lint
 from ft_lint.fixer import fix_and_lint
@@ -239,7 +239,7 @@ def _lines(data: bytes) -> list[bytes]:
 @given(st.one_of(jsonl_files(), st.binary(max_size=200)))
 def test_safe_fixes_only_drop_whole_lines_and_settle(data):
     with data_file(data, "train.jsonl") as path:
-        remaining, _ = fix_and_lint([path], Settings(fix=True))
+        remaining, _ = fix_and_lint([path], Settings(), RunOptions(fix=True))
         fixed = path.read_bytes()
         # the fixed file is the original's lines, some left out: a subsequence, byte for byte
         original = iter(lines_with_endings(data))
@@ -251,7 +251,7 @@ def test_safe_fixes_only_drop_whole_lines_and_settle(data):
             assert not [f for f in remaining if f.code in ("FT004", "FT010")]
         ambiguous = {f.line for f in remaining if f.code == "FT008"}
         assert all(f.line in ambiguous or f.related[0].line in ambiguous for f in remaining if f.code == "FT401")
-        fix_and_lint([path], Settings(fix=True))
+        fix_and_lint([path], Settings(), RunOptions(fix=True))
         assert path.read_bytes() == fixed  # a second run has nothing left to do
 
 
@@ -260,12 +260,12 @@ def test_safe_fixes_only_drop_whole_lines_and_settle(data):
 def test_unsafe_fixes_keep_every_record_valid_and_settle(data):
     with data_file(data, "train.jsonl") as path:
         before = {f.line for f in lint([path], Settings())[0] if f.code in ("FT001", "FT003")}
-        remaining, _ = fix_and_lint([path], Settings(fix=True, unsafe_fixes=True))
+        remaining, _ = fix_and_lint([path], Settings(), RunOptions(fix=True, unsafe_fixes=True))
         ambiguous = {f.line for f in remaining if f.code == "FT008"}
         assert all(f.line in ambiguous for f in remaining if f.code == "FT202")
         assert len([f for f in remaining if f.code in ("FT001", "FT003")]) == len(before)  # no line broken, none repaired
         fixed = path.read_bytes()
-        fix_and_lint([path], Settings(fix=True, unsafe_fixes=True))
+        fix_and_lint([path], Settings(), RunOptions(fix=True, unsafe_fixes=True))
         assert path.read_bytes() == fixed
 
 

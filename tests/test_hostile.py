@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ft_lint import engine, reader, scanning
+from ft_lint import reader, scanning, session
 from lint_helpers import chat, run_cli
 
 GOOD = json.dumps(chat())
@@ -148,14 +148,14 @@ def test_broken_symbolic_link(tmp_path):
 
 def test_file_that_disappears_between_listing_and_reading(tmp_path, monkeypatch):
     (tmp_path / "train.jsonl").write_text(GOOD + "\n")
-    listed = engine.collect_files
+    listed = session.collect_files
 
     def list_then_delete(paths):
         files = listed(paths)
         (tmp_path / "train.jsonl").unlink()
         return files
 
-    monkeypatch.setattr(engine, "collect_files", list_then_delete)
+    monkeypatch.setattr(session, "collect_files", list_then_delete)
     one_line_error(run_cli("check", str(tmp_path)), "train.jsonl")
 
 

@@ -40,7 +40,7 @@ def assert_one_line_error(code: int, err: str, *words: str) -> None:
 
 
 def test_every_number_option_of_every_rule_declares_its_range():
-    numbers = [(rule.code, key, option) for rule in catalog().values() for key, option in rule.options.items()
+    numbers = [(rule.code, key, option) for rule in catalog().values() for key, option in rule.OPTIONS.items()
                if isinstance(option.default, (int, float)) and not isinstance(option.default, bool)]
     assert len(numbers) >= 6
     for code, key, option in numbers:

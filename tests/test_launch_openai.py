@@ -201,13 +201,13 @@ def test_exit_zero_does_not_let_failing_data_through(openai_api, tmp_path):
     with train.open("a") as handle:
         handle.write('{"messages": [{"role": "user", "content": "Hi"}]}\n')
 
-    from ft_lint import engine
-    from ft_lint.config import Settings
+    from ft_lint import session
+    from ft_lint.config import RunOptions, Settings
     from ft_lint.launch import LaunchOptions
     from launch_support import RULES, TODAY
 
-    settings = Settings(paths=[train], select=list(RULES), model=MODEL, exit_zero=True, today=TODAY, launch=LaunchOptions())
-    assert engine.run(settings) == 1
+    settings = Settings(paths=[train], select=list(RULES), model=MODEL, exit_zero=True, today=TODAY)
+    assert session.run(settings, RunOptions(launch=LaunchOptions())) == 1
     assert openai_api.requests == []
 
 

@@ -10,7 +10,7 @@ from helpers import OPENAI_MODEL, awkward_file, chat_line
 
 from ft_lint import scanning
 from ft_lint.chunking import numbered_ranges, range_bounds
-from ft_lint.config import Settings
+from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import lint
 
 RANGE_BYTES = 2_000  # small ranges so that a small file is split many times
@@ -82,7 +82,7 @@ def test_fixes_found_by_workers_are_those_of_one_process(tmp_path, small_ranges)
         (tmp_path / str(jobs)).mkdir()
         path = awkward_file(tmp_path / str(jobs) / "train.jsonl", random.Random(7))
         original = path.read_bytes()
-        fix_and_lint([path], Settings(paths=[path], model=OPENAI_MODEL, jobs=jobs, fix=True, unsafe_fixes=True))
+        fix_and_lint([path], Settings(paths=[path], model=OPENAI_MODEL, jobs=jobs), RunOptions(fix=True, unsafe_fixes=True))
         fixed[jobs] = path.read_bytes()
     assert fixed[4] == fixed[1] != original
     assert not fixed[1].startswith(b"\xef\xbb\xbf") and all(line.strip() for line in fixed[1].split(b"\n")[:-1])  # BOM and blank lines went

@@ -27,7 +27,7 @@ from packaging.version import Version
 from support_repo import GIT_IDENTITY, ROOT, commit_all, init_repository, snapshot_repository
 from wheelhouse import NO_NETWORK
 from ft_lint.cli import cli
-from ft_lint.engine import DATA_SUFFIXES
+from ft_lint.files import DATA_SUFFIXES
 
 
 def chat(user: str, assistant: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ft_lint.engine import UsageError
+from ft_lint.errors import UsageError
 from ft_lint.launch.masking import mask
 from ft_lint.launch.options import JobSettings, LaunchOptions
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_NAMES, JobSettings, LaunchOptions, Timeouts
+
+if TYPE_CHECKING:
+    from ft_lint.config import Settings
 
 _PROVIDER = click.Choice(PROVIDER_NAMES)
 
@@ -92,14 +96,17 @@ def _launch_options(validation: Path | None, given: dict) -> LaunchOptions:
     )
 
 
-def apply_launch_options(settings, validation: Path | None, launch: LaunchOptions | None) -> None:
-    """The validation file is linted with the rest; --launch sends it too. Timeouts and retries:
-    the command line's, else the configuration's, else the defaults."""
-    if validation is not None and validation not in settings.paths:
-        settings.paths.append(validation)
+def launch_paths(paths: list[Path], validation: Path | None) -> list[Path]:
+    """The validation file is linted with the rest; --launch sends it too."""
+    return [*paths, validation] if validation is not None and validation not in paths else list(paths)
+
+
+def launch_with_network(settings: Settings, launch: LaunchOptions | None) -> LaunchOptions | None:
+    """--launch's options with their timeouts and retries: the command line's, else the
+    configuration's, else the defaults."""
     if launch is not None:
         launch.set_network({**settings.launch_network, **launch.network_given})
-    settings.launch = launch
+    return launch
 
 
 @click.command("follow")

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from ft_lint import engine
-from ft_lint.config import current_date
+from ft_lint.config import RunOptions, Settings, current_date
+from ft_lint.context import file_context
+from ft_lint.engine import exit_code
+from ft_lint.files import display_name
 from ft_lint.findings import Finding, Severity
 from ft_lint.launch.base import LaunchError, Progress, Provider, deadline, import_sdk
 from ft_lint.launch.linted import LintedFile
@@ -51,11 +53,12 @@ def make_provider(name: str, options: LaunchOptions) -> Provider:
     return getattr(importlib.import_module(module), class_name)(options)
 
 
-def prepare(settings, files: list[Path]) -> Launch:
+def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> Launch:
     """Everything that can be checked before the lint; raises LaunchError (exit 2) otherwise."""
-    options: LaunchOptions = settings.launch
+    assert run_options.launch is not None
+    options: LaunchOptions = run_options.launch
     training, validation = _roles(files, options.validation)
-    model_name = settings.model_for(engine.display_name(training))
+    model_name = settings.model_for(display_name(training))
     if not model_name:
         raise LaunchError("--launch needs --model: the model to fine-tune (`ft-lint models` lists them)")
     try:
@@ -73,7 +76,7 @@ def prepare(settings, files: list[Path]) -> Launch:
         if missing:
             raise LaunchError(f"{provider.title} credentials missing: set {', '.join(missing)} (nothing was sent)")
         import_sdk(provider.sdk_module)
-    return Launch(settings, options, provider, model, model_name, training, validation)
+    return Launch(settings, run_options, options, provider, model, model_name, training, validation)
 
 
 def _roles(files: list[Path], validation: Path | None) -> tuple[Path, Path | None]:
@@ -109,7 +112,8 @@ def _check_size(path: Path, provider: Provider) -> None:
 
 @dataclass
 class Launch:
-    settings: object
+    settings: Settings
+    run_options: RunOptions
     options: LaunchOptions
     provider: Provider
     model: Model
@@ -120,9 +124,8 @@ class Launch:
     @property
     def out(self) -> TextIO:
         """Standard output, unless a machine-readable report is being written there."""
-        settings = self.settings
-        report_on_stdout = settings.output_file is None and not settings.statistics
-        return sys.stderr if report_on_stdout and settings.output_format in MACHINE_READABLE else sys.stdout
+        report_on_stdout = self.run_options.output_file is None and not self.run_options.statistics
+        return sys.stderr if report_on_stdout and self.settings.output_format in MACHINE_READABLE else sys.stdout
 
     def say(self, line: str) -> None:
         print(mask(line), file=self.out, flush=True)
@@ -135,10 +138,10 @@ class Launch:
         return self.provider.api_model_name(self.model.id)
 
     def after_lint(self, findings: list[Finding], read: dict[str, list[tuple[int, int, str]]]) -> int:
-        """`read`: what the lint read of each file (engine.RunSummary.read)."""
+        """`read`: what the lint read of each file (RunSummary.read)."""
         # A model that is retiring but still takes jobs (FT304 as info) is no reason to wait.
         findings = [f for f in findings if not (f.code == "FT304" and f.severity is Severity.INFO)]
-        code = engine.exit_code(findings, replace(self.settings, exit_zero=False))  # --exit-zero lets nothing through
+        code = exit_code(findings, replace(self.settings, exit_zero=False))  # --exit-zero lets nothing through
         if code:
             level = self.settings.fail_on
             count = sum(finding.severity >= level for finding in findings)
@@ -157,7 +160,7 @@ class Launch:
 
     @staticmethod
     def _linted(path: Path, read: dict[str, list[tuple[int, int, str]]]) -> LintedFile:
-        ranges = read.get(engine.display_name(path))
+        ranges = read.get(display_name(path))
         if ranges is None:  # not JSONL text: reported, unless that rule is off
             raise LaunchError(f"{path}: the lint could not read it as JSONL; nothing to launch")
         return LintedFile(path, tuple(ranges))
@@ -182,8 +185,7 @@ class Launch:
     def _format_of(self, path: Path) -> str | None:
         if self.settings.format:
             return self.settings.format
-        found = engine.sniff_format(path)
-        return found.name if found else None
+        return file_context(path, self.settings).format_name
 
     def _request(self, file_ids: dict[Path, str], method: str) -> dict:
         return self.provider.job_request(

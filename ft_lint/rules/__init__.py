@@ -89,7 +89,7 @@ class FileSummary:
     first_lines_by_format: dict[str, list[int]]  # format name -> its first few lines
     unrecognised_records: int = 0  # records of no known format
     first_unrecognised: tuple[int, dict] | None = None  # line and value of the first of them
-    model: Model | None = None  # the model the file is checked against (see engine.choose_model)
+    model: Model | None = None  # the model the file is checked against (see context.file_context)
     model_chosen: bool = False  # False: no model was named; model is the format's default
     today: dt.date | None = None  # the date retirement is measured from
     is_validation: bool = False  # paired with training files as their validation data
@@ -103,12 +103,13 @@ class Rule:
     # Safe fixes (`--fix`) only drop or trim bytes and keep every other byte; unsafe ones
     # (`--fix --unsafe-fixes`, marked `fix*` by `ft-lint rules`) change content.
     fix_is_safe: ClassVar[bool] = True
-    options: ClassVar[dict[str, Option]] = {}
+    OPTIONS: ClassVar[dict[str, Option]] = {}
     uses_model: ClassVar[bool] = False  # True: checks against the model's figures (the report names the model)
 
-    def __init__(self, settings: dict[str, Any] | None = None):
-        self.settings = {key: option.default for key, option in self.options.items()}
-        self.settings.update(settings or {})
+    def __init__(self, options: dict[str, Any] | None = None):
+        """`options`: the rule's own, from [tool.ft-lint.options.FTxxx]; the defaults of OPTIONS otherwise."""
+        self.options = {key: option.default for key, option in self.OPTIONS.items()}
+        self.options.update(options or {})
 
     @classmethod
     def summary(cls) -> str:

@@ -51,7 +51,7 @@ class InvalidImage(RecordRule):
     code = "FT113"
     name = "invalid-image"
     severity = Severity.ERROR
-    options = {
+    OPTIONS = {
         "max-image-bytes": Option(0, "largest image, in bytes; 0: the provider's limit for the file's format (OpenAI 10 MB, Vertex AI 20 MB)", minimum=0, maximum=1 << 30),
         "max-images": Option(0, "most images in one example; 0: the provider's limit for the file's format (OpenAI 10, Vertex AI 30)", minimum=0, maximum=1000),
     }
@@ -61,8 +61,8 @@ class InvalidImage(RecordRule):
         if fmt is None or not may_hold_images(record):
             return
         images = [(message.role, image) for message in record.messages for image in message.images]
-        max_images = self.settings["max-images"] or fmt.max_images
-        max_bytes = self.settings["max-image-bytes"] or fmt.max_image_bytes
+        max_images = self.options["max-images"] or fmt.max_images
+        max_bytes = self.options["max-image-bytes"] or fmt.max_image_bytes
         for count, (role, image) in enumerate(images, start=1):
             if role == "assistant":
                 yield Problem("assistant messages cannot contain images", image.pointer)

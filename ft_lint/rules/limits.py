@@ -121,11 +121,11 @@ class ExampleNearLimit(_ExampleLength):
     code = "FT302"
     name = "example-near-limit"
     severity = Severity.WARNING
-    options = {"threshold": Option(0.9, "share of the model's limit per example above which an example is reported", minimum=0.0, maximum=1.0)}
+    OPTIONS = {"threshold": Option(0.9, "share of the model's limit per example above which an example is reported", minimum=0.0, maximum=1.0)}
 
     @property
     def share_of_limit(self) -> float:
-        return self.settings["threshold"]
+        return self.options["threshold"]
 
     def report(self, tokens: int, how: str, model: Model) -> Iterator[Problem]:
         if tokens <= model.context_tokens:  # longer ones are FT301's
@@ -175,14 +175,14 @@ class ModelRetiring(_ModelFileRule):
     name = "model-retiring"
     severity = Severity.INFO
     only_chosen = True
-    options = {"days": Option(60, "report this many days ahead of the model's last day for new jobs or shutdown", minimum=0, maximum=3650)}
+    OPTIONS = {"days": Option(60, "report this many days ahead of the model's last day for new jobs or shutdown", minimum=0, maximum=3650)}
 
     def check_model(self, summary: FileSummary, model: Model) -> Iterator[Problem]:
         today = summary.today or dt.date.today()
         if not model.accepts_new_jobs(today) or model.is_shut_down(today):
             yield Problem(self._past(model, today), severity=Severity.ERROR)
             return
-        soon = [day for day in (model.last_new_jobs_date, model.shutdown_date) if day and days_until(day, today) <= self.settings["days"]]
+        soon = [day for day in (model.last_new_jobs_date, model.shutdown_date) if day and days_until(day, today) <= self.options["days"]]
         if soon:
             yield Problem(self._upcoming(model, today))
 

@@ -81,7 +81,7 @@ class _PrivacyRule(EntryRule):
     @functools.cached_property
     def allow_list(self) -> Globs:
         """The allow-list, made once: it may be thousands of values long."""
-        return Globs(pattern.lower() for pattern in self.settings["allow"])
+        return Globs(pattern.lower() for pattern in self.options["allow"])
 
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
         detectors = self.screen(entry.raw)
@@ -139,7 +139,7 @@ class Secret(_PrivacyRule):
     code = "FT501"
     name = "secret"
     severity = Severity.ERROR
-    options = {"allow": PatternList([], _ALLOW_HELP)}
+    OPTIONS = {"allow": PatternList([], _ALLOW_HELP)}
 
     def detectors(self) -> tuple[Detector, ...]:
         return SECRET_DETECTORS
@@ -182,13 +182,13 @@ class PersonalData(_PrivacyRule):
     code = "FT502"
     name = "personal-data"
     severity = Severity.WARNING
-    options = {
+    OPTIONS = {
         "allow": PatternList([], _ALLOW_HELP),
         "kinds": PatternList(list(PERSONAL_KINDS), "what to look for", check=_known_kind),
     }
 
     def detectors(self) -> tuple[Detector, ...]:
-        return tuple(detector for kind in PERSONAL_KINDS if kind in self.settings["kinds"] for detector in PERSONAL_DETECTORS[kind])
+        return tuple(detector for kind in PERSONAL_KINDS if kind in self.options["kinds"] for detector in PERSONAL_DETECTORS[kind])
 
     def describe(self, found: Found) -> str:
         return f"{found.label} in the data: anonymise it, or allow it in [tool.ft-lint.options.FT502]"

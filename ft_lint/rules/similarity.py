@@ -223,16 +223,16 @@ def _part_digests(record: Record, parts: tuple[list[Message], list[Message]] | N
     return input_digest + _conversation_digest(outputs, ignore_whitespace=True)
 
 
-def _fingerprints(records: list[Record], settings: dict[str, Any], boilerplate: ShingleSet | None = None) -> list[bytes | None]:
+def _fingerprints(records: list[Record], options: dict[str, Any], boilerplate: ShingleSet | None = None) -> list[bytes | None]:
     """Per record: its identity digests, then its LSH band hashes without the `boilerplate`
     shingles (None: a record without words, or only those)."""
     batch = _Batch.of(records)
-    measure = (settings["shingle-size"], settings["threshold"], id(boilerplate))  # the file's set lives as long as the run
+    measure = (options["shingle-size"], options["threshold"], id(boilerplate))  # the file's set lives as long as the run
     if batch.measure != measure:
         from ft_lint import minhash
 
-        bands, rows = minhash.lsh_shape(settings["threshold"])
-        hashes, has_words = minhash.band_hashes(batch.texts, settings["shingle-size"], bands, rows, boilerplate)
+        bands, rows = minhash.lsh_shape(options["threshold"])
+        hashes, has_words = minhash.band_hashes(batch.texts, options["shingle-size"], bands, rows, boilerplate)
         batch.measure = measure
         batch.fingerprints = [identity + hashes[i].tobytes() if has_words[i] else None for i, identity in enumerate(batch.identities)]
     return batch.fingerprints
@@ -293,9 +293,9 @@ class _Measure:
     `boilerplate` shingles; `by_part`: a preference record's prompt and outputs each compared
     with the other record's (see example_parts), the least similar part deciding."""
 
-    def __init__(self, settings: dict[str, Any], boilerplate: dict[str, ShingleSet] | None = None, by_part: bool = False,
+    def __init__(self, options: dict[str, Any], boilerplate: dict[str, ShingleSet] | None = None, by_part: bool = False,
                  text: Callable[[Record], str] = example_text):
-        self.shingle_size, self.threshold = settings["shingle-size"], settings["threshold"]
+        self.shingle_size, self.threshold = options["shingle-size"], options["threshold"]
         self.boilerplate = boilerplate or {}
         self.by_part = by_part
         self.text = text
@@ -446,16 +446,16 @@ class _Batched:
 class _Similar(_Batched):
     """FT402's summaries: identities and whole-text band hashes (fingerprints), with the measure's options."""
 
-    options = MEASURE_OPTIONS
-    settings: dict[str, Any]
+    OPTIONS = MEASURE_OPTIONS
+    options: dict[str, Any]
 
     def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
-        return _fingerprints(records, self.settings)
+        return _fingerprints(records, self.options)
 
     def _rows_and_table(self, summaries: Summaries) -> tuple[_Rows, np.ndarray]:
         from ft_lint import minhash
 
-        bands = minhash.lsh_shape(self.settings["threshold"])[0]
+        bands = minhash.lsh_shape(self.options["threshold"])[0]
         rows = _Rows(summaries, IDENTITY_BYTES + 4 * bands)
         return rows, rows.table(bands)
 
@@ -494,8 +494,8 @@ class NearDuplicateExample(_Similar, DatasetRule):
     severity = Severity.WARNING
     sample_records = BOILERPLATE_SAMPLE
 
-    def __init__(self, settings: dict[str, Any] | None = None):
-        super().__init__(settings)
+    def __init__(self, options: dict[str, Any] | None = None):
+        super().__init__(options)
         self.boilerplate: dict[str, ShingleSet] = {}  # filename -> the shingles set aside, learned before its scan
 
     def learn(self, filename: str, sample: list[Record]) -> bytes:
@@ -503,14 +503,14 @@ class NearDuplicateExample(_Similar, DatasetRule):
         from ft_lint import minhash
 
         inputs = list(dict.fromkeys(text for text in map(input_text, sample) if text))  # a copy counts once
-        size = self.settings["shingle-size"]
+        size = self.options["shingle-size"]
         min_texts = max(BOILERPLATE_EXAMPLES, math.ceil(BOILERPLATE_SHARE * len(inputs)))
         found = minhash.shared_passages(inputs, size, min_texts, max(BOILERPLATE_WORDS - size + 1, 1))
         self.boilerplate[filename] = minhash.ShingleSet(found)
         return found.tobytes()
 
     def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
-        return _fingerprints(records, self.settings, self.boilerplate.get(records[0].filename) if records else None)
+        return _fingerprints(records, self.options, self.boilerplate.get(records[0].filename) if records else None)
 
     def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
         import numpy as np
@@ -521,7 +521,7 @@ class NearDuplicateExample(_Similar, DatasetRule):
         originals = np.flatnonzero(_first_of_each(rows.files, table["whole"]))  # copies are FT401's
         everything = np.ones(len(originals), dtype=bool)
         pairs = originals[minhash.candidate_pairs(table["bands"], originals, rows.files[originals], everything, everything, dataset.jobs)]
-        measure = _Measure(self.settings, self.boilerplate, by_part=True)
+        measure = _Measure(self.options, self.boilerplate, by_part=True)
         for target, (similarity, source, parts) in sorted(_best_matches(rows, pairs, rows.filenames, measure, dataset).items()):
             earlier = rows.location(source)
             boilerplate = len(self.boilerplate.get(earlier.filename, ())) > 0
@@ -907,7 +907,7 @@ class ValidationNearLeak(_Batched, PairRule):
     code = "FT405"
     name = "validation-near-leak"
     severity = Severity.WARNING
-    options = MEASURE_OPTIONS
+    OPTIONS = MEASURE_OPTIONS
 
     def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
         """FT404's digests, then the band hashes of the input and of the output (zero: no words)."""
@@ -916,7 +916,7 @@ class ValidationNearLeak(_Batched, PairRule):
         batch = _Batch.with_parts(records)
         bands, rows = self._part_shape()
         texts = [_text_of(_spoken(part)) for parts in batch.parts for part in (parts or ([], []))]
-        hashes, has_words = minhash.band_hashes(texts, self.settings["shingle-size"], bands, rows)
+        hashes, has_words = minhash.band_hashes(texts, self.options["shingle-size"], bands, rows)
         hashes[~has_words] = 0
         hashes = hashes.reshape(len(records), 2 * bands)
         return [digests + hashes[i].tobytes() if digests else None for i, digests in enumerate(batch.leak_digests)]
@@ -924,7 +924,7 @@ class ValidationNearLeak(_Batched, PairRule):
     def _part_shape(self) -> tuple[int, int]:
         from ft_lint import minhash
 
-        bands, rows = minhash.lsh_shape(self.settings["threshold"])
+        bands, rows = minhash.lsh_shape(self.options["threshold"])
         return (bands + 1) // 2, rows
 
     def check_dataset(self, summaries: Summaries, dataset: Dataset) -> Iterator[tuple[Location, Problem]]:
@@ -949,7 +949,7 @@ class ValidationNearLeak(_Batched, PairRule):
                 (outputs, _long_output_text, "its answer is nearly that of training example {training} ({similarity}), answering another input"),
             ):
                 pairs = pairs[~np.isin(pairs[:, 0], list(found))]
-                for target, (similarity, source, _) in _best_matches(rows, pairs, files, _Measure(self.settings, text=text), dataset).items():
+                for target, (similarity, source, _) in _best_matches(rows, pairs, files, _Measure(self.options, text=text), dataset).items():
                     training = rows.location(source)
                     answered = "the same" if table["output"][target] == table["output"][source] else "differently"
                     found[target] = (source, what.format(training=f"{training.filename}:{training.line}", similarity=_similarity(similarity), answered=answered))

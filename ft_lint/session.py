@@ -1,0 +1,103 @@
+"""The run: what `ft-lint check` does once the CLI has built the settings. Lint (or fix, or
+show the diff), write the report (or --statistics), launch; return the exit code."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections import Counter
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Callable
+
+from ft_lint.config import RunOptions, Settings
+from ft_lint.engine import LintState, exit_code, lint, plan_files
+from ft_lint.errors import UsageError
+from ft_lint.escaping import terminal
+from ft_lint.files import collect_files, display_name
+from ft_lint.findings import Finding
+from ft_lint.reporters import RunSummary, get_reporter
+
+
+def run(settings: Settings, options: RunOptions = RunOptions(), report: Callable[[list[Finding], RunSummary, Settings], None] | None = None) -> int:
+    """Lint, then `report(findings, run_summary, settings)` (default: `write_report`); the exit code."""
+    state = LintState()
+    files = collect_files(settings.paths)
+    if not files:  # a mistyped folder in CI would otherwise pass silently
+        names = ", ".join(map(display_name, settings.paths))
+        print(terminal(f"ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in {names}"), file=sys.stderr)
+    if options.diff:  # print what --fix would change, and nothing else
+        from ft_lint.fixer import show_diff
+
+        return show_diff(files, settings, options, sys.stdout, state)
+    if options.output_file is not None:  # before anything is read or written
+        _refuse_to_overwrite_an_input(options.output_file, [*plan_files(files, settings).files, *filter(None, [settings.config_file])])
+        _open_report(options.output_file).close()  # a report that cannot be written fails before the work
+    launch = None
+    if options.launch is not None:  # what --launch can check without the lint comes first
+        from ft_lint.launch.flow import prepare
+
+        launch = prepare(settings, options, files)
+    if options.fix:
+        from ft_lint.fixer import fix_and_lint
+
+        findings, run_summary = fix_and_lint(files, settings, options, state)
+    else:
+        findings, run_summary = lint(files, settings, options, state)
+    (report or functools.partial(write_report, options=options))(findings, run_summary, settings)
+    if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
+        print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
+        return 2
+    return launch.after_lint(findings, run_summary.read) if launch else exit_code(findings, settings)
+
+
+def write_report(findings: list[Finding], run_summary: RunSummary, settings: Settings, options: RunOptions = RunOptions()) -> None:
+    if options.statistics:
+        report = _report_statistics
+    else:
+        report = get_reporter(settings.output_format)
+    target = options.output_file
+    try:
+        with (_open_report(target) if target else nullcontext(sys.stdout)) as out:
+            report(findings, run_summary, out)
+            out.flush()  # a full disk shows here, not as the program exits
+    except BrokenPipeError:
+        raise  # `ft-lint ... | head`: the CLI's business
+    except OSError as error:
+        if target is None:  # what could not be written would fail again at exit, after the one line below
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise UsageError(f"{target or 'standard output'}: cannot write the report: {error.strerror or error}") from None
+
+
+def _open_report(target: Path):
+    try:
+        return target.open("w", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{target}: cannot write the report: {error.strerror or error}") from None
+
+
+def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
+    """`-o` naming a file that is read (a data file, a partner found on disk, the configuration)
+    would empty it before it is read. The same file is the same device and inode, so a symbolic
+    or hard link to an input counts too."""
+    try:
+        written = target.stat()
+    except OSError:
+        return  # not there yet: no input
+    for path in inputs:
+        try:
+            same = os.path.samestat(path.stat(), written)
+        except OSError:
+            continue  # an input that cannot be read is reported when it is linted
+        if same:
+            raise UsageError(f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file")
+
+
+def _report_statistics(findings: list[Finding], run_summary: RunSummary, out) -> None:
+    counts = Counter((f.code, f.name, f.severity.label) for f in findings)
+    for (code, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out.write(f"{count:>8}  {code}  {name}  [{severity}]\n")
+    from ft_lint.reporters import summary_line
+
+    out.write(summary_line(findings, run_summary) + "\n")
