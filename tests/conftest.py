@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers import lint_paths, write_jsonl
 from reference import reference_encodings
+from support import lint_paths, write_records
 from support_repo import ROOT
 from wheelhouse import WheelhouseError, build_wheelhouse, offline_pip_env
 
@@ -26,10 +26,11 @@ def reference(request):
 
 @pytest.fixture
 def lint_records(tmp_path):
-    """lint_records(record_or_line, ..., name="data.jsonl", **Settings fields) -> findings of that one file."""
+    """lint_records(record_or_line, ..., name="data.jsonl", **lint_paths settings) -> findings of that one
+    file, written in tmp_path (a JSON array if NAME ends in .json, else JSONL)."""
 
     def run(*lines, name: str = "data.jsonl", **settings):
-        return lint_paths([write_jsonl(tmp_path / name, lines)], **settings)
+        return lint_paths([write_records(tmp_path / name, lines)], **settings)
 
     return run
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import samples as s
-from helpers import RULES_TESTED_ELSEWHERE, OPENAI_MODEL, write_jsonl
+from support import RULES_TESTED_ELSEWHERE, OPENAI_MODEL, write_jsonl
 from ft_lint.formats import all_formats
 from ft_lint.rules import catalog
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lint_helpers import chat
+from support import chat
 
 COMMAND = [sys.executable, "-m", "ft_lint", "check", "--output-format", "concise"]
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import samples as s
-from helpers import write_jsonl
+from support import write_jsonl
 from test_cli import assert_one_line_error, ft_lint
 
 # line 1: FT201 (error); line 2: FT202 (info); line 3: FT106 (warning)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import OPENAI_MODEL, awkward_file, chat_line
+from support import OPENAI_MODEL, awkward_file, chat_line
 
 from ft_lint import scanning
 from ft_lint.config import Settings

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ft_lint import engine, reader, scanning
-from lint_helpers import chat, run_cli
+from support import chat, run_cli
 
 GOOD = json.dumps(chat())
 

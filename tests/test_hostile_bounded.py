@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from hostile_limits import run_limited
-from lint_helpers import chat, run_cli
+from support import chat, run_cli
 
 from ft_lint import chunking, reader, scanning, tokens
 from ft_lint.chunking import ByteRange, LongLine, read_blocks

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from ft_lint import inplace
-from lint_helpers import chat, run_cli
+from support import chat, run_cli
 from support_repo import ROOT
 
 

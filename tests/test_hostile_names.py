@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 
 from ft_lint.github_action import run_action
-from lint_helpers import run_cli
+from support import run_cli
 from test_github_format import unescape_data, unescape_property
 from test_precommit import BAD, GOOD, dataset_repository, hook_repository, pre_commit  # noqa: F401 (a fixture)
 

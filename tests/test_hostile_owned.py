@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import xxhash
 from hostile_limits import run_limited
-from lint_helpers import run_cli
+from support import run_cli
 
 from ft_lint import cache
 

@@ -18,7 +18,7 @@ import ft_lint.github_summary
 from ft_lint.detectors import find_secrets
 from ft_lint.github_action import run_action
 from ft_lint.redaction import redact_json, redact_pointer
-from lint_helpers import findings_json, run_cli
+from support import findings_json, run_cli
 from test_privacy import AWS_SECRET, CONNECTION, PASSWORD, PRIVATE_KEY, SECRETS, UPPER_DIGITS, rand
 
 # kind -> (the text planted, the parts of it no output may show): every kind FT501 knows

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from helpers import OPENAI_MODEL, awkward_file, chat_line
+from support import OPENAI_MODEL, awkward_file, chat_line
 
 from ft_lint import scanning
 from ft_lint.chunking import numbered_ranges, range_bounds

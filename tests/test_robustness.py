@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import lint_paths, write_jsonl
+from support import lint_paths, write_jsonl
 from ft_lint.rules import catalog
 
 KEYS = ["role", "content", "messages", "tool_calls", "id", "type", "function", "name", "arguments", "tool_call_id", "weight", "text",

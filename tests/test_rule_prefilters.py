@@ -8,7 +8,7 @@ import sys
 
 import orjson
 import samples as s
-from helpers import codes, of
+from support import codes, of
 
 FLAGGED = [
     s.TOOL_WITHOUT_CALL,  # FT110

@@ -9,7 +9,7 @@ import pytest
 
 import samples as s
 from ft_lint.findings import Severity
-from helpers import lint_paths, of, where
+from support import lint_paths, of, where
 
 DEBRIS = ["FT206", "FT207", "FT208", "FT209", "FT210", "FT211"]
 ALL_VALID = [record for records in s.VALID_RECORDS.values() for record in records]
