@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from reference import reference_encodings
 from support import lint_paths, write_records
@@ -7,12 +10,21 @@ from support_repo import ROOT
 from wheelhouse import WheelhouseError, build_wheelhouse, offline_pip_env
 
 
+@pytest.fixture(scope="session")
+def cache_folders(tmp_path_factory) -> Path:
+    """The folder that holds each test's cache folders (see cache_folder)."""
+    return tmp_path_factory.mktemp("caches")
+
+
 @pytest.fixture(autouse=True)
-def cache_folder(tmp_path_factory, monkeypatch):
-    """Each test's own record cache and key, outside the folders it lints (runs within a test share them)."""
-    folder = tmp_path_factory.mktemp("cache")
+def cache_folder(cache_folders, monkeypatch):
+    """Each test's own record cache and key, outside the folders it lints (runs within a test share them).
+
+    Made with mkdtemp in one session folder: tmp_path_factory.mktemp lists the whole base folder
+    to number each new one, which for two folders a test costs seconds over the suite."""
+    folder = Path(tempfile.mkdtemp(prefix="cache-", dir=cache_folders))
     monkeypatch.setenv("FT_LINT_CACHE_DIR", str(folder))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))  # the key that signs it, not the real home's
+    monkeypatch.setenv("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="user-cache-", dir=cache_folders))  # the key that signs it, not the real home's
     return folder
 
 

@@ -30,6 +30,8 @@ import yaml
 
 from support_repo import ROOT, snapshot_repository
 
+pytestmark = pytest.mark.slow  # the action's steps, installing ft-lint into a new virtualenv
+
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 INPUT = re.compile(r"inputs\.([A-Za-z0-9_-]+)")
 STEP_OUTPUT = re.compile(r"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)")

@@ -14,6 +14,8 @@ from support import RULES_TESTED_ELSEWHERE, OPENAI_MODEL, write_jsonl
 from ft_lint.formats import all_formats
 from ft_lint.rules import catalog
 
+pytestmark = pytest.mark.slow  # each test runs `python -m ft_lint` in a child process
+
 
 OTHER_COMMANDS = ("rule", "rules", "formats", "models", "stats")
 

@@ -10,6 +10,8 @@ import samples as s
 from support import write_jsonl
 from test_cli import assert_one_line_error, ft_lint
 
+pytestmark = pytest.mark.slow  # each test runs `python -m ft_lint` in a child process
+
 # line 1: FT201 (error); line 2: FT202 (info); line 3: FT106 (warning)
 RECORDS = [s.ASSISTANT_EMPTY, s.TRAILING_NEWLINES, s.TRAILING_USER]
 

@@ -48,6 +48,7 @@ def refusal_pattern(path) -> str:
 # --- the bytes sent are the bytes linted -------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("in_parts", [False, True])
 @pytest.mark.parametrize("how", ["append", "rewrite", "truncate"])
 def test_a_file_changed_between_the_lint_and_the_upload_is_not_sent(openai_api, tmp_path, how, in_parts):
@@ -126,6 +127,7 @@ def big_file(tmp_path):
     return write_records(tmp_path / "train.jsonl", count=1800)
 
 
+@pytest.mark.slow
 def test_a_file_linted_by_workers_is_sent_whole_and_remembered_by_its_sha256(openai_api, big_file, clean_env):
     read = {}
     assert launch([big_file], OPENAI_MODEL, jobs=2, report=lambda findings, summary, settings: read.update(summary.read)) == 0
@@ -136,6 +138,7 @@ def test_a_file_linted_by_workers_is_sent_whole_and_remembered_by_its_sha256(ope
     assert hashlib.sha256(big_file.read_bytes()).hexdigest() in (clean_env / "state" / "launch.json").read_text()
 
 
+@pytest.mark.slow
 def test_a_byte_changed_in_a_file_linted_by_workers_is_refused(openai_api, big_file):
     def change_a_middle_byte(*_):
         content = bytearray(big_file.read_bytes())
@@ -199,6 +202,7 @@ def launch_in_child(clean_env, train, base_url: str, *options: str):
     return run_limited("check", str(train), *SELECT, "--model", OPENAI_MODEL, "--launch", *options, env=env, seconds=90, memory_mb=4096)
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_is_given_up_after_the_timeout_and_its_retries(clean_env, silent_server, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
 
@@ -209,6 +213,7 @@ def test_a_server_that_never_answers_is_given_up_after_the_timeout_and_its_retri
     assert done.err == f"ft-lint: error: uploading {train}: {silent_server}/v1 did not answer within 0.5 s (--upload-timeout; 2 tries)\n"
 
 
+@pytest.mark.slow
 def test_the_launch_deadline_stops_whatever_is_under_way(clean_env, silent_server, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
 

@@ -192,6 +192,7 @@ def test_sarif_is_valid_utf8_and_its_uris_keep_the_bytes_of_names(hostile):
     assert "/messages/0/" + KEY in pointers
 
 
+@pytest.mark.slow
 def test_precommit_takes_a_staged_name_that_looks_like_an_option_as_a_file(hook_repository, offline_pip, tmp_path):
     """The real pre-commit, the hook as its manifest declares it, the files a commit would stage."""
     data = dataset_repository(tmp_path / "dataset", {"--output-file=x.jsonl": BAD, "data/good.jsonl": GOOD})

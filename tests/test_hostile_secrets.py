@@ -95,6 +95,7 @@ OUTPUTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_no_output_shows_a_planted_secret(tmp_path, output):
     _plant(tmp_path)
@@ -109,6 +110,7 @@ def test_no_output_shows_a_planted_secret(tmp_path, output):
     _assert_no_secret(result.out + result.err)
 
 
+@pytest.mark.slow
 def test_the_github_action_shows_no_planted_secret(tmp_path, monkeypatch, capsys):
     """Annotations, the full report in the log, the SARIF file and the job summary (every finding
     in it, not only the first ones)."""

@@ -9,12 +9,14 @@ import signal
 import subprocess
 import sys
 
+import pytest
 from launch_support import RULES, azure_api, clean_env, openai_api, together_api, write_records  # noqa: F401 (fixtures)
 from support import run_cli
 
 SELECT = ["--select", ",".join(RULES)]
 
 
+@pytest.mark.slow
 def test_linting_imports_no_sdk(tmp_path):
     data = write_records(tmp_path / "train.jsonl")
     program = (
@@ -119,6 +121,7 @@ def test_follow_command_follows_a_job_to_its_end(azure_api, tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_following_but_not_the_job(azure_api, tmp_path):
     azure_api.script = [{"status": "running"}]  # a job that runs on
     train = write_records(tmp_path / "train.jsonl")

@@ -99,6 +99,7 @@ def test_text_without_words_has_no_shingles_and_no_signature():
     assert has_words.tolist() == [False, False, True]
 
 
+@pytest.mark.slow
 def test_signatures_agree_about_as_often_as_the_jaccard_index():
     """One-permutation MinHash with densification: each bin agrees with probability J, short texts included."""
     rng = random.Random(3)
@@ -196,6 +197,7 @@ def test_floor_similarity_never_rounds_up():
     assert minhash.floor_similarity(0.8) == "0.80"
 
 
+@pytest.mark.slow
 def test_hashes_are_the_same_in_every_process():
     """No salted hash anywhere: a run finds the same candidates every time."""
     import os

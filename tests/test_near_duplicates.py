@@ -127,6 +127,7 @@ def test_a_warm_run_learns_the_boilerplate_of_the_file_as_it_is_now(tmp_path):
     assert [line for line, *_ in warm] == list(range(2, 9))
 
 
+@pytest.mark.slow
 def test_worker_processes_set_the_same_boilerplate_aside(tmp_path, monkeypatch, candidates):
     monkeypatch.setattr(scanning, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scanning, "MIN_RANGE_BYTES", 20_000)

@@ -13,6 +13,8 @@ from ft_lint.chunking import numbered_ranges, range_bounds
 from ft_lint.config import Settings
 from ft_lint.engine import lint
 
+pytestmark = pytest.mark.slow  # --jobs: pools of worker processes
+
 RANGE_BYTES = 2_000  # small ranges so that a small file is split many times
 
 

@@ -29,6 +29,8 @@ from wheelhouse import NO_NETWORK
 from ft_lint.cli import cli
 from ft_lint.engine import DATA_SUFFIXES
 
+pytestmark = pytest.mark.slow  # the real pre-commit, installing the hook into new virtualenvs
+
 
 def chat(user: str, assistant: str) -> str:
     return json.dumps({"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]})

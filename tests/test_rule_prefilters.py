@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import orjson
+import pytest
 import samples as s
 from support import codes, of
 
@@ -47,6 +48,7 @@ def test_template_markers_and_role_labels_are_still_found(lint_records):
     assert [f.line for f in of(findings, "FT203")] == [1, 2]
 
 
+@pytest.mark.slow
 def test_valid_tool_parameters_are_checked_without_python_jsonschema():
     """python-jsonschema takes ~0.2 s to import: only an invalid schema needs it (to word the message)."""
     code = (
