@@ -15,6 +15,7 @@ import io
 import json
 import os
 import random
+import subprocess
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -40,8 +41,8 @@ def chat_line(user: str, assistant: str) -> bytes:
     return json.dumps(chat(user, assistant)).encode()
 
 
-def words(rng: random.Random, count: int) -> list[str]:
-    return ["".join(rng.choice("abcdefghijklmnop") for _ in range(rng.randint(3, 8))) for _ in range(count)]
+def random_words(rng: random.Random, count: int) -> list[str]:
+    return ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 8))) for _ in range(count)]
 
 
 # The first bytes of real image files: enough for every check that reads image headers.
@@ -95,13 +96,17 @@ def jsonl(*records: dict, ending: str = "\n") -> bytes:
     return "".join(json.dumps(record) + ending for record in records).encode()
 
 
+def _awkward_words(rng: random.Random, count: int) -> list[str]:  # not random_words: awkward_file's lines stay as they were
+    return ["".join(rng.choice("abcdefghijklmnop") for _ in range(rng.randint(3, 8))) for _ in range(count)]
+
+
 def awkward_file(path, rng: random.Random):
     """Lines of every kind, with exact and near copies of early lines placed far below them."""
-    originals = [(" ".join(words(rng, 8)) + "?", " ".join(words(rng, 120))) for _ in range(12)]
+    originals = [(" ".join(_awkward_words(rng, 8)) + "?", " ".join(_awkward_words(rng, 120))) for _ in range(12)]
     lines = [chat_line(*original) for original in originals]
     lines[0] = b"\xef\xbb\xbf" + lines[0]
     for number in range(1, 160):
-        user, answer = originals[number % len(originals)] if number % 23 == 0 else (" ".join(words(rng, 8)) + "?", " ".join(words(rng, 40)))
+        user, answer = originals[number % len(originals)] if number % 23 == 0 else (" ".join(_awkward_words(rng, 8)) + "?", " ".join(_awkward_words(rng, 40)))
         if number % 29 == 0:  # near copy: one word of a long answer changed
             user, answer = originals[number % len(originals)]
             answer = answer.replace(answer.split()[60], "changed", 1)
@@ -202,3 +207,23 @@ def findings_json(*args: str, cwd: Path | None = None) -> list[dict]:
     result = run_cli("check", "--output-format", "json", *args, cwd=cwd)
     assert result.code in (0, 1), result.err
     return json.loads(result.out)
+
+
+# --- the CLI in a child process, as users run it ----------------------------------------------
+
+OTHER_COMMANDS = ("rule", "rules", "formats", "models", "stats")
+
+
+def ft_lint(*args, cwd=None, model_rules: bool = False) -> subprocess.CompletedProcess:
+    """`python -m ft_lint ARGS` in a child process; a lint names OPENAI_MODEL and leaves out the rules
+    tested elsewhere (RULES_TESTED_ELSEWHERE) unless MODEL_RULES. Tests that use it are `slow`."""
+    extra = [] if model_rules or not args or args[0] in OTHER_COMMANDS else ["--model", OPENAI_MODEL, "--ignore", ",".join(RULES_TESTED_ELSEWHERE)]
+    return subprocess.run([sys.executable, "-m", "ft_lint", *map(str, args), *extra], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 2
+    assert result.stderr.startswith("ft-lint: error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    for word in words:
+        assert word in result.stderr

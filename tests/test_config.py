@@ -7,8 +7,7 @@ import json
 import pytest
 
 import samples as s
-from support import write_jsonl
-from test_cli import assert_one_line_error, ft_lint
+from support import assert_one_line_error, ft_lint, write_jsonl
 
 pytestmark = pytest.mark.slow  # each test runs `python -m ft_lint` in a child process
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_cli import ft_lint
+from support import ft_lint
 
 pytestmark = pytest.mark.slow  # each test runs `python -m ft_lint` in a child process
 

@@ -9,8 +9,7 @@ import pytest
 
 from ft_lint.config import Settings
 from ft_lint.engine import lint
-from support import chat, write_jsonl
-from test_minhash import random_words
+from support import chat, random_words, write_jsonl
 
 RNG = random.Random(404)
 

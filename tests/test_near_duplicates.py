@@ -14,8 +14,8 @@ from ft_lint import minhash, scanning
 from ft_lint.config import Settings
 from ft_lint.engine import lint
 from ft_lint.reader import Kind
-from support import chat, write_jsonl
-from test_minhash import random_words, reference_jaccard, reference_words
+from reference import reference_jaccard, reference_words
+from support import chat, random_words, write_jsonl
 
 
 def findings(path: Path, **settings) -> list[tuple[int, int, str]]:

@@ -12,8 +12,8 @@ import pytest
 from ft_lint.config import Settings
 from ft_lint.engine import lint
 from ft_lint.rules import similarity
-from support import chat, run_cli, write_jsonl
-from test_minhash import random_words, reference_jaccard
+from reference import reference_jaccard
+from support import chat, random_words, run_cli, write_jsonl
 
 
 def findings(paths: list[Path], select: str, **settings):
