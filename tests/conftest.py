@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from reference import reference_encodings
-from support import lint_paths, write_records
+from support import lint_paths, write_data_file
 from support_repo import ROOT
 from wheelhouse import WheelhouseError, build_wheelhouse, offline_pip_env
 
@@ -42,7 +42,7 @@ def lint_records(tmp_path):
     file, written in tmp_path (a JSON array if NAME ends in .json, else JSONL)."""
 
     def run(*lines, name: str = "data.jsonl", **settings):
-        return lint_paths([write_records(tmp_path / name, lines)], **settings)
+        return lint_paths([write_data_file(tmp_path / name, lines)], **settings)
 
     return run
 

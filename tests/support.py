@@ -1,10 +1,12 @@
-"""What the tests share: build records and data files, lint them, pick findings apart, and run
-the CLI in this process. The `lint_records` and `cache_folder` fixtures are in conftest.py.
+"""What the tests share: build records and data files, lint them in this process, pick findings
+apart, and run the CLI (in this process: run_cli; in a child, as users do: ft_lint). The fixtures
+all tests can ask for (cache_folder, lint_records, reference, offline_pip) are in conftest.py.
 
-Modules beside it serve one family of tests each: samples.py (every record the rule tests
-lint), reference.py (token counts computed another way), launch_support.py and
-launch_server.py (fake provider APIs for --launch), hostile_limits.py (ft-lint in a child under
-time and memory limits), support_repo.py and wheelhouse.py (installing ft-lint as users do).
+Modules beside it serve one family of tests each: samples.py (the records the rule tests lint,
+all of which test_engines_agree checks), reference.py (token counts and the near-duplicate measure
+computed another way), launch_support.py and launch_server.py (fake provider APIs for --launch),
+hostile_limits.py (ft-lint in a child under time and memory limits), support_repo.py and
+wheelhouse.py (a copy of this repository and an offline wheelhouse, to install ft-lint as users do).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def write_json_array(path: Path, records: list | tuple) -> Path:
     return path
 
 
-def write_records(path: Path, records: list | tuple) -> Path:
+def write_data_file(path: Path, records: list | tuple) -> Path:
     """A JSON array for a `.json` PATH, else JSONL (write_jsonl)."""
     return (write_json_array if path.suffix == ".json" else write_jsonl)(path, records)
 
