@@ -1,18 +1,30 @@
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
-from helpers import lint_paths, write_jsonl
 from reference import reference_encodings
+from support import lint_paths, write_data_file
 from support_repo import ROOT
 from wheelhouse import WheelhouseError, build_wheelhouse, offline_pip_env
 
 
+@pytest.fixture(scope="session")
+def cache_folders(tmp_path_factory) -> Path:
+    """The folder that holds each test's cache folders (see cache_folder)."""
+    return tmp_path_factory.mktemp("caches")
+
+
 @pytest.fixture(autouse=True)
-def cache_folder(tmp_path_factory, monkeypatch):
-    """Each test's own record cache and key, outside the folders it lints (runs within a test share them)."""
-    folder = tmp_path_factory.mktemp("cache")
+def cache_folder(cache_folders, monkeypatch):
+    """Each test's own record cache and key, outside the folders it lints (runs within a test share them).
+
+    Made with mkdtemp in one session folder: tmp_path_factory.mktemp lists the whole base folder
+    to number each new one, which for two folders a test costs seconds over the suite."""
+    folder = Path(tempfile.mkdtemp(prefix="cache-", dir=cache_folders))
     monkeypatch.setenv("FT_LINT_CACHE_DIR", str(folder))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))  # the key that signs it, not the real home's
+    monkeypatch.setenv("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="user-cache-", dir=cache_folders))  # the key that signs it, not the real home's
     return folder
 
 
@@ -26,10 +38,11 @@ def reference(request):
 
 @pytest.fixture
 def lint_records(tmp_path):
-    """lint_records(record_or_line, ..., name="data.jsonl", **Settings fields) -> findings of that one file."""
+    """lint_records(record_or_line, ..., name="data.jsonl", **lint_paths settings) -> findings of that one
+    file, written in tmp_path (a JSON array if NAME ends in .json, else JSONL)."""
 
     def run(*lines, name: str = "data.jsonl", **settings):
-        return lint_paths([write_jsonl(tmp_path / name, lines)], **settings)
+        return lint_paths([write_data_file(tmp_path / name, lines)], **settings)
 
     return run
 

@@ -1,5 +1,6 @@
 """Fixtures and data for the --launch tests: fake APIs started per test, clean environments,
-distinct examples that pass the lint, and a `launch` helper that runs the engine as the CLI does."""
+distinct examples that pass the lint, and a `launch` helper that runs the engine as the CLI does
+(support.run_cli runs the CLI itself)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ import datetime as dt
 import json
 import os
 import random
-import sys
 from pathlib import Path
 
 import pytest
 
 from ft_lint import session
-from ft_lint.cli import main
 from ft_lint.config import RunOptions, Settings
 from ft_lint.launch import JobSettings, LaunchOptions
 from ft_lint.launch.options import Timeouts
@@ -109,12 +108,3 @@ def azure_api(clean_env, monkeypatch):
 @pytest.fixture
 def together_api(clean_env, monkeypatch):
     yield from _serving(TogetherFake(), monkeypatch, TOGETHER_API_KEY="together-test-key", TOGETHER_BASE_URL="{url}")
-
-
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """`ft-lint ARGS` in this process, as the launch tests run it: exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["ft-lint", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    captured = capsys.readouterr()
-    return done.value.code, captured.out, captured.err

@@ -1,11 +1,14 @@
-"""Independent reference token counts for the tests.
+"""Independent references for the tests: what ft_lint computes, computed another way.
 
-tiktoken's own Encodings (its constants in tiktoken_ext.openai_public, its own file parser)
-built from the shipped files instead of downloads, and the cookbook formulas written out again.
+Token counts: tiktoken's own Encodings (its constants in tiktoken_ext.openai_public, its own file
+parser) built from the shipped files instead of downloads, and the cookbook formulas written out
+again. The near-duplicate measure (ft_lint.minhash): words, shingles and Jaccard index written from
+their definition.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from importlib import resources
 
 import pytest
@@ -70,3 +73,37 @@ def ref_tools(functions, enc, name) -> int:
 
 def ref_assistant(messages, enc) -> int:
     return sum(len(enc.encode(m["content"])) for m in messages if m["role"] == "assistant" and m.get("weight", 1) != 0)
+
+
+# The definition, written independently: lowercase; a word is a run of letters, marks, digits and
+# underscores, except that each character of a script written without spaces is a word of its own.
+UNSPACED = [(0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3100, 0x312F), (0x31F0, 0x31FF),
+            (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x3FFFF)]
+
+
+def reference_words(text: str) -> list[str]:
+    words, current = [], ""
+    for char in text.lower():
+        if any(low <= ord(char) <= high for low, high in UNSPACED):
+            words += [current, char] if current else [char]
+            current = ""
+        elif char == "_" or unicodedata.category(char)[0] in "LMN":
+            current += char
+        elif current:
+            words.append(current)
+            current = ""
+    return words + [current] if current else words
+
+
+def reference_shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
+    words = reference_words(text)
+    if not words:
+        return set()
+    if len(words) < size:
+        return {tuple(words)}
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def reference_jaccard(a: str, b: str, size: int = 5) -> float:
+    first, second = reference_shingles(a, size), reference_shingles(b, size)
+    return len(first & second) / len(first | second)

@@ -28,7 +28,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from support import chat
 from support_repo import ROOT, snapshot_repository
+
+pytestmark = pytest.mark.slow  # the action's steps, installing ft-lint into a new virtualenv
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 INPUT = re.compile(r"inputs\.([A-Za-z0-9_-]+)")
@@ -147,13 +150,9 @@ def run_action(installed, workspace: Path, **given: str) -> ActionResult:
     return runner.run(workspace, given, steps=slice(1, None), step_outputs=step_outputs)
 
 
-def chat(user: str, assistant: str) -> str:
-    return json.dumps({"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]})
-
-
-GOOD_LINES = [chat(f"What is {n} plus {n}?", f"{n} plus {n} is {2 * n}.") for n in range(1, 4)]
+GOOD_LINES = [json.dumps(chat(f"What is {n} plus {n}?", f"{n} plus {n} is {2 * n}.")) for n in range(1, 4)]
 # line 2: an assistant message with empty content (FT201, error); line 3: blank (FT004, warning)
-BAD_LINES = [GOOD_LINES[0], chat("Hi", ""), "", GOOD_LINES[1]]
+BAD_LINES = [GOOD_LINES[0], json.dumps(chat("Hi", "")), "", GOOD_LINES[1]]
 SELECT = "--select FT001,FT002,FT004,FT1,FT201"  # rules whose verdict on this data is settled
 
 

@@ -31,6 +31,7 @@ def generated(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_generated_data_is_deterministic_and_valid(generated, tmp_path):
     again, other = tmp_path / "again.jsonl", tmp_path / "other.jsonl"
     bench.generate(again, 2_000_000)
@@ -48,6 +49,7 @@ def test_generated_data_is_deterministic_and_valid(generated, tmp_path):
     assert lengths[-1] > 5 * lengths[len(lengths) // 2]  # a long tail
 
 
+@pytest.mark.slow
 def test_change_lines_edits_about_one_percent_in_place(generated, tmp_path):
     copy = tmp_path / "copy.jsonl"
     copy.write_bytes(generated.read_bytes())
@@ -59,6 +61,7 @@ def test_change_lines_edits_about_one_percent_in_place(generated, tmp_path):
     assert all(isinstance(orjson.loads(line), dict) for line in after)
 
 
+@pytest.mark.slow
 def test_cookbook_counts_plain_chat_like_ft_lint(generated):
     from ft_lint.tokens import count_chat, get_encoding
 

@@ -252,6 +252,7 @@ def _write_repeatedly(directory: str, size: int, rounds: int) -> None:
         CacheFolder(Path(directory), KEY).save(writer, DATA)
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once_leave_a_readable_cache(tmp_path):
     sizes = (300, 700)
     _write_repeatedly(str(tmp_path), sizes[0], 1)  # so a reader never has a reason to see nothing

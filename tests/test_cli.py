@@ -10,26 +10,11 @@ import sys
 import pytest
 
 import samples as s
-from helpers import RULES_TESTED_ELSEWHERE, OPENAI_MODEL, write_jsonl
+from support import assert_one_line_error, ft_lint, write_jsonl
 from ft_lint.formats import all_formats
 from ft_lint.rules import catalog
 
-
-OTHER_COMMANDS = ("rule", "rules", "formats", "models", "stats")
-
-
-def ft_lint(*args, cwd=None, model_rules: bool = False) -> subprocess.CompletedProcess:
-    """Run the console entry; a lint names OPENAI_MODEL and leaves out the rules tested elsewhere (RULES_TESTED_ELSEWHERE) unless asked."""
-    extra = [] if model_rules or not args or args[0] in OTHER_COMMANDS else ["--model", OPENAI_MODEL, "--ignore", ",".join(RULES_TESTED_ELSEWHERE)]
-    return subprocess.run([sys.executable, "-m", "ft_lint", *map(str, args), *extra], capture_output=True, text=True, cwd=cwd, timeout=120)
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
-    assert result.returncode == 2
-    assert result.stderr.startswith("ft-lint: error: ") and result.stderr.count("\n") == 1
-    assert "Traceback" not in result.stderr and result.stdout == ""
-    for word in words:
-        assert word in result.stderr
+pytestmark = pytest.mark.slow  # each test runs `python -m ft_lint` in a child process
 
 
 @pytest.fixture
@@ -54,7 +39,7 @@ def bad(tmp_path):
 
 
 def chat_with(answer: str) -> dict:
-    return s.chat(s.USER, s.msg("assistant", answer))
+    return s.conversation(s.USER, s.msg("assistant", answer))
 
 
 # exit codes

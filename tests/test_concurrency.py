@@ -15,7 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lint_helpers import chat
+import pytest
+from support import chat
+
+pytestmark = pytest.mark.slow  # ft-lint processes racing on one file, many times over
 
 COMMAND = [sys.executable, "-m", "ft_lint", "check", "--output-format", "concise"]
 

@@ -7,8 +7,9 @@ import json
 import pytest
 
 import samples as s
-from helpers import write_jsonl
-from test_cli import assert_one_line_error, ft_lint
+from support import assert_one_line_error, ft_lint, write_jsonl
+
+pytestmark = pytest.mark.slow  # each test runs `python -m ft_lint` in a child process
 
 # line 1: FT201 (error); line 2: FT202 (info); line 3: FT106 (warning)
 RECORDS = [s.ASSISTANT_EMPTY, s.TRAILING_NEWLINES, s.TRAILING_USER]

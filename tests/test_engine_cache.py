@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import OPENAI_MODEL, awkward_file, chat_line
+from support import OPENAI_MODEL, awkward_file, chat_line
 
 from ft_lint import scanning
 from ft_lint.config import Settings
@@ -61,6 +61,7 @@ def test_a_warm_run_reports_what_a_cold_run_reports_and_checks_nothing(tmp_path,
     assert list(cache_folder.glob("*.cache"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "edit",
     [
@@ -116,6 +117,7 @@ def test_a_changed_line_ending_is_a_change(tmp_path, checked):
     assert warm == findings_of(path, no_cache=True)
 
 
+@pytest.mark.slow
 def test_a_changed_rule_option_is_never_served_stale(tmp_path):
     path = awkward_file(tmp_path / "train.jsonl", random.Random(5))
     default = findings_of(path)
@@ -137,6 +139,7 @@ def test_a_changed_model_is_never_served_stale(tmp_path):
     assert small == findings_of(path, model="gpt-4-0613", no_cache=True)
 
 
+@pytest.mark.slow
 def test_workers_fill_and_read_the_cache_as_one_process_does(tmp_path, monkeypatch):
     monkeypatch.setattr(scanning, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scanning, "MIN_RANGE_BYTES", 2_000)
@@ -154,6 +157,7 @@ def test_no_cache_neither_reads_nor_writes(tmp_path, cache_folder):
     assert not list(cache_folder.iterdir())
 
 
+@pytest.mark.slow
 def test_the_cache_folder_is_set_in_the_configuration(tmp_path, monkeypatch):
     monkeypatch.delenv("FT_LINT_CACHE_DIR")
     monkeypatch.chdir(tmp_path)
@@ -169,6 +173,7 @@ def test_the_cache_folder_is_set_in_the_configuration(tmp_path, monkeypatch):
     assert result.returncode == 2 and "cache-dir" in result.stderr
 
 
+@pytest.mark.slow
 def test_runs_at_once_on_one_cache_never_corrupt_it(tmp_path, cache_folder):
     path = awkward_file(tmp_path / "train.jsonl", random.Random(2))
     command = [sys.executable, "-m", "ft_lint", "check", str(path), "--model", OPENAI_MODEL, "--output-format", "json", "--exit-zero"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from test_cli import ft_lint
+import pytest
+from support import ft_lint
+
+pytestmark = pytest.mark.slow  # each test runs `python -m ft_lint` in a child process
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 

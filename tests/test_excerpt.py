@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lint_helpers import run_cli
+from support import run_cli
 
 from ft_lint.excerpt import EXCERPT_CHARS, excerpt
 

@@ -14,7 +14,7 @@ import pytest
 from ft_lint import fixer, inplace
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, StripText
 from ft_lint.fixer import _rewrite
-from lint_helpers import chat, run_cli
+from support import chat, run_cli
 
 BOM = b"\xef\xbb\xbf"
 

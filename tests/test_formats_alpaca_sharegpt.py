@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from format_helpers import lint_records
+from support import FORMAT_TESTS
 
 from ft_lint.formats import all_formats, text_turns
 
@@ -11,14 +11,14 @@ ALPACA = {"instruction": "Give the capital.", "input": "France", "output": "Pari
 
 
 @pytest.mark.parametrize("name", ["data.jsonl", "data.json"])
-def test_valid_alpaca_records_have_no_findings(tmp_path, name):
+def test_valid_alpaca_records_have_no_findings(lint_records, name):
     records = [
         ALPACA,
         {"instruction": "Say hello.", "input": "", "output": "Hello!"},  # an empty input is no input
         {"instruction": "Say hello.", "output": "Hello!", "system": "Be cheerful.", "text": "a column TRL-style tools keep"},
         {"instruction": "And Spain?", "input": "", "output": "Madrid.", "history": [["Capital of France?", "Paris."], ["And Italy?", "Rome."]]},
     ]
-    assert lint_records(tmp_path, records, name=name) == []
+    assert lint_records(*records, name=name, defaults=FORMAT_TESTS) == []
 
 
 def test_the_user_turn_is_the_instruction_then_the_input():
@@ -34,7 +34,7 @@ def test_the_user_turn_is_the_instruction_then_the_input():
 
 
 @pytest.mark.parametrize("name", ["data.jsonl", "data.json"])
-def test_alpaca_errors(tmp_path, name):
+def test_alpaca_errors(lint_records, name):
     records = [
         ALPACA,
         {"instruction": "Give the capital.", "input": "France", "output": ""},
@@ -44,7 +44,7 @@ def test_alpaca_errors(tmp_path, name):
         {"instruction": "Give the capital.", "input": 7, "output": "Paris."},
         {"instruction": "Translate.", "input": "", "output": "Translate."},
     ]
-    findings = lint_records(tmp_path, records, name=name)
+    findings = lint_records(*records, name=name, defaults=FORMAT_TESTS)
     by_record = sorted({f.line for f in findings})
     assert len(by_record) == 6  # a finding on every record but the first
     assert {(f.code, f.pointer) for f in findings} == {
@@ -62,7 +62,7 @@ SHAREGPT = {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", 
 
 
 @pytest.mark.parametrize("name", ["data.jsonl", "data.json"])
-def test_valid_sharegpt_records_have_no_findings(tmp_path, name):
+def test_valid_sharegpt_records_have_no_findings(lint_records, name):
     records = [
         SHAREGPT,
         dict(SHAREGPT, id="identity_1"),
@@ -78,7 +78,7 @@ def test_valid_sharegpt_records_have_no_findings(tmp_path, name):
             "tools": '[{"name": "search", "parameters": {"type": "object"}}]',
         },
     ]
-    assert lint_records(tmp_path, records, name=name) == []
+    assert lint_records(*records, name=name, defaults=FORMAT_TESTS) == []
 
 
 def test_sharegpt_roles_are_mapped():
@@ -95,7 +95,7 @@ def test_sharegpt_roles_are_mapped():
 
 
 @pytest.mark.parametrize("name", ["data.jsonl", "data.json"])
-def test_sharegpt_errors(tmp_path, name):
+def test_sharegpt_errors(lint_records, name):
     records = [
         SHAREGPT,
         {"conversations": [{"from": "user", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}]},
@@ -104,7 +104,7 @@ def test_sharegpt_errors(tmp_path, name):
         {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!", "weight": 1}]},
         {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Bye"}]},
     ]
-    findings = lint_records(tmp_path, records, name=name)
+    findings = lint_records(*records, name=name, defaults=FORMAT_TESTS)
     assert {(f.code, f.pointer) for f in findings} == {
         ("FT103", "/conversations/0/from"),  # "user" is taken as meant: no cascade of user-turn findings
         ("FT107", "/conversations/1"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from format_helpers import JPEG, PNG, b64, found, lint_records
+from support import FORMAT_TESTS, JPEG, PNG, b64, found
 
 
 def message(role: str, *texts: str) -> dict:
@@ -16,7 +16,7 @@ def image(source: dict, fmt: str = "png") -> dict:
     return {"image": {"format": fmt, "source": source}}
 
 
-def test_valid_records_have_no_findings(tmp_path):
+def test_valid_records_have_no_findings(lint_records):
     records = [
         BEDROCK,
         {"schemaVersion": "bedrock-conversation-2024", "messages": [message("user", "Hi"), message("assistant", "Hello!"), message("user", "Bye"), message("assistant", "Bye!")]},
@@ -32,24 +32,24 @@ def test_valid_records_have_no_findings(tmp_path):
             ],
         },
     ]
-    assert lint_records(tmp_path, records) == []
+    assert lint_records(*records, defaults=FORMAT_TESTS) == []
 
 
-def test_content_rules_point_inside_blocks(tmp_path):
+def test_content_rules_point_inside_blocks(lint_records):
     records = [
         BEDROCK,
         {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": " Be brief."}], "messages": [message("user", "Hi"), message("assistant", "Hello!")]},
         {"schemaVersion": "bedrock-conversation-2024", "messages": [message("user", "Hi"), message("assistant", "")]},
         {"schemaVersion": "bedrock-conversation-2024", "messages": [message("user", "Translate: good morning"), message("assistant", "Translate: good morning")]},
     ]
-    assert found(lint_records(tmp_path, records)) == {
+    assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {
         (2, "FT202", "/system/0/text"),
         (3, "FT201", "/messages/1/content/0/text"),
         (4, "FT205", "/messages/1"),
     }
 
 
-def test_turn_order(tmp_path):
+def test_turn_order(lint_records):
     # answered records make most of the file, so it is fine-tuning data (not distillation prompts)
     records = [
         BEDROCK,
@@ -58,14 +58,14 @@ def test_turn_order(tmp_path):
         BEDROCK | {"system": [{"text": "Other."}]},
         BEDROCK | {"system": [{"text": "Third."}]},
     ]
-    assert found(lint_records(tmp_path, records)) == {
+    assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {
         (2, "FT106", "/messages/1"),
         (2, "FT107", "/messages/0"),
         (3, "FT104", "/messages"),
     }
 
 
-def test_schema_errors(tmp_path):
+def test_schema_errors(lint_records):
     records = [
         BEDROCK,
         {"system": [{"text": "Be brief."}], "messages": BEDROCK["messages"]},  # no schemaVersion: still Bedrock
@@ -74,7 +74,7 @@ def test_schema_errors(tmp_path):
         {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi", "image": {}}]}, message("assistant", "Hello!")]},
         {"schemaVersion": "bedrock-conversation-2024", "system": "Be brief.", "messages": BEDROCK["messages"]},
     ]
-    assert found(lint_records(tmp_path, records)) == {
+    assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {
         (2, "FT101", ""),
         (3, "FT101", "/messages/0/content"),
         (4, "FT103", "/messages/1/role"),
@@ -84,7 +84,7 @@ def test_schema_errors(tmp_path):
     }
 
 
-def test_images_come_from_s3_or_inline_bytes(tmp_path):
+def test_images_come_from_s3_or_inline_bytes(lint_records):
     def with_image(block: dict) -> dict:
         return {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [block, {"text": "What is this?"}]}, message("assistant", "A cat.")]}
 
@@ -95,7 +95,7 @@ def test_images_come_from_s3_or_inline_bytes(tmp_path):
         with_image(image({"bytes": "not base64!"})),
         with_image(image({"bytes": b64(PNG)}, "bmp")),
     ]
-    findings = lint_records(tmp_path, records)
+    findings = lint_records(*records, defaults=FORMAT_TESTS)
     assert found(findings) == {
         (2, "FT113", "/messages/0/content/0/image/source/s3Location/uri"),
         (3, "FT113", "/messages/0/content/0/image/source/bytes"),
@@ -114,17 +114,17 @@ def test_images_come_from_s3_or_inline_bytes(tmp_path):
 DISTILLATION = {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "You are brief."}], "messages": [message("user", "Capital of France?")]}
 
 
-def test_a_file_of_prompts_is_distillation_data_with_nothing_missing(tmp_path):
+def test_a_file_of_prompts_is_distillation_data_with_nothing_missing(lint_records):
     records = [DISTILLATION, {"schemaVersion": "bedrock-conversation-2024", "messages": [message("user", "Capital of Peru?")]}]
-    assert lint_records(tmp_path, records) == []
+    assert lint_records(*records, defaults=FORMAT_TESTS) == []
     # the look-alike: a fine-tuning file (answers given) whose one record lost its answer
-    assert found(lint_records(tmp_path, [BEDROCK, BEDROCK | {"system": [{"text": "Other."}]}, DISTILLATION], name="tuning.jsonl")) == {(3, "FT104", "/messages")}
+    assert found(lint_records(BEDROCK, BEDROCK | {"system": [{"text": "Other."}]}, DISTILLATION, name="tuning.jsonl", defaults=FORMAT_TESTS)) == {(3, "FT104", "/messages")}
 
 
-def test_distillation_prompts_are_text_and_end_with_the_user(tmp_path):
+def test_distillation_prompts_are_text_and_end_with_the_user(lint_records):
     answered = DISTILLATION | {"messages": [message("user", "Capital of Peru?"), message("assistant", "Lima.")]}
     wrong_key = DISTILLATION | {"messages": [{"role": "user", "content": [{"txt": "Capital of Chile?"}]}]}
-    findings = found(lint_records(tmp_path, [DISTILLATION, DISTILLATION | {"system": [{"text": "Terse."}]}, wrong_key]))
+    findings = found(lint_records(DISTILLATION, DISTILLATION | {"system": [{"text": "Terse."}]}, wrong_key, defaults=FORMAT_TESTS))
     assert [(line, code) for line, code, _ in findings] == [(3, "FT102")]
     # a file of prompts where one record carries its answer: still valid (Bedrock takes an optional desired response)
-    assert lint_records(tmp_path, [DISTILLATION, DISTILLATION | {"system": [{"text": "Terse."}]}, answered], name="mixed.jsonl") == []
+    assert lint_records(DISTILLATION, DISTILLATION | {"system": [{"text": "Terse."}]}, answered, name="mixed.jsonl", defaults=FORMAT_TESTS) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from format_helpers import codes, found, lint_records, run, write_json_array, write_jsonl
+from support import FORMAT_TESTS, codes, found, lint_paths, write_json_array, write_jsonl
 
 from ft_lint.cli import cli
 from ft_lint.formats import sniff_format
@@ -95,13 +95,13 @@ def test_file_format_is_what_most_records_are_detected_as(tmp_path):
     # stray record with an extra key is reported against it, not called TRL.
     path = write_jsonl(tmp_path / "chat.jsonl", [CHAT] * 4 + [TRL_CHAT])
     assert file_format(path) == "openai-chat"
-    assert found(run(path)) == {(5, "FT102", "/source")}
+    assert found(lint_paths([path], defaults=FORMAT_TESTS)) == {(5, "FT102", "/source")}
 
 
 def test_a_file_of_trl_records_is_trl(tmp_path):
     path = write_jsonl(tmp_path / "trl.jsonl", [TRL_CHAT] * 3 + [CHAT])
     assert file_format(path) == "trl-conversational"
-    assert run(path) == []
+    assert lint_paths([path], defaults=FORMAT_TESTS) == []
 
 
 def tool_conversation(arguments: object, call_id: str | None = "c1", **tool_message: str) -> dict:
@@ -140,9 +140,9 @@ def test_openai_tool_data_with_object_arguments_is_reported_without_a_model(tmp_
     # The tool_call_id makes it OpenAI data: its object arguments are OpenAI errors, found
     # with or without --model (a permissive format would otherwise hide them).
     path = write_jsonl(tmp_path / "tools.jsonl", [tool_conversation({"city": "Paris"}, tool_call_id="c1")] * 3)
-    assert codes(run(path)) == ["FT111"] * 3
-    assert codes(run(path, model="gpt-4o-mini")) == ["FT111"] * 3
-    assert run(write_jsonl(tmp_path / "trl.jsonl", [TRL_TOOLS] * 3)) == []
+    assert [f.code for f in lint_paths([path], defaults=FORMAT_TESTS)] == ["FT111"] * 3
+    assert [f.code for f in lint_paths([path], model="gpt-4o-mini", defaults=FORMAT_TESTS)] == ["FT111"] * 3
+    assert lint_paths([write_jsonl(tmp_path / "trl.jsonl", [TRL_TOOLS] * 3)], defaults=FORMAT_TESTS) == []
 
 
 def test_the_chosen_models_formats_win_when_the_keys_fit(tmp_path):
@@ -151,7 +151,7 @@ def test_the_chosen_models_formats_win_when_the_keys_fit(tmp_path):
     assert file_format(path) == "trl-conversational"
     assert sniff_format(path, {"openai-chat", "openai-preference"}).name == "openai-chat"
     # checked as OpenAI chat: the ids OpenAI requires are missing, and the arguments are objects
-    assert sorted(codes(run(path, model="gpt-4o-mini"))) == ["FT101"] * 6 + ["FT111"] * 3
+    assert sorted(f.code for f in lint_paths([path], model="gpt-4o-mini", defaults=FORMAT_TESTS)) == ["FT101"] * 6 + ["FT111"] * 3
     # A model whose formats the records do not fit leaves detection as it was.
     assert sniff_format(path, {"openai-prompt-completion"}).name == "trl-conversational"
 
@@ -163,11 +163,11 @@ def test_a_file_of_another_format_stays_that_format_for_the_named_model(tmp_path
     bedrock = {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}
     path = write_jsonl(tmp_path / "bedrock.jsonl", [bedrock] * 12)
     assert sniff_format(path, {"openai-chat", "openai-preference"}).name == "bedrock-conversation"
-    assert [(f.code, f.message.split(" (")[0]) for f in run(path, select=("FT305",), model="gpt-4o-mini")] == [
+    assert [(f.code, f.message.split(" (")[0]) for f in lint_paths([path], select=("FT305",), model="gpt-4o-mini", defaults=FORMAT_TESTS)] == [
         ("FT305", "gpt-4o-mini-2024-07-18 does not train on bedrock-conversation data")
     ]
     chat = write_jsonl(tmp_path / "chat.jsonl", [CHAT] * 12)
-    assert run(chat, select=("FT305",), model="gpt-4o-mini") == []
+    assert lint_paths([chat], select=("FT305",), model="gpt-4o-mini", defaults=FORMAT_TESTS) == []
 
 
 @pytest.mark.parametrize(
@@ -181,12 +181,12 @@ def test_a_file_of_another_format_stays_that_format_for_the_named_model(tmp_path
 def test_json_array_files_are_detected(tmp_path, records, expected):
     path = write_json_array(tmp_path / "data.json", records)
     assert file_format(path) == expected
-    assert run(path) == []
+    assert lint_paths([path], defaults=FORMAT_TESTS) == []
 
 
 def test_json_array_findings_name_the_line_where_the_record_starts(tmp_path):
     path = write_json_array(tmp_path / "data.json", [ALPACA, {"instruction": "Say hi", "output": ""}])
-    (finding,) = run(path)
+    (finding,) = lint_paths([path], defaults=FORMAT_TESTS)
     assert (finding.code, finding.pointer) == ("FT201", "/output")
     assert path.read_text().splitlines()[finding.line - 1].strip() == "{"
     assert finding.line > 2
@@ -202,9 +202,9 @@ def test_files_that_are_not_records_have_no_format(tmp_path):
 # --- mixed files and records that fit no format ------------------------------------------
 
 
-def test_mixed_file_names_the_lines_of_each_format(tmp_path):
+def test_mixed_file_names_the_lines_of_each_format(lint_records):
     records = [CHAT, CHAT, PROMPT_COMPLETION, CHAT, ALPACA, PROMPT_COMPLETION]
-    findings = [f for f in lint_records(tmp_path, records) if f.code == "FT007"]
+    findings = [f for f in lint_records(*records, defaults=FORMAT_TESTS) if f.code == "FT007"]
     (mixed,) = findings
     assert mixed.line == 3  # the first record that is not of the file's format
     assert "openai-chat (3 records: lines 1, 2, 4)" in mixed.message
@@ -212,21 +212,21 @@ def test_mixed_file_names_the_lines_of_each_format(tmp_path):
     assert "alpaca (1 records: lines 5)" in mixed.message
 
 
-def test_a_record_with_the_keys_another_format_adds_is_that_format(tmp_path):
+def test_a_record_with_the_keys_another_format_adds_is_that_format(lint_records):
     bedrock = {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}
     assert detect(bedrock, preferred=all_formats()["openai-chat"]).name == "bedrock-conversation"
-    findings = lint_records(tmp_path, [CHAT, CHAT, bedrock])
+    findings = lint_records(CHAT, CHAT, bedrock, defaults=FORMAT_TESTS)
     assert [(f.line, f.code) for f in findings] == [(3, "FT007")]
     assert "bedrock-conversation (1 records: lines 3)" in findings[0].message
 
 
-def test_a_file_of_one_format_is_not_mixed(tmp_path):
-    assert "FT007" not in codes(lint_records(tmp_path, [SHAREGPT, dict(SHAREGPT, system="Be kind.")]))
+def test_a_file_of_one_format_is_not_mixed(lint_records):
+    assert "FT007" not in codes(lint_records(SHAREGPT, dict(SHAREGPT, system="Be kind."), defaults=FORMAT_TESTS))
 
 
-def test_a_record_that_fits_no_format_gets_the_closest_formats_errors(tmp_path):
+def test_a_record_that_fits_no_format_gets_the_closest_formats_errors(lint_records):
     misspelt = {"mesages": [{"role": "user", "content": "Hi"}]}
-    findings = lint_records(tmp_path, [CHAT, misspelt])
+    findings = lint_records(CHAT, misspelt, defaults=FORMAT_TESTS)
     (finding,) = findings
     assert (finding.line, finding.code, finding.pointer) == (2, "FT101", "")
     assert "fits no known format (it has mesages)" in finding.message
@@ -243,9 +243,9 @@ def test_closest_format_counts_the_keys_a_record_names():
     assert closest_format({"body": "hello"}, chat) is chat
 
 
-def test_the_closest_formats_errors_are_capped(tmp_path):
+def test_the_closest_formats_errors_are_capped(lint_records):
     record = {"prompt": {"role": "user"}, "a": 1, "b": 2, "c": 3, "d": 4}
-    (finding,) = lint_records(tmp_path, [record])
+    (finding,) = lint_records(record, defaults=FORMAT_TESTS)
     assert "the closest is openai-prompt-completion" in finding.message
     assert finding.message.endswith("and 3 more")
 

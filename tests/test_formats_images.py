@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from format_helpers import GIF, JPEG, PNG, WEBP, b64, data_url, found, lint_records
+from support import FORMAT_TESTS, GIF, JPEG, PNG, WEBP, b64, data_url, found, lint_paths, write_jsonl
 
 from ft_lint.formats import Image
 from ft_lint.image_headers import sniff_image_type
@@ -19,7 +19,7 @@ def chat(*urls: str, detail: str | None = None, answer: list | str = "A cat.") -
 
 
 def ft113(tmp_path, records, **settings) -> dict[int, list[str]]:
-    findings = lint_records(tmp_path, records, select=("FT113",), **settings)
+    findings = lint_paths([write_jsonl(tmp_path / "data.jsonl", records)], defaults=FORMAT_TESTS, select=("FT113",), **settings)
     by_line: dict[int, list[str]] = {}
     for finding in findings:
         by_line.setdefault(finding.line, []).append(finding.message)
@@ -62,16 +62,16 @@ def test_images_openai_rejects(tmp_path, url, message):
     assert ft113(tmp_path, [chat("https://example.com/ok.png"), chat(url)]) == {2: [message]}
 
 
-def test_images_in_assistant_messages(tmp_path):
+def test_images_in_assistant_messages(lint_records):
     answer = [{"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]
     # OpenAI's schema rejects image parts in assistant messages too; FT113 says why.
-    findings = lint_records(tmp_path, [chat("https://example.com/a.png"), chat(answer=answer)])
+    findings = lint_records(chat("https://example.com/a.png"), chat(answer=answer), defaults=FORMAT_TESTS)
     assert (2, "FT113", "/messages/1/content/0/image_url/url") in found(findings)
 
 
-def test_too_many_images_is_reported_once_at_the_first_image_over(tmp_path):
+def test_too_many_images_is_reported_once_at_the_first_image_over(lint_records):
     eleven = chat(*[f"https://example.com/{n}.png" for n in range(11)])
-    findings = lint_records(tmp_path, [chat("https://example.com/a.png"), eleven, chat(*["https://example.com/x.png"] * 10)], select=("FT113",))
+    findings = lint_records(chat("https://example.com/a.png"), eleven, chat(*["https://example.com/x.png"] * 10), select=("FT113",), defaults=FORMAT_TESTS)
     assert found(findings) == {(2, "FT113", "/messages/0/content/11/image_url/url")}
     assert findings[0].message == "example has 11 images; openai-chat takes at most 10"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from format_helpers import PNG, b64
+from support import PNG, b64
 
 from ft_lint.tokens import IMAGE_TOKENS_UPPER_BOUND, count_chat, count_record
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from format_helpers import PNG, b64, found, lint_records
+from support import FORMAT_TESTS, PNG, b64, found
 
 from ft_lint.formats import all_formats
 
@@ -14,7 +14,7 @@ def turn(role: str, *texts: str) -> dict:
 GEMINI = {"systemInstruction": {"role": "system", "parts": [{"text": "Answer briefly."}]}, "contents": [turn("user", "Capital of France?"), turn("model", "Paris.")]}
 
 
-def test_valid_gemini_records_have_no_findings(tmp_path):
+def test_valid_gemini_records_have_no_findings(lint_records):
     records = [
         GEMINI,
         {"contents": [turn("user", "Hi"), turn("model", "Hello!"), turn("user", "Bye"), turn("model", "Goodbye!")]},
@@ -30,10 +30,10 @@ def test_valid_gemini_records_have_no_findings(tmp_path):
             "tools": [{"functionDeclarations": [{"name": "get_weather"}]}],
         },
     ]
-    assert lint_records(tmp_path, records) == []
+    assert lint_records(*records, defaults=FORMAT_TESTS) == []
 
 
-def test_roles_are_mapped_so_conversation_rules_apply(tmp_path):
+def test_roles_are_mapped_so_conversation_rules_apply(lint_records):
     conversation = all_formats()["vertex-gemini"].conversations(GEMINI)[0]
     assert [m.role for m in conversation] == ["system", "user", "assistant"]
     records = [
@@ -43,7 +43,7 @@ def test_roles_are_mapped_so_conversation_rules_apply(tmp_path):
         {"contents": [turn("user", "Hi"), turn("model", "Hello!"), turn("user", "Thanks")]},  # a trailing user turn
         {"contents": [turn("user", "Hi"), turn("user", "Anyone?"), turn("model", "Yes.")]},
     ]
-    assert found(lint_records(tmp_path, records)) == {
+    assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {
         (2, "FT104", "/contents"),
         (3, "FT105", "/contents"),
         (4, "FT106", "/contents/2"),
@@ -51,21 +51,21 @@ def test_roles_are_mapped_so_conversation_rules_apply(tmp_path):
     }
 
 
-def test_content_rules_point_inside_parts(tmp_path):
+def test_content_rules_point_inside_parts(lint_records):
     records = [
         GEMINI,
         {"contents": [turn("user", "Capital of France?"), turn("model", "Paris.", "   ")]},
         {"systemInstruction": {"parts": [{"text": "Be brief. "}]}, "contents": [turn("user", "Hi"), turn("model", "Hello!")]},
         {"contents": [turn("user", "Hi"), turn("model", "<start_of_turn>model\nHello!")]},
     ]
-    assert found(lint_records(tmp_path, records)) == {
+    assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {
         (2, "FT201", "/contents/1/parts/1/text"),
         (3, "FT202", "/systemInstruction/parts/0/text"),
         (4, "FT203", "/contents/1/parts/0/text"),
     }
 
 
-def test_schema_errors(tmp_path):
+def test_schema_errors(lint_records):
     records = [
         GEMINI,
         {"contents": [turn("user", "Hi"), turn("assistant", "Hello!")]},
@@ -74,7 +74,7 @@ def test_schema_errors(tmp_path):
         {"contents": [turn("user", "Hi"), turn("model", "Hello!")], "generation_config": {}},
         {"contents": []},
     ]
-    assert found(lint_records(tmp_path, records)) == {
+    assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {
         (2, "FT103", "/contents/1/role"),
         (3, "FT101", "/contents/1"),  # parts missing
         (3, "FT102", "/contents/1/text"),
@@ -86,14 +86,14 @@ def test_schema_errors(tmp_path):
     }
 
 
-def test_function_results_answer_the_call_before_them(tmp_path):
+def test_function_results_answer_the_call_before_them(lint_records):
     call = {"role": "model", "parts": [{"functionCall": {"name": "f", "args": {}}}]}
     result = {"role": "user", "parts": [{"functionResponse": {"name": "f", "response": {}}}]}
     records = [
         {"contents": [turn("user", "Go"), call, result, turn("model", "Done.")]},
         {"contents": [turn("user", "Go"), turn("model", "Calling."), result, turn("model", "Done.")]},
     ]
-    assert found(lint_records(tmp_path, records)) == {(2, "FT107", "/contents/2")}
+    assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {(2, "FT107", "/contents/2")}
 
 
 # --- vertex-chat ---------------------------------------------------------------------------
@@ -101,12 +101,12 @@ def test_function_results_answer_the_call_before_them(tmp_path):
 VERTEX_CHAT = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}, {"role": "model", "content": "Hello!"}]}
 
 
-def test_valid_vertex_chat_records_have_no_findings(tmp_path):
+def test_valid_vertex_chat_records_have_no_findings(lint_records):
     records = [VERTEX_CHAT, {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": "Hello!"}, {"role": "user", "content": "Bye"}, {"role": "model", "content": "Bye!"}]}]
-    assert lint_records(tmp_path, records) == []
+    assert lint_records(*records, defaults=FORMAT_TESTS) == []
 
 
-def test_vertex_chat_errors_and_role_mapping(tmp_path):
+def test_vertex_chat_errors_and_role_mapping(lint_records):
     records = [
         VERTEX_CHAT,
         {"messages": [{"role": "user", "content": "Hi"}, {"role": "bot", "content": "Hello!"}]},
@@ -114,7 +114,7 @@ def test_vertex_chat_errors_and_role_mapping(tmp_path):
         {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": "Hello!"}, {"role": "system", "content": "Be brief."}]},
         {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": ["Hello!"]}]},
     ]
-    assert found(lint_records(tmp_path, records)) == {
+    assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {
         (2, "FT103", "/messages/1/role"),
         (3, "FT201", "/messages/1/content"),
         (4, "FT106", "/messages/2"),

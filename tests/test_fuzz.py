@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +30,8 @@ from ft_lint.formats import all_formats
 from ft_lint.reader import BOM, WholeFileProblem, non_text_reason, read_entries
 from ft_lint.redaction import redact, redact_pointer
 from ft_lint.reporters import REPORTERS, get_reporter
+
+pytestmark = pytest.mark.slow  # long hypothesis runs
 
 EXAMPLES = int(os.environ.get("FT_LINT_FUZZ_EXAMPLES", "40"))
 bounded = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ft_lint import reader, scanning, session
-from lint_helpers import chat, run_cli
+from support import chat, run_cli
 
 GOOD = json.dumps(chat())
 
@@ -213,6 +213,7 @@ def test_io_error_in_the_middle_of_reading(tmp_path, monkeypatch):
     one_line_error(run_cli("check", str(tmp_path / "train.jsonl")), "train.jsonl", "Input/output error")
 
 
+@pytest.mark.slow
 def test_a_60_mb_single_line_finishes(tmp_path):
     """In a child process with a time limit: a hang fails the test instead of the suite."""
     record = chat("Summarise this: " + "lorem ipsum dolor sit amet " * 2_300_000 + "end", "It repeats.")

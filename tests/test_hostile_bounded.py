@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from hostile_limits import run_limited
-from lint_helpers import chat, run_cli
+from support import chat, run_cli
 
 from ft_lint import chunking, reader, scanning, tokens
 from ft_lint.chunking import ByteRange, LongLine, read_blocks
@@ -67,12 +67,14 @@ def concise(out: str) -> list[tuple[int, str]]:
 # --- files that are not regular files ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_dev_zero_is_refused_at_once(tmp_path):
     """A character device never ends: read, it took all memory (MemoryError after 20 s under a 2 GB cap)."""
     done = limited("check", "/dev/zero", cwd=tmp_path, seconds=60)
     one_line_error(done.code, done.err, "/dev/zero", "is a character device, not a regular file")
 
 
+@pytest.mark.slow
 def test_a_fifo_named_is_refused_without_waiting_for_a_writer(tmp_path):
     os.mkfifo(tmp_path / "train.jsonl")
     for command in ("check", "stats"):
@@ -122,6 +124,7 @@ def test_a_file_truncated_mid_line_while_its_blocks_are_read_is_an_error(tmp_pat
         list(blocks)
 
 
+@pytest.mark.slow
 def test_a_file_truncated_while_read_by_workers_is_an_error(tmp_path, monkeypatch):
     """The lines past the new end used to be missing without a word (exit 0)."""
     path = lines_file(tmp_path / "train.jsonl", 20_000)  # 2 MB: read by worker processes
@@ -139,6 +142,7 @@ def test_a_file_truncated_while_read_by_workers_is_an_error(tmp_path, monkeypatc
     one_line_error(result.code, result.err, "train.jsonl", "changed while it was being read")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_file_appended_to_while_it_is_read_is_an_error(tmp_path, monkeypatch, jobs):
     """The findings would describe no version of the file (they used to pass without a word)."""
@@ -184,6 +188,7 @@ def sparse_line(path: Path, before: bytes, length: int, after: bytes) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_10_gb_sparse_file_is_one_finding(tmp_path):
     """All NUL bytes (`truncate -s 10G`): reading it used to end in MemoryError."""
     path = tmp_path / "train.jsonl"
@@ -195,6 +200,7 @@ def test_a_10_gb_sparse_file_is_one_finding(tmp_path):
     assert (finding["code"], finding["line"]) == ("FT003", 1) and "NUL bytes" in finding["message"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_line_over_the_cap_is_one_finding_and_read_past(tmp_path, jobs):
     """A 70 MB line (over 64 MiB) between good records, by one process and by workers: FT009 on
@@ -238,6 +244,7 @@ def test_a_long_first_line_is_one_entry_and_reading_goes_on(tmp_path, monkeypatc
     assert [(e.line, e.kind) for e in entries] == [(2, Kind.RECORD)]
 
 
+@pytest.mark.slow
 def test_a_json_array_file_too_big_to_parse_whole_is_one_finding(tmp_path):
     sparse_line(tmp_path / "train.json", b"[" + GOOD.encode() + b",", 300 << 20, b"]")
     done = limited("check", "--output-format", "json", "train.json", cwd=tmp_path, seconds=60)
@@ -283,6 +290,7 @@ def test_a_text_the_bounds_cannot_decide_is_counted_in_pieces(tmp_path):
     assert finding["message"].startswith("example has about ")
 
 
+@pytest.mark.slow
 def test_a_million_spaces_are_counted_without_overflowing_the_tokenizer():
     """tiktoken's regex overflows its stack on a run of about a million spaces: a Rust panic
     (a BaseException) that ended the run with a traceback."""

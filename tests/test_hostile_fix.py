@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from ft_lint import inplace
-from lint_helpers import chat, run_cli
+from support import chat, run_cli
 from support_repo import ROOT
 
 
@@ -180,6 +180,7 @@ def run_killed(patch: str, *args: str, cwd) -> None:
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()
 
 
+@pytest.mark.slow
 def test_a_run_killed_before_writing_the_file_leaves_it_and_the_next_fix_removes_its_journal(tmp_path):
     path = data_file(tmp_path)
     run_killed("os.fsync = lambda descriptor: os.kill(os.getpid(), signal.SIGKILL)", "check", "--fix", "--no-cache", "train.jsonl", cwd=tmp_path)
@@ -206,6 +207,7 @@ inplace.Journal.chunks = chunks
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", KILLED_WHILE)
 def test_a_rewrite_killed_half_way_is_completed_by_the_next_fix(tmp_path, moment):
     path = data_file(tmp_path, DATA * 3)

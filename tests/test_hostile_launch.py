@@ -19,7 +19,8 @@ from ft_lint.launch.base import LaunchError, one_line
 from ft_lint.launch.linted import FileChanged, LintedFile
 from ft_lint.launch.masking import mask
 from hostile_limits import run_limited
-from launch_support import RULES, run_cli, azure_api, clean_env, launch, openai_api, together_api, write_records  # noqa: F401 (fixtures)
+from launch_support import RULES, azure_api, clean_env, launch, openai_api, together_api, write_records  # noqa: F401 (fixtures)
+from support import run_cli
 
 OPENAI_MODEL = "gpt-4o-mini-2024-07-18"
 AZURE_MODEL = "azure/gpt-4o-mini-2024-07-18"
@@ -47,6 +48,7 @@ def refusal_pattern(path) -> str:
 # --- the bytes sent are the bytes linted -------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("in_parts", [False, True])
 @pytest.mark.parametrize("how", ["append", "rewrite", "truncate"])
 def test_a_file_changed_between_the_lint_and_the_upload_is_not_sent(openai_api, tmp_path, how, in_parts):
@@ -125,7 +127,8 @@ def big_file(tmp_path):
     return write_records(tmp_path / "train.jsonl", count=1800)
 
 
-def test_a_file_linted_by_workers_is_sent_whole_and_remembered_by_its_sha256(openai_api, big_file, clean_env, capsys):
+@pytest.mark.slow
+def test_a_file_linted_by_workers_is_sent_whole_and_remembered_by_its_sha256(openai_api, big_file, clean_env):
     read = {}
     assert launch([big_file], OPENAI_MODEL, jobs=2, report=lambda findings, summary, settings: read.update(summary.read)) == 0
 
@@ -135,6 +138,7 @@ def test_a_file_linted_by_workers_is_sent_whole_and_remembered_by_its_sha256(ope
     assert hashlib.sha256(big_file.read_bytes()).hexdigest() in (clean_env / "state" / "launch.json").read_text()
 
 
+@pytest.mark.slow
 def test_a_byte_changed_in_a_file_linted_by_workers_is_refused(openai_api, big_file):
     def change_a_middle_byte(*_):
         content = bytearray(big_file.read_bytes())
@@ -198,6 +202,7 @@ def launch_in_child(clean_env, train, base_url: str, *options: str):
     return run_limited("check", str(train), *SELECT, "--model", OPENAI_MODEL, "--launch", *options, env=env, seconds=90, memory_mb=4096)
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_is_given_up_after_the_timeout_and_its_retries(clean_env, silent_server, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
 
@@ -208,6 +213,7 @@ def test_a_server_that_never_answers_is_given_up_after_the_timeout_and_its_retri
     assert done.err == f"ft-lint: error: uploading {train}: {silent_server}/v1 did not answer within 0.5 s (--upload-timeout; 2 tries)\n"
 
 
+@pytest.mark.slow
 def test_the_launch_deadline_stops_whatever_is_under_way(clean_env, silent_server, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
 
@@ -221,14 +227,13 @@ def test_the_launch_deadline_stops_whatever_is_under_way(clean_env, silent_serve
     )
 
 
-def test_dry_run_prints_the_timeouts_from_the_options_then_the_configuration(clean_env, tmp_path, monkeypatch, capsys):
+def test_dry_run_prints_the_timeouts_from_the_options_then_the_configuration(clean_env, tmp_path, monkeypatch):
     train = write_records(tmp_path / "train.jsonl")
     config = tmp_path / "ft-lint.toml"
     config.write_text("connect-timeout = 4\nread-timeout = 7.5\nmax-retries = 1\n")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
 
-    code, out, _ = run_cli(monkeypatch, capsys, "check", str(train), *SELECT, "--config", str(config), "--model", OPENAI_MODEL,
-                           "--launch", "--dry-run", "--connect-timeout", "3", "--launch-deadline", "90")
+    code, out, _ = run_cli("check", str(train), *SELECT, "--config", str(config), "--model", OPENAI_MODEL, "--launch", "--dry-run", "--connect-timeout", "3", "--launch-deadline", "90")
 
     assert code == 0
     assert "timeouts: connect 3 s, read 7.5 s, uploads 120 s; 1 retry; the launch within 90 s" in out.splitlines()
@@ -240,12 +245,12 @@ def test_dry_run_prints_the_timeouts_from_the_options_then_the_configuration(cle
     ("launch-deadline = 'soon'", "expected a number"),
     ("max-retries = 1.5", "expected a whole number of 0 or more"),
 ])  # fmt: skip
-def test_a_bad_timeout_in_the_configuration_is_one_line_and_exit_2(clean_env, tmp_path, monkeypatch, capsys, setting, complaint):
+def test_a_bad_timeout_in_the_configuration_is_one_line_and_exit_2(clean_env, tmp_path, setting, complaint):
     train = write_records(tmp_path / "train.jsonl")
     config = tmp_path / "ft-lint.toml"
     config.write_text(setting + "\n")
 
-    code, _, err = run_cli(monkeypatch, capsys, "check", str(train), "--config", str(config))
+    code, _, err = run_cli("check", str(train), "--config", str(config))
 
     assert code == 2
     assert err == f"ft-lint: error: {config}: bad value for {setting.split()[0]!r} in ft-lint.toml: {complaint}\n"
@@ -278,7 +283,7 @@ def test_a_server_echoing_the_credentials_has_them_masked(request, monkeypatch, 
 PASSWORD = "pw-9f8e7d6c5b4a"
 
 
-def test_a_password_in_the_base_url_is_never_printed(openai_api, tmp_path, monkeypatch, capsys):
+def test_a_password_in_the_base_url_is_never_printed(openai_api, tmp_path, capsys):
     train = write_records(tmp_path / "train.jsonl")
     base_url = openai_api.url.replace("://", f"://alice:{PASSWORD}@") + "/v1"
     basic = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
@@ -289,7 +294,7 @@ def test_a_password_in_the_base_url_is_never_printed(openai_api, tmp_path, monke
     with pytest.raises(LaunchError) as refused:
         launch([train], OPENAI_MODEL, base_url=base_url, relaunch=True)
     printed = capsys.readouterr()
-    code, out, err = run_cli(monkeypatch, capsys, "follow", "ftjob-none", "--base-url", base_url)
+    code, out, err = run_cli("follow", "ftjob-none", "--base-url", base_url)
 
     shown = "\n".join([printed.out, printed.err, str(refused.value), out, err])
     assert code == 2
@@ -305,18 +310,18 @@ def test_a_password_in_the_base_url_is_never_printed(openai_api, tmp_path, monke
     ("htps://alice:{password}@api.example.com/v1", "not an http:// or https:// URL"),
     ("api.example.com/v1", "not an http:// or https:// URL"),
 ])  # fmt: skip
-def test_a_base_url_the_sdks_cannot_use_is_one_line_before_the_lint_or_the_follow(clean_env, tmp_path, monkeypatch, capsys, url, complaint):
+def test_a_base_url_the_sdks_cannot_use_is_one_line_before_the_lint_or_the_follow(clean_env, tmp_path, monkeypatch, url, complaint):
     train = write_records(tmp_path / "train.jsonl")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
 
-    code, out, err = run_cli(monkeypatch, capsys, "check", str(train), "--model", OPENAI_MODEL, "--launch", "--base-url", url.format(password=PASSWORD))
+    code, out, err = run_cli("check", str(train), "--model", OPENAI_MODEL, "--launch", "--base-url", url.format(password=PASSWORD))
 
     assert code == 2
     assert out == ""  # before the lint
     assert re.fullmatch(rf"ft-lint: error: base URL \S+: {re.escape(complaint)} \(--base-url or OPENAI_BASE_URL\)\n", err)
     assert PASSWORD not in err
 
-    code, _, err = run_cli(monkeypatch, capsys, "follow", "ftjob-1", "--base-url", url.format(password=PASSWORD))
+    code, _, err = run_cli("follow", "ftjob-1", "--base-url", url.format(password=PASSWORD))
 
     assert code == 2
     assert re.fullmatch(rf"ft-lint: error: base URL \S+: {re.escape(complaint)} \(--base-url or OPENAI_BASE_URL\)\n", err)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import OPENAI_MODEL, chat_line, write_jsonl
+from support import OPENAI_MODEL, chat_line, write_jsonl
 from ft_lint import cache, cli, engine, minhash, pairing, scanning
 from ft_lint.config import Settings, load_settings
 from ft_lint.engine import lint

@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 
 from ft_lint.github_action import run_action
-from lint_helpers import run_cli
+from support import run_cli
 from test_github_format import unescape_data, unescape_property
 from test_precommit import BAD, GOOD, dataset_repository, hook_repository, pre_commit  # noqa: F401 (a fixture)
 
@@ -192,6 +192,7 @@ def test_sarif_is_valid_utf8_and_its_uris_keep_the_bytes_of_names(hostile):
     assert "/messages/0/" + KEY in pointers
 
 
+@pytest.mark.slow
 def test_precommit_takes_a_staged_name_that_looks_like_an_option_as_a_file(hook_repository, offline_pip, tmp_path):
     """The real pre-commit, the hook as its manifest declares it, the files a commit would stage."""
     data = dataset_repository(tmp_path / "dataset", {"--output-file=x.jsonl": BAD, "data/good.jsonl": GOOD})

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import xxhash
 from hostile_limits import run_limited
-from lint_helpers import run_cli
+from support import run_cli
 
 from ft_lint import cache
 
@@ -146,6 +146,7 @@ def test_only_temporary_files_ftlint_names_are_cleaned_up(tmp_path, cache_folder
     assert not left.exists() and fresh.exists() and someone_elses.exists()
 
 
+@pytest.mark.slow
 def test_a_fifo_under_a_cache_files_name_neither_hangs_nor_is_kept(tmp_path, cache_folder):
     write_clean(tmp_path / "data.jsonl")
     assert lint("data.jsonl", cwd=tmp_path).code == 0
@@ -268,6 +269,7 @@ def test_a_report_never_overwrites_an_input(tmp_path):
     assert "train.jsonl" in (tmp_path / "report.txt").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_full_disk_while_writing_the_report_is_one_line(tmp_path):
     write_clean(tmp_path / "data.jsonl")

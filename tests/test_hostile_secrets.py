@@ -18,7 +18,7 @@ import ft_lint.github_summary
 from ft_lint.detectors import find_secrets
 from ft_lint.github_action import run_action
 from ft_lint.redaction import redact_json, redact_pointer
-from lint_helpers import findings_json, run_cli
+from support import findings_json, run_cli
 from test_privacy import AWS_SECRET, CONNECTION, PASSWORD, PRIVATE_KEY, SECRETS, UPPER_DIGITS, rand
 
 # kind -> (the text planted, the parts of it no output may show): every kind FT501 knows
@@ -95,6 +95,7 @@ OUTPUTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_no_output_shows_a_planted_secret(tmp_path, output):
     _plant(tmp_path)
@@ -109,6 +110,7 @@ def test_no_output_shows_a_planted_secret(tmp_path, output):
     _assert_no_secret(result.out + result.err)
 
 
+@pytest.mark.slow
 def test_the_github_action_shows_no_planted_secret(tmp_path, monkeypatch, capsys):
     """Annotations, the full report in the log, the SARIF file and the job summary (every finding
     in it, not only the first ones)."""

@@ -9,11 +9,14 @@ import signal
 import subprocess
 import sys
 
-from launch_support import RULES, run_cli, azure_api, clean_env, openai_api, together_api, write_records  # noqa: F401 (fixtures)
+import pytest
+from launch_support import RULES, azure_api, clean_env, openai_api, together_api, write_records  # noqa: F401 (fixtures)
+from support import run_cli
 
 SELECT = ["--select", ",".join(RULES)]
 
 
+@pytest.mark.slow
 def test_linting_imports_no_sdk(tmp_path):
     data = write_records(tmp_path / "train.jsonl")
     program = (
@@ -30,29 +33,29 @@ def test_linting_imports_no_sdk(tmp_path):
     assert "All checks passed" in result.stdout
 
 
-def test_launch_options_need_launch(clean_env, tmp_path, monkeypatch, capsys):
+def test_launch_options_need_launch(clean_env, tmp_path):
     data = write_records(tmp_path / "train.jsonl")
 
-    code, out, err = run_cli(monkeypatch, capsys, "check", str(data), "--n-epochs", "3")
+    code, out, err = run_cli("check", str(data), "--n-epochs", "3")
 
     assert code == 2
     assert err == "ft-lint: error: --n-epochs only applies with --launch\n"
 
 
-def test_launch_needs_a_model(clean_env, tmp_path, monkeypatch, capsys):
+def test_launch_needs_a_model(clean_env, tmp_path):
     data = write_records(tmp_path / "train.jsonl")
 
-    code, _, err = run_cli(monkeypatch, capsys, "check", str(data), "--launch")
+    code, _, err = run_cli("check", str(data), "--launch")
 
     assert code == 2
     assert err.startswith("ft-lint: error: --launch needs --model")
 
 
-def test_missing_credentials_are_one_line_and_exit_2_before_the_lint(together_api, tmp_path, monkeypatch, capsys):
+def test_missing_credentials_are_one_line_and_exit_2_before_the_lint(together_api, tmp_path, monkeypatch):
     data = write_records(tmp_path / "train.jsonl")
     monkeypatch.delenv("TOGETHER_API_KEY")
 
-    code, out, err = run_cli(monkeypatch, capsys, "check", str(data), *SELECT, "--model", "Qwen/Qwen3-8B", "--launch")
+    code, out, err = run_cli("check", str(data), *SELECT, "--model", "Qwen/Qwen3-8B", "--launch")
 
     assert code == 2
     assert err == "ft-lint: error: Together AI credentials missing: set TOGETHER_API_KEY (nothing was sent)\n"
@@ -60,23 +63,23 @@ def test_missing_credentials_are_one_line_and_exit_2_before_the_lint(together_ap
     assert together_api.requests == []
 
 
-def test_the_validation_file_is_linted_even_without_launch(clean_env, tmp_path, monkeypatch, capsys):
+def test_the_validation_file_is_linted_even_without_launch(clean_env, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
     val = tmp_path / "val.jsonl"
     val.write_text('{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": ""}]}\n')
 
-    code, out, _ = run_cli(monkeypatch, capsys, "check", str(train), *SELECT, "--validation", str(val))
+    code, out, _ = run_cli("check", str(train), *SELECT, "--validation", str(val))
 
     assert code == 1
     assert f"{val.as_posix()}:1" in out
 
 
-def test_dry_run_shows_the_together_request_and_sends_nothing(together_api, tmp_path, monkeypatch, capsys):
+def test_dry_run_shows_the_together_request_and_sends_nothing(together_api, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
     val = write_records(tmp_path / "val.jsonl", count=10, seed=2)
     args = ["--model", "Qwen/Qwen3-8B", "--validation", str(val), "--launch", "--dry-run", "--n-epochs", "4", "--batch-size", "8", "--suffix", "x", "--seed", "9"]
 
-    code, out, _ = run_cli(monkeypatch, capsys, "check", str(train), *SELECT, *args)
+    code, out, _ = run_cli("check", str(train), *SELECT, *args)
 
     assert code == 0
     assert together_api.requests == []
@@ -92,23 +95,23 @@ def test_dry_run_shows_the_together_request_and_sends_nothing(together_api, tmp_
     }
 
 
-def test_launch_lines_go_to_stderr_when_stdout_holds_a_json_report(azure_api, tmp_path, monkeypatch, capsys):
+def test_launch_lines_go_to_stderr_when_stdout_holds_a_json_report(azure_api, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
 
-    code, out, err = run_cli(monkeypatch, capsys, "check", str(train), *SELECT, "--model", "azure/gpt-4o-mini-2024-07-18", "--launch", "--output-format", "json")
+    code, out, err = run_cli("check", str(train), *SELECT, "--model", "azure/gpt-4o-mini-2024-07-18", "--launch", "--output-format", "json")
 
     assert code == 0
     assert json.loads(out) == []
     assert "created fine-tuning job ftjob-" in err
 
 
-def test_follow_command_follows_a_job_to_its_end(azure_api, tmp_path, monkeypatch, capsys):
+def test_follow_command_follows_a_job_to_its_end(azure_api, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
-    run_cli(monkeypatch, capsys, "check", str(train), *SELECT, "--model", "azure/gpt-4o-mini-2024-07-18", "--launch")
+    run_cli("check", str(train), *SELECT, "--model", "azure/gpt-4o-mini-2024-07-18", "--launch")
     [job_id] = azure_api.jobs
     azure_api.jobs[job_id]["script"] = [{"status": "succeeded", "events": [("message", "The job has successfully completed")]}]
 
-    code, out, _ = run_cli(monkeypatch, capsys, "follow", job_id, "--provider", "azure-openai")
+    code, out, _ = run_cli("follow", job_id, "--provider", "azure-openai")
 
     assert code == 0
     assert out.splitlines() == [
@@ -118,6 +121,7 @@ def test_follow_command_follows_a_job_to_its_end(azure_api, tmp_path, monkeypatc
     ]
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_following_but_not_the_job(azure_api, tmp_path):
     azure_api.script = [{"status": "running"}]  # a job that runs on
     train = write_records(tmp_path / "train.jsonl")
@@ -140,14 +144,14 @@ def test_ctrl_c_stops_following_but_not_the_job(azure_api, tmp_path):
     assert not [request for request in azure_api.requests if request.path.endswith("/cancel")]
 
 
-def test_a_retiring_model_that_still_takes_jobs_stops_no_launch(openai_api, tmp_path, monkeypatch, capsys):
+def test_a_retiring_model_that_still_takes_jobs_stops_no_launch(openai_api, tmp_path, monkeypatch):
     # FT304 is info until the model's last day for new jobs; even --fail-on info lets the launch go
     monkeypatch.setenv("FT_LINT_TODAY", "2026-11-22")
     train = write_records(tmp_path / "train.jsonl")
     args = ["--select", "FT1,FT2,FT304", "--fail-on", "info", "--model", "gpt-4o-mini", "--launch", "--dry-run"]
-    code, out, _ = run_cli(monkeypatch, capsys, "check", str(train), *args)
+    code, out, _ = run_cli("check", str(train), *args)
     assert code == 0 and "FT304 [info]" in out and "nothing sent" not in out
     assert openai_api.requests == []
     monkeypatch.setenv("FT_LINT_TODAY", "2027-01-07")  # past its last day: refused, nothing sent
-    code, _, err = run_cli(monkeypatch, capsys, "check", str(train), *args)
+    code, _, err = run_cli("check", str(train), *args)
     assert code == 2 and "gpt-4o-mini" in err and openai_api.requests == []

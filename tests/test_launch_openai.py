@@ -298,6 +298,7 @@ def test_http_500s_are_retried(openai_api, data):
     assert len(openai_api.jobs) == 1
 
 
+@pytest.mark.slow
 def test_a_timeout_is_retried(openai_api, data):
     train, _ = data
     openai_api.timeout_seconds = 1.0
@@ -377,6 +378,7 @@ def test_a_damaged_state_file_stops_the_launch_before_any_upload(openai_api, dat
     assert openai_api.requests == []
 
 
+@pytest.mark.slow
 def test_an_unreachable_api_is_reported_in_one_line_after_the_retries(openai_api, data, monkeypatch):
     import socket
 

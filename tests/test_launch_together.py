@@ -94,6 +94,7 @@ def test_http_500s_are_retried(together_api, data):
     assert len(together_api.jobs) == 1
 
 
+@pytest.mark.slow
 def test_wait_prints_the_losses_from_the_job_metrics(together_api, data, capsys):
     assert launch([data[0]], MODEL, wait=True) == 0
 
@@ -107,6 +108,7 @@ def test_wait_prints_the_losses_from_the_job_metrics(together_api, data, capsys)
     assert lines[-1] == f"job {job_id} succeeded: fine-tuned model user-test/model-ft"
 
 
+@pytest.mark.slow
 def test_a_failed_put_to_the_presigned_url_is_sent_again(together_api, data):
     train, _ = data
     together_api.fail("PUT", "/presigned/.+", times=1)
@@ -122,6 +124,7 @@ def test_a_failed_put_to_the_presigned_url_is_sent_again(together_api, data):
     assert together_api.seen("POST", "/fine-tunes")[0].json()["training_file"] == uploaded[0]
 
 
+@pytest.mark.slow
 def test_a_presigned_url_that_keeps_failing_is_reported_in_one_line(together_api, data):
     train, _ = data
     together_api.fail("PUT", "/presigned/.+", times=10)

@@ -9,19 +9,13 @@ import pytest
 
 from ft_lint.config import Settings
 from ft_lint.engine import lint
-from support import write_jsonl
-from test_minhash import random_words
+from support import chat, random_words, write_jsonl
 
 RNG = random.Random(404)
 
 
 def sentence(count: int = 30) -> str:
     return " ".join(random_words(RNG, count)) + "."
-
-
-def chat(user: str, assistant: str, system: str | None = None, **extra) -> dict:
-    messages = [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
-    return {"messages": ([{"role": "system", "content": system}] if system else []) + messages, **extra}
 
 
 def leaks(tmp_path: Path, training: list[dict], validation: list[dict], select: str = "FT404,FT405") -> list[tuple[int, str, str, int]]:

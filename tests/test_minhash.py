@@ -3,50 +3,13 @@
 from __future__ import annotations
 
 import random
-import unicodedata
 
 import numpy as np
 import pytest
+from reference import UNSPACED, reference_jaccard, reference_shingles, reference_words
+from support import random_words
 
 from ft_lint import minhash
-
-# The definition, written independently: lowercase; a word is a run of letters, marks, digits and
-# underscores, except that each character of a script written without spaces is a word of its own.
-UNSPACED = [(0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3100, 0x312F), (0x31F0, 0x31FF),
-            (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x3FFFF)]
-
-
-def reference_words(text: str) -> list[str]:
-    words, current = [], ""
-    for char in text.lower():
-        if any(low <= ord(char) <= high for low, high in UNSPACED):
-            words += [current, char] if current else [char]
-            current = ""
-        elif char == "_" or unicodedata.category(char)[0] in "LMN":
-            current += char
-        elif current:
-            words.append(current)
-            current = ""
-    return words + [current] if current else words
-
-
-def reference_shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
-    words = reference_words(text)
-    if not words:
-        return set()
-    if len(words) < size:
-        return {tuple(words)}
-    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
-
-
-def reference_jaccard(a: str, b: str, size: int = 5) -> float:
-    first, second = reference_shingles(a, size), reference_shingles(b, size)
-    return len(first & second) / len(first | second)
-
-
-def random_words(rng: random.Random, count: int) -> list[str]:
-    return ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 8))) for _ in range(count)]
-
 
 def edited(rng: random.Random, words: list[str], changes: int) -> list[str]:
     words = list(words)
@@ -99,6 +62,7 @@ def test_text_without_words_has_no_shingles_and_no_signature():
     assert has_words.tolist() == [False, False, True]
 
 
+@pytest.mark.slow
 def test_signatures_agree_about_as_often_as_the_jaccard_index():
     """One-permutation MinHash with densification: each bin agrees with probability J, short texts included."""
     rng = random.Random(3)
@@ -196,6 +160,7 @@ def test_floor_similarity_never_rounds_up():
     assert minhash.floor_similarity(0.8) == "0.80"
 
 
+@pytest.mark.slow
 def test_hashes_are_the_same_in_every_process():
     """No salted hash anywhere: a run finds the same candidates every time."""
     import os

@@ -134,6 +134,7 @@ def test_default_model_exists():
     assert resolve_model(models.DEFAULT_MODEL_ID).id == models.DEFAULT_MODEL_ID
 
 
+@pytest.mark.slow
 def test_loading_models_does_not_import_tiktoken():
     code = (
         "import sys, ft_lint.models as m; m.load_models(); m.resolve_model('gpt-4o'); "

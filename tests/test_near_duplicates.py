@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import support
 from ft_lint import minhash, scanning
 from ft_lint.config import Settings
 from ft_lint.engine import lint
 from ft_lint.reader import Kind
-from support import write_jsonl
-from test_minhash import random_words, reference_jaccard, reference_words
+from reference import reference_jaccard, reference_words
+from support import chat, random_words, write_jsonl
 
 
 def findings(path: Path, **settings) -> list[tuple[int, int, str]]:
@@ -43,7 +42,7 @@ def preamble_file(tmp_path: Path, count: int = 40, words: int = 40) -> tuple[Pat
     answer of `words` words."""
     rng = random.Random(31)
     preamble = tool_preamble(rng)
-    records = [support.chat(preamble + " ".join(random_words(rng, words)) + "</question>", " ".join(random_words(rng, words))) for _ in range(count)]
+    records = [chat(preamble + " ".join(random_words(rng, words)) + "</question>", " ".join(random_words(rng, words))) for _ in range(count)]
     return write_jsonl(tmp_path / "tools.jsonl", records), records, preamble
 
 
@@ -60,8 +59,8 @@ def test_a_preamble_most_examples_share_makes_no_near_duplicates_but_what_varies
     question, answer = (message["content"] for message in records[5]["messages"])
     words = question[len(preamble):].split(" ")
     words[20] = "changed"
-    records.append(support.chat(preamble + " ".join(words), answer))  # line 41: line 6 with a word of its question changed
-    records.append(support.chat(preamble + question[len(preamble):].upper(), answer))  # line 42: line 6 in capitals
+    records.append(chat(preamble + " ".join(words), answer))  # line 41: line 6 with a word of its question changed
+    records.append(chat(preamble + question[len(preamble):].upper(), answer))  # line 42: line 6 in capitals
     write_jsonl(path, records)
     expected = reference_jaccard(what_varies(records[5], preamble), what_varies(records[40], preamble))
     assert 0.8 <= expected < 1
@@ -97,12 +96,12 @@ def test_a_shared_preamble_gives_the_exact_comparison_no_candidates(tmp_path, ca
 def test_few_examples_sharing_a_passage_are_near_copies_not_boilerplate(tmp_path):
     rng = random.Random(32)
     text = random_words(rng, 60)
-    copies = [support.chat(" ".join(text[:30]), " ".join(text[30:]))]
+    copies = [chat(" ".join(text[:30]), " ".join(text[30:]))]
     for number in range(8):  # 9 examples share most of their words: fewer than are boilerplate
         edited = list(text)
         edited[40 + number] = "changed"
-        copies.append(support.chat(" ".join(edited[:30]), " ".join(edited[30:])))
-    others = [support.chat(" ".join(random_words(rng, 30)), " ".join(random_words(rng, 30))) for _ in range(20)]
+        copies.append(chat(" ".join(edited[:30]), " ".join(edited[30:])))
+    others = [chat(" ".join(random_words(rng, 30)), " ".join(random_words(rng, 30))) for _ in range(20)]
     found = findings(write_jsonl(tmp_path / "data.jsonl", copies + others))
     assert [(line, related) for line, related, _ in found] == [(line, 1) for line in range(2, 10)]
     assert not any("what varies" in message for *_, message in found)
@@ -112,7 +111,7 @@ def test_the_same_answer_under_many_prompts_is_still_a_near_duplicate(tmp_path):
     """Only input is learned from: an answer pasted under 20 questions weighs 20 times."""
     rng = random.Random(33)
     answer = " ".join(random_words(rng, 80))
-    path = write_jsonl(tmp_path / "data.jsonl", [support.chat(" ".join(random_words(rng, 4)) + "?", answer) for _ in range(20)])
+    path = write_jsonl(tmp_path / "data.jsonl", [chat(" ".join(random_words(rng, 4)) + "?", answer) for _ in range(20)])
     assert [(line, related) for line, related, _ in findings(path)] == [(line, 1) for line in range(2, 21)]
 
 
@@ -121,19 +120,20 @@ def test_a_warm_run_learns_the_boilerplate_of_the_file_as_it_is_now(tmp_path):
     path, records, preamble = preamble_file(tmp_path, count=12, words=5)
     assert findings(path) == []
     rng = random.Random(34)
-    records[8:] = [support.chat(" ".join(random_words(rng, 40)), " ".join(random_words(rng, 40))) for _ in range(4)]
+    records[8:] = [chat(" ".join(random_words(rng, 40)), " ".join(random_words(rng, 40))) for _ in range(4)]
     write_jsonl(path, records)  # 8 examples left with the preamble: fewer than are boilerplate
     warm = findings(path)
     assert warm == findings(path, no_cache=True)
     assert [line for line, *_ in warm] == list(range(2, 9))
 
 
+@pytest.mark.slow
 def test_worker_processes_set_the_same_boilerplate_aside(tmp_path, monkeypatch, candidates):
     monkeypatch.setattr(scanning, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scanning, "MIN_RANGE_BYTES", 20_000)
     path, records, _ = preamble_file(tmp_path, count=80, words=8)  # the preamble is most of each example
     question, answer = (message["content"] for message in records[10]["messages"])
-    records.append(support.chat(question, answer + " more"))
+    records.append(chat(question, answer + " more"))
     write_jsonl(path, records)
     single = findings(path, jobs=1, no_cache=True)
     assert [(line, related) for line, related, _ in single] == [(81, 11)]

@@ -11,6 +11,8 @@ import pytest
 from reference import ref_messages
 from support import chat, write_jsonl
 
+pytestmark = pytest.mark.slow  # each test runs ft-lint in a child process
+
 BLOCK_NETWORK = """
 import socket
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from lint_helpers import chat, findings_json, jsonl, run_cli
+from support import chat, findings_json, jsonl, run_cli
 
 from ft_lint.findings import Finding, Severity
 from ft_lint.github_summary import render

@@ -6,12 +6,14 @@ from __future__ import annotations
 import random
 
 import pytest
-from helpers import OPENAI_MODEL, awkward_file, chat_line
+from support import OPENAI_MODEL, awkward_file, chat_line
 
 from ft_lint import scanning
 from ft_lint.chunking import numbered_ranges, range_bounds
 from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import lint
+
+pytestmark = pytest.mark.slow  # --jobs: pools of worker processes
 
 RANGE_BYTES = 2_000  # small ranges so that a small file is split many times
 

@@ -24,18 +24,17 @@ import pytest
 import yaml
 from packaging.version import Version
 
+from support import chat
 from support_repo import GIT_IDENTITY, ROOT, commit_all, init_repository, snapshot_repository
 from wheelhouse import NO_NETWORK
 from ft_lint.cli import cli
 from ft_lint.files import DATA_SUFFIXES
 
-
-def chat(user: str, assistant: str) -> str:
-    return json.dumps({"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]})
+pytestmark = pytest.mark.slow  # the real pre-commit, installing the hook into new virtualenvs
 
 
-GOOD = "\n".join(chat(f"What is {n} times {n}?", f"{n} times {n} is {n * n}.") for n in range(2, 5)) + "\n"
-BAD = chat("Hi", "") + "\n"  # FT201 at line 1, /messages/1/content
+GOOD = "\n".join(json.dumps(chat(f"What is {n} times {n}?", f"{n} times {n} is {n * n}.")) for n in range(2, 5)) + "\n"
+BAD = json.dumps(chat("Hi", "")) + "\n"  # FT201 at line 1, /messages/1/content
 # Rules whose verdict on this data is settled, as a dataset repository would configure them.
 CONFIG = '[tool.ft-lint]\nselect = ["FT001", "FT002", "FT004", "FT1", "FT201"]\n'
 

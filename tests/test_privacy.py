@@ -12,7 +12,7 @@ import pytest
 
 from ft_lint.detectors import ALL_PERSONAL_DETECTORS, SECRET_DETECTORS, Sample, Screen, cnpj_valid, cpf_valid, find_personal_data, find_secrets, iban_valid, luhn_valid
 from ft_lint.redaction import redact
-from lint_helpers import chat, findings_json, jsonl, run_cli
+from support import chat, findings_json, jsonl, run_cli
 
 _RANDOM = random.Random(8)
 

@@ -13,6 +13,8 @@ import pytest
 
 from support_repo import ROOT
 
+pytestmark = pytest.mark.slow  # runs check-jsonschema, actionlint and zizmor
+
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import lint_paths, write_jsonl
+from support import lint_paths, write_jsonl
 from ft_lint.rules import catalog
+
+pytestmark = pytest.mark.slow  # long hypothesis runs
 
 KEYS = ["role", "content", "messages", "tool_calls", "id", "type", "function", "name", "arguments", "tool_call_id", "weight", "text",
         "image_url", "url", "tools", "parameters", "input", "preferred_output", "non_preferred_output", "prompt", "completion", "x"]

@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import orjson
+import pytest
 import samples as s
-from helpers import codes, of
+from support import codes, of
 
 FLAGGED = [
     s.TOOL_WITHOUT_CALL,  # FT110
@@ -40,13 +41,14 @@ def test_records_with_escaped_keys_get_the_same_findings(lint_records):
 
 def test_template_markers_and_role_labels_are_still_found(lint_records):
     findings = lint_records(
-        s.chat(s.USER, s.msg("assistant", "Sure![/INST]")),
-        s.chat(s.USER, s.msg("assistant", "Fine.\nUser: and then?")),
-        s.chat(s.USER, s.msg("assistant", "a <b> tag, [1] and a: colon")),
+        s.conversation(s.USER, s.msg("assistant", "Sure![/INST]")),
+        s.conversation(s.USER, s.msg("assistant", "Fine.\nUser: and then?")),
+        s.conversation(s.USER, s.msg("assistant", "a <b> tag, [1] and a: colon")),
     )
     assert [f.line for f in of(findings, "FT203")] == [1, 2]
 
 
+@pytest.mark.slow
 def test_valid_tool_parameters_are_checked_without_python_jsonschema():
     """python-jsonschema takes ~0.2 s to import: only an invalid schema needs it (to word the message)."""
     code = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import samples as s
-from helpers import codes, of, where
+from support import codes, of, where
 
 ALL_VALID = [record for records in s.VALID_RECORDS.values() for record in records]
 
@@ -129,10 +129,10 @@ def test_echoes_are_found_however_the_words_are_spaced_or_split_into_parts(lint_
     word = "Pneumonoultramicroscopicsilicovolcanoconiosis-like"
     parts = [{"type": "text", "text": ""}, {"type": "text", "text": "  \n Repeat"}, {"type": "text", "text": "after me, please: the quick brown fox"}]
     findings = lint_records(
-        s.chat(s.msg("user", word), s.msg("assistant", word + "s are rare.")),
-        s.chat(s.msg("user", parts), s.msg("assistant", "Repeat after me,\tplease: the quick brown fox")),
-        s.chat(s.msg("user", "\n\nRepeat after me"), s.msg("assistant", [{"type": "text", "text": " "}, {"type": "text", "text": "Repeat  after me"}])),
-        s.chat(s.msg("user", word), s.msg("assistant", "Pneumono is not " + word)),
+        s.conversation(s.msg("user", word), s.msg("assistant", word + "s are rare.")),
+        s.conversation(s.msg("user", parts), s.msg("assistant", "Repeat after me,\tplease: the quick brown fox")),
+        s.conversation(s.msg("user", "\n\nRepeat after me"), s.msg("assistant", [{"type": "text", "text": " "}, {"type": "text", "text": "Repeat  after me"}])),
+        s.conversation(s.msg("user", word), s.msg("assistant", "Pneumono is not " + word)),
     )
     assert where(findings, "FT205") == [(1, "/messages/1"), (2, "/messages/1"), (3, "/messages/1")]
 

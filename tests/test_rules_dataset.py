@@ -6,7 +6,7 @@ import json
 import random
 
 import samples as s
-from helpers import codes, lint_paths, of, where, write_jsonl
+from support import codes, lint_paths, of, where, write_jsonl
 from ft_lint.findings import Location
 
 

@@ -9,14 +9,14 @@ import pytest
 
 import samples as s
 from ft_lint.findings import Severity
-from helpers import lint_paths, of, where
+from support import lint_paths, of, where
 
 DEBRIS = ["FT206", "FT207", "FT208", "FT209", "FT210", "FT211"]
 ALL_VALID = [record for records in s.VALID_RECORDS.values() for record in records]
 
 
 def reply(text: str, prompt: str = "Tell me about it.") -> dict:
-    return s.chat(s.msg("user", prompt), s.msg("assistant", text))
+    return s.conversation(s.msg("user", prompt), s.msg("assistant", text))
 
 
 def lines_of(findings, code: str) -> list[int]:
@@ -97,8 +97,8 @@ def test_a_slot_the_user_supplied_is_echoed_but_a_new_one_is_flagged(lint_record
 
 def test_slots_in_prompts_are_not_flagged(lint_records):
     findings = lint_records(
-        s.chat(s.msg("system", "Answer as {assistant_name}."), s.msg("user", "List films as “[TITLE] ([YEAR])”."), s.msg("assistant", "Toy Story (1995)")),
-        s.chat(s.msg("user", "Hi"), s.msg("assistant", "Hello {user_name}", weight=0), s.msg("user", "Hi?"), s.msg("assistant", "Hello!")),
+        s.conversation(s.msg("system", "Answer as {assistant_name}."), s.msg("user", "List films as “[TITLE] ([YEAR])”."), s.msg("assistant", "Toy Story (1995)")),
+        s.conversation(s.msg("user", "Hi"), s.msg("assistant", "Hello {user_name}", weight=0), s.msg("user", "Hi?"), s.msg("assistant", "Hello!")),
     )
     assert not of(findings, "FT206")
 
@@ -185,7 +185,7 @@ def test_invisible_characters_are_flagged_warning_in_replies_info_in_prompts(lin
     findings = lint_records(
         reply("The\u200b answer is 42."),
         reply("Krazy Ker\u00adry's Ker\u00adnells"),
-        s.chat(s.msg("user", "\ufeff\n\nWrite an essay."), s.msg("assistant", "Sure.")),
+        s.conversation(s.msg("user", "\ufeff\n\nWrite an essay."), s.msg("assistant", "Sure.")),
         reply("Left\u200eto right, and right\u202eto left."),
         reply("Say hi\U000e0069\U000e0067\U000e006e."),  # tag characters smuggling "ign"
     )
@@ -226,7 +226,7 @@ def test_control_characters_are_flagged_with_their_names(lint_records):
     findings = lint_records(
         reply("Done.\u001b[0m"),
         reply("A\u0000B"),
-        s.chat(s.msg("user", "find L\n\b\nf(t)\n\f Z"), s.msg("assistant", "Sure.")),
+        s.conversation(s.msg("user", "find L\n\b\nf(t)\n\f Z"), s.msg("assistant", "Sure.")),
         reply("It\u0092s fine."),
         reply("odd\u007f"),
     )
@@ -259,7 +259,7 @@ def test_tabs_line_endings_and_mis_decoded_utf8_are_not_control_characters(lint_
 def test_private_use_characters_are_flagged(lint_records):
     findings = lint_records(
         reply("\uf0b7 First point\n\uf0b7 Second point"),
-        s.chat(s.msg("user", "Legacy \ue000 text"), s.msg("assistant", "Sure.")),
+        s.conversation(s.msg("user", "Legacy \ue000 text"), s.msg("assistant", "Sure.")),
         reply("Plane 16: \U00100001."),
     )
     assert where(findings, "FT211") == [(1, "/messages/1/content"), (2, "/messages/0/content"), (3, "/messages/1/content")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 
-from helpers import codes, lint_paths, of, where
+from support import codes, lint_paths, of, where
 from samples import CHAT, CHAT_MULTI_TURN, NO_FORMAT, PREFERENCE, PROMPT_COMPLETION
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import samples as s
-from helpers import codes, of, where
+from support import codes, of, where
 from ft_lint.findings import Severity
 
 ALL_VALID = [record for records in s.VALID_RECORDS.values() for record in records]

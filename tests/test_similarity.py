@@ -9,19 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import support
 from ft_lint.config import Settings
 from ft_lint.engine import lint
 from ft_lint.rules import similarity
-from support import write_jsonl
-from test_minhash import random_words, reference_jaccard
-
-
-def chat(user: str, assistant: str, system: str | None = None) -> dict:
-    record = support.chat(user, assistant)
-    if system:
-        record["messages"].insert(0, {"role": "system", "content": system})
-    return record
+from reference import reference_jaccard
+from support import chat, random_words, run_cli, write_jsonl
 
 
 def findings(paths: list[Path], select: str, **settings):
@@ -323,17 +315,12 @@ def test_pairs_in_the_configuration(tmp_path, monkeypatch):
     assert [(f.filename, f.line) for f in found] == [("data/heldout.jsonl", 1), ("data/heldout.jsonl", 2)]
 
 
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
-    code, out, err = support.run_cli(list(args), capsys, monkeypatch)
-    return code, out + err
-
-
-def test_cli_validation_option(tmp_path, monkeypatch, capsys):
+def test_cli_validation_option(tmp_path, monkeypatch):
     leak_files(tmp_path, "a.jsonl", "b.jsonl")
     monkeypatch.chdir(tmp_path)
-    code, output = run_cli(monkeypatch, capsys, "check", "a.jsonl", "--validation", "b.jsonl", "--select", "FT404", "--output-format", "concise")
-    assert (code, output.splitlines()[0]) == (1, "b.jsonl:1: FT404 this example is in the training data: a.jsonl:3")
-    assert run_cli(monkeypatch, capsys, "check", "a.jsonl", "--select", "FT404")[0] == 0
+    result = run_cli("check", "a.jsonl", "--validation", "b.jsonl", "--select", "FT404", "--output-format", "concise")
+    assert (result.code, (result.out + result.err).splitlines()[0]) == (1, "b.jsonl:1: FT404 this example is in the training data: a.jsonl:3")
+    assert run_cli("check", "a.jsonl", "--select", "FT404").code == 0
 
 
 @pytest.mark.parametrize(
@@ -348,11 +335,12 @@ def test_cli_validation_option(tmp_path, monkeypatch, capsys):
         (["a.jsonl"], "[options.FT405]\nshingle-size = 0\n", "expected a whole number from 1 to 20, got 0"),
     ],
 )
-def test_usage_and_configuration_errors(tmp_path, monkeypatch, capsys, args, config, error):
+def test_usage_and_configuration_errors(tmp_path, monkeypatch, args, config, error):
     leak_files(tmp_path, "a.jsonl", "b.jsonl")
     (tmp_path / "ft-lint.toml").write_text(config)
     monkeypatch.chdir(tmp_path)
-    code, output = run_cli(monkeypatch, capsys, "check", *args)
+    code, out, err = run_cli("check", *args)
+    output = out + err
     assert code == 2
     assert error in output
     assert "Traceback" not in output

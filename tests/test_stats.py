@@ -49,7 +49,7 @@ def estimate(messages) -> int:
 
 
 def stats_json(args, capsys, monkeypatch) -> list[dict]:
-    code, out, err = run_cli(["stats", "--output-format", "json", *args], capsys, monkeypatch)
+    code, out, err = run_cli("stats", "--output-format", "json", *args)
     assert code == 0, err
     return json.loads(out)
 
@@ -137,7 +137,7 @@ def test_estimated_counts_are_marked_not_exact(train, capsys, monkeypatch):
     assert item["tokens"]["exact"] is False
     assert item["tokens"]["total"] == sum(estimate(r["messages"]) for r in [*RECORDS, INVALID_RECORD])
     assert item["epochs"] == 1
-    code, out, _ = run_cli(["stats", str(train), "--model", "Qwen/Qwen3-8B"], capsys, monkeypatch)
+    code, out, _ = run_cli("stats", str(train), "--model", "Qwen/Qwen3-8B")
     assert "tokens     about " in out and "note: token counts for Qwen/Qwen3-8B are estimates" in out
 
 
@@ -151,8 +151,8 @@ def test_prompt_completion_defaults_to_a_completion_model(tmp_path, reference, c
     assert item["tokens"]["trained"] == sum(len(enc.encode(r["completion"])) for r in records)
 
 
-def test_human_output_has_a_histogram_and_a_cost_table(train, capsys, monkeypatch):
-    code, out, _ = run_cli(["stats", str(train)], capsys, monkeypatch)
+def test_human_output_has_a_histogram_and_a_cost_table(train):
+    code, out, _ = run_cli("stats", str(train))
     assert code == 0
     bars = [line for line in out.splitlines() if " | " in line]
     assert sum(int(line.rsplit(" ", 1)[1]) for line in bars) == 13
@@ -173,12 +173,12 @@ def test_empty_file_has_no_distribution(tmp_path, capsys, monkeypatch):
     assert item["examples"] == 0 and item["tokens"]["min"] is None and item["epochs"] == 0 and item["cost_usd"] == 0
 
 
-def test_unreadable_input_is_a_usage_error(tmp_path, capsys, monkeypatch):
-    code, _, err = run_cli(["stats", str(tmp_path / "missing.jsonl")], capsys, monkeypatch)
+def test_unreadable_input_is_a_usage_error(tmp_path):
+    code, _, err = run_cli("stats", str(tmp_path / "missing.jsonl"))
     assert code == 2 and "missing.jsonl: no such file or directory" in err
     gz = tmp_path / "data.jsonl"
     gz.write_bytes(b"\x1f\x8b\x08\x00rest")
-    code, _, err = run_cli(["stats", str(gz)], capsys, monkeypatch)
+    code, _, err = run_cli("stats", str(gz))
     assert code == 2 and "gzip-compressed" in err
 
 

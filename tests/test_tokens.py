@@ -50,6 +50,7 @@ def test_shipped_encoding_matches_tiktokens_own(name, reference):
         assert ours.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all"), text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ENCODINGS)
 def test_loads_offline_without_tiktoken_cache(name, tmp_path, monkeypatch):
     cache = tmp_path / "tiktoken-cache"
@@ -109,6 +110,7 @@ def test_unknown_encoding():
         count_chat({"messages": []}, "p50k_base")
 
 
+@pytest.mark.slow
 def test_tiktoken_is_imported_only_when_counting():
     code = "import sys, ft_lint.tokens; print('tiktoken' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -11,9 +11,11 @@ import zipfile
 from email.parser import HeaderParser
 from pathlib import Path
 
+import pytest
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
+pytestmark = pytest.mark.slow  # builds the wheels of the offline installs
 
 
 def test_every_wheel_has_its_name_and_a_record_of_exactly_its_files(offline_pip):
