@@ -3,8 +3,9 @@
 What is cached. For every entry (line) of a data file: a 16-byte key, the hash of the entry's
 bytes seeded with the *settings fingerprint*, and its result: its kind (one byte: not a record,
 or the format it was detected as), the problems the entry and record rules found (without the
-line, which is known on the way back) and the summaries the dataset rules made of it. A result is a pure function of (entry bytes, fingerprint), so a key match is
-a correct result whatever file, position or run it came from.
+line, which is known on the way back) and the summaries the dataset rules made of it. A result
+is a pure function of (entry bytes, fingerprint), so a key match is a correct result whatever
+file, position or run it came from.
 
 The fingerprint covers everything that can change a finding: ft-lint's version, the size and
 modification time of every file of the installed code and the text of the schemas (so a
@@ -57,9 +58,10 @@ import struct
 import tempfile
 import time
 from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import orjson
 import xxhash
@@ -78,10 +80,10 @@ USER_KEY_FILE = "key"
 FINGERPRINTS_KEPT = 4  # cache files kept per data file (one per recent set of settings)
 STALE_TEMPORARY_SECONDS = 3600
 CACHEDIR_TAG = (
-    "Signature: 8a477f597d28d172789f06886806bc55\n"
-    "# This file is a cache directory tag created by ft-lint.\n"
-    "# For information about cache directory tags see https://bford.info/cachedir/\n"
-).encode()
+    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This file is a cache directory tag created by ft-lint.\n"
+    b"# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
 GITIGNORE = b"# Created by ft-lint automatically.\n*\n"
 
 # Settings that change only how findings are shown or judged, or what happens after, never which are found.
@@ -115,7 +117,7 @@ def cache_directory(config_file: Path | None, configured: str | None = None, env
     return base / Path(configured or CACHE_DIR_NAME).expanduser()
 
 
-def open_folder(config_file: Path | None, configured: str | None = None, environ: Mapping[str, str] = os.environ) -> "CacheFolder":
+def open_folder(config_file: Path | None, configured: str | None = None, environ: Mapping[str, str] = os.environ) -> CacheFolder:
     """The cache folder to use (see `cache_directory`), made ft-lint's, with the user's key.
 
     $FT_LINT_CACHE_DIR is the user's own choice and may be anywhere. `cache-dir` and the default
@@ -205,7 +207,7 @@ def _read_or_make_key(folder: Path) -> bytes:
 def _open_regular(path: Path):
     """`path` opened for reading if it is a regular file: never through a symbolic link, nor a
     FIFO or device that a checkout may hold under a cache file's name (OSError otherwise)."""
-    handle = open(os.open(path, os.O_RDONLY | _NO_FOLLOW), "rb")
+    handle = open(os.open(path, os.O_RDONLY | _NO_FOLLOW), "rb")  # noqa: SIM115 (the caller's to close)
     if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
         handle.close()
         raise OSError(f"{path}: not a regular file")
@@ -235,10 +237,10 @@ class CacheFolder:
         the user's cache) cannot craft a line whose key is that of a line cached as clean."""
         return hmac.digest(self.key, fingerprint, "sha256")[:len(fingerprint)]
 
-    def load(self, data_file: Path, fingerprint: bytes) -> "RecordCache":
+    def load(self, data_file: Path, fingerprint: bytes) -> RecordCache:
         return RecordCache.load(cache_file(self.path, data_file, fingerprint), fingerprint, self.key)
 
-    def save(self, writer: "CacheWriter", data_file: Path) -> Path:
+    def save(self, writer: CacheWriter, data_file: Path) -> Path:
         """Write the cache of `data_file` atomically (`prune` drops old ones, once per run).
         OSError (a full disk, the folder deleted meanwhile) is the caller's: a cache is an
         optimisation, never a reason to fail a run."""
@@ -362,7 +364,7 @@ class RecordCache:
         return len(self.keys) // KEY_BYTES
 
     @classmethod
-    def load(cls, path: Path, fingerprint: bytes, key: bytes) -> "RecordCache":
+    def load(cls, path: Path, fingerprint: bytes, key: bytes) -> RecordCache:
         """The cache in `path`, or an empty one if it is missing, not signed with `key`, or for other settings."""
         try:
             with _open_regular(path) as handle:
@@ -378,7 +380,7 @@ class RecordCache:
         return cache
 
     @classmethod
-    def _parse(cls, data: bytes, fingerprint: bytes, key: bytes) -> "RecordCache":
+    def _parse(cls, data: bytes, fingerprint: bytes, key: bytes) -> RecordCache:
         view = memoryview(data)
         if len(data) < _PREAMBLE.size + MAC_BYTES or not hmac.compare_digest(hmac.digest(key, view[:-MAC_BYTES], "sha256"), data[-MAC_BYTES:]):
             raise ValueError("damaged cache file, or not signed with this key")
@@ -494,7 +496,8 @@ class CacheWriter:
     def __init__(self, fingerprint: bytes, columns: Sequence[str] = ()):
         self.fingerprint = fingerprint
         self.columns = {name: (array("I"), bytearray()) for name in columns}  # name -> (cell lengths, cells joined), once resolved
-        # the cells that follow each column's until `resolve`: new cells, or (start, stop) of the last run's joined cells
+        # the cells that follow each column's until `resolve`: new cells, or (start, stop) of the
+        # last run's joined cells
         self._pending: dict[str, list[bytearray | tuple[int, int]]] = {name: [] for name in columns}
         self.keys = bytearray()
         self.kinds = bytearray()
@@ -550,7 +553,7 @@ class CacheWriter:
             self.lengths.extend(cache.offsets[i + 1] - cache.offsets[i] for i in range(first, last))
             self.values += cache.values[cache.offsets[first]:cache.offsets[last]]
 
-    def extend(self, other: "CacheWriter") -> None:
+    def extend(self, other: CacheWriter) -> None:
         """Append a later part of the file (a worker's byte range)."""
         if other.fingerprint != self.fingerprint or self.columns.keys() != other.columns.keys():
             raise ValueError("cannot join results of other settings")

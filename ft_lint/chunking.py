@@ -10,10 +10,10 @@ Only JSONL is split this way; a JSON-array file is one record stream and is read
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from ft_lint.reader import LONG_LINE_HEAD, MAX_RECORD_BYTES, file_changed, file_size, open_data_file
 
@@ -45,7 +45,7 @@ def range_bounds(path: Path, parts: int, min_bytes: int = MIN_RANGE_BYTES) -> li
             start = _next_line_start(handle, offset, min(size, offset + MAX_RECORD_BYTES + 1))
             if start is not None:  # else the cut is in a line over MAX_RECORD_BYTES: no range starts there
                 starts.append(start)
-    return [(start, end) for start, end in zip(starts, [*starts[1:], size]) if start < end]
+    return [(start, end) for start, end in zip(starts, [*starts[1:], size], strict=True) if start < end]
 
 
 def numbered_ranges(path: Path, bounds: list[tuple[int, int]]) -> Iterator[ByteRange]:

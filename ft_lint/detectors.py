@@ -19,8 +19,9 @@ import functools
 import json
 import re
 import string
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator
+
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -91,7 +92,7 @@ def _byte_mask(chosen: str, then: int, otherwise: int) -> bytes:
 
 _TOKEN_MASK = _byte_mask(string.ascii_letters + string.digits + "_+/-", ord("a"), ord(" "))
 # digits become "0", number punctuation ".", anything else " "; runs then start with a literal
-_NUMBER_MASK = bytes(digit or other for digit, other in zip(_byte_mask(string.digits, ord("0"), 0), _byte_mask(" .()/+-", ord("."), ord(" "))))
+_NUMBER_MASK = bytes(digit or other for digit, other in zip(_byte_mask(string.digits, ord("0"), 0), _byte_mask(" .()/+-", ord("."), ord(" ")), strict=True))
 _NUMBER_RUN = re.compile(rb"0[0.]{5,}")
 # `\u00` or `\/`: one search for the backslash (a regex's one-byte literal prefix is found as
 # fast as memchr finds it) costs less than two substring tests
@@ -154,7 +155,7 @@ class Detector:
 
     def anchored_in(self, data: bytes) -> bool:
         """One of the anchors is in the bytes."""
-        for rare, anchor in self._byte_anchors:  # a loop, not any(): a generator costs more than these tests
+        for rare, anchor in self._byte_anchors:  # noqa: SIM110 (a generator costs more than these tests)
             if rare in data and anchor in data:
                 return True
         return False
@@ -278,7 +279,8 @@ _SECRET_PATTERNS = (
         ("ecret", "ECRET", "AKIA", "ASIA"),
         # 40 characters named a secret key, or right after an access key id
         re.compile(
-            r"(?:[Ss](?i:ecret[_ -]?(?:access[_ -]?)?key)[\"']?\s{0,3}[:=]\s{0,3}[\"']?|A[KS]IA[A-Z0-9]{16}[^A-Za-z0-9/+]{1,40}?)"
+            r"(?:[Ss](?i:ecret[_ -]?(?:access[_ -]?)?key)[\"']?\s{0,3}[:=]\s{0,3}[\"']?"
+            r"|A[KS]IA[A-Z0-9]{16}[^A-Za-z0-9/+]{1,40}?)"
             r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         _aws_secret,
@@ -463,7 +465,7 @@ def cpf_valid(text: str) -> bool:
 
 def _cnpj_check_digit(digits: str) -> str:
     weights = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2][-len(digits):]
-    remainder = sum(int(d) * w for d, w in zip(digits, weights)) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
     return "0" if remainder < 2 else str(11 - remainder)
 
 
@@ -491,7 +493,11 @@ PERSONAL_DETECTORS = {
         Detector(
             "card number",
             None,
-            _number(r"(?:\d{3}([ -]?)\d{4}\1\d{4}\1\d{1,7}|(?<=3)[47]\d\d([ -]?)\d{6}\2\d{5}|(?<=3)[068]\d\d([ -]?)\d{6}\3\d{4})"),
+            _number(
+                r"(?:\d{3}([ -]?)\d{4}\1\d{4}\1\d{1,7}"
+                r"|(?<=3)[47]\d\d([ -]?)\d{6}\2\d{5}"
+                r"|(?<=3)[068]\d\d([ -]?)\d{6}\3\d{4})"
+            ),
             _card,
         ),
     ),

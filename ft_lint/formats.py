@@ -27,9 +27,10 @@ import binascii
 import difflib
 import functools
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ft_lint.findings import pointer_of
 
@@ -210,7 +211,11 @@ class Format:
         if not self.ends_with_prompt or not isinstance(value, dict):
             return []
         return [
-            (conversation[-1].path, f"the last message is an assistant message; a {self.name} example ends with the prompt the model answers (a user or tool message)")
+            (
+                conversation[-1].path,
+                f"the last message is an assistant message; a {self.name} example ends with the prompt "
+                "the model answers (a user or tool message)",
+            )
             for conversation in self.conversations(value)
             if conversation and conversation[-1].role == "assistant"
         ]
@@ -301,9 +306,12 @@ def detect(value: dict, preferred: Format | None = None) -> Format | None:
     OpenAI chat, valid or not), then a valid one first (the highest priority among several),
     else the one with the fewest schema errors.
     """
-    if preferred is not None and preferred.fits_keys(value):
-        if not any(keys <= value.keys() for keys in _wider_key_sets(preferred.name)):
-            return preferred
+    if (
+        preferred is not None
+        and preferred.fits_keys(value)
+        and not any(keys <= value.keys() for keys in _wider_key_sets(preferred.name))
+    ):
+        return preferred
     candidates = [f for f in all_formats().values() if f.fits_keys(value)]
     candidates = [f for f in candidates if f.shows_evidence(value)] or candidates
     if len(candidates) < 2:
@@ -414,7 +422,7 @@ def _messages(fmt: Format, items: Any, base: tuple) -> list[Message]:
     """The messages of a list of message objects, made in one loop (a call per message would cost a fifth more)."""
     items = as_list(items)
     messages = []
-    for data, (path, content_path) in zip(items, _item_paths(base, "content", len(items))):
+    for data, (path, content_path) in zip(items, _item_paths(base, "content", len(items)), strict=True):
         if isinstance(data, dict):
             content = data.get("content")
             images = tuple(_openai_images(content, content_path)) if isinstance(content, list) else ()
@@ -514,7 +522,7 @@ def _gemini(value: dict, fmt: Format) -> list[list[Message]]:
     if isinstance(system, dict):
         conversation.append(_gemini_message(fmt, system, ("systemInstruction",), ("systemInstruction", "parts"), "system"))
     contents = as_list(value.get("contents"))
-    for data, paths in zip(contents, _item_paths(("contents",), "parts", len(contents))):
+    for data, paths in zip(contents, _item_paths(("contents",), "parts", len(contents)), strict=True):
         if isinstance(data, dict):
             conversation.append(_gemini_message(fmt, data, *paths, fmt.role(data.get("role"))))
     return [conversation]
@@ -552,7 +560,7 @@ def _bedrock_images(blocks: Any, base: tuple) -> Iterator[Image]:
 def _bedrock(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
     messages = as_list(value.get("messages"))
-    for data, paths in zip(messages, _item_paths(("messages",), "content", len(messages))):
+    for data, paths in zip(messages, _item_paths(("messages",), "content", len(messages)), strict=True):
         if isinstance(data, dict):
             conversation.append(_bedrock_message(fmt, data, *paths))
     return [conversation]
@@ -564,7 +572,7 @@ def _bedrock(value: dict, fmt: Format) -> list[list[Message]]:
 def _sharegpt(value: dict, fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
     turns = as_list(value.get("conversations"))
-    for data, (path, value_path) in zip(turns, _item_paths(("conversations",), "value", len(turns))):
+    for data, (path, value_path) in zip(turns, _item_paths(("conversations",), "value", len(turns)), strict=True):
         if isinstance(data, dict):
             written = data.get("from")
             conversation.append(Message(fmt.role(written), data, path, value_path, data.get("value"), calls_tools=written == "function_call"))

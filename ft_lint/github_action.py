@@ -14,9 +14,10 @@ import os
 import secrets
 import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, TextIO
+from typing import TextIO
 
 from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Severity
@@ -42,7 +43,7 @@ class ActionInputs:
     summary: bool
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "ActionInputs":
+    def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
         def text(name: str) -> str:
             return env.get(f"FT_LINT_{name}", "").strip()
 
@@ -125,7 +126,8 @@ def write_outputs(path: str, values: dict[str, str]) -> None:
 
 
 def run_action(env: Mapping[str, str], out: TextIO) -> int:
-    from ft_lint.cli import EXIT_USAGE, main as cli_main
+    from ft_lint.cli import EXIT_USAGE
+    from ft_lint.cli import main as cli_main
     from ft_lint.github_summary import render
 
     outcome: list[Outcome] = []
@@ -154,7 +156,10 @@ def run_action(env: Mapping[str, str], out: TextIO) -> int:
             if outcome:
                 handle.write(render(findings, run, exit_code, stats) + "\n")
             else:
-                handle.write(f"## ft-lint could not run\n\nExit code {exit_code}: a usage or configuration error; the step log says which.\n")
+                handle.write(
+                    f"## ft-lint could not run\n\n"
+                    f"Exit code {exit_code}: a usage or configuration error; the step log says which.\n"
+                )
     return exit_code
 
 

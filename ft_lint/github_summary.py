@@ -1,8 +1,9 @@
 """The Markdown job summary the GitHub Action writes to `$GITHUB_STEP_SUMMARY`.
 
 Sections: the verdict, findings per rule, token and cost statistics (the rows of
-`ft-lint stats --output-format json`, docs/spec.md), and the first findings with their locations. Every piece of text from the data is escaped: a summary
-renders Markdown and HTML, and a dataset must not be able to inject either.
+`ft-lint stats --output-format json`, docs/spec.md), and the first findings with their
+locations. Every piece of text from the data is escaped: a summary renders Markdown and HTML,
+and a dataset must not be able to inject either.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: set[in
     aligns = ["---:" if i in numeric else "---" for i in range(len(header))]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(aligns) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def render(findings: list[Finding], run: RunSummary, exit_code: int, stats: list[dict] | None = None) -> str:

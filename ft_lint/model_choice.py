@@ -10,8 +10,8 @@ table) sets no limits at all: its provider's figures are not the ones that file 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ft_lint.models import Model, default_model, resolve_model
 

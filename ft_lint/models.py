@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 try:
     import tomllib
@@ -282,7 +284,7 @@ def _model_from(raw: Any, index: int) -> Model:
 
 def _check_date_order(entry: _Entry, dates: dict[str, dt.date | None]) -> None:
     present = [(name, day) for name, day in dates.items() if day is not None]
-    for (earlier, a), (later, b) in zip(present, present[1:]):
+    for (earlier, a), (later, b) in itertools.pairwise(present):
         if a > b:
             raise entry.fail(later, f"({b}) is before {earlier} ({a})")
 

@@ -18,9 +18,10 @@ import os
 import re
 import stat
 from collections import Counter
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Container, Iterator
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -154,7 +155,8 @@ def read_entries(path: Path, only_lines: Container[int] | None = None) -> Iterat
 
 def _array_too_big(size: int) -> str:
     return (
-        f"the file is one JSON array of {size:,} bytes, more than the {MAX_ARRAY_FILE_BYTES >> 20} MiB ft-lint parses whole; "
+        f"the file is one JSON array of {size:,} bytes, "
+        f"more than the {MAX_ARRAY_FILE_BYTES >> 20} MiB ft-lint parses whole; "
         "write the records as JSONL (one per line), which is read a line at a time"
     )
 
@@ -171,7 +173,10 @@ def non_text_reason(head: bytes) -> str | None:
     if _looks_like_utf16(head):
         return "file is UTF-16 encoded; re-save it as UTF-8"
     if head == b"\x00" * 4:  # no text starts so; a sparse or preallocated file that was never written does
-        return "file starts with NUL bytes: it is binary, or space that was never written (a sparse or preallocated file), not JSONL text"
+        return (
+            "file starts with NUL bytes: it is binary, or space that was never written "
+            "(a sparse or preallocated file), not JSONL text"
+        )
     return None
 
 
@@ -245,7 +250,8 @@ def parse_line(number: int, raw: bytes) -> Entry:
     except RecursionError:  # orjson raises this for very deep nesting
         return Entry(number, Kind.BAD_JSON, raw, detail="nesting is too deep to parse")
     if _nested_deeper_than(MAX_DEPTH, raw, value):
-        return Entry(number, Kind.BAD_JSON, raw, detail=f"nesting is deeper than {MAX_DEPTH} levels, more than ft-lint checks (no fine-tuning record nests so deep)")
+        detail = f"nesting is deeper than {MAX_DEPTH} levels, more than ft-lint checks (no fine-tuning record nests so deep)"
+        return Entry(number, Kind.BAD_JSON, raw, detail=detail)
     if not isinstance(value, dict):
         return Entry(number, Kind.NOT_OBJECT, raw, value)
     return Entry(number, Kind.RECORD, raw, value)
@@ -273,7 +279,11 @@ def _diagnose(number: int, raw: bytes, error: Exception) -> Entry:
         return Entry(number, Kind.BLANK, raw)
     message, column = _split_position(str(error))
     if "surrogate" in message:
-        return Entry(number, Kind.BAD_ENCODING, raw, detail=f"the \\u escape at column {column} is a lone surrogate (half of a UTF-16 pair): it stands for no character, so the text cannot be encoded as UTF-8")
+        detail = (
+            f"the \\u escape at column {column} is a lone surrogate (half of a UTF-16 pair): "
+            "it stands for no character, so the text cannot be encoded as UTF-8"
+        )
+        return Entry(number, Kind.BAD_ENCODING, raw, detail=detail)
     return Entry(number, Kind.BAD_JSON, raw, detail=_json_error_detail(text, message, column))
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ft_lint.findings import json_type, pointer_of
 from ft_lint.formats import Format, Message, Turn, closest_format, text_turns, unique_messages

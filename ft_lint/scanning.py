@@ -22,16 +22,29 @@ import pickle
 import tempfile
 from array import array
 from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterator, Sequence
+from typing import Any
 
 from ft_lint import cache
 from ft_lint.cache import CacheWriter, RecordCache, Row
 from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_ranges, range_bounds, read_blocks
 from ft_lint.findings import Problem
 from ft_lint.formats import Format, all_formats, detect
-from ft_lint.reader import BOM, MAX_RECORD_BYTES, Entry, Kind, UnreadableFile, file_starts_with_bom, is_json_array, open_data_file, parse_line, read_entries, too_long
+from ft_lint.reader import (
+    BOM,
+    MAX_RECORD_BYTES,
+    Entry,
+    Kind,
+    UnreadableFile,
+    file_starts_with_bom,
+    is_json_array,
+    open_data_file,
+    parse_line,
+    read_entries,
+    too_long,
+)
 from ft_lint.record import Record
 from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, Rule
 
@@ -66,7 +79,7 @@ class RuleSet:
     uses_model: bool = False  # some rule checks against the model's figures
 
     @classmethod
-    def build(cls, settings) -> "RuleSet":
+    def build(cls, settings) -> RuleSet:
         rules = cls()
         for rule_class in settings.enabled_rules():
             rule = rule_class(settings.rule_options.get(rule_class.code))
@@ -76,8 +89,9 @@ class RuleSet:
                     bucket.append(rule)
         return rules
 
-    def for_file(self, given: bool, paired: bool) -> "RuleSet":
-        """A file given gets every rule (pair rules when it is paired); a partner read only for its pair, pair rules alone."""
+    def for_file(self, given: bool, paired: bool) -> RuleSet:
+        """A file given gets every rule (pair rules when it is paired); a partner read only for its
+        pair, pair rules alone."""
         from ft_lint.rules import PairRule
 
         dataset = [rule for rule in self.dataset if (paired if isinstance(rule, PairRule) else given)]
@@ -161,7 +175,7 @@ class Scan:
             while len(first) < FIRST_LINES_KEPT and (index := kinds.find(kind, index + 1)) >= 0:
                 first.append(block.lines[index])
 
-    def extend(self, later: "Scan") -> None:
+    def extend(self, later: Scan) -> None:
         """Add the scan of the range that follows this one."""
         self.records += later.records
         self.unrecognised += later.unrecognised
@@ -234,7 +248,7 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
             try:
                 problems = [(rule.code, problem) for rule in rules.entry for problem in rule.check_entry(entry)]
             except BaseException as error:
-                problems = _one_by_one(error, rules.entry, lambda rule: rule.check_entry(entry))
+                problems = _one_by_one(error, rules.entry, lambda rule: rule.check_entry(entry))  # noqa: B023 (called at once)
             kind = NOT_A_RECORD
             if entry.kind is Kind.RECORD:
                 record = scope.record(entry)
@@ -242,7 +256,7 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
                 try:
                     problems += [(rule.code, problem) for rule in rules.record for problem in rule.check_record(record)]
                 except BaseException as error:
-                    problems += _one_by_one(error, rules.record, lambda rule: rule.check_record(record))
+                    problems += _one_by_one(error, rules.record, lambda rule: rule.check_record(record))  # noqa: B023 (called at once)
                 records.append(((number, index), record))
             rows[number, index] = Row(kind, cache.encode_result(problems), {})
         batch = [record for _, record in records]
@@ -251,7 +265,7 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
                 summaries = rule.summarize_batch(batch)
             except BaseException as error:
                 summaries = _summaries_one_by_one(error, rule, records, rows)
-            for (place, _), summary in zip(records, summaries):
+            for (place, _), summary in zip(records, summaries, strict=True):
                 rows[place].cells[rule.code] = summary
     return rows
 
@@ -274,7 +288,10 @@ def _is_check_failure(error: BaseException) -> bool:
 def _check_failed(error: BaseException) -> Problem:
     text = " ".join(str(error).split())
     text = f": {text[:200]}{'…' * (len(text) > 200)}" if text else ""
-    return Problem(f"this check failed on the record ({type(error).__name__}{text}), so the record was not checked for it; the other checks ran")
+    return Problem(
+        f"this check failed on the record ({type(error).__name__}{text}), "
+        "so the record was not checked for it; the other checks ran"
+    )
 
 
 def _one_by_one(error: BaseException, rules: list, check: Callable[[Rule], Iterator[Problem]]) -> list[tuple[str, Problem]]:

@@ -33,7 +33,8 @@ class AzureProvider(OpenAIProvider):
         return model_id.removeprefix(TABLE_PREFIX)
 
     def job_request_label(self) -> str:
-        return f"POST {self.endpoint}/openai/fine_tuning/jobs?api-version={os.environ.get('OPENAI_API_VERSION', '')} with this JSON body"
+        version = os.environ.get("OPENAI_API_VERSION", "")
+        return f"POST {self.endpoint}/openai/fine_tuning/jobs?api-version={version} with this JSON body"
 
     def dashboard_url(self, job_id: str) -> str | None:
         return None

@@ -8,10 +8,11 @@ import os
 import re
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ft_lint.engine import UsageError
 from ft_lint.launch.masking import mask

@@ -119,8 +119,9 @@ class OpenAIProvider(Provider):
         page = self.client.fine_tuning.jobs.list_events(job_id, limit=EVENTS_PER_LOOK)
         fresh = [event for event in page.data if event.id not in progress.seen_events]
         progress.seen_events.update(event.id for event in fresh)
-        # The API lists the newest first; print in the order they happened.
-        return [_event_line(event) for event in sorted(reversed(fresh), key=lambda event: event.created_at)]
+        # The API lists the newest first; print in the order they happened (reversed first, so
+        # events of the same second keep it: sorted is stable).
+        return [_event_line(event) for event in sorted(reversed(fresh), key=lambda event: event.created_at)]  # noqa: C414
 
 
 def _event_line(event) -> str:
