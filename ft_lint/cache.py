@@ -48,6 +48,7 @@ import dataclasses
 import functools
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import mmap
@@ -204,7 +205,7 @@ def _read_or_make_key(folder: Path) -> bytes:
     return key
 
 
-def _open_regular(path: Path):
+def _open_regular(path: Path) -> io.BufferedReader:
     """`path` opened for reading if it is a regular file: never through a symbolic link, nor a
     FIFO or device that a checkout may hold under a cache file's name (OSError otherwise)."""
     handle = open(os.open(path, os.O_RDONLY | _NO_FOLLOW), "rb")  # noqa: SIM115 (the caller's to close)
@@ -308,7 +309,7 @@ def settings_fingerprint(settings: Any, **context: Any) -> bytes:
     return hashlib.blake2b(text, digest_size=16).digest()
 
 
-def key_function(fingerprint: bytes):
+def key_function(fingerprint: bytes) -> Callable[[bytes], bytes]:
     """The key of an entry's bytes under these settings: xxh3-128 seeded with the fingerprint.
 
     xxh3 hashes at memory speed (blake2b would cost ~1.5 s per GB here); it is not a
@@ -349,8 +350,9 @@ class RecordCache:
     (empty: no summary); only the entries with something to say have a value.
     """
 
-    def __init__(self, fingerprint: bytes, keys: bytes = b"", kinds: bytes = b"", valued: Sequence[int] = (), offsets: Sequence[int] = (0,),
-                 values: bytes = b"", columns: Mapping[str, tuple[Sequence[int], bytes]] | None = None):
+    def __init__(self, fingerprint: bytes, keys: bytes | memoryview = b"", kinds: bytes | memoryview = b"", valued: Sequence[int] = (),
+                 offsets: Sequence[int] = (0,), values: bytes | memoryview = b"",
+                 columns: Mapping[str, tuple[memoryview, memoryview]] | None = None) -> None:
         self.fingerprint = fingerprint
         self.keys = memoryview(keys)
         self.kinds = memoryview(kinds)
@@ -380,7 +382,7 @@ class RecordCache:
         return cache
 
     @classmethod
-    def _parse(cls, data: bytes, fingerprint: bytes, key: bytes) -> RecordCache:
+    def _parse(cls, data: bytes | mmap.mmap, fingerprint: bytes, key: bytes) -> RecordCache:
         view = memoryview(data)
         if len(data) < _PREAMBLE.size + MAC_BYTES or not hmac.compare_digest(hmac.digest(key, view[:-MAC_BYTES], "sha256"), data[-MAC_BYTES:]):
             raise ValueError("damaged cache file, or not signed with this key")
@@ -449,7 +451,7 @@ class RecordCache:
         if name not in self._column_ends:  # where each cell starts (and, last, the end): computed once, by numpy (a cell per entry)
             import numpy as np
 
-            self._column_ends[name] = np.concatenate(([0], np.cumsum(np.frombuffer(lengths, dtype=np.uint32), dtype=np.uint64)))
+            self._column_ends[name] = np.concatenate((np.array([0]), np.cumsum(np.frombuffer(lengths, dtype=np.uint32), dtype=np.uint64)))
         ends = self._column_ends[name]
         return memoryview(lengths)[start:stop], (int(ends[start]), int(ends[stop]))
 
@@ -582,7 +584,7 @@ class CacheWriter:
                 data += piece if isinstance(piece, bytearray) else cells[piece[0]:piece[1]]
             self._pending[name] = []
 
-    def pieces(self, key: bytes) -> Iterator[bytes]:
+    def pieces(self, key: bytes) -> Iterator[bytes | bytearray | memoryview]:
         """The file's bytes in pieces, the MAC with `key` last (written one by one: no copy of it all)."""
         if any(self._pending.values()):
             raise ValueError("the writer has cells not resolved yet")
@@ -631,7 +633,7 @@ def update(cache: RecordCache, writer: CacheWriter, keys: bytes, first_position:
         start = index + 1
 
 
-def _write_atomically(path: Path, pieces: Iterable[bytes]) -> None:
+def _write_atomically(path: Path, pieces: Iterable[bytes | bytearray | memoryview]) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:

@@ -34,12 +34,14 @@ import struct
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import IO
 
+fcntl: ModuleType | None
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; the file is still checked against the bytes read
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None
 
 MAGIC = b"ft-lint fix journal 1\n"
 _HEADER = struct.Struct("<QQH")  # the file's inode, how many bytes the fix removes, its name's length
@@ -91,7 +93,7 @@ class Rewrite:
     def __enter__(self) -> Rewrite:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.journal.close(keep=self.journal.sealed)
 
     def lines(self) -> Iterator[bytes]:
@@ -324,7 +326,7 @@ def _not_written(error: OSError) -> NotFixed:
     return NotFixed(f"cannot write the fixed file next to it: {error.strerror or error}")
 
 
-_LOCK_SH, _LOCK_EX, _LOCK_NB = (fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_NB) if fcntl else (0, 0, 0)
+_LOCK_SH, _LOCK_EX, _LOCK_NB = (fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_NB) if fcntl is not None else (0, 0, 0)
 
 
 def _lock(file: IO[bytes], operation: int) -> bool:
@@ -343,6 +345,7 @@ def _lock(file: IO[bytes], operation: int) -> bool:
 
 @contextlib.contextmanager
 def _open_for_writing(target: Path, status: os.stat_result, force: bool) -> Iterator[IO[bytes]]:
+    file: IO[bytes]
     try:
         file = open(target, "r+b")  # noqa: SIM115 (closed by the `with` below)
     except OSError as error:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ft_lint.models import Model, default_model, resolve_model
 
@@ -32,7 +33,13 @@ class ModelChoice:
         return None
 
 
-def choose_model(settings, filename: str, format_name: str | None) -> ModelChoice:
+class ModelSettings(Protocol):
+    """What choosing a model needs of the settings."""
+
+    def model_for(self, filename: str) -> str | None: ...
+
+
+def choose_model(settings: ModelSettings, filename: str, format_name: str | None) -> ModelChoice:
     name = settings.model_for(filename)
     if name is not None:
         return ModelChoice(resolve_model(name), True, filename, format_name)
@@ -70,7 +77,7 @@ def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
     return notes
 
 
-def _trainers(format_name: str) -> str:
+def _trainers(format_name: str | None) -> str:
     from ft_lint.models import load_models
 
     takers = sorted({m.provider for m in load_models().values() if format_name in m.formats})

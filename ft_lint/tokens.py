@@ -164,7 +164,7 @@ ZERO = TokenCount(0, 0, True)
 
 
 def _read_encoding_file(name: str) -> bytes:
-    return resources.files("ft_lint").joinpath("encodings", f"{name}.tiktoken").read_bytes()
+    return (resources.files("ft_lint") / "encodings" / f"{name}.tiktoken").read_bytes()
 
 
 def _parse_ranks(data: bytes, name: str) -> dict[bytes, int]:

@@ -38,7 +38,8 @@ REPORTERS = {
 
 def get_reporter(name: str) -> Reporter:
     module = importlib.import_module(f"{__name__}.{REPORTERS[name]}")
-    return getattr(module, f"report_{name}")
+    reporter: Reporter = getattr(module, f"report_{name}")
+    return reporter
 
 
 def count_by_severity(findings: list[Finding]) -> dict[Severity, int]:
