@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from types import ModuleType
+from typing import Any
 
 from ft_lint.launch.openai_api import OpenAIProvider
 
@@ -26,7 +28,7 @@ class AzureProvider(OpenAIProvider):
             missing.append("OPENAI_API_VERSION")
         return missing
 
-    def make_client(self, sdk, read_seconds: float):
+    def make_client(self, sdk: ModuleType, read_seconds: float) -> Any:
         return sdk.AzureOpenAI(azure_endpoint=self.endpoint, **self.sdk_arguments(read_seconds))
 
     def api_model_name(self, model_id: str) -> str:

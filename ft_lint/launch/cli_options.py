@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 import click
 
@@ -16,7 +18,7 @@ _PROVIDER = click.Choice(PROVIDER_NAMES)
 class _FloatRange(click.FloatRange):
     """click.FloatRange that also refuses NaN, which passes any range test (every comparison with it is false)."""
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
         if math.isnan(number):
             self.fail(f"{value!r} is not a number.", param, ctx)
@@ -29,7 +31,7 @@ _POSITIVE = _FloatRange(min=0, max=1000, min_open=True)
 _EPOCHS = click.IntRange(1, 1000)
 _BATCH_SIZE = click.IntRange(1, 1_000_000)
 _SEED = click.IntRange(0, 2**31 - 1)
-_SECONDS = {"type": _FloatRange(min=0, min_open=True, max=MAX_SECONDS), "metavar": "SECONDS"}
+_SECONDS: dict[str, Any] = {"type": _FloatRange(min=0, min_open=True, max=MAX_SECONDS), "metavar": "SECONDS"}
 _WAITS, _TRIES = Timeouts(), LaunchOptions().max_retries  # the defaults, for the help
 
 # (option, keyword, its settings) in the order `check --help` lists them.
@@ -63,12 +65,12 @@ _NETWORK_KEYWORDS = {name.replace("-", "_"): name for name in NETWORK_SETTINGS}
 _LAUNCH_ONLY = ("dry_run", "wait", "provider", "base_url", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS)
 
 
-def launch_options(command):
+def launch_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Adds the launch options to a command; it receives them as `validation` and `launch`
     (a LaunchOptions, or None without --launch)."""
 
     @functools.wraps(command)
-    def with_launch(*args, **kwargs):
+    def with_launch(*args: Any, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(name) for name in _LAUNCH_ONLY}
         launch = kwargs.pop("launch")
         if not launch:
@@ -83,7 +85,7 @@ def launch_options(command):
     return with_launch
 
 
-def _launch_options(validation: Path | None, given: dict) -> LaunchOptions:
+def _launch_options(validation: Path | None, given: dict[str, Any]) -> LaunchOptions:
     job = JobSettings(**{name: given[name] for name in _JOB_KEYWORDS})
     return LaunchOptions(
         validation=validation,
@@ -97,7 +99,15 @@ def _launch_options(validation: Path | None, given: dict) -> LaunchOptions:
     )
 
 
-def apply_launch_options(settings, validation: Path | None, launch: LaunchOptions | None) -> None:
+class LaunchSettings(Protocol):
+    """What the launch options change in the settings (config.Settings)."""
+
+    paths: list[Path]
+    launch_network: dict[str, float]
+    launch: Any
+
+
+def apply_launch_options(settings: LaunchSettings, validation: Path | None, launch: LaunchOptions | None) -> None:
     """The validation file is linted with the rest; --launch sends it too. Timeouts and retries:
     the command line's, else the configuration's, else the defaults."""
     if validation is not None and validation not in settings.paths:
