@@ -309,7 +309,11 @@ def settings_fingerprint(settings: Any, **context: Any) -> bytes:
     return hashlib.blake2b(text, digest_size=16).digest()
 
 
-def key_function(fingerprint: bytes) -> Callable[[bytes], bytes]:
+# An entry's cache key from its bytes (see `key_function`).
+KeyFunction = Callable[[bytes | memoryview], bytes]
+
+
+def key_function(fingerprint: bytes) -> KeyFunction:
     """The key of an entry's bytes under these settings: xxh3-128 seeded with the fingerprint.
 
     xxh3 hashes at memory speed (blake2b would cost ~1.5 s per GB here); it is not a
@@ -484,7 +488,7 @@ class Row:
 
     kind: int
     value: bytes = b""
-    cells: Mapping[str, bytes | None] = dataclasses.field(default_factory=dict)
+    cells: dict[str, bytes | None] = dataclasses.field(default_factory=dict)
 
 
 class CacheWriter:
