@@ -109,7 +109,7 @@ def bench_band_hashes(path: Path) -> None:
     from ft_lint.reader import read_entries
     from ft_lint.record import Record
 
-    entries = [entry for entry, _ in zip(read_entries(path), range(50_000))]
+    entries = list(itertools.islice(read_entries(path), 50_000))
     texts = [example_text(Record(path.name, entry.line, entry.raw, entry.value, detect(entry.value))) for entry in entries]
     size = sum(len(text.encode()) for text in texts)
     bands, rows = minhash.lsh_shape(0.8)
@@ -118,7 +118,9 @@ def bench_band_hashes(path: Path) -> None:
     for i in range(0, len(texts), 512):
         minhash.band_hashes(texts[i : i + 512], 5, bands, rows)
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    print(f"{f'MinHash band hashes ({len(texts):,} examples)':<44} {seconds:7.1f} s {size / seconds / 1e6:6.1f} MB/s  (CPU {cpu:6.1f} s {size / cpu / 1e6:6.1f} MB/s of text)")
+    label = f"MinHash band hashes ({len(texts):,} examples)"
+    print(f"{label:<44} {seconds:7.1f} s {size / seconds / 1e6:6.1f} MB/s  "
+          f"(CPU {cpu:6.1f} s {size / cpu / 1e6:6.1f} MB/s of text)")
 
 
 def run_check(label: str, args: list[str], folder: Path, size: int) -> list[dict]:
@@ -129,7 +131,10 @@ def run_check(label: str, args: list[str], folder: Path, size: int) -> list[dict
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{label}: ft-lint failed")
     cpu = usage.ru_utime + usage.ru_stime
-    print(f"{label:<44} {seconds:7.1f} s {size / seconds / 1e6:6.1f} MB/s  (CPU {cpu:6.1f} s {size / cpu / 1e6:6.1f} MB/s)  peak RSS {usage.ru_maxrss / 1024:5.0f} MB")
+    print(
+        f"{label:<44} {seconds:7.1f} s {size / seconds / 1e6:6.1f} MB/s  "
+        f"(CPU {cpu:6.1f} s {size / cpu / 1e6:6.1f} MB/s)  peak RSS {usage.ru_maxrss / 1024:5.0f} MB"
+    )
     return json.loads((folder / "report.json").read_text())
 
 
@@ -142,7 +147,7 @@ def similarity_of(path: Path, first: int, second: int) -> float:
     from ft_lint.reader import read_entries
     from ft_lint.record import Record
 
-    entries = [entry for entry in read_entries(path, only_lines={first, second})]
+    entries = list(read_entries(path, only_lines={first, second}))
     texts = [example_text(Record(path.name, entry.line, entry.raw, entry.value, detect(entry.value))) for entry in entries]
     return minhash.jaccard(*minhash.shingle_sets(texts, 5))
 
@@ -169,21 +174,26 @@ def main() -> None:
             planted = generate(folder, megabytes)
             record_of_plants.write_text(json.dumps(planted))
         size = (folder / "train.jsonl").stat().st_size + (folder / "valid.jsonl").stat().st_size
-        print(f"data: {size / 1e6:,.1f} MB ({time.perf_counter() - start:.0f} s to generate); planted: {len(planted['near'])} near-duplicates, "
-              f"{len(planted['far'])} edits under 0.8, {len(planted['leaks'])} leaks, {len(planted['input_leaks'])} input leaks, "
+        print(f"data: {size / 1e6:,.1f} MB ({time.perf_counter() - start:.0f} s to generate); "
+              f"planted: {len(planted['near'])} near-duplicates, {len(planted['far'])} edits under 0.8, "
+              f"{len(planted['leaks'])} leaks, {len(planted['input_leaks'])} input leaks, "
               f"{len(planted['output_leaks'])} output leaks, {len(planted['near_leaks'])} near leaks")
         report = run_check("check FT402,FT403,FT404,FT405", ["train.jsonl", "--select", "FT402,FT403,FT404,FT405"], folder, size)
         near = found(report, "FT402", "train.jsonl")
         missed = [(line, source) for line, source in planted["near"].items() if line not in near]
         print(f"  FT402: {planted_found(planted['near'], near)} of {len(planted['near'])} planted pairs found, "
-              f"{sum(line in near for line in planted['far'])} of {len(planted['far'])} planted edits under 0.8 reported, "
+              f"{sum(line in near for line in planted['far'])} of {len(planted['far'])} "
+              "planted edits under 0.8 reported, "
               f"{len(set(near) - set(planted['near']))} other findings")
         for line, source in missed[:5]:
-            print(f"    missed: line {line} ~ line {source}, similarity {similarity_of(folder / 'train.jsonl', line, source):.3f}")
+            similarity = similarity_of(folder / "train.jsonl", line, source)
+            print(f"    missed: line {line} ~ line {source}, similarity {similarity:.3f}")
         leaks, near_leaks = found(report, "FT404", "valid.jsonl"), found(report, "FT405", "valid.jsonl")
         exact = {**planted["leaks"], **planted["input_leaks"], **planted["output_leaks"]}
-        print(f"  FT404: {sum(leaks.get(line) == source for line, source in exact.items())} of {len(exact)} leaks (whole, input, output) found; "
-              f"FT405: {sum(near_leaks.get(line) == source for line, source in planted['near_leaks'].items())} of {len(planted['near_leaks'])} near leaks found, "
+        exact_found = sum(leaks.get(line) == source for line, source in exact.items())
+        near_found = sum(near_leaks.get(line) == source for line, source in planted["near_leaks"].items())
+        print(f"  FT404: {exact_found} of {len(exact)} leaks (whole, input, output) found; "
+              f"FT405: {near_found} of {len(planted['near_leaks'])} near leaks found, "
               f"{len(set(leaks) - set(exact)) + len(set(near_leaks) - set(planted['near_leaks']))} other findings")
         run_check("check, every rule", ["train.jsonl"], folder, size)
         bench_band_hashes(folder / "train.jsonl")  # last: a forked child's peak RSS counts its parent's memory

@@ -22,7 +22,11 @@ from ft_lint.config import Settings
 from ft_lint.engine import lint
 from ft_lint.formats import sniff_format
 
-WORDS = "the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them".split()
+WORDS = (
+    "the of and to in is you that it he was for on are as with his they at be this have from or one had "
+    "by word but not what all were we when your can said there use an each which she do how their if will "
+    "up other about out many then them"
+).split()
 SYSTEM = "You are a careful assistant for a hardware store. Answer briefly."
 
 
@@ -66,7 +70,8 @@ def main() -> None:
             seconds = time.process_time() - started
             print(
                 f"{name:<22} detected {detected.name if detected else None!s:<22} {summary.records:,} records, "
-                f"{len(findings):,} findings: {summary.records / seconds:,.0f} records/s ({seconds:.2f} s CPU; sniff {sniffed * 1000:.0f} ms)"
+                f"{len(findings):,} findings: {summary.records / seconds:,.0f} records/s "
+                f"({seconds:.2f} s CPU; sniff {sniffed * 1000:.0f} ms)"
             )
 
 

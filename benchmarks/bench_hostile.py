@@ -32,7 +32,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))  # tests.hostile_limits
 
-from tests.hostile_limits import Limited, run_limited
+from tests.hostile_limits import Limited, run_limited  # noqa: E402 (after the path it is found on)
 
 limit_seconds = 600  # each run's; --limit sets it
 
@@ -163,7 +163,8 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for name, row in rows.items():
         run = row.run
-        print(f"| {name} | {'timeout' if run.timed_out else run.code} | {run.seconds:.1f} | {row.cpu_seconds:.1f} | {run.peak_mb:.0f} |")
+        outcome = "timeout" if run.timed_out else run.code
+        print(f"| {name} | {outcome} | {run.seconds:.1f} | {row.cpu_seconds:.1f} | {run.peak_mb:.0f} |")
         if run.code == 2:
             print(f"|  | {run.err.strip().splitlines()[-1][:200]} | | | |")
 

@@ -95,7 +95,8 @@ def main() -> int:
             print(f"ft-lint exited {code} on clean generated data:\n{output}", file=sys.stderr)
             return 1
         size = path.stat().st_size / 1e6
-        print(f"{size:>6.0f}MB {records:>9,} {seconds:>7.1f} {cpu:>7.1f} {size / cpu:>6.1f} {records / cpu:>10,.0f} {peak / 2**20:>7.0f}MB")
+        speeds = f"{size / cpu:>6.1f} {records / cpu:>10,.0f}"
+        print(f"{size:>6.0f}MB {records:>9,} {seconds:>7.1f} {cpu:>7.1f} {speeds} {peak / 2**20:>7.0f}MB")
     return 0
 
 

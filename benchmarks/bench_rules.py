@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 from bench_speed import data_file
-
 from ft_lint.config import Settings
 from ft_lint.formats import sniff_format
 from ft_lint.models import resolve_model

@@ -306,7 +306,7 @@ def has_cache(template: str) -> bool:
     command = [part for part in expand(template, Path("x")) if part != "x"]
     if "check" not in command:
         return False
-    command = command[: command.index("check") + 1] + ["--help"]
+    command = [*command[: command.index("check") + 1], "--help"]
     found = subprocess.run(command, capture_output=True, text=True)
     return CACHE_OPTION in found.stdout
 
@@ -343,7 +343,7 @@ def table(runs: list[Run]) -> str:
         rows.append((r.tool, f"{r.size_mb:g} MB", r.mode + status, f"{r.seconds:.2f}", f"{r.cpu_seconds:.2f}", f"{r.mb_per_s:.1f}",
                      f"{r.examples_per_s:,.0f}", f"{r.peak_rss_mb:,.0f} MB", f"{r.peak_pss_mb:,.0f} MB", ratio, cpu_ratio))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in rows]
+    lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
 
@@ -381,7 +381,7 @@ def main() -> None:
                 print(f"{label} on {source.name} ({attempt + 1}/{args.repeat}) ...", file=sys.stderr, flush=True)
                 tries[label].append(bench_tool(label, command, size_mb, source, examples, warm[label]))
         for label, _ in tools:
-            runs += [min(same_mode, key=lambda r: r.seconds) for same_mode in zip(*tries[label])]
+            runs += [min(same_mode, key=lambda r: r.seconds) for same_mode in zip(*tries[label], strict=True)]
     print(table(runs))
     if args.json:
         args.json.write_bytes(orjson.dumps([{**vars(r), "mb_per_s": r.mb_per_s, "examples_per_s": r.examples_per_s} for r in runs],

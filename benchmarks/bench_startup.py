@@ -65,7 +65,7 @@ def main() -> None:
 
         cases = {
             "import only": wall_times([sys.executable, "-c", "import ft_lint.cli"], env, arguments.repeat),
-            "cold (--no-cache)": wall_times(check + ["--no-cache"], env, arguments.repeat),
+            "cold (--no-cache)": wall_times([*check, "--no-cache"], env, arguments.repeat),
             "warm, 1 line changed": wall_times(check, env, arguments.repeat, before=change_one_line),
         }
     size = sum(map(len, lines))

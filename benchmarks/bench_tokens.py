@@ -24,7 +24,13 @@ from ft_lint.config import Settings
 from ft_lint.engine import lint
 from ft_lint.stats import collect_stats
 
-WORDS = "the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first been call who oil its now find long down day did get come made may part".split()
+WORDS = (
+    "the of and to in is you that it he was for on are as with his they at be this have from or one had "
+    "by word but not what all were we when your can said there use an each which she do how their if will "
+    "up other about out many then them these so some her would make like him into time has look two more "
+    "write go see number no way could people my than first been call who oil its now find long down day "
+    "did get come made may part"
+).split()
 SYSTEM = "You are a careful assistant for a hardware store. Answer briefly, cite the aisle, never invent stock. " * 3
 
 

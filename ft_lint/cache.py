@@ -3,8 +3,9 @@
 What is cached. For every entry (line) of a data file: a 16-byte key, the hash of the entry's
 bytes seeded with the *settings fingerprint*, and its result: its kind (one byte: not a record,
 or the format it was detected as), the problems the entry and record rules found (without the
-line, which is known on the way back) and the summaries the dataset rules made of it. A result is a pure function of (entry bytes, fingerprint), so a key match is
-a correct result whatever file, position or run it came from.
+line, which is known on the way back) and the summaries the dataset rules made of it. A result
+is a pure function of (entry bytes, fingerprint), so a key match is a correct result whatever
+file, position or run it came from.
 
 The fingerprint covers everything that can change a finding: ft-lint's version, the size and
 modification time of every file of the installed code and the text of the schemas (so a
@@ -47,6 +48,7 @@ import dataclasses
 import functools
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import mmap
@@ -57,9 +59,10 @@ import struct
 import tempfile
 import time
 from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import orjson
 import xxhash
@@ -78,10 +81,10 @@ USER_KEY_FILE = "key"
 FINGERPRINTS_KEPT = 4  # cache files kept per data file (one per recent set of settings)
 STALE_TEMPORARY_SECONDS = 3600
 CACHEDIR_TAG = (
-    "Signature: 8a477f597d28d172789f06886806bc55\n"
-    "# This file is a cache directory tag created by ft-lint.\n"
-    "# For information about cache directory tags see https://bford.info/cachedir/\n"
-).encode()
+    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This file is a cache directory tag created by ft-lint.\n"
+    b"# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
 GITIGNORE = b"# Created by ft-lint automatically.\n*\n"
 
 # Settings that change only how findings are shown or judged, or what happens after, never which are found.
@@ -115,7 +118,7 @@ def cache_directory(config_file: Path | None, configured: str | None = None, env
     return base / Path(configured or CACHE_DIR_NAME).expanduser()
 
 
-def open_folder(config_file: Path | None, configured: str | None = None, environ: Mapping[str, str] = os.environ) -> "CacheFolder":
+def open_folder(config_file: Path | None, configured: str | None = None, environ: Mapping[str, str] = os.environ) -> CacheFolder:
     """The cache folder to use (see `cache_directory`), made ft-lint's, with the user's key.
 
     $FT_LINT_CACHE_DIR is the user's own choice and may be anywhere. `cache-dir` and the default
@@ -202,10 +205,10 @@ def _read_or_make_key(folder: Path) -> bytes:
     return key
 
 
-def _open_regular(path: Path):
+def _open_regular(path: Path) -> io.BufferedReader:
     """`path` opened for reading if it is a regular file: never through a symbolic link, nor a
     FIFO or device that a checkout may hold under a cache file's name (OSError otherwise)."""
-    handle = open(os.open(path, os.O_RDONLY | _NO_FOLLOW), "rb")
+    handle = open(os.open(path, os.O_RDONLY | _NO_FOLLOW), "rb")  # noqa: SIM115 (the caller's to close)
     if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
         handle.close()
         raise OSError(f"{path}: not a regular file")
@@ -235,10 +238,10 @@ class CacheFolder:
         the user's cache) cannot craft a line whose key is that of a line cached as clean."""
         return hmac.digest(self.key, fingerprint, "sha256")[:len(fingerprint)]
 
-    def load(self, data_file: Path, fingerprint: bytes) -> "RecordCache":
+    def load(self, data_file: Path, fingerprint: bytes) -> RecordCache:
         return RecordCache.load(cache_file(self.path, data_file, fingerprint), fingerprint, self.key)
 
-    def save(self, writer: "CacheWriter", data_file: Path) -> Path:
+    def save(self, writer: CacheWriter, data_file: Path) -> Path:
         """Write the cache of `data_file` atomically (`prune` drops old ones, once per run).
         OSError (a full disk, the folder deleted meanwhile) is the caller's: a cache is an
         optimisation, never a reason to fail a run."""
@@ -306,7 +309,11 @@ def settings_fingerprint(settings: Any, **context: Any) -> bytes:
     return hashlib.blake2b(text, digest_size=16).digest()
 
 
-def key_function(fingerprint: bytes):
+# An entry's cache key from its bytes (see `key_function`).
+KeyFunction = Callable[[bytes | memoryview], bytes]
+
+
+def key_function(fingerprint: bytes) -> KeyFunction:
     """The key of an entry's bytes under these settings: xxh3-128 seeded with the fingerprint.
 
     xxh3 hashes at memory speed (blake2b would cost ~1.5 s per GB here); it is not a
@@ -347,8 +354,9 @@ class RecordCache:
     (empty: no summary); only the entries with something to say have a value.
     """
 
-    def __init__(self, fingerprint: bytes, keys: bytes = b"", kinds: bytes = b"", valued: Sequence[int] = (), offsets: Sequence[int] = (0,),
-                 values: bytes = b"", columns: Mapping[str, tuple[Sequence[int], bytes]] | None = None):
+    def __init__(self, fingerprint: bytes, keys: bytes | memoryview = b"", kinds: bytes | memoryview = b"", valued: Sequence[int] = (),
+                 offsets: Sequence[int] = (0,), values: bytes | memoryview = b"",
+                 columns: Mapping[str, tuple[memoryview, memoryview]] | None = None) -> None:
         self.fingerprint = fingerprint
         self.keys = memoryview(keys)
         self.kinds = memoryview(kinds)
@@ -362,7 +370,7 @@ class RecordCache:
         return len(self.keys) // KEY_BYTES
 
     @classmethod
-    def load(cls, path: Path, fingerprint: bytes, key: bytes) -> "RecordCache":
+    def load(cls, path: Path, fingerprint: bytes, key: bytes) -> RecordCache:
         """The cache in `path`, or an empty one if it is missing, not signed with `key`, or for other settings."""
         try:
             with _open_regular(path) as handle:
@@ -378,7 +386,7 @@ class RecordCache:
         return cache
 
     @classmethod
-    def _parse(cls, data: bytes, fingerprint: bytes, key: bytes) -> "RecordCache":
+    def _parse(cls, data: bytes | mmap.mmap, fingerprint: bytes, key: bytes) -> RecordCache:
         view = memoryview(data)
         if len(data) < _PREAMBLE.size + MAC_BYTES or not hmac.compare_digest(hmac.digest(key, view[:-MAC_BYTES], "sha256"), data[-MAC_BYTES:]):
             raise ValueError("damaged cache file, or not signed with this key")
@@ -447,7 +455,7 @@ class RecordCache:
         if name not in self._column_ends:  # where each cell starts (and, last, the end): computed once, by numpy (a cell per entry)
             import numpy as np
 
-            self._column_ends[name] = np.concatenate(([0], np.cumsum(np.frombuffer(lengths, dtype=np.uint32), dtype=np.uint64)))
+            self._column_ends[name] = np.concatenate((np.array([0]), np.cumsum(np.frombuffer(lengths, dtype=np.uint32), dtype=np.uint64)))
         ends = self._column_ends[name]
         return memoryview(lengths)[start:stop], (int(ends[start]), int(ends[stop]))
 
@@ -480,7 +488,7 @@ class Row:
 
     kind: int
     value: bytes = b""
-    cells: Mapping[str, bytes | None] = dataclasses.field(default_factory=dict)
+    cells: dict[str, bytes | None] = dataclasses.field(default_factory=dict)
 
 
 class CacheWriter:
@@ -494,7 +502,8 @@ class CacheWriter:
     def __init__(self, fingerprint: bytes, columns: Sequence[str] = ()):
         self.fingerprint = fingerprint
         self.columns = {name: (array("I"), bytearray()) for name in columns}  # name -> (cell lengths, cells joined), once resolved
-        # the cells that follow each column's until `resolve`: new cells, or (start, stop) of the last run's joined cells
+        # the cells that follow each column's until `resolve`: new cells, or (start, stop) of the
+        # last run's joined cells
         self._pending: dict[str, list[bytearray | tuple[int, int]]] = {name: [] for name in columns}
         self.keys = bytearray()
         self.kinds = bytearray()
@@ -550,7 +559,7 @@ class CacheWriter:
             self.lengths.extend(cache.offsets[i + 1] - cache.offsets[i] for i in range(first, last))
             self.values += cache.values[cache.offsets[first]:cache.offsets[last]]
 
-    def extend(self, other: "CacheWriter") -> None:
+    def extend(self, other: CacheWriter) -> None:
         """Append a later part of the file (a worker's byte range)."""
         if other.fingerprint != self.fingerprint or self.columns.keys() != other.columns.keys():
             raise ValueError("cannot join results of other settings")
@@ -579,7 +588,7 @@ class CacheWriter:
                 data += piece if isinstance(piece, bytearray) else cells[piece[0]:piece[1]]
             self._pending[name] = []
 
-    def pieces(self, key: bytes) -> Iterator[bytes]:
+    def pieces(self, key: bytes) -> Iterator[bytes | bytearray | memoryview]:
         """The file's bytes in pieces, the MAC with `key` last (written one by one: no copy of it all)."""
         if any(self._pending.values()):
             raise ValueError("the writer has cells not resolved yet")
@@ -628,7 +637,7 @@ def update(cache: RecordCache, writer: CacheWriter, keys: bytes, first_position:
         start = index + 1
 
 
-def _write_atomically(path: Path, pieces: Iterable[bytes]) -> None:
+def _write_atomically(path: Path, pieces: Iterable[bytes | bytearray | memoryview]) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:

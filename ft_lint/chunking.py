@@ -10,12 +10,11 @@ Only JSONL is split this way; a JSON-array file is one record stream and is read
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
 
-from ft_lint.reader import LONG_LINE_HEAD, MAX_RECORD_BYTES, file_changed, file_size, open_data_file
+from ft_lint.reader import LONG_LINE_HEAD, MAX_RECORD_BYTES, DataFile, file_changed, file_size, open_data_file
 
 BOM = b"\xef\xbb\xbf"
 MIN_RANGE_BYTES = 256 << 10  # below this (about 50 ms of checking), a worker costs more than it saves
@@ -45,7 +44,7 @@ def range_bounds(path: Path, parts: int, min_bytes: int = MIN_RANGE_BYTES) -> li
             start = _next_line_start(handle, offset, min(size, offset + MAX_RECORD_BYTES + 1))
             if start is not None:  # else the cut is in a line over MAX_RECORD_BYTES: no range starts there
                 starts.append(start)
-    return [(start, end) for start, end in zip(starts, [*starts[1:], size]) if start < end]
+    return [(start, end) for start, end in zip(starts, [*starts[1:], size], strict=True) if start < end]
 
 
 def numbered_ranges(path: Path, bounds: list[tuple[int, int]]) -> Iterator[ByteRange]:
@@ -60,7 +59,7 @@ def numbered_ranges(path: Path, bounds: list[tuple[int, int]]) -> Iterator[ByteR
             yield ByteRange(start, end, line)
 
 
-def _next_line_start(handle: BinaryIO, offset: int, limit: int) -> int | None:
+def _next_line_start(handle: DataFile, offset: int, limit: int) -> int | None:
     """The offset of the first line that starts at or after `offset` and before `limit` (None if
     none: the search reads no further)."""
     if offset == 0:
@@ -78,7 +77,7 @@ def _next_line_start(handle: BinaryIO, offset: int, limit: int) -> int | None:
     return None
 
 
-def count_newlines(handle: BinaryIO, start: int, end: int) -> int:
+def count_newlines(handle: DataFile, start: int, end: int) -> int:
     """The number of b"\\n" bytes in [start, end) of an open binary file (numpy counts them
     about four times as fast as bytearray.count: 500 MB in 0.12 s rather than 0.45 s)."""
     import numpy as np
@@ -142,7 +141,7 @@ def read_blocks(path: Path, byte_range: ByteRange, block_bytes: int = _BLOCK) ->
             yield block, whole
 
 
-def _past_line(path: Path, handle: BinaryIO, end: int) -> int:
+def _past_line(path: Path, handle: DataFile, end: int) -> int:
     """The offset just past the line the handle is in (past its b"\\n"), or `end`."""
     position = handle.tell()
     buffer = bytearray(_BLOCK)

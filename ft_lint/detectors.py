@@ -19,8 +19,9 @@ import functools
 import json
 import re
 import string
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator
+
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -35,7 +36,7 @@ class Found:
         return f"{self.kind} ({self.shown})"
 
 
-Check = Callable[[re.Match], bool]
+Check = Callable[[re.Match[str]], bool]
 
 
 class Sample:
@@ -79,7 +80,7 @@ def is_escaped(data: bytes) -> bool:
     return _JSON_ESCAPE.search(data) is not None
 
 
-def _number_runs(data: bytes) -> Iterator[re.Match]:
+def _number_runs(data: bytes) -> Iterator[re.Match[bytes]]:
     """Runs of digits and number punctuation that hold at least Sample.MIN_DIGITS digits."""
     mask = data.translate(_NUMBER_MASK)
     return (run for run in _NUMBER_RUN.finditer(mask) if mask.count(b"0", run.start(), run.end()) >= Sample.MIN_DIGITS)
@@ -91,7 +92,7 @@ def _byte_mask(chosen: str, then: int, otherwise: int) -> bytes:
 
 _TOKEN_MASK = _byte_mask(string.ascii_letters + string.digits + "_+/-", ord("a"), ord(" "))
 # digits become "0", number punctuation ".", anything else " "; runs then start with a literal
-_NUMBER_MASK = bytes(digit or other for digit, other in zip(_byte_mask(string.digits, ord("0"), 0), _byte_mask(" .()/+-", ord("."), ord(" "))))
+_NUMBER_MASK = bytes(digit or other for digit, other in zip(_byte_mask(string.digits, ord("0"), 0), _byte_mask(" .()/+-", ord("."), ord(" ")), strict=True))
 _NUMBER_RUN = re.compile(rb"0[0.]{5,}")
 # `\u00` or `\/`: one search for the backslash (a regex's one-byte literal prefix is found as
 # fast as memchr finds it) costs less than two substring tests
@@ -129,7 +130,7 @@ class Detector:
 
     kind: str
     anchors: tuple[str, ...] | None
-    pattern: re.Pattern
+    pattern: re.Pattern[str]
     check: Check = lambda match: True
     show: Callable[[str], str] = lambda value: value[:4] + "…"
     group: int = 0  # the part of the match that is the secret
@@ -154,7 +155,7 @@ class Detector:
 
     def anchored_in(self, data: bytes) -> bool:
         """One of the anchors is in the bytes."""
-        for rare, anchor in self._byte_anchors:  # a loop, not any(): a generator costs more than these tests
+        for rare, anchor in self._byte_anchors:  # noqa: SIM110 (a generator costs more than these tests)
             if rare in data and anchor in data:
                 return True
         return False
@@ -193,7 +194,7 @@ _LEGACY_OPENAI_KEY = re.compile("[A-Za-z0-9]{48}")
 _GLUING_CHAR = re.compile(r"(?<!\\)[A-Za-z0-9_-]")  # a token character, not the letter of an escape (`\n`)
 
 
-def _openai_key(match: re.Match) -> bool:
+def _openai_key(match: re.Match[str]) -> bool:
     """Random after `sk-`. Words end in `sk-` (ask-, task-, disk-), so after a token character
     only a named key (`sk-proj-`...) or a legacy key's 48 letters and digits count."""
     body = match.group(0)[3:]
@@ -203,16 +204,16 @@ def _openai_key(match: re.Match) -> bool:
     return not glued or body.startswith(_NAMED_OPENAI_KEYS) or _LEGACY_OPENAI_KEY.fullmatch(body) is not None
 
 
-def _aws_id(match: re.Match) -> bool:
+def _aws_id(match: re.Match[str]) -> bool:
     tail = match.group(0)[4:]
     return "EXAMPLE" not in tail and any(c.isdigit() for c in tail) and any(c.isalpha() for c in tail)
 
 
-def _aws_secret(match: re.Match) -> bool:
+def _aws_secret(match: re.Match[str]) -> bool:
     return _looks_random(match.group(1), min_run=6)
 
 
-def _jwt(match: re.Match) -> bool:
+def _jwt(match: re.Match[str]) -> bool:
     header = match.group(0).split(".", 1)[0]
     try:
         decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
@@ -224,7 +225,7 @@ def _jwt(match: re.Match) -> bool:
 _PLACEHOLDER_PASSWORDS = {"password", "passwd", "pass", "pwd", "secret", "changeme", "pw", "p", "user", "username", "admin"}
 
 
-def _password(match: re.Match) -> bool:
+def _password(match: re.Match[str]) -> bool:
     user, password, host = match.group("user"), match.group("password"), match.group("host").lower()
     if password.lower() in _PLACEHOLDER_PASSWORDS or password == user or not password.strip("*x.X"):
         return False
@@ -237,7 +238,7 @@ def _show_key_header(value: str) -> str:
     return value[: value.index("-----", 5) + 5]
 
 
-def _token(literal: str, rest: str, token_chars: str = "A-Za-z0-9_-") -> re.Pattern:
+def _token(literal: str, rest: str, token_chars: str = "A-Za-z0-9_-") -> re.Pattern[str]:
     """`literal` + `rest`, not followed by another token character. Whatever comes before it:
     a key glued to a word (`xxxxsk-proj-…`) is still a key."""
     return re.compile(re.escape(literal) + rest + f"(?![{token_chars}])")
@@ -252,7 +253,7 @@ def _outside_random_data(check: Check) -> Check:
     (base64) holds every prefix now and then, while a key glued to a word (`xxxxsk-proj-…`,
     `Bearerghp_…`) is still a key."""
 
-    def checked(match: re.Match) -> bool:
+    def checked(match: re.Match[str]) -> bool:
         glued = _DATA_RUN_BEFORE.search(match.string, max(0, match.start() - 64), match.start())  # enough to judge
         return check(match) and not (glued and len(glued[0]) >= 16 and _looks_random(glued[0]))
 
@@ -278,7 +279,8 @@ _SECRET_PATTERNS = (
         ("ecret", "ECRET", "AKIA", "ASIA"),
         # 40 characters named a secret key, or right after an access key id
         re.compile(
-            r"(?:[Ss](?i:ecret[_ -]?(?:access[_ -]?)?key)[\"']?\s{0,3}[:=]\s{0,3}[\"']?|A[KS]IA[A-Z0-9]{16}[^A-Za-z0-9/+]{1,40}?)"
+            r"(?:[Ss](?i:ecret[_ -]?(?:access[_ -]?)?key)[\"']?\s{0,3}[:=]\s{0,3}[\"']?"
+            r"|A[KS]IA[A-Z0-9]{16}[^A-Za-z0-9/+]{1,40}?)"
             r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         _aws_secret,
@@ -343,7 +345,7 @@ def _is_placeholder_domain(domain: str) -> bool:
     return _is_reserved_domain(domain) or domain.lower().rstrip(".") in _PLACEHOLDER_DOMAINS
 
 
-def _email(match: re.Match) -> bool:
+def _email(match: re.Match[str]) -> bool:
     local, _, domain = match.group(0).partition("@")
     tld = domain.rsplit(".", 1)[-1]
     if not (tld.isalpha() and 2 <= len(tld) <= 24) or tld.lower() in _FILE_EXTENSIONS or _is_placeholder_domain(domain):
@@ -366,7 +368,7 @@ def digits_of(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
-def _phone(match: re.Match) -> bool:
+def _phone(match: re.Match[str]) -> bool:
     text = match.group(0)
     digits = digits_of(text)
     if digits.startswith("1") and _is_fictional_north_american(digits[1:]):  # +1 555 ...
@@ -380,11 +382,11 @@ def _is_fictional_north_american(digits: str) -> bool:
     return len(digits) == 10 and (digits.startswith("555") or digits[3:8] == "55501")
 
 
-def _north_american_phone(match: re.Match) -> bool:
+def _north_american_phone(match: re.Match[str]) -> bool:
     return not _is_fictional_north_american(digits_of(match.group(0)))
 
 
-def _national_phone(match: re.Match) -> bool:
+def _national_phone(match: re.Match[str]) -> bool:
     return 9 <= len(digits_of(match.group(0))) <= 11
 
 
@@ -421,7 +423,7 @@ _TEST_CARDS = frozenset({
 })  # fmt: skip
 
 
-def _card(match: re.Match) -> bool:
+def _card(match: re.Match[str]) -> bool:
     digits = digits_of(match.group(0))
     # numbers of one or two repeated digits are test numbers too (4242 4242 4242 4242)
     return 13 <= len(digits) <= 19 and _card_issuer_fits(digits) and luhn_valid(digits) and len(set(digits)) >= 4 and digits not in _TEST_CARDS
@@ -463,7 +465,7 @@ def cpf_valid(text: str) -> bool:
 
 def _cnpj_check_digit(digits: str) -> str:
     weights = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2][-len(digits):]
-    remainder = sum(int(d) * w for d, w in zip(digits, weights)) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
     return "0" if remainder < 2 else str(11 - remainder)
 
 
@@ -478,7 +480,7 @@ def _group_is(valid: Callable[[str], bool], group: int = 0) -> Check:
     return lambda match: valid(match.group(group))
 
 
-def _number(rest: str, first: str = r"\d") -> re.Pattern:
+def _number(rest: str, first: str = r"\d") -> re.Pattern[str]:
     """A number starting with `first` (one character), not glued to a word, a sign, a dot
     or a dash on either side (so not inside a UUID, hash, version or date), nor the tail
     of a longer group of digits (`0044 0532 0130` inside an IBAN)."""
@@ -491,7 +493,11 @@ PERSONAL_DETECTORS = {
         Detector(
             "card number",
             None,
-            _number(r"(?:\d{3}([ -]?)\d{4}\1\d{4}\1\d{1,7}|(?<=3)[47]\d\d([ -]?)\d{6}\2\d{5}|(?<=3)[068]\d\d([ -]?)\d{6}\3\d{4})"),
+            _number(
+                r"(?:\d{3}([ -]?)\d{4}\1\d{4}\1\d{1,7}"
+                r"|(?<=3)[47]\d\d([ -]?)\d{6}\2\d{5}"
+                r"|(?<=3)[068]\d\d([ -]?)\d{6}\3\d{4})"
+            ),
             _card,
         ),
     ),

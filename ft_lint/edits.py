@@ -8,6 +8,10 @@ read is skipped rather than applied to the wrong line.
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +41,10 @@ class StripText:
 EDITS = {kind.__name__: kind for kind in (DeleteBlankLine, DeleteDuplicate, RemoveBom, StripText)}
 
 
-def edit_as_row(edit: object | None) -> list | None:
+def edit_as_row(edit: object | None) -> list[Any] | None:
     """An edit as a JSON value (for the result cache), and back with `edit_from_row`."""
-    return None if edit is None else [type(edit).__name__, *astuple(edit)]
+    return None if edit is None else [type(edit).__name__, *astuple(cast("DataclassInstance", edit))]
 
 
-def edit_from_row(row: list | None) -> object | None:
+def edit_from_row(row: list[Any] | None) -> object | None:
     return None if row is None else EDITS[row[0]](*row[1:])

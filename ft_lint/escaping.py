@@ -26,7 +26,7 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "##[": "##\\x5b"}
 _UNDECODABLE_BYTES = range(0xDC80, 0xDD00)  # surrogateescape: byte 0xNN is U+DCNN
 
 
-def _escape(match: re.Match) -> str:
+def _escape(match: re.Match[str]) -> str:
     found = match.group()
     if found in _NAMED:
         return _NAMED[found]
@@ -52,7 +52,7 @@ def json_text(text: str) -> str:
     return _JSON_UNSAFE.sub(_json_escape, text)
 
 
-def _json_escape(match: re.Match) -> str:
+def _json_escape(match: re.Match[str]) -> str:
     found = match.group()
     if found == "##[":
         return "##\\u005b"

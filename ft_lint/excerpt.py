@@ -33,6 +33,7 @@ def excerpt(raw: bytes, pointer: str) -> str:
     first = max(0, member - 1)  # one member before, for context (a message's role)
     opening, closing = ("{", "}") if isinstance(holder, dict) else ("[", "]")
     text = opening if first == 0 else "…"
+    target = 0  # where the member starts, set when the loop reaches it (`member` is in `members`)
     for index in range(first, len(members)):
         if index == member:
             target = len(text)
@@ -70,7 +71,7 @@ def _child(holder: Any, key: str) -> Any:
     return None
 
 
-def _members(holder: dict | list) -> list[tuple[str | None, Any]]:
+def _members(holder: dict[str, Any] | list[Any]) -> list[tuple[str | None, Any]]:
     return list(holder.items()) if isinstance(holder, dict) else [(None, item) for item in holder]
 
 

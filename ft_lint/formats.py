@@ -27,15 +27,25 @@ import binascii
 import difflib
 import functools
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from collections import Counter
+from collections.abc import Collection
 from itertools import islice, takewhile
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterator
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ft_lint.findings import pointer_of
 from ft_lint.reader import Kind, read_entries
+
+if TYPE_CHECKING:
+    import jsonschema
+    import jsonschema_rs
+    import referencing
+    from jsonschema.exceptions import ValidationError
+
+JsonPath = tuple[str | int, ...]  # where a value sits in a record: keys and list indexes
 
 SCHEMA_SUFFIX = ".schema.json"
 MESSAGE_LISTS = ("messages", "contents", "conversations")  # the keys that hold a record's messages
@@ -46,7 +56,7 @@ CONVERSATIONAL_ROLES = ("system", "developer", "user", "assistant", "tool", "fun
 class Image:
     """An image a message refers to, as the record writes it (never downloaded)."""
 
-    path: tuple  # where the URL or the base64 data sits in the record
+    path: JsonPath  # where the URL or the base64 data sits in the record
     url: str | None = None  # a URL (https:, gs:, s3:) or an RFC 2397 data: URL
     data: str | None = None  # base64 image bytes, where the format keeps them apart from a URL
     media_type: str | None = None  # the type the record declares apart from the data ("image/png")
@@ -84,14 +94,14 @@ class Message:
     """One message of a conversation, its role normalised, with where it sits in the record."""
 
     role: str  # system, developer, user, assistant, tool, function ('' when missing; unknown roles as written)
-    data: dict  # the message object as written (for formats without one, a synthetic {"content": ...})
-    path: tuple  # path of the message inside the record
-    content_path: tuple  # path of its content
+    data: dict[str, Any]  # the message object as written (for formats without one, a synthetic {"content": ...})
+    path: JsonPath  # path of the message inside the record
+    content_path: JsonPath  # path of its content
     content: Any = None  # the content as written: a string, or a list of parts with "text" keys
     calls_tools: bool = False  # the message is (or holds) a tool or function call
     images: tuple[Image, ...] = ()
     verbatim: bool = False  # plain text joined as is, with no chat template: its whitespace is meaningful
-    texts: tuple[tuple[tuple, Any], ...] = ()  # (path, text) of each piece, where the text is not all in `content`
+    texts: tuple[tuple[JsonPath, Any], ...] = ()  # (path, text) of each piece, where the text is not all in `content`
 
     @property
     def pointer(self) -> str:
@@ -125,7 +135,7 @@ class Turn:
 
     message: Message
     text: str | None  # None where the message has no text content
-    path: tuple  # path of the text (of the content where text is None)
+    path: JsonPath  # path of the text (of the content where text is None)
 
     @property
     def pointer(self) -> str:
@@ -143,7 +153,7 @@ class Format:
     title: str
     description: str
     schema_file: str
-    schema: dict = field(repr=False)
+    schema: dict[str, Any] = field(repr=False)
     required_keys: frozenset[str] = frozenset()
     conversation: str = ""
     detect_keys: frozenset[str] = frozenset()
@@ -155,7 +165,8 @@ class Format:
     max_images: int | None = None  # per example, as the provider documents it
     max_image_bytes: int | None = None
     used_by: tuple[str, ...] = ()
-    evidence: dict | None = field(default=None, repr=False)  # a JSON Schema only this format's records match
+    evidence: dict[str, Any] | None = field(default=None, repr=False)  # a JSON Schema only this format's records match
+    _role_map: dict[str, str] = field(init=False, repr=False, compare=False)  # set by __post_init__
 
 
     def __post_init__(self) -> None:
@@ -163,13 +174,13 @@ class Format:
         object.__setattr__(self, "_role_map", dict(self.roles))
 
     @functools.cached_property
-    def _fast_validator(self):
+    def _fast_validator(self) -> jsonschema_rs.Validator:
         import jsonschema_rs
 
         return jsonschema_rs.validator_for(self.schema, registry=_rs_registry())
 
     @functools.cached_property
-    def _explaining_validator(self):
+    def _explaining_validator(self) -> jsonschema.Draft202012Validator:
         import jsonschema
 
         return jsonschema.Draft202012Validator(self.schema, registry=_py_registry())
@@ -205,34 +216,38 @@ class Format:
         """How many errors the schema finds (fast: used to rank formats, not to report)."""
         return sum(1 for _ in self._fast_validator.iter_errors(value)) + len(self.turn_errors(value))
 
-    def explain(self, value: Any) -> list:
+    def explain(self, value: Any) -> list[ValidationError]:
         """python-jsonschema's errors for an invalid record (slow; only called when invalid)."""
         return sorted(self._explaining_validator.iter_errors(value), key=lambda e: list(e.absolute_path))
 
-    def turn_errors(self, value: Any) -> list[tuple[tuple, str]]:
+    def turn_errors(self, value: Any) -> list[tuple[JsonPath, str]]:
         """What the schema cannot say about the order of turns: (path, message) pairs."""
         if not self.ends_with_prompt or not isinstance(value, dict):
             return []
         return [
-            (conversation[-1].path, f"the last message is an assistant message; a {self.name} example ends with the prompt the model answers (a user or tool message)")
+            (
+                conversation[-1].path,
+                f"the last message is an assistant message; a {self.name} example ends with the prompt "
+                "the model answers (a user or tool message)",
+            )
             for conversation in self.conversations(value)
             if conversation and conversation[-1].role == "assistant"
         ]
 
-    def fits_keys(self, value: dict) -> bool:
+    def fits_keys(self, value: dict[str, Any]) -> bool:
         return self.detect_keys <= value.keys()
 
     @functools.cached_property
-    def _evidence_validator(self):
+    def _evidence_validator(self) -> jsonschema_rs.Validator | None:
         import jsonschema_rs
 
         return jsonschema_rs.validator_for(self.evidence) if self.evidence else None
 
-    def shows_evidence(self, value: dict) -> bool:
+    def shows_evidence(self, value: dict[str, Any]) -> bool:
         """The record has what only this format's records have (x-ft-lint `evidence`)."""
         return self._evidence_validator is not None and self._evidence_validator.is_valid(value)
 
-    def conversations(self, value: dict) -> list[list[Message]]:
+    def conversations(self, value: dict[str, Any]) -> list[list[Message]]:
         """The record's conversations in order (a preference record has two: one per reply)."""
         return _ADAPTERS[self.conversation](value, self)
 
@@ -275,26 +290,26 @@ def all_formats() -> dict[str, Format]:
 
 
 @functools.cache
-def _schemas_by_id() -> dict[str, dict]:
+def _schemas_by_id() -> dict[str, dict[str, Any]]:
     return {f.schema["$id"]: f.schema for f in all_formats().values()}
 
 
 @functools.cache
-def _rs_registry():
+def _rs_registry() -> jsonschema_rs.Registry:
     import jsonschema_rs
 
     return jsonschema_rs.Registry(list(_schemas_by_id().items()))
 
 
 @functools.cache
-def _py_registry():
+def _py_registry() -> referencing.Registry[Any]:
     import referencing
 
     resources_ = [(uri, referencing.Resource.from_contents(s)) for uri, s in _schemas_by_id().items()]
     return referencing.Registry().with_resources(resources_)
 
 
-def detect(value: dict, preferred: Format | None = None) -> Format | None:
+def detect(value: dict[str, Any], preferred: Format | None = None) -> Format | None:
     """The format a record follows, or None when no format's keys fit.
 
     The file's format (`preferred`) wins whenever the record has its keys, so one bad
@@ -305,9 +320,12 @@ def detect(value: dict, preferred: Format | None = None) -> Format | None:
     OpenAI chat, valid or not), then a valid one first (the highest priority among several),
     else the one with the fewest schema errors.
     """
-    if preferred is not None and preferred.fits_keys(value):
-        if not any(keys <= value.keys() for keys in _wider_key_sets(preferred.name)):
-            return preferred
+    if (
+        preferred is not None
+        and preferred.fits_keys(value)
+        and not any(keys <= value.keys() for keys in _wider_key_sets(preferred.name))
+    ):
+        return preferred
     candidates = [f for f in all_formats().values() if f.fits_keys(value)]
     candidates = [f for f in candidates if f.shows_evidence(value)] or candidates
     if len(candidates) < 2:
@@ -325,7 +343,7 @@ def _wider_key_sets(name: str) -> list[frozenset[str]]:
     return [f.required_keys for f in all_formats().values() if f.required_keys > narrow]
 
 
-def closest_format(value: dict, preferred: Format | None = None) -> Format:
+def closest_format(value: dict[str, Any], preferred: Format | None = None) -> Format:
     """The format a record that fits none comes closest to: the one whose keys it names most
     (a misspelt key counts), then the file's format, then the higher priority. Decided by the
     keys alone (not by counting schema errors, which costs a millisecond per record on large
@@ -335,7 +353,7 @@ def closest_format(value: dict, preferred: Format | None = None) -> Format:
 
 @functools.lru_cache(maxsize=1024)
 def _closest_for_keys(keys: frozenset[str], preferred: str | None) -> str:
-    def rank(fmt: Format) -> tuple:
+    def rank(fmt: Format) -> tuple[int, bool, int, str]:
         named = sum(1 for key in keys if key in fmt.properties or difflib.get_close_matches(key, fmt.properties, n=1, cutoff=0.8))
         return (-named, fmt.name != preferred, -fmt.priority, fmt.name)
 
@@ -356,7 +374,7 @@ def unique_messages(conversations: list[list[Message]]) -> list[Message]:
     """Every message of a record once (a preference record's shared prompt is in both conversations)."""
     if len(conversations) == 1:
         return list(conversations[0])  # the messages of one conversation are at different paths
-    seen: dict[tuple, Message] = {}
+    seen: dict[JsonPath, Message] = {}
     for conversation in conversations:
         for message in conversation:
             seen.setdefault(message.path, message)
@@ -379,7 +397,7 @@ def text_turns(messages: list[Message]) -> Iterator[Turn]:
         yield Turn(message, content if isinstance(content, str) else None, message.content_path)
 
 
-def as_list(value: Any) -> list:
+def as_list(value: Any) -> list[Any]:
     """The value if it is a JSON array, else [] (records are read as written, whatever the types)."""
     return value if isinstance(value, list) else []
 
@@ -387,7 +405,7 @@ def as_list(value: Any) -> list:
 SHARED_PATHS = 256  # items of a list whose paths every record shares
 
 
-def _item_paths(base: tuple, content_key: str, count: int) -> list[tuple[tuple, tuple]]:
+def _item_paths(base: JsonPath, content_key: str, count: int) -> list[tuple[JsonPath, JsonPath]]:
     """(path, path of its content) of the first `count` items of the list at `base`. Records put
     their messages at the same few paths, so the first SHARED_PATHS are made once and shared:
     two tuples less to make per message, and fewer objects for the garbage collector to scan."""
@@ -398,14 +416,14 @@ def _item_paths(base: tuple, content_key: str, count: int) -> list[tuple[tuple, 
 
 
 @functools.cache
-def _shared_item_paths(base: tuple, content_key: str) -> list[tuple[tuple, tuple]]:
+def _shared_item_paths(base: JsonPath, content_key: str) -> list[tuple[JsonPath, JsonPath]]:
     return [((*base, i), (*base, i, content_key)) for i in range(SHARED_PATHS)]
 
 
 # OpenAI-style messages: {"role", "content", "tool_calls", ...}; TRL and Vertex chat share the shape.
 
 
-def _openai_images(content: Any, base: tuple) -> Iterator[Image]:
+def _openai_images(content: Any, base: JsonPath) -> Iterator[Image]:
     for j, part in enumerate(as_list(content)):
         if isinstance(part, dict) and part.get("type") == "image_url" and isinstance(part.get("image_url"), dict):
             url, detail = part["image_url"].get("url"), part["image_url"].get("detail")
@@ -414,11 +432,11 @@ def _openai_images(content: Any, base: tuple) -> Iterator[Image]:
             yield Image((*base, j))
 
 
-def _messages(fmt: Format, items: Any, base: tuple) -> list[Message]:
+def _messages(fmt: Format, items: Any, base: JsonPath) -> list[Message]:
     """The messages of a list of message objects, made in one loop (a call per message would cost a fifth more)."""
     items = as_list(items)
     messages = []
-    for data, (path, content_path) in zip(items, _item_paths(base, "content", len(items))):
+    for data, (path, content_path) in zip(items, _item_paths(base, "content", len(items)), strict=True):
         if isinstance(data, dict):
             content = data.get("content")
             images = tuple(_openai_images(content, content_path)) if isinstance(content, list) else ()
@@ -427,22 +445,22 @@ def _messages(fmt: Format, items: Any, base: tuple) -> list[Message]:
     return messages
 
 
-def _chat(value: dict, fmt: Format) -> list[list[Message]]:
+def _chat(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     return [_messages(fmt, value.get("messages"), ("messages",))]
 
 
-def _preference(value: dict, fmt: Format) -> list[list[Message]]:
+def _preference(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     source = value.get("input")
     prefix = _messages(fmt, source.get("messages") if isinstance(source, dict) else None, ("input", "messages"))
     return [prefix + _messages(fmt, value.get(key), (key,)) for key in ("preferred_output", "non_preferred_output")]
 
 
-def _field_message(role: str, text: Any, path: tuple, **flags: Any) -> Message:
+def _field_message(role: str, text: Any, path: JsonPath, **flags: Any) -> Message:
     """A message that is a field of the record (a string) rather than an object of its own."""
     return Message(role, {"content": text}, path, path, text, **flags)
 
 
-def _system_field(value: dict) -> list[Message]:
+def _system_field(value: dict[str, Any]) -> list[Message]:
     """The system prompt that Bedrock, ShareGPT and Alpaca records keep in a top-level `system`."""
     return [_field_message("system", value["system"], ("system",))] if "system" in value else []
 
@@ -454,13 +472,13 @@ def _text_or_messages(fmt: Format, value: Any, key: str, role: str) -> list[Mess
     return [_field_message(role, value, (key,), verbatim=True)]
 
 
-def _prompt_completion(value: dict, fmt: Format) -> list[list[Message]]:
+def _prompt_completion(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     if not {"prompt", "completion"} <= value.keys():
         return []  # not a conversation (a format forced on another): the schema error names the missing key
     return [_text_or_messages(fmt, value.get("prompt"), "prompt", "user") + _text_or_messages(fmt, value.get("completion"), "completion", "assistant")]
 
 
-def _trl_preference(value: dict, fmt: Format) -> list[list[Message]]:
+def _trl_preference(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     if "prompt" in value:
         prompt = _text_or_messages(fmt, value["prompt"], "prompt", "user")
     elif isinstance(value.get("chosen"), str):
@@ -481,7 +499,7 @@ def _blocks_holding(blocks: Any, key: str) -> tuple[bool, bool]:
     return any(found), bool(found) and all(found)
 
 
-def _gemini_message(fmt: Format, data: dict, path: tuple, parts_path: tuple, role: str) -> Message:
+def _gemini_message(fmt: Format, data: dict[str, Any], path: JsonPath, parts_path: JsonPath, role: str) -> Message:
     parts = data.get("parts")
     if _blocks_holding(parts, "functionResponse")[1]:
         role = "tool"  # Gemini returns function results in a user turn; they answer the call before
@@ -496,7 +514,7 @@ def _gemini_message(fmt: Format, data: dict, path: tuple, parts_path: tuple, rol
     )
 
 
-def _gemini_images(parts: Any, base: tuple) -> Iterator[Image]:
+def _gemini_images(parts: Any, base: JsonPath) -> Iterator[Image]:
     for j, part in enumerate(as_list(parts)):
         inline = part.get("inlineData") if isinstance(part, dict) else None
         remote = part.get("fileData") if isinstance(part, dict) else None
@@ -508,17 +526,17 @@ def _gemini_images(parts: Any, base: tuple) -> Iterator[Image]:
             yield Image((*base, j, "fileData", "fileUri"), url=uri if isinstance(uri, str) else None, media_type=remote["mimeType"])
 
 
-def _is_image_blob(blob: Any) -> bool:
+def _is_image_blob(blob: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(blob, dict) and isinstance(blob.get("mimeType"), str) and blob["mimeType"].startswith("image/")
 
 
-def _gemini(value: dict, fmt: Format) -> list[list[Message]]:
+def _gemini(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     conversation = []
     system = value.get("systemInstruction")
     if isinstance(system, dict):
         conversation.append(_gemini_message(fmt, system, ("systemInstruction",), ("systemInstruction", "parts"), "system"))
     contents = as_list(value.get("contents"))
-    for data, paths in zip(contents, _item_paths(("contents",), "parts", len(contents))):
+    for data, paths in zip(contents, _item_paths(("contents",), "parts", len(contents)), strict=True):
         if isinstance(data, dict):
             conversation.append(_gemini_message(fmt, data, *paths, fmt.role(data.get("role"))))
     return [conversation]
@@ -529,22 +547,24 @@ def _gemini(value: dict, fmt: Format) -> list[list[Message]]:
 _BEDROCK_MEDIA = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 
 
-def _bedrock_message(fmt: Format, data: dict, path: tuple, content_path: tuple) -> Message:
+def _bedrock_message(fmt: Format, data: dict[str, Any], path: JsonPath, content_path: JsonPath) -> Message:
     blocks = data.get("content")
     role = "tool" if _blocks_holding(blocks, "toolResult")[1] else fmt.role(data.get("role"))  # tool results come in a user turn
     calls_tools = _blocks_holding(blocks, "toolUse")[0]
     return Message(role, data, path, content_path, blocks, calls_tools=calls_tools, images=tuple(_bedrock_images(blocks, content_path)))
 
 
-def _bedrock_images(blocks: Any, base: tuple) -> Iterator[Image]:
+def _bedrock_images(blocks: Any, base: JsonPath) -> Iterator[Image]:
     for j, block in enumerate(as_list(blocks)):
         image = block.get("image") if isinstance(block, dict) else None
         if not isinstance(image, dict):
             continue
         written = image.get("format")
         media_type = _BEDROCK_MEDIA.get(written, f"image/{written}") if isinstance(written, str) else None
-        source = image.get("source") if isinstance(image.get("source"), dict) else {}
-        location = source.get("s3Location") if isinstance(source.get("s3Location"), dict) else {}
+        source = image.get("source")
+        source = source if isinstance(source, dict) else {}
+        location = source.get("s3Location")
+        location = location if isinstance(location, dict) else {}
         if isinstance(source.get("bytes"), str):
             yield Image((*base, j, "image", "source", "bytes"), data=source["bytes"], media_type=media_type)
         elif isinstance(location.get("uri"), str):
@@ -553,10 +573,10 @@ def _bedrock_images(blocks: Any, base: tuple) -> Iterator[Image]:
             yield Image((*base, j, "image"))  # no source: a schema error; it still counts as an image
 
 
-def _bedrock(value: dict, fmt: Format) -> list[list[Message]]:
+def _bedrock(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
     messages = as_list(value.get("messages"))
-    for data, paths in zip(messages, _item_paths(("messages",), "content", len(messages))):
+    for data, paths in zip(messages, _item_paths(("messages",), "content", len(messages)), strict=True):
         if isinstance(data, dict):
             conversation.append(_bedrock_message(fmt, data, *paths))
     return [conversation]
@@ -565,10 +585,10 @@ def _bedrock(value: dict, fmt: Format) -> list[list[Message]]:
 # ShareGPT: {"conversations": [{"from", "value"}], "system": "...", "tools": "..."}.
 
 
-def _sharegpt(value: dict, fmt: Format) -> list[list[Message]]:
+def _sharegpt(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
     turns = as_list(value.get("conversations"))
-    for data, (path, value_path) in zip(turns, _item_paths(("conversations",), "value", len(turns))):
+    for data, (path, value_path) in zip(turns, _item_paths(("conversations",), "value", len(turns)), strict=True):
         if isinstance(data, dict):
             written = data.get("from")
             conversation.append(Message(fmt.role(written), data, path, value_path, data.get("value"), calls_tools=written == "function_call"))
@@ -578,12 +598,12 @@ def _sharegpt(value: dict, fmt: Format) -> list[list[Message]]:
 # Alpaca: {"system", "history": [[instruction, response], ...], "instruction", "input", "output"}.
 
 
-def _text(value: dict, fmt: Format) -> list[list[Message]]:
+def _text(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     """Generic text: the whole text is trained, as one reply with no prompt."""
     return [[_field_message("assistant", value.get("text"), ("text",), verbatim=True)]]
 
 
-def _alpaca(value: dict, fmt: Format) -> list[list[Message]]:
+def _alpaca(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
     for k, pair in enumerate(as_list(value.get("history"))):
         for j, role in enumerate(("user", "assistant")):
@@ -596,7 +616,7 @@ def _alpaca(value: dict, fmt: Format) -> list[list[Message]]:
     return [conversation]
 
 
-_ADAPTERS: dict[str, Callable[[dict, Format], list[list[Message]]]] = {
+_ADAPTERS: dict[str, Callable[[dict[str, Any], Format], list[list[Message]]]] = {
     "messages": _chat,
     "preference": _preference,
     "prompt-completion": _prompt_completion,

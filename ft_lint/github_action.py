@@ -14,9 +14,10 @@ import os
 import secrets
 import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Severity
@@ -45,7 +46,7 @@ class ActionInputs:
     summary: bool
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "ActionInputs":
+    def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
         def text(name: str) -> str:
             return env.get(f"FT_LINT_{name}", "").strip()
 
@@ -89,7 +90,7 @@ def _split(name: str, value: str) -> list[str]:
 class Outcome:
     findings: list[Finding]
     run: RunSummary
-    stats: list[dict] | None
+    stats: list[dict[str, Any]] | None
 
 
 def write_reports(findings: list[Finding], run: RunSummary, settings: Settings, inputs: ActionInputs, out: TextIO, outcome: list[Outcome]) -> None:
@@ -109,7 +110,7 @@ def write_reports(findings: list[Finding], run: RunSummary, settings: Settings, 
     outcome.append(Outcome(findings, run, statistics(settings, run) if inputs.summary else None))
 
 
-def statistics(settings: Settings, run: RunSummary) -> list[dict] | None:
+def statistics(settings: Settings, run: RunSummary) -> list[dict[str, Any]] | None:
     """`ft-lint stats --output-format json` rows (docs/spec.md) for the summary, with the lint's settings."""
     from ft_lint.errors import UsageError
     from ft_lint.stats import collect_stats
@@ -128,36 +129,43 @@ def write_outputs(path: str, values: dict[str, str]) -> None:
 
 
 def run_action(env: Mapping[str, str], out: TextIO) -> int:
-    from ft_lint.cli import EXIT_USAGE, main as cli_main
+    from ft_lint.cli import EXIT_USAGE
+    from ft_lint.cli import main as cli_main
     from ft_lint.github_summary import render
 
     outcome: list[Outcome] = []
+    exit_code = EXIT_USAGE  # until `check` exits with its own (it always ends with sys.exit)
+    sarif_file, summary = "", False  # the inputs', once read
     try:
         inputs = ActionInputs.from_env(env)
     except InputError as error:
         print(terminal(f"ft-lint: error: {error}"), file=sys.stderr)
-        exit_code = EXIT_USAGE
     else:
+        sarif_file, summary = inputs.sarif_file, inputs.summary
         try:
             report = functools.partial(write_reports, inputs=inputs, out=out, outcome=outcome)
             cli_main(["check", *inputs.check_arguments()], report)
-        except SystemExit as done:  # `check` always ends with sys.exit
+        except SystemExit as done:
             exit_code = done.code if isinstance(done.code, int) else EXIT_USAGE
     outputs = {"exit-code": str(exit_code)}
-    if outcome:
-        findings, run, stats = outcome[0].findings, outcome[0].run, outcome[0].stats
-        counts = count_by_severity(findings)
-        outputs["findings"] = str(len(findings))
+    # `check` ran and reported (so the inputs were read), or there is nothing but the exit code
+    ran = outcome[0] if outcome else None
+    if ran is not None:
+        counts = count_by_severity(ran.findings)
+        outputs["findings"] = str(len(ran.findings))
         outputs.update({name: str(counts[severity]) for severity, name in COUNT_OUTPUTS.items()})
-        outputs["sarif-file"] = inputs.sarif_file
+        outputs["sarif-file"] = sarif_file
     if env.get("GITHUB_OUTPUT"):
         write_outputs(env["GITHUB_OUTPUT"], outputs)
-    if env.get("GITHUB_STEP_SUMMARY") and (not outcome or inputs.summary):
+    if env.get("GITHUB_STEP_SUMMARY") and (ran is None or summary):
         with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
-            if outcome:
-                handle.write(render(findings, run, exit_code, stats) + "\n")
+            if ran is not None:
+                handle.write(render(ran.findings, ran.run, exit_code, ran.stats) + "\n")
             else:
-                handle.write(f"## ft-lint could not run\n\nExit code {exit_code}: a usage or configuration error; the step log says which.\n")
+                handle.write(
+                    "## ft-lint could not run\n\n"
+                    f"Exit code {exit_code}: a usage or configuration error; the step log says which.\n"
+                )
     return exit_code
 
 

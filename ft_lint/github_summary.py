@@ -1,14 +1,17 @@
 """The Markdown job summary the GitHub Action writes to `$GITHUB_STEP_SUMMARY`.
 
 Sections: the verdict, findings per rule, token and cost statistics (the rows of
-`ft-lint stats --output-format json`, docs/spec.md), and the first findings with their locations. Every piece of text from the data is escaped: a summary
-renders Markdown and HTML, and a dataset must not be able to inject either.
+`ft-lint stats --output-format json`, docs/spec.md), and the first findings with their
+locations. Every piece of text from the data is escaped: a summary renders Markdown and HTML,
+and a dataset must not be able to inject either.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Container
+from typing import Any
 
 from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Severity
@@ -25,14 +28,14 @@ def escape_markdown(text: str) -> str:
     return _MARKUP.sub(r"\\\1", terminal(" ".join(text.split())))
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: set[int] = frozenset()) -> list[str]:
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: Container[int] = frozenset()) -> list[str]:
     aligns = ["---:" if i in numeric else "---" for i in range(len(header))]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(aligns) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines + [""]
+    return [*lines, ""]
 
 
-def render(findings: list[Finding], run: RunSummary, exit_code: int, stats: list[dict] | None = None) -> str:
+def render(findings: list[Finding], run: RunSummary, exit_code: int, stats: list[dict[str, Any]] | None = None) -> str:
     verdict = "passed" if exit_code == 0 else "failed"
     lines = [
         f"## ft-lint {verdict}",
@@ -78,11 +81,11 @@ def _severity_label(severity: Severity) -> str:
     return f"**{severity.label}**" if severity is Severity.ERROR else severity.label
 
 
-def _stats_row(row: dict) -> tuple[str, ...]:
+def _stats_row(row: dict[str, Any]) -> tuple[str, ...]:
     tokens = row.get("tokens") or {}
     approximate = "" if tokens.get("exact", True) else "≈"
 
-    def number(value) -> str:
+    def number(value: int | None) -> str:
         return "" if value is None else f"{approximate}{value:,}"
 
     cost = row.get("cost_usd")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 _WILDCARD = re.compile(r"[*?[]")  # what fnmatch reads as more than itself
 

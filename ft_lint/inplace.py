@@ -32,13 +32,16 @@ import signal
 import stat
 import struct
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from types import ModuleType
+from typing import IO
 
+fcntl: ModuleType | None
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; the file is still checked against the bytes read
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None
 
 MAGIC = b"ft-lint fix journal 1\n"
 _HEADER = struct.Struct("<QQH")  # the file's inode, how many bytes the fix removes, its name's length
@@ -90,7 +93,7 @@ class Rewrite:
     def __enter__(self) -> Rewrite:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.journal.close(keep=self.journal.sealed)
 
     def lines(self) -> Iterator[bytes]:
@@ -118,7 +121,10 @@ class Rewrite:
             try:
                 complete(file, self.journal)
             except OSError as error:
-                raise NotFixed(f"rewriting it failed ({error.strerror or error}), it may be half rewritten: the next `ft-lint check --fix` completes it from {self.journal.path.name}") from None
+                raise NotFixed(
+                    f"rewriting it failed ({error.strerror or error}), it may be half rewritten: "
+                    f"the next `ft-lint check --fix` completes it from {self.journal.path.name}"
+                ) from None
             self.journal.close(keep=False)
         return True
 
@@ -190,7 +196,10 @@ def finish_interrupted(folder: Path, notes: list[str], problems: list[str]) -> N
                 notes.append(f"completed the fix of {target} that an interrupted run had begun")
         except (OSError, NotFixed) as error:
             detail = error.strerror if isinstance(error, OSError) and error.strerror else error
-            problems.append(f"{target}: an interrupted fix left it half rewritten and completing it failed ({detail}); its fixed bytes are in {journal.path}")
+            problems.append(
+                f"{target}: an interrupted fix left it half rewritten and completing it failed ({detail}); "
+                f"its fixed bytes are in {journal.path}"
+            )
             journal.close(keep=True)
             continue
         journal.close(keep=False)  # unsealed, the file was not touched yet; else it was removed or replaced since
@@ -237,7 +246,7 @@ class Journal:
         """The journal at this path if a run that is gone left it (its lock is free), else None.
         None also for a file that only looks like one by its name."""
         try:
-            file = open(os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0)), "r+b")
+            file = open(os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0)), "r+b")  # noqa: SIM115 (the journal's)
         except OSError:
             return None
         if not _lock(file, _LOCK_EX | _LOCK_NB) or not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
@@ -317,7 +326,7 @@ def _not_written(error: OSError) -> NotFixed:
     return NotFixed(f"cannot write the fixed file next to it: {error.strerror or error}")
 
 
-_LOCK_SH, _LOCK_EX, _LOCK_NB = (fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_NB) if fcntl else (0, 0, 0)
+_LOCK_SH, _LOCK_EX, _LOCK_NB = (fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_NB) if fcntl is not None else (0, 0, 0)
 
 
 def _lock(file: IO[bytes], operation: int) -> bool:
@@ -336,8 +345,9 @@ def _lock(file: IO[bytes], operation: int) -> bool:
 
 @contextlib.contextmanager
 def _open_for_writing(target: Path, status: os.stat_result, force: bool) -> Iterator[IO[bytes]]:
+    file: IO[bytes]
     try:
-        file = open(target, "r+b")
+        file = open(target, "r+b")  # noqa: SIM115 (closed by the `with` below)
     except OSError as error:
         if not (force and isinstance(error, PermissionError)):
             raise NotFixed(f"cannot be opened for writing ({error.strerror or error}); not fixed") from None

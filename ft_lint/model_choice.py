@@ -10,8 +10,9 @@ table) sets no limits at all: its provider's figures are not the ones that file 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from ft_lint.models import Model, default_model, resolve_model
 
@@ -73,7 +74,7 @@ def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
     return notes
 
 
-def _trainers(format_name: str) -> str:
+def _trainers(format_name: str | None) -> str:
     from ft_lint.models import load_models
 
     takers = sorted({m.provider for m in load_models().values() if format_name in m.formats})

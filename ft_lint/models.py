@@ -10,15 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import itertools
 import math
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Literal, overload
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 # The model assumed when none is given. gpt-4.1-mini is OpenAI's general-purpose SFT model
@@ -188,7 +191,7 @@ def parse_models(text: str) -> dict[str, Model]:
 class _Entry:
     """Typed field access to one [[model]] table; errors name the model and the field."""
 
-    def __init__(self, raw: dict, label: str):
+    def __init__(self, raw: dict[str, Any], label: str) -> None:
         self.raw, self.label = raw, label
 
     def fail(self, field: str, problem: str) -> ModelTableError:
@@ -206,14 +209,18 @@ class _Entry:
             raise self.fail(field, f"must be {wanted}, not {value!r}")
         return value
 
+    @overload
+    def positive_int(self, field: str) -> int: ...
+    @overload
+    def positive_int(self, field: str, *, optional: Literal[True]) -> int | None: ...
     def positive_int(self, field: str, *, optional: bool = False) -> int | None:
-        value = self.get(field, int, optional=optional)
+        value: int | None = self.get(field, int, optional=optional)
         if value is not None and value < 1:
             raise self.fail(field, f"must be at least 1, not {value}")
         return value
 
     def date(self, field: str) -> dt.date | None:
-        value = self.get(field, dt.date, optional=True)
+        value: dt.date | None = self.get(field, dt.date, optional=True)
         if isinstance(value, dt.datetime):  # TOML date-times are dates too, to Python
             raise self.fail(field, f"must be a date without a time, not {value}")
         return value
@@ -282,7 +289,7 @@ def _model_from(raw: Any, index: int) -> Model:
 
 def _check_date_order(entry: _Entry, dates: dict[str, dt.date | None]) -> None:
     present = [(name, day) for name, day in dates.items() if day is not None]
-    for (earlier, a), (later, b) in zip(present, present[1:]):
+    for (earlier, a), (later, b) in itertools.pairwise(present):
         if a > b:
             raise entry.fail(later, f"({b}) is before {earlier} ({a})")
 
@@ -317,7 +324,7 @@ def _sources_from(entry: _Entry) -> Mapping[str, Source]:
 
 def _encoding_is_shipped(name: str) -> bool:
     # Looks for the file rather than importing ft_lint.tokens, which would pull in tiktoken.
-    return resources.files("ft_lint").joinpath("encodings", f"{name}.tiktoken").is_file()
+    return (resources.files("ft_lint") / "encodings" / f"{name}.tiktoken").is_file()
 
 
 # --- name resolution ------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 TRAINING_WORDS = frozenset({"train", "training"})
 VALIDATION_WORDS = frozenset({"validation", "valid", "val", "dev", "test", "eval"})
@@ -103,7 +103,7 @@ def role_and_key(name: str) -> tuple[bool, str] | None:
     for i in range(len(parts) - 1, -1, -1):
         if parts[i] in TRAINING_WORDS or parts[i] in VALIDATION_WORDS:
             is_validation = parts[i] in VALIDATION_WORDS
-            return is_validation, "".join(parts[:i] + ["\0"] + parts[i + 1:]) + "." + suffix
+            return is_validation, "".join([*parts[:i], "\0", *parts[i + 1:]]) + "." + suffix
     return None
 
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import ast
 import enum
+import io
 import json
 import os
 import re
 import stat
 from collections import Counter
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Container, Iterator
+from typing import Any, BinaryIO, cast
 
 import orjson
 
@@ -91,7 +93,11 @@ def not_regular_reason(mode: int) -> str | None:
     return f"is {kind}, not a regular file"
 
 
-def open_data_file(path: Path, buffering: int = -1) -> BinaryIO:
+# What `open_data_file` returns: buffered, or raw with buffering=0; both have readinto.
+DataFile = io.BufferedReader | io.FileIO
+
+
+def open_data_file(path: Path, buffering: int = -1) -> DataFile:
     """`path` opened for reading, if it is a regular file (else UnreadableFile, one line).
 
     A FIFO or socket would wait for a writer and a device may never end (/dev/zero), so the
@@ -109,7 +115,7 @@ def open_data_file(path: Path, buffering: int = -1) -> BinaryIO:
         reason = not_regular_reason(os.fstat(descriptor).st_mode)
         if reason:
             raise UnreadableFile(f"{path}: {reason}")
-        return os.fdopen(descriptor, "rb", buffering=buffering)
+        return cast("DataFile", os.fdopen(descriptor, "rb", buffering=buffering))
     except BaseException:
         os.close(descriptor)
         raise
@@ -154,12 +160,13 @@ def read_entries(path: Path, only_lines: Container[int] | None = None) -> Iterat
 
 def _array_too_big(size: int) -> str:
     return (
-        f"the file is one JSON array of {size:,} bytes, more than the {MAX_ARRAY_FILE_BYTES >> 20} MiB ft-lint parses whole; "
+        f"the file is one JSON array of {size:,} bytes, "
+        f"more than the {MAX_ARRAY_FILE_BYTES >> 20} MiB ft-lint parses whole; "
         "write the records as JSONL (one per line), which is read a line at a time"
     )
 
 
-def is_json_array(path: Path, handle) -> bool:
+def is_json_array(path: Path, handle: BinaryIO) -> bool:
     """A `.json` file holding an array of records (else the file is read as JSONL)."""
     return path.suffix.lower() == ".json" and _first_significant_byte(handle) == b"["
 
@@ -171,7 +178,10 @@ def non_text_reason(head: bytes) -> str | None:
     if _looks_like_utf16(head):
         return "file is UTF-16 encoded; re-save it as UTF-8"
     if head == b"\x00" * 4:  # no text starts so; a sparse or preallocated file that was never written does
-        return "file starts with NUL bytes: it is binary, or space that was never written (a sparse or preallocated file), not JSONL text"
+        return (
+            "file starts with NUL bytes: it is binary, or space that was never written "
+            "(a sparse or preallocated file), not JSONL text"
+        )
     return None
 
 
@@ -186,7 +196,7 @@ def _looks_like_utf16(head: bytes) -> bool:
     return little or big or with_bom
 
 
-def _first_significant_byte(handle) -> bytes:
+def _first_significant_byte(handle: BinaryIO) -> bytes:
     """The first byte that is not blank or a BOM, within the first _SIGNIFICANT_BYTE_SCAN bytes
     (a file of nothing but blanks is read as JSONL: a blank line, or one too long)."""
     for _ in range(_SIGNIFICANT_BYTE_SCAN // 4096):
@@ -199,7 +209,7 @@ def _first_significant_byte(handle) -> bytes:
     return b""
 
 
-def _jsonl_entries(handle, only_lines: Container[int] | None = None) -> Iterator[Entry]:
+def _jsonl_entries(handle: BinaryIO, only_lines: Container[int] | None = None) -> Iterator[Entry]:
     for number, (raw, whole) in enumerate(_bounded_lines(handle), start=1):
         if only_lines is not None and number not in only_lines:
             continue
@@ -245,7 +255,8 @@ def parse_line(number: int, raw: bytes) -> Entry:
     except RecursionError:  # orjson raises this for very deep nesting
         return Entry(number, Kind.BAD_JSON, raw, detail="nesting is too deep to parse")
     if _nested_deeper_than(MAX_DEPTH, raw, value):
-        return Entry(number, Kind.BAD_JSON, raw, detail=f"nesting is deeper than {MAX_DEPTH} levels, more than ft-lint checks (no fine-tuning record nests so deep)")
+        detail = f"nesting is deeper than {MAX_DEPTH} levels, more than ft-lint checks (no fine-tuning record nests so deep)"
+        return Entry(number, Kind.BAD_JSON, raw, detail=detail)
     if not isinstance(value, dict):
         return Entry(number, Kind.NOT_OBJECT, raw, value)
     return Entry(number, Kind.RECORD, raw, value)
@@ -273,7 +284,11 @@ def _diagnose(number: int, raw: bytes, error: Exception) -> Entry:
         return Entry(number, Kind.BLANK, raw)
     message, column = _split_position(str(error))
     if "surrogate" in message:
-        return Entry(number, Kind.BAD_ENCODING, raw, detail=f"the \\u escape at column {column} is a lone surrogate (half of a UTF-16 pair): it stands for no character, so the text cannot be encoded as UTF-8")
+        detail = (
+            f"the \\u escape at column {column} is a lone surrogate (half of a UTF-16 pair): "
+            "it stands for no character, so the text cannot be encoded as UTF-8"
+        )
+        return Entry(number, Kind.BAD_ENCODING, raw, detail=detail)
     return Entry(number, Kind.BAD_JSON, raw, detail=_json_error_detail(text, message, column))
 
 
@@ -392,7 +407,7 @@ def _key_ends(data: bytes) -> int:
     return data.count(b'":') + len(_SPACED_KEY_END.findall(data))
 
 
-class _Object(dict):
+class _Object(dict[str, Any]):
     """A parsed object that remembers its repeated keys."""
 
     __slots__ = ("repeated",)
@@ -402,7 +417,7 @@ class _Object(dict):
         self.repeated = {k: n for k, n in Counter(k for k, _ in pairs).items() if n > 1} if len(self) < len(pairs) else {}
 
 
-def duplicate_keys(raw: bytes, value: Any) -> list[tuple[tuple, str | None, int]]:
+def duplicate_keys(raw: bytes, value: Any) -> list[tuple[tuple[str | int, ...], str | None, int]]:
     """(path of the object, key, times) for every repeated key; [] in the common case, fast.
 
     The raw line has more key ends than its parsed value only when keys repeat; then the
@@ -416,7 +431,7 @@ def duplicate_keys(raw: bytes, value: Any) -> list[tuple[tuple, str | None, int]
     except (ValueError, RecursionError):
         return [((), None, 2)]
     found = []
-    stack: list[tuple[tuple, Any]] = [((), parsed)]
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), parsed)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, _Object):

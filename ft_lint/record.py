@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ft_lint.findings import json_type, pointer_of
 from ft_lint.formats import Format, Message, Turn, closest_format, text_turns, unique_messages
 
 if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
     from ft_lint.models import Model
     from ft_lint.tokens import TokenCount
 
@@ -28,12 +31,16 @@ class computed_once(Generic[_Value]):
     functools.cached_property does, without the lock Python 3.11's takes on every first read
     (3.12 dropped it), which costs more than most of a record's properties."""
 
-    def __init__(self, compute: Callable[[Any], _Value]):
+    def __init__(self, compute: Callable[[Any], _Value]) -> None:
         self.compute = compute
         self.name = compute.__name__
         self.__doc__ = compute.__doc__
 
-    def __get__(self, instance: Any, owner: type | None = None) -> _Value:
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> computed_once[_Value]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _Value: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> computed_once[_Value] | _Value:
         if instance is None:
             return self  # read from the class: the descriptor itself
         value = instance.__dict__[self.name] = self.compute(instance)
@@ -45,7 +52,7 @@ class Record:
     filename: str
     line: int
     raw: bytes
-    value: dict
+    value: dict[str, Any]
     format: Format | None
     file_format: Format | None = None  # the format the file as a whole follows
     model: Model | None = None  # the model the record is checked against
@@ -101,15 +108,15 @@ class Record:
 _ERRORS_SHOWN = 3
 
 
-def _errors_of(fmt: Format, value: dict) -> list[SchemaError]:
+def _errors_of(fmt: Format, value: dict[str, Any]) -> list[SchemaError]:
     errors = [error for e in _narrowest_types(fmt.explain(value)) for error in classify(e)]
     return errors + [SchemaError("FT101", pointer_of(*path), message) for path, message in fmt.turn_errors(value)]
 
 
-def _narrowest_types(errors: list) -> list:
+def _narrowest_types(errors: list[ValidationError]) -> list[ValidationError]:
     """One type error per place: where two parts of a schema reject the same value's type
     (any message's content, and this role's), the one that allows fewer types."""
-    kept: dict[tuple, Any] = {}
+    kept: dict[tuple[Any, ...], ValidationError] = {}
     for error in errors:
         if error.validator != "type":
             kept[(id(error),)] = error
@@ -120,11 +127,11 @@ def _narrowest_types(errors: list) -> list:
     return list(kept.values())
 
 
-def _types_allowed(error) -> int:
+def _types_allowed(error: ValidationError) -> int:
     return len(error.validator_value) if isinstance(error.validator_value, list) else 1
 
 
-def no_format_error(value: dict, file_format: Format | None) -> SchemaError:
+def no_format_error(value: dict[str, Any], file_format: Format | None) -> SchemaError:
     """One finding for a record that has the keys of no format: the closest format's errors."""
     keys = ", ".join(sorted(value)) or "no keys"
     closest = closest_format(value, file_format)
@@ -133,14 +140,16 @@ def no_format_error(value: dict, file_format: Format | None) -> SchemaError:
     return SchemaError("FT101", "", f"record fits no known format (it has {keys}); the closest is {closest.name}: {shown}")
 
 
-def classify(error) -> list[SchemaError]:
+def classify(error: ValidationError) -> list[SchemaError]:
     """Map one python-jsonschema error to the narrowest rule that names it."""
     path = list(error.absolute_path)
     pointer = pointer_of(*path)
     last = path[-1] if path else None
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(allowed))
+        schema: Any = error.schema  # an object's schema, and the object (an error the validator made has them)
+        instance: Any = error.instance
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(instance) - set(allowed))
         return [
             SchemaError("FT102", pointer_of(*path, key), f"unknown key {key!r} in {_describe(path)}; allowed keys: {', '.join(allowed)}")
             for key in extra
@@ -161,7 +170,7 @@ def classify(error) -> list[SchemaError]:
     return [SchemaError("FT101", pointer, message)]
 
 
-def _is_missing_content(error, last: object) -> bool:
+def _is_missing_content(error: ValidationError, last: object) -> bool:
     """A message whose content is missing or null: FT201 (empty-content) reports it."""
     if error.validator == "type" and last == "content":
         return error.instance is None
@@ -172,8 +181,9 @@ def _is_missing_content(error, last: object) -> bool:
 _ROLE_ALIASES = {"human": "user", "prompter": "user", "model": "assistant", "bot": "assistant", "gpt": "assistant", "ai": "assistant", "chatbot": "assistant"}
 
 
-def _role_message(error) -> str:
-    allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+def _role_message(error: ValidationError) -> str:
+    value: Any = error.validator_value  # the enum's values, or the const's value
+    allowed = value if error.validator == "enum" else [value]
     alias = _ROLE_ALIASES.get(error.instance.lower()) if isinstance(error.instance, str) else None
     if alias in allowed:
         return f"role {error.instance!r} is not allowed here; use {alias!r} (allowed: {', '.join(allowed)})"
@@ -187,7 +197,7 @@ def _name_message(name: object) -> str:
 _LONG_VALUE = 60
 
 
-def _error_text(error) -> str:
+def _error_text(error: ValidationError) -> str:
     """python-jsonschema's message, with a long offending value named by its type instead."""
     if error.validator == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
@@ -198,7 +208,7 @@ def _error_text(error) -> str:
     return error.message
 
 
-def _code_for_key(path: list) -> str:
+def _code_for_key(path: list[str | int]) -> str:
     return "FT108" if path and path[-1] == "weight" else "FT102"
 
 
@@ -206,13 +216,13 @@ _MESSAGE_LISTS = ("messages", "contents", "conversations")
 _REPLY_LISTS = ("preferred_output", "non_preferred_output", "chosen", "rejected", "prompt", "completion")
 
 
-def _describe(path: list) -> str:
+def _describe(path: list[str | int]) -> str:
     """A human name for a place in a record: 'message 3', 'the record', 'tools 0'."""
     if not path:
         return "the record"
     for i in range(len(path) - 1, -1, -1):
         if isinstance(path[i], int) and i > 0 and path[i - 1] in _MESSAGE_LISTS + _REPLY_LISTS:
-            where = f"message {path[i]}" if path[i - 1] in _MESSAGE_LISTS else path[i - 1]
+            where = f"message {path[i]}" if path[i - 1] in _MESSAGE_LISTS else str(path[i - 1])
             rest = [str(p) for p in path[i + 1:]]
             return where + (f" ({'/'.join(rest)})" if rest else "")
     return "/".join(str(p) for p in path)

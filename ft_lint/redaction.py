@@ -45,7 +45,7 @@ def redact_json(text: str) -> str:
     return redact(_STRING_LITERAL.sub(_redact_literal, text))
 
 
-def _redact_literal(literal: re.Match) -> str:
+def _redact_literal(literal: re.Match[str]) -> str:
     body, closed = literal.group(1), literal.group(2) is not None
     if "\\" not in body:
         return literal.group(0)  # it reads as written: the pass over the whole text masks it
@@ -57,12 +57,13 @@ def _redact_literal(literal: re.Match) -> str:
     return escaped if closed else escaped[:-1]
 
 
-def _decoded(literal: re.Match) -> str:
+def _decoded(literal: re.Match[str]) -> str:
     """The text of a JSON string literal; of one cut short or not JSON, its body with the valid
     escapes decoded and the rest kept as written. A surrogate is only ever written as a \\u
     escape, so it is escaped again as it was."""
     try:
-        return json.loads(literal.group(0))  # many times faster than the substitution on a long text
+        text: str = json.loads(literal.group(0))  # many times faster than the substitution on a long text
+        return text
     except ValueError:
         return _ESCAPE.sub(lambda escape: chr(int(escape[1], 16)) if escape[1] else _ESCAPED[escape[2]], literal.group(1))
 

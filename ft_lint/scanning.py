@@ -22,19 +22,38 @@ import pickle
 import tempfile
 from array import array
 from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ft_lint import cache
-from ft_lint.cache import CacheWriter, RecordCache, Row
+from ft_lint.cache import CacheWriter, KeyFunction, RecordCache, Row
 from ft_lint.config import Settings
 from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_ranges, range_bounds, read_blocks
-from ft_lint.findings import Problem
+from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
-from ft_lint.reader import BOM, MAX_RECORD_BYTES, Entry, Kind, UnreadableFile, file_starts_with_bom, is_json_array, open_data_file, parse_line, read_entries, too_long
+from ft_lint.reader import (
+    BOM,
+    MAX_RECORD_BYTES,
+    Entry,
+    Kind,
+    UnreadableFile,
+    file_starts_with_bom,
+    is_json_array,
+    open_data_file,
+    parse_line,
+    read_entries,
+    too_long,
+)
 from ft_lint.record import Record
 from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, Rule
+
+if TYPE_CHECKING:
+    from ft_lint.config import Settings
+    from ft_lint.models import Model
+
+_SomeRule = TypeVar("_SomeRule", bound=Rule)
 
 SUMMARY_BATCH = 512  # records checked and summarised at once (numpy's cost is per call; memory is per record)
 PENDING_BLOCKS = 8  # at most this many blocks wait for their new entries to be checked together
@@ -67,18 +86,25 @@ class RuleSet:
     uses_model: bool = False  # some rule checks against the model's figures
 
     @classmethod
-    def build(cls, settings: Settings) -> "RuleSet":
+    def build(cls, settings: Settings) -> RuleSet:
         rules = cls()
         for rule_class in settings.enabled_rules():
             rule = rule_class(settings.rule_options.get(rule_class.code))
             rules.uses_model |= rule.uses_model
-            for kind, bucket in ((EntryRule, rules.entry), (RecordRule, rules.record), (FileRule, rules.file), (DatasetRule, rules.dataset)):
-                if isinstance(rule, kind):
-                    bucket.append(rule)
+            # a rule of more than one kind goes in each of their lists
+            if isinstance(rule, EntryRule):
+                rules.entry.append(rule)
+            if isinstance(rule, RecordRule):
+                rules.record.append(rule)
+            if isinstance(rule, FileRule):
+                rules.file.append(rule)
+            if isinstance(rule, DatasetRule):
+                rules.dataset.append(rule)
         return rules
 
-    def for_file(self, given: bool, paired: bool) -> "RuleSet":
-        """A file given gets every rule (pair rules when it is paired); a partner read only for its pair, pair rules alone."""
+    def for_file(self, given: bool, paired: bool) -> RuleSet:
+        """A file given gets every rule (pair rules when it is paired); a partner read only for its
+        pair, pair rules alone."""
         from ft_lint.rules import PairRule
 
         dataset = [rule for rule in self.dataset if (paired if isinstance(rule, PairRule) else given)]
@@ -107,7 +133,7 @@ class FileScope:
         return make_record(self.filename, entry, self.forced, self.file_format, self.model)
 
 
-def make_record(filename: str, entry: Entry, forced: Format | None, file_format: Format | None, model=None) -> Record:
+def make_record(filename: str, entry: Entry, forced: Format | None, file_format: Format | None, model: Model | None = None) -> Record:
     record_format = forced or detect(entry.value, preferred=file_format)
     return Record(filename, entry.line, entry.raw, entry.value, record_format, file_format, model=model)
 
@@ -139,8 +165,8 @@ class Scan:
     first_unrecognised: tuple[int, Any] | None = None
     records_by_format: Counter[str] = field(default_factory=Counter)
     first_lines: dict[str, list[int]] = field(default_factory=dict)
-    lines: array = field(default_factory=lambda: array("Q"))  # every entry's line number
-    offsets: array = field(default_factory=lambda: array("Q"))  # JSONL: where each line starts
+    lines: array[int] = field(default_factory=lambda: array("Q"))  # every entry's line number
+    offsets: array[int] = field(default_factory=lambda: array("Q"))  # JSONL: where each line starts
     digests: list[tuple[int, int, str]] = field(default_factory=list)  # FileScope.hash_bytes: (start, end, sha256) of the bytes read, in file order
 
     def count(self, block: Block, kinds: bytes) -> None:
@@ -162,7 +188,7 @@ class Scan:
             while len(first) < FIRST_LINES_KEPT and (index := kinds.find(kind, index + 1)) >= 0:
                 first.append(block.lines[index])
 
-    def extend(self, later: "Scan") -> None:
+    def extend(self, later: Scan) -> None:
         """Add the scan of the range that follows this one."""
         self.records += later.records
         self.unrecognised += later.unrecognised
@@ -198,7 +224,7 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
         rows = _check(scope, entries) if entries else {}
         for number, (block, keys, changed, _) in enumerate(pending):
             start = len(writer)
-            for index, value in cache.update(previous, writer, keys, block.first_position, changed, lambda index, number=number: rows[number, index]):
+            for index, value in cache.update(previous, writer, keys, block.first_position, changed, functools.partial(_row, rows, number)):
                 for code, problem in cache.decode_result(value):
                     report(by_code[code], block.lines[index], problem, block.raw(index))
             scan.count(block, bytes(writer.kinds[start:]))
@@ -218,9 +244,13 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
             check_pending()
             waiting = 0
     check_pending()
-    if start is not None:
+    if digest is not None and start is not None and end is not None:  # some bytes were hashed
         scan.digests.append((start, end, digest.hexdigest()))
     return scan, writer
+
+
+def _row(rows: dict[tuple[int, int], Row], number: int, index: int) -> Row:
+    return rows[number, index]
 
 
 def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tuple[int, int], Row]:
@@ -235,7 +265,7 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
             try:
                 problems = [(rule.code, problem) for rule in rules.entry for problem in rule.check_entry(entry)]
             except BaseException as error:
-                problems = _one_by_one(error, rules.entry, lambda rule: rule.check_entry(entry))
+                problems = _one_by_one(error, rules.entry, lambda rule: rule.check_entry(entry))  # noqa: B023 (called at once)
             kind = NOT_A_RECORD
             if entry.kind is Kind.RECORD:
                 record = scope.record(entry)
@@ -243,7 +273,7 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
                 try:
                     problems += [(rule.code, problem) for rule in rules.record for problem in rule.check_record(record)]
                 except BaseException as error:
-                    problems += _one_by_one(error, rules.record, lambda rule: rule.check_record(record))
+                    problems += _one_by_one(error, rules.record, lambda rule: rule.check_record(record))  # noqa: B023 (called at once)
                 records.append(((number, index), record))
             rows[number, index] = Row(kind, cache.encode_result(problems), {})
         batch = [record for _, record in records]
@@ -252,7 +282,7 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
                 summaries = rule.summarize_batch(batch)
             except BaseException as error:
                 summaries = _summaries_one_by_one(error, rule, records, rows)
-            for (place, _), summary in zip(records, summaries):
+            for (place, _), summary in zip(records, summaries, strict=True):
                 rows[place].cells[rule.code] = summary
     return rows
 
@@ -275,10 +305,13 @@ def _is_check_failure(error: BaseException) -> bool:
 def _check_failed(error: BaseException) -> Problem:
     text = " ".join(str(error).split())
     text = f": {text[:200]}{'…' * (len(text) > 200)}" if text else ""
-    return Problem(f"this check failed on the record ({type(error).__name__}{text}), so the record was not checked for it; the other checks ran")
+    return Problem(
+        f"this check failed on the record ({type(error).__name__}{text}), "
+        "so the record was not checked for it; the other checks ran"
+    )
 
 
-def _one_by_one(error: BaseException, rules: list, check: Callable[[Rule], Iterator[Problem]]) -> list[tuple[str, Problem]]:
+def _one_by_one(error: BaseException, rules: Sequence[_SomeRule], check: Callable[[_SomeRule], Iterator[Problem]]) -> list[tuple[str, Problem]]:
     if not _is_check_failure(error):
         raise error
     found: list[tuple[str, Problem]] = []
@@ -292,7 +325,7 @@ def _one_by_one(error: BaseException, rules: list, check: Callable[[Rule], Itera
     return found
 
 
-def _summaries_one_by_one(error: BaseException, rule: Rule, records: list[tuple[tuple[int, int], Record]], rows: dict[tuple[int, int], Row]) -> list[bytes | None]:
+def _summaries_one_by_one(error: BaseException, rule: DatasetRule, records: list[tuple[tuple[int, int], Record]], rows: dict[tuple[int, int], Row]) -> list[bytes | None]:
     """Each record's summary on its own; one that fails gets none (it is compared with no other
     record) and a finding in its row."""
     if not _is_check_failure(error):
@@ -314,7 +347,7 @@ def _summaries_one_by_one(error: BaseException, rule: Rule, records: list[tuple[
 # --- where the blocks come from -------------------------------------------------------------
 
 
-def file_blocks(path: Path, key: Callable[[bytes], bytes]) -> Iterator[Block]:
+def file_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
     """A whole file's blocks, keyed with `key`: a JSON array's elements as one block, or JSONL
     lines in big blocks."""
     with open_data_file(path) as handle:
@@ -327,7 +360,7 @@ def file_blocks(path: Path, key: Callable[[bytes], bytes]) -> Iterator[Block]:
     return range_blocks(path, ByteRange(0, os.path.getsize(path), 1), key)
 
 
-def range_blocks(path: Path, byte_range: ByteRange, key: Callable[[bytes], bytes]) -> Iterator[Block]:
+def range_blocks(path: Path, byte_range: ByteRange, key: KeyFunction) -> Iterator[Block]:
     """The JSONL lines of a byte range in blocks, keyed with `key` (a line keeps its ending but
     the \\n; the file's byte-order mark stays on its first line, so that adding or removing it
     is a change)."""
@@ -350,7 +383,7 @@ def range_blocks(path: Path, byte_range: ByteRange, key: Callable[[bytes], bytes
         raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
 
 
-def _long_line_block(line: LongLine, offset: int, number: int, file_has_bom: bool, key: Callable[[bytes], bytes]) -> Block:
+def _long_line_block(line: LongLine, offset: int, number: int, file_has_bom: bool, key: KeyFunction) -> Block:
     """A block of the one line over MAX_RECORD_BYTES, known by its first bytes. It is keyed as
     those bytes and a \\n, which no line's bytes hold: no other line shares its cached result."""
     keyed = line.head + b"\n"
@@ -360,7 +393,7 @@ def _long_line_block(line: LongLine, offset: int, number: int, file_has_bom: boo
     return Block(number - 1, range(number, number + 1), key(keyed), lambda _: keyed, lambda _: entry, array("Q", [offset]))
 
 
-def _lines_and_keys(data: bytes, whole: int, key: Callable[[bytes], bytes]) -> tuple[list[int], list[int], bytes]:
+def _lines_and_keys(data: bytes, whole: int, key: KeyFunction) -> tuple[list[int], list[int], bytes]:
     """Where each line of data[:whole] starts and ends (at its \\n), and the lines' keys joined.
     The warm path's loop over every line: one pass, and no line copied (a split would make a
     bytes object of every line, most of which the cache already knows)."""
@@ -478,12 +511,14 @@ def _prepare(scope: FileScope) -> None:
         _check(scope, [(0, Block(0, [first.line], b"", lambda _: first.raw, lambda _: first), 0)])
 
 
-_worker_scope: tuple[FileScope, RecordCache, Callable] | None = None  # set in the parent just before it forks the workers
+_worker_scope: tuple[FileScope, RecordCache, Callable[[], Any]] | None = None  # set in the parent just before it forks the workers
 
 
 def _scan_range(byte_range: ByteRange, output: str) -> None:
     """A worker's scan of one range, written to a file: pickled straight to disk, the results
     are never held twice in the worker, and the parent reads them once the workers are gone."""
+    if _worker_scope is None:
+        raise RuntimeError("a range is scanned by a worker that _scan_in_workers forked")
     scope, previous, new_collector = _worker_scope
     collector = new_collector()
     scan, writer = scan_blocks(scope, range_blocks(scope.path, byte_range, cache.key_function(scope.fingerprint)), previous, collector.reporter(scope.filename))
@@ -495,7 +530,7 @@ class WorkerDied(Exception):
     """A worker process ended without finishing its range (killed: out of memory, a signal)."""
 
 
-def scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter] | None:
+def scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable[[], Any]) -> tuple[Scan, list[Finding], CacheWriter] | None:
     """The same scan as `scan_blocks` over the whole file, the byte ranges (start, end) shared
     by `jobs` worker processes, joined in line order: findings, counts and results are exactly
     those of one process. `new_collector()` makes what a worker reports to (its findings are
@@ -508,7 +543,7 @@ def scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, 
         return None
 
 
-def _scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable) -> tuple[Scan, list, CacheWriter]:
+def _scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable[[], Any]) -> tuple[Scan, list[Finding], CacheWriter]:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 

@@ -49,15 +49,18 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ft_lint.formats import as_list
 from ft_lint.image_headers import image_size
 
 if TYPE_CHECKING:
     import tiktoken
+
+    from ft_lint.formats import Message
 
 # sha256 of each shipped file: the expected_hash values in tiktoken_ext/openai_public.py.
 ENCODING_SHA256 = {
@@ -68,7 +71,10 @@ ENCODING_SHA256 = {
 # tiktoken_ext.openai_public builds these inside functions rather than exposing them as
 # constants, so they are restated here; tests/test_tokens.py checks them against tiktoken's.
 _PATTERNS = {
-    "cl100k_base": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+    "cl100k_base": (
+        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+        r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+    ),
     "o200k_base": "|".join(
         [
             r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
@@ -160,7 +166,7 @@ ZERO = TokenCount(0, 0, True)
 
 
 def _read_encoding_file(name: str) -> bytes:
-    return resources.files("ft_lint").joinpath("encodings", f"{name}.tiktoken").read_bytes()
+    return (resources.files("ft_lint") / "encodings" / f"{name}.tiktoken").read_bytes()
 
 
 def _parse_ranks(data: bytes, name: str) -> dict[bytes, int]:
@@ -248,7 +254,7 @@ class _TextCounter(_Counting):
         if known is not None:
             return known
         if len(text) > PIECE_CHARS:  # not remembered: it would stay in memory after its record
-            return _estimate(text) if self._encode is None else self._count_in_pieces(text)
+            return _estimate(text) if self._encode is None else self._count_in_pieces(text, self._encode)
         # encode_ordinary: "<|endoftext|>" in data is just text
         count = _estimate(text) if self._encode is None else len(self._encode(text))
         if self._chars + len(text) > self.MAX_CHARS or len(self._memory) >= self.MAX_ENTRIES:
@@ -258,7 +264,7 @@ class _TextCounter(_Counting):
         self._chars += len(text)
         return count
 
-    def _count_in_pieces(self, text: str) -> int:
+    def _count_in_pieces(self, text: str, encode: Callable[[str], list[int]]) -> int:
         count = start = 0
         exact = True
         while start < len(text):
@@ -269,7 +275,7 @@ class _TextCounter(_Counting):
                     end = cut.end()
                 else:
                     exact = False
-            count += len(self._encode(text[start:end]))
+            count += len(encode(text[start:end]))
             start = end
         self.texts_cut += not exact
         return count
@@ -320,28 +326,28 @@ def _compact_json(value: Any) -> str:
 # --- counting records ---------------------------------------------------------------------
 
 
-def count_chat(record: dict, encoding_name: str | None) -> TokenCount:
+def count_chat(record: dict[str, Any], encoding_name: str | None) -> TokenCount:
     """Tokens of a chat example (``messages``, optional ``tools`` / ``functions``)."""
     return _counted(lambda counter: _chat(record, counter), encoding_name)
 
 
-def _chat(record: dict, counter: _Counting) -> TokenCount:
+def _chat(record: dict[str, Any], counter: _Counting) -> TokenCount:
     count = _conversation(record.get("messages"), record, counter)
     return count + TokenCount(REPLY_PRIMING, 0, True)
 
 
-def count_prompt_completion(record: dict, encoding_name: str | None) -> TokenCount:
+def count_prompt_completion(record: dict[str, Any], encoding_name: str | None) -> TokenCount:
     """Tokens of a prompt/completion example: prompt + completion, no framing (the legacy
     completions format concatenates them); the completion is what is trained."""
     return _counted(lambda counter: _prompt_completion(record, counter), encoding_name)
 
 
-def _prompt_completion(record: dict, counter: _Counting) -> TokenCount:
+def _prompt_completion(record: dict[str, Any], counter: _Counting) -> TokenCount:
     prompt, completion = counter.value(record.get("prompt")), counter.value(record.get("completion"))
     return TokenCount(prompt + completion, completion, counter.exact)
 
 
-def count_preference(record: dict, encoding_name: str | None) -> TokenCount:
+def count_preference(record: dict[str, Any], encoding_name: str | None) -> TokenCount:
     """Tokens of a preference (DPO) example: the input conversation (with its tools) once, plus
     both replies, each with its per-message framing.
 
@@ -353,7 +359,7 @@ def count_preference(record: dict, encoding_name: str | None) -> TokenCount:
     return _counted(lambda counter: _preference(record, counter), encoding_name)
 
 
-def _preference(record: dict, counter: _Counting) -> TokenCount:
+def _preference(record: dict[str, Any], counter: _Counting) -> TokenCount:
     source = record.get("input")
     source = source if isinstance(source, dict) else {}
     count = _conversation(source.get("messages"), source, counter) + TokenCount(REPLY_PRIMING, 0, True)
@@ -365,12 +371,12 @@ def _preference(record: dict, counter: _Counting) -> TokenCount:
 _OPENAI_FORMATS = frozenset({"openai-chat", "openai-rft", "openai-preference", "openai-prompt-completion"})
 
 
-def count_record(record: dict, format_name: str, encoding_name: str | None) -> TokenCount:
+def count_record(record: dict[str, Any], format_name: str, encoding_name: str | None) -> TokenCount:
     """Dispatch on the format name used by ft_lint.formats and models.toml."""
     return _counted(lambda counter: _record(record, format_name, counter), encoding_name)
 
 
-def tokens_at_least(record: dict, format_name: str, encoding_name: str | None) -> int:
+def tokens_at_least(record: dict[str, Any], format_name: str, encoding_name: str | None) -> int:
     """A number of tokens that `count_record` never counts fewer than, found without tokenizing
     (see the module's docstring); 0 with no tokenizer (an estimate tokenizes nothing: making it
     costs no more than a bound)."""
@@ -379,7 +385,7 @@ def tokens_at_least(record: dict, format_name: str, encoding_name: str | None) -
     return _record(record, format_name, _LowerBound(encoding_name)).total
 
 
-def _record(record: dict, format_name: str, counter: _Counting) -> TokenCount:
+def _record(record: dict[str, Any], format_name: str, counter: _Counting) -> TokenCount:
     if format_name == "openai-preference":
         return _preference(record, counter)
     if format_name == "openai-prompt-completion":
@@ -389,7 +395,7 @@ def _record(record: dict, format_name: str, counter: _Counting) -> TokenCount:
     return _other_format(record, format_name, counter)
 
 
-def count_other_format(record: dict, format_name: str, encoding_name: str | None) -> TokenCount:
+def count_other_format(record: dict[str, Any], format_name: str, encoding_name: str | None) -> TokenCount:
     """Tokens of an example in another provider's or framework's format (Vertex AI, Bedrock,
     TRL, Alpaca, ShareGPT): its messages as ``ft_lint.formats`` reads them, roles mapped to
     OpenAI's and each message once, counted like chat messages. The framing is OpenAI's, not
@@ -399,7 +405,7 @@ def count_other_format(record: dict, format_name: str, encoding_name: str | None
     return _counted(lambda counter: _other_format(record, format_name, counter), encoding_name)
 
 
-def _other_format(record: dict, format_name: str, counter: _Counting) -> TokenCount:
+def _other_format(record: dict[str, Any], format_name: str, counter: _Counting) -> TokenCount:
     from ft_lint.formats import all_formats, text_turns, unique_messages
 
     messages = unique_messages(all_formats()[format_name].conversations(record))
@@ -409,7 +415,7 @@ def _other_format(record: dict, format_name: str, counter: _Counting) -> TokenCo
     return TokenCount(count.total + images * IMAGE_TOKENS_UPPER_BOUND, count.trained, False)
 
 
-def _conversation(messages: Any, holder: dict, counter: _Counting, *, replies: bool = False) -> TokenCount:
+def _conversation(messages: Any, holder: dict[str, Any], counter: _Counting, *, replies: bool = False) -> TokenCount:
     count = ZERO if counter.exact else TokenCount(0, 0, False)
     if not replies:
         count += TokenCount(_tool_definitions(holder, counter), 0, True)
@@ -419,7 +425,7 @@ def _conversation(messages: Any, holder: dict, counter: _Counting, *, replies: b
     return count
 
 
-def _message(message: dict, counter: _Counting, *, force_trained: bool = False) -> TokenCount:
+def _message(message: dict[str, Any], counter: _Counting, *, force_trained: bool = False) -> TokenCount:
     framing = TOKENS_PER_MESSAGE + counter.value(message.get("role"))
     if "name" in message:
         framing += counter.value(message["name"]) + TOKENS_PER_NAME
@@ -447,16 +453,16 @@ def _content(content: Any, counter: _Counting) -> tuple[int, bool]:
     return total, exact
 
 
-def _calls(message: dict, counter: _Counting) -> int:
+def _calls(message: dict[str, Any], counter: _Counting) -> int:
     calls = message.get("tool_calls")
     functions = [c.get("function") for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
     functions.append(message.get("function_call"))
     return sum(counter.value(f.get("name")) + counter.value(f.get("arguments")) for f in functions if isinstance(f, dict))
 
 
-def _tool_definitions(holder: dict, counter: _Counting) -> int:
-    definitions = [_function_of(item) for key in ("tools", "functions") for item in as_list(holder.get(key))]
-    definitions = [d for d in definitions if d is not None]
+def _tool_definitions(holder: dict[str, Any], counter: _Counting) -> int:
+    found = (_function_of(item) for key in ("tools", "functions") for item in as_list(holder.get(key)))
+    definitions = [d for d in found if d is not None]
     if not definitions:
         return 0
     c = counter.tools
@@ -478,7 +484,7 @@ def _tool_definitions(holder: dict, counter: _Counting) -> int:
     return total
 
 
-def _function_of(item: Any) -> dict | None:
+def _function_of(item: Any) -> dict[str, Any] | None:
     """A tools entry is {"type": "function", "function": {...}}; a functions entry is {...}."""
     if not isinstance(item, dict):
         return None
@@ -592,7 +598,7 @@ def proven_at_most(raw: bytes, images: int, threshold: float) -> bool:
     return len(raw) * MAX_TOKENS_PER_BYTE + fixed <= threshold or max_tokens_upper_bound(raw, images) <= threshold
 
 
-def counted_images(format_name: str, messages: list) -> int:
+def counted_images(format_name: str, messages: list[Message]) -> int:
     """How many images ``count_record`` charges for, from the record's messages (formats.Message)."""
     if format_name in _OPENAI_FORMATS:  # as _content counts them: every image_url part
         return sum(

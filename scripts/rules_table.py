@@ -27,7 +27,8 @@ def rules_table() -> str:
     rows = ["| code | name | severity | fix | what it finds |", "|---|---|---|---|---|"]
     for rule in catalog().values():
         fix = ("`fix`" if rule.fix_is_safe else "`fix*`") if rule.fixable else ""
-        rows.append(f"| {rule.code} | {rule.name} | {rule.severity.label} | {fix} | {rule.summary().replace('|', chr(92) + '|')} |")
+        summary = rule.summary().replace("|", "\\|")
+        rows.append(f"| {rule.code} | {rule.name} | {rule.severity.label} | {fix} | {summary} |")
     return "\n".join(rows) + "\n"
 
 

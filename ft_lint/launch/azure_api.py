@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from types import ModuleType
+from typing import Any
 
 from ft_lint.launch.openai_api import OpenAIProvider
 
@@ -26,14 +28,15 @@ class AzureProvider(OpenAIProvider):
             missing.append("OPENAI_API_VERSION")
         return missing
 
-    def make_client(self, sdk, read_seconds: float):
+    def make_client(self, sdk: ModuleType, read_seconds: float) -> Any:
         return sdk.AzureOpenAI(azure_endpoint=self.endpoint, **self.sdk_arguments(read_seconds))
 
     def api_model_name(self, model_id: str) -> str:
         return model_id.removeprefix(TABLE_PREFIX)
 
     def job_request_label(self) -> str:
-        return f"POST {self.endpoint}/openai/fine_tuning/jobs?api-version={os.environ.get('OPENAI_API_VERSION', '')} with this JSON body"
+        version = os.environ.get("OPENAI_API_VERSION", "")
+        return f"POST {self.endpoint}/openai/fine_tuning/jobs?api-version={version} with this JSON body"
 
     def dashboard_url(self, job_id: str) -> str | None:
         return None

@@ -8,10 +8,12 @@ import os
 import re
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from types import FrameType, ModuleType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ft_lint.errors import UsageError
 from ft_lint.launch.masking import mask
@@ -43,7 +45,7 @@ def deadline(seconds: float) -> Iterator[None]:
         yield
         return
 
-    def expire(signum, frame):
+    def expire(signum: int, frame: FrameType | None) -> NoReturn:
         raise DeadlinePassed
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -83,7 +85,8 @@ class Provider:
 
     def __init__(self, options: LaunchOptions):
         self.options = options
-        self._client = self._upload_client = None
+        self._client: Any = None
+        self._upload_client: Any = None
 
     # --- configuration, checked before anything is sent ---------------------------------
 
@@ -126,24 +129,24 @@ class Provider:
         return {"max_retries": self.options.max_retries, "timeout": timeout}
 
     @property
-    def sdk(self):
+    def sdk(self) -> ModuleType:
         return import_sdk(self.sdk_module)
 
     @property
-    def client(self):
+    def client(self) -> Any:
         """For API calls."""
         if self._client is None:
             self._client = self.make_client(self.sdk, self.options.timeouts.read)
         return self._client
 
     @property
-    def upload_client(self):
+    def upload_client(self) -> Any:
         """For the requests that carry a file's bytes (longer timeouts)."""
         if self._upload_client is None:
             self._upload_client = self.make_client(self.sdk, self.options.timeouts.upload)
         return self._upload_client
 
-    def make_client(self, sdk, read_seconds: float):
+    def make_client(self, sdk: ModuleType, read_seconds: float) -> Any:
         raise NotImplementedError
 
     def upload(self, linted: LintedFile) -> str:
@@ -164,7 +167,7 @@ class Provider:
         """Lines for the events and losses not printed yet, oldest first."""
         raise NotImplementedError
 
-    def refusals(self, sdk) -> tuple[type[Exception], ...]:
+    def refusals(self, sdk: ModuleType) -> tuple[type[Exception], ...]:
         """SDK exceptions raised before a request goes out (a local check that failed)."""
         return ()
 
@@ -195,7 +198,7 @@ class Provider:
             raise LaunchError(f"{action}: {self.endpoint}: {error_message(error)}") from None
 
 
-def import_sdk(name: str):
+def import_sdk(name: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,7 +21,7 @@ _PROVIDER = click.Choice(PROVIDER_NAMES)
 class _FloatRange(click.FloatRange):
     """click.FloatRange that also refuses NaN, which passes any range test (every comparison with it is false)."""
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
         if math.isnan(number):
             self.fail(f"{value!r} is not a number.", param, ctx)
@@ -33,15 +34,17 @@ _POSITIVE = _FloatRange(min=0, max=1000, min_open=True)
 _EPOCHS = click.IntRange(1, 1000)
 _BATCH_SIZE = click.IntRange(1, 1_000_000)
 _SEED = click.IntRange(0, 2**31 - 1)
-_SECONDS = dict(type=_FloatRange(min=0, min_open=True, max=MAX_SECONDS), metavar="SECONDS")
+_SECONDS: dict[str, Any] = {"type": _FloatRange(min=0, min_open=True, max=MAX_SECONDS), "metavar": "SECONDS"}
 _WAITS, _TRIES = Timeouts(), LaunchOptions().max_retries  # the defaults, for the help
 
 # (option, keyword, its settings) in the order `check --help` lists them.
 _OPTIONS = (
-    click.option("--validation", type=click.Path(path_type=Path, dir_okay=False), help="Validation file: paired with the training files given (leaks: FT404, FT405), and sent with them by --launch."),
+    click.option("--validation", type=click.Path(path_type=Path, dir_okay=False), help=("Validation file: paired with the training files given (leaks: FT404, FT405), "
+          "and sent with them by --launch.")),
     click.option("--launch", is_flag=True, help="When nothing fails, upload the files and create the fine-tuning job for --model."),
     click.option("--dry-run", is_flag=True, help="With --launch: print what would be sent (files, sha256, job request) and send nothing."),
-    click.option("--wait", is_flag=True, help="With --launch: follow the job, printing status and losses, until it ends (Ctrl-C stops following, not the job)."),
+    click.option("--wait", is_flag=True, help=("With --launch: follow the job, printing status and losses, until it ends "
+          "(Ctrl-C stops following, not the job).")),
     click.option("--provider", type=_PROVIDER, help="With --launch: the API to send to (default: the model's provider in `ft-lint models`)."),
     click.option("--base-url", metavar="URL", help="With --launch: the API's base URL (an OpenAI-compatible server, an Azure resource, ...)."),
     click.option("--n-epochs", type=_EPOCHS, help="With --launch: epochs to train (default: the provider's)."),
@@ -53,21 +56,24 @@ _OPTIONS = (
     click.option("--relaunch", is_flag=True, help="With --launch: create a job even if these files and settings created one before."),
     click.option("--connect-timeout", **_SECONDS, help=f"With --launch: longest wait to open a connection (default: {_WAITS.connect:g})."),
     click.option("--read-timeout", **_SECONDS, help=f"With --launch: longest silence of an API call's answer (default: {_WAITS.read:g})."),
-    click.option("--upload-timeout", **_SECONDS, help=f"With --launch: the same for the requests that carry the data, sending or answering (default: {_WAITS.upload:g})."),
-    click.option("--launch-deadline", **_SECONDS, help=f"With --launch: the whole launch, retries included, up to the job's creation (default: {_WAITS.deadline:g})."),
-    click.option("--max-retries", type=click.IntRange(min=0), metavar="N", help=f"With --launch: tries after the first of a request that failed (HTTP 5xx, 408, 429, timeouts; default: {_TRIES})."),
+    click.option("--upload-timeout", **_SECONDS, help=("With --launch: the same for the requests that carry the data, sending or answering "
+          f"(default: {_WAITS.upload:g}).")),
+    click.option("--launch-deadline", **_SECONDS, help=("With --launch: the whole launch, retries included, up to the job's creation "
+          f"(default: {_WAITS.deadline:g}).")),
+    click.option("--max-retries", type=click.IntRange(min=0), metavar="N", help=("With --launch: tries after the first of a request that failed "
+          f"(HTTP 5xx, 408, 429, timeouts; default: {_TRIES}).")),
 )
 _JOB_KEYWORDS = ("n_epochs", "batch_size", "learning_rate_multiplier", "suffix", "seed", "beta")
 _NETWORK_KEYWORDS = {name.replace("-", "_"): name for name in NETWORK_SETTINGS}
 _LAUNCH_ONLY = ("dry_run", "wait", "provider", "base_url", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS)
 
 
-def launch_options(command):
+def launch_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Adds the launch options to a command; it receives them as `validation` and `launch`
     (a LaunchOptions, or None without --launch)."""
 
     @functools.wraps(command)
-    def with_launch(*args, **kwargs):
+    def with_launch(*args: Any, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(name) for name in _LAUNCH_ONLY}
         launch = kwargs.pop("launch")
         if not launch:
@@ -82,7 +88,7 @@ def launch_options(command):
     return with_launch
 
 
-def _launch_options(validation: Path | None, given: dict) -> LaunchOptions:
+def _launch_options(validation: Path | None, given: dict[str, Any]) -> LaunchOptions:
     job = JobSettings(**{name: given[name] for name in _JOB_KEYWORDS})
     return LaunchOptions(
         validation=validation,

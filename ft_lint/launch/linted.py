@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ft_lint.launch.base import LaunchError
 
@@ -102,7 +102,10 @@ class LintedFile:
                     for chunk in self.chunks():
                         out.write(chunk)
             except OSError as error:
-                raise LaunchError(f"{self.path}: cannot copy it into {folder} to send it: {error.strerror or error} (TMPDIR chooses the folder)") from None
+                raise LaunchError(
+                    f"{self.path}: cannot copy it into {folder} to send it: {error.strerror or error} "
+                    "(TMPDIR chooses the folder)"
+                ) from None
             yield copy
 
     def changed(self, how: str) -> FileChanged:

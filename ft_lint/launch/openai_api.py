@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from contextlib import suppress
+from types import ModuleType
 from typing import Any
 
 from ft_lint.launch.base import DPO, JobState, LaunchError, Progress, Provider, loss_line
@@ -34,7 +35,7 @@ class OpenAIProvider(Provider):
     def missing_credentials(self) -> list[str]:
         return [] if os.environ.get("OPENAI_API_KEY") else ["OPENAI_API_KEY"]
 
-    def make_client(self, sdk, read_seconds: float):
+    def make_client(self, sdk: ModuleType, read_seconds: float) -> Any:
         return sdk.OpenAI(base_url=self.endpoint, **self.sdk_arguments(read_seconds))
 
     @property
@@ -49,7 +50,8 @@ class OpenAIProvider(Provider):
 
     def upload(self, linted: LintedFile) -> str:
         if linted.size <= self.multipart_threshold:
-            return self.upload_client.files.create(file=(linted.path.name, linted.read()), purpose="fine-tune").id
+            file_id: str = self.upload_client.files.create(file=(linted.path.name, linted.read()), purpose="fine-tune").id
+            return file_id
         return self._upload_in_parts(linted)
 
     def _upload_in_parts(self, linted: LintedFile) -> str:
@@ -68,7 +70,8 @@ class OpenAIProvider(Provider):
         completed = uploads.complete(upload_id=upload.id, part_ids=part_ids)
         if completed.file is None:
             raise LaunchError(f"uploading {linted.path}: the upload {completed.id} ended {completed.status} without a file")
-        return completed.file.id
+        file_id: str = completed.file.id
+        return file_id
 
     def file_exists(self, file_id: str, size: int) -> bool:
         try:
@@ -119,13 +122,15 @@ class OpenAIProvider(Provider):
         page = self.client.fine_tuning.jobs.list_events(job_id, limit=EVENTS_PER_LOOK)
         fresh = [event for event in page.data if event.id not in progress.seen_events]
         progress.seen_events.update(event.id for event in fresh)
-        # The API lists the newest first; print in the order they happened.
-        return [_event_line(event) for event in sorted(reversed(fresh), key=lambda event: event.created_at)]
+        # The API lists the newest first; print in the order they happened (reversed first, so
+        # events of the same second keep it: sorted is stable).
+        return [_event_line(event) for event in sorted(reversed(fresh), key=lambda event: event.created_at)]  # noqa: C414
 
 
-def _event_line(event) -> str:
+def _event_line(event: Any) -> str:  # the SDK's FineTuningJobEvent
     data = event.data if isinstance(event.data, dict) else {}
     losses = {label: data[key] for key, label in LOSS_NAMES.items() if isinstance(data.get(key), (int, float))}
     if event.type == "metrics" and losses:
         return loss_line(data.get("step", "?"), losses)
-    return event.message
+    message: str = event.message
+    return message

@@ -15,6 +15,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ft_lint.launch.base import LaunchError
 
@@ -49,7 +50,7 @@ class LaunchState:
         self.path = path or state_path()
         self._data = self._read()
 
-    def _read(self) -> dict:
+    def _read(self) -> dict[str, Any]:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -57,7 +58,7 @@ class LaunchState:
         except OSError as error:
             raise StateError(f"{self.path}: cannot read the launch state file: {error.strerror}") from None
         try:
-            data = json.loads(text)
+            data: dict[str, Any] = json.loads(text)  # not an object: AttributeError below
             if not isinstance(data.get("uploads"), dict) or not isinstance(data.get("jobs"), dict):
                 raise ValueError("missing 'uploads' or 'jobs'")
         except (ValueError, AttributeError) as error:
@@ -82,8 +83,9 @@ class LaunchState:
         if self._data["uploads"].pop(key, None) is not None:
             self._save()
 
-    def job(self, key: str) -> dict | None:
-        return self._data["jobs"].get(key)
+    def job(self, key: str) -> dict[str, Any] | None:
+        job: dict[str, Any] | None = self._data["jobs"].get(key)
+        return job
 
     def record_job(self, key: str, job_id: str) -> None:
         self._data["jobs"][key] = {"job_id": job_id, "created_at": now()}

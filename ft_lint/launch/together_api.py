@@ -10,6 +10,7 @@ import json
 import os
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ft_lint.launch.base import DPO, JobState, LaunchError, Progress, Provider, loss_line, one_line
@@ -35,10 +36,10 @@ class TogetherProvider(Provider):
     def missing_credentials(self) -> list[str]:
         return [] if os.environ.get("TOGETHER_API_KEY") else ["TOGETHER_API_KEY"]
 
-    def make_client(self, sdk, read_seconds: float):
+    def make_client(self, sdk: ModuleType, read_seconds: float) -> Any:
         return sdk.Together(base_url=self.endpoint, **self.sdk_arguments(read_seconds))
 
-    def refusals(self, sdk) -> tuple[type[Exception], ...]:
+    def refusals(self, sdk: ModuleType) -> tuple[type[Exception], ...]:
         # FileTypeError: the SDK's file check; ValueError: its check of the job settings
         # against the model's limits (fetched before the job request is sent).
         from together.lib import FileTypeError
@@ -70,7 +71,8 @@ class TogetherProvider(Provider):
         attempt = 0
         while True:
             try:
-                return self.upload_client.files.upload(file=copy, purpose="fine-tune", check=False).id
+                file_id: str = self.upload_client.files.upload(file=copy, purpose="fine-tune", check=False).id
+                return file_id
             except (httpx.TransportError, self.sdk.APIStatusError) as error:
                 if not self._storage_fault(error):
                     raise
@@ -84,16 +86,17 @@ class TogetherProvider(Provider):
     def _storage_fault(self, error: Exception) -> bool:
         """A network fault or 5xx of the PUT to the presigned URL (the SDK's API calls in an
         upload are POSTs and GETs, which it has retried already)."""
-        if not hasattr(error, "status_code"):
+        fault: Any = error  # the SDK's APIStatusError (status_code, request), or httpx's own
+        if not hasattr(fault, "status_code"):
             return True  # httpx's own errors reach us only from that raw PUT
-        return error.status_code >= 500 and error.request.method == "PUT"
+        return bool(fault.status_code >= 500 and fault.request.method == "PUT")
 
     def file_exists(self, file_id: str, size: int) -> bool:
         try:
             found = self.client.files.retrieve(file_id)
         except self.sdk.NotFoundError:
             return False
-        return found.bytes == size
+        return bool(found.bytes == size)
 
     def job_request(self, model: str, training_file: str, validation_file: str | None, method: str, settings: JobSettings) -> dict[str, Any]:
         if settings.learning_rate_multiplier is not None:

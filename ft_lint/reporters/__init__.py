@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from ft_lint.findings import Finding, Severity
 
@@ -37,11 +38,12 @@ REPORTERS = {
 
 def get_reporter(name: str) -> Reporter:
     module = importlib.import_module(f"{__name__}.{REPORTERS[name]}")
-    return getattr(module, f"report_{name}")
+    reporter: Reporter = getattr(module, f"report_{name}")
+    return reporter
 
 
 def count_by_severity(findings: list[Finding]) -> dict[Severity, int]:
-    counts = {severity: 0 for severity in Severity}
+    counts = dict.fromkeys(Severity, 0)
     for finding in findings:
         counts[finding.severity] += 1
     return counts

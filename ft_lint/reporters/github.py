@@ -33,7 +33,8 @@ def annotation(finding: Finding, filename: str) -> str:
     lines += [f"see {related.filename}:{related.line}" for related in finding.related]
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
-    properties = f"file={escape_property(terminal(filename))},line={finding.line},title={escape_property(f'{finding.code} {finding.name}')}"
+    title = escape_property(f"{finding.code} {finding.name}")
+    properties = f"file={escape_property(terminal(filename))},line={finding.line},title={title}"
     return f"::{_COMMAND[finding.severity]} {properties}::{escape_data(chr(10).join(map(terminal, lines)))}"
 
 

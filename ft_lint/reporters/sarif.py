@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from ft_lint import __version__
 from ft_lint.escaping import json_text
 from ft_lint.findings import Finding, Location, Severity
 from ft_lint.reporters import RunSummary, located_message, path_under, repository_root
+
+if TYPE_CHECKING:
+    from ft_lint.rules import Rule
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SOURCE_ROOT = "%SRCROOT%"
@@ -53,7 +56,7 @@ def report_sarif(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
     out.write(json_text(json.dumps(document, ensure_ascii=False, indent=2)) + "\n")
 
 
-def _rule(rule) -> dict:
+def _rule(rule: type[Rule]) -> dict[str, Any]:
     documentation = rule.documentation()
     return {
         "id": rule.code,
@@ -67,14 +70,14 @@ def _rule(rule) -> dict:
     }
 
 
-def _artifact(filename: str, root: Path) -> dict:
+def _artifact(filename: str, root: Path) -> dict[str, Any]:
     relative = path_under(filename, root)
     if relative is None:
         return {"uri": Path(filename).absolute().as_uri()}
     return {"uri": quote(os.fsencode(relative)), "uriBaseId": SOURCE_ROOT}  # as Path.as_uri does
 
 
-def _physical(location: Location, root: Path) -> dict:
+def _physical(location: Location, root: Path) -> dict[str, Any]:
     return {
         "physicalLocation": {
             "artifactLocation": _artifact(location.filename, root),
@@ -83,13 +86,13 @@ def _physical(location: Location, root: Path) -> dict:
     }
 
 
-def _logical(pointer: str) -> dict:
+def _logical(pointer: str) -> dict[str, Any]:
     """The JSON Pointer inside the record: a property, or an element of an array."""
     last = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
     return {"name": last, "fullyQualifiedName": pointer, "kind": "value" if last.isdigit() else "property"}
 
 
-def _result(finding: Finding, rule_index: int, root: Path) -> dict:
+def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
     location = _physical(Location(finding.filename, finding.line), root)
     if finding.pointer:
         location["logicalLocations"] = [_logical(finding.pointer)]

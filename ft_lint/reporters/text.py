@@ -16,7 +16,8 @@ def report_full(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
     says how many of each rule and how to list them) unless they fail the run."""
     shown = [f for f in findings if f.severity is not Severity.INFO or run.fail_on is Severity.INFO]
     for finding in shown:
-        _write_line(out, f"{finding.filename}:{finding.line}: {finding.code} [{finding.severity.label}] {finding.name}: {finding.message}")
+        label = finding.severity.label
+        _write_line(out, f"{finding.filename}:{finding.line}: {finding.code} [{label}] {finding.name}: {finding.message}")
         if finding.pointer:
             _write_line(out, f"  at {finding.pointer}")
         if finding.excerpt:

@@ -15,7 +15,8 @@ import functools
 import math
 import re
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ft_lint.digests import SHORT_DIGEST_SIZE as DIGEST_BYTES
 from ft_lint.digests import canonical_json as _json_bytes
@@ -272,7 +273,6 @@ class _Rows:
 
     def table(self, bands: int = 0) -> np.ndarray:
         """The identities (whole and conversation digests), then `bands` band hashes, as a numpy table."""
-        import numpy as np
 
         return self.view([("whole", "<u8"), ("conversation", "<u8")] + ([("bands", "<u4", (bands,))] if bands else []))
 
