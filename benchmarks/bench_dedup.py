@@ -39,7 +39,9 @@ NEAR_SHARE, FAR_SHARE, VALIDATION_SHARE = 0.01, 0.005, 0.01
 
 def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     """Words, and their cumulative Zipf-like weights (for random.choices)."""
-    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10))) for _ in range(20_000)]
+    words = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10))) for _ in range(20_000)
+    ]
     return words, list(itertools.accumulate(1 / (rank + 1) for rank in range(len(words))))
 
 
@@ -53,7 +55,18 @@ def edit(rng: random.Random, text: str, changes: int, words: list[str]) -> str:
 
 
 def record(user: str, answer: str) -> str:
-    return json.dumps({"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}, {"role": "assistant", "content": answer}]}) + "\n"
+    return (
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "system", "content": SYSTEM},
+                    {"role": "user", "content": user},
+                    {"role": "assistant", "content": answer},
+                ]
+            }
+        )
+        + "\n"
+    )
 
 
 def generate(folder: Path, megabytes: float) -> dict:
@@ -88,13 +101,19 @@ def generate(folder: Path, megabytes: float) -> dict:
     with (folder / "valid.jsonl").open("w", encoding="utf-8") as out:
         for number in range(1, max(20, int(training_lines * VALIDATION_SHARE)) + 1):
             roll = rng.random()
-            new_user, new_answer = " ".join(rng.choices(words, cum_weights=weights, k=30)), " ".join(rng.choices(words, cum_weights=weights, k=150))
+            new_user, new_answer = (
+                " ".join(rng.choices(words, cum_weights=weights, k=30)),
+                " ".join(rng.choices(words, cum_weights=weights, k=150)),
+            )
             if roll < 0.16:
                 source_line, (user, answer) = rng.choice(kept)
                 kind, text = (
-                    ("leaks", record(user, answer)) if roll < 0.04
-                    else ("near_leaks", record(edit(rng, user, 1, words), edit(rng, answer, 1, words))) if roll < 0.08
-                    else ("input_leaks", record(user, new_answer)) if roll < 0.12
+                    ("leaks", record(user, answer))
+                    if roll < 0.04
+                    else ("near_leaks", record(edit(rng, user, 1, words), edit(rng, answer, 1, words)))
+                    if roll < 0.08
+                    else ("input_leaks", record(user, new_answer))
+                    if roll < 0.12
                     else ("output_leaks", record(new_user, answer))
                 )
                 planted[kind][number] = source_line
@@ -110,7 +129,9 @@ def bench_band_hashes(path: Path) -> None:
     from ft_lint.record import Record
 
     entries = list(itertools.islice(read_entries(path), 50_000))
-    texts = [example_text(Record(path.name, entry.line, entry.raw, entry.value, detect(entry.value))) for entry in entries]
+    texts = [
+        example_text(Record(path.name, entry.line, entry.raw, entry.value, detect(entry.value))) for entry in entries
+    ]
     size = sum(len(text.encode()) for text in texts)
     bands, rows = minhash.lsh_shape(0.8)
     minhash.band_hashes(texts[:10], 5, bands, rows)  # tables built once per process
@@ -119,13 +140,29 @@ def bench_band_hashes(path: Path) -> None:
         minhash.band_hashes(texts[i : i + 512], 5, bands, rows)
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     label = f"MinHash band hashes ({len(texts):,} examples)"
-    print(f"{label:<44} {seconds:7.1f} s {size / seconds / 1e6:6.1f} MB/s  "
-          f"(CPU {cpu:6.1f} s {size / cpu / 1e6:6.1f} MB/s of text)")
+    print(
+        f"{label:<44} {seconds:7.1f} s {size / seconds / 1e6:6.1f} MB/s  "
+        f"(CPU {cpu:6.1f} s {size / cpu / 1e6:6.1f} MB/s of text)"
+    )
 
 
 def run_check(label: str, args: list[str], folder: Path, size: int) -> list[dict]:
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "ft_lint", "check", *args, "--output-format", "json", "--exit-zero", "-o", "report.json"], cwd=folder)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ft_lint",
+            "check",
+            *args,
+            "--output-format",
+            "json",
+            "--exit-zero",
+            "-o",
+            "report.json",
+        ],
+        cwd=folder,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -148,13 +185,18 @@ def similarity_of(path: Path, first: int, second: int) -> float:
     from ft_lint.record import Record
 
     entries = list(read_entries(path, only_lines={first, second}))
-    texts = [example_text(Record(path.name, entry.line, entry.raw, entry.value, detect(entry.value))) for entry in entries]
+    texts = [
+        example_text(Record(path.name, entry.line, entry.raw, entry.value, detect(entry.value))) for entry in entries
+    ]
     return minhash.jaccard(*minhash.shingle_sets(texts, 5))
 
 
 def planted_found(planted: dict[int, int], reported: dict[int, int]) -> int:
     """Planted pairs reported with their source, or with an earlier copy of the same source."""
-    return sum(reported.get(line) in (source, *(other for other, its in planted.items() if its == source)) for line, source in planted.items())
+    return sum(
+        reported.get(line) in (source, *(other for other, its in planted.items() if its == source))
+        for line, source in planted.items()
+    )
 
 
 def main() -> None:
@@ -169,22 +211,31 @@ def main() -> None:
         start = time.perf_counter()
         record_of_plants = folder / "planted.json"
         if keep and record_of_plants.exists():
-            planted = {kind: {int(k): v for k, v in lines.items()} if isinstance(lines, dict) else lines for kind, lines in json.loads(record_of_plants.read_text()).items()}
+            planted = {
+                kind: {int(k): v for k, v in lines.items()} if isinstance(lines, dict) else lines
+                for kind, lines in json.loads(record_of_plants.read_text()).items()
+            }
         else:
             planted = generate(folder, megabytes)
             record_of_plants.write_text(json.dumps(planted))
         size = (folder / "train.jsonl").stat().st_size + (folder / "valid.jsonl").stat().st_size
-        print(f"data: {size / 1e6:,.1f} MB ({time.perf_counter() - start:.0f} s to generate); "
-              f"planted: {len(planted['near'])} near-duplicates, {len(planted['far'])} edits under 0.8, "
-              f"{len(planted['leaks'])} leaks, {len(planted['input_leaks'])} input leaks, "
-              f"{len(planted['output_leaks'])} output leaks, {len(planted['near_leaks'])} near leaks")
-        report = run_check("check FT402,FT403,FT404,FT405", ["train.jsonl", "--select", "FT402,FT403,FT404,FT405"], folder, size)
+        print(
+            f"data: {size / 1e6:,.1f} MB ({time.perf_counter() - start:.0f} s to generate); "
+            f"planted: {len(planted['near'])} near-duplicates, {len(planted['far'])} edits under 0.8, "
+            f"{len(planted['leaks'])} leaks, {len(planted['input_leaks'])} input leaks, "
+            f"{len(planted['output_leaks'])} output leaks, {len(planted['near_leaks'])} near leaks"
+        )
+        report = run_check(
+            "check FT402,FT403,FT404,FT405", ["train.jsonl", "--select", "FT402,FT403,FT404,FT405"], folder, size
+        )
         near = found(report, "FT402", "train.jsonl")
         missed = [(line, source) for line, source in planted["near"].items() if line not in near]
-        print(f"  FT402: {planted_found(planted['near'], near)} of {len(planted['near'])} planted pairs found, "
-              f"{sum(line in near for line in planted['far'])} of {len(planted['far'])} "
-              "planted edits under 0.8 reported, "
-              f"{len(set(near) - set(planted['near']))} other findings")
+        print(
+            f"  FT402: {planted_found(planted['near'], near)} of {len(planted['near'])} planted pairs found, "
+            f"{sum(line in near for line in planted['far'])} of {len(planted['far'])} "
+            "planted edits under 0.8 reported, "
+            f"{len(set(near) - set(planted['near']))} other findings"
+        )
         for line, source in missed[:5]:
             similarity = similarity_of(folder / "train.jsonl", line, source)
             print(f"    missed: line {line} ~ line {source}, similarity {similarity:.3f}")
@@ -192,9 +243,11 @@ def main() -> None:
         exact = {**planted["leaks"], **planted["input_leaks"], **planted["output_leaks"]}
         exact_found = sum(leaks.get(line) == source for line, source in exact.items())
         near_found = sum(near_leaks.get(line) == source for line, source in planted["near_leaks"].items())
-        print(f"  FT404: {exact_found} of {len(exact)} leaks (whole, input, output) found; "
-              f"FT405: {near_found} of {len(planted['near_leaks'])} near leaks found, "
-              f"{len(set(leaks) - set(exact)) + len(set(near_leaks) - set(planted['near_leaks']))} other findings")
+        print(
+            f"  FT404: {exact_found} of {len(exact)} leaks (whole, input, output) found; "
+            f"FT405: {near_found} of {len(planted['near_leaks'])} near leaks found, "
+            f"{len(set(leaks) - set(exact)) + len(set(near_leaks) - set(planted['near_leaks']))} other findings"
+        )
         run_check("check, every rule", ["train.jsonl"], folder, size)
         bench_band_hashes(folder / "train.jsonl")  # last: a forked child's peak RSS counts its parent's memory
 

@@ -31,11 +31,16 @@ SYSTEM = "You are a careful assistant for a hardware store. Answer briefly."
 
 
 def turns(rng: random.Random) -> list[tuple[str, str]]:
-    return [(" ".join(rng.choices(WORDS, k=rng.randint(5, 60))), " ".join(rng.choices(WORDS, k=rng.randint(5, 120)))) for _ in range(rng.randint(1, 4))]
+    return [
+        (" ".join(rng.choices(WORDS, k=rng.randint(5, 60))), " ".join(rng.choices(WORDS, k=rng.randint(5, 120))))
+        for _ in range(rng.randint(1, 4))
+    ]
 
 
 def as_format(name: str, pairs: list[tuple[str, str]]) -> dict:
-    chat = [{"role": "system", "content": SYSTEM}] + [m for q, a in pairs for m in ({"role": "user", "content": q}, {"role": "assistant", "content": a})]
+    chat = [{"role": "system", "content": SYSTEM}] + [
+        m for q, a in pairs for m in ({"role": "user", "content": q}, {"role": "assistant", "content": a})
+    ]
     if name == "openai-chat":
         return {"messages": chat}
     if name == "vertex-gemini":
@@ -45,10 +50,19 @@ def as_format(name: str, pairs: list[tuple[str, str]]) -> dict:
         messages = [{"role": r, "content": [{"text": t}]} for q, a in pairs for r, t in (("user", q), ("assistant", a))]
         return {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": SYSTEM}], "messages": messages}
     if name == "sharegpt":
-        return {"system": SYSTEM, "conversations": [{"from": f, "value": t} for q, a in pairs for f, t in (("human", q), ("gpt", a))]}
+        return {
+            "system": SYSTEM,
+            "conversations": [{"from": f, "value": t} for q, a in pairs for f, t in (("human", q), ("gpt", a))],
+        }
     if name == "alpaca":
         *history, (question, answer) = pairs
-        return {"system": SYSTEM, "history": [list(pair) for pair in history], "instruction": question, "input": "", "output": answer}
+        return {
+            "system": SYSTEM,
+            "history": [list(pair) for pair in history],
+            "instruction": question,
+            "input": "",
+            "output": answer,
+        }
     if name == "no-format":
         return {"dialogue": chat, "meta": {"source": "bench"}}
     raise ValueError(name)
@@ -61,7 +75,9 @@ def main() -> None:
         for name in ("openai-chat", "vertex-gemini", "bedrock-conversation", "sharegpt", "alpaca", "no-format"):
             rng = random.Random(7)
             path = Path(folder) / f"{name}.jsonl"
-            path.write_text("".join(json.dumps(as_format(name, turns(rng))) + "\n" for _ in range(count)), encoding="utf-8")
+            path.write_text(
+                "".join(json.dumps(as_format(name, turns(rng))) + "\n" for _ in range(count)), encoding="utf-8"
+            )
             started = time.process_time()
             detected = sniff_format(path)
             sniffed = time.process_time() - started

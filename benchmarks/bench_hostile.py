@@ -56,7 +56,9 @@ def most_files(scratch: Path, files: int = 10_000, folders: int = 4) -> dict[str
     validation pairs (shard-N-train.jsonl, shard-N-valid.jsonl) so pairing has every file to
     match: once cold (the record cache written) and once warm (read back)."""
     data = scratch / "most-files"
-    record = json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}) + "\n"
+    record = (
+        json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}) + "\n"
+    )
     for number in range(files):
         folder = data / f"folder{number % folders}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -76,20 +78,34 @@ def largest_configuration(scratch: Path, megabytes: float = 2) -> dict[str, Meas
     folder = scratch / "largest-configuration"
     folder.mkdir()
     size = int(megabytes * 1_000_000)
-    ignores = [f'"data/part{number:06d}/*.jsonl" = ["FT105", "FT202", "secret"]' for number in range(int(size * 0.6) // 55)]
+    ignores = [
+        f'"data/part{number:06d}/*.jsonl" = ["FT105", "FT202", "secret"]' for number in range(int(size * 0.6) // 55)
+    ]
     allow = [f'"user{number:06d}@acme.com"' for number in range(int(size * 0.4) // 22)]
     (folder / "pyproject.toml").write_text(
-        "[project]\nname = 'x'\n\n[tool.ft-lint.per-file-ignores]\n" + "\n".join(ignores)
-        + "\n\n[tool.ft-lint.options.FT502]\nallow = [" + ", ".join(allow) + "]\n"
+        "[project]\nname = 'x'\n\n[tool.ft-lint.per-file-ignores]\n"
+        + "\n".join(ignores)
+        + "\n\n[tool.ft-lint.options.FT502]\nallow = ["
+        + ", ".join(allow)
+        + "]\n"
     )
-    record = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Write to bob@gmail.com"}]}
+    record = {
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Write to bob@gmail.com"}]
+    }
     (folder / "train.jsonl").write_text(json.dumps(record) + "\n")
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
     run = measured("check", "train.jsonl", "--no-cache", cwd=folder, env=env)
     return {f"largest configuration ({megabytes:g} MB)": run}
 
 
-GOOD = json.dumps({"messages": [{"role": "user", "content": "What is the capital of France?"}, {"role": "assistant", "content": "Paris."}]})
+GOOD = json.dumps(
+    {
+        "messages": [
+            {"role": "user", "content": "What is the capital of France?"},
+            {"role": "assistant", "content": "Paris."},
+        ]
+    }
+)
 RECORD_START, RECORD_END = '{"messages": [{"role": "user", "content": "', '"}, {"role": "assistant", "content": "ok"}]}'
 
 
@@ -127,16 +143,48 @@ def endless_inputs(scratch: Path) -> dict[str, Measured]:
     sparse = scratch / "sparse.jsonl"
     with open(sparse, "wb") as handle:
         handle.truncate(10 << 30)
-    nested = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"q": {"type": "string", "pattern": "(" * 5000 + ")" * 5000}}}
+    nested = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"q": {"type": "string", "pattern": "(" * 5000 + ")" * 5000}},
+    }
     tool = {"type": "function", "function": {"name": "f", "parameters": nested}}
-    (scratch / "pattern.jsonl").write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"q{n}"}, {"role": "assistant", "content": "a"}], "tools": [tool]}) + "\n" for n in range(3)))
-    (scratch / "many.jsonl").write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"Question {n}?"}, {"role": "assistant", "content": f"Answer {n * 7919 % 100_003}."}]}) + "\n" for n in range(200_000)))
+    (scratch / "pattern.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {
+                    "messages": [{"role": "user", "content": f"q{n}"}, {"role": "assistant", "content": "a"}],
+                    "tools": [tool],
+                }
+            )
+            + "\n"
+            for n in range(3)
+        )
+    )
+    (scratch / "many.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {
+                    "messages": [
+                        {"role": "user", "content": f"Question {n}?"},
+                        {"role": "assistant", "content": f"Answer {n * 7919 % 100_003}."},
+                    ]
+                }
+            )
+            + "\n"
+            for n in range(200_000)
+        )
+    )
     rows = {
         "/dev/zero": measured("check", "--no-cache", "/dev/zero", cwd=scratch, env=env),
         "a FIFO with no writer": measured("check", "--no-cache", str(fifo), cwd=scratch, env=env),
         "a 10 GB sparse file": measured("check", "--no-cache", str(sparse), cwd=scratch, env=env),
-        "a tool pattern nested 5,000 deep": measured("check", "--no-cache", str(scratch / "pattern.jsonl"), cwd=scratch, env=env),
-        "-j 1000 on a 20 MB file of 200,000 records": measured("check", "--no-cache", "-j", "1000", str(scratch / "many.jsonl"), cwd=scratch, env=env),
+        "a tool pattern nested 5,000 deep": measured(
+            "check", "--no-cache", str(scratch / "pattern.jsonl"), cwd=scratch, env=env
+        ),
+        "-j 1000 on a 20 MB file of 200,000 records": measured(
+            "check", "--no-cache", "-j", "1000", str(scratch / "many.jsonl"), cwd=scratch, env=env
+        ),
     }
     sparse.unlink()
     return rows
@@ -150,8 +198,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=10_000, help="for `most files`")
     parser.add_argument("--config-mb", type=float, default=2, help="for `largest configuration`")
-    parser.add_argument("--only", default=",".join(GROUPS), help=f"groups of rows, comma-separated: {', '.join(GROUPS)}")
-    parser.add_argument("--limit", type=float, default=limit_seconds, help="seconds each run may take before it is killed")
+    parser.add_argument(
+        "--only", default=",".join(GROUPS), help=f"groups of rows, comma-separated: {', '.join(GROUPS)}"
+    )
+    parser.add_argument(
+        "--limit", type=float, default=limit_seconds, help="seconds each run may take before it is killed"
+    )
     arguments = parser.parse_args()
     limit_seconds = arguments.limit
     sizes = {"files": (arguments.files,), "config": (arguments.config_mb,)}

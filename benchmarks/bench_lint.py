@@ -25,7 +25,16 @@ WORDS = (
     "order invoice refund parcel account password delivery address payment card label return exchange warranty "
     "store discount coupon subscription shipping tracking customer support product size colour stock price"
 ).split()
-TOOLS = [{"type": "function", "function": {"name": "track_order", "description": "Where an order is.", "parameters": {"type": "object", "properties": {"order_id": {"type": "integer"}}, "required": ["order_id"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "track_order",
+            "description": "Where an order is.",
+            "parameters": {"type": "object", "properties": {"order_id": {"type": "integer"}}, "required": ["order_id"]},
+        },
+    }
+]
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -37,11 +46,26 @@ def record(rng: random.Random, number: int) -> dict:
     messages = [{"role": "system", "content": "You are a helpful support assistant for an online store."}]
     for turn in range(rng.choice((1, 1, 2, 3))):
         messages.append({"role": "user", "content": f"Question {number}.{turn}: {sentence(rng, rng.randint(8, 60))}"})
-        messages.append({"role": "assistant", "content": " ".join(sentence(rng, rng.randint(5, 25)) for _ in range(rng.randint(1, 6)))})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": " ".join(sentence(rng, rng.randint(5, 25)) for _ in range(rng.randint(1, 6))),
+            }
+        )
     if number % 10 == 0:  # one in ten calls a tool
         arguments = json.dumps({"order_id": number})
         messages[-1:] = [
-            {"role": "assistant", "content": None, "tool_calls": [{"id": f"call_{number}", "type": "function", "function": {"name": "track_order", "arguments": arguments}}]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"call_{number}",
+                        "type": "function",
+                        "function": {"name": "track_order", "arguments": arguments},
+                    }
+                ],
+            },
             {"role": "tool", "tool_call_id": f"call_{number}", "content": json.dumps({"status": "shipped"})},
             messages[-1],
         ]
@@ -83,7 +107,9 @@ def lint(path: Path, extra_args: list[str]) -> tuple[float, float, int, int, str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size-mb", type=int, nargs="+", default=[100], help="size(s) of the generated file, in MB (default: 100)")
+    parser.add_argument(
+        "--size-mb", type=int, nargs="+", default=[100], help="size(s) of the generated file, in MB (default: 100)"
+    )
     parser.add_argument("ft_lint_args", nargs="*", help="extra arguments for ft-lint check (after --)")
     args = parser.parse_args()
     # Rates are per CPU second: on a shared machine, wall time also counts other people's work.

@@ -55,16 +55,33 @@ def main() -> None:
     _summaries(rules.dataset, warm_records)
 
     rows: list[tuple[str, float]] = [
-        ("parse lines (orjson)", _fastest(args.repeat, lambda: [parse_file_line(n, line, False) for n, line in enumerate(lines, start=1)])),
+        (
+            "parse lines (orjson)",
+            _fastest(args.repeat, lambda: [parse_file_line(n, line, False) for n, line in enumerate(lines, start=1)]),
+        ),
         ("detect format, make records", _fastest(args.repeat, lambda: records_of())),
     ]
     for rule in rules.entry:
-        rows.append((_label(rule), _fastest(args.repeat, lambda rule=rule: [list(rule.check_entry(entry)) for entry in entries])))
+        rows.append(
+            (
+                _label(rule),
+                _fastest(args.repeat, lambda rule=rule: [list(rule.check_entry(entry)) for entry in entries]),
+            )
+        )
     for rule in rules.record:
-        rows.append((_label(rule), _timed_on_records(args.repeat, records_of, lambda records, rule=rule: [list(rule.check_record(r)) for r in records])))
+        rows.append(
+            (
+                _label(rule),
+                _timed_on_records(
+                    args.repeat, records_of, lambda records, rule=rule: [list(rule.check_record(r)) for r in records]
+                ),
+            )
+        )
     for rule in rules.dataset:
         label = _label(rule) + (" (paired files only)" if isinstance(rule, PairRule) else "")
-        rows.append((label, _timed_on_records(args.repeat, records_of, lambda records, rule=rule: _summaries([rule], records))))
+        rows.append(
+            (label, _timed_on_records(args.repeat, records_of, lambda records, rule=rule: _summaries([rule], records)))
+        )
     one_file = rules.for_file(given=True, paired=False)
 
     def every_rule(records):
@@ -86,7 +103,9 @@ def main() -> None:
 
 def _record_maker(filename: str, entries, file_format, model):
     def records():
-        return [make_record(filename, entry, None, file_format, model) for entry in entries if entry.kind is Kind.RECORD]
+        return [
+            make_record(filename, entry, None, file_format, model) for entry in entries if entry.kind is Kind.RECORD
+        ]
 
     return records
 
@@ -97,7 +116,7 @@ def _label(rule) -> str:
 
 def _summaries(dataset_rules, records) -> None:
     for start in range(0, len(records), SUMMARY_BATCH):
-        batch = records[start:start + SUMMARY_BATCH]
+        batch = records[start : start + SUMMARY_BATCH]
         for rule in dataset_rules:
             rule.summarize_batch(batch)
 

@@ -36,7 +36,9 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 MB = 1_000_000
 SEED = 20261122
-FT_LINT = "{python} -m ft_lint check {file} --model gpt-4o-mini-2024-07-18 --output-format json -o /dev/null --exit-zero"
+FT_LINT = (
+    "{python} -m ft_lint check {file} --model gpt-4o-mini-2024-07-18 --output-format json -o /dev/null --exit-zero"
+)
 COOKBOOK = "{python} " + shlex.quote(str(HERE / "cookbook_method.py")) + " {file} --encoding o200k_base"
 CACHE_OPTION = "--no-cache"  # ft-lint has a cache when its `check --help` offers this
 
@@ -59,9 +61,9 @@ class _Words:
         words = _english_like_words(size)
         common = 40  # the most frequent words stay plain
         words[common::97] = [_ACCENTED[i % len(_ACCENTED)] for i in range(len(words[common::97]))]
-        words[common + 5::13] = [w + "." for w in words[common + 5::13]]
-        words[common + 7::29] = [w + "," for w in words[common + 7::29]]
-        words[common + 11::401] = [w + "\n\n" for w in words[common + 11::401]]
+        words[common + 5 :: 13] = [w + "." for w in words[common + 5 :: 13]]
+        words[common + 7 :: 29] = [w + "," for w in words[common + 7 :: 29]]
+        words[common + 11 :: 401] = [w + "\n\n" for w in words[common + 11 :: 401]]
         self.vocabulary = words
         weights = 1.0 / np.arange(1, size + 1) ** 1.05
         self._probabilities = weights / weights.sum()
@@ -74,7 +76,7 @@ class _Words:
             self._batch = self._rng.choice(len(self.vocabulary), max(1_000_000, words), p=self._probabilities).tolist()
             self._next = 0
         start, self._next = self._next, self._next + words
-        return " ".join(map(self.vocabulary.__getitem__, self._batch[start:self._next])).strip()
+        return " ".join(map(self.vocabulary.__getitem__, self._batch[start : self._next])).strip()
 
 
 def _english_like_words(size: int) -> list[str]:
@@ -87,7 +89,13 @@ def _english_like_words(size: int) -> list[str]:
             piece = encoding.decode_single_token_bytes(token)
         except KeyError:  # a gap in the ranks
             continue
-        if piece[:1] == b" " and 3 <= len(piece) <= 13 and piece[1:].isalpha() and piece[1:].islower() and piece.isascii():
+        if (
+            piece[:1] == b" "
+            and 3 <= len(piece) <= 13
+            and piece[1:].isalpha()
+            and piece[1:].islower()
+            and piece.isascii()
+        ):
             words.append(piece[1:].decode())
             if len(words) == size:
                 break
@@ -101,14 +109,44 @@ def _lengths(rng: np.random.Generator, median_words: float, n: int) -> list[int]
 
 def _tool_exchange(rng: np.random.Generator, words: _Words, number: int) -> tuple[list[dict], list[dict]]:
     name = _FUNCTIONS[int(rng.integers(len(_FUNCTIONS)))]
-    tools = [{"type": "function", "function": {"name": name, "description": words.text(12),
-             "parameters": {"type": "object", "properties": {"query": {"type": "string", "description": words.text(6)},
-                                                             "limit": {"type": "integer"}}, "required": ["query"]}}}]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": name,
+                "description": words.text(12),
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "query": {"type": "string", "description": words.text(6)},
+                        "limit": {"type": "integer"},
+                    },
+                    "required": ["query"],
+                },
+            },
+        }
+    ]
     call_id = f"call_{number:08x}"
     messages = [
-        {"role": "assistant", "content": None, "tool_calls": [{"id": call_id, "type": "function", "function": {
-            "name": name, "arguments": orjson.dumps({"query": words.text(4), "limit": int(rng.integers(1, 20))}).decode()}}]},
-        {"role": "tool", "tool_call_id": call_id, "content": orjson.dumps({"results": words.text(40).split(". ")}).decode()},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {
+                        "name": name,
+                        "arguments": orjson.dumps({"query": words.text(4), "limit": int(rng.integers(1, 20))}).decode(),
+                    },
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "tool_call_id": call_id,
+            "content": orjson.dumps({"results": words.text(40).split(". ")}).decode(),
+        },
     ]
     return tools, messages
 
@@ -267,8 +305,12 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
     """
     with tempfile.NamedTemporaryFile("r") as kernel_peak:
         start = time.perf_counter()
-        process = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", kernel_peak.name, *command],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        process = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", kernel_peak.name, *command],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         peak = peak_pss = 0
         done = threading.Event()
 
@@ -323,25 +365,54 @@ def bench_tool(label: str, template: str, size_mb: float, source: Path, examples
             target = Path(scratch) / source.name
             shutil.copyfile(source, target)
         file_mb = target.stat().st_size / MB
-        runs.append(Run(label, size_mb, "cold", *measure(expand(template, target), env), examples=examples, file_mb=file_mb))
+        runs.append(
+            Run(label, size_mb, "cold", *measure(expand(template, target), env), examples=examples, file_mb=file_mb)
+        )
         if warm:
             change_lines(target)
             os.sync()  # the edit's 1 GB of dirty pages written back now, not during the measured run
-            runs.append(Run(label, size_mb, "warm", *measure(expand(template, target), env), examples=examples, file_mb=file_mb))
+            runs.append(
+                Run(label, size_mb, "warm", *measure(expand(template, target), env), examples=examples, file_mb=file_mb)
+            )
     return runs
 
 
 def table(runs: list[Run]) -> str:
     baseline = {r.size_mb: r for r in runs if r.tool == "cookbook"}
-    header = ("tool", "size", "run", "seconds", "CPU s", "MB/s", "examples/s", "peak RSS", "peak PSS", "vs cookbook", "CPU vs cookbook")
+    header = (
+        "tool",
+        "size",
+        "run",
+        "seconds",
+        "CPU s",
+        "MB/s",
+        "examples/s",
+        "peak RSS",
+        "peak PSS",
+        "vs cookbook",
+        "CPU vs cookbook",
+    )
     rows = [header]
     for r in runs:
         base = baseline.get(r.size_mb)
         ratio = f"{r.mb_per_s / base.mb_per_s:.2f}x" if base else "-"
         cpu_ratio = f"{base.cpu_seconds / r.cpu_seconds:.2f}x" if base and r.cpu_seconds else "-"
         status = "" if r.exit_code == 0 else f" (exit {r.exit_code})"
-        rows.append((r.tool, f"{r.size_mb:g} MB", r.mode + status, f"{r.seconds:.2f}", f"{r.cpu_seconds:.2f}", f"{r.mb_per_s:.1f}",
-                     f"{r.examples_per_s:,.0f}", f"{r.peak_rss_mb:,.0f} MB", f"{r.peak_pss_mb:,.0f} MB", ratio, cpu_ratio))
+        rows.append(
+            (
+                r.tool,
+                f"{r.size_mb:g} MB",
+                r.mode + status,
+                f"{r.seconds:.2f}",
+                f"{r.cpu_seconds:.2f}",
+                f"{r.mb_per_s:.1f}",
+                f"{r.examples_per_s:,.0f}",
+                f"{r.peak_rss_mb:,.0f} MB",
+                f"{r.peak_pss_mb:,.0f} MB",
+                ratio,
+                cpu_ratio,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -359,18 +430,29 @@ def _count_lines(path: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,100", help="file sizes in MB, comma-separated (e.g. 10,100,1000)")
-    parser.add_argument("--tool", action="append", metavar="LABEL=COMMAND", help="a tool to measure (default: ft-lint={ft_lint})")
+    parser.add_argument(
+        "--tool", action="append", metavar="LABEL=COMMAND", help="a tool to measure (default: ft-lint={ft_lint})"
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the cookbook method")
-    parser.add_argument("--warm", choices=("auto", "yes", "no"), default="auto", help="measure a warm run (auto: when the tool offers --no-cache)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per tool and size; the fastest is shown (the machine may be shared)")
+    parser.add_argument(
+        "--warm",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="measure a warm run (auto: when the tool offers --no-cache)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per tool and size; the fastest is shown (the machine may be shared)"
+    )
     parser.add_argument("--json", type=Path, help="also write the runs as JSON here")
     args = parser.parse_args()
 
     tools = [tuple(spec.split("=", 1)) for spec in (args.tool or ["ft-lint={ft_lint}"])]
     if not args.no_baseline:
         tools.insert(0, ("cookbook", COOKBOOK))
-    warm = {label: label != "cookbook" and (args.warm == "yes" or (args.warm == "auto" and has_cache(command)))
-            for label, command in tools}
+    warm = {
+        label: label != "cookbook" and (args.warm == "yes" or (args.warm == "auto" and has_cache(command)))
+        for label, command in tools
+    }
     runs: list[Run] = []
     for size_mb in (float(s) for s in args.sizes.split(",")):
         source = data_file(size_mb)
@@ -384,8 +466,12 @@ def main() -> None:
             runs += [min(same_mode, key=lambda r: r.seconds) for same_mode in zip(*tries[label], strict=True)]
     print(table(runs))
     if args.json:
-        args.json.write_bytes(orjson.dumps([{**vars(r), "mb_per_s": r.mb_per_s, "examples_per_s": r.examples_per_s} for r in runs],
-                                           option=orjson.OPT_INDENT_2))
+        args.json.write_bytes(
+            orjson.dumps(
+                [{**vars(r), "mb_per_s": r.mb_per_s, "examples_per_s": r.examples_per_s} for r in runs],
+                option=orjson.OPT_INDENT_2,
+            )
+        )
 
 
 if __name__ == "__main__":

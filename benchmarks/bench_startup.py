@@ -60,7 +60,9 @@ def main() -> None:
 
         def change_one_line() -> None:
             edited = lines[:]
-            edited[len(edited) // 2] = edited[len(edited) // 2].replace(b'"content":"', f'"content":"edit {next(edits)} '.encode(), 1)
+            edited[len(edited) // 2] = edited[len(edited) // 2].replace(
+                b'"content":"', f'"content":"edit {next(edits)} '.encode(), 1
+            )
             target.write_bytes(b"".join(edited))
 
         cases = {
@@ -69,7 +71,9 @@ def main() -> None:
             "warm, 1 line changed": wall_times(check, env, arguments.repeat, before=change_one_line),
         }
     size = sum(map(len, lines))
-    print(f"{len(lines):,} lines, {size / 1e6:.2f} MB, {arguments.repeat} runs each, jobs {arguments.jobs or 'default'}")
+    print(
+        f"{len(lines):,} lines, {size / 1e6:.2f} MB, {arguments.repeat} runs each, jobs {arguments.jobs or 'default'}"
+    )
     print("| case | fastest | median |")
     print("|---|---|---|")
     for name, times in cases.items():

@@ -41,7 +41,18 @@ def generate(path: Path, megabytes: float) -> int:
         while written < megabytes * 1_000_000:
             user = " ".join(rng.choices(WORDS, k=rng.randint(20, 400)))
             answer = " ".join(rng.choices(WORDS, k=rng.randint(10, 300)))
-            line = json.dumps({"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}, {"role": "assistant", "content": answer}]}) + "\n"
+            line = (
+                json.dumps(
+                    {
+                        "messages": [
+                            {"role": "system", "content": SYSTEM},
+                            {"role": "user", "content": user},
+                            {"role": "assistant", "content": answer},
+                        ]
+                    }
+                )
+                + "\n"
+            )
             out.write(line)
             written += len(line.encode())
             records += 1
@@ -76,7 +87,11 @@ def main() -> None:
             timed("check FT301,FT302 (every example tokenized)", size, lambda: lint([path], limits))
         finally:
             limits_module.upper_bound_applies = original
-        timed("stats --model gpt-4.1-mini (exact counts)", size, lambda: collect_stats([path], Settings(model="gpt-4.1-mini")))
+        timed(
+            "stats --model gpt-4.1-mini (exact counts)",
+            size,
+            lambda: collect_stats([path], Settings(model="gpt-4.1-mini")),
+        )
         timed("check, all rules, default model", size, lambda: lint([path], Settings(paths=[path])))
 
 

@@ -89,8 +89,23 @@ GITIGNORE = b"# Created by ft-lint automatically.\n*\n"
 
 # Settings that change only how findings are shown or judged, or what happens after, never which are found.
 OUTPUT_ONLY_SETTINGS = frozenset(
-    {"paths", "output_format", "output_file", "statistics", "exit_zero", "fail_on", "config_file", "launch", "launch_network", "cache_dir", "no_cache", "jobs",
-     "fix", "unsafe_fixes", "diff"}  # fixing applies findings' edits; it changes no finding
+    {
+        "paths",
+        "output_format",
+        "output_file",
+        "statistics",
+        "exit_zero",
+        "fail_on",
+        "config_file",
+        "launch",
+        "launch_network",
+        "cache_dir",
+        "no_cache",
+        "jobs",
+        "fix",
+        "unsafe_fixes",
+        "diff",
+    }  # fixing applies findings' edits; it changes no finding
 )
 
 _MAGIC = b"FTLC"
@@ -109,7 +124,9 @@ class CacheRefused(Exception):
 # --- where ------------------------------------------------------------------------------
 
 
-def cache_directory(config_file: Path | None, configured: str | None = None, environ: Mapping[str, str] = os.environ) -> Path:
+def cache_directory(
+    config_file: Path | None, configured: str | None = None, environ: Mapping[str, str] = os.environ
+) -> Path:
     """The cache folder: $FT_LINT_CACHE_DIR, else `cache-dir` from the configuration file
     (relative to its folder), else .ft-lint-cache next to it (or in the current folder)."""
     if environ.get(CACHE_DIR_ENV):
@@ -118,7 +135,9 @@ def cache_directory(config_file: Path | None, configured: str | None = None, env
     return base / Path(configured or CACHE_DIR_NAME).expanduser()
 
 
-def open_folder(config_file: Path | None, configured: str | None = None, environ: Mapping[str, str] = os.environ) -> CacheFolder:
+def open_folder(
+    config_file: Path | None, configured: str | None = None, environ: Mapping[str, str] = os.environ
+) -> CacheFolder:
     """The cache folder to use (see `cache_directory`), made ft-lint's, with the user's key.
 
     $FT_LINT_CACHE_DIR is the user's own choice and may be anywhere. `cache-dir` and the default
@@ -132,12 +151,16 @@ def open_folder(config_file: Path | None, configured: str | None = None, environ
         if not environ.get(CACHE_DIR_ENV):
             project = (config_file.parent if config_file else Path.cwd()).resolve()
             if not folder.is_relative_to(project) or folder == project:
-                raise CacheRefused(f"{location}: not used for the record cache: it is not a folder of its own inside the project "
-                                   f"folder {project} (set ${CACHE_DIR_ENV} for one elsewhere)")
+                raise CacheRefused(
+                    f"{location}: not used for the record cache: it is not a folder of its own inside the project "
+                    f"folder {project} (set ${CACHE_DIR_ENV} for one elsewhere)"
+                )
         key = user_key(environ)  # before the folder is made: no folder without a key to sign its files
         _claim(folder, location)
     except (OSError, RuntimeError) as error:  # RuntimeError: a loop of symbolic links
-        raise CacheRefused(f"{location}: cannot be used for the record cache: {getattr(error, 'strerror', None) or error}") from None
+        raise CacheRefused(
+            f"{location}: cannot be used for the record cache: {getattr(error, 'strerror', None) or error}"
+        ) from None
     return CacheFolder(folder, key)
 
 
@@ -150,8 +173,10 @@ def _claim(folder: Path, shown: Path, mode: int = 0o777) -> None:
         return
     with os.scandir(folder) as entries:
         if any(not _made_while_claiming(entry.path) for entry in entries):
-            raise CacheRefused(f"{shown}: not used for the record cache: the folder holds files ft-lint did not make "
-                               "(name a new or empty folder)")
+            raise CacheRefused(
+                f"{shown}: not used for the record cache: the folder holds files ft-lint did not make "
+                "(name a new or empty folder)"
+            )
     # The .gitignore first and the tag last: a tagged folder is complete, and a run claiming the
     # folder at the same moment finds only what it would have made itself.
     _write_atomically(folder / ".gitignore", [GITIGNORE])
@@ -160,13 +185,17 @@ def _claim(folder: Path, shown: Path, mode: int = 0o777) -> None:
 
 def _made_while_claiming(path: str) -> bool:
     name = os.path.basename(path)
-    return bool(_TEMPORARY_NAME.fullmatch(name)) or (name == ".gitignore" and _read_regular(Path(path), len(GITIGNORE) + 1) == GITIGNORE)
+    return bool(_TEMPORARY_NAME.fullmatch(name)) or (
+        name == ".gitignore" and _read_regular(Path(path), len(GITIGNORE) + 1) == GITIGNORE
+    )
 
 
 def user_cache_folder(environ: Mapping[str, str] = os.environ) -> Path:
     """ft-lint's folder in the user's cache: $XDG_CACHE_HOME/ft-lint, else ~/.cache/ft-lint."""
     base = environ.get("XDG_CACHE_HOME", "")
-    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "ft-lint"  # XDG: a relative path is ignored
+    return (
+        Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    ) / "ft-lint"  # XDG: a relative path is ignored
 
 
 def user_key(environ: Mapping[str, str] = os.environ) -> bytes:
@@ -236,7 +265,7 @@ class CacheFolder:
         cryptographic) seeded with the fingerprint: seeded with this, they cannot be predicted
         from ft-lint's version and the settings, so a stranger who writes data (but cannot read
         the user's cache) cannot craft a line whose key is that of a line cached as clean."""
-        return hmac.digest(self.key, fingerprint, "sha256")[:len(fingerprint)]
+        return hmac.digest(self.key, fingerprint, "sha256")[: len(fingerprint)]
 
     def load(self, data_file: Path, fingerprint: bytes) -> RecordCache:
         return RecordCache.load(cache_file(self.path, data_file, fingerprint), fingerprint, self.key)
@@ -303,8 +332,16 @@ def settings_fingerprint(settings: Any, **context: Any) -> bytes:
     so a setting added later is covered without touching this function. `context` adds what
     the caller knows per file (e.g. file_format="openai-chat").
     """
-    fields = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings) if f.name not in OUTPUT_ONLY_SETTINGS}
-    described = {"version": __version__, "code": _code_fingerprint(), "format": FORMAT_VERSION, "settings": fields, "context": context}
+    fields = {
+        f.name: getattr(settings, f.name) for f in dataclasses.fields(settings) if f.name not in OUTPUT_ONLY_SETTINGS
+    }
+    described = {
+        "version": __version__,
+        "code": _code_fingerprint(),
+        "format": FORMAT_VERSION,
+        "settings": fields,
+        "context": context,
+    }
     text = orjson.dumps(described, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
     return hashlib.blake2b(text, digest_size=16).digest()
 
@@ -330,15 +367,37 @@ def encode_result(problems: Sequence[tuple[str, Problem]]) -> bytes:
     b"" when there is nothing to say (the common case)."""
     if not problems:
         return b""
-    return orjson.dumps([
-        [code, p.message, p.pointer, [[r.filename, r.line] for r in p.related], int(p.severity) if p.severity else 0, p.fix, p.line, edit_as_row(p.edit)]
-        for code, p in problems
-    ])
+    return orjson.dumps(
+        [
+            [
+                code,
+                p.message,
+                p.pointer,
+                [[r.filename, r.line] for r in p.related],
+                int(p.severity) if p.severity else 0,
+                p.fix,
+                p.line,
+                edit_as_row(p.edit),
+            ]
+            for code, p in problems
+        ]
+    )
 
 
 def decode_result(value: bytes) -> list[tuple[str, Problem]]:
     return [
-        (code, Problem(message, pointer, tuple(Location(f, n) for f, n in related), Severity(severity) if severity else None, fix, line, edit_from_row(edit)))
+        (
+            code,
+            Problem(
+                message,
+                pointer,
+                tuple(Location(f, n) for f, n in related),
+                Severity(severity) if severity else None,
+                fix,
+                line,
+                edit_from_row(edit),
+            ),
+        )
         for code, message, pointer, related, severity, fix, line, edit in (orjson.loads(value) if value else ())
     ]
 
@@ -354,9 +413,16 @@ class RecordCache:
     (empty: no summary); only the entries with something to say have a value.
     """
 
-    def __init__(self, fingerprint: bytes, keys: bytes | memoryview = b"", kinds: bytes | memoryview = b"", valued: Sequence[int] = (),
-                 offsets: Sequence[int] = (0,), values: bytes | memoryview = b"",
-                 columns: Mapping[str, tuple[memoryview, memoryview]] | None = None) -> None:
+    def __init__(
+        self,
+        fingerprint: bytes,
+        keys: bytes | memoryview = b"",
+        kinds: bytes | memoryview = b"",
+        valued: Sequence[int] = (),
+        offsets: Sequence[int] = (0,),
+        values: bytes | memoryview = b"",
+        columns: Mapping[str, tuple[memoryview, memoryview]] | None = None,
+    ) -> None:
         self.fingerprint = fingerprint
         self.keys = memoryview(keys)
         self.kinds = memoryview(kinds)
@@ -388,13 +454,15 @@ class RecordCache:
     @classmethod
     def _parse(cls, data: bytes | mmap.mmap, fingerprint: bytes, key: bytes) -> RecordCache:
         view = memoryview(data)
-        if len(data) < _PREAMBLE.size + MAC_BYTES or not hmac.compare_digest(hmac.digest(key, view[:-MAC_BYTES], "sha256"), data[-MAC_BYTES:]):
+        if len(data) < _PREAMBLE.size + MAC_BYTES or not hmac.compare_digest(
+            hmac.digest(key, view[:-MAC_BYTES], "sha256"), data[-MAC_BYTES:]
+        ):
             raise ValueError("damaged cache file, or not signed with this key")
         magic, version, header_size = _PREAMBLE.unpack_from(data)
         if magic != _MAGIC or version != FORMAT_VERSION:
             raise ValueError("not a cache file of this version")
         position = _PREAMBLE.size + header_size
-        header = json.loads(bytes(view[_PREAMBLE.size:position]))
+        header = json.loads(bytes(view[_PREAMBLE.size : position]))
         if bytes.fromhex(header["fingerprint"]) != fingerprint:
             raise ValueError("cache of other settings")
         count, valued_count = header["count"], header["valued"]
@@ -423,7 +491,7 @@ class RecordCache:
         costs no Python work per entry.
         """
         new = memoryview(keys)
-        old = self.keys[first_position * KEY_BYTES:first_position * KEY_BYTES + len(new)]
+        old = self.keys[first_position * KEY_BYTES : first_position * KEY_BYTES + len(new)]
         if not old:  # a first run, or lines past the old end of the file
             return dict.fromkeys(range(len(new) // KEY_BYTES))
         different: list[int] = []
@@ -432,30 +500,38 @@ class RecordCache:
             return {}
         # Where did a changed entry go? Look among the old entries of this span that changed too
         # (an entry that moved left its old position changed); anything else is recomputed.
-        moved = {bytes(old[i * KEY_BYTES:(i + 1) * KEY_BYTES]): first_position + i for i in different if (i + 1) * KEY_BYTES <= len(old)}
-        return {i: moved.get(bytes(new[i * KEY_BYTES:(i + 1) * KEY_BYTES])) for i in different}
+        moved = {
+            bytes(old[i * KEY_BYTES : (i + 1) * KEY_BYTES]): first_position + i
+            for i in different
+            if (i + 1) * KEY_BYTES <= len(old)
+        }
+        return {i: moved.get(bytes(new[i * KEY_BYTES : (i + 1) * KEY_BYTES])) for i in different}
 
     def value(self, position: int) -> bytes:
         """The value of the entry at `position` (b"" if it has none)."""
         index = bisect.bisect_left(self.valued, position)
         if index == len(self.valued) or self.valued[index] != position:
             return b""
-        return bytes(self.values[self.offsets[index]:self.offsets[index + 1]])
+        return bytes(self.values[self.offsets[index] : self.offsets[index + 1]])
 
     def values_between(self, start: int, stop: int) -> Iterator[tuple[int, bytes]]:
         """(position, value) of the entries in [start, stop) that have a value."""
         first, last = bisect.bisect_left(self.valued, start), bisect.bisect_left(self.valued, stop)
         for index in range(first, last):
-            yield self.valued[index], bytes(self.values[self.offsets[index]:self.offsets[index + 1]])
+            yield self.valued[index], bytes(self.values[self.offsets[index] : self.offsets[index + 1]])
 
     def cell_span(self, name: str, start: int, stop: int) -> tuple[memoryview, tuple[int, int]]:
         """The cell lengths of entries [start, stop) in a summary column, and where their cells
         lie in the column's cells joined."""
         lengths, _ = self.columns[name]
-        if name not in self._column_ends:  # where each cell starts (and, last, the end): computed once, by numpy (a cell per entry)
+        if (
+            name not in self._column_ends
+        ):  # where each cell starts (and, last, the end): computed once, by numpy (a cell per entry)
             import numpy as np
 
-            self._column_ends[name] = np.concatenate((np.array([0]), np.cumsum(np.frombuffer(lengths, dtype=np.uint32), dtype=np.uint64)))
+            self._column_ends[name] = np.concatenate(
+                (np.array([0]), np.cumsum(np.frombuffer(lengths, dtype=np.uint32), dtype=np.uint64))
+            )
         ends = self._column_ends[name]
         return memoryview(lengths)[start:stop], (int(ends[start]), int(ends[stop]))
 
@@ -471,7 +547,11 @@ def _differences(new: memoryview, old: memoryview, start: int, stop: int, found:
     if new[low:high] == old[low:high]:
         return
     if stop - start <= 16:
-        found += [i for i in range(start, stop) if new[i * KEY_BYTES:(i + 1) * KEY_BYTES] != old[i * KEY_BYTES:(i + 1) * KEY_BYTES]]
+        found += [
+            i
+            for i in range(start, stop)
+            if new[i * KEY_BYTES : (i + 1) * KEY_BYTES] != old[i * KEY_BYTES : (i + 1) * KEY_BYTES]
+        ]
         return
     middle = (start + stop) // 2
     _differences(new, old, start, middle, found)
@@ -501,7 +581,9 @@ class CacheWriter:
 
     def __init__(self, fingerprint: bytes, columns: Sequence[str] = ()):
         self.fingerprint = fingerprint
-        self.columns = {name: (array("I"), bytearray()) for name in columns}  # name -> (cell lengths, cells joined), once resolved
+        self.columns = {
+            name: (array("I"), bytearray()) for name in columns
+        }  # name -> (cell lengths, cells joined), once resolved
         # the cells that follow each column's until `resolve`: new cells, or (start, stop) of the
         # last run's joined cells
         self._pending: dict[str, list[bytearray | tuple[int, int]]] = {name: [] for name in columns}
@@ -544,7 +626,7 @@ class CacheWriter:
         if not self.columns.keys() <= cache.columns.keys():
             raise ValueError(f"the cache has no column {sorted(self.columns.keys() - cache.columns.keys())}")
         base = len(self)
-        self.keys += cache.keys[start * KEY_BYTES:stop * KEY_BYTES]
+        self.keys += cache.keys[start * KEY_BYTES : stop * KEY_BYTES]
         self.kinds += cache.kinds[start:stop]
         for name, (lengths, _) in self.columns.items():
             old_lengths, span = cache.cell_span(name, start, stop)
@@ -557,7 +639,7 @@ class CacheWriter:
         if first < last:
             self.valued.extend(position - start + base for position in cache.valued[first:last])
             self.lengths.extend(cache.offsets[i + 1] - cache.offsets[i] for i in range(first, last))
-            self.values += cache.values[cache.offsets[first]:cache.offsets[last]]
+            self.values += cache.values[cache.offsets[first] : cache.offsets[last]]
 
     def extend(self, other: CacheWriter) -> None:
         """Append a later part of the file (a worker's byte range)."""
@@ -585,21 +667,33 @@ class CacheWriter:
         for name, (_, data) in self.columns.items():
             cells = cache.columns[name][1] if name in cache.columns else b""
             for piece in self._pending[name]:
-                data += piece if isinstance(piece, bytearray) else cells[piece[0]:piece[1]]
+                data += piece if isinstance(piece, bytearray) else cells[piece[0] : piece[1]]
             self._pending[name] = []
 
     def pieces(self, key: bytes) -> Iterator[bytes | bytearray | memoryview]:
         """The file's bytes in pieces, the MAC with `key` last (written one by one: no copy of it all)."""
         if any(self._pending.values()):
             raise ValueError("the writer has cells not resolved yet")
-        header = {"fingerprint": self.fingerprint.hex(), "count": len(self), "valued": len(self.valued),
-                  "columns": [[name, len(data)] for name, (_, data) in self.columns.items()]}
+        header = {
+            "fingerprint": self.fingerprint.hex(),
+            "count": len(self),
+            "valued": len(self.valued),
+            "columns": [[name, len(data)] for name, (_, data) in self.columns.items()],
+        }
         encoded = json.dumps(header).encode()
         offsets = array("Q", itertools.accumulate(self.lengths, initial=0))
         columns = (part for lengths, data in self.columns.values() for part in (memoryview(lengths).cast("B"), data))
         mac = hmac.new(key, digestmod="sha256")
-        for piece in (_PREAMBLE.pack(_MAGIC, FORMAT_VERSION, len(encoded)), encoded, self.keys, self.kinds, memoryview(self.valued).cast("B"),
-                      memoryview(offsets).cast("B"), *columns, self.values):
+        for piece in (
+            _PREAMBLE.pack(_MAGIC, FORMAT_VERSION, len(encoded)),
+            encoded,
+            self.keys,
+            self.kinds,
+            memoryview(self.valued).cast("B"),
+            memoryview(offsets).cast("B"),
+            *columns,
+            self.values,
+        ):
             mac.update(piece)
             yield piece
         yield mac.digest()
@@ -608,8 +702,14 @@ class CacheWriter:
         return b"".join(self.pieces(key))
 
 
-def update(cache: RecordCache, writer: CacheWriter, keys: bytes, first_position: int, changed: Mapping[int, int | None],
-           computed: Callable[[int], Row]) -> Iterator[tuple[int, bytes]]:
+def update(
+    cache: RecordCache,
+    writer: CacheWriter,
+    keys: bytes,
+    first_position: int,
+    changed: Mapping[int, int | None],
+    computed: Callable[[int], Row],
+) -> Iterator[tuple[int, bytes]]:
     """Carry a span of consecutive entries over to `writer`: unchanged ones from `cache` in bulk,
     the others as `changed` (from `cache.changed`) says: moved ones from where they were, new
     ones through `computed(index)`. Yields (index, value), in order, for every entry of the span
@@ -627,7 +727,7 @@ def update(cache: RecordCache, writer: CacheWriter, keys: bytes, first_position:
             moved_from = changed[index]
             if moved_from is None:
                 row = computed(index)
-                writer.append(keys[index * KEY_BYTES:(index + 1) * KEY_BYTES], row)
+                writer.append(keys[index * KEY_BYTES : (index + 1) * KEY_BYTES], row)
                 value = row.value
             else:
                 writer.copy(cache, moved_from, moved_from + 1)
@@ -646,8 +746,6 @@ def _write_atomically(path: Path, pieces: Iterable[bytes | bytearray | memoryvie
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
 
 
 def _modified(path: Path) -> float:

@@ -54,26 +54,97 @@ def _format_names() -> list[str]:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "format_", metavar="FORMAT", help="Treat every record as this format (default: detected per file; see `ft-lint formats`).")
+@click.option(
+    "--format",
+    "format_",
+    metavar="FORMAT",
+    help="Treat every record as this format (default: detected per file; see `ft-lint formats`).",
+)
 @click.option("--model", metavar="MODEL", help="The model the data is for (see `ft-lint models`).")
-@click.option("--select", multiple=True, metavar="CODES", help="Rules to enable (codes, prefixes like FT1, names or ALL; comma-separated). Replaces the configured selection.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Rules to enable (codes, prefixes like FT1, names or ALL; comma-separated). Replaces the configured selection.",
+)
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of the selection.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
 @click.option("--output-format", type=click.Choice(_output_formats()), help="How to print findings (default: full).")
-@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file instead of standard output.",
+)
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
-@click.option("--fail-on", type=click.Choice(["info", "warning", "error"]), help="Lowest severity that makes the exit code 1 (default: warning).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "warning", "error"]),
+    help="Lowest severity that makes the exit code 1 (default: warning).",
+)
 @click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when there are findings.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Configuration file (default: the closest .ft-lint.toml, ft-lint.toml or pyproject.toml with [tool.ft-lint]).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Cores to use: worker processes for a JSONL file of 512 KB or more, threads for near-duplicates (default, and at most: the cores available; 1: one).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the record cache (default location: .ft-lint-cache next to the configuration file; set it with `cache-dir` or $FT_LINT_CACHE_DIR).")
-@click.option("--fix", is_flag=True, help="Apply safe fixes (blank lines, later copies of duplicates, a byte order mark), then report what remains.")
-@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply fixes that change content (re-serialising those records).")
-@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them; exit 1 when there are any.")
-@click.option("--force", is_flag=True, help="With --fix: also fix read-only files and files with other hard links (in place: every link sees the fix).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: the closest .ft-lint.toml, ft-lint.toml or pyproject.toml with [tool.ft-lint]).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Cores to use: worker processes for a JSONL file of 512 KB or more, threads for near-duplicates (default, and at most: the cores available; 1: one).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the record cache (default location: .ft-lint-cache next to the configuration file; set it with `cache-dir` or $FT_LINT_CACHE_DIR).",
+)
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply safe fixes (blank lines, later copies of duplicates, a byte order mark), then report what remains.",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix or --diff: also apply fixes that change content (re-serialising those records).",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff instead of applying them; exit 1 when there are any.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --fix: also fix read-only files and files with other hard links (in place: every link sees the fix).",
+)
 @launch_options
 @click.pass_obj
-def check(report, paths, format_, model, select, extend_select, ignore, output_format, output_file, statistics, fail_on, exit_zero, config_file, jobs, no_cache, fix, unsafe_fixes, diff, force, validation, launch) -> None:
+def check(
+    report,
+    paths,
+    format_,
+    model,
+    select,
+    extend_select,
+    ignore,
+    output_format,
+    output_file,
+    statistics,
+    fail_on,
+    exit_zero,
+    config_file,
+    jobs,
+    no_cache,
+    fix,
+    unsafe_fixes,
+    diff,
+    force,
+    validation,
+    launch,
+) -> None:
     """Lint fine-tuning data files (and the data files inside folders)."""
     from dataclasses import replace
 
@@ -105,7 +176,12 @@ def check(report, paths, format_, model, select, extend_select, ignore, output_f
         no_cache=no_cache,
     )
     options = RunOptions(
-        fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, force=force, output_file=output_file, statistics=statistics,
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+        force=force,
+        output_file=output_file,
+        statistics=statistics,
         launch=launch_with_network(settings, launch),
     )
     sys.exit(session.run(settings, options, report))  # report: None, or the GitHub Action's own reports
@@ -120,7 +196,9 @@ def _settings_for(paths, config_file, format_: str | None, model: str | None) ->
     settings = replace(load_settings(config_file, Path.cwd()), paths=list(paths))
     if format_:
         if format_ not in _format_names():
-            raise click.BadParameter(f"unknown format {format_!r}; choose from {', '.join(_format_names())}", param_hint="--format")
+            raise click.BadParameter(
+                f"unknown format {format_!r}; choose from {', '.join(_format_names())}", param_hint="--format"
+            )
         settings = replace(settings, format=format_)
     if model:
         try:
@@ -132,10 +210,26 @@ def _settings_for(paths, config_file, format_: str | None, model: str | None) ->
 
 @cli.command("stats")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--model", metavar="MODEL", help="Cost for this model only (default: compare every model that trains on the file's format).")
-@click.option("--format", "format_", metavar="FORMAT", help="Treat every record as this format (default: detected per file).")
-@click.option("--output-format", type=click.Choice(["full", "json"]), default="full", help="A table per file with a histogram (full), or a JSON array, one object per file (json).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Configuration file (default: the closest one).")
+@click.option(
+    "--model",
+    metavar="MODEL",
+    help="Cost for this model only (default: compare every model that trains on the file's format).",
+)
+@click.option(
+    "--format", "format_", metavar="FORMAT", help="Treat every record as this format (default: detected per file)."
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["full", "json"]),
+    default="full",
+    help="A table per file with a histogram (full), or a JSON array, one object per file (json).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: the closest one).",
+)
 def stats_command(paths, model, format_, output_format, config_file) -> None:
     """Examples, token distribution, default epochs, billed tokens and cost per file."""
     from ft_lint.stats import collect_stats, write_json, write_text
@@ -148,7 +242,12 @@ def stats_command(paths, model, format_, output_format, config_file) -> None:
 
 
 @cli.command("models")
-@click.option("--output-format", type=click.Choice(["full", "json"]), default="full", help="A table (full), or a JSON array with every field and its sources (json).")
+@click.option(
+    "--output-format",
+    type=click.Choice(["full", "json"]),
+    default="full",
+    help="A table (full), or a JSON array with every field and its sources (json).",
+)
 def models_command(output_format: str) -> None:
     """The models ft-lint knows: formats, limits, tokenizer, price and retirement dates."""
     from ft_lint.models import load_models
@@ -176,7 +275,11 @@ def models_command(output_format: str) -> None:
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     right = {3, 5}  # numbers
     for row in (header, *rows):
-        click.echo("  ".join(cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
+        click.echo(
+            "  ".join(
+                cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))
+            ).rstrip()
+        )
     click.echo("\nencoding 'estimate': the tokenizer does not ship with ft-lint; token counts are estimates.")
     click.echo("Every figure's source: `ft-lint models --output-format json` (or ft_lint/models.toml).")
 
@@ -201,7 +304,9 @@ def rule_command(code_or_name: str) -> None:
     if rule is None:
         raise click.BadParameter(f"no rule {code_or_name!r}; `ft-lint rules` lists them", param_hint="CODE")
     click.echo(f"# {rule.code} {rule.name}\n")
-    fixable = ("yes" if rule.fix_is_safe else "yes, with --unsafe-fixes (the fix changes content)") if rule.fixable else "no"
+    fixable = (
+        ("yes" if rule.fix_is_safe else "yes, with --unsafe-fixes (the fix changes content)") if rule.fixable else "no"
+    )
     click.echo(f"Default severity: {rule.severity.label}. Fixable: {fixable}.\n")
     click.echo(rule.documentation())
     if rule.OPTIONS:
@@ -239,7 +344,9 @@ def main(args: list[str] | None = None, report=None) -> None:
     from ft_lint.escaping import terminal
 
     try:
-        status = cli.main(args=args, prog_name="ft-lint", obj=report, standalone_mode=False)  # the code of ctx.exit(code)
+        status = cli.main(
+            args=args, prog_name="ft-lint", obj=report, standalone_mode=False
+        )  # the code of ctx.exit(code)
         sys.exit(status if isinstance(status, int) else 0)
     except click.exceptions.Abort:
         click.echo("ft-lint: aborted", err=True)
@@ -258,5 +365,10 @@ def main(args: list[str] | None = None, report=None) -> None:
         elif os.environ.get("FT_LINT_DEBUG"):
             raise
         else:
-            click.echo(terminal(f"ft-lint: internal error: {type(error).__name__}: {error} (set FT_LINT_DEBUG=1 for the traceback)"), err=True)
+            click.echo(
+                terminal(
+                    f"ft-lint: internal error: {type(error).__name__}: {error} (set FT_LINT_DEBUG=1 for the traceback)"
+                ),
+                err=True,
+            )
         sys.exit(EXIT_USAGE)

@@ -51,7 +51,9 @@ class Settings:
     today: dt.date | None = None  # None: $FT_LINT_TODAY, else the real date (see current_date)
     validation: Path | None = None  # --validation: paired with every other file given
     pairs: dict[str, list[str]] = field(default_factory=dict)  # training file -> validation files, relative to root
-    launch_network: dict[str, float] = field(default_factory=dict)  # connect-timeout ... max-retries (launch.options.NETWORK_SETTINGS); the command line's win
+    launch_network: dict[str, float] = field(
+        default_factory=dict
+    )  # connect-timeout ... max-retries (launch.options.NETWORK_SETTINGS); the command line's win
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
     cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
     no_cache: bool = False  # --no-cache: neither read nor write the record cache
@@ -70,7 +72,10 @@ class Settings:
 
     def configured_pairs(self) -> dict[Path, list[Path]]:
         """`pairs` of the configuration as paths (relative to the current folder where they can be)."""
-        return {_near(self.root / training): [_near(self.root / v) for v in validations] for training, validations in self.pairs.items()}
+        return {
+            _near(self.root / training): [_near(self.root / v) for v in validations]
+            for training, validations in self.pairs.items()
+        }
 
     def ignored_codes_for(self, filename: str) -> set[str]:
         codes: set[str] = set()
@@ -133,7 +138,9 @@ def _selected(wanted: str) -> frozenset[str]:
     from ft_lint.rules import catalog
 
     return frozenset(
-        code for code, rule in catalog().items() if wanted.upper() == "ALL" or code.startswith(wanted.upper()) or rule.name == wanted.lower()
+        code
+        for code, rule in catalog().items()
+        if wanted.upper() == "ALL" or code.startswith(wanted.upper()) or rule.name == wanted.lower()
     )
 
 
@@ -175,7 +182,9 @@ def _load_toml(path: Path) -> dict:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     except ValueError:  # what tomllib lets through: int() refusing a number of thousands of digits
-        raise ConfigError(f"{path}: invalid TOML: an integer of more than {sys.get_int_max_str_digits()} digits") from None
+        raise ConfigError(
+            f"{path}: invalid TOML: an integer of more than {sys.get_int_max_str_digits()} digits"
+        ) from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
 

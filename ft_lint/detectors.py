@@ -92,7 +92,12 @@ def _byte_mask(chosen: str, then: int, otherwise: int) -> bytes:
 
 _TOKEN_MASK = _byte_mask(string.ascii_letters + string.digits + "_+/-", ord("a"), ord(" "))
 # digits become "0", number punctuation ".", anything else " "; runs then start with a literal
-_NUMBER_MASK = bytes(digit or other for digit, other in zip(_byte_mask(string.digits, ord("0"), 0), _byte_mask(" .()/+-", ord("."), ord(" ")), strict=True))
+_NUMBER_MASK = bytes(
+    digit or other
+    for digit, other in zip(
+        _byte_mask(string.digits, ord("0"), 0), _byte_mask(" .()/+-", ord("."), ord(" ")), strict=True
+    )
+)
 _NUMBER_RUN = re.compile(rb"0[0.]{5,}")
 # `\u00` or `\/`: one search for the backslash (a regex's one-byte literal prefix is found as
 # fast as memchr finds it) costs less than two substring tests
@@ -171,7 +176,21 @@ class Detector:
 
 # --- secrets ---------------------------------------------------------------------------------
 
-_PLACEHOLDER_WORDS = ("example", "xxxx", "your", "placeholder", "redacted", "dummy", "fake", "sample", "insert", "replace", "here", "0000", "1234")
+_PLACEHOLDER_WORDS = (
+    "example",
+    "xxxx",
+    "your",
+    "placeholder",
+    "redacted",
+    "dummy",
+    "fake",
+    "sample",
+    "insert",
+    "replace",
+    "here",
+    "0000",
+    "1234",
+)
 
 
 def _looks_random(token: str, min_run: int = 16) -> bool:
@@ -222,7 +241,19 @@ def _jwt(match: re.Match[str]) -> bool:
     return isinstance(decoded, dict) and "alg" in decoded
 
 
-_PLACEHOLDER_PASSWORDS = {"password", "passwd", "pass", "pwd", "secret", "changeme", "pw", "p", "user", "username", "admin"}
+_PLACEHOLDER_PASSWORDS = {
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "changeme",
+    "pw",
+    "p",
+    "user",
+    "username",
+    "admin",
+}
 
 
 def _password(match: re.Match[str]) -> bool:
@@ -265,8 +296,16 @@ def _show_connection(value: str) -> str:
 
 
 _SECRET_PATTERNS = (
-    Detector("Anthropic API key", ("sk-ant-",), _token("sk-ant-", "[A-Za-z0-9_-]{20,250}"), _random_after(7), long_token=True),
-    Detector("OpenAI API key", ("sk-",), _token("sk-", f"(?!ant-)(?:{'|'.join(_NAMED_OPENAI_KEYS)})?[A-Za-z0-9_-]{{20,250}}"), _openai_key, long_token=True),
+    Detector(
+        "Anthropic API key", ("sk-ant-",), _token("sk-ant-", "[A-Za-z0-9_-]{20,250}"), _random_after(7), long_token=True
+    ),
+    Detector(
+        "OpenAI API key",
+        ("sk-",),
+        _token("sk-", f"(?!ant-)(?:{'|'.join(_NAMED_OPENAI_KEYS)})?[A-Za-z0-9_-]{{20,250}}"),
+        _openai_key,
+        long_token=True,
+    ),
     Detector(
         "AWS access key id",
         ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"),
@@ -287,17 +326,74 @@ _SECRET_PATTERNS = (
         group=1,
         long_token=True,
     ),
-    Detector("Google API key", ("AIza",), _token("AIza", "[A-Za-z0-9_-]{35}"), _random_after(4, min_run=4), long_token=True),
-    Detector("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re.compile(r"gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])"), _random_after(4), long_token=True),
-    Detector("GitHub token", ("github_pat_",), _token("github_pat_", "[A-Za-z0-9_]{50,255}", "A-Za-z0-9_"), _random_after(11, min_run=8), long_token=True),
-    Detector("GitLab token", ("glpat-",), _token("glpat-", "[A-Za-z0-9_-]{20,50}"), _random_after(6, min_run=6), long_token=True),
-    Detector("Slack token", ("xox",), re.compile(r"xox[abprs]-\d{6,20}-[A-Za-z0-9-]{10,200}(?![A-Za-z0-9_-])"), lambda m: "your" not in m.group(0).lower(), long_token=True),
-    Detector("Slack webhook", ("hooks.slack.com",), re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}"), _random_after(49, min_run=8), long_token=True),
-    Detector("Stripe live key", ("_live_",), re.compile(r"[sr]k_live_[A-Za-z0-9]{20,250}(?![A-Za-z0-9])"), _random_after(8), long_token=True),
-    Detector("Hugging Face token", ("hf_",), _token("hf_", "[A-Za-z0-9]{30,40}", "A-Za-z0-9_"), _random_after(3), long_token=True),
-    Detector("npm token", ("npm_",), _token("npm_", "[A-Za-z0-9]{36}", "A-Za-z0-9_"), _random_after(4), long_token=True),
-    Detector("PyPI token", ("pypi-AgEIcHlwaS5vcmc",), _token("pypi-AgEIcHlwaS5vcmc", "[A-Za-z0-9_-]{50,300}"), long_token=True),
-    Detector("SendGrid key", ("SG.",), _token("SG.", r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"), _random_after(3, min_run=6), long_token=True),
+    Detector(
+        "Google API key", ("AIza",), _token("AIza", "[A-Za-z0-9_-]{35}"), _random_after(4, min_run=4), long_token=True
+    ),
+    Detector(
+        "GitHub token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        re.compile(r"gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])"),
+        _random_after(4),
+        long_token=True,
+    ),
+    Detector(
+        "GitHub token",
+        ("github_pat_",),
+        _token("github_pat_", "[A-Za-z0-9_]{50,255}", "A-Za-z0-9_"),
+        _random_after(11, min_run=8),
+        long_token=True,
+    ),
+    Detector(
+        "GitLab token",
+        ("glpat-",),
+        _token("glpat-", "[A-Za-z0-9_-]{20,50}"),
+        _random_after(6, min_run=6),
+        long_token=True,
+    ),
+    Detector(
+        "Slack token",
+        ("xox",),
+        re.compile(r"xox[abprs]-\d{6,20}-[A-Za-z0-9-]{10,200}(?![A-Za-z0-9_-])"),
+        lambda m: "your" not in m.group(0).lower(),
+        long_token=True,
+    ),
+    Detector(
+        "Slack webhook",
+        ("hooks.slack.com",),
+        re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}"),
+        _random_after(49, min_run=8),
+        long_token=True,
+    ),
+    Detector(
+        "Stripe live key",
+        ("_live_",),
+        re.compile(r"[sr]k_live_[A-Za-z0-9]{20,250}(?![A-Za-z0-9])"),
+        _random_after(8),
+        long_token=True,
+    ),
+    Detector(
+        "Hugging Face token",
+        ("hf_",),
+        _token("hf_", "[A-Za-z0-9]{30,40}", "A-Za-z0-9_"),
+        _random_after(3),
+        long_token=True,
+    ),
+    Detector(
+        "npm token", ("npm_",), _token("npm_", "[A-Za-z0-9]{36}", "A-Za-z0-9_"), _random_after(4), long_token=True
+    ),
+    Detector(
+        "PyPI token",
+        ("pypi-AgEIcHlwaS5vcmc",),
+        _token("pypi-AgEIcHlwaS5vcmc", "[A-Za-z0-9_-]{50,300}"),
+        long_token=True,
+    ),
+    Detector(
+        "SendGrid key",
+        ("SG.",),
+        _token("SG.", r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+        _random_after(3, min_run=6),
+        long_token=True,
+    ),
     Detector(
         "private key block",
         ("PRIVATE KEY",),
@@ -310,12 +406,19 @@ _SECRET_PATTERNS = (
         show=_show_key_header,
         long_token=True,
     ),
-    Detector("JSON Web Token", ("eyJ",), _token("eyJ", r"[A-Za-z0-9_-]{10,2000}\.ey[A-Za-z0-9_-]{10,8000}\.[A-Za-z0-9_-]{0,2000}"), _jwt),
+    Detector(
+        "JSON Web Token",
+        ("eyJ",),
+        _token("eyJ", r"[A-Za-z0-9_-]{10,2000}\.ey[A-Za-z0-9_-]{10,8000}\.[A-Za-z0-9_-]{0,2000}"),
+        _jwt,
+    ),
     Detector(
         "password in a connection string",
         ("://",),
         # from `://`: the scheme before it is not part of the secret
-        re.compile(r"://(?P<user>[^\s:/@\"'<>]{1,100}):(?P<password>[^\s@/\"'<>]{1,200})@(?P<host>[A-Za-z0-9.-]{1,255})"),
+        re.compile(
+            r"://(?P<user>[^\s:/@\"'<>]{1,100}):(?P<password>[^\s@/\"'<>]{1,200})@(?P<host>[A-Za-z0-9.-]{1,255})"
+        ),
         _password,
         show=_show_connection,
     ),
@@ -327,7 +430,33 @@ SECRET_DETECTORS = tuple(replace(detector, check=_outside_random_data(detector.c
 
 _RESERVED_DOMAINS = ("example.com", "example.org", "example.net", "localhost")
 _RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com", ".example.org", ".example.net")
-_FILE_EXTENSIONS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js", "ts", "css", "py", "json", "yaml", "yml", "txt", "md", "html", "htm", "pdf", "zip", "gz", "tar", "xml", "csv"}
+_FILE_EXTENSIONS = {
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "svg",
+    "webp",
+    "ico",
+    "bmp",
+    "js",
+    "ts",
+    "css",
+    "py",
+    "json",
+    "yaml",
+    "yml",
+    "txt",
+    "md",
+    "html",
+    "htm",
+    "pdf",
+    "zip",
+    "gz",
+    "tar",
+    "xml",
+    "csv",
+}
 
 
 # Registered, but the domains data generators and docs put made-up people at (bob@company.com,
@@ -426,7 +555,13 @@ _TEST_CARDS = frozenset({
 def _card(match: re.Match[str]) -> bool:
     digits = digits_of(match.group(0))
     # numbers of one or two repeated digits are test numbers too (4242 4242 4242 4242)
-    return 13 <= len(digits) <= 19 and _card_issuer_fits(digits) and luhn_valid(digits) and len(set(digits)) >= 4 and digits not in _TEST_CARDS
+    return (
+        13 <= len(digits) <= 19
+        and _card_issuer_fits(digits)
+        and luhn_valid(digits)
+        and len(set(digits)) >= 4
+        and digits not in _TEST_CARDS
+    )
 
 
 # Lengths from the SWIFT IBAN registry.
@@ -464,7 +599,7 @@ def cpf_valid(text: str) -> bool:
 
 
 def _cnpj_check_digit(digits: str) -> str:
-    weights = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2][-len(digits):]
+    weights = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2][-len(digits) :]
     remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
     return "0" if remainder < 2 else str(11 - remainder)
 
@@ -502,15 +637,38 @@ PERSONAL_DETECTORS = {
         ),
     ),
     "iban": (
-        Detector("IBAN", None, re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d\d(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])"), _group_is(iban_valid)),
+        Detector(
+            "IBAN",
+            None,
+            re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d\d(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])"),
+            _group_is(iban_valid),
+        ),
     ),
     "cnpj": (
-        Detector("CNPJ", None, _number(r"\d\.\d{3}\.\d{3}/\d{4}-\d\d"), _group_is(cnpj_valid), show=lambda v: v[:2] + "…"),
-        Detector("CNPJ", ("cnpj", "CNPJ"), re.compile(r"(?i:cnpj)\b\D{0,20}?(?<![0-9])([0-9]{14})(?![0-9])"), _group_is(cnpj_valid, 1), show=lambda v: v[:2] + "…", group=1, digit_run=True),
+        Detector(
+            "CNPJ", None, _number(r"\d\.\d{3}\.\d{3}/\d{4}-\d\d"), _group_is(cnpj_valid), show=lambda v: v[:2] + "…"
+        ),
+        Detector(
+            "CNPJ",
+            ("cnpj", "CNPJ"),
+            re.compile(r"(?i:cnpj)\b\D{0,20}?(?<![0-9])([0-9]{14})(?![0-9])"),
+            _group_is(cnpj_valid, 1),
+            show=lambda v: v[:2] + "…",
+            group=1,
+            digit_run=True,
+        ),
     ),
     "cpf": (
         Detector("CPF", None, _number(r"\d\d\.\d{3}\.\d{3}-\d\d"), _group_is(cpf_valid), show=lambda v: v[:3] + "…"),
-        Detector("CPF", ("cpf", "CPF"), re.compile(r"(?i:cpf)\b\D{0,20}?(?<![0-9])([0-9]{11})(?![0-9])"), _group_is(cpf_valid, 1), show=lambda v: v[:3] + "…", group=1, digit_run=True),
+        Detector(
+            "CPF",
+            ("cpf", "CPF"),
+            re.compile(r"(?i:cpf)\b\D{0,20}?(?<![0-9])([0-9]{11})(?![0-9])"),
+            _group_is(cpf_valid, 1),
+            show=lambda v: v[:3] + "…",
+            group=1,
+            digit_run=True,
+        ),
     ),
     "email": (
         Detector(
@@ -525,10 +683,17 @@ PERSONAL_DETECTORS = {
         # international (E.164, with or without spacing): +44 20 7946 0958, +5511987654321
         Detector("phone number", None, re.compile(r"\+(?<![\w+]\+)[1-9](?:[ .-]?\(?\d\)?){7,14}(?![\w-])"), _phone),
         # North American: (212) 736-0147, 212-736-0147, 212.736.0147 (NXX rules; one kind of separator)
-        Detector("phone number", None, _number(r"\d{3}\) ?[2-9]\d\d-\d{4}", first=r"\("), lambda m: m.group(0)[1] in "23456789" and _north_american_phone(m)),
+        Detector(
+            "phone number",
+            None,
+            _number(r"\d{3}\) ?[2-9]\d\d-\d{4}", first=r"\("),
+            lambda m: m.group(0)[1] in "23456789" and _north_american_phone(m),
+        ),
         Detector("phone number", None, _number(r"\d\d([-.])[2-9]\d\d\1\d{4}", first="[2-9]"), _north_american_phone),
         # national with a trunk 0, grouped: 020 7946 0958, 06 12 34 56 78, 030-1234-5678
-        Detector("phone number", None, _number(r"[1-9]\d{0,3}([ .-])\d{2,4}(?:\1\d{2,4}){1,3}", first="0"), _national_phone),
+        Detector(
+            "phone number", None, _number(r"[1-9]\d{0,3}([ .-])\d{2,4}(?:\1\d{2,4}){1,3}", first="0"), _national_phone
+        ),
     ),
 }
 PERSONAL_KINDS = tuple(PERSONAL_DETECTORS)
@@ -591,4 +756,8 @@ class Screen:
             return self.detectors
         long_token = self._wants_long_token and has_long_token(raw)
         numbers = self._wants_numbers and any(_number_runs(raw))
-        return tuple(detector for detector in self._left[long_token, numbers] if detector.anchors is None or detector.anchored_in(raw))
+        return tuple(
+            detector
+            for detector in self._left[long_token, numbers]
+            if detector.anchors is None or detector.anchored_in(raw)
+        )

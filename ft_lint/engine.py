@@ -6,16 +6,24 @@ from __future__ import annotations
 import functools
 import sys
 from array import array
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Collection, Iterator
 
 import xxhash
 
 from ft_lint import pairing
-from ft_lint.cache import CacheFolder, CacheRefused, CacheWriter, RecordCache, key_function, open_folder, settings_fingerprint
+from ft_lint.cache import (
+    CacheFolder,
+    CacheRefused,
+    CacheWriter,
+    RecordCache,
+    key_function,
+    open_folder,
+    settings_fingerprint,
+)
 from ft_lint.config import RunOptions, Settings, current_date
 from ft_lint.context import file_context
 from ft_lint.errors import UsageError
@@ -27,10 +35,24 @@ from ft_lint.inplace import reading_lock
 from ft_lint.model_choice import ModelChoice, model_notes
 from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, file_changed, read_entries
 from ft_lint.record import Record
+from ft_lint.redaction import redact, redact_pointer
 from ft_lint.reporters import RunSummary
 from ft_lint.rules import Dataset, FileSummary, Rule, Summaries
-from ft_lint.redaction import redact, redact_pointer
-from ft_lint.scanning import FileScope, Report, RuleSet, Scan, WorkerDied, entries_at, file_blocks, jobs_to_use, make_record, scan_blocks, scan_in_workers, spread_entries, worker_ranges
+from ft_lint.scanning import (
+    FileScope,
+    Report,
+    RuleSet,
+    Scan,
+    WorkerDied,
+    entries_at,
+    file_blocks,
+    jobs_to_use,
+    make_record,
+    scan_blocks,
+    scan_in_workers,
+    spread_entries,
+    worker_ranges,
+)
 
 SAMPLE_BYTES = 2 << 20  # of a file's records read for the dataset rules to learn from before its scan
 
@@ -43,7 +65,14 @@ class LintState:
 
 
 class _Collector:
-    def __init__(self, settings: Settings, rules: RuleSet, cache: CacheFolder | None = None, options: RunOptions = RunOptions(), state: LintState | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        rules: RuleSet,
+        cache: CacheFolder | None = None,
+        options: RunOptions = RunOptions(),
+        state: LintState | None = None,
+    ):
         self.settings = settings
         self.options = options
         self.state = state if state is not None else LintState()
@@ -59,7 +88,9 @@ class _Collector:
         self.file_formats: dict[str, Format | None] = {}
         self.line_offsets: dict[str, array] = {}  # JSONL files: where each line starts
         self.entries: dict[str, int] = {}  # lines (JSON array: records) each file holds
-        self.read: dict[str, list[tuple[int, int, str]]] = {}  # with --launch: what was read of each file (Scan.digests)
+        self.read: dict[
+            str, list[tuple[int, int, str]]
+        ] = {}  # with --launch: what was read of each file (Scan.digests)
         self._ignored: dict[str, set[str]] = {}
 
     def save_later(self, writer: CacheWriter, path: Path) -> None:
@@ -80,8 +111,14 @@ class _Collector:
             self._saver.shutdown(wait=True)  # the thread ends too: nothing holds a lock when workers fork
             self._saver = None
         if self.unsaved:
-            print(f"ft-lint: note: the record cache was not saved ({self.unsaved[0]}); the findings are complete", file=sys.stderr)
-            self.cache, self.state.cache_off = None, True  # said once: not tried again in this run, nor by --fix's next lint
+            print(
+                f"ft-lint: note: the record cache was not saved ({self.unsaved[0]}); the findings are complete",
+                file=sys.stderr,
+            )
+            self.cache, self.state.cache_off = (
+                None,
+                True,
+            )  # said once: not tried again in this run, nor by --fix's next lint
             self.unsaved.clear()
 
     def reporter(self, filename: str) -> Report:
@@ -133,7 +170,9 @@ def exit_code(findings: list[Finding], settings: Settings) -> int:
     return 1 if any(f.severity >= settings.fail_on for f in findings) else 0
 
 
-def lint(files: list[Path], settings: Settings, options: RunOptions = RunOptions(), state: LintState | None = None) -> tuple[list[Finding], RunSummary]:
+def lint(
+    files: list[Path], settings: Settings, options: RunOptions = RunOptions(), state: LintState | None = None
+) -> tuple[list[Finding], RunSummary]:
     """The findings of these files, and what the report says about the run. `state`: the run's,
     when it lints more than once (--fix)."""
     state = state if state is not None else LintState()
@@ -150,14 +189,18 @@ def lint(files: list[Path], settings: Settings, options: RunOptions = RunOptions
     with ExitStack() as held:
         for path in plan.files:
             if path in outside:
-                run_summary.notes.append(f"{path}: not read: it lies outside the project and the folders of the files given (its pair was not checked)")
+                run_summary.notes.append(
+                    f"{path}: not read: it lies outside the project and the folders of the files given (its pair was not checked)"
+                )
                 continue
             try:
                 file_rules = rules.for_file(path in plan.given, plan.is_paired(path))
                 if hold_locks:
                     held.enter_context(reading_lock(path))
                 with nullcontext() if hold_locks else reading_lock(path):
-                    run_summary.records += _lint_file(path, forced, collector, file_rules, is_validation=path in plan.training_of)
+                    run_summary.records += _lint_file(
+                        path, forced, collector, file_rules, is_validation=path in plan.training_of
+                    )
             except UsageError as error:
                 if path in plan.given:
                     raise
@@ -197,15 +240,24 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
     for finding in findings:
         by_rule.setdefault((finding.filename, finding.code), []).append(finding)
     uniform = {
-        key: group for key, group in by_rule.items()
-        if key[1].startswith(UNIFORM_RULE_FAMILIES) and len(group) == entries.get(key[0]) >= UNIFORM_MIN_LINES and len({f.line for f in group}) == len(group) and not any(f.edit for f in group)
+        key: group
+        for key, group in by_rule.items()
+        if key[1].startswith(UNIFORM_RULE_FAMILIES)
+        and len(group) == entries.get(key[0]) >= UNIFORM_MIN_LINES
+        and len({f.line for f in group}) == len(group)
+        and not any(f.edit for f in group)
     }
     if not uniform:
         return findings
     result = [f for f in findings if (f.filename, f.code) not in uniform]
     for group in uniform.values():
         first = group[0]
-        result.append(replace(first, message=f"every line of the file ({len(group):,} lines, {first.line}-{group[-1].line}) fails this way; line {first.line}: {first.message}"))
+        result.append(
+            replace(
+                first,
+                message=f"every line of the file ({len(group):,} lines, {first.line}-{group[-1].line}) fails this way; line {first.line}: {first.message}",
+            )
+        )
     return sorted(result, key=Finding.sort_key)
 
 
@@ -235,7 +287,9 @@ def _partners_outside(plan: pairing.Plan, project: Path) -> set[Path]:
     return {path for path in partners if not inside(path)}
 
 
-def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: RuleSet, is_validation: bool = False) -> int:
+def _lint_file(
+    path: Path, forced: Format | None, collector: _Collector, rules: RuleSet, is_validation: bool = False
+) -> int:
     """Lint one file with these rules; returns the number of records (JSON objects) read."""
     filename = display_name(path)
     try:
@@ -249,10 +303,25 @@ def _lint_file(path: Path, forced: Format | None, collector: _Collector, rules: 
         collector.file_formats[filename] = file_format
         model = choice.limits_model
         learned = _learn(path, filename, forced, file_format, rules)
-        fingerprint = settings_fingerprint(collector.settings, file_format=file_format and file_format.name, model=model and model.id, rules=rules.codes(), learned=learned)
+        fingerprint = settings_fingerprint(
+            collector.settings,
+            file_format=file_format and file_format.name,
+            model=model and model.id,
+            rules=rules.codes(),
+            learned=learned,
+        )
         if collector.cache:
             fingerprint = collector.cache.secret_fingerprint(fingerprint)
-        scope = FileScope(path, filename, forced, file_format, model, rules, fingerprint, hash_bytes=collector.options.launch is not None)
+        scope = FileScope(
+            path,
+            filename,
+            forced,
+            file_format,
+            model,
+            rules,
+            fingerprint,
+            hash_bytes=collector.options.launch is not None,
+        )
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:
         for rule in rules.entry:
@@ -302,18 +371,27 @@ def _learn(path: Path, filename: str, forced: Format | None, file_format: Format
 def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     """Scan a file through its cache (by worker processes when it is big) and keep its summaries."""
     settings = collector.settings
-    previous = collector.cache.load(scope.path, scope.fingerprint) if collector.cache else RecordCache(scope.fingerprint)
+    previous = (
+        collector.cache.load(scope.path, scope.fingerprint) if collector.cache else RecordCache(scope.fingerprint)
+    )
     jobs = jobs_to_use(settings.jobs)
     ranges = worker_ranges(scope.path, jobs)
     scanned = None
     if len(ranges) > 1:
         collector.finish_saving()  # no fork while a thread may hold a lock
-        scanned = scan_in_workers(scope, ranges, jobs, previous, functools.partial(_Collector, settings, RuleSet(), options=collector.options))
+        scanned = scan_in_workers(
+            scope, ranges, jobs, previous, functools.partial(_Collector, settings, RuleSet(), options=collector.options)
+        )
     if scanned:
         scan, findings, writer = scanned
         collector.findings += findings
     else:
-        scan, writer = scan_blocks(scope, file_blocks(scope.path, key_function(scope.fingerprint)), previous, collector.reporter(scope.filename))
+        scan, writer = scan_blocks(
+            scope,
+            file_blocks(scope.path, key_function(scope.fingerprint)),
+            previous,
+            collector.reporter(scope.filename),
+        )
     writer.resolve(previous)
     del previous  # the old results are not needed any more; memory goes to the new ones
     if collector.cache:  # the writer changes no more; lint() waits for it
@@ -333,14 +411,16 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     return scan
 
 
-def _reread(paths: dict[str, Path], collector: _Collector, forced: Format | None, filename: str, lines: Collection[int]) -> Iterator[Record]:
+def _reread(
+    paths: dict[str, Path], collector: _Collector, forced: Format | None, filename: str, lines: Collection[int]
+) -> Iterator[Record]:
     """The records of a file read before that start at these lines, read again (see rules.Dataset):
     JSONL lines where the scan saw them start, a JSON array's records by reading it again."""
     offsets = collector.line_offsets.get(filename)
     wanted = set(lines)
-    entries = entries_at(paths[filename], offsets, wanted) if offsets else read_entries(paths[filename], only_lines=wanted)
+    entries = (
+        entries_at(paths[filename], offsets, wanted) if offsets else read_entries(paths[filename], only_lines=wanted)
+    )
     for entry in entries:
         if entry.kind is Kind.RECORD and entry.line in wanted:
             yield make_record(filename, entry, forced, collector.file_formats.get(filename))
-
-

@@ -89,4 +89,8 @@ def _masked_piece(key: str | None, value: Any) -> str:
 def _cut(text: str, start: int, longer: bool) -> str:
     """EXCERPT_CHARS of the text from `start`, with `…` where text was left out."""
     shown = text[start : start + EXCERPT_CHARS]
-    return ("…" if start and not shown.startswith("…") else "") + shown + ("…" if longer or start + EXCERPT_CHARS < len(text) else "")
+    return (
+        ("…" if start and not shown.startswith("…") else "")
+        + shown
+        + ("…" if longer or start + EXCERPT_CHARS < len(text) else "")
+    )

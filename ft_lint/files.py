@@ -20,7 +20,9 @@ def collect_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if _stays_in(p, path) and _is_regular(p) and _is_data_file(p, path))
+            found = sorted(
+                p for p in path.rglob("*") if _stays_in(p, path) and _is_regular(p) and _is_data_file(p, path)
+            )
             if not found and path.suffix.lower() in (*DATA_SUFFIXES, ".json"):
                 raise UsageError(f"{path}: is a directory, not a data file")
             files += found
@@ -48,7 +50,10 @@ def _stays_in(path: Path, folder: Path) -> bool:
     except (OSError, RuntimeError):  # a loop of links: nothing to read
         return False
     if not _in_hidden_folder(path, folder) and (path.is_dir() or path.suffix.lower() in (*DATA_SUFFIXES, ".json")):
-        print(f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} (name it to lint it)", file=sys.stderr)
+        print(
+            f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} (name it to lint it)",
+            file=sys.stderr,
+        )
     return False
 
 

@@ -16,7 +16,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         try:
             return cls[text.upper()]
         except KeyError:
@@ -87,7 +87,9 @@ def pointer_keys(pointer: str) -> list[str]:
 
 def json_type(value: object) -> str:
     """The JSON name of a parsed value's type, with its article, for messages: 'an array'."""
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
 
 
 def existing_pointer(value: object, pointer: str) -> str:

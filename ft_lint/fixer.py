@@ -26,15 +26,16 @@ import os
 import re
 import sys
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, TextIO
+from typing import IO, Any, TextIO
 
 import orjson
 
+from ft_lint.config import RunOptions, Settings
 from ft_lint.digests import canonical_digest
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, RemoveBom, StripText
-from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import LintState, lint
 from ft_lint.errors import UsageError
 from ft_lint.escaping import terminal
@@ -50,7 +51,9 @@ MAX_PASSES = 10  # fixing can reveal more to fix (like ruff, re-lint and go agai
 DIFF_CONTEXT = 3
 
 
-def fix_and_lint(files: list[Path], settings: Settings, options: RunOptions, state: LintState | None = None) -> tuple[list[Finding], RunSummary]:
+def fix_and_lint(
+    files: list[Path], settings: Settings, options: RunOptions, state: LintState | None = None
+) -> tuple[list[Finding], RunSummary]:
     """Fix what can be fixed, then lint again: the findings returned are those remaining.
     Files it refuses or cannot finish are named in `run_summary.not_fixed`."""
     state = state if state is not None else LintState()
@@ -85,12 +88,16 @@ def fix_and_lint(files: list[Path], settings: Settings, options: RunOptions, sta
     run_summary.not_fixed += not_fixed
     if fixed:
         total = sum(fixed.values())
-        run_summary.notes.append(f"fixed {total} problem{'s' * (total != 1)} in {len(fixed)} file{'s' * (len(fixed) != 1)}")
+        run_summary.notes.append(
+            f"fixed {total} problem{'s' * (total != 1)} in {len(fixed)} file{'s' * (len(fixed) != 1)}"
+        )
     _note_unsafe(findings, options, run_summary.notes)
     return findings, run_summary
 
 
-def show_diff(files: list[Path], settings: Settings, options: RunOptions, out: TextIO, state: LintState | None = None) -> int:
+def show_diff(
+    files: list[Path], settings: Settings, options: RunOptions, out: TextIO, state: LintState | None = None
+) -> int:
     """Print the fixes as a unified diff without writing; exit code 1 when there are any."""
     findings, run_summary = lint(files, settings, options, state)
     would_fix = changed_files = 0
@@ -108,7 +115,11 @@ def show_diff(files: list[Path], settings: Settings, options: RunOptions, out: T
         changed_files += printed
     notes: list[str] = []
     _note_unsafe(findings, options, notes)
-    summary = f"Would fix {would_fix} problem{'s' * (would_fix != 1)} in {changed_files} file{'s' * (changed_files != 1)}." if would_fix else "No fixes available."
+    summary = (
+        f"Would fix {would_fix} problem{'s' * (would_fix != 1)} in {changed_files} file{'s' * (changed_files != 1)}."
+        if would_fix
+        else "No fixes available."
+    )
     print("\n".join(map(terminal, [summary, *notes])), file=sys.stderr)
     return 1 if changed_files else 0
 
@@ -121,7 +132,9 @@ def _note_unsafe(findings: list[Finding], options: RunOptions, notes: list[str])
         notes.append(f"{hidden} more fix{'es' * (hidden != 1)} available with --unsafe-fixes")
 
 
-def _edits_by_file(files: list[Path], findings: list[Finding], options: RunOptions) -> Iterator[tuple[Path, dict[int, list]]]:
+def _edits_by_file(
+    files: list[Path], findings: list[Finding], options: RunOptions
+) -> Iterator[tuple[Path, dict[int, list]]]:
     paths = {display_name(path): path for path in files}
     by_file: dict[str, dict[int, list]] = {}
     for finding in findings:
@@ -139,7 +152,9 @@ def _open(path: Path) -> IO[bytes]:
         raise UsageError(f"{path}: cannot be read to fix it: {error.strerror or error}") from None
 
 
-def _fixed_lines(path: Path, handle: IO[bytes], edits: dict[int, list], lines: Iterable[bytes] | None = None) -> "_FixedLines":
+def _fixed_lines(
+    path: Path, handle: IO[bytes], edits: dict[int, list], lines: Iterable[bytes] | None = None
+) -> _FixedLines:
     """The handle's lines with the edits applied (`lines`: the handle's lines as read by the caller)."""
     array_file = is_json_array(path, handle)
     handle.seek(0)
@@ -187,16 +202,18 @@ class _FixedLines:
     _first_copies: dict[int, bytes | None] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[tuple[bytes, bytes | None]]:
-        wanted = {e.first_line for line_edits in self.edits.values() for e in line_edits if isinstance(e, DeleteDuplicate)}
+        wanted = {
+            e.first_line for line_edits in self.edits.values() for e in line_edits if isinstance(e, DeleteDuplicate)
+        }
         # a BOM belongs to the file, reported at its first record's line
         remove_bom = any(isinstance(e, RemoveBom) for line_edits in self.edits.values() for e in line_edits)
         carried_bom = b""  # a kept BOM of a deleted first line goes to the next kept line
         for number, old in enumerate(self.lines, start=1):
             body = old.rstrip(b"\r\n")
-            ending = old[len(body):]
+            ending = old[len(body) :]
             bom = b""
             if number == 1 and body.startswith(BOM):
-                bom, body = BOM, body[len(BOM):]
+                bom, body = BOM, body[len(BOM) :]
             if number in wanted:
                 self._first_copies[number] = _record_key(body)
             line_edits = [] if self.array_file else self.edits.get(number, [])
@@ -313,7 +330,7 @@ def _dumps_like(value: Any, body: bytes) -> bytes:
     )
     stripped = body.strip()
     start = body.index(stripped[:1]) if stripped else 0
-    return body[:start] + text.encode("utf-8") + body[start + len(stripped):]
+    return body[:start] + text.encode("utf-8") + body[start + len(stripped) :]
 
 
 @dataclass

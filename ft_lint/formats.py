@@ -27,11 +27,10 @@ import binascii
 import difflib
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from collections import Counter
-from collections.abc import Collection
 from itertools import islice, takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -73,7 +72,7 @@ class Image:
         if self.url is None or not self.url.startswith("data:"):
             return None
         header, _, payload = self.url.partition(",")
-        declared = header[len("data:"):].split(";")[0].lower() or None
+        declared = header[len("data:") :].split(";")[0].lower() or None
         return declared, payload
 
     def decoded(self) -> bytes | None:
@@ -167,7 +166,6 @@ class Format:
     used_by: tuple[str, ...] = ()
     evidence: dict[str, Any] | None = field(default=None, repr=False)  # a JSON Schema only this format's records match
     _role_map: dict[str, str] = field(init=False, repr=False, compare=False)  # set by __post_init__
-
 
     def __post_init__(self) -> None:
         # A plain attribute, not a cached_property: role() runs for every message of every record.
@@ -354,7 +352,11 @@ def closest_format(value: dict[str, Any], preferred: Format | None = None) -> Fo
 @functools.lru_cache(maxsize=1024)
 def _closest_for_keys(keys: frozenset[str], preferred: str | None) -> str:
     def rank(fmt: Format) -> tuple[int, bool, int, str]:
-        named = sum(1 for key in keys if key in fmt.properties or difflib.get_close_matches(key, fmt.properties, n=1, cutoff=0.8))
+        named = sum(
+            1
+            for key in keys
+            if key in fmt.properties or difflib.get_close_matches(key, fmt.properties, n=1, cutoff=0.8)
+        )
         return (-named, fmt.name != preferred, -fmt.priority, fmt.name)
 
     return min(all_formats().values(), key=rank).name
@@ -389,7 +391,9 @@ def text_turns(messages: list[Message]) -> Iterator[Turn]:
             continue
         content = message.content
         if isinstance(content, list):
-            parts = [(j, p["text"]) for j, p in enumerate(content) if isinstance(p, dict) and isinstance(p.get("text"), str)]
+            parts = [
+                (j, p["text"]) for j, p in enumerate(content) if isinstance(p, dict) and isinstance(p.get("text"), str)
+            ]
             for j, text in parts:
                 yield Turn(message, text, (*message.content_path, j, "text"))
             if parts:
@@ -427,7 +431,11 @@ def _openai_images(content: Any, base: JsonPath) -> Iterator[Image]:
     for j, part in enumerate(as_list(content)):
         if isinstance(part, dict) and part.get("type") == "image_url" and isinstance(part.get("image_url"), dict):
             url, detail = part["image_url"].get("url"), part["image_url"].get("detail")
-            yield Image((*base, j, "image_url", "url"), url=url if isinstance(url, str) else None, detail=detail if isinstance(detail, str) else "auto")
+            yield Image(
+                (*base, j, "image_url", "url"),
+                url=url if isinstance(url, str) else None,
+                detail=detail if isinstance(detail, str) else "auto",
+            )
         elif isinstance(part, dict) and part.get("type") == "image":  # TRL: the image itself is in an `images` column
             yield Image((*base, j))
 
@@ -475,7 +483,10 @@ def _text_or_messages(fmt: Format, value: Any, key: str, role: str) -> list[Mess
 def _prompt_completion(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     if not {"prompt", "completion"} <= value.keys():
         return []  # not a conversation (a format forced on another): the schema error names the missing key
-    return [_text_or_messages(fmt, value.get("prompt"), "prompt", "user") + _text_or_messages(fmt, value.get("completion"), "completion", "assistant")]
+    return [
+        _text_or_messages(fmt, value.get("prompt"), "prompt", "user")
+        + _text_or_messages(fmt, value.get("completion"), "completion", "assistant")
+    ]
 
 
 def _trl_preference(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
@@ -520,10 +531,18 @@ def _gemini_images(parts: Any, base: JsonPath) -> Iterator[Image]:
         remote = part.get("fileData") if isinstance(part, dict) else None
         if _is_image_blob(inline):
             data = inline.get("data")
-            yield Image((*base, j, "inlineData", "data"), data=data if isinstance(data, str) else None, media_type=inline["mimeType"])
+            yield Image(
+                (*base, j, "inlineData", "data"),
+                data=data if isinstance(data, str) else None,
+                media_type=inline["mimeType"],
+            )
         elif _is_image_blob(remote):
             uri = remote.get("fileUri")
-            yield Image((*base, j, "fileData", "fileUri"), url=uri if isinstance(uri, str) else None, media_type=remote["mimeType"])
+            yield Image(
+                (*base, j, "fileData", "fileUri"),
+                url=uri if isinstance(uri, str) else None,
+                media_type=remote["mimeType"],
+            )
 
 
 def _is_image_blob(blob: Any) -> TypeGuard[dict[str, Any]]:
@@ -534,7 +553,9 @@ def _gemini(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     conversation = []
     system = value.get("systemInstruction")
     if isinstance(system, dict):
-        conversation.append(_gemini_message(fmt, system, ("systemInstruction",), ("systemInstruction", "parts"), "system"))
+        conversation.append(
+            _gemini_message(fmt, system, ("systemInstruction",), ("systemInstruction", "parts"), "system")
+        )
     contents = as_list(value.get("contents"))
     for data, paths in zip(contents, _item_paths(("contents",), "parts", len(contents)), strict=True):
         if isinstance(data, dict):
@@ -549,9 +570,19 @@ _BEDROCK_MEDIA = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", 
 
 def _bedrock_message(fmt: Format, data: dict[str, Any], path: JsonPath, content_path: JsonPath) -> Message:
     blocks = data.get("content")
-    role = "tool" if _blocks_holding(blocks, "toolResult")[1] else fmt.role(data.get("role"))  # tool results come in a user turn
+    role = (
+        "tool" if _blocks_holding(blocks, "toolResult")[1] else fmt.role(data.get("role"))
+    )  # tool results come in a user turn
     calls_tools = _blocks_holding(blocks, "toolUse")[0]
-    return Message(role, data, path, content_path, blocks, calls_tools=calls_tools, images=tuple(_bedrock_images(blocks, content_path)))
+    return Message(
+        role,
+        data,
+        path,
+        content_path,
+        blocks,
+        calls_tools=calls_tools,
+        images=tuple(_bedrock_images(blocks, content_path)),
+    )
 
 
 def _bedrock_images(blocks: Any, base: JsonPath) -> Iterator[Image]:
@@ -591,7 +622,11 @@ def _sharegpt(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     for data, (path, value_path) in zip(turns, _item_paths(("conversations",), "value", len(turns)), strict=True):
         if isinstance(data, dict):
             written = data.get("from")
-            conversation.append(Message(fmt.role(written), data, path, value_path, data.get("value"), calls_tools=written == "function_call"))
+            conversation.append(
+                Message(
+                    fmt.role(written), data, path, value_path, data.get("value"), calls_tools=written == "function_call"
+                )
+            )
     return [conversation]
 
 
@@ -607,7 +642,9 @@ def _alpaca(value: dict[str, Any], fmt: Format) -> list[list[Message]]:
     conversation = _system_field(value)
     for k, pair in enumerate(as_list(value.get("history"))):
         for j, role in enumerate(("user", "assistant")):
-            conversation.append(_field_message(role, pair[j] if isinstance(pair, list) and len(pair) > j else None, ("history", k, j)))
+            conversation.append(
+                _field_message(role, pair[j] if isinstance(pair, list) and len(pair) > j else None, ("history", k, j))
+            )
     # The user turn is the instruction, then the input when there is one (joined by a newline).
     instruction = value.get("instruction")
     texts = ((("instruction",), instruction), (("input",), value["input"])) if value.get("input", "") != "" else ()
@@ -643,11 +680,15 @@ def sniff_format(path: Path, targets: Collection[str] | None = None) -> Format |
     of another format (Bedrock records, with their schemaVersion, for an OpenAI model) stays
     that format, for FT305 to report.
     """
-    first_entries = takewhile(lambda entry: entry.kind is not Kind.TOO_LONG, islice(read_entries(path), SNIFF_ENTRIES))  # not past a line too long to read
+    first_entries = takewhile(
+        lambda entry: entry.kind is not Kind.TOO_LONG, islice(read_entries(path), SNIFF_ENTRIES)
+    )  # not past a line too long to read
     records = [entry.value for entry in first_entries if entry.kind is Kind.RECORD][:SNIFF_RECORDS]
     formats = all_formats()
     votes: Counter[str] = Counter(found.name for value in records if (found := detect(value)) is not None)
-    fitting: Counter[str] = Counter(name for value in records for name in targets or () if detect(value, formats[name]) is formats[name])
+    fitting: Counter[str] = Counter(
+        name for value in records for name in targets or () if detect(value, formats[name]) is formats[name]
+    )
     names = list(fitting or votes)
     if not names:
         return None

@@ -58,7 +58,9 @@ class ActionInputs:
             for option in RESERVED_OPTIONS:
                 # `-oFILE` is `-o FILE`; long options may come as `--option=value`
                 if arg == option or arg.startswith(option + ("" if option == "-o" else "=")):
-                    raise InputError(f"input 'args': {option} is set by the action (see its inputs sarif-file and summary)")
+                    raise InputError(
+                        f"input 'args': {option} is set by the action (see its inputs sarif-file and summary)"
+                    )
         if "\n" in text("SARIF_FILE"):
             raise InputError("input 'sarif-file' must be one path")
         return cls(
@@ -93,7 +95,14 @@ class Outcome:
     stats: list[dict[str, Any]] | None
 
 
-def write_reports(findings: list[Finding], run: RunSummary, settings: Settings, inputs: ActionInputs, out: TextIO, outcome: list[Outcome]) -> None:
+def write_reports(
+    findings: list[Finding],
+    run: RunSummary,
+    settings: Settings,
+    inputs: ActionInputs,
+    out: TextIO,
+    outcome: list[Outcome],
+) -> None:
     """`check`'s report in the action: annotations, the full report, SARIF; the summary's material."""
     get_reporter("github")(findings, run, out)
     # The full report quotes the data: stop workflow commands so no line of it can act as one.

@@ -51,12 +51,24 @@ def render(findings: list[Finding], run: RunSummary, exit_code: int, stats: list
     if stats:
         lines += ["### Token and cost statistics", ""]
         lines += _table(
-            ("File", "Format", "Model", "Examples", "Tokens", "p50 / p95 / max", "Epochs", "Billed tokens", "Cost (USD)"),
+            (
+                "File",
+                "Format",
+                "Model",
+                "Examples",
+                "Tokens",
+                "p50 / p95 / max",
+                "Epochs",
+                "Billed tokens",
+                "Cost (USD)",
+            ),
             [_stats_row(row) for row in stats],
             numeric={3, 4, 6, 7, 8},
         )
     if findings:
-        shown = sorted(findings, key=lambda f: -f.severity)[:FIRST_FINDINGS]  # errors first; stable: by file and line within each
+        shown = sorted(findings, key=lambda f: -f.severity)[
+            :FIRST_FINDINGS
+        ]  # errors first; stable: by file and line within each
         lines += [f"### First {len(shown)} of {len(findings)} findings, errors first", ""]
         lines += _table(("Location", "Rule", "Severity", "Message"), [_finding_row(f) for f in shown])
         if len(findings) > len(shown):
@@ -74,7 +86,12 @@ def _finding_row(finding: Finding) -> tuple[str, ...]:
     where = escape_markdown(f"{finding.filename}:{finding.line}")
     if finding.pointer:
         where += " " + escape_markdown(finding.pointer)
-    return (where, f"{finding.code} {finding.name}", _severity_label(finding.severity), escape_markdown(finding.message))
+    return (
+        where,
+        f"{finding.code} {finding.name}",
+        _severity_label(finding.severity),
+        escape_markdown(finding.message),
+    )
 
 
 def _severity_label(severity: Severity) -> str:

@@ -24,7 +24,9 @@ class Globs:
                 self._wild.append((number, pattern))
             else:
                 self._plain.setdefault(pattern, []).append(number)
-        self._any_wild = re.compile("|".join(fnmatch.translate(pattern) for _, pattern in self._wild)).match if self._wild else None
+        self._any_wild = (
+            re.compile("|".join(fnmatch.translate(pattern) for _, pattern in self._wild)).match if self._wild else None
+        )
 
     def match_any(self, names: Iterable[str]) -> bool:
         """Whether a pattern matches one of the names."""
@@ -37,5 +39,7 @@ class Globs:
         names = [os.path.normcase(name) for name in names]
         found = {number for name in names for number in self._plain.get(name, ())}
         if self._any_wild is not None and any(self._any_wild(name) for name in names):
-            found |= {number for number, pattern in self._wild if any(fnmatch.fnmatchcase(name, pattern) for name in names)}
+            found |= {
+                number for number, pattern in self._wild if any(fnmatch.fnmatchcase(name, pattern) for name in names)
+            }
         return [self.patterns[number] for number in sorted(found)]

@@ -61,7 +61,9 @@ def check_fixable(target: Path, status: os.stat_result, force: bool) -> None:
     if force:
         return
     if status.st_nlink > 1:
-        raise NotFixed(f"has {status.st_nlink} hard links and a fix would change it under every name; not fixed (--force fixes it)")
+        raise NotFixed(
+            f"has {status.st_nlink} hard links and a fix would change it under every name; not fixed (--force fixes it)"
+        )
     if not status.st_mode & 0o222 or not os.access(target, os.W_OK):
         raise NotFixed("is read-only; not fixed (--force fixes it)")
 
@@ -258,7 +260,7 @@ class Journal:
         if not head.startswith(MAGIC) or len(head) < len(MAGIC) + _HEADER.size:
             file.close()
             return None
-        inode, removed, name_size = _HEADER.unpack(head[len(MAGIC):])
+        inode, removed, name_size = _HEADER.unpack(head[len(MAGIC) :])
         encoded = file.read(name_size)
         if len(encoded) != name_size or b"/" in encoded or encoded in (b"", b".", b".."):
             file.close()
@@ -376,7 +378,9 @@ def _held_signals() -> Iterator[None]:
     power cut can stop it half way; the next `--fix` then completes it)."""
     received: list[int] = []
     try:
-        previous = {number: signal.signal(number, lambda number, frame: received.append(number)) for number in _HELD_SIGNALS}
+        previous = {
+            number: signal.signal(number, lambda number, frame: received.append(number)) for number in _HELD_SIGNALS
+        }
     except ValueError:  # not the main thread, where signals are handled anyway
         previous = {}
     try:

@@ -129,7 +129,9 @@ def _words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     starts, ends = edges[0::2], edges[1::2]
     if not ascii_only:
         single = np.flatnonzero(classes == _UNSPACED) - 1
-        if single.size:  # each a word of one character, put in place (no word starts where one is): no sort of all words
+        if (
+            single.size
+        ):  # each a word of one character, put in place (no word starts where one is): no sort of all words
             places = np.searchsorted(starts, single)
             starts, ends = np.insert(starts, places, single), np.insert(ends, places, single + 1)
     # Polynomial hash of each word from prefix sums: sum(code[j] * M**j) over the word, divided by M**start.
@@ -217,7 +219,9 @@ class ShingleSet:
         slots = (self.members & self.mask).astype(np.intp)
         in_slot = np.bincount(slots, minlength=1 << bits)
         alone = in_slot[slots] == 1
-        self.table = ~np.arange(1 << bits, dtype=_U64)  # an empty slot holds a value whose low bits are not its index: no hash matches it
+        self.table = ~np.arange(
+            1 << bits, dtype=_U64
+        )  # an empty slot holds a value whose low bits are not its index: no hash matches it
         self.table[slots[alone]] = self.members[alone]
         self.slot_is_shared = in_slot > 1
         self.sharing = self.members[~alone]  # sorted
@@ -268,7 +272,10 @@ def shared_passages(texts: Sequence[str], size: int, min_texts: int, min_run: in
         hashes, owner = _shingle_hashes(texts[start:stop], size)
         in_order.append(hashes)
         owners.append(owner + start)
-    hashes, owner = np.concatenate([np.zeros(0, dtype=_U64), *in_order]), np.concatenate([np.zeros(0, dtype=np.int64), *owners])
+    hashes, owner = (
+        np.concatenate([np.zeros(0, dtype=_U64), *in_order]),
+        np.concatenate([np.zeros(0, dtype=np.int64), *owners]),
+    )
     order = np.lexsort((hashes, owner))
     once = np.ones(len(order), dtype=bool)  # each shingle once per text
     once[1:] = (hashes[order][1:] != hashes[order][:-1]) | (owner[order][1:] != owner[order][:-1])
@@ -304,7 +311,9 @@ def lsh_shape(threshold: float, bins: int = SIGNATURE_BINS) -> tuple[int, int]:
     return bins, 1
 
 
-def band_hashes(texts: Sequence[str], size: int, bands: int, rows: int, ignored: ShingleSet | None = None) -> tuple[np.ndarray, np.ndarray]:
+def band_hashes(
+    texts: Sequence[str], size: int, bands: int, rows: int, ignored: ShingleSet | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Each text's band hashes (texts x bands, uint32) without the shingles in `ignored`, and
     which texts have any shingle left."""
     result = np.zeros((len(texts), bands), dtype=np.uint32)
@@ -375,7 +384,9 @@ def _first_full_in_probe_order(full: np.ndarray, empty: np.ndarray) -> np.ndarra
     # One pair per empty cell and full bin of its text, the pairs of an empty cell together.
     pair_counts = full_per_text[texts]
     first_pair = np.cumsum(pair_counts) - pair_counts
-    paired_full = full_cells[np.repeat(first_full[texts] - first_pair, pair_counts) + np.arange(first_pair[-1] + pair_counts[-1])]
+    paired_full = full_cells[
+        np.repeat(first_full[texts] - first_pair, pair_counts) + np.arange(first_pair[-1] + pair_counts[-1])
+    ]
     ranks = _probe_ranks()[np.repeat(empty_bins, pair_counts), paired_full % bins]
     return texts * bins + _probe_orders()[np.minimum.reduceat(ranks, first_pair), empty_bins]
 
@@ -397,8 +408,14 @@ def stable_argsort(keys: np.ndarray, key_bits: int) -> np.ndarray:
     return (np.sort(tagged) & _U64((1 << position_bits) - 1)).astype(np.intp)
 
 
-def candidate_pairs(bands: np.ndarray, rows: np.ndarray, groups: np.ndarray, is_source: np.ndarray, is_target: np.ndarray,
-                    threads: int = 1) -> np.ndarray:
+def candidate_pairs(
+    bands: np.ndarray,
+    rows: np.ndarray,
+    groups: np.ndarray,
+    is_source: np.ndarray,
+    is_target: np.ndarray,
+    threads: int = 1,
+) -> np.ndarray:
     """Pairs (target, source) of positions in `rows`, source before target, whose rows share a
     band bucket within a group (`groups`, `is_source` and `is_target` are given per position).
 

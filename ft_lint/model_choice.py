@@ -78,14 +78,20 @@ def _trainers(format_name: str | None) -> str:
     from ft_lint.models import load_models
 
     takers = sorted({m.provider for m in load_models().values() if format_name in m.formats})
-    return f"only {', '.join(takers)} models in the table train on, and none was named" if takers else "no model in ft-lint's table trains on"
+    return (
+        f"only {', '.join(takers)} models in the table train on, and none was named"
+        if takers
+        else "no model in ft-lint's table trains on"
+    )
 
 
 def describe_limits(model: Model) -> str:
     examples = f"at least {model.min_examples:,} example{'s' * (model.min_examples != 1)}"
     if model.recommended_examples:
         examples += f", {model.recommended_examples:,} recommended"
-    return f"{model.context_tokens:,} tokens per example, files up to {human_bytes(model.upload_limit_bytes)}, {examples}"
+    return (
+        f"{model.context_tokens:,} tokens per example, files up to {human_bytes(model.upload_limit_bytes)}, {examples}"
+    )
 
 
 def human_bytes(size: int) -> str:

@@ -44,7 +44,9 @@ class Plan:
         return path in self._paired
 
 
-def plan(files: Sequence[Path], validation: Path | None = None, pairs: Mapping[Path, Sequence[Path]] | None = None) -> Plan:
+def plan(
+    files: Sequence[Path], validation: Path | None = None, pairs: Mapping[Path, Sequence[Path]] | None = None
+) -> Plan:
     """Pair the files given: by `validation` (against every other file), by `pairs`
     (training file -> validation files, from the configuration), else by name."""
     identity = functools.cache(Path.resolve)  # each path resolved once: a file is named in many pairs
@@ -103,7 +105,7 @@ def role_and_key(name: str) -> tuple[bool, str] | None:
     for i in range(len(parts) - 1, -1, -1):
         if parts[i] in TRAINING_WORDS or parts[i] in VALIDATION_WORDS:
             is_validation = parts[i] in VALIDATION_WORDS
-            return is_validation, "".join([*parts[:i], "\0", *parts[i + 1:]]) + "." + suffix
+            return is_validation, "".join([*parts[:i], "\0", *parts[i + 1 :]]) + "." + suffix
     return None
 
 
@@ -116,7 +118,9 @@ def _named_partners(path: Path, folders: dict[Path, dict[str, list[tuple[str, bo
     is_validation, key = mine
     if path.parent not in folders:
         folders[path.parent] = _names_by_key(path.parent)
-    return [(path.parent / name, theirs) for name, theirs in folders[path.parent].get(key, ()) if theirs != is_validation]
+    return [
+        (path.parent / name, theirs) for name, theirs in folders[path.parent].get(key, ()) if theirs != is_validation
+    ]
 
 
 def _names_by_key(folder: Path) -> dict[str, list[tuple[str, bool]]]:
@@ -135,4 +139,3 @@ def _file_names(folder: Path) -> list[str]:
             return sorted(entry.name for entry in entries if entry.is_file())
     except OSError:
         return []
-

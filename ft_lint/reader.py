@@ -67,7 +67,9 @@ class UnreadableFile(Exception):
 
 def file_changed(path: Path, size: int) -> UnreadableFile:
     """The error for a file whose size changed while it was read (written to, or truncated)."""
-    return UnreadableFile(f"{path}: changed while it was being read (it is now {size:,} bytes); lint it once it is written")
+    return UnreadableFile(
+        f"{path}: changed while it was being read (it is now {size:,} bytes); lint it once it is written"
+    )
 
 
 class WholeFileProblem(Exception):
@@ -80,7 +82,12 @@ class WholeFileProblem(Exception):
         self.code = code
 
 
-_NOT_REGULAR = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def not_regular_reason(mode: int) -> str | None:
@@ -215,7 +222,7 @@ def _jsonl_entries(handle: BinaryIO, only_lines: Container[int] | None = None) -
             continue
         bom = number == 1 and raw.startswith(BOM)
         if bom:
-            raw = raw[len(BOM):]
+            raw = raw[len(BOM) :]
         entry = parse_line(number, raw.rstrip(b"\r\n")) if whole else too_long(number, raw)
         entry.bom = bom
         yield entry
@@ -255,7 +262,9 @@ def parse_line(number: int, raw: bytes) -> Entry:
     except RecursionError:  # orjson raises this for very deep nesting
         return Entry(number, Kind.BAD_JSON, raw, detail="nesting is too deep to parse")
     if _nested_deeper_than(MAX_DEPTH, raw, value):
-        detail = f"nesting is deeper than {MAX_DEPTH} levels, more than ft-lint checks (no fine-tuning record nests so deep)"
+        detail = (
+            f"nesting is deeper than {MAX_DEPTH} levels, more than ft-lint checks (no fine-tuning record nests so deep)"
+        )
         return Entry(number, Kind.BAD_JSON, raw, detail=detail)
     if not isinstance(value, dict):
         return Entry(number, Kind.NOT_OBJECT, raw, value)
@@ -279,7 +288,12 @@ def _diagnose(number: int, raw: bytes, error: Exception) -> Entry:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as bad:
-        return Entry(number, Kind.BAD_ENCODING, raw, detail=f"byte 0x{raw[bad.start]:02x} at column {bad.start + 1} is not valid UTF-8")
+        return Entry(
+            number,
+            Kind.BAD_ENCODING,
+            raw,
+            detail=f"byte 0x{raw[bad.start]:02x} at column {bad.start + 1} is not valid UTF-8",
+        )
     if not text.strip():
         return Entry(number, Kind.BLANK, raw)
     message, column = _split_position(str(error))
@@ -340,7 +354,7 @@ def _array_entries(data: bytes) -> Iterator[Entry]:
     """
     bom = data.startswith(BOM)
     if bom:
-        data = data[len(BOM):]
+        data = data[len(BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as bad:
@@ -414,7 +428,9 @@ class _Object(dict[str, Any]):
 
     def __init__(self, pairs: list[tuple[str, Any]]):
         super().__init__(pairs)
-        self.repeated = {k: n for k, n in Counter(k for k, _ in pairs).items() if n > 1} if len(self) < len(pairs) else {}
+        self.repeated = (
+            {k: n for k, n in Counter(k for k, _ in pairs).items() if n > 1} if len(self) < len(pairs) else {}
+        )
 
 
 def duplicate_keys(raw: bytes, value: Any) -> list[tuple[tuple[str | int, ...], str | None, int]]:

@@ -64,7 +64,9 @@ class Record:
         if self.format.is_valid(self.value):
             return []
         # Should the engines ever disagree, the fast one's verdict still reaches the user.
-        return _errors_of(self.format, self.value) or [SchemaError("FT101", "", f"record does not follow the {self.format.name} schema")]
+        return _errors_of(self.format, self.value) or [
+            SchemaError("FT101", "", f"record does not follow the {self.format.name} schema")
+        ]
 
     @computed_once
     def roles_are_valid(self) -> bool:
@@ -136,8 +138,12 @@ def no_format_error(value: dict[str, Any], file_format: Format | None) -> Schema
     keys = ", ".join(sorted(value)) or "no keys"
     closest = closest_format(value, file_format)
     errors = [e.message for e in _errors_of(closest, value)]
-    shown = "; ".join(errors[:_ERRORS_SHOWN]) + (f"; and {len(errors) - _ERRORS_SHOWN} more" if len(errors) > _ERRORS_SHOWN else "")
-    return SchemaError("FT101", "", f"record fits no known format (it has {keys}); the closest is {closest.name}: {shown}")
+    shown = "; ".join(errors[:_ERRORS_SHOWN]) + (
+        f"; and {len(errors) - _ERRORS_SHOWN} more" if len(errors) > _ERRORS_SHOWN else ""
+    )
+    return SchemaError(
+        "FT101", "", f"record fits no known format (it has {keys}); the closest is {closest.name}: {shown}"
+    )
 
 
 def classify(error: ValidationError) -> list[SchemaError]:
@@ -151,20 +157,40 @@ def classify(error: ValidationError) -> list[SchemaError]:
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(instance) - set(allowed))
         return [
-            SchemaError("FT102", pointer_of(*path, key), f"unknown key {key!r} in {_describe(path)}; allowed keys: {', '.join(allowed)}")
+            SchemaError(
+                "FT102",
+                pointer_of(*path, key),
+                f"unknown key {key!r} in {_describe(path)}; allowed keys: {', '.join(allowed)}",
+            )
             for key in extra
         ]
     if _is_missing_content(error, last):
-        return [SchemaError("FT201", pointer_of(*path, "content") if last != "content" else pointer, "")]  # FT201 words it
+        return [
+            SchemaError("FT201", pointer_of(*path, "content") if last != "content" else pointer, "")
+        ]  # FT201 words it
     if last in ("role", "from") and error.validator in ("enum", "const"):
         return [SchemaError("FT103", pointer, _role_message(error))]
-    if error.validator == "not" and error.validator_value == {}:  # $defs/forbidden: a key not allowed for this role or part type
+    if (
+        error.validator == "not" and error.validator_value == {}
+    ):  # $defs/forbidden: a key not allowed for this role or part type
         return [SchemaError(_code_for_key(path), pointer, f"{last!r} is not allowed in {_describe(path[:-1])}")]
     if last == "weight":
         return [SchemaError("FT108", pointer, f"weight must be 0 or 1, not {error.instance!r}")]
     if last == "arguments":
-        return [SchemaError("FT111", pointer, f"tool call arguments must be a JSON-encoded string (json.dumps), not {json_type(error.instance)}")]
-    message = _name_message(error.instance) if last == "name" and error.validator == "pattern" else f"{_describe(path)}: {_error_text(error)}" if path else _error_text(error)
+        return [
+            SchemaError(
+                "FT111",
+                pointer,
+                f"tool call arguments must be a JSON-encoded string (json.dumps), not {json_type(error.instance)}",
+            )
+        ]
+    message = (
+        _name_message(error.instance)
+        if last == "name" and error.validator == "pattern"
+        else f"{_describe(path)}: {_error_text(error)}"
+        if path
+        else _error_text(error)
+    )
     if (path and path[0] in ("tools", "functions")) or path[:2] == ["input", "tools"]:
         return [SchemaError("FT112", pointer, message)]
     return [SchemaError("FT101", pointer, message)]
@@ -178,7 +204,15 @@ def _is_missing_content(error: ValidationError, last: object) -> bool:
 
 
 # Roles of other formats, and the OpenAI role each one means.
-_ROLE_ALIASES = {"human": "user", "prompter": "user", "model": "assistant", "bot": "assistant", "gpt": "assistant", "ai": "assistant", "chatbot": "assistant"}
+_ROLE_ALIASES = {
+    "human": "user",
+    "prompter": "user",
+    "model": "assistant",
+    "bot": "assistant",
+    "gpt": "assistant",
+    "ai": "assistant",
+    "chatbot": "assistant",
+}
 
 
 def _role_message(error: ValidationError) -> str:
@@ -204,7 +238,7 @@ def _error_text(error: ValidationError) -> str:
         return f"must be {' or '.join(map(str, expected))}, not {json_type(error.instance)}"
     shown = repr(error.instance)
     if len(shown) > _LONG_VALUE and error.message.startswith(shown):
-        return json_type(error.instance) + error.message[len(shown):]
+        return json_type(error.instance) + error.message[len(shown) :]
     return error.message
 
 
@@ -223,6 +257,6 @@ def _describe(path: list[str | int]) -> str:
     for i in range(len(path) - 1, -1, -1):
         if isinstance(path[i], int) and i > 0 and path[i - 1] in _MESSAGE_LISTS + _REPLY_LISTS:
             where = f"message {path[i]}" if path[i - 1] in _MESSAGE_LISTS else str(path[i - 1])
-            rest = [str(p) for p in path[i + 1:]]
+            rest = [str(p) for p in path[i + 1 :]]
             return where + (f" ({'/'.join(rest)})" if rest else "")
     return "/".join(str(p) for p in path)

@@ -65,7 +65,9 @@ def _decoded(literal: re.Match[str]) -> str:
         text: str = json.loads(literal.group(0))  # many times faster than the substitution on a long text
         return text
     except ValueError:
-        return _ESCAPE.sub(lambda escape: chr(int(escape[1], 16)) if escape[1] else _ESCAPED[escape[2]], literal.group(1))
+        return _ESCAPE.sub(
+            lambda escape: chr(int(escape[1], 16)) if escape[1] else _ESCAPED[escape[2]], literal.group(1)
+        )
 
 
 def redact_pointer(pointer: str) -> str:

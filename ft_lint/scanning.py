@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ft_lint import cache
 from ft_lint.cache import CacheWriter, KeyFunction, RecordCache, Row
-from ft_lint.config import Settings
 from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_ranges, range_bounds, read_blocks
+from ft_lint.config import Settings
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
 from ft_lint.reader import (
@@ -60,10 +60,11 @@ PENDING_BLOCKS = 8  # at most this many blocks wait for their new entries to be 
 FIRST_LINES_KEPT = 5
 PARALLEL_MIN_BYTES = 512 << 10  # smaller JSONL files are read in this process: forking workers costs more than it saves
 RANGES_PER_WORKER = 4  # a worker done early takes the next range; the parent counts lines ahead of the workers
-NOT_A_RECORD, NO_FORMAT = 0, 1  # entry kinds; a record of a format has kind FIRST_FORMAT_KIND + its index in FORMAT_NAMES
+NOT_A_RECORD, NO_FORMAT = (
+    0,
+    1,
+)  # entry kinds; a record of a format has kind FIRST_FORMAT_KIND + its index in FORMAT_NAMES
 FIRST_FORMAT_KIND = 2
-
-
 
 
 @functools.cache
@@ -133,7 +134,9 @@ class FileScope:
         return make_record(self.filename, entry, self.forced, self.file_format, self.model)
 
 
-def make_record(filename: str, entry: Entry, forced: Format | None, file_format: Format | None, model: Model | None = None) -> Record:
+def make_record(
+    filename: str, entry: Entry, forced: Format | None, file_format: Format | None, model: Model | None = None
+) -> Record:
     record_format = forced or detect(entry.value, preferred=file_format)
     return Record(filename, entry.line, entry.raw, entry.value, record_format, file_format, model=model)
 
@@ -146,7 +149,9 @@ class Block:
     first_position: int  # the first entry's ordinal in the file
     lines: Sequence[int]
     keys: bytes  # each entry's key (cache.key_function), joined
-    keyed: Callable[[int], bytes]  # an entry's bytes as keyed: its line ending but the final \n (a change of line ending is a change)
+    keyed: Callable[
+        [int], bytes
+    ]  # an entry's bytes as keyed: its line ending but the final \n (a change of line ending is a change)
     entry: Callable[[int], Entry]
     offsets: Sequence[int] = ()  # JSONL: where each line starts in the file
     data: bytes | memoryview = b""  # JSONL: the block's lines as read from the file
@@ -167,7 +172,9 @@ class Scan:
     first_lines: dict[str, list[int]] = field(default_factory=dict)
     lines: array[int] = field(default_factory=lambda: array("Q"))  # every entry's line number
     offsets: array[int] = field(default_factory=lambda: array("Q"))  # JSONL: where each line starts
-    digests: list[tuple[int, int, str]] = field(default_factory=list)  # FileScope.hash_bytes: (start, end, sha256) of the bytes read, in file order
+    digests: list[tuple[int, int, str]] = field(
+        default_factory=list
+    )  # FileScope.hash_bytes: (start, end, sha256) of the bytes read, in file order
 
     def count(self, block: Block, kinds: bytes) -> None:
         """Count a block's records from their kinds (bulk byte counts, no work per entry)."""
@@ -204,7 +211,9 @@ class Scan:
 Report = Callable[[Rule, int, Problem, bytes], None]  # (rule, line, problem, the entry's bytes)
 
 
-def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache, report: Report) -> tuple[Scan, CacheWriter]:
+def scan_blocks(
+    scope: FileScope, blocks: Iterator[Block], previous: RecordCache, report: Report
+) -> tuple[Scan, CacheWriter]:
     """Check these blocks (the entries the last run saw unchanged come from `previous`), report
     every problem, and return what the file rules need and the results to cache.
 
@@ -212,9 +221,13 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
     PENDING_BLOCKS blocks): in a warm run a block has only a few, and the dataset rules'
     summaries cost per call."""
     writer = CacheWriter(scope.fingerprint, [rule.code for rule in scope.rules.dataset])
-    by_code = {rule.code: rule for rule in (*scope.rules.entry, *scope.rules.record, *scope.rules.dataset)}  # dataset rules: a summary that failed
+    by_code = {
+        rule.code: rule for rule in (*scope.rules.entry, *scope.rules.record, *scope.rules.dataset)
+    }  # dataset rules: a summary that failed
     scan = Scan()
-    pending: list[tuple[Block, bytes, dict[int, int | None], list[int]]] = []  # (block, its keys, its changed entries, the new ones)
+    pending: list[
+        tuple[Block, bytes, dict[int, int | None], list[int]]
+    ] = []  # (block, its keys, its changed entries, the new ones)
     waiting = 0  # new entries in the pending blocks
     digest = hashlib.sha256() if scope.hash_bytes else None
     start = end = None  # the bytes hashed
@@ -224,7 +237,9 @@ def scan_blocks(scope: FileScope, blocks: Iterator[Block], previous: RecordCache
         rows = _check(scope, entries) if entries else {}
         for number, (block, keys, changed, _) in enumerate(pending):
             start = len(writer)
-            for index, value in cache.update(previous, writer, keys, block.first_position, changed, functools.partial(_row, rows, number)):
+            for index, value in cache.update(
+                previous, writer, keys, block.first_position, changed, functools.partial(_row, rows, number)
+            ):
                 for code, problem in cache.decode_result(value):
                     report(by_code[code], block.lines[index], problem, block.raw(index))
             scan.count(block, bytes(writer.kinds[start:]))
@@ -258,7 +273,7 @@ def _check(scope: FileScope, entries: list[tuple[int, Block, int]]) -> dict[tupl
     it), and the dataset rules' summaries; their rows by (block number, index)."""
     rules = scope.rules
     rows: dict[tuple[int, int], Row] = {}
-    for chunk in (entries[i:i + SUMMARY_BATCH] for i in range(0, len(entries), SUMMARY_BATCH)):
+    for chunk in (entries[i : i + SUMMARY_BATCH] for i in range(0, len(entries), SUMMARY_BATCH)):
         records: list[tuple[tuple[int, int], Record]] = []
         for number, block, index in chunk:
             entry = block.entry(index)
@@ -311,7 +326,9 @@ def _check_failed(error: BaseException) -> Problem:
     )
 
 
-def _one_by_one(error: BaseException, rules: Sequence[_SomeRule], check: Callable[[_SomeRule], Iterator[Problem]]) -> list[tuple[str, Problem]]:
+def _one_by_one(
+    error: BaseException, rules: Sequence[_SomeRule], check: Callable[[_SomeRule], Iterator[Problem]]
+) -> list[tuple[str, Problem]]:
     if not _is_check_failure(error):
         raise error
     found: list[tuple[str, Problem]] = []
@@ -325,7 +342,12 @@ def _one_by_one(error: BaseException, rules: Sequence[_SomeRule], check: Callabl
     return found
 
 
-def _summaries_one_by_one(error: BaseException, rule: DatasetRule, records: list[tuple[tuple[int, int], Record]], rows: dict[tuple[int, int], Row]) -> list[bytes | None]:
+def _summaries_one_by_one(
+    error: BaseException,
+    rule: DatasetRule,
+    records: list[tuple[tuple[int, int], Record]],
+    rows: dict[tuple[int, int], Row],
+) -> list[bytes | None]:
     """Each record's summary on its own; one that fails gets none (it is compared with no other
     record) and a finding in its row."""
     if not _is_check_failure(error):
@@ -339,7 +361,9 @@ def _summaries_one_by_one(error: BaseException, rule: DatasetRule, records: list
                 raise
             summary = None
             row = rows[place]
-            rows[place] = replace(row, value=cache.encode_result([*cache.decode_result(row.value), (rule.code, _check_failed(failure))]))
+            rows[place] = replace(
+                row, value=cache.encode_result([*cache.decode_result(row.value), (rule.code, _check_failed(failure))])
+            )
         summaries.append(summary)
     return summaries
 
@@ -355,7 +379,17 @@ def file_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
     if array_file:
         entries = list(read_entries(path))
         keyed = [(BOM if entry.bom else b"") + entry.raw for entry in entries]
-        return iter([Block(0, [entry.line for entry in entries], b"".join(map(key, keyed)), keyed.__getitem__, entries.__getitem__)])
+        return iter(
+            [
+                Block(
+                    0,
+                    [entry.line for entry in entries],
+                    b"".join(map(key, keyed)),
+                    keyed.__getitem__,
+                    entries.__getitem__,
+                )
+            ]
+        )
     next(read_entries(path), None)  # a file that is not JSONL text is reported here, before any block
     return range_blocks(path, ByteRange(0, os.path.getsize(path), 1), key)
 
@@ -376,7 +410,15 @@ def range_blocks(path: Path, byte_range: ByteRange, key: KeyFunction) -> Iterato
             starts, ends, keys = _lines_and_keys(data, whole, key)
             keyed = _line_bytes(data, starts, ends)
             offsets = array("Q", map(offset.__add__, starts))
-            yield Block(first - 1, range(first, first + len(starts)), keys, keyed, _line_parser(keyed, first, bom), offsets, memoryview(data)[:whole])
+            yield Block(
+                first - 1,
+                range(first, first + len(starts)),
+                keys,
+                keyed,
+                _line_parser(keyed, first, bom),
+                offsets,
+                memoryview(data)[:whole],
+            )
             offset += whole
             first += len(starts)
     except OSError as error:  # a file truncated or removed under us mid-read
@@ -388,9 +430,11 @@ def _long_line_block(line: LongLine, offset: int, number: int, file_has_bom: boo
     those bytes and a \\n, which no line's bytes hold: no other line shares its cached result."""
     keyed = line.head + b"\n"
     has_bom = file_has_bom and number == 1
-    entry = too_long(number, line.head[len(BOM) if has_bom else 0:])
+    entry = too_long(number, line.head[len(BOM) if has_bom else 0 :])
     entry.bom = has_bom
-    return Block(number - 1, range(number, number + 1), key(keyed), lambda _: keyed, lambda _: entry, array("Q", [offset]))
+    return Block(
+        number - 1, range(number, number + 1), key(keyed), lambda _: keyed, lambda _: entry, array("Q", [offset])
+    )
 
 
 def _lines_and_keys(data: bytes, whole: int, key: KeyFunction) -> tuple[list[int], list[int], bytes]:
@@ -414,7 +458,7 @@ def _lines_and_keys(data: bytes, whole: int, key: KeyFunction) -> tuple[list[int
 
 
 def _line_bytes(data: bytes, starts: list[int], ends: list[int]) -> Callable[[int], bytes]:
-    return lambda index: data[starts[index]:ends[index]]
+    return lambda index: data[starts[index] : ends[index]]
 
 
 def _line_parser(keyed: Callable[[int], bytes], first: int, bom: bool) -> Callable[[int], Entry]:
@@ -425,7 +469,7 @@ def parse_file_line(number: int, line: bytes, file_has_bom: bool) -> Entry:
     """The entry of a JSONL line as read from the file (its ending and, on the first line, the
     file's byte-order mark still on it)."""
     has_bom = file_has_bom and number == 1
-    entry = parse_line(number, line[len(BOM) if has_bom else 0:].rstrip(b"\r\n"))
+    entry = parse_line(number, line[len(BOM) if has_bom else 0 :].rstrip(b"\r\n"))
     entry.bom = has_bom
     return entry
 
@@ -437,7 +481,9 @@ def entries_at(path: Path, offsets: Sequence[int], lines: Collection[int]) -> It
     with open_data_file(path) as handle:
         for number in sorted(lines):
             handle.seek(offsets[number - 1])
-            yield parse_file_line(number, handle.readline(MAX_RECORD_BYTES + 1), bom)  # a record the scan read: no longer, unless the file changed
+            yield parse_file_line(
+                number, handle.readline(MAX_RECORD_BYTES + 1), bom
+            )  # a record the scan read: no longer, unless the file changed
 
 
 def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:
@@ -511,7 +557,9 @@ def _prepare(scope: FileScope) -> None:
         _check(scope, [(0, Block(0, [first.line], b"", lambda _: first.raw, lambda _: first), 0)])
 
 
-_worker_scope: tuple[FileScope, RecordCache, Callable[[], Any]] | None = None  # set in the parent just before it forks the workers
+_worker_scope: tuple[FileScope, RecordCache, Callable[[], Any]] | None = (
+    None  # set in the parent just before it forks the workers
+)
 
 
 def _scan_range(byte_range: ByteRange, output: str) -> None:
@@ -521,7 +569,12 @@ def _scan_range(byte_range: ByteRange, output: str) -> None:
         raise RuntimeError("a range is scanned by a worker that _scan_in_workers forked")
     scope, previous, new_collector = _worker_scope
     collector = new_collector()
-    scan, writer = scan_blocks(scope, range_blocks(scope.path, byte_range, cache.key_function(scope.fingerprint)), previous, collector.reporter(scope.filename))
+    scan, writer = scan_blocks(
+        scope,
+        range_blocks(scope.path, byte_range, cache.key_function(scope.fingerprint)),
+        previous,
+        collector.reporter(scope.filename),
+    )
     with open(output, "wb") as handle:  # an OSError (a small or full temporary folder) reaches the parent as it is
         pickle.dump((scan, collector.findings, writer), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -530,7 +583,9 @@ class WorkerDied(Exception):
     """A worker process ended without finishing its range (killed: out of memory, a signal)."""
 
 
-def scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable[[], Any]) -> tuple[Scan, list[Finding], CacheWriter] | None:
+def scan_in_workers(
+    scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable[[], Any]
+) -> tuple[Scan, list[Finding], CacheWriter] | None:
     """The same scan as `scan_blocks` over the whole file, the byte ranges (start, end) shared
     by `jobs` worker processes, joined in line order: findings, counts and results are exactly
     those of one process. `new_collector()` makes what a worker reports to (its findings are
@@ -543,7 +598,9 @@ def scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, 
         return None
 
 
-def _scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable[[], Any]) -> tuple[Scan, list[Finding], CacheWriter]:
+def _scan_in_workers(
+    scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable[[], Any]
+) -> tuple[Scan, list[Finding], CacheWriter]:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -560,7 +617,9 @@ def _scan_in_workers(scope: FileScope, ranges: list[tuple[int, int]], jobs: int,
                 for _ in pool.map(_scan_range, numbered_ranges(scope.path, ranges), outputs):
                     pass
         except BrokenProcessPool:
-            raise WorkerDied(f"{scope.path}: a worker process was killed (out of memory?); --jobs 1 reads the file in one process") from None
+            raise WorkerDied(
+                f"{scope.path}: a worker process was killed (out of memory?); --jobs 1 reads the file in one process"
+            ) from None
         finally:
             _worker_scope = None
         scan, findings, writer = _load(outputs[0])

@@ -7,9 +7,9 @@ import functools
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable
 
 from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import LintState, exit_code, lint, plan_files
@@ -20,19 +20,27 @@ from ft_lint.findings import Finding
 from ft_lint.reporters import RunSummary, get_reporter
 
 
-def run(settings: Settings, options: RunOptions = RunOptions(), report: Callable[[list[Finding], RunSummary, Settings], None] | None = None) -> int:
+def run(
+    settings: Settings,
+    options: RunOptions = RunOptions(),
+    report: Callable[[list[Finding], RunSummary, Settings], None] | None = None,
+) -> int:
     """Lint, then `report(findings, run_summary, settings)` (default: `write_report`); the exit code."""
     state = LintState()
     files = collect_files(settings.paths)
     if not files:  # a mistyped folder in CI would otherwise pass silently
         names = ", ".join(map(display_name, settings.paths))
-        print(terminal(f"ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in {names}"), file=sys.stderr)
+        print(
+            terminal(f"ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in {names}"), file=sys.stderr
+        )
     if options.diff:  # print what --fix would change, and nothing else
         from ft_lint.fixer import show_diff
 
         return show_diff(files, settings, options, sys.stdout, state)
     if options.output_file is not None:  # before anything is read or written
-        _refuse_to_overwrite_an_input(options.output_file, [*plan_files(files, settings).files, *filter(None, [settings.config_file])])
+        _refuse_to_overwrite_an_input(
+            options.output_file, [*plan_files(files, settings).files, *filter(None, [settings.config_file])]
+        )
         _open_report(options.output_file).close()  # a report that cannot be written fails before the work
     launch = None
     if options.launch is not None:  # what --launch can check without the lint comes first
@@ -52,14 +60,16 @@ def run(settings: Settings, options: RunOptions = RunOptions(), report: Callable
     return launch.after_lint(findings, run_summary.read) if launch else exit_code(findings, settings)
 
 
-def write_report(findings: list[Finding], run_summary: RunSummary, settings: Settings, options: RunOptions = RunOptions()) -> None:
+def write_report(
+    findings: list[Finding], run_summary: RunSummary, settings: Settings, options: RunOptions = RunOptions()
+) -> None:
     if options.statistics:
         report = _report_statistics
     else:
         report = get_reporter(settings.output_format)
     target = options.output_file
     try:
-        with (_open_report(target) if target else nullcontext(sys.stdout)) as out:
+        with _open_report(target) if target else nullcontext(sys.stdout) as out:
             report(findings, run_summary, out)
             out.flush()  # a full disk shows here, not as the program exits
     except BrokenPipeError:
@@ -91,7 +101,9 @@ def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
         except OSError:
             continue  # an input that cannot be read is reported when it is linted
         if same:
-            raise UsageError(f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file")
+            raise UsageError(
+                f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file"
+            )
 
 
 def _report_statistics(findings: list[Finding], run_summary: RunSummary, out) -> None:

@@ -34,8 +34,8 @@ from pathlib import Path
 from ft_lint.config import Settings
 from ft_lint.context import file_context
 from ft_lint.errors import UsageError
-from ft_lint.files import collect_files, display_name
 from ft_lint.escaping import json_text, terminal
+from ft_lint.files import collect_files, display_name
 from ft_lint.formats import detect
 from ft_lint.model_choice import ModelChoice
 from ft_lint.models import Model, load_models
@@ -152,7 +152,9 @@ def file_stats(path: Path, settings: Settings) -> FileStats:
             if entry.kind is Kind.BLANK:
                 continue
             examples += 1
-            record_format = (forced or detect(entry.value, preferred=file_format)) if entry.kind is Kind.RECORD else None
+            record_format = (
+                (forced or detect(entry.value, preferred=file_format)) if entry.kind is Kind.RECORD else None
+            )
             if record_format is None or not record_format.is_valid(entry.value):
                 invalid += 1
             if record_format is None:
@@ -257,7 +259,9 @@ def _write_file(item: FileStats, out) -> None:
     out.write(terminal(f"{item.filename}: {item.format or 'no known format'}, for {model.id}{how}") + "\n")
     out.write(f"  examples   {item.examples:,} ({item.invalid_examples:,} invalid), {item.messages:,} messages\n")
     if t.min is not None:
-        out.write(f"  tokens     {about}{t.total:,} in all; per example min {t.min:,}, p50 {t.p50:,}, p95 {t.p95:,}, max {t.max:,}\n")
+        out.write(
+            f"  tokens     {about}{t.total:,} in all; per example min {t.min:,}, p50 {t.p50:,}, p95 {t.p95:,}, max {t.max:,}\n"
+        )
         out.write(f"  trained    {about}{t.trained:,} tokens of assistant replies\n")
     cost = item.cost
     if cost.trains_on_format:
@@ -266,14 +270,20 @@ def _write_file(item: FileStats, out) -> None:
     else:
         out.write(f"  cost       not priced: {model.id} does not train on {item.format} data\n")
     if item.texts_cut:
-        out.write(f"  counted    in pieces: {item.texts_cut:,} text{'s' * (item.texts_cut != 1)} with no line break in {PIECE_CHARS:,} characters, cut where a token may change\n")
+        out.write(
+            f"  counted    in pieces: {item.texts_cut:,} text{'s' * (item.texts_cut != 1)} with no line break in {PIECE_CHARS:,} characters, cut where a token may change\n"
+        )
     if t.min is not None:
         out.write("  tokens per example:\n")
         for line in histogram(item.per_example):
             out.write(f"    {line}\n")
     if len(item.costs) > 1:
-        out.write(f"  cost per model that trains on {item.format}, at its provider's default epochs (~: estimated tokens):\n")
-        out.write(f"    {'model':<48} {'provider':<13} {'tokens':>12} {'epochs':>6} {'billed tokens':>14} {'cost':>10}\n")
+        out.write(
+            f"  cost per model that trains on {item.format}, at its provider's default epochs (~: estimated tokens):\n"
+        )
+        out.write(
+            f"    {'model':<48} {'provider':<13} {'tokens':>12} {'epochs':>6} {'billed tokens':>14} {'cost':>10}\n"
+        )
         for line in sorted(item.costs, key=lambda c: (c.cost_usd is None, c.cost_usd or 0, c.model)):
             tokens = f"{'~' if not line.exact else ''}{line.tokens:,}"
             out.write(

@@ -457,7 +457,9 @@ def _calls(message: dict[str, Any], counter: _Counting) -> int:
     calls = message.get("tool_calls")
     functions = [c.get("function") for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
     functions.append(message.get("function_call"))
-    return sum(counter.value(f.get("name")) + counter.value(f.get("arguments")) for f in functions if isinstance(f, dict))
+    return sum(
+        counter.value(f.get("name")) + counter.value(f.get("arguments")) for f in functions if isinstance(f, dict)
+    )
 
 
 def _tool_definitions(holder: dict[str, Any], counter: _Counting) -> int:

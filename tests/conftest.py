@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from reference import reference_encodings
 from support import lint_paths, write_data_file
 from support_repo import ROOT
@@ -24,7 +25,9 @@ def cache_folder(cache_folders, monkeypatch):
     to number each new one, which for two folders a test costs seconds over the suite."""
     folder = Path(tempfile.mkdtemp(prefix="cache-", dir=cache_folders))
     monkeypatch.setenv("FT_LINT_CACHE_DIR", str(folder))
-    monkeypatch.setenv("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="user-cache-", dir=cache_folders))  # the key that signs it, not the real home's
+    monkeypatch.setenv(
+        "XDG_CACHE_HOME", tempfile.mkdtemp(prefix="user-cache-", dir=cache_folders)
+    )  # the key that signs it, not the real home's
     return folder
 
 
@@ -53,5 +56,7 @@ def offline_pip(tmp_path_factory) -> dict[str, str]:
     try:
         wheelhouse = build_wheelhouse(ROOT / "pyproject.toml", tmp_path_factory.mktemp("wheelhouse"))
     except WheelhouseError as error:
-        pytest.skip(f"cannot install ft-lint offline from this interpreter's packages: {error} (pip install -e '.[dev]')")
+        pytest.skip(
+            f"cannot install ft-lint offline from this interpreter's packages: {error} (pip install -e '.[dev]')"
+        )
     return offline_pip_env(wheelhouse)

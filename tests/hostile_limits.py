@@ -50,7 +50,12 @@ def run_limited(
         start = time.monotonic()
         child = subprocess.Popen(
             [sys.executable, "-m", "ft_lint", *args],
-            cwd=cwd, stdin=stdin, stdout=out, stderr=err, env=env, preexec_fn=limit,
+            cwd=cwd,
+            stdin=stdin,
+            stdout=out,
+            stderr=err,
+            env=env,
+            preexec_fn=limit,
         )
         code: int | None = None
         peak_kb = 0
@@ -71,6 +76,9 @@ def run_limited(
         out.seek(0)
         err.seek(0)
         return Limited(
-            code, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
-            elapsed, peak_kb / 1024,
+            code,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            elapsed,
+            peak_kb / 1024,
         )

@@ -50,7 +50,7 @@ class Seen:
     def json(self):
         return json.loads(self.body)
 
-    def form(self) -> dict[str, "Part"]:
+    def form(self) -> dict[str, Part]:
         return parse_form(self.headers["content-type"], self.body)
 
 
@@ -70,7 +70,9 @@ def parse_form(content_type: str, body: bytes) -> dict[str, Part]:
     fields = {}
     for chunk in body.split(b"--" + boundary)[1:-1]:
         head, _, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        disposition = next(line for line in head.decode().split("\r\n") if line.lower().startswith("content-disposition"))
+        disposition = next(
+            line for line in head.decode().split("\r\n") if line.lower().startswith("content-disposition")
+        )
         name = re.search(r'\bname="([^"]*)"', disposition).group(1)
         filename = re.search(r'\bfilename="([^"]*)"', disposition)
         fields[name] = Part(filename.group(1) if filename else None, content.removesuffix(b"\r\n"))
@@ -129,14 +131,17 @@ class FakeAPI:
     def _route_path(self, path: str) -> str:
         for prefix in self.prefixes:
             if path.startswith(prefix + "/"):
-                return path[len(prefix):]
+                return path[len(prefix) :]
         return path
 
     def handle(self, request: Seen) -> Answer:
         with self._lock:
             self.requests.append(request)
             path = self._route_path(request.path)
-            fault = next((f for f in self.faults if f.times and f.method == request.method and re.fullmatch(f.pattern, path)), None)
+            fault = next(
+                (f for f in self.faults if f.times and f.method == request.method and re.fullmatch(f.pattern, path)),
+                None,
+            )
             if fault:
                 fault.times -= 1
         for method, pattern, action in self.actions:
@@ -146,12 +151,29 @@ class FakeAPI:
             time.sleep(self.timeout_seconds)
             return Answer(500, {"error": {"message": "answered too late"}})
         if fault and fault.kind == "echo":
-            sent = "; ".join(f"{name}: {value}" for name, value in request.headers.items() if name in ("authorization", "api-key"))
-            return Answer(401, {"error": {"message": f"Incorrect API key provided. You sent {sent}", "type": "invalid_request_error"}})
+            sent = "; ".join(
+                f"{name}: {value}" for name, value in request.headers.items() if name in ("authorization", "api-key")
+            )
+            return Answer(
+                401,
+                {"error": {"message": f"Incorrect API key provided. You sent {sent}", "type": "invalid_request_error"}},
+            )
         if fault and fault.kind == "400":
-            return Answer(400, {"error": {"message": "batch_size 128 is above the model's maximum of 64", "type": "invalid_request_error"}})
+            return Answer(
+                400,
+                {
+                    "error": {
+                        "message": "batch_size 128 is above the model's maximum of 64",
+                        "type": "invalid_request_error",
+                    }
+                },
+            )
         if fault:
-            return Answer(500, {"error": {"message": "the server had an error", "type": "server_error"}}, {"retry-after-ms": RETRY_AFTER_MS})
+            return Answer(
+                500,
+                {"error": {"message": "the server had an error", "type": "server_error"}},
+                {"retry-after-ms": RETRY_AFTER_MS},
+            )
         for method, pattern, name in self.routes:
             match = re.fullmatch(pattern, path)
             if method == request.method and match:
@@ -170,7 +192,14 @@ class FakeAPI:
 
     def create_job(self, request: Seen) -> Answer:
         job_id = self.new_id(self.job_prefix)
-        self.jobs[job_id] = {"request": request.json(), "stage": 0, "status": self.script[0]["status"], "events": [], "metrics": [], "script": self.script}
+        self.jobs[job_id] = {
+            "request": request.json(),
+            "stage": 0,
+            "status": self.script[0]["status"],
+            "events": [],
+            "metrics": [],
+            "script": self.script,
+        }
         return Answer(200, self.job_body(job_id))
 
     def retrieve_job(self, request: Seen, job_id: str) -> Answer:
@@ -193,7 +222,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
-        request = Seen(self.command, url.path, dict(parse_qsl(url.query)), {k.lower(): v for k, v in self.headers.items()}, self._body())
+        request = Seen(
+            self.command,
+            url.path,
+            dict(parse_qsl(url.query)),
+            {k.lower(): v for k, v in self.headers.items()},
+            self._body(),
+        )
         answer = self.server.api.handle(request)
         payload = b"" if answer.body is None else json.dumps(answer.body).encode()
         try:
@@ -337,7 +372,9 @@ class OpenAIFake(FakeAPI):
              "data": data if kind == "metrics" else {}}
             for number, (kind, data) in enumerate(self.jobs[job_id]["events"])
         ]  # fmt: skip
-        return Answer(200, {"object": "list", "data": events[::-1], "has_more": False})  # newest first, as the API lists them
+        return Answer(
+            200, {"object": "list", "data": events[::-1], "has_more": False}
+        )  # newest first, as the API lists them
 
 
 # --- Together AI -----------------------------------------------------------------------------
@@ -421,12 +458,21 @@ class TogetherFake(FakeAPI):
 
     def list_events(self, request: Seen, job_id: str) -> Answer:
         events = [
-            {"object": "fine-tune-event", "created_at": f"2026-11-22T10:00:{number:02d}Z", "type": kind, "message": message}
+            {
+                "object": "fine-tune-event",
+                "created_at": f"2026-11-22T10:00:{number:02d}Z",
+                "type": kind,
+                "message": message,
+            }
             for number, (kind, message) in enumerate(self.jobs[job_id]["events"])
         ]
         return Answer(200, {"data": events})
 
     def list_metrics(self, request: Seen, job_id: str) -> Answer:
         since = int(request.query.get("global_step_from", 0))
-        rows = [row for row in self.jobs[job_id]["metrics"] if max(v for k, v in row.items() if k.endswith("global_step")) >= since]
+        rows = [
+            row
+            for row in self.jobs[job_id]["metrics"]
+            if max(v for k, v in row.items() if k.endswith("global_step")) >= since
+        ]
         return Answer(200, {"metrics": rows})

@@ -15,8 +15,8 @@ import pytest
 from ft_lint import session
 from ft_lint.config import RunOptions, Settings
 from ft_lint.launch import JobSettings, LaunchOptions
-from ft_lint.launch.options import Timeouts
 from ft_lint.launch.cli_options import launch_paths, launch_with_network
+from ft_lint.launch.options import Timeouts
 from launch_server import OpenAIFake, TogetherFake, serve
 
 TODAY = dt.date(2026, 11, 22)
@@ -63,12 +63,30 @@ def write_records(path: Path, make=chat_record, count: int = 60, seed: int = 1) 
     return path
 
 
-def launch(paths: list[Path], model: str, validation: Path | None = None, job: JobSettings | None = None, report=None, jobs: int | None = None, **options) -> int:
+def launch(
+    paths: list[Path],
+    model: str,
+    validation: Path | None = None,
+    job: JobSettings | None = None,
+    report=None,
+    jobs: int | None = None,
+    **options,
+) -> int:
     """What `ft-lint check PATHS --model MODEL --launch ...` runs, with the knobs the CLI keeps
     fixed (timeouts, polling) set for tests, and today fixed. `report(findings, run_summary,
     settings)`, when given, runs instead of the report, between the lint and the launch."""
-    settings = Settings(paths=launch_paths(list(paths), validation), select=list(RULES), model=model, jobs=jobs, today=options.pop("today", TODAY))
-    defaults = {"timeouts": Timeouts(connect=5.0, read=5.0, upload=5.0, deadline=60.0), "max_retries": 2, "poll_interval": 0.0}
+    settings = Settings(
+        paths=launch_paths(list(paths), validation),
+        select=list(RULES),
+        model=model,
+        jobs=jobs,
+        today=options.pop("today", TODAY),
+    )
+    defaults = {
+        "timeouts": Timeouts(connect=5.0, read=5.0, upload=5.0, deadline=60.0),
+        "max_retries": 2,
+        "poll_interval": 0.0,
+    }
     launch_options = LaunchOptions(validation=validation, job=job or JobSettings(), **{**defaults, **options})
     return session.run(settings, RunOptions(launch=launch_with_network(settings, launch_options)), report)
 

@@ -98,7 +98,9 @@ def jsonl(*records: dict, ending: str = "\n") -> bytes:
     return "".join(json.dumps(record) + ending for record in records).encode()
 
 
-def _awkward_words(rng: random.Random, count: int) -> list[str]:  # not random_words: awkward_file's lines stay as they were
+def _awkward_words(
+    rng: random.Random, count: int
+) -> list[str]:  # not random_words: awkward_file's lines stay as they were
     return ["".join(rng.choice("abcdefghijklmnop") for _ in range(rng.randint(3, 8))) for _ in range(count)]
 
 
@@ -108,7 +110,11 @@ def awkward_file(path, rng: random.Random):
     lines = [chat_line(*original) for original in originals]
     lines[0] = b"\xef\xbb\xbf" + lines[0]
     for number in range(1, 160):
-        user, answer = originals[number % len(originals)] if number % 23 == 0 else (" ".join(_awkward_words(rng, 8)) + "?", " ".join(_awkward_words(rng, 40)))
+        user, answer = (
+            originals[number % len(originals)]
+            if number % 23 == 0
+            else (" ".join(_awkward_words(rng, 8)) + "?", " ".join(_awkward_words(rng, 40)))
+        )
         if number % 29 == 0:  # near copy: one word of a long answer changed
             user, answer = originals[number % len(originals)]
             answer = answer.replace(answer.split()[60], "changed", 1)
@@ -219,8 +225,14 @@ OTHER_COMMANDS = ("rule", "rules", "formats", "models", "stats")
 def ft_lint(*args, cwd=None, model_rules: bool = False) -> subprocess.CompletedProcess:
     """`python -m ft_lint ARGS` in a child process; a lint names OPENAI_MODEL and leaves out the rules
     tested elsewhere (RULES_TESTED_ELSEWHERE) unless MODEL_RULES. Tests that use it are `slow`."""
-    extra = [] if model_rules or not args or args[0] in OTHER_COMMANDS else ["--model", OPENAI_MODEL, "--ignore", ",".join(RULES_TESTED_ELSEWHERE)]
-    return subprocess.run([sys.executable, "-m", "ft_lint", *map(str, args), *extra], capture_output=True, text=True, cwd=cwd, timeout=120)
+    extra = (
+        []
+        if model_rules or not args or args[0] in OTHER_COMMANDS
+        else ["--model", OPENAI_MODEL, "--ignore", ",".join(RULES_TESTED_ELSEWHERE)]
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "ft_lint", *map(str, args), *extra], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:

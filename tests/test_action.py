@@ -95,10 +95,14 @@ class ActionRunner:
 
         return EXPRESSION.sub(value, str(text))
 
-    def run(self, workspace: Path, given: dict[str, str], steps: slice = slice(None), step_outputs=None) -> ActionResult:
+    def run(
+        self, workspace: Path, given: dict[str, str], steps: slice = slice(None), step_outputs=None
+    ) -> ActionResult:
         inputs = self.inputs(given)
         step_outputs = dict(step_outputs or {})
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith(("FT_LINT_", "GITHUB_", "PYTHON"))} | self.machine_env
+        base_env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("FT_LINT_", "GITHUB_", "PYTHON"))
+        } | self.machine_env
         stdout, stderr, summaries, exit_code = [], [], [], 0
         for number, step in enumerate(self.action["runs"]["steps"][steps]):
             assert "${{" not in step["run"], "inputs reach scripts through env: only"
@@ -120,7 +124,10 @@ class ActionRunner:
             assert step["shell"] == "bash"
             done = subprocess.run(
                 ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(files / "script.sh")],
-                cwd=workspace, env=env, capture_output=True, text=True,
+                cwd=workspace,
+                env=env,
+                capture_output=True,
+                text=True,
             )
             stdout.append(done.stdout)
             stderr.append(done.stderr)
@@ -130,7 +137,9 @@ class ActionRunner:
             if done.returncode != 0:
                 exit_code = done.returncode
                 break
-        outputs = {name: self.evaluate(spec["value"], inputs, step_outputs) for name, spec in self.action["outputs"].items()}
+        outputs = {
+            name: self.evaluate(spec["value"], inputs, step_outputs) for name, spec in self.action["outputs"].items()
+        }
         return ActionResult(exit_code, "".join(stdout), "".join(stderr), outputs, "".join(summaries), step_outputs)
 
 
@@ -171,21 +180,34 @@ def test_install_step_puts_ft_lint_from_the_action_path_in_its_own_environment(i
     runner, step_outputs = installed
     python = Path(step_outputs["install"]["python"])
     assert python.is_relative_to(runner.runner_temp)
-    where = subprocess.run([python, "-I", "-c", "import ft_lint; print(ft_lint.__file__)"], capture_output=True, text=True, check=True)
-    assert Path(where.stdout.strip()).is_relative_to(python.parent.parent), "ft_lint must come from the action's environment"
+    where = subprocess.run(
+        [python, "-I", "-c", "import ft_lint; print(ft_lint.__file__)"], capture_output=True, text=True, check=True
+    )
+    assert Path(where.stdout.strip()).is_relative_to(python.parent.parent), (
+        "ft_lint must come from the action's environment"
+    )
 
 
 def test_good_data_passes_with_outputs_sarif_and_summary(installed, workspace):
     result = run_action(installed, workspace, paths="data", args=SELECT)
     assert result.exit_code == 0, result.stderr
-    assert result.outputs == {"exit-code": "0", "findings": "0", "errors": "0", "warnings": "0", "infos": "0", "sarif-file": "ft-lint.sarif"}
+    assert result.outputs == {
+        "exit-code": "0",
+        "findings": "0",
+        "errors": "0",
+        "warnings": "0",
+        "infos": "0",
+        "sarif-file": "ft-lint.sarif",
+    }
     sarif = json.loads((workspace / "ft-lint.sarif").read_text())
     assert sarif["runs"][0]["results"] == []
     assert "## ft-lint passed" in result.summary
     assert "All checks passed (1 file, 3 records)" in result.summary
     # token and cost statistics, as `ft-lint stats` computes them for the same settings
     assert "### Token and cost statistics" in result.summary
-    assert re.search(r"^\| data/good\.jsonl \| openai-chat \| \S+ \(default\) \| 3 \| [\d,]+ \|", result.summary, re.M), result.summary
+    assert re.search(
+        r"^\| data/good\.jsonl \| openai-chat \| \S+ \(default\) \| 3 \| [\d,]+ \|", result.summary, re.M
+    ), result.summary
     assert "::error" not in result.stdout
 
 

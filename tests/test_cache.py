@@ -11,7 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ft_lint import cache
-from ft_lint.cache import CacheFolder, CacheWriter, RecordCache, Row, decode_result, encode_result, key_function, settings_fingerprint
+from ft_lint.cache import (
+    CacheFolder,
+    CacheWriter,
+    RecordCache,
+    Row,
+    decode_result,
+    encode_result,
+    key_function,
+    settings_fingerprint,
+)
 from ft_lint.config import Settings
 from ft_lint.edits import DeleteBlankLine, DeleteDuplicate, StripText
 from ft_lint.findings import Location, Problem, Severity
@@ -24,7 +33,7 @@ KEY = bytes(range(32))  # the user's key (see cache.user_key)
 def _result_of(line: bytes) -> Row:
     """A stand-in for linting one line: a kind, findings and a summary (of a length) that depend on its bytes."""
     problems = [("FT201", Problem(f"line of {len(line)} bytes", "/messages/0/content"))] if b"!" in line else []
-    summary = key_function(b"digest" * 3)(line)[:len(line) % 9] or None
+    summary = key_function(b"digest" * 3)(line)[: len(line) % 9] or None
     return Row(len(line) % 3, encode_result(problems), {"FT401": summary})
 
 
@@ -87,8 +96,13 @@ def test_moved_lines_are_found_where_they_were(tmp_path):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    before=st.lists(st.sampled_from([b"{}", b"{}!", b"[1]", b"", b"x!", b'{"a": 1}']) | st.binary(max_size=6), max_size=40),
-    edits=st.lists(st.tuples(st.sampled_from(["insert", "delete", "replace"]), st.integers(0, 40), st.binary(max_size=4)), max_size=6),
+    before=st.lists(
+        st.sampled_from([b"{}", b"{}!", b"[1]", b"", b"x!", b'{"a": 1}']) | st.binary(max_size=6), max_size=40
+    ),
+    edits=st.lists(
+        st.tuples(st.sampled_from(["insert", "delete", "replace"]), st.integers(0, 40), st.binary(max_size=4)),
+        max_size=6,
+    ),
 )
 def test_never_a_stale_result(tmp_path_factory, before, edits):
     directory = tmp_path_factory.mktemp("cache")
@@ -99,7 +113,7 @@ def test_never_a_stale_result(tmp_path_factory, before, edits):
         if action == "insert":
             after.insert(where, text + b"!")
         elif after and where < len(after):
-            after[where:where + 1] = [] if action == "delete" else [after[where] + text]
+            after[where : where + 1] = [] if action == "delete" else [after[where] + text]
     writer, reported, _ = _lint(after, loaded)
     assert reported == _expected(after)
     again = _lint(after, RecordCache(FINGERPRINT))[0]  # what a run without a cache saves
@@ -130,17 +144,24 @@ def test_fingerprint_covers_what_changes_findings(change):
 
 
 def test_fingerprint_covers_the_per_file_context():
-    assert settings_fingerprint(Settings(), file_format="openai-chat") != settings_fingerprint(Settings(), file_format="openai-preference")
+    assert settings_fingerprint(Settings(), file_format="openai-chat") != settings_fingerprint(
+        Settings(), file_format="openai-preference"
+    )
 
 
 def test_fingerprint_ignores_how_findings_are_shown():
-    shown = Settings(output_format="json", exit_zero=True, paths=[Path("a")])  # the rest of how findings are shown is RunOptions, not settings
+    shown = Settings(
+        output_format="json", exit_zero=True, paths=[Path("a")]
+    )  # the rest of how findings are shown is RunOptions, not settings
     assert settings_fingerprint(shown) == settings_fingerprint(Settings())
 
 
 def test_results_round_trip():
     problems = [
-        ("FT401", Problem("duplicate", "", (Location("a.jsonl", 3),), Severity.ERROR, "delete it", edit=DeleteDuplicate(3))),
+        (
+            "FT401",
+            Problem("duplicate", "", (Location("a.jsonl", 3),), Severity.ERROR, "delete it", edit=DeleteDuplicate(3)),
+        ),
         ("FT202", Problem("whitespace", "/messages/1/content", edit=StripText("/messages/1/content"))),
         ("FT004", Problem("blank", edit=DeleteBlankLine())),
         ("FT006", Problem("few", line=4)),
@@ -167,7 +188,9 @@ def test_a_damaged_cache_file_is_treated_as_empty(tmp_path):
 
 
 def test_cache_folder_is_tagged_and_ignored_by_git(tmp_path):
-    cache.open_folder(None, environ={"FT_LINT_CACHE_DIR": str(tmp_path / "c"), "XDG_CACHE_HOME": str(tmp_path / "home")})
+    cache.open_folder(
+        None, environ={"FT_LINT_CACHE_DIR": str(tmp_path / "c"), "XDG_CACHE_HOME": str(tmp_path / "home")}
+    )
     assert (tmp_path / "c" / ".gitignore").read_text().splitlines()[-1] == "*"
     assert (tmp_path / "c" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
 
@@ -225,14 +248,27 @@ def test_parts_copied_from_the_last_run_join_and_resolve_to_one_writer(tmp_path)
     for start, stop in ((0, 12), (12, 40)):
         keys = b"".join(map(key, lines[start:stop]))
         part = CacheWriter(FINGERPRINT, ["FT401"])
-        list(cache.update(previous, part, keys, start, previous.changed(keys, start), lambda i, start=start: _result_of(lines[start + i])))
+        list(
+            cache.update(
+                previous,
+                part,
+                keys,
+                start,
+                previous.changed(keys, start),
+                lambda i, start=start: _result_of(lines[start + i]),
+            )
+        )
         parts.append(part)
     joined = parts[0]
     joined.extend(parts[1])
     with pytest.raises(ValueError):
         joined.to_bytes(KEY)  # spans of the last run's cells not copied yet
     joined.resolve(previous)
-    assert joined.to_bytes(KEY) == _lint(lines, previous)[0].to_bytes(KEY) == _lint(lines, RecordCache(FINGERPRINT))[0].to_bytes(KEY)
+    assert (
+        joined.to_bytes(KEY)
+        == _lint(lines, previous)[0].to_bytes(KEY)
+        == _lint(lines, RecordCache(FINGERPRINT))[0].to_bytes(KEY)
+    )
 
 
 def test_cache_directory_location(tmp_path, monkeypatch):
@@ -240,7 +276,9 @@ def test_cache_directory_location(tmp_path, monkeypatch):
     config = tmp_path / "project" / "pyproject.toml"
     assert cache.cache_directory(None, environ={}) == tmp_path / ".ft-lint-cache"
     assert cache.cache_directory(config, environ={}) == tmp_path / "project" / ".ft-lint-cache"
-    assert cache.cache_directory(config, "build/lint-cache", environ={}) == tmp_path / "project" / "build" / "lint-cache"
+    assert (
+        cache.cache_directory(config, "build/lint-cache", environ={}) == tmp_path / "project" / "build" / "lint-cache"
+    )
     assert cache.cache_directory(config, "build", environ={"FT_LINT_CACHE_DIR": "/var/cache/x"}) == Path("/var/cache/x")
     assert cache.cache_directory(config, "/abs/cache", environ={}) == Path("/abs/cache")
 

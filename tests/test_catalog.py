@@ -100,10 +100,26 @@ def test_the_wheel_ships_the_schemas_of_the_repository(tmp_path):
         shutil.copy(REPOSITORY / name, source / name)
     for folder in ("ft_lint", "schemas"):
         shutil.copytree(REPOSITORY / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(tmp_path / "dist"), str(source)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "-q",
+        "-w",
+        str(tmp_path / "dist"),
+        str(source),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     [wheel] = (tmp_path / "dist").glob("ft_lint-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        shipped = {name: archive.read(name) for name in archive.namelist() if name.startswith("ft_lint/schemas/") and name.endswith(".json")}
+        shipped = {
+            name: archive.read(name)
+            for name in archive.namelist()
+            if name.startswith("ft_lint/schemas/") and name.endswith(".json")
+        }
     assert shipped == {f"ft_lint/schemas/{path.name}": path.read_bytes() for path in SCHEMA_FILES}

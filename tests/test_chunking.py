@@ -16,7 +16,9 @@ from ft_lint import chunking, scanning
 from ft_lint.chunking import BOM, MIN_RANGE_BYTES, ByteRange, count_newlines, numbered_ranges, range_bounds, read_blocks
 
 # Lines made of the bytes that matter: line endings, a stray \r, BOM bytes, JSON-ish text.
-_line = st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")) | st.sampled_from([b"", b"\r", b"{}", BOM, b"\xef", b" "])
+_line = st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")) | st.sampled_from(
+    [b"", b"\r", b"{}", BOM, b"\xef", b" "]
+)
 _ending = st.sampled_from([b"\n", b"\r\n"])
 _files = st.builds(
     lambda lines, endings, final, bom: (BOM if bom else b"") + b"".join(l + e for l, e in zip(lines, endings)) + final,
@@ -35,7 +37,7 @@ def _whole(path: Path) -> list[tuple[int, bytes]]:
     with path.open("rb") as handle:
         lines = list(enumerate(handle, start=1))
     if lines and lines[0][1].startswith(BOM):
-        lines[0] = (1, lines[0][1][len(BOM):])
+        lines[0] = (1, lines[0][1][len(BOM) :])
     return lines
 
 
@@ -47,7 +49,7 @@ def read_lines(path: Path, byte_range: ByteRange) -> list[tuple[int, bytes]]:
         data = handle.read(byte_range.end - byte_range.start)
     lines = list(enumerate(io.BytesIO(data), start=byte_range.first_line))  # split at \n only, endings kept
     if byte_range.start == 0 and lines and lines[0][1].startswith(BOM):
-        lines[0] = (lines[0][0], lines[0][1][len(BOM):])
+        lines[0] = (lines[0][0], lines[0][1][len(BOM) :])
     return lines
 
 
@@ -59,17 +61,23 @@ def _by_blocks(path: Path, ranges: list[ByteRange], block_bytes: int) -> list[tu
     """(line number, line as keyed) from the scan's blocks, checking the blocks' keys on the way."""
     key = functools.partial(xxhash.xxh3_128_digest, seed=1)
     lines = []
-    with mock.patch.object(scanning, "read_blocks", lambda path, byte_range: read_blocks(path, byte_range, block_bytes)):
+    with mock.patch.object(
+        scanning, "read_blocks", lambda path, byte_range: read_blocks(path, byte_range, block_bytes)
+    ):
         for r in ranges:
             blocks = list(read_blocks(path, r, block_bytes))
-            assert b"".join(block[:whole] for block, whole in blocks) == path.read_bytes()[r.start:r.end]
+            assert b"".join(block[:whole] for block, whole in blocks) == path.read_bytes()[r.start : r.end]
             assert all(block[:whole].endswith(b"\n") for block, whole in blocks[:-1])  # whole lines only
             for block in scanning.range_blocks(path, r, key):
                 keyed = [block.keyed(index) for index in range(len(block.lines))]
                 assert block.keys == b"".join(map(key, keyed))
-                assert [path.read_bytes()[offset:offset + len(line)] for offset, line in zip(block.offsets, keyed)] == keyed
+                assert [
+                    path.read_bytes()[offset : offset + len(line)] for offset, line in zip(block.offsets, keyed)
+                ] == keyed
                 lines += zip(block.lines, keyed)
     return lines
+
+
 @pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=_files, parts=st.integers(1, 9), min_bytes=st.integers(1, 50), block_bytes=st.integers(1, 64))
@@ -79,13 +87,15 @@ def test_ranges_read_back_the_whole_file_with_exact_line_numbers(tmp_path, data,
     ranges = split_ranges(path, parts, min_bytes=min_bytes)
 
     assert _by_ranges(path, ranges) == _whole(path)
-    assert _by_blocks(path, ranges, block_bytes) == [(n, (BOM if n == 1 and data.startswith(BOM) else b"") + line.removesuffix(b"\n")) for n, line in _whole(path)]
+    assert _by_blocks(path, ranges, block_bytes) == [
+        (n, (BOM if n == 1 and data.startswith(BOM) else b"") + line.removesuffix(b"\n")) for n, line in _whole(path)
+    ]
     assert len(ranges) <= parts
     assert [r.start for r in ranges[1:]] == [r.end for r in ranges[:-1]]  # contiguous
     if data:
         assert ranges[0].start == 0 and ranges[-1].end == len(data)
     assert all(r.end > r.start for r in ranges)
-    assert all(data[r.start - 1:r.start] == b"\n" for r in ranges[1:])  # no line is cut
+    assert all(data[r.start - 1 : r.start] == b"\n" for r in ranges[1:])  # no line is cut
 
 
 def test_file_is_split_evenly_on_line_starts(tmp_path):
@@ -96,7 +106,7 @@ def test_file_is_split_evenly_on_line_starts(tmp_path):
     sizes = [r.end - r.start for r in ranges]
     assert len(ranges) == 4
     assert max(sizes) - min(sizes) < 40
-    assert [r.first_line for r in ranges] == [data[:r.start].count(b"\n") + 1 for r in ranges]
+    assert [r.first_line for r in ranges] == [data[: r.start].count(b"\n") + 1 for r in ranges]
     numbers = [n for r in ranges for n, _ in read_lines(path, r)]
     assert numbers == list(range(1, 10_001))
 

@@ -10,9 +10,9 @@ import sys
 import pytest
 
 import samples as s
-from support import assert_one_line_error, ft_lint, write_jsonl
 from ft_lint.formats import all_formats
 from ft_lint.rules import catalog
+from support import assert_one_line_error, ft_lint, write_jsonl
 
 pytestmark = pytest.mark.slow  # each test runs `python -m ft_lint` in a child process
 
@@ -35,7 +35,9 @@ def info_only(tmp_path):
 @pytest.fixture
 def bad(tmp_path):
     # line 1 FT201, line 2 FT104, line 3 FT201 and FT401 (a copy of line 1), line 4 FT202 and FT203
-    return write_jsonl(tmp_path / "bad.jsonl", [s.ASSISTANT_EMPTY, s.NO_ASSISTANT, s.ASSISTANT_EMPTY, chat_with(" Paris.<|im_end|>")])
+    return write_jsonl(
+        tmp_path / "bad.jsonl", [s.ASSISTANT_EMPTY, s.NO_ASSISTANT, s.ASSISTANT_EMPTY, chat_with(" Paris.<|im_end|>")]
+    )
 
 
 def chat_with(answer: str) -> dict:
@@ -93,7 +95,9 @@ def test_no_arguments_prints_the_help_and_exits_2():
 
 
 def test_unwritable_report_file_is_a_usage_error(tmp_path, clean):
-    assert_one_line_error(ft_lint("check", "-o", tmp_path / "no" / "such" / "dir.txt", clean), "cannot write the report")
+    assert_one_line_error(
+        ft_lint("check", "-o", tmp_path / "no" / "such" / "dir.txt", clean), "cannot write the report"
+    )
 
 
 def test_report_goes_to_the_output_file(tmp_path, bad):
@@ -158,13 +162,18 @@ def test_concise_output_is_path_line_code_message(bad):
 
 def test_full_output_shows_location_rule_message_pointer_and_excerpt(bad):
     out = ft_lint("check", bad).stdout
-    assert f"{bad}:1: FT201 [error] empty-content: assistant message 1 has empty content\n  at /messages/1/content\n  | {{\"role\":\"assistant\",\"content\":\"\"}}\n" in out
+    assert (
+        f'{bad}:1: FT201 [error] empty-content: assistant message 1 has empty content\n  at /messages/1/content\n  | {{"role":"assistant","content":""}}\n'
+        in out
+    )
     assert f"{bad}:3: FT401 [warning] duplicate-example: duplicate of the example at line 1\n" in out
     assert f"  = see {bad}:1\n" in out
 
 
 def test_statistics_counts_findings_per_code(tmp_path):
-    path = write_jsonl(tmp_path / "data.jsonl", [s.ASSISTANT_EMPTY, s.USER_WHITESPACE, s.NO_ASSISTANT, s.TRAILING_NEWLINES])
+    path = write_jsonl(
+        tmp_path / "data.jsonl", [s.ASSISTANT_EMPTY, s.USER_WHITESPACE, s.NO_ASSISTANT, s.TRAILING_NEWLINES]
+    )
     lines = ft_lint("check", "--statistics", path).stdout.splitlines()
     assert [line.split() for line in lines[:-1]] == [
         ["2", "FT201", "empty-content", "[error]"],
@@ -176,14 +185,20 @@ def test_statistics_counts_findings_per_code(tmp_path):
 
 def test_github_output_is_annotations(bad):
     lines = ft_lint("check", "--output-format", "github", bad).stdout.splitlines()
-    assert lines[0] == f"::error file={bad},line=1,title=FT201 empty-content::assistant message 1 has empty content (at /messages/1/content)"
+    assert (
+        lines[0]
+        == f"::error file={bad},line=1,title=FT201 empty-content::assistant message 1 has empty content (at /messages/1/content)"
+    )
 
 
 def test_sarif_output_names_rules_and_locations(bad):
     document = json.loads(ft_lint("check", "--output-format", "sarif", bad).stdout)
     results = document["runs"][0]["results"]
     assert document["version"] == "2.1.0"
-    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results][:2] == [("FT201", 1), ("FT104", 2)]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results][:2] == [
+        ("FT201", 1),
+        ("FT104", 2),
+    ]
 
 
 # rule selection
@@ -191,7 +206,9 @@ def test_sarif_output_names_rules_and_locations(bad):
 
 @pytest.mark.parametrize("selector", ["FT201", "empty-content", "FT20", "FT201,FT104"])
 def test_select_by_code_name_and_prefix(bad, selector):
-    codes = {f["code"] for f in json.loads(ft_lint("check", "--output-format", "json", "--select", selector, bad).stdout)}
+    codes = {
+        f["code"] for f in json.loads(ft_lint("check", "--output-format", "json", "--select", selector, bad).stdout)
+    }
     assert "FT201" in codes and "FT401" not in codes
     assert ("FT203" in codes) == (selector == "FT20")
     assert ("FT104" in codes) == (selector == "FT201,FT104")
@@ -225,12 +242,16 @@ def test_rule_lists_its_options():
 
 def test_rules_lists_every_rule():
     lines = ft_lint("rules").stdout.splitlines()
-    assert [line.split()[:3] for line in lines] == [[rule.code, rule.name, rule.severity.label] for rule in catalog().values()]
+    assert [line.split()[:3] for line in lines] == [
+        [rule.code, rule.name, rule.severity.label] for rule in catalog().values()
+    ]
 
 
 def test_formats_lists_every_schema():
     lines = [line for line in ft_lint("formats").stdout.splitlines() if not line.startswith(" ")]
-    assert [line.split()[:2] for line in lines] == [[f.name, f"schemas/{f.schema_file}"] for f in all_formats().values()]
+    assert [line.split()[:2] for line in lines] == [
+        [f.name, f"schemas/{f.schema_file}"] for f in all_formats().values()
+    ]
     assert {f.name for f in all_formats().values()} >= {"openai-chat", "openai-preference", "openai-prompt-completion"}
 
 
@@ -248,7 +269,11 @@ def test_folder_lints_jsonl_ndjson_and_json_arrays_but_not_hidden_folders(tmp_pa
     write_jsonl(data / ".git" / "d.jsonl", [s.NO_ASSISTANT])
     write_jsonl(data / "notes.txt", ["not data"])
     result = ft_lint("check", "--output-format", "concise", data)
-    assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == [str(data / "a.jsonl"), str(data / "c.json"), str(data / "sub" / "b.ndjson")]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == [
+        str(data / "a.jsonl"),
+        str(data / "c.json"),
+        str(data / "sub" / "b.ndjson"),
+    ]
     assert result.stdout.splitlines()[-1] == "Found 3 problems (3 errors) in 3 of 3 files, 3 records."
 
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from support import chat
 
 pytestmark = pytest.mark.slow  # ft-lint processes racing on one file, many times over
@@ -76,13 +77,17 @@ def test_two_fixes_at_once_leave_the_file_fixed_once(tmp_path):
     work.mkdir()
     for _ in range(2):
         (work / "train.jsonl").write_bytes(data)
-        results = [finish(p) for p in [start("--fix", "train.jsonl", cwd=work), start("--fix", "train.jsonl", cwd=work)]]
+        results = [
+            finish(p) for p in [start("--fix", "train.jsonl", cwd=work), start("--fix", "train.jsonl", cwd=work)]
+        ]
         assert (work / "train.jsonl").read_bytes() == fixed
         assert os.listdir(work) == ["train.jsonl"]  # no temporary file left behind
         for code, out, _ in results:
             # each run reports the findings of the file as it ended up
             assert code == 1
-            assert [line for line in out.splitlines() if not line.startswith("note:")] == [line for line in report.splitlines() if not line.startswith("note:")]
+            assert [line for line in out.splitlines() if not line.startswith("note:")] == [
+                line for line in report.splitlines() if not line.startswith("note:")
+            ]
 
 
 def test_a_check_during_a_fix_sees_the_file_before_or_after_never_a_mix(tmp_path):

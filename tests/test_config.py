@@ -71,26 +71,40 @@ def test_explicit_config_file_is_used(project, tmp_path_factory):
 def test_command_line_beats_the_file(project):
     (project / "ft-lint.toml").write_text('select = ["FT1"]\nfail-on = "error"\noutput-format = "concise"\n')
     assert codes_in(project, "--select", "FT2") == {"FT201", "FT202"}
-    assert ft_lint("check", "--select", "FT106", "data.jsonl", cwd=project).returncode == 0  # fail-on error from the file
+    assert (
+        ft_lint("check", "--select", "FT106", "data.jsonl", cwd=project).returncode == 0
+    )  # fail-on error from the file
     assert ft_lint("check", "--select", "FT106", "--fail-on", "warning", "data.jsonl", cwd=project).returncode == 1
-    assert ft_lint("check", "data.jsonl", cwd=project).stdout.startswith("data.jsonl:3: FT106 ")  # concise from the file
+    assert ft_lint("check", "data.jsonl", cwd=project).stdout.startswith(
+        "data.jsonl:3: FT106 "
+    )  # concise from the file
 
 
 def test_exit_zero_and_format_from_the_file(project):
     (project / "ft-lint.toml").write_text('exit-zero = true\nformat = "openai-prompt-completion"\n')
     result = ft_lint("check", "--output-format", "json", "data.jsonl", cwd=project)
     assert result.returncode == 0
-    assert {f["code"] for f in json.loads(result.stdout)} == {"FT101", "FT102"}  # every record read as prompt/completion
+    assert {f["code"] for f in json.loads(result.stdout)} == {
+        "FT101",
+        "FT102",
+    }  # every record read as prompt/completion
 
 
 def test_per_file_ignores_match_paths_relative_to_the_config(project):
     legacy = project / "data" / "legacy"
     legacy.mkdir(parents=True)
     write_jsonl(legacy / "old.jsonl", RECORDS)
-    (project / "ft-lint.toml").write_text('[per-file-ignores]\n"data/legacy/*.jsonl" = ["FT201", "surrounding-whitespace"]\n')
+    (project / "ft-lint.toml").write_text(
+        '[per-file-ignores]\n"data/legacy/*.jsonl" = ["FT201", "surrounding-whitespace"]\n'
+    )
     result = ft_lint("check", "--output-format", "json", "data.jsonl", "data/legacy/old.jsonl", cwd=project)
     found = {(f["filename"], f["code"]) for f in json.loads(result.stdout)}
-    assert found == {("data.jsonl", "FT201"), ("data.jsonl", "FT202"), ("data.jsonl", "FT106"), ("data/legacy/old.jsonl", "FT106")}
+    assert found == {
+        ("data.jsonl", "FT201"),
+        ("data.jsonl", "FT202"),
+        ("data.jsonl", "FT106"),
+        ("data/legacy/old.jsonl", "FT106"),
+    }
 
 
 @pytest.mark.parametrize("selector", ["FT113", "invalid-image"])
@@ -115,7 +129,10 @@ def test_rule_options_by_code_or_name(project, selector):
         ('[per-file-ignores]\n"*.jsonl" = ["FT999"]\n', ["'per-file-ignores'", "FT999"]),
         ("[options.FT999]\nx = 1\n", ["'options'", "FT999"]),
         ("[options.FT113]\nmax-photos = 1\n", ["'options'", "max-photos", "max-images"]),
-        ('[options.FT113]\nmax-images = "ten"\n', ["'options'", "max-images", "expected a whole number from 0 to 1_000, got 'ten'"]),
+        (
+            '[options.FT113]\nmax-images = "ten"\n',
+            ["'options'", "max-images", "expected a whole number from 0 to 1_000, got 'ten'"],
+        ),
         ("select = [\n", ["ft-lint.toml", "invalid TOML"]),
     ],
 )
@@ -126,8 +143,12 @@ def test_configuration_errors_are_one_line_naming_the_key(project, text, words):
 
 def test_error_in_pyproject_names_the_table(project):
     (project / "pyproject.toml").write_text("[tool.ft-lint]\nselct = []\n")
-    assert_one_line_error(ft_lint("check", "data.jsonl", cwd=project), "pyproject.toml", "unknown key 'selct' in [tool.ft-lint]")
+    assert_one_line_error(
+        ft_lint("check", "data.jsonl", cwd=project), "pyproject.toml", "unknown key 'selct' in [tool.ft-lint]"
+    )
 
 
 def test_missing_config_file_is_an_error(project):
-    assert_one_line_error(ft_lint("check", "--config", "nope.toml", "data.jsonl", cwd=project), "nope.toml", "not found")
+    assert_one_line_error(
+        ft_lint("check", "--config", "nope.toml", "data.jsonl", cwd=project), "nope.toml", "not found"
+    )

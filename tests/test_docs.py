@@ -116,14 +116,22 @@ def cited_documents(text: str) -> set[str]:
 def repository_files():
     for path in sorted(ROOT.rglob("*")):
         relative = path.relative_to(ROOT)
-        if path.is_file() and not SKIPPED & set(relative.parts[:-1]) and path.suffix in TEXT_SUFFIXES and ".egg-info" not in str(relative):
+        if (
+            path.is_file()
+            and not SKIPPED & set(relative.parts[:-1])
+            and path.suffix in TEXT_SUFFIXES
+            and ".egg-info" not in str(relative)
+        ):
             yield path
 
 
 def test_citations_are_found_where_code_and_pages_make_them():
     docstring = '"' * 3 + "README.md's example" + '"' * 3
     assert cited_documents(docstring + "\n# rows (docs/spec.md)\n") == {"README.md", "docs/spec.md"}
-    assert cited_documents('path / "summary.md"\nhttps://github.com/a/b/blob/main/README.md\ngithub.com/a/README.md') == set()
+    assert (
+        cited_documents('path / "summary.md"\nhttps://github.com/a/b/blob/main/README.md\ngithub.com/a/README.md')
+        == set()
+    )
 
 
 def test_no_file_cites_a_document_the_repository_does_not_have():

@@ -8,17 +8,20 @@ import subprocess
 import sys
 
 import pytest
-from support import OPENAI_MODEL, awkward_file, chat_line
 
 from ft_lint import scanning
 from ft_lint.config import Settings
 from ft_lint.engine import lint
+from support import OPENAI_MODEL, awkward_file, chat_line
 
 
 def findings_of(path, **settings) -> tuple[list[tuple], int]:
     settings.setdefault("model", OPENAI_MODEL)
     findings, summary = lint([path], Settings(paths=[path], **settings))
-    return [(f.code, f.filename, f.line, f.pointer, f.message, f.related, f.excerpt, f.fix, f.severity, f.edit) for f in findings], summary.records
+    return [
+        (f.code, f.filename, f.line, f.pointer, f.message, f.related, f.excerpt, f.fix, f.severity, f.edit)
+        for f in findings
+    ], summary.records
 
 
 class CheckCounter(list):
@@ -65,11 +68,15 @@ def test_a_warm_run_reports_what_a_cold_run_reports_and_checks_nothing(tmp_path,
 @pytest.mark.parametrize(
     "edit",
     [
-        pytest.param(lambda lines: lines.__setitem__(40, lines[40].replace(b'"user"', b'"usr"')), id="one record broken"),
+        pytest.param(
+            lambda lines: lines.__setitem__(40, lines[40].replace(b'"user"', b'"usr"')), id="one record broken"
+        ),
         pytest.param(lambda lines: lines.__setitem__(50, lines[3]), id="one record made a copy"),
         pytest.param(insert_lines, id="lines inserted"),
         pytest.param(lambda lines: lines.__delitem__(slice(5, 9)), id="lines deleted"),
-        pytest.param(lambda lines: lines.__setitem__(0, lines[0].removeprefix(b"\xef\xbb\xbf")), id="byte order mark removed"),
+        pytest.param(
+            lambda lines: lines.__setitem__(0, lines[0].removeprefix(b"\xef\xbb\xbf")), id="byte order mark removed"
+        ),
     ],
 )
 def test_after_an_edit_a_warm_run_equals_a_cold_run(tmp_path, checked, edit):
@@ -121,7 +128,10 @@ def test_a_changed_line_ending_is_a_change(tmp_path, checked):
 def test_a_changed_rule_option_is_never_served_stale(tmp_path):
     path = awkward_file(tmp_path / "train.jsonl", random.Random(5))
     default = findings_of(path)
-    for options in ({"FT302": {"threshold": 0.0001}}, {"FT402": {"shingle-size": 1}}):  # a record rule's, a dataset rule's
+    for options in (
+        {"FT302": {"threshold": 0.0001}},
+        {"FT402": {"shingle-size": 1}},
+    ):  # a record rule's, a dataset rule's
         changed = findings_of(path, rule_options=options)
         assert changed == findings_of(path, rule_options=options, no_cache=True)
         assert changed != default
@@ -131,7 +141,9 @@ def test_a_changed_rule_option_is_never_served_stale(tmp_path):
 def test_a_changed_model_is_never_served_stale(tmp_path):
     long_answer = " ".join(f"word{i % 500} and more" for i in range(6_000))  # ~20,000 tokens
     path = tmp_path / "train.jsonl"
-    path.write_bytes(b"".join(chat_line(f"question {i}?", long_answer if i == 3 else f"answer {i}") + b"\n" for i in range(12)))
+    path.write_bytes(
+        b"".join(chat_line(f"question {i}?", long_answer if i == 3 else f"answer {i}") + b"\n" for i in range(12))
+    )
     roomy = findings_of(path, model="gpt-4.1-mini-2025-04-14")
     small = findings_of(path, model="gpt-4-0613")  # 8,192 tokens per example
     assert ("FT301", 4) in {(code, line) for code, _, line, *_ in small[0]}
@@ -164,7 +176,11 @@ def test_the_cache_folder_is_set_in_the_configuration(tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()
     path = awkward_file(tmp_path / "data" / "train.jsonl", random.Random(1))
     (tmp_path / "ft-lint.toml").write_text('cache-dir = "build/lint-cache"\n')
-    result = subprocess.run([sys.executable, "-m", "ft_lint", "check", "data", "--exit-zero", "-o", "/dev/null"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "ft_lint", "check", "data", "--exit-zero", "-o", "/dev/null"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert list((tmp_path / "build" / "lint-cache").glob("*.cache"))
     assert (tmp_path / "build" / "lint-cache" / "CACHEDIR.TAG").exists()
@@ -176,7 +192,18 @@ def test_the_cache_folder_is_set_in_the_configuration(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_runs_at_once_on_one_cache_never_corrupt_it(tmp_path, cache_folder):
     path = awkward_file(tmp_path / "train.jsonl", random.Random(2))
-    command = [sys.executable, "-m", "ft_lint", "check", str(path), "--model", OPENAI_MODEL, "--output-format", "json", "--exit-zero"]
+    command = [
+        sys.executable,
+        "-m",
+        "ft_lint",
+        "check",
+        str(path),
+        "--model",
+        OPENAI_MODEL,
+        "--output-format",
+        "json",
+        "--exit-zero",
+    ]
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
     outputs = {run.communicate()[0] for run in runs}
     assert len(outputs) == 1 and all(run.returncode == 0 for run in runs)

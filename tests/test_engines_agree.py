@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from samples import all_records
 from ft_lint.formats import all_formats
+from samples import all_records
 
 RECORDS = all_records()
 
@@ -20,7 +20,11 @@ def test_the_fixtures_hold_many_records_valid_and_invalid():
 def test_engines_agree_on_every_fixture_record(format_name):
     fmt = all_formats()[format_name]
     # turn_errors: what a schema cannot say (RFT's last turn), checked alike on both sides
-    disagreements = [record for record in RECORDS if fmt.is_valid(record) != (not fmt.explain(record) and not fmt.turn_errors(record))]
+    disagreements = [
+        record
+        for record in RECORDS
+        if fmt.is_valid(record) != (not fmt.explain(record) and not fmt.turn_errors(record))
+    ]
     assert disagreements == []
 
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from support import ft_lint
 
 pytestmark = pytest.mark.slow  # each test runs `python -m ft_lint` in a child process
@@ -37,7 +38,11 @@ def test_bad_sample_gives_the_output_the_readme_shows():
 
 def test_bad_sample_shows_one_problem_of_each_kind_per_line():
     result = ft_lint("check", "--output-format", "concise", "examples/bad.jsonl", cwd=REPOSITORY, model_rules=True)
-    found = [re.match(r"examples/bad\.jsonl:(\d+): (FT\d{3}) ", line).groups() for line in result.stdout.splitlines() if line.startswith("examples/")]
+    found = [
+        re.match(r"examples/bad\.jsonl:(\d+): (FT\d{3}) ", line).groups()
+        for line in result.stdout.splitlines()
+        if line.startswith("examples/")
+    ]
     assert found == [
         ("1", "FT006"),
         ("2", "FT104"),
@@ -63,5 +68,10 @@ def test_bad_sample_shows_one_problem_of_each_kind_per_line():
 def test_linting_the_examples_folder_fails_on_the_bad_file_only():
     result = ft_lint("check", "--output-format", "concise", "examples/", cwd=REPOSITORY, model_rules=True)
     assert result.returncode == 1
-    assert {line.split(":")[0] for line in result.stdout.splitlines() if line.startswith("examples/")} == {"examples/bad.jsonl"}
-    assert result.stdout.splitlines()[-1] == "Found 18 problems (8 errors, 9 warnings, 1 info) in 1 of 2 files, 70 records."
+    assert {line.split(":")[0] for line in result.stdout.splitlines() if line.startswith("examples/")} == {
+        "examples/bad.jsonl"
+    }
+    assert (
+        result.stdout.splitlines()[-1]
+        == "Found 18 problems (8 errors, 9 warnings, 1 info) in 1 of 2 files, 70 records."
+    )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from support import run_cli
-
 from ft_lint.excerpt import EXCERPT_CHARS, excerpt
+from support import run_cli
 
 LONG_SYSTEM = "You are the support assistant of a shop that sells garden tools. " * 5
 
@@ -16,14 +15,23 @@ def record(*messages: dict) -> bytes:
 
 
 def test_the_place_pointed_at_shows_whatever_comes_first_in_the_record():
-    raw = record({"role": "system", "content": LONG_SYSTEM}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": ""})
+    raw = record(
+        {"role": "system", "content": LONG_SYSTEM},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": ""},
+    )
     assert excerpt(raw, "/messages/2/content") == '{"role":"assistant","content":""}'
     # a message after a long one: from a little before it, to the end of the list
-    assert excerpt(raw, "/messages/1") == '…t sells garden tools. "},{"role":"user","content":"Hi"},{"role":"assistant","content":""}]'
+    assert (
+        excerpt(raw, "/messages/1")
+        == '…t sells garden tools. "},{"role":"user","content":"Hi"},{"role":"assistant","content":""}]'
+    )
 
 
 def test_a_member_far_into_its_object_is_shown_from_just_before_it():
-    raw = json.dumps({"messages": [{"role": "user", "content": "Hi"}], "metadata": {"notes": "x" * 300, "source": 7}}).encode()
+    raw = json.dumps(
+        {"messages": [{"role": "user", "content": "Hi"}], "metadata": {"notes": "x" * 300, "source": 7}}
+    ).encode()
     shown = excerpt(raw, "/metadata/source")
     assert shown.startswith("…") and shown.endswith('"source":7}') and len(shown) <= EXCERPT_CHARS + 2
 

@@ -25,7 +25,9 @@ def line(record: dict, ending: bytes = b"\n", spaced: bool = True) -> bytes:
 
 
 A, B, C = chat("Bonjour, ça va ?", "Oui, merci."), chat("What is 2+2?", "4"), chat("Name a colour.", "Teal.")
-A_REORDERED = {"messages": [{"content": "Bonjour, ça va ?", "role": "user"}, {"content": "Oui, merci.", "role": "assistant"}]}
+A_REORDERED = {
+    "messages": [{"content": "Bonjour, ça va ?", "role": "user"}, {"content": "Oui, merci.", "role": "assistant"}]
+}
 
 
 def fixable_file() -> tuple[bytes, bytes]:
@@ -38,7 +40,7 @@ def fixable_file() -> tuple[bytes, bytes]:
         (line(A_REORDERED, b"\n"), b""),  # a duplicate of line 1, keys reordered
         (b"{'messages': [1, 2]}\n", None),  # not JSON: left alone
         (b" \t \n", b""),  # whitespace only
-        (b'\xff\xfe not utf-8\n', None),  # not UTF-8: left alone
+        (b"\xff\xfe not utf-8\n", None),  # not UTF-8: left alone
         (line(C, b"\n"), None),
         (line(B, b"", spaced=False), b""),  # duplicate, last line, no final newline
     ]
@@ -128,7 +130,13 @@ def test_diff_of_a_clean_file_is_empty_with_exit_0(tmp_path):
 
 def test_unsafe_fixes_strip_and_reserialise_only_those_records(tmp_path):
     padded_spaced = chat("  Bonjour ", "Salut.\n\n")
-    padded_compact = {"messages": [{"role": "user", "content": [{"type": "text", "text": " hi "}]}, {"role": "assistant", "content": "yo", "weight": 1}], "n": 123456789012345678901234567890}
+    padded_compact = {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": " hi "}]},
+            {"role": "assistant", "content": "yo", "weight": 1},
+        ],
+        "n": 123456789012345678901234567890,
+    }
     path = tmp_path / "train.jsonl"
     escaped = json.dumps(chat("é ", "ok")).encode()  # \u00e9 escapes: the line's own style
     path.write_bytes(line(padded_spaced, b"\r\n") + line(B) + line(padded_compact, spaced=False) + escaped + b"\n")
@@ -141,7 +149,11 @@ def test_unsafe_fixes_strip_and_reserialise_only_those_records(tmp_path):
     stripped_compact = json.loads(json.dumps(padded_compact))
     stripped_compact["messages"][0]["content"][0]["text"] = "hi"
     assert path.read_bytes() == (
-        line(chat("Bonjour", "Salut."), b"\r\n") + line(B) + line(stripped_compact, spaced=False) + json.dumps(chat("é", "ok")).encode() + b"\n"
+        line(chat("Bonjour", "Salut."), b"\r\n")
+        + line(B)
+        + line(stripped_compact, spaced=False)
+        + json.dumps(chat("é", "ok")).encode()
+        + b"\n"
     )
     assert b"123456789012345678901234567890" in path.read_bytes()  # big integers survive exactly
 

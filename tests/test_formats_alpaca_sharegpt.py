@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from support import FORMAT_TESTS
 
 from ft_lint.formats import all_formats, text_turns
+from support import FORMAT_TESTS
 
 ALPACA = {"instruction": "Give the capital.", "input": "France", "output": "Paris."}
 
@@ -15,8 +15,18 @@ def test_valid_alpaca_records_have_no_findings(lint_records, name):
     records = [
         ALPACA,
         {"instruction": "Say hello.", "input": "", "output": "Hello!"},  # an empty input is no input
-        {"instruction": "Say hello.", "output": "Hello!", "system": "Be cheerful.", "text": "a column TRL-style tools keep"},
-        {"instruction": "And Spain?", "input": "", "output": "Madrid.", "history": [["Capital of France?", "Paris."], ["And Italy?", "Rome."]]},
+        {
+            "instruction": "Say hello.",
+            "output": "Hello!",
+            "system": "Be cheerful.",
+            "text": "a column TRL-style tools keep",
+        },
+        {
+            "instruction": "And Spain?",
+            "input": "",
+            "output": "Madrid.",
+            "history": [["Capital of France?", "Paris."], ["And Italy?", "Rome."]],
+        },
     ]
     assert lint_records(*records, name=name, defaults=FORMAT_TESTS) == []
 
@@ -30,7 +40,10 @@ def test_the_user_turn_is_the_instruction_then_the_input():
         ("user", "/instruction"),
         ("assistant", "/output"),
     ]
-    assert [(t.text, t.pointer) for t in text_turns(conversation[3:4])] == [("Give the capital.", "/instruction"), ("France", "/input")]
+    assert [(t.text, t.pointer) for t in text_turns(conversation[3:4])] == [
+        ("Give the capital.", "/instruction"),
+        ("France", "/input"),
+    ]
 
 
 @pytest.mark.parametrize("name", ["data.jsonl", "data.json"])
@@ -83,7 +96,10 @@ def test_valid_sharegpt_records_have_no_findings(lint_records, name):
 
 def test_sharegpt_roles_are_mapped():
     fmt = all_formats()["sharegpt"]
-    record = {"system": "Be brief.", "conversations": [{"from": f, "value": "x"} for f in ("human", "function_call", "observation", "gpt")]}
+    record = {
+        "system": "Be brief.",
+        "conversations": [{"from": f, "value": "x"} for f in ("human", "function_call", "observation", "gpt")],
+    }
     (conversation,) = fmt.conversations(record)
     assert [(m.role, m.calls_tools, m.pointer) for m in conversation] == [
         ("system", False, "/system"),
@@ -99,10 +115,29 @@ def test_sharegpt_errors(lint_records, name):
     records = [
         SHAREGPT,
         {"conversations": [{"from": "user", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}]},
-        {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Thanks"}, {"from": "gpt", "value": "  "}]},
-        {"conversations": [{"from": "human", "value": "Hi"}, {"from": "observation", "value": "42"}, {"from": "gpt", "value": "42."}]},
+        {
+            "conversations": [
+                {"from": "human", "value": "Hi"},
+                {"from": "gpt", "value": "Hello!"},
+                {"from": "human", "value": "Thanks"},
+                {"from": "gpt", "value": "  "},
+            ]
+        },
+        {
+            "conversations": [
+                {"from": "human", "value": "Hi"},
+                {"from": "observation", "value": "42"},
+                {"from": "gpt", "value": "42."},
+            ]
+        },
         {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!", "weight": 1}]},
-        {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Bye"}]},
+        {
+            "conversations": [
+                {"from": "human", "value": "Hi"},
+                {"from": "gpt", "value": "Hello!"},
+                {"from": "human", "value": "Bye"},
+            ]
+        },
     ]
     findings = lint_records(*records, name=name, defaults=FORMAT_TESTS)
     assert {(f.code, f.pointer) for f in findings} == {

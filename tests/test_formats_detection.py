@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from support import FORMAT_TESTS, codes, found, lint_paths, write_json_array, write_jsonl
 
 from ft_lint.cli import cli
-from ft_lint.formats import sniff_format
-from ft_lint.formats import _ADAPTERS, all_formats, closest_format, detect
+from ft_lint.formats import _ADAPTERS, all_formats, closest_format, detect, sniff_format
+from support import FORMAT_TESTS, codes, found, lint_paths, write_json_array, write_jsonl
 
 CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}
 VERTEX_CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": "Hello!"}]}
-TRL_CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}], "source": "forum"}
+TRL_CHAT = {
+    "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],
+    "source": "forum",
+}
 RFT = {"messages": [{"role": "user", "content": "2+2?"}], "reference_answer": "4"}
 PROMPT_COMPLETION = {"prompt": "2+2 =", "completion": " 4"}
-TRL_PROMPT_COMPLETION = {"prompt": [{"role": "user", "content": "2+2?"}], "completion": [{"role": "assistant", "content": "4"}]}
+TRL_PROMPT_COMPLETION = {
+    "prompt": [{"role": "user", "content": "2+2?"}],
+    "completion": [{"role": "assistant", "content": "4"}],
+}
 ALPACA = {"instruction": "Add the numbers.", "input": "2, 2", "output": "4"}
 SHAREGPT = {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}]}
 
@@ -46,8 +50,20 @@ def file_format(path) -> str | None:
         (ALPACA, "alpaca"),
         (SHAREGPT, "sharegpt"),
         ({"contents": [{"role": "user", "parts": [{"text": "Hi"}]}]}, "vertex-gemini"),
-        ({"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}, "bedrock-conversation"),
-        ({"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]}, "bedrock-distillation"),  # a prompt only
+        (
+            {
+                "schemaVersion": "bedrock-conversation-2024",
+                "messages": [
+                    {"role": "user", "content": [{"text": "Hi"}]},
+                    {"role": "assistant", "content": [{"text": "Hello"}]},
+                ],
+            },
+            "bedrock-conversation",
+        ),
+        (
+            {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]},
+            "bedrock-distillation",
+        ),  # a prompt only
         ({"text": "The sky is blue."}, "generic-text"),
     ],
 )
@@ -57,7 +73,13 @@ def test_each_record_is_detected_as_its_format(record, expected):
 
 def test_when_no_candidate_is_valid_the_one_with_fewest_errors_wins():
     # A Bedrock record without schemaVersion: one error as Bedrock, many as any messages format.
-    record = {"system": [{"text": "Be brief."}], "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}
+    record = {
+        "system": [{"text": "Be brief."}],
+        "messages": [
+            {"role": "user", "content": [{"text": "Hi"}]},
+            {"role": "assistant", "content": [{"text": "Hello"}]},
+        ],
+    }
     assert name_of(record) == "bedrock-conversation"
     # A chat record with one bad role stays OpenAI chat (TRL rejects the role as well, and ranks lower).
     assert name_of({"messages": [{"role": "bot", "content": "Hi"}]}) == "openai-chat"
@@ -151,7 +173,10 @@ def test_the_chosen_models_formats_win_when_the_keys_fit(tmp_path):
     assert file_format(path) == "trl-conversational"
     assert sniff_format(path, {"openai-chat", "openai-preference"}).name == "openai-chat"
     # checked as OpenAI chat: the ids OpenAI requires are missing, and the arguments are objects
-    assert sorted(f.code for f in lint_paths([path], model="gpt-4o-mini", defaults=FORMAT_TESTS)) == ["FT101"] * 6 + ["FT111"] * 3
+    assert (
+        sorted(f.code for f in lint_paths([path], model="gpt-4o-mini", defaults=FORMAT_TESTS))
+        == ["FT101"] * 6 + ["FT111"] * 3
+    )
     # A model whose formats the records do not fit leaves detection as it was.
     assert sniff_format(path, {"openai-prompt-completion"}).name == "trl-conversational"
 
@@ -160,12 +185,19 @@ def test_a_file_of_another_format_stays_that_format_for_the_named_model(tmp_path
     # Bedrock records have `messages` too, but their schemaVersion makes them Bedrock's: checked
     # for an OpenAI model the file is Bedrock data, which it does not train on (FT305), not
     # OpenAI chat whose records each happen to be read as Bedrock.
-    bedrock = {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}
+    bedrock = {
+        "schemaVersion": "bedrock-conversation-2024",
+        "messages": [
+            {"role": "user", "content": [{"text": "Hi"}]},
+            {"role": "assistant", "content": [{"text": "Hello"}]},
+        ],
+    }
     path = write_jsonl(tmp_path / "bedrock.jsonl", [bedrock] * 12)
     assert sniff_format(path, {"openai-chat", "openai-preference"}).name == "bedrock-conversation"
-    assert [(f.code, f.message.split(" (")[0]) for f in lint_paths([path], select=("FT305",), model="gpt-4o-mini", defaults=FORMAT_TESTS)] == [
-        ("FT305", "gpt-4o-mini-2024-07-18 does not train on bedrock-conversation data")
-    ]
+    assert [
+        (f.code, f.message.split(" (")[0])
+        for f in lint_paths([path], select=("FT305",), model="gpt-4o-mini", defaults=FORMAT_TESTS)
+    ] == [("FT305", "gpt-4o-mini-2024-07-18 does not train on bedrock-conversation data")]
     chat = write_jsonl(tmp_path / "chat.jsonl", [CHAT] * 12)
     assert lint_paths([chat], select=("FT305",), model="gpt-4o-mini", defaults=FORMAT_TESTS) == []
 
@@ -213,7 +245,13 @@ def test_mixed_file_names_the_lines_of_each_format(lint_records):
 
 
 def test_a_record_with_the_keys_another_format_adds_is_that_format(lint_records):
-    bedrock = {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}
+    bedrock = {
+        "schemaVersion": "bedrock-conversation-2024",
+        "messages": [
+            {"role": "user", "content": [{"text": "Hi"}]},
+            {"role": "assistant", "content": [{"text": "Hello"}]},
+        ],
+    }
     assert detect(bedrock, preferred=all_formats()["openai-chat"]).name == "bedrock-conversation"
     findings = lint_records(CHAT, CHAT, bedrock, defaults=FORMAT_TESTS)
     assert [(f.line, f.code) for f in findings] == [(3, "FT007")]
@@ -277,4 +315,3 @@ def test_provider_list_comes_from_the_model_table():
         expected = {m.provider for m in load_models().values() if fmt.name in m.formats}
         assert set(providers_of(fmt)) == expected
         assert fmt.used_by or expected, f"nobody is said to train on {fmt.name}"
-

@@ -14,7 +14,10 @@ def test_texts_have_no_prompt_to_miss(lint_records):
 
 def test_content_rules_still_read_the_text(lint_records):
     records = [*TEXTS, {"text": ""}, {"text": "Caf\u00c3\u00a9 au lait"}, {"text": 42}, TEXTS[0]]
-    found_codes = {(line, code) for line, code, _ in found(lint_records(*records, select=("FT1", "FT2", "FT401"), defaults=FORMAT_TESTS))}
+    found_codes = {
+        (line, code)
+        for line, code, _ in found(lint_records(*records, select=("FT1", "FT2", "FT401"), defaults=FORMAT_TESTS))
+    }
     assert found_codes == {(5, "FT201"), (6, "FT204"), (7, "FT101"), (8, "FT401")}
 
 
@@ -26,4 +29,6 @@ def test_a_conversation_file_still_needs_its_user_turn(lint_records):
 
 def test_together_models_take_it_and_openai_models_do_not(lint_records):
     assert [f.code for f in lint_records(*TEXTS, select=("FT305",), model="Qwen/Qwen3-8B", defaults=FORMAT_TESTS)] == []
-    assert [f.code for f in lint_records(*TEXTS, select=("FT305",), model="gpt-4.1-mini", defaults=FORMAT_TESTS)] == ["FT305"]
+    assert [f.code for f in lint_records(*TEXTS, select=("FT305",), model="gpt-4.1-mini", defaults=FORMAT_TESTS)] == [
+        "FT305"
+    ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from support import FORMAT_TESTS, GIF, JPEG, PNG, WEBP, b64, data_url, found, lint_paths, write_jsonl
 
 from ft_lint.formats import Image
 from ft_lint.image_headers import sniff_image_type
+from support import FORMAT_TESTS, GIF, JPEG, PNG, WEBP, b64, data_url, found, lint_paths, write_jsonl
 
 QUESTION = {"type": "text", "text": "What is in the picture?"}
 
@@ -19,7 +19,9 @@ def chat(*urls: str, detail: str | None = None, answer: list | str = "A cat.") -
 
 
 def ft113(tmp_path, records, **settings) -> dict[int, list[str]]:
-    findings = lint_paths([write_jsonl(tmp_path / "data.jsonl", records)], defaults=FORMAT_TESTS, select=("FT113",), **settings)
+    findings = lint_paths(
+        [write_jsonl(tmp_path / "data.jsonl", records)], defaults=FORMAT_TESTS, select=("FT113",), **settings
+    )
     by_line: dict[int, list[str]] = {}
     for finding in findings:
         by_line.setdefault(finding.line, []).append(finding.message)
@@ -47,15 +49,27 @@ def test_images_openai_takes(tmp_path):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("http://example.com/cat.png", "image URL must be https:// or a base64 data: URL, not 'http://example.com/cat.png'"),
-        ("ftp://example.com/cat.png", "image URL must be https:// or a base64 data: URL, not 'ftp://example.com/cat.png'"),
+        (
+            "http://example.com/cat.png",
+            "image URL must be https:// or a base64 data: URL, not 'http://example.com/cat.png'",
+        ),
+        (
+            "ftp://example.com/cat.png",
+            "image URL must be https:// or a base64 data: URL, not 'ftp://example.com/cat.png'",
+        ),
         ("cat.png", "image URL must be https:// or a base64 data: URL, not 'cat.png'"),
         (data_url(GIF, "image/gif"), "image type 'image/gif' is not taken by openai-chat; use jpeg, png, webp"),
         (data_url(PNG, "image/jpeg"), "image is declared image/jpeg but its bytes are PNG"),
-        (data_url(b"hello world", "image/png"), "image is declared image/png but its bytes are not a JPEG, PNG, GIF or WEBP image"),
+        (
+            data_url(b"hello world", "image/png"),
+            "image is declared image/png but its bytes are not a JPEG, PNG, GIF or WEBP image",
+        ),
         ("data:image/png;base64,iVBORw0KGgo=!!", "image data is not valid base64"),
         ("data:image/png;base64,", "image data is empty"),
-        ("data:image/png," + b64(PNG), "data URL must hold base64 data (data:image/png;base64,...), not 'data:image/png'"),
+        (
+            "data:image/png," + b64(PNG),
+            "data URL must hold base64 data (data:image/png;base64,...), not 'data:image/png'",
+        ),
     ],
 )
 def test_images_openai_rejects(tmp_path, url, message):
@@ -71,7 +85,13 @@ def test_images_in_assistant_messages(lint_records):
 
 def test_too_many_images_is_reported_once_at_the_first_image_over(lint_records):
     eleven = chat(*[f"https://example.com/{n}.png" for n in range(11)])
-    findings = lint_records(chat("https://example.com/a.png"), eleven, chat(*["https://example.com/x.png"] * 10), select=("FT113",), defaults=FORMAT_TESTS)
+    findings = lint_records(
+        chat("https://example.com/a.png"),
+        eleven,
+        chat(*["https://example.com/x.png"] * 10),
+        select=("FT113",),
+        defaults=FORMAT_TESTS,
+    )
     assert found(findings) == {(2, "FT113", "/messages/0/content/11/image_url/url")}
     assert findings[0].message == "example has 11 images; openai-chat takes at most 10"
 
@@ -79,7 +99,11 @@ def test_too_many_images_is_reported_once_at_the_first_image_over(lint_records):
 def test_options_override_the_providers_limits(tmp_path):
     three = chat(data_url(PNG + b"\x00" * 3000), "https://example.com/b.png", "https://example.com/c.png")
     assert ft113(tmp_path, [chat("https://example.com/a.png"), three]) == {}
-    limited = ft113(tmp_path, [chat("https://example.com/a.png"), three], rule_options={"FT113": {"max-images": 2, "max-image-bytes": 1024}})
+    limited = ft113(
+        tmp_path,
+        [chat("https://example.com/a.png"), three],
+        rule_options={"FT113": {"max-images": 2, "max-image-bytes": 1024}},
+    )
     assert limited == {2: ["image is larger than 1,024 bytes", "example has 3 images; openai-chat takes at most 2"]}
 
 
@@ -94,7 +118,12 @@ def test_the_size_limit_is_on_the_decoded_bytes(tmp_path):
 
 def test_images_of_other_providers(tmp_path):
     def gemini(part: dict) -> dict:
-        return {"contents": [{"role": "user", "parts": [{"text": "What is this?"}, part]}, {"role": "model", "parts": [{"text": "A cat."}]}]}
+        return {
+            "contents": [
+                {"role": "user", "parts": [{"text": "What is this?"}, part]},
+                {"role": "model", "parts": [{"text": "A cat."}]},
+            ]
+        }
 
     records = [
         gemini({"fileData": {"mimeType": "image/png", "fileUri": "gs://bucket/cat.png"}}),
@@ -102,7 +131,15 @@ def test_images_of_other_providers(tmp_path):
         gemini({"inlineData": {"mimeType": "image/gif", "data": b64(GIF)}}),
         gemini({"inlineData": {"mimeType": "image/webp", "data": b64(PNG)}}),
         gemini({"fileData": {"mimeType": "application/pdf", "fileUri": "gs://bucket/doc.pdf"}}),  # not an image
-        {"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "fileUri": f"gs://b/{n}.png"}} for n in range(31)]}, {"role": "model", "parts": [{"text": "Cats."}]}]},
+        {
+            "contents": [
+                {
+                    "role": "user",
+                    "parts": [{"fileData": {"mimeType": "image/png", "fileUri": f"gs://b/{n}.png"}} for n in range(31)],
+                },
+                {"role": "model", "parts": [{"text": "Cats."}]},
+            ]
+        },
     ]
     assert ft113(tmp_path, records) == {
         2: ["image URL must be gs:// or https:// or http://, not 's3://bucket/cat.png'"],

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from support import FORMAT_TESTS, found
-
 from ft_lint.formats import all_formats
+from support import FORMAT_TESTS, found
 
 USER = {"role": "user", "content": "What color is the sky?"}
 ASSISTANT = {"role": "assistant", "content": "It is blue."}
@@ -17,11 +16,20 @@ def test_conversational_records_with_extra_columns_are_valid(lint_records):
     records = [
         {"messages": [USER, ASSISTANT], "id": 1, "source": "forum"},
         {"messages": [{"role": "system", "content": "Be brief."}, USER, ASSISTANT], "id": 2},
-        {"messages": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What is this?"}]}, ASSISTANT], "images": ["cat.png"]},
+        {
+            "messages": [
+                {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What is this?"}]},
+                ASSISTANT,
+            ],
+            "images": ["cat.png"],
+        },
         {
             "messages": [
                 USER,
-                {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "look", "arguments": {"where": "up"}}}]},
+                {
+                    "role": "assistant",
+                    "tool_calls": [{"type": "function", "function": {"name": "look", "arguments": {"where": "up"}}}],
+                },
                 {"role": "tool", "name": "look", "content": "blue"},
                 ASSISTANT,
             ],
@@ -63,7 +71,10 @@ def test_prompt_completion_errors_point_into_the_right_list(lint_records):
         {"prompt": [USER], "completion": [ASSISTANT]},
         {"prompt": [USER], "completion": "It is blue."},  # one a list, the other text
         {"prompt": [USER], "completion": [{"role": "assistant", "content": " It is blue."}]},
-        {"prompt": [USER, {"role": "assistant", "content": "Hm."}], "completion": [{"role": "user", "content": "Well?"}]},
+        {
+            "prompt": [USER, {"role": "assistant", "content": "Hm."}],
+            "completion": [{"role": "user", "content": "Well?"}],
+        },
     ]
     assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {
         (2, "FT101", ""),
@@ -81,7 +92,12 @@ def test_preference_records_in_every_documented_shape_are_valid(lint_records):
         {"chosen": "The sky is blue.", "rejected": "The sky is green."},
         {"prompt": [USER], "chosen": [ASSISTANT], "rejected": [{"role": "assistant", "content": "It is green."}]},
         {"chosen": [USER, ASSISTANT], "rejected": [USER, {"role": "assistant", "content": "It is green."}]},
-        {"prompt": "What color is the sky?", "chosen": [ASSISTANT], "rejected": [{"role": "assistant", "content": "Green."}], "score": 0.7},
+        {
+            "prompt": "What color is the sky?",
+            "chosen": [ASSISTANT],
+            "rejected": [{"role": "assistant", "content": "Green."}],
+            "score": 0.7,
+        },
     ]
     assert lint_records(*records, defaults=FORMAT_TESTS) == []
 

@@ -2,29 +2,53 @@
 
 from __future__ import annotations
 
-from support import FORMAT_TESTS, PNG, b64, found
-
 from ft_lint.formats import all_formats
+from support import FORMAT_TESTS, PNG, b64, found
 
 
 def turn(role: str, *texts: str) -> dict:
     return {"role": role, "parts": [{"text": text} for text in texts]}
 
 
-GEMINI = {"systemInstruction": {"role": "system", "parts": [{"text": "Answer briefly."}]}, "contents": [turn("user", "Capital of France?"), turn("model", "Paris.")]}
+GEMINI = {
+    "systemInstruction": {"role": "system", "parts": [{"text": "Answer briefly."}]},
+    "contents": [turn("user", "Capital of France?"), turn("model", "Paris.")],
+}
 
 
 def test_valid_gemini_records_have_no_findings(lint_records):
     records = [
         GEMINI,
         {"contents": [turn("user", "Hi"), turn("model", "Hello!"), turn("user", "Bye"), turn("model", "Goodbye!")]},
-        {"contents": [{"role": "user", "parts": [{"text": "What is this?"}, {"fileData": {"mimeType": "image/png", "fileUri": "gs://bucket/cat.png"}}]}, turn("model", "A cat.")]},
-        {"contents": [{"role": "user", "parts": [{"text": "What is this?"}, {"inlineData": {"mimeType": "image/png", "data": b64(PNG)}}]}, turn("model", "A pixel.")]},
+        {
+            "contents": [
+                {
+                    "role": "user",
+                    "parts": [
+                        {"text": "What is this?"},
+                        {"fileData": {"mimeType": "image/png", "fileUri": "gs://bucket/cat.png"}},
+                    ],
+                },
+                turn("model", "A cat."),
+            ]
+        },
+        {
+            "contents": [
+                {
+                    "role": "user",
+                    "parts": [{"text": "What is this?"}, {"inlineData": {"mimeType": "image/png", "data": b64(PNG)}}],
+                },
+                turn("model", "A pixel."),
+            ]
+        },
         {
             "contents": [
                 turn("user", "Weather in Paris?"),
                 {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}]},
-                {"role": "user", "parts": [{"functionResponse": {"name": "get_weather", "response": {"sky": "sunny"}}}]},
+                {
+                    "role": "user",
+                    "parts": [{"functionResponse": {"name": "get_weather", "response": {"sky": "sunny"}}}],
+                },
                 turn("model", "Sunny."),
             ],
             "tools": [{"functionDeclarations": [{"name": "get_weather"}]}],
@@ -55,7 +79,10 @@ def test_content_rules_point_inside_parts(lint_records):
     records = [
         GEMINI,
         {"contents": [turn("user", "Capital of France?"), turn("model", "Paris.", "   ")]},
-        {"systemInstruction": {"parts": [{"text": "Be brief. "}]}, "contents": [turn("user", "Hi"), turn("model", "Hello!")]},
+        {
+            "systemInstruction": {"parts": [{"text": "Be brief. "}]},
+            "contents": [turn("user", "Hi"), turn("model", "Hello!")],
+        },
         {"contents": [turn("user", "Hi"), turn("model", "<start_of_turn>model\nHello!")]},
     ]
     assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {
@@ -70,7 +97,15 @@ def test_schema_errors(lint_records):
         GEMINI,
         {"contents": [turn("user", "Hi"), turn("assistant", "Hello!")]},
         {"contents": [turn("user", "Hi"), {"role": "model", "text": "Hello!"}]},
-        {"contents": [turn("user", "Hi"), {"role": "model", "parts": [{"text": "Hello!", "inlineData": {"mimeType": "image/png", "data": b64(PNG)}}]}]},
+        {
+            "contents": [
+                turn("user", "Hi"),
+                {
+                    "role": "model",
+                    "parts": [{"text": "Hello!", "inlineData": {"mimeType": "image/png", "data": b64(PNG)}}],
+                },
+            ]
+        },
         {"contents": [turn("user", "Hi"), turn("model", "Hello!")], "generation_config": {}},
         {"contents": []},
     ]
@@ -98,11 +133,27 @@ def test_function_results_answer_the_call_before_them(lint_records):
 
 # --- vertex-chat ---------------------------------------------------------------------------
 
-VERTEX_CHAT = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}, {"role": "model", "content": "Hello!"}]}
+VERTEX_CHAT = {
+    "messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "model", "content": "Hello!"},
+    ]
+}
 
 
 def test_valid_vertex_chat_records_have_no_findings(lint_records):
-    records = [VERTEX_CHAT, {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": "Hello!"}, {"role": "user", "content": "Bye"}, {"role": "model", "content": "Bye!"}]}]
+    records = [
+        VERTEX_CHAT,
+        {
+            "messages": [
+                {"role": "user", "content": "Hi"},
+                {"role": "model", "content": "Hello!"},
+                {"role": "user", "content": "Bye"},
+                {"role": "model", "content": "Bye!"},
+            ]
+        },
+    ]
     assert lint_records(*records, defaults=FORMAT_TESTS) == []
 
 
@@ -111,7 +162,13 @@ def test_vertex_chat_errors_and_role_mapping(lint_records):
         VERTEX_CHAT,
         {"messages": [{"role": "user", "content": "Hi"}, {"role": "bot", "content": "Hello!"}]},
         {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": ""}]},
-        {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": "Hello!"}, {"role": "system", "content": "Be brief."}]},
+        {
+            "messages": [
+                {"role": "user", "content": "Hi"},
+                {"role": "model", "content": "Hello!"},
+                {"role": "system", "content": "Be brief."},
+            ]
+        },
         {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": ["Hello!"]}]},
     ]
     assert found(lint_records(*records, defaults=FORMAT_TESTS)) == {

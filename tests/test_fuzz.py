@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ft_lint.config import RunOptions, Settings
-from ft_lint.detectors import SECRET_DETECTORS, ALL_PERSONAL_DETECTORS, find
+from ft_lint.detectors import ALL_PERSONAL_DETECTORS, SECRET_DETECTORS, find
 from ft_lint.engine import lint
 from ft_lint.fixer import fix_and_lint
 from ft_lint.formats import all_formats
@@ -34,32 +34,84 @@ from ft_lint.reporters import REPORTERS, get_reporter
 pytestmark = pytest.mark.slow  # long hypothesis runs
 
 EXAMPLES = int(os.environ.get("FT_LINT_FUZZ_EXAMPLES", "40"))
-bounded = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+bounded = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 # --- strategies --------------------------------------------------------------------------------
 
 TRICKY_TEXT = [
-    "", " ", "  padded  ", "\n\n", "<|im_start|>user", "[INST] hi [/INST]", "\nUser: hi", "Ã© â€™", "\ufffd",
-    "maria.silva@gmail.com", "+44 20 7946 0958", "4539 1488 0343 6467", "DE89 3704 0044 0532 0130 00",
-    "529.982.247-25", "sk-" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6kM9nP2rS5uX8", "postgres://u:Pa55w0rdZ9@db.acme.io",
-    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC\n", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.",
-    '{"city": "Paris"}', "{city: Paris}", "data:image/png;base64,iVBORw0KGgo=", "https://example.com/a.png", "\u2028", "é" * 3,
+    "",
+    " ",
+    "  padded  ",
+    "\n\n",
+    "<|im_start|>user",
+    "[INST] hi [/INST]",
+    "\nUser: hi",
+    "Ã© â€™",
+    "\ufffd",
+    "maria.silva@gmail.com",
+    "+44 20 7946 0958",
+    "4539 1488 0343 6467",
+    "DE89 3704 0044 0532 0130 00",
+    "529.982.247-25",
+    "sk-" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6kM9nP2rS5uX8",
+    "postgres://u:Pa55w0rdZ9@db.acme.io",
+    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC\n",
+    "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.",
+    '{"city": "Paris"}',
+    "{city: Paris}",
+    "data:image/png;base64,iVBORw0KGgo=",
+    "https://example.com/a.png",
+    "\u2028",
+    "é" * 3,
 ]
-texts = st.one_of(st.text(max_size=40), st.sampled_from(TRICKY_TEXT), st.builds(lambda a, b: a + b, st.sampled_from(TRICKY_TEXT), st.text(max_size=10)))
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False), texts)
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3), max_leaves=8)
+texts = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(TRICKY_TEXT),
+    st.builds(lambda a, b: a + b, st.sampled_from(TRICKY_TEXT), st.text(max_size=10)),
+)
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False), texts
+)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3), max_leaves=8
+)
 
-roles = st.one_of(st.sampled_from(["system", "developer", "user", "assistant", "tool", "function", "bot", ""]), texts, json_values)
+roles = st.one_of(
+    st.sampled_from(["system", "developer", "user", "assistant", "tool", "function", "bot", ""]), texts, json_values
+)
 parts = st.one_of(
     st.fixed_dictionaries({"type": st.just("text"), "text": texts}),
-    st.fixed_dictionaries({"type": st.just("image_url"), "image_url": st.fixed_dictionaries({"url": st.sampled_from(["https://example.com/c.png", "http://x/y.gif", "data:image/png;base64,iVBORw0KGgo=", "data:image/jpeg;base64,!!"])})}),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("image_url"),
+            "image_url": st.fixed_dictionaries(
+                {
+                    "url": st.sampled_from(
+                        [
+                            "https://example.com/c.png",
+                            "http://x/y.gif",
+                            "data:image/png;base64,iVBORw0KGgo=",
+                            "data:image/jpeg;base64,!!",
+                        ]
+                    )
+                }
+            ),
+        }
+    ),
     json_values,
 )
 contents = st.one_of(texts, st.none(), st.lists(parts, max_size=3), json_values)
 tool_calls = st.lists(
     st.fixed_dictionaries(
         {"id": st.sampled_from(["call_1", "call_2"]), "type": st.just("function")},
-        optional={"function": st.fixed_dictionaries({"name": st.sampled_from(["get_weather", "bad name"])}, optional={"arguments": st.one_of(texts, json_values)})},
+        optional={
+            "function": st.fixed_dictionaries(
+                {"name": st.sampled_from(["get_weather", "bad name"])},
+                optional={"arguments": st.one_of(texts, json_values)},
+            )
+        },
     ),
     max_size=2,
 )
@@ -76,14 +128,31 @@ messages = st.fixed_dictionaries(
 )
 message_lists = st.lists(messages, max_size=4)
 tools = st.lists(
-    st.fixed_dictionaries({"type": st.just("function"), "function": st.fixed_dictionaries({"name": st.sampled_from(["get_weather", "get_weather", "bad name"])}, optional={"parameters": json_values, "description": texts})}),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("function"),
+            "function": st.fixed_dictionaries(
+                {"name": st.sampled_from(["get_weather", "get_weather", "bad name"])},
+                optional={"parameters": json_values, "description": texts},
+            ),
+        }
+    ),
     max_size=2,
 )
-chat_records = st.fixed_dictionaries({"messages": message_lists}, optional={"tools": tools, "parallel_tool_calls": json_values, "functions": json_values, "metadata": json_values})
-preference_records = st.fixed_dictionaries(
-    {"input": st.one_of(st.fixed_dictionaries({"messages": message_lists}, optional={"tools": tools}), json_values), "preferred_output": message_lists, "non_preferred_output": message_lists}
+chat_records = st.fixed_dictionaries(
+    {"messages": message_lists},
+    optional={"tools": tools, "parallel_tool_calls": json_values, "functions": json_values, "metadata": json_values},
 )
-prompt_records = st.fixed_dictionaries({"prompt": st.one_of(texts, json_values), "completion": st.one_of(texts, json_values)})
+preference_records = st.fixed_dictionaries(
+    {
+        "input": st.one_of(st.fixed_dictionaries({"messages": message_lists}, optional={"tools": tools}), json_values),
+        "preferred_output": message_lists,
+        "non_preferred_output": message_lists,
+    }
+)
+prompt_records = st.fixed_dictionaries(
+    {"prompt": st.one_of(texts, json_values), "completion": st.one_of(texts, json_values)}
+)
 records = st.one_of(chat_records, preference_records, prompt_records, st.dictionaries(texts, json_values, max_size=3))
 
 
@@ -102,7 +171,9 @@ def jsonl_files(draw) -> bytes:
             except TypeError:  # orjson writes no integer over 64 bits
                 text = None
             if text is None:
-                text = json.dumps(record, ensure_ascii=style == "ascii", separators=(",", ":") if style == "compact" else None).encode()
+                text = json.dumps(
+                    record, ensure_ascii=style == "ascii", separators=(",", ":") if style == "compact" else None
+                ).encode()
         elif kind == "blank":
             text = draw(st.sampled_from([b"", b" ", b"\t ", "\u3000".encode()]))
         elif kind == "garbage":
@@ -120,7 +191,9 @@ def jsonl_files(draw) -> bytes:
 def array_files(draw) -> bytes:
     values = draw(st.lists(st.one_of(records, json_values), max_size=4))
     separator = draw(st.sampled_from([",", ",\n", ",\n\n  "]))
-    return (BOM if draw(st.booleans()) else b"") + ("[" + separator.join(json.dumps(v) for v in values) + "]\n").encode()
+    return (BOM if draw(st.booleans()) else b"") + (
+        "[" + separator.join(json.dumps(v) for v in values) + "]\n"
+    ).encode()
 
 
 # --- invariants --------------------------------------------------------------------------------
@@ -139,7 +212,7 @@ def data_file(data: bytes, name: str):
 
 def lines_with_endings(data: bytes) -> list[bytes]:
     """Lines as the reader splits them (on \\n only), without a leading BOM."""
-    return re.findall(rb"[^\n]*\n|[^\n]+$", data[len(BOM):] if data.startswith(BOM) else data)
+    return re.findall(rb"[^\n]*\n|[^\n]+$", data[len(BOM) :] if data.startswith(BOM) else data)
 
 
 def line_count(data: bytes) -> int:
@@ -182,7 +255,7 @@ def values_by_line(path: Path, data: bytes) -> dict[int, list]:
     for number, line in enumerate(data.split(b"\n"), start=1):
         line = line.rstrip(b"\r")
         try:
-            found[number] = [orjson.loads(line[len(BOM):] if number == 1 and line.startswith(BOM) else line)]
+            found[number] = [orjson.loads(line[len(BOM) :] if number == 1 and line.startswith(BOM) else line)]
         except orjson.JSONDecodeError:
             pass
     return found
@@ -266,14 +339,21 @@ def test_unsafe_fixes_keep_every_record_valid_and_settle(data):
         remaining, _ = fix_and_lint([path], Settings(), RunOptions(fix=True, unsafe_fixes=True))
         ambiguous = {f.line for f in remaining if f.code == "FT008"}
         assert all(f.line in ambiguous for f in remaining if f.code == "FT202")
-        assert len([f for f in remaining if f.code in ("FT001", "FT003")]) == len(before)  # no line broken, none repaired
+        assert len([f for f in remaining if f.code in ("FT001", "FT003")]) == len(
+            before
+        )  # no line broken, none repaired
         fixed = path.read_bytes()
         fix_and_lint([path], Settings(), RunOptions(fix=True, unsafe_fixes=True))
         assert path.read_bytes() == fixed
 
 
 @bounded
-@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(TRICKY_TEXT + ["x", " ", "1", "@", "-", "."]), max_size=30).map("".join)))
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.lists(st.sampled_from(TRICKY_TEXT + ["x", " ", "1", "@", "-", "."]), max_size=30).map("".join),
+    )
+)
 def test_detectors_report_exact_spans_and_redaction_hides_them(text):
     found = find(text, SECRET_DETECTORS + ALL_PERSONAL_DETECTORS)
     for item in found:

@@ -29,13 +29,23 @@ def parse(line: str) -> tuple[str, dict[str, str], str]:
     match = COMMAND.match(line)
     assert match, f"not a workflow command: {line!r}"
     properties = dict(item.split("=", 1) for item in match.group(2).split(","))
-    return match.group(1), {key: unescape_property(value) for key, value in properties.items()}, unescape_data(match.group(3))
+    return (
+        match.group(1),
+        {key: unescape_property(value) for key, value in properties.items()},
+        unescape_data(match.group(3)),
+    )
 
 
 def test_annotation_escapes_what_the_runner_would_misread():
     finding = Finding(
-        code="FT401", name="duplicate-example", severity=Severity.WARNING, filename="data/a,b:c%.jsonl",
-        line=7, pointer="/messages/0", message="100% the same:\r\nagain", related=(Location("data/a,b:c%.jsonl", 3),),
+        code="FT401",
+        name="duplicate-example",
+        severity=Severity.WARNING,
+        filename="data/a,b:c%.jsonl",
+        line=7,
+        pointer="/messages/0",
+        message="100% the same:\r\nagain",
+        related=(Location("data/a,b:c%.jsonl", 3),),
         fix="delete this copy",
     )
     line = annotation(finding, finding.filename)
@@ -47,9 +57,19 @@ def test_annotation_escapes_what_the_runner_would_misread():
     assert message == "100% the same:\\r\\nagain (at /messages/0)\nsee data/a,b:c%.jsonl:3\nfix: delete this copy"
 
 
-@pytest.mark.parametrize("severity, command", [(Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "notice")])
+@pytest.mark.parametrize(
+    "severity, command", [(Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "notice")]
+)
 def test_severity_chooses_the_command(severity, command):
-    finding = Finding(code="FT202", name="surrounding-whitespace", severity=severity, filename="d.jsonl", line=1, pointer="", message="m")
+    finding = Finding(
+        code="FT202",
+        name="surrounding-whitespace",
+        severity=severity,
+        filename="d.jsonl",
+        line=1,
+        pointer="",
+        message="m",
+    )
     assert annotation(finding, "d.jsonl") == f"::{command} file=d.jsonl,line=1,title=FT202 surrounding-whitespace::m"
 
 

@@ -5,16 +5,30 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from ft_lint.findings import Finding, Severity
 from ft_lint.github_action import ActionInputs, InputError
 from ft_lint.github_summary import FIRST_FINDINGS, escape_markdown, render
 from ft_lint.reporters import RunSummary
 
-import pytest
 
-
-def finding(line: int, message: str = "m", severity: Severity = Severity.ERROR, code: str = "FT201", pointer: str = "/messages/1/content") -> Finding:
-    return Finding(code=code, name="empty-content", severity=severity, filename="data/train.jsonl", line=line, pointer=pointer, message=message)
+def finding(
+    line: int,
+    message: str = "m",
+    severity: Severity = Severity.ERROR,
+    code: str = "FT201",
+    pointer: str = "/messages/1/content",
+) -> Finding:
+    return Finding(
+        code=code,
+        name="empty-content",
+        severity=severity,
+        filename="data/train.jsonl",
+        line=line,
+        pointer=pointer,
+        message=message,
+    )
 
 
 def unescaped_pipes(row: str) -> int:
@@ -37,7 +51,9 @@ def test_rows_keep_their_columns_whatever_the_message():
 
 
 def test_counts_per_rule_and_the_first_findings_only():
-    findings = [finding(n) for n in range(1, FIRST_FINDINGS + 6)] + [finding(99, severity=Severity.WARNING, code="FT004")]
+    findings = [finding(n) for n in range(1, FIRST_FINDINGS + 6)] + [
+        finding(99, severity=Severity.WARNING, code="FT004")
+    ]
     summary = render(findings, RunSummary(files=1, records=200), exit_code=1)
     assert "| FT201 | empty-content | error | 25 |" in summary
     assert "| FT004 | empty-content | warning | 1 |" in summary
@@ -56,16 +72,47 @@ def test_a_clean_run_has_no_tables():
 
 def test_statistics_rows_as_spec_defines_them():
     rows = [
-        {"filename": "data/train.jsonl", "format": "openai-chat", "model": "gpt-4o-mini-2024-07-18", "examples": 1200,
-         "invalid_examples": 3, "tokens": {"total": 812345, "min": 40, "p50": 512, "p95": 2100, "max": 9000, "trained": 300100, "exact": True},
-         "epochs": 3, "billed_tokens": 2437035, "cost_usd": 7.31},
-        {"filename": "data/other.jsonl", "format": "openai-chat", "model": "some-model", "model_chosen": False, "examples": 10,
-         "tokens": {"total": 1000, "p50": 100, "p95": 150, "max": 200, "exact": False}, "epochs": 3, "billed_tokens": 3000, "cost_usd": 0.5},
+        {
+            "filename": "data/train.jsonl",
+            "format": "openai-chat",
+            "model": "gpt-4o-mini-2024-07-18",
+            "examples": 1200,
+            "invalid_examples": 3,
+            "tokens": {
+                "total": 812345,
+                "min": 40,
+                "p50": 512,
+                "p95": 2100,
+                "max": 9000,
+                "trained": 300100,
+                "exact": True,
+            },
+            "epochs": 3,
+            "billed_tokens": 2437035,
+            "cost_usd": 7.31,
+        },
+        {
+            "filename": "data/other.jsonl",
+            "format": "openai-chat",
+            "model": "some-model",
+            "model_chosen": False,
+            "examples": 10,
+            "tokens": {"total": 1000, "p50": 100, "p95": 150, "max": 200, "exact": False},
+            "epochs": 3,
+            "billed_tokens": 3000,
+            "cost_usd": 0.5,
+        },
     ]
     summary = render([], RunSummary(files=2, records=1210), exit_code=0, stats=rows)
     assert "### Token and cost statistics" in summary
-    assert "| data/train.jsonl | openai-chat | gpt-4o-mini-2024-07-18 | 1,200 | 812,345 | 512 / 2,100 / 9,000 | 3 | 2,437,035 | $7.31 |" in summary
-    assert "| data/other.jsonl | openai-chat | some-model (default) | 10 | ≈1,000 | ≈100 / ≈150 / ≈200 | 3 | ≈3,000 | ≈$0.50 |" in summary  # estimates are marked
+    assert (
+        "| data/train.jsonl | openai-chat | gpt-4o-mini-2024-07-18 | 1,200 | 812,345 | 512 / 2,100 / 9,000 | 3 | 2,437,035 | $7.31 |"
+        in summary
+    )
+    assert (
+        "| data/other.jsonl | openai-chat | some-model (default) | 10 | ≈1,000 | ≈100 / ≈150 / ≈200 | 3 | ≈3,000 | ≈$0.50 |"
+        in summary
+    )  # estimates are marked
 
 
 def test_notes_reach_the_summary():
@@ -74,25 +121,45 @@ def test_notes_reach_the_summary():
 
 
 def test_inputs_become_check_arguments():
-    inputs = ActionInputs.from_env({
-        "FT_LINT_PATHS": "data/\n'my file.jsonl'", "FT_LINT_ARGS": "--select FT1", "FT_LINT_CONFIG": "lint.toml",
-        "FT_LINT_MODEL": "gpt-4o-mini-2024-07-18", "FT_LINT_FAIL_ON": "error", "FT_LINT_SUMMARY": "False",
-    })
+    inputs = ActionInputs.from_env(
+        {
+            "FT_LINT_PATHS": "data/\n'my file.jsonl'",
+            "FT_LINT_ARGS": "--select FT1",
+            "FT_LINT_CONFIG": "lint.toml",
+            "FT_LINT_MODEL": "gpt-4o-mini-2024-07-18",
+            "FT_LINT_FAIL_ON": "error",
+            "FT_LINT_SUMMARY": "False",
+        }
+    )
     assert inputs.check_arguments() == [
-        "--select", "FT1", "--config", "lint.toml", "--model", "gpt-4o-mini-2024-07-18", "--fail-on", "error",
-        "--output-format", "full", "--", "data/", "my file.jsonl",
+        "--select",
+        "FT1",
+        "--config",
+        "lint.toml",
+        "--model",
+        "gpt-4o-mini-2024-07-18",
+        "--fail-on",
+        "error",
+        "--output-format",
+        "full",
+        "--",
+        "data/",
+        "my file.jsonl",
     ]
     assert inputs.summary is False
     assert ActionInputs.from_env({}).check_arguments() == ["--output-format", "full", "--", "."]
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"FT_LINT_SUMMARY": "yes"}, "'summary' must be true or false"),
-    ({"FT_LINT_ARGS": "-ofile.txt"}, "-o is set by the action"),
-    ({"FT_LINT_ARGS": "--output-format=json"}, "--output-format is set by the action"),
-    ({"FT_LINT_ARGS": "--statistics"}, "--statistics is set by the action"),
-    ({"FT_LINT_PATHS": "'unclosed"}, "input 'paths'"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"FT_LINT_SUMMARY": "yes"}, "'summary' must be true or false"),
+        ({"FT_LINT_ARGS": "-ofile.txt"}, "-o is set by the action"),
+        ({"FT_LINT_ARGS": "--output-format=json"}, "--output-format is set by the action"),
+        ({"FT_LINT_ARGS": "--statistics"}, "--statistics is set by the action"),
+        ({"FT_LINT_PATHS": "'unclosed"}, "input 'paths'"),
+    ],
+)
 def test_unusable_inputs_are_named(env, message):
     with pytest.raises(InputError, match=re.escape(message)):
         ActionInputs.from_env(env)

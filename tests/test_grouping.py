@@ -14,7 +14,7 @@ from ft_lint.grouping import combined_key, may_repeat, shared_groups
 def test_every_repeated_key_is_kept(count):
     rng = np.random.default_rng(count)
     keys = rng.integers(0, 2**64, count, dtype=np.uint64, endpoint=False)
-    keys[: count // 10] = keys[count // 10: 2 * (count // 10)]  # a tenth of the keys twice
+    keys[: count // 10] = keys[count // 10 : 2 * (count // 10)]  # a tenth of the keys twice
     repeated = Counter(keys.tolist())
     expected = np.array([repeated[key] > 1 for key in keys.tolist()], dtype=bool)
     kept = may_repeat(keys)
@@ -59,4 +59,6 @@ def test_shared_groups_hold_every_row_that_has_company_in_order(values):
     found = [members.tolist() for members in np.split(order, np.flatnonzero(starts)[1:])] if len(order) else []
     assert all(members == groups[(int(files[members[0]]), int(keys[members[0]]))] for members in found)
     assert len({(int(files[m[0]]), int(keys[m[0]])) for m in found}) == len(found)
-    assert {row for members in found for row in members} >= {row for members in groups.values() if len(members) > 1 for row in members}
+    assert {row for members in found for row in members} >= {
+        row for members in groups.values() if len(members) > 1 for row in members
+    }

@@ -61,11 +61,21 @@ def test_nesting_200000_levels_deep(tmp_path):
 
 def test_nesting_that_parses_but_is_too_deep_to_check(tmp_path):
     """orjson parses 1,024 levels; validating and serialising break near 200: the reader stops at 128."""
+
     def nested(depth: int) -> str:  # a record `depth` levels deep, in a place every rule reads
-        return '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok", "x": ' + "[" * (depth - 3) + "]" * (depth - 3) + "}]}"
+        return (
+            '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok", "x": '
+            + "[" * (depth - 3)
+            + "]" * (depth - 3)
+            + "}]}"
+        )
 
     schema = '{"type": "object", "properties": {"a": ' * 120 + "{}" + "}}" * 120
-    deep_tool = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": ' + schema + "}}]}"
+    deep_tool = (
+        '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": '
+        + schema
+        + "}}]}"
+    )
     (tmp_path / "train.jsonl").write_text("\n".join([nested(128), nested(129), nested(1000), deep_tool]) + "\n")
     found = [f for f in findings(tmp_path / "train.jsonl") if f["code"] == "FT001"]
     assert [f["line"] for f in found] == [2, 3, 4]
@@ -95,7 +105,7 @@ def test_duplicate_keys_name_the_key_line_and_place(tmp_path):
 
 
 def test_duplicate_keys_in_a_json_array_file(tmp_path):
-    (tmp_path / "train.json").write_text('[\n' + GOOD + ',\n{"a": 1, "a": 2}\n]\n')
+    (tmp_path / "train.json").write_text("[\n" + GOOD + ',\n{"a": 1, "a": 2}\n]\n')
     assert [(f["line"], f["pointer"]) for f in findings(tmp_path / "train.json") if f["code"] == "FT008"] == [(3, "/a")]
 
 
@@ -110,7 +120,9 @@ def test_lone_surrogate_escapes_are_an_encoding_problem(tmp_path):
 
 
 def test_nul_bytes(tmp_path):
-    (tmp_path / "train.jsonl").write_bytes(GOOD.encode() + b"\n" + GOOD[:30].encode() + b"\x00" + GOOD[30:].encode() + b"\n\x00\x00\x00\n")
+    (tmp_path / "train.jsonl").write_bytes(
+        GOOD.encode() + b"\n" + GOOD[:30].encode() + b"\x00" + GOOD[30:].encode() + b"\n\x00\x00\x00\n"
+    )
     found = findings(tmp_path / "train.jsonl")
     assert [(f["code"], f["line"]) for f in found] == [("FT001", 2), ("FT001", 3)]
     assert "NUL byte at column 31" in found[0]["message"]
@@ -209,7 +221,13 @@ def test_io_error_in_the_middle_of_reading(tmp_path, monkeypatch):
                 raise OSError(5, "Input/output error")
             return self.handle.readline(*args)
 
-    monkeypatch.setattr(reader, "open_data_file", lambda path, *a, **k: FailingReads(real_open(path, *a, **k)) if path.name == "train.jsonl" else real_open(path, *a, **k))
+    monkeypatch.setattr(
+        reader,
+        "open_data_file",
+        lambda path, *a, **k: (
+            FailingReads(real_open(path, *a, **k)) if path.name == "train.jsonl" else real_open(path, *a, **k)
+        ),
+    )
     one_line_error(run_cli("check", str(tmp_path / "train.jsonl")), "train.jsonl", "Input/output error")
 
 

@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hostile_limits import run_limited
-from support import chat, run_cli
 
 from ft_lint import chunking, reader, scanning, tokens
 from ft_lint.chunking import ByteRange, LongLine, read_blocks
 from ft_lint.reader import Kind, UnreadableFile, read_entries
 from ft_lint.rules import catalog
+from hostile_limits import run_limited
+from support import chat, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = json.dumps(chat("What is the capital of France?", "Paris."))
@@ -44,7 +44,9 @@ def hang_guard(seconds: int):
 
 
 def limited(*args: str, cwd: Path, seconds: float = 60, memory_mb: int = 1536):
-    return run_limited(*args, cwd=cwd, seconds=seconds, memory_mb=memory_mb, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return run_limited(
+        *args, cwd=cwd, seconds=seconds, memory_mb=memory_mb, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
 
 
 def one_line_error(code: int, err: str, *words: str) -> None:
@@ -91,7 +93,9 @@ def test_a_fifo_in_a_folder_is_skipped_with_a_warning(tmp_path):
     with hang_guard(30):
         result = run_cli("check", "--output-format", "concise", "--select", "FT004", str(tmp_path / "data"))
     assert result.code == 1 and concise(result.out) == [(1, "FT004")]
-    assert result.err.strip().splitlines() == [f"ft-lint: warning: skipped {(tmp_path / 'data' / 'pipe.jsonl').as_posix()}: it is a FIFO (named pipe), not a regular file"]
+    assert result.err.strip().splitlines() == [
+        f"ft-lint: warning: skipped {(tmp_path / 'data' / 'pipe.jsonl').as_posix()}: it is a FIFO (named pipe), not a regular file"
+    ]
 
 
 def test_a_file_swapped_for_a_fifo_after_it_was_checked_is_refused_without_waiting(tmp_path, monkeypatch):
@@ -99,7 +103,9 @@ def test_a_file_swapped_for_a_fifo_after_it_was_checked_is_refused_without_waiti
     os.mkfifo(tmp_path / "train.jsonl")
     regular = os.stat(__file__)
     real_stat = os.stat
-    monkeypatch.setattr(os, "stat", lambda path, *a, **k: regular if Path(path).name == "train.jsonl" else real_stat(path, *a, **k))
+    monkeypatch.setattr(
+        os, "stat", lambda path, *a, **k: regular if Path(path).name == "train.jsonl" else real_stat(path, *a, **k)
+    )
     with hang_guard(10), pytest.raises(UnreadableFile, match="is a FIFO"):
         next(read_entries(tmp_path / "train.jsonl"))
 
@@ -208,7 +214,18 @@ def test_a_line_over_the_cap_is_one_finding_and_read_past(tmp_path, jobs):
     head = (GOOD + "\n") * 2 + '{"messages": [{"role": "user", "content": "'
     tail = '"}]}\n' + GOOD + "\n\n" + (GOOD + "\n") * 20_000  # workers need 512 KB or more
     sparse_line(tmp_path / "train.jsonl", head.encode(), 70 << 20, tail.encode())
-    done = limited("check", "--jobs", jobs, "--output-format", "concise", "--select", "FT0", "train.jsonl", cwd=tmp_path, seconds=90)
+    done = limited(
+        "check",
+        "--jobs",
+        jobs,
+        "--output-format",
+        "concise",
+        "--select",
+        "FT0",
+        "train.jsonl",
+        cwd=tmp_path,
+        seconds=90,
+    )
     assert done.code == 1, done.err
     assert concise(done.out) == [(3, "FT009"), (5, "FT004")]
     assert "line is longer than 64 MiB, the most ft-lint reads as one record" in done.out
@@ -221,7 +238,10 @@ def test_a_line_over_the_cap_comes_out_of_the_block_reader_as_its_first_bytes(tm
     monkeypatch.setattr(chunking, "LONG_LINE_HEAD", 10)
     path = tmp_path / "train.jsonl"
     path.write_bytes(b"a\n" + b"b" * 100_000 + b"\nc\n" + b"d" * 5_000)
-    items = [item if isinstance(item, LongLine) else item[0][:item[1]] for item in read_blocks(path, ByteRange(0, path.stat().st_size, 1), block_bytes=64)]
+    items = [
+        item if isinstance(item, LongLine) else item[0][: item[1]]
+        for item in read_blocks(path, ByteRange(0, path.stat().st_size, 1), block_bytes=64)
+    ]
     assert items == [b"a\n", LongLine(b"b" * 10, 100_003), b"c\n", LongLine(b"d" * 10, 105_005)]
 
 
@@ -271,11 +291,24 @@ def test_a_text_over_the_limit_by_its_bytes_alone_is_never_tokenized(tmp_path, m
     A 100 MB line of it took 4 minutes and 5.4 GB to count exactly."""
     asked: list[int] = []
     count = tokens._TextCounter.__call__
-    monkeypatch.setattr(tokens._TextCounter, "__call__", lambda self, text: asked.append(len(text)) or count(self, text))
+    monkeypatch.setattr(
+        tokens._TextCounter, "__call__", lambda self, text: asked.append(len(text)) or count(self, text)
+    )
     (tmp_path / "train.jsonl").write_text(json.dumps(chat("x" * 1_000_000, "ok")) + "\n")
-    result = run_cli("check", "--output-format", "json", "--model", OLD_GPT35, "--select", "FT301,FT302", str(tmp_path / "train.jsonl"))
+    result = run_cli(
+        "check",
+        "--output-format",
+        "json",
+        "--model",
+        OLD_GPT35,
+        "--select",
+        "FT301,FT302",
+        str(tmp_path / "train.jsonl"),
+    )
     [finding] = json.loads(result.out)
-    at_least = 3 + (3 + 1 + 1_000_000 // 128 + 1) + (3 + 1 + 1)  # priming; per message 3, role, content: bytes / 128 rounded up
+    at_least = (
+        3 + (3 + 1 + 1_000_000 // 128 + 1) + (3 + 1 + 1)
+    )  # priming; per message 3, role, content: bytes / 128 rounded up
     assert finding["code"] == "FT301"
     assert finding["message"].startswith(f"example has at least {at_least:,} tokens, more than the 4,096")
     assert max(asked, default=0) < 1000
@@ -285,7 +318,9 @@ def test_a_text_the_bounds_cannot_decide_is_counted_in_pieces(tmp_path):
     """300,000 characters with no line break may be under 4,096 tokens (300,000 / 128): counted,
     in pieces cut where a token may change, so the count is about."""
     (tmp_path / "train.jsonl").write_text(json.dumps(chat("x" * 300_000, "ok")) + "\n")
-    result = run_cli("check", "--output-format", "json", "--model", OLD_GPT35, "--select", "FT301", str(tmp_path / "train.jsonl"))
+    result = run_cli(
+        "check", "--output-format", "json", "--model", OLD_GPT35, "--select", "FT301", str(tmp_path / "train.jsonl")
+    )
     [finding] = json.loads(result.out)
     assert finding["message"].startswith("example has about ")
 
@@ -309,11 +344,35 @@ def test_cutting_after_a_line_break_changes_no_token(name, monkeypatch):
     monkeypatch.setattr(tokens, "PIECE_CHARS", 64)
     counter = tokens._TextCounter(name)
     encode = tokens.get_encoding(name).encode_ordinary
-    parts = ["word", "Wörter", "中文", "42", "1234", " ", "  ", "\t", ".", "'s", "=", "-", "😀", "/", "\r", "\n", " \n", "\u00a0"]
+    parts = [
+        "word",
+        "Wörter",
+        "中文",
+        "42",
+        "1234",
+        " ",
+        "  ",
+        "\t",
+        ".",
+        "'s",
+        "=",
+        "-",
+        "😀",
+        "/",
+        "\r",
+        "\n",
+        " \n",
+        "\u00a0",
+    ]
     starts = ["a", "Z", "7", ".", "'", "é", "中", "("]
     generator = random.Random(16)
     for _ in range(300):
-        lines = ["".join(generator.choice(starts) + "".join(generator.choice(parts) for _ in range(generator.randint(0, 6))))[:30] for _ in range(generator.randint(3, 40))]
+        lines = [
+            "".join(
+                generator.choice(starts) + "".join(generator.choice(parts) for _ in range(generator.randint(0, 6)))
+            )[:30]
+            for _ in range(generator.randint(3, 40))
+        ]
         text = "\n".join(lines)
         assert counter(text) == len(encode(text)), repr(text)
     assert counter.texts_cut == 0
@@ -323,12 +382,33 @@ def test_the_lower_bound_never_exceeds_the_count():
     records = [
         chat("=" * 5000, "-" * 700 + " word" * 300),
         chat("日本語のテキスト" * 500, "ok"),
-        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}],
-         "tools": [{"type": "function", "function": {"name": "f", "description": "d", "parameters": {"type": "object", "properties": {"e": {"type": "string", "enum": []}}}}}]},
+        {
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [{"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+                },
+            ],
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "f",
+                        "description": "d",
+                        "parameters": {"type": "object", "properties": {"e": {"type": "string", "enum": []}}},
+                    },
+                }
+            ],
+        },
     ]
     for record in records:
         for name in ("o200k_base", "cl100k_base"):
-            assert tokens.tokens_at_least(record, "openai-chat", name) <= tokens.count_record(record, "openai-chat", name).total
+            assert (
+                tokens.tokens_at_least(record, "openai-chat", name)
+                <= tokens.count_record(record, "openai-chat", name).total
+            )
 
 
 def test_stats_counts_a_long_text_in_pieces_and_says_so(tmp_path):
@@ -343,9 +423,17 @@ def test_stats_counts_a_long_text_in_pieces_and_says_so(tmp_path):
 
 
 def tool_with_pattern(pattern: str, arguments: str = "{}") -> dict:
-    parameters = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"a": {"type": "string", "pattern": pattern}}}
+    parameters = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"a": {"type": "string", "pattern": pattern}},
+    }
     record = chat("hi", "ok")
-    record["messages"][1] = {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": arguments}}]}
+    record["messages"][1] = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": arguments}}],
+    }
     record["tools"] = [{"type": "function", "function": {"name": "f", "parameters": parameters}}]
     return record
 
@@ -362,7 +450,9 @@ def test_a_pattern_nested_too_deep_is_one_finding_and_other_files_keep_theirs(tm
 
 
 def test_a_pattern_that_backtracks_catastrophically_is_never_run(tmp_path):
-    (tmp_path / "train.jsonl").write_text(json.dumps(tool_with_pattern("^(a+)+$", json.dumps({"a": "a" * 40 + "!"}))) + "\n")
+    (tmp_path / "train.jsonl").write_text(
+        json.dumps(tool_with_pattern("^(a+)+$", json.dumps({"a": "a" * 40 + "!"}))) + "\n"
+    )
     with hang_guard(60):
         result = run_cli("check", "--output-format", "json", "--select", "FT1", str(tmp_path / "train.jsonl"))
     assert result.code == 0 and json.loads(result.out) == []
@@ -372,7 +462,14 @@ class PanicException(BaseException):
     """What a Rust extension raises when it panics (pyo3's PanicException is a BaseException)."""
 
 
-@pytest.mark.parametrize("error", [ValueError("bad value"), RecursionError("maximum recursion depth exceeded"), PanicException("called unwrap on an Err")])
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("bad value"),
+        RecursionError("maximum recursion depth exceeded"),
+        PanicException("called unwrap on an Err"),
+    ],
+)
 def test_a_rule_that_fails_on_one_record_is_one_finding_and_the_run_goes_on(tmp_path, monkeypatch, error):
     from ft_lint.rules.content import EmptyContent
 
@@ -387,7 +484,9 @@ def test_a_rule_that_fails_on_one_record_is_one_finding_and_the_run_goes_on(tmp_
     monkeypatch.delenv("FT_LINT_DEBUG", raising=False)
     records = [chat("boom", ""), chat("hi", ""), chat("boom", "")]
     (tmp_path / "train.jsonl").write_text("\n".join(map(json.dumps, records)) + "\n")
-    result = run_cli("check", "--output-format", "json", "--no-cache", "--select", "FT201,FT105", str(tmp_path / "train.jsonl"))
+    result = run_cli(
+        "check", "--output-format", "json", "--no-cache", "--select", "FT201,FT105", str(tmp_path / "train.jsonl")
+    )
     assert result.code == 1, result.err
     found = [(f["line"], f["code"], f["message"]) for f in json.loads(result.out)]
     failed = f"this check failed on the record ({type(error).__name__}: {error}), so the record was not checked for it; the other checks ran"
@@ -408,11 +507,19 @@ def test_a_summary_that_fails_on_one_record_is_one_finding_and_the_others_are_co
     monkeypatch.delenv("FT_LINT_DEBUG", raising=False)
     records = [chat("hi", "ok"), chat("boom", "ok"), chat("hi", "ok")]
     (tmp_path / "train.jsonl").write_text("\n".join(map(json.dumps, records)) + "\n")
-    result = run_cli("check", "--output-format", "json", "--no-cache", "--select", "FT401", str(tmp_path / "train.jsonl"))
+    result = run_cli(
+        "check", "--output-format", "json", "--no-cache", "--select", "FT401", str(tmp_path / "train.jsonl")
+    )
     assert result.code == 1, result.err
     failed, duplicate = json.loads(result.out)
-    assert (failed["line"], failed["code"]) == (2, "FT401") and failed["message"].startswith("this check failed on the record (ValueError: bad summary)")
-    assert (duplicate["line"], duplicate["code"], duplicate["related"]) == (3, "FT401", [{"filename": (tmp_path / "train.jsonl").as_posix(), "line": 1}])
+    assert (failed["line"], failed["code"]) == (2, "FT401") and failed["message"].startswith(
+        "this check failed on the record (ValueError: bad summary)"
+    )
+    assert (duplicate["line"], duplicate["code"], duplicate["related"]) == (
+        3,
+        "FT401",
+        [{"filename": (tmp_path / "train.jsonl").as_posix(), "line": 1}],
+    )
 
 
 def test_ctrl_c_in_a_rule_still_stops_the_run(tmp_path, monkeypatch):

@@ -47,7 +47,12 @@ def test_the_fixed_file_keeps_its_inode_mode_owner_and_extended_attributes(tmp_p
     run_cli("check", "--fix", str(path))
     after = path.stat()
     assert path.read_bytes() == FIXED
-    assert (after.st_ino, stat.S_IMODE(after.st_mode), after.st_uid, after.st_gid) == (before.st_ino, 0o640, before.st_uid, before.st_gid)
+    assert (after.st_ino, stat.S_IMODE(after.st_mode), after.st_uid, after.st_gid) == (
+        before.st_ino,
+        0o640,
+        before.st_uid,
+        before.st_gid,
+    )
     assert os.getxattr(path, "user.origin") == b"crawl 2024-05"
     assert sorted(os.listdir(tmp_path)) == ["train.jsonl"]
 
@@ -59,7 +64,10 @@ def test_a_file_with_other_hard_links_is_refused_unless_forced(tmp_path):
     other.write_bytes(D + b"\n" + E)
     result = run_cli("check", "--fix", "--output-format", "concise", str(path), str(other))
     assert result.code == 2
-    assert result.err == f"ft-lint: error: {path}: has 2 hard links and a fix would change it under every name; not fixed (--force fixes it)\n"
+    assert (
+        result.err
+        == f"ft-lint: error: {path}: has 2 hard links and a fix would change it under every name; not fixed (--force fixes it)\n"
+    )
     assert path.read_bytes() == DATA and other.read_bytes() == D + E  # the others are still fixed
     assert f"{path}:2: FT004" in result.out  # and what remains in the refused one is reported
 
@@ -152,7 +160,9 @@ def test_bytes_appended_during_the_fix_are_kept(tmp_path, monkeypatch, moment):
 def test_an_append_that_continues_the_last_line_read_leaves_the_file_to_its_writer(tmp_path, monkeypatch):
     """The fix read a line still being written: it is dropped, as for any other change."""
     path = data_file(tmp_path, DATA + b'{"messages": [')
-    _append_after(monkeypatch, path, "finish", b'{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}\n')
+    _append_after(
+        monkeypatch, path, "finish", b'{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}\n'
+    )
     result = run_cli("check", "--fix", "--output-format", "concise", str(path))
     assert path.read_bytes() == DATA + line(chat("Hi", "Yo"))
     assert f"{path}:2: FT004" in result.out and "fixed" not in result.out
@@ -176,14 +186,27 @@ def test_ctrl_c_during_the_rewrite_takes_effect_once_the_file_is_whole(tmp_path,
 def run_killed(patch: str, *args: str, cwd) -> None:
     """`ft-lint ARGS` in a child process that `patch` (Python code) SIGKILLs half way."""
     code = f"import os, signal, sys\n{patch}\nfrom ft_lint.cli import main\nmain(sys.argv[1:])"
-    child = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, timeout=300)
+    child = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        timeout=300,
+    )
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()
 
 
 @pytest.mark.slow
 def test_a_run_killed_before_writing_the_file_leaves_it_and_the_next_fix_removes_its_journal(tmp_path):
     path = data_file(tmp_path)
-    run_killed("os.fsync = lambda descriptor: os.kill(os.getpid(), signal.SIGKILL)", "check", "--fix", "--no-cache", "train.jsonl", cwd=tmp_path)
+    run_killed(
+        "os.fsync = lambda descriptor: os.kill(os.getpid(), signal.SIGKILL)",
+        "check",
+        "--fix",
+        "--no-cache",
+        "train.jsonl",
+        cwd=tmp_path,
+    )
     assert path.read_bytes() == DATA
     assert len(os.listdir(tmp_path)) == 2  # its journal, with the fixed bytes
     run_cli("check", "--fix", str(path))
@@ -251,19 +274,31 @@ def test_a_planted_journal_writes_to_no_file(tmp_path):
     victim = tmp_path / "victim.jsonl"
     victim.write_bytes(FIXED)
     # one for a file outside the folder, one with the name of a file but not its inode
-    (tmp_path / "data" / ".x.ft-lint-fix-1-abcdefgh.redo").write_bytes(journal_bytes(victim.stat().st_ino, 0, b"../victim.jsonl", b"evil\n"))
-    (tmp_path / "data" / ".train.jsonl.ft-lint-fix-1-abcdefgh.redo").write_bytes(journal_bytes(path.stat().st_ino + 1, 0, payload=b"evil\n"))
+    (tmp_path / "data" / ".x.ft-lint-fix-1-abcdefgh.redo").write_bytes(
+        journal_bytes(victim.stat().st_ino, 0, b"../victim.jsonl", b"evil\n")
+    )
+    (tmp_path / "data" / ".train.jsonl.ft-lint-fix-1-abcdefgh.redo").write_bytes(
+        journal_bytes(path.stat().st_ino + 1, 0, payload=b"evil\n")
+    )
     run_cli("check", "--fix", str(path))
     assert path.read_bytes() == victim.read_bytes() == FIXED
-    assert sorted(os.listdir(tmp_path / "data")) == [".x.ft-lint-fix-1-abcdefgh.redo", "train.jsonl"]  # not ft-lint's: left
+    assert sorted(os.listdir(tmp_path / "data")) == [
+        ".x.ft-lint-fix-1-abcdefgh.redo",
+        "train.jsonl",
+    ]  # not ft-lint's: left
 
 
 def test_diff_writes_nothing_not_even_to_clear_a_dead_runs_journal(tmp_path):
     path = data_file(tmp_path)
-    (tmp_path / ".train.jsonl.ft-lint-fix-1-abcdefgh.redo").write_bytes(journal_bytes(path.stat().st_ino, 3, payload=FIXED))
+    (tmp_path / ".train.jsonl.ft-lint-fix-1-abcdefgh.redo").write_bytes(
+        journal_bytes(path.stat().st_ino, 3, payload=FIXED)
+    )
 
     def snapshot():
-        return {name: ((tmp_path / name).read_bytes(), (tmp_path / name).stat().st_mtime_ns) for name in os.listdir(tmp_path)}
+        return {
+            name: ((tmp_path / name).read_bytes(), (tmp_path / name).stat().st_mtime_ns)
+            for name in os.listdir(tmp_path)
+        }
 
     before = snapshot()
     assert run_cli("check", "--diff", str(path)).code == 1
@@ -271,7 +306,9 @@ def test_diff_writes_nothing_not_even_to_clear_a_dead_runs_journal(tmp_path):
 
 
 def test_an_unsafe_fix_that_would_lengthen_a_line_leaves_it(tmp_path):
-    longer = b'{"messages": [{"role": "user", "content": "Hi "}, {"role": "assistant", "content": "Yo"}], "weight": 1e5}\n'
+    longer = (
+        b'{"messages": [{"role": "user", "content": "Hi "}, {"role": "assistant", "content": "Yo"}], "weight": 1e5}\n'
+    )
     path = data_file(tmp_path, longer + line(chat("Hi ", "Yo!")))
     run_cli("check", "--fix", "--unsafe-fixes", str(path))
     assert path.read_bytes() == longer + line(chat("Hi", "Yo!"))  # 1e5 would be written 100000.0
@@ -292,6 +329,9 @@ def test_a_full_disk_leaves_the_file_and_no_journal_and_the_other_files_are_fixe
 
     monkeypatch.setattr(os, "fsync", full_once)
     result = run_cli("check", "--fix", str(other), str(path))
-    assert (result.code, result.err) == (2, f"ft-lint: error: {other}: cannot write the fixed file next to it: No space left on device\n")
+    assert (result.code, result.err) == (
+        2,
+        f"ft-lint: error: {other}: cannot write the fixed file next to it: No space left on device\n",
+    )
     assert other.read_bytes() == D + b"\n" + E and path.read_bytes() == FIXED
     assert sorted(os.listdir(tmp_path)) == ["other.jsonl", "train.jsonl"]

@@ -36,7 +36,7 @@ def changed(path, how: str) -> None:
         path.write_bytes(content + UNLINTED_LINE)
     elif how == "rewrite":  # same size, another word in the last line
         at = content.rindex(b"garden")
-        path.write_bytes(content[:at] + b"GARDEN" + content[at + len(b"garden"):])
+        path.write_bytes(content[:at] + b"GARDEN" + content[at + len(b"garden") :])
     elif how == "truncate":
         path.write_bytes(content[: content.rindex(b"\n", 0, -1) + 1])
 
@@ -130,7 +130,10 @@ def big_file(tmp_path):
 @pytest.mark.slow
 def test_a_file_linted_by_workers_is_sent_whole_and_remembered_by_its_sha256(openai_api, big_file, clean_env):
     read = {}
-    assert launch([big_file], OPENAI_MODEL, jobs=2, report=lambda findings, summary, settings: read.update(summary.read)) == 0
+    assert (
+        launch([big_file], OPENAI_MODEL, jobs=2, report=lambda findings, summary, settings: read.update(summary.read))
+        == 0
+    )
 
     assert len(read[big_file.as_posix()]) > 1  # ranges hashed by the workers
     [file_id] = openai_api.files
@@ -156,7 +159,10 @@ def test_linted_ranges_are_checked_in_chunks_of_any_size(tmp_path):
     path = tmp_path / "data.jsonl"
     content = bytes(range(256)) * 40
     path.write_bytes(content)
-    ranges = tuple((start, end, hashlib.sha256(content[start:end]).hexdigest()) for start, end in ((0, 3000), (3000, 7001), (7001, 10240)))
+    ranges = tuple(
+        (start, end, hashlib.sha256(content[start:end]).hexdigest())
+        for start, end in ((0, 3000), (3000, 7001), (7001, 10240))
+    )
     linted = LintedFile(path, ranges)
 
     for size in (1, 999, 3000, 4096, 1 << 20):
@@ -198,8 +204,15 @@ def silent_server():
 
 
 def launch_in_child(clean_env, train, base_url: str, *options: str):
-    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": base_url, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return run_limited("check", str(train), *SELECT, "--model", OPENAI_MODEL, "--launch", *options, env=env, seconds=90, memory_mb=4096)
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": base_url,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    return run_limited(
+        "check", str(train), *SELECT, "--model", OPENAI_MODEL, "--launch", *options, env=env, seconds=90, memory_mb=4096
+    )
 
 
 @pytest.mark.slow
@@ -210,7 +223,10 @@ def test_a_server_that_never_answers_is_given_up_after_the_timeout_and_its_retri
 
     assert not done.timed_out
     assert done.code == 2
-    assert done.err == f"ft-lint: error: uploading {train}: {silent_server}/v1 did not answer within 0.5 s (--upload-timeout; 2 tries)\n"
+    assert (
+        done.err
+        == f"ft-lint: error: uploading {train}: {silent_server}/v1 did not answer within 0.5 s (--upload-timeout; 2 tries)\n"
+    )
 
 
 @pytest.mark.slow
@@ -233,7 +249,21 @@ def test_dry_run_prints_the_timeouts_from_the_options_then_the_configuration(cle
     config.write_text("connect-timeout = 4\nread-timeout = 7.5\nmax-retries = 1\n")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
 
-    code, out, _ = run_cli("check", str(train), *SELECT, "--config", str(config), "--model", OPENAI_MODEL, "--launch", "--dry-run", "--connect-timeout", "3", "--launch-deadline", "90")
+    code, out, _ = run_cli(
+        "check",
+        str(train),
+        *SELECT,
+        "--config",
+        str(config),
+        "--model",
+        OPENAI_MODEL,
+        "--launch",
+        "--dry-run",
+        "--connect-timeout",
+        "3",
+        "--launch-deadline",
+        "90",
+    )
 
     assert code == 0
     assert "timeouts: connect 3 s, read 7.5 s, uploads 120 s; 1 retry; the launch within 90 s" in out.splitlines()
@@ -310,21 +340,29 @@ def test_a_password_in_the_base_url_is_never_printed(openai_api, tmp_path, capsy
     ("htps://alice:{password}@api.example.com/v1", "not an http:// or https:// URL"),
     ("api.example.com/v1", "not an http:// or https:// URL"),
 ])  # fmt: skip
-def test_a_base_url_the_sdks_cannot_use_is_one_line_before_the_lint_or_the_follow(clean_env, tmp_path, monkeypatch, url, complaint):
+def test_a_base_url_the_sdks_cannot_use_is_one_line_before_the_lint_or_the_follow(
+    clean_env, tmp_path, monkeypatch, url, complaint
+):
     train = write_records(tmp_path / "train.jsonl")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
 
-    code, out, err = run_cli("check", str(train), "--model", OPENAI_MODEL, "--launch", "--base-url", url.format(password=PASSWORD))
+    code, out, err = run_cli(
+        "check", str(train), "--model", OPENAI_MODEL, "--launch", "--base-url", url.format(password=PASSWORD)
+    )
 
     assert code == 2
     assert out == ""  # before the lint
-    assert re.fullmatch(rf"ft-lint: error: base URL \S+: {re.escape(complaint)} \(--base-url or OPENAI_BASE_URL\)\n", err)
+    assert re.fullmatch(
+        rf"ft-lint: error: base URL \S+: {re.escape(complaint)} \(--base-url or OPENAI_BASE_URL\)\n", err
+    )
     assert PASSWORD not in err
 
     code, _, err = run_cli("follow", "ftjob-1", "--base-url", url.format(password=PASSWORD))
 
     assert code == 2
-    assert re.fullmatch(rf"ft-lint: error: base URL \S+: {re.escape(complaint)} \(--base-url or OPENAI_BASE_URL\)\n", err)
+    assert re.fullmatch(
+        rf"ft-lint: error: base URL \S+: {re.escape(complaint)} \(--base-url or OPENAI_BASE_URL\)\n", err
+    )
 
 
 @pytest.mark.parametrize("text", [

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from support import OPENAI_MODEL, chat_line, write_jsonl
 from ft_lint import cache, cli, engine, minhash, pairing, scanning
 from ft_lint.config import Settings, load_settings
 from ft_lint.engine import lint
 from ft_lint.rules import Option, catalog
+from support import OPENAI_MODEL, chat_line, write_jsonl
 
 CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}
 
@@ -40,8 +40,12 @@ def assert_one_line_error(code: int, err: str, *words: str) -> None:
 
 
 def test_every_number_option_of_every_rule_declares_its_range():
-    numbers = [(rule.code, key, option) for rule in catalog().values() for key, option in rule.OPTIONS.items()
-               if isinstance(option.default, (int, float)) and not isinstance(option.default, bool)]
+    numbers = [
+        (rule.code, key, option)
+        for rule in catalog().values()
+        for key, option in rule.OPTIONS.items()
+        if isinstance(option.default, (int, float)) and not isinstance(option.default, bool)
+    ]
     assert len(numbers) >= 6
     for code, key, option in numbers:
         assert option.minimum is not None and option.maximum is not None, (code, key)
@@ -72,7 +76,9 @@ def test_rule_documentation_names_the_range(code, expected):
         ("FT405", "shingle-size", "0", "a whole number from 1 to 20"),
     ],
 )
-def test_an_option_out_of_its_range_is_one_line_naming_the_file_key_value_and_range(table, key, value, allowed, tmp_path, capsys, monkeypatch):
+def test_an_option_out_of_its_range_is_one_line_naming_the_file_key_value_and_range(
+    table, key, value, allowed, tmp_path, capsys, monkeypatch
+):
     write_jsonl(tmp_path / "data.jsonl", [CHAT])
     (tmp_path / "ft-lint.toml").write_text(f"[options.{table}]\n{key} = {value}\n")
     code, err = run_cli("check", "data.jsonl", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
@@ -98,7 +104,11 @@ def test_a_number_too_long_for_python_is_a_configuration_error(tmp_path, capsys,
 def test_a_tool_ft_lint_that_is_not_a_table_is_a_configuration_error(tmp_path, capsys, monkeypatch):
     write_jsonl(tmp_path / "data.jsonl", [CHAT])
     (tmp_path / "pyproject.toml").write_text("[tool]\nft-lint = 5\n")
-    assert_one_line_error(*run_cli("check", "data.jsonl", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch), "pyproject.toml", "must be a table")
+    assert_one_line_error(
+        *run_cli("check", "data.jsonl", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch),
+        "pyproject.toml",
+        "must be a table",
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,9 +121,22 @@ def test_a_tool_ft_lint_that_is_not_a_table_is_a_configuration_error(tmp_path, c
         ("--seed", "-1", ["--seed", "0<=x<=2147483647"]),
     ],
 )
-def test_launch_numbers_out_of_range_are_refused_before_anything_is_read(option, value, words, tmp_path, capsys, monkeypatch):
-    code, err = run_cli("check", "nothing.jsonl", "--launch", "--dry-run", "--model", OPENAI_MODEL, option, value,
-                        cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
+def test_launch_numbers_out_of_range_are_refused_before_anything_is_read(
+    option, value, words, tmp_path, capsys, monkeypatch
+):
+    code, err = run_cli(
+        "check",
+        "nothing.jsonl",
+        "--launch",
+        "--dry-run",
+        "--model",
+        OPENAI_MODEL,
+        option,
+        value,
+        cwd=tmp_path,
+        capsys=capsys,
+        monkeypatch=monkeypatch,
+    )
     assert_one_line_error(code, err, *words)
 
 
@@ -187,8 +210,15 @@ def write_pairs(folder: Path, count: int) -> list[Path]:
     files = []
     for number in range(count):
         text = f"the quick brown fox number {number} jumps over the lazy dog and runs far away into the woods today"
-        files.append(write_jsonl(folder / f"p{number}_train.jsonl", [json.loads(chat_line(f"Tell me story {number}.", text))]))
-        files.append(write_jsonl(folder / f"p{number}_valid.jsonl", [json.loads(chat_line(f"What happened to fox {number}?", text + " again"))]))
+        files.append(
+            write_jsonl(folder / f"p{number}_train.jsonl", [json.loads(chat_line(f"Tell me story {number}.", text))])
+        )
+        files.append(
+            write_jsonl(
+                folder / f"p{number}_valid.jsonl",
+                [json.loads(chat_line(f"What happened to fox {number}?", text + " again"))],
+            )
+        )
     return files
 
 
@@ -202,7 +232,9 @@ def test_near_leaks_of_many_pairs_are_searched_at_once(tmp_path, monkeypatch):
     monkeypatch.setattr(minhash, "candidate_pairs", lambda *args: searches.append(1) or real_pairs(*args))
     monkeypatch.setattr(similarity._Rows, "table", lambda self, *args: tables.append(1) or real_table(self, *args))
     findings, _ = lint(files, Settings(paths=files, model=OPENAI_MODEL, select=["FT405"], no_cache=True))
-    assert sorted(f.filename for f in findings) == sorted(str(path.as_posix()) for path in files if "valid" in path.name)
+    assert sorted(f.filename for f in findings) == sorted(
+        str(path.as_posix()) for path in files if "valid" in path.name
+    )
     # the examples of all pairs are alike: each is still compared with its own pair's only
     assert all(f.related[0].filename == f.filename.replace("_valid", "_train") for f in findings)
     assert len(searches) == 2 and len(tables) <= 2  # one for the inputs, one for the outputs
@@ -239,13 +271,17 @@ def test_pruning_keeps_the_newest_caches_of_every_file_and_drops_stale_temporari
             path = tmp_path / f"{owner}-{age:02x}.cache"
             path.write_bytes(b"")
             os.utime(path, (1000 - age, 1000 - age))
-    crashed, writing = (f"{'0' * 16}-{digit * 32}.cache.{digit * 8}.tmp" for digit in "12")  # the names _write_atomically makes
+    crashed, writing = (
+        f"{'0' * 16}-{digit * 32}.cache.{digit * 8}.tmp" for digit in "12"
+    )  # the names _write_atomically makes
     (tmp_path / crashed).write_bytes(b"")
     os.utime(tmp_path / crashed, (0, 0))
     (tmp_path / writing).write_bytes(b"")  # another run's, being written
     cache.CacheFolder(tmp_path, b"k" * 32).prune()
     kept = sorted(path.name for path in tmp_path.iterdir())
-    assert kept == sorted([f"{owner}-{age:02x}.cache" for owner in "ab" for age in range(cache.FINGERPRINTS_KEPT)] + [writing])
+    assert kept == sorted(
+        [f"{owner}-{age:02x}.cache" for owner in "ab" for age in range(cache.FINGERPRINTS_KEPT)] + [writing]
+    )
 
 
 # --- a big configuration ----------------------------------------------------------------------
@@ -253,6 +289,7 @@ def test_pruning_keeps_the_newest_caches_of_every_file_and_drops_stale_temporari
 
 def test_a_big_pyproject_is_parsed_once_and_the_rules_listed_once(tmp_path, monkeypatch):
     import pkgutil
+
     import tomllib
 
     ignores = "\n".join(f'"data/part{number}/*.jsonl" = ["FT105", "secret"]' for number in range(3_000))
@@ -267,19 +304,36 @@ def test_a_big_pyproject_is_parsed_once_and_the_rules_listed_once(tmp_path, monk
 
 
 PATTERNS = ["data/part1/*.jsonl", "exact.jsonl", "data/[ab]?.jsonl", "DATA/Upper.jsonl", "*.ndjson", "data/plain.jsonl"]
-NAMES = ["data/part1/x.jsonl", "data/part12/x.jsonl", "exact.jsonl", "data/a1.jsonl", "data/c1.jsonl",
-         "DATA/Upper.jsonl", "data/upper.jsonl", "x/y.ndjson", "data/plain.jsonl", "plain.jsonl"]
+NAMES = [
+    "data/part1/x.jsonl",
+    "data/part12/x.jsonl",
+    "exact.jsonl",
+    "data/a1.jsonl",
+    "data/c1.jsonl",
+    "DATA/Upper.jsonl",
+    "data/upper.jsonl",
+    "x/y.ndjson",
+    "data/plain.jsonl",
+    "plain.jsonl",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_per_file_globs_match_as_fnmatch_does(name, tmp_path):
-    settings = Settings(config_file=tmp_path / "ft-lint.toml", per_file_ignores={pattern: ["FT105"] for pattern in PATTERNS})
-    expected = [pattern for pattern in PATTERNS if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(Path(name).name, pattern)]
+    settings = Settings(
+        config_file=tmp_path / "ft-lint.toml", per_file_ignores={pattern: ["FT105"] for pattern in PATTERNS}
+    )
+    expected = [
+        pattern for pattern in PATTERNS if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(Path(name).name, pattern)
+    ]
     assert settings._patterns_matching(str(tmp_path / name), settings.per_file_ignores) == expected
 
 
 def test_thousands_of_per_file_globs_are_not_tried_one_by_one_for_a_file_none_matches(tmp_path, monkeypatch):
-    settings = Settings(config_file=tmp_path / "ft-lint.toml", per_file_ignores={f"data/part{n}/*.jsonl": ["FT105"] for n in range(5_000)})
+    settings = Settings(
+        config_file=tmp_path / "ft-lint.toml",
+        per_file_ignores={f"data/part{n}/*.jsonl": ["FT105"] for n in range(5_000)},
+    )
     tries = []
     real = fnmatch.fnmatchcase
     monkeypatch.setattr(fnmatch, "fnmatch", lambda name, pattern: tries.append(1) or fnmatch.fnmatchcase(name, pattern))
@@ -289,10 +343,19 @@ def test_thousands_of_per_file_globs_are_not_tried_one_by_one_for_a_file_none_ma
     assert len(tries) <= 5_000 * 2  # the file that matches is checked pattern by pattern, once
 
 
-@pytest.mark.parametrize("value, allowed", [
-    ("support@acme.com", True), ("SUPPORT@ACME.COM", True), ("bob@acme.com", False), ("anyone@corp.example.org", True),
-    ("+44 20 7946 0958", True), ("x@y.z", True), ("a[1]@b.com", True), ("a1@b.com", False),
-])
+@pytest.mark.parametrize(
+    "value, allowed",
+    [
+        ("support@acme.com", True),
+        ("SUPPORT@ACME.COM", True),
+        ("bob@acme.com", False),
+        ("anyone@corp.example.org", True),
+        ("+44 20 7946 0958", True),
+        ("x@y.z", True),
+        ("a[1]@b.com", True),
+        ("a1@b.com", False),
+    ],
+)
 def test_the_allow_list_matches_as_fnmatch_does(value, allowed):
     from ft_lint.rules.privacy import Found, PersonalData, _allowed
 

@@ -67,7 +67,9 @@ def runner_commands(lines: list[str]) -> list[tuple[str, dict[str, str], str]]:
         if name == "stop-commands":
             stop_token = data
         properties = dict(item.split("=", 1) for item in props.split(",") if "=" in item)
-        commands.append((name, {key: unescape_property(value) for key, value in properties.items()}, unescape_data(data)))
+        commands.append(
+            (name, {key: unescape_property(value) for key, value in properties.items()}, unescape_data(data))
+        )
     return commands
 
 
@@ -102,10 +104,13 @@ def test_statistics_and_stats_show_names_escaped(hostile):
     assert sorted(row["filename"] for row in rows) == sorted(name.replace("\udcff", "\\xff") for name in NAMES)
 
 
-@pytest.mark.parametrize("args", [
-    ["check", "gone\n::add-mask::x\x1b]0;t\x07.jsonl"],
-    ["check", "--config", "c\n::error::x\x1b]0;t\x07.toml", "."],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "gone\n::add-mask::x\x1b]0;t\x07.jsonl"],
+        ["check", "--config", "c\n::error::x\x1b]0;t\x07.toml", "."],
+    ],
+)
 def test_errors_on_stderr_are_one_escaped_line(hostile, args):
     result = run_cli(*args, cwd=hostile)
     assert result.code == 2
@@ -120,7 +125,6 @@ def test_warning_about_a_folder_without_data_is_one_escaped_line(tmp_path):
     assert result.err == "ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in empty\\n::add-mask::x\n"
 
 
-
 def test_diff_headers_show_names_escaped(tmp_path):
     name = "evil\n::add-mask::x.jsonl"
     (tmp_path / name).write_text(GOOD + "\n" + GOOD)  # a blank line: a safe fix
@@ -128,6 +132,7 @@ def test_diff_headers_show_names_escaped(tmp_path):
     assert result.code == 1, result.err
     assert result.out.startswith("--- a/evil\\n::add-mask::x.jsonl\n+++ b/evil\\n::add-mask::x.jsonl\n@@ ")
     assert runner_commands(result.out.splitlines() + result.err.splitlines()) == []
+
 
 def test_github_annotations_carry_names_as_data(hostile):
     result = run_cli("check", *SELECT, "--output-format", "github", ".", cwd=hostile)
@@ -138,14 +143,22 @@ def test_github_annotations_carry_names_as_data(hostile):
     assert {properties["file"] for _, properties, _ in commands} == set(NAMES.values())
     for _, properties, data in commands:
         assert CONTROLS.search(properties["file"] + data) is None
-    assert "(at /messages/0/k\\x1b]0;t\\x07\\x9b\\n::error::k)" in {data for _, _, data in commands if data.startswith("unknown key")}.pop()
+    assert (
+        "(at /messages/0/k\\x1b]0;t\\x07\\x9b\\n::error::k)"
+        in {data for _, _, data in commands if data.startswith("unknown key")}.pop()
+    )
 
 
 def test_the_action_runs_no_command_from_the_data(hostile, monkeypatch):
     """Everything the action writes to the log: annotations, the full report, errors on stderr."""
     summary, outputs = hostile / "summary.md", hostile / "outputs"
-    env = {"FT_LINT_PATHS": ".", "FT_LINT_ARGS": " ".join(SELECT), "FT_LINT_SARIF_FILE": "ft-lint.sarif",
-           "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
+    env = {
+        "FT_LINT_PATHS": ".",
+        "FT_LINT_ARGS": " ".join(SELECT),
+        "FT_LINT_SARIF_FILE": "ft-lint.sarif",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+    }
     monkeypatch.chdir(hostile)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err):
@@ -185,10 +198,16 @@ def test_sarif_is_valid_utf8_and_its_uris_keep_the_bytes_of_names(hostile):
     assert runner_commands(raw.decode("utf-8").splitlines()) == []
     sarif = json.loads(raw)
     jsonschema.Draft7Validator(SCHEMA).validate(sarif)
-    uris = {result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for result in sarif["runs"][0]["results"]}
+    uris = {
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for result in sarif["runs"][0]["results"]
+    }
     assert {unquote_to_bytes(uri) for uri in uris} == {os.fsencode(name) for name in NAMES}
     assert "%FF.jsonl" in uris
-    pointers = {location["fullyQualifiedName"] for result in sarif["runs"][0]["results"] for location in result["locations"][0].get("logicalLocations", [])}
+    pointers = {
+        location["fullyQualifiedName"]
+        for result in sarif["runs"][0]["results"]
+        for location in result["locations"][0].get("logicalLocations", [])
+    }
     assert "/messages/0/" + KEY in pointers
 
 

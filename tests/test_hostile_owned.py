@@ -16,14 +16,21 @@ from pathlib import Path
 
 import pytest
 import xxhash
+
+from ft_lint import cache
 from hostile_limits import run_limited
 from support import run_cli
 
-from ft_lint import cache
-
-CLEAN = [{"messages": [{"role": "user", "content": f"Question {i} about topic {i * 7}?"},
-                       {"role": "assistant", "content": f"Answer {i}: the result is {i * 13} units."}]} for i in range(12)]
-SECRET = "[http \"https://github.com/\"]\n\textraheader = AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA==\n"
+CLEAN = [
+    {
+        "messages": [
+            {"role": "user", "content": f"Question {i} about topic {i * 7}?"},
+            {"role": "assistant", "content": f"Answer {i}: the result is {i * 13} units."},
+        ]
+    }
+    for i in range(12)
+]
+SECRET = '[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA==\n'
 OPTIONS = ("--ignore", "FT006,FT3")  # the model's limits are not what these tests are about
 HOUR = 3600
 
@@ -169,10 +176,10 @@ def forge(cache_file: Path, lines: dict[int, bytes]) -> None:
     data = bytearray(cache_file.read_bytes())
     magic, version, header_size = struct.unpack_from("<4sHI", data)
     start = struct.calcsize("<4sHI") + header_size
-    header = json.loads(data[struct.calcsize("<4sHI"):start])
+    header = json.loads(data[struct.calcsize("<4sHI") : start])
     key = cache.key_function(bytes.fromhex(header["fingerprint"]))
     for position, line in lines.items():
-        data[start + 16 * position:start + 16 * (position + 1)] = key(line)
+        data[start + 16 * position : start + 16 * (position + 1)] = key(line)
     data[-16:] = xxhash.xxh3_128_digest(bytes(data[:-16]))
     cache_file.write_bytes(bytes(data))
 
@@ -191,7 +198,9 @@ def test_a_planted_cache_cannot_turn_errors_into_passes(project, monkeypatch):
 
     assert result.code == 1 and [(f["code"], f["line"]) for f in json.loads(result.out)] == [("FT001", 4)]
     key = cache.user_key()
-    assert len(cache.RecordCache.load(cache_file, bytes.fromhex(cache_file.stem.split("-")[1]), key)) == len(lines)  # rewritten, signed
+    assert len(cache.RecordCache.load(cache_file, bytes.fromhex(cache_file.stem.split("-")[1]), key)) == len(
+        lines
+    )  # rewritten, signed
 
 
 def test_entry_keys_depend_on_the_users_key(tmp_path, monkeypatch, cache_folder):
@@ -237,6 +246,7 @@ def test_a_cache_that_cannot_be_written_is_a_note(tmp_path, monkeypatch, cache_f
         def pieces_then_full():
             yield next(iter(pieces))
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
         write(path, pieces_then_full())
 
     monkeypatch.setattr(cache, "_write_atomically", disk_fills_up)
@@ -262,10 +272,15 @@ def test_a_report_never_overwrites_an_input(tmp_path):
     for target in ("train.jsonl", "link.jsonl", "hard.jsonl", "valid.jsonl", "ft-lint.toml", str(data)):
         result = lint("-o", target, "train.jsonl", cwd=tmp_path)
         [line] = result.err.splitlines()
-        assert result.code == 2 and line.startswith(f"ft-lint: error: {target}: the report would overwrite an input ("), line
+        assert result.code == 2 and line.startswith(
+            f"ft-lint: error: {target}: the report would overwrite an input ("
+        ), line
         assert {"valid.jsonl": "valid.jsonl)", "ft-lint.toml": "ft-lint.toml)"}.get(target, "(train.jsonl)") in line
     assert {path: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()} == contents
-    assert lint("-o", "report.txt", "train.jsonl", cwd=tmp_path).code in (0, 1)  # the copies in valid.jsonl are findings
+    assert lint("-o", "report.txt", "train.jsonl", cwd=tmp_path).code in (
+        0,
+        1,
+    )  # the copies in valid.jsonl are findings
     assert "train.jsonl" in (tmp_path / "report.txt").read_text()
 
 
@@ -278,10 +293,18 @@ def test_a_full_disk_while_writing_the_report_is_one_line(tmp_path):
     assert to_file.err.splitlines() == ["ft-lint: error: /dev/full: cannot write the report: No space left on device"]
 
     with open("/dev/full", "w") as full:
-        to_stdout = subprocess.run([sys.executable, "-m", "ft_lint", "check", *OPTIONS, "data.jsonl"],
-                                   cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+        to_stdout = subprocess.run(
+            [sys.executable, "-m", "ft_lint", "check", *OPTIONS, "data.jsonl"],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
     assert to_stdout.returncode == 2
-    assert to_stdout.stderr.splitlines() == ["ft-lint: error: standard output: cannot write the report: No space left on device"]
+    assert to_stdout.stderr.splitlines() == [
+        "ft-lint: error: standard output: cannot write the report: No space left on device"
+    ]
 
 
 # --- links out of the folders named -----------------------------------------------------------
@@ -299,7 +322,9 @@ def dataset_outside(tmp_path: Path) -> Path:
     read as a partner, the pair rules would tell the stranger so."""
     other = tmp_path / "private" / "valid.jsonl"
     other.parent.mkdir()
-    other.write_text(json.dumps(CLEAN[5]) + "\n" + json.dumps({"messages": [{"role": "user", "content": SECRET}]}) + "\n")
+    other.write_text(
+        json.dumps(CLEAN[5]) + "\n" + json.dumps({"messages": [{"role": "user", "content": SECRET}]}) + "\n"
+    )
     return other
 
 
@@ -313,7 +338,9 @@ def test_a_data_file_linking_out_of_the_folder_named_is_skipped(tmp_path):
 
     assert "extraheader" not in result.out and "AUTHORIZATION" not in result.out
     assert result.code == 0, result.out
-    assert lines_starting(result.err, "ft-lint: note:") == ["ft-lint: note: skipped data/x.jsonl: a symbolic link out of data (name it to lint it)"]
+    assert lines_starting(result.err, "ft-lint: note:") == [
+        "ft-lint: note: skipped data/x.jsonl: a symbolic link out of data (name it to lint it)"
+    ]
 
     named = lint("--output-format", "json", "data/x.jsonl", cwd=tmp_path / "repo")  # the user's own choice
     assert named.code == 1 and {f["filename"] for f in json.loads(named.out)} == {"data/x.jsonl"}
@@ -329,7 +356,9 @@ def test_a_subfolder_linking_out_of_the_folder_named_is_skipped_with_a_note(tmp_
     result = lint("data", cwd=tmp_path / "repo")
 
     assert result.code == 0 and "(1 file," in result.out
-    assert lines_starting(result.err, "ft-lint: note:") == ["ft-lint: note: skipped data/extra: a symbolic link out of data (name it to lint it)"]
+    assert lines_starting(result.err, "ft-lint: note:") == [
+        "ft-lint: note: skipped data/extra: a symbolic link out of data (name it to lint it)"
+    ]
 
 
 def test_a_partner_linking_out_is_not_read(tmp_path):
@@ -341,7 +370,9 @@ def test_a_partner_linking_out_is_not_read(tmp_path):
 
     assert not re.search(r"valid\.jsonl:\d+: FT", result.out) and result.code == 0, result.out
     assert "(1 file, 12 records)" in result.out
-    assert "note: data/valid.jsonl: not read: it lies outside the project and the folders of the files given" in result.out
+    assert (
+        "note: data/valid.jsonl: not read: it lies outside the project and the folders of the files given" in result.out
+    )
 
 
 def test_pairs_in_the_configuration_cannot_name_files_outside(tmp_path):

@@ -30,7 +30,10 @@ for kind, secret in {
 }.items():
     PLANTED[kind] = (secret, [secret])
 WEBHOOK_SECRET = rand(24)
-PLANTED["Slack webhook"] = (f"https://hooks.slack.com/services/T{rand(9, UPPER_DIGITS)}/B{rand(9, UPPER_DIGITS)}/{WEBHOOK_SECRET}", [WEBHOOK_SECRET])
+PLANTED["Slack webhook"] = (
+    f"https://hooks.slack.com/services/T{rand(9, UPPER_DIGITS)}/B{rand(9, UPPER_DIGITS)}/{WEBHOOK_SECRET}",
+    [WEBHOOK_SECRET],
+)
 PLANTED["AWS secret access key"] = (f"aws_secret_access_key={AWS_SECRET}", [AWS_SECRET])
 PLANTED["private key block"] = (PRIVATE_KEY, PRIVATE_KEY.splitlines()[1:-1])
 PLANTED["password in a connection string"] = (CONNECTION, [PASSWORD])
@@ -46,14 +49,18 @@ def _in_content(body: str) -> str:
 
 
 def _as_key(body: str) -> str:
-    return '{"messages": [{"role": "user", "content": "hi", "' + body + '": 1}, {"role": "assistant", "content": "  ok"}]}'
+    return (
+        '{"messages": [{"role": "user", "content": "hi", "' + body + '": 1}, {"role": "assistant", "content": "  ok"}]}'
+    )
 
 
 # place -> the record line holding the secret there, from the secret's JSON-escaped body
 PLACES = {
     "at the start of a string": lambda body: _in_content(body + " is the key"),
     "after a \\n escape": lambda body: _in_content("env:\\n" + body),
-    "spelled with \\u and \\/ escapes": lambda body: _in_content(f"\\u{ord(body[0]):04x}" + body[1:].replace("/", "\\/")),
+    "spelled with \\u and \\/ escapes": lambda body: _in_content(
+        f"\\u{ord(body[0]):04x}" + body[1:].replace("/", "\\/")
+    ),
     "glued to a word": lambda body: _in_content("xxxx" + body),
     "as an object key": _as_key,
     "as an object key, after a \\n escape": lambda body: _as_key("env:\\n" + body),
@@ -117,12 +124,18 @@ def test_the_github_action_shows_no_planted_secret(tmp_path, monkeypatch, capsys
     _plant(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(ft_lint.github_summary, "FIRST_FINDINGS", 10_000)
-    env = {"FT_LINT_PATHS": "train.jsonl", "FT_LINT_SARIF_FILE": "ft-lint.sarif", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    env = {
+        "FT_LINT_PATHS": "train.jsonl",
+        "FT_LINT_SARIF_FILE": "ft-lint.sarif",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
     log = io.StringIO()
     assert run_action(env, log) == 1
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "FT501" in summary and "::error " in log.getvalue() and "Full report" in log.getvalue()
-    _assert_no_secret(log.getvalue() + capsys.readouterr().err + summary + (tmp_path / "ft-lint.sarif").read_text(encoding="utf-8"))
+    _assert_no_secret(
+        log.getvalue() + capsys.readouterr().err + summary + (tmp_path / "ft-lint.sarif").read_text(encoding="utf-8")
+    )
 
 
 # --- how the masking works ------------------------------------------------------------------
@@ -135,13 +148,19 @@ def test_a_json_line_is_masked_in_its_decoded_strings_and_kept_as_written_elsewh
     assert redact_json(clean) == clean
     line = '{"caf\\u00e9": "\\u00e9t\\u00e9", "env:\\n' + KEY + '": "x\\t' + KEY + '"}'
     # the literals holding the key are escaped again in their own style (\u escapes or not)
-    assert redact_json(line) == '{"caf\\u00e9": "\\u00e9t\\u00e9", "env:\\n[GitHub token: ghp_…]": "x\\t[GitHub token: ghp_…]"}'
+    assert (
+        redact_json(line)
+        == '{"caf\\u00e9": "\\u00e9t\\u00e9", "env:\\n[GitHub token: ghp_…]": "x\\t[GitHub token: ghp_…]"}'
+    )
     assert redact_json('["\\u0067' + KEY[1:] + '"]') == '["[GitHub token: ghp_\\u2026]"]'
 
 
 def test_a_string_cut_by_the_excerpt_window_is_masked_and_left_open():
     assert redact_json('{"content": "env:\\n' + KEY) == '{"content": "env:\\n[GitHub token: ghp_…]'
-    assert redact_json('{"content": "env:\\n' + KEY + " and \\u00") == '{"content": "env:\\n[GitHub token: ghp_…] and \\u00'
+    assert (
+        redact_json('{"content": "env:\\n' + KEY + " and \\u00")
+        == '{"content": "env:\\n[GitHub token: ghp_…] and \\u00'
+    )
 
 
 def test_a_lone_surrogate_escape_stays_an_escape():
@@ -157,7 +176,10 @@ def test_what_spans_strings_is_masked_as_written():
 
 def test_pointer_keys_are_masked_as_decoded():
     pointer = "/messages/0/" + CONNECTION.replace("~", "~0").replace("/", "~1")
-    assert redact_pointer(pointer) == "/messages/0/postgres[password in a connection string: :~1~1…@db.internal.acme.io]:5432~1orders"
+    assert (
+        redact_pointer(pointer)
+        == "/messages/0/postgres[password in a connection string: :~1~1…@db.internal.acme.io]:5432~1orders"
+    )
     assert redact_pointer("/messages/0/content") == "/messages/0/content"
 
 
@@ -189,9 +211,16 @@ def test_words_and_random_data_holding_a_key_prefix_are_not_keys(text):
 
 def test_image_url_quoted_in_a_message_is_masked_before_it_is_cut(tmp_path):
     url = f"ftp://x.io/?t={KEY}"  # masked, its start fits the 40 characters quoted
-    record = {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]}, {"role": "assistant", "content": "A cat."}]}
+    record = {
+        "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]},
+            {"role": "assistant", "content": "A cat."},
+        ]
+    }
     (tmp_path / "train.jsonl").write_text(json.dumps(record) + "\n")
-    messages = [f["message"] for f in findings_json("--no-cache", str(tmp_path / "train.jsonl")) if f["code"] == "FT113"]
+    messages = [
+        f["message"] for f in findings_json("--no-cache", str(tmp_path / "train.jsonl")) if f["code"] == "FT113"
+    ]
     assert messages and "[GitHub token: gh" in messages[0]
     assert KEY[4:12] not in messages[0]
 
@@ -200,7 +229,12 @@ def test_a_key_after_an_escape_in_a_quoted_value_is_masked(tmp_path):
     """Messages quote values with repr(), which writes a newline as `\\n`: the `n` of an escape
     is not a word the key is glued to (a bare `sk-` key glued to a word needs a longer form)."""
     key = "sk-" + rand(30)
-    (tmp_path / "train.jsonl").write_text(json.dumps({"messages": [{"role": "user", "content": "hi", f"env:\n{key}": 1}, {"role": "assistant", "content": "ok"}]}) + "\n")
+    (tmp_path / "train.jsonl").write_text(
+        json.dumps(
+            {"messages": [{"role": "user", "content": "hi", f"env:\n{key}": 1}, {"role": "assistant", "content": "ok"}]}
+        )
+        + "\n"
+    )
     findings = findings_json("--no-cache", str(tmp_path / "train.jsonl"))
     assert {"FT102", "FT501"} <= {f["code"] for f in findings}
     assert key[3:15] not in json.dumps(findings)

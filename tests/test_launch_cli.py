@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+
 from launch_support import RULES, azure_api, clean_env, openai_api, together_api, write_records  # noqa: F401 (fixtures)
 from support import run_cli
 
@@ -77,13 +78,28 @@ def test_the_validation_file_is_linted_even_without_launch(clean_env, tmp_path):
 def test_dry_run_shows_the_together_request_and_sends_nothing(together_api, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
     val = write_records(tmp_path / "val.jsonl", count=10, seed=2)
-    args = ["--model", "Qwen/Qwen3-8B", "--validation", str(val), "--launch", "--dry-run", "--n-epochs", "4", "--batch-size", "8", "--suffix", "x", "--seed", "9"]
+    args = [
+        "--model",
+        "Qwen/Qwen3-8B",
+        "--validation",
+        str(val),
+        "--launch",
+        "--dry-run",
+        "--n-epochs",
+        "4",
+        "--batch-size",
+        "8",
+        "--suffix",
+        "x",
+        "--seed",
+        "9",
+    ]
 
     code, out, _ = run_cli("check", str(train), *SELECT, *args)
 
     assert code == 0
     assert together_api.requests == []
-    assert json.loads(out[out.index("{"):]) == {
+    assert json.loads(out[out.index("{") :]) == {
         "model": "Qwen/Qwen3-8B",
         "training_file": f"<file id of {train.as_posix()}>",
         "validation_file": f"<file id of {val.as_posix()}>",
@@ -98,7 +114,9 @@ def test_dry_run_shows_the_together_request_and_sends_nothing(together_api, tmp_
 def test_launch_lines_go_to_stderr_when_stdout_holds_a_json_report(azure_api, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
 
-    code, out, err = run_cli("check", str(train), *SELECT, "--model", "azure/gpt-4o-mini-2024-07-18", "--launch", "--output-format", "json")
+    code, out, err = run_cli(
+        "check", str(train), *SELECT, "--model", "azure/gpt-4o-mini-2024-07-18", "--launch", "--output-format", "json"
+    )
 
     assert code == 0
     assert json.loads(out) == []
@@ -109,7 +127,9 @@ def test_follow_command_follows_a_job_to_its_end(azure_api, tmp_path):
     train = write_records(tmp_path / "train.jsonl")
     run_cli("check", str(train), *SELECT, "--model", "azure/gpt-4o-mini-2024-07-18", "--launch")
     [job_id] = azure_api.jobs
-    azure_api.jobs[job_id]["script"] = [{"status": "succeeded", "events": [("message", "The job has successfully completed")]}]
+    azure_api.jobs[job_id]["script"] = [
+        {"status": "succeeded", "events": [("message", "The job has successfully completed")]}
+    ]
 
     code, out, _ = run_cli("follow", job_id, "--provider", "azure-openai")
 
@@ -125,7 +145,18 @@ def test_follow_command_follows_a_job_to_its_end(azure_api, tmp_path):
 def test_ctrl_c_stops_following_but_not_the_job(azure_api, tmp_path):
     azure_api.script = [{"status": "running"}]  # a job that runs on
     train = write_records(tmp_path / "train.jsonl")
-    command = [sys.executable, "-m", "ft_lint", "check", str(train), *SELECT, "--model", "azure/gpt-4o-mini-2024-07-18", "--launch", "--wait"]
+    command = [
+        sys.executable,
+        "-m",
+        "ft_lint",
+        "check",
+        str(train),
+        *SELECT,
+        "--model",
+        "azure/gpt-4o-mini-2024-07-18",
+        "--launch",
+        "--wait",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     try:
         lines = []
@@ -140,7 +171,10 @@ def test_ctrl_c_stops_following_but_not_the_job(azure_api, tmp_path):
 
     [job_id] = azure_api.jobs
     assert process.returncode == 0, err
-    assert f"stopped following; job {job_id} goes on. Follow it again: ft-lint follow {job_id} --provider azure-openai" in rest
+    assert (
+        f"stopped following; job {job_id} goes on. Follow it again: ft-lint follow {job_id} --provider azure-openai"
+        in rest
+    )
     assert not [request for request in azure_api.requests if request.path.endswith("/cancel")]
 
 

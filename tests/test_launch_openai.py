@@ -49,7 +49,10 @@ def test_uploads_both_files_and_creates_the_job_with_the_settings_given(openai_a
         "model": MODEL,
         "training_file": train_id,
         "validation_file": val_id,
-        "method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 3, "batch_size": 4, "learning_rate_multiplier": 0.5}}},
+        "method": {
+            "type": "supervised",
+            "supervised": {"hyperparameters": {"n_epochs": 3, "batch_size": 4, "learning_rate_multiplier": 0.5}},
+        },
         "suffix": "garden",
         "seed": 7,
     }
@@ -65,7 +68,11 @@ def test_settings_not_given_are_not_sent(openai_api, data):
     assert launch([train], MODEL) == 0
 
     [job] = openai_api.seen("POST", "/fine_tuning/jobs")
-    assert job.json() == {"model": MODEL, "training_file": next(iter(openai_api.files)), "method": {"type": "supervised"}}
+    assert job.json() == {
+        "model": MODEL,
+        "training_file": next(iter(openai_api.files)),
+        "method": {"type": "supervised"},
+    }
 
 
 def test_preference_data_makes_a_dpo_job_with_its_beta(openai_api, tmp_path):
@@ -158,7 +165,12 @@ def test_a_file_over_the_files_api_limit_goes_through_the_uploads_api_in_parts(o
 
     assert openai_api.seen("POST", "/files") == []
     [created] = openai_api.seen("POST", "/uploads")
-    assert created.json() == {"bytes": size, "filename": "train.jsonl", "mime_type": "application/jsonl", "purpose": "fine-tune"}
+    assert created.json() == {
+        "bytes": size,
+        "filename": "train.jsonl",
+        "mime_type": "application/jsonl",
+        "purpose": "fine-tune",
+    }
     parts = [request.form()["data"].content for request in openai_api.seen("POST", "/uploads/.+/parts")]
     assert len(parts) == math.ceil(size / 4096) > 1
     assert all(len(part) <= 4096 for part in parts)
@@ -176,7 +188,7 @@ def test_dry_run_prints_what_would_be_sent_and_sends_nothing(openai_api, data, c
     out = capsys.readouterr().out
     for path in (train, val):
         assert f"{path.stat().st_size} bytes, sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}" in out
-    body = json.loads(out[out.index("{"):])
+    body = json.loads(out[out.index("{") :])
     assert body == {
         "model": MODEL,
         "training_file": f"<file id of {train.as_posix()}>",
@@ -188,7 +200,9 @@ def test_dry_run_prints_what_would_be_sent_and_sends_nothing(openai_api, data, c
 def test_data_that_fails_the_lint_is_not_sent(openai_api, tmp_path, capsys):
     train = write_records(tmp_path / "train.jsonl")
     with train.open("a") as handle:
-        handle.write(json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": ""}]}) + "\n")
+        handle.write(
+            json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": ""}]}) + "\n"
+        )
 
     assert launch([train], MODEL) == 1
 
@@ -319,7 +333,9 @@ def test_a_fault_that_lasts_is_reported_in_one_line_after_the_retries(openai_api
 
     message = str(refused.value)
     assert "\n" not in message
-    assert message.startswith(f"uploading {train}: {openai_api.url}/v1 answered HTTP 500: the server had an error (3 tries)")
+    assert message.startswith(
+        f"uploading {train}: {openai_api.url}/v1 answered HTTP 500: the server had an error (3 tries)"
+    )
     assert len(openai_api.seen("POST", "/files")) == 3
     assert openai_api.jobs == {}
 
@@ -335,7 +351,9 @@ def test_wait_follows_the_job_with_its_status_and_losses_until_it_ends(openai_ap
     assert statuses == ["validating_files", "queued", "running", "succeeded"]
     assert "  step 1: training loss 1.5000, validation loss 1.7500" in lines
     assert "  step 2: training loss 0.7500, validation loss 0.8750" in lines
-    assert lines.index("  step 1: training loss 1.5000, validation loss 1.7500") < lines.index("  step 2: training loss 0.7500, validation loss 0.8750")
+    assert lines.index("  step 1: training loss 1.5000, validation loss 1.7500") < lines.index(
+        "  step 2: training loss 0.7500, validation loss 0.8750"
+    )
     assert lines[-1] == f"job {job_id} succeeded: fine-tuned model ft:{MODEL}:org-test::abc123"
 
 
@@ -364,7 +382,7 @@ def test_a_dry_run_after_a_launch_shows_the_file_it_would_reuse(openai_api, data
     assert len(openai_api.requests) == sent
     out = capsys.readouterr().out
     assert f"would reuse {train}:" in out
-    assert json.loads(out[out.index("{", out.index("would send")):])["training_file"] == file_id
+    assert json.loads(out[out.index("{", out.index("would send")) :])["training_file"] == file_id
 
 
 def test_a_damaged_state_file_stops_the_launch_before_any_upload(openai_api, data, clean_env):
@@ -387,7 +405,9 @@ def test_an_unreachable_api_is_reported_in_one_line_after_the_retries(openai_api
         closed_port = probe.getsockname()[1]
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{closed_port}/v1")
 
-    with pytest.raises(LaunchError, match=rf"uploading .*train.jsonl: cannot reach http://127.0.0.1:{closed_port}/v1: .* \(2 tries\)$"):
+    with pytest.raises(
+        LaunchError, match=rf"uploading .*train.jsonl: cannot reach http://127.0.0.1:{closed_port}/v1: .* \(2 tries\)$"
+    ):
         launch([data[0]], MODEL, max_retries=1)
 
 

@@ -71,4 +71,3 @@ def test_a_damaged_state_file_is_named_in_the_error(tmp_path):
 
     with pytest.raises(StateError, match="launch.json: the launch state file is damaged"):
         LaunchState(path)
-

@@ -30,9 +30,14 @@ def test_uploads_through_presigned_urls_and_creates_the_job(together_api, data):
         ("fine-tune", "train.jsonl", "jsonl"),
         ("fine-tune", "val.jsonl", "jsonl"),
     ]
-    assert [form["checksum"].text for form in asks] == [hashlib.sha256(p.read_bytes()).hexdigest() for p in (train, val)]
+    assert [form["checksum"].text for form in asks] == [
+        hashlib.sha256(p.read_bytes()).hexdigest() for p in (train, val)
+    ]
     train_id, val_id = together_api.files
-    assert [request.body for request in together_api.seen("PUT", "/presigned/.+")] == [train.read_bytes(), val.read_bytes()]
+    assert [request.body for request in together_api.seen("PUT", "/presigned/.+")] == [
+        train.read_bytes(),
+        val.read_bytes(),
+    ]
     assert together_api.content_of(train_id) == train.read_bytes()
     assert len(together_api.seen("POST", "/files/.+/preprocess")) == 2
     [job] = together_api.seen("POST", "/fine-tunes")
@@ -134,4 +139,3 @@ def test_a_presigned_url_that_keeps_failing_is_reported_in_one_line(together_api
 
     assert str(refused.value) == f"uploading {train}: the presigned upload URL failed: HTTP 500 (2 tries)"
     assert together_api.jobs == {}
-

@@ -6,8 +6,6 @@ import datetime as dt
 import math
 
 import pytest
-from reference import ref_messages
-from support import chat, write_jsonl
 
 from ft_lint import tokens
 from ft_lint.config import Settings
@@ -16,6 +14,8 @@ from ft_lint.findings import Severity
 from ft_lint.models import load_models
 from ft_lint.rules import FileSummary
 from ft_lint.rules.limits import FileTooLarge
+from reference import ref_messages
+from support import chat, write_jsonl
 
 OLD_GPT35 = "gpt-3.5-turbo-0613"  # 4,096 tokens per example, cl100k_base: small records reach it
 LLAMA_70B = "meta-llama/Meta-Llama-3.1-70B-Instruct-Reference"  # 24,576, no shipped tokenizer
@@ -85,14 +85,19 @@ def test_estimated_counts_say_about(tmp_path):
     limit = load_models()[LLAMA_70B].context_tokens
 
     def estimate(record) -> int:  # the formula, independently: 3 + per message 3 + role + content
-        return 3 + sum(3 + math.ceil(len(m["role"]) / 3) + math.ceil(len(m["content"].encode()) / 3) for m in record["messages"])
+        return 3 + sum(
+            3 + math.ceil(len(m["role"]) / 3) + math.ceil(len(m["content"].encode()) / 3) for m in record["messages"]
+        )
 
     fits = chat("hi", "a" * (3 * (limit - estimate(chat("hi", "")))))
     over = chat("hi", fits["messages"][1]["content"] + "a")
     assert (estimate(fits), estimate(over)) == (limit, limit + 1)
     found, summary = findings_for(tmp_path, [fits, over], ["FT301"], model=LLAMA_70B)
     assert [(f.line, f.message) for f in found] == [
-        (2, f"example has about {limit + 1:,} tokens, more than the {limit:,} a training example of {LLAMA_70B} may hold")
+        (
+            2,
+            f"example has about {limit + 1:,} tokens, more than the {limit:,} a training example of {LLAMA_70B} may hold",
+        )
     ]
     assert any("estimates" in note and LLAMA_70B in note for note in summary.notes)
 
@@ -100,7 +105,14 @@ def test_estimated_counts_say_about(tmp_path):
 def test_tool_definitions_count_toward_the_limit(tmp_path, reference):
     enc = reference["cl100k_base"]
     prop = {"type": "string", "description": "x"}
-    tool = {"type": "function", "function": {"name": "f", "description": "d", "parameters": {"type": "object", "properties": {f"p{i}": prop for i in range(700)}}}}
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "f",
+            "description": "d",
+            "parameters": {"type": "object", "properties": {f"p{i}": prop for i in range(700)}},
+        },
+    }
     record = {**chat("a", "b"), "tools": [tool]}
     props = sum(3 + len(enc.encode(f"p{i}:string:x")) for i in range(700))
     expected = ref_messages(record["messages"], enc) + 10 + len(enc.encode("f:d")) + 3 + props + 12
@@ -114,11 +126,24 @@ def test_short_examples_are_not_tokenized(tmp_path, monkeypatch):
     original = tokens.count_record
     monkeypatch.setattr(tokens, "count_record", lambda *args: calls.append(args) or original(*args))
     short, long = chat("x" * 3000, "y"), chat("x" * 3700, "y")  # bytes + framing: under / over 90% of 4,096
-    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"p": {"type": "string", "enum": ["a", "b"]}}}}}
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "f",
+            "parameters": {"type": "object", "properties": {"p": {"type": "string", "enum": ["a", "b"]}}},
+        },
+    }
     with_tools = {**chat("x" * 2000, "y"), "tools": [tool]}
     image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
-    with_image = {"messages": [{"role": "user", "content": [{"type": "text", "text": "x" * 1500}, image]}, {"role": "assistant", "content": "y"}]}
-    found, _ = findings_for(tmp_path, [chat(), short, with_tools, with_image, long], ["FT301", "FT302"], model=OLD_GPT35)
+    with_image = {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "x" * 1500}, image]},
+            {"role": "assistant", "content": "y"},
+        ]
+    }
+    found, _ = findings_for(
+        tmp_path, [chat(), short, with_tools, with_image, long], ["FT301", "FT302"], model=OLD_GPT35
+    )
     assert found == [] and [args[0] for args in calls] == [long]
 
 
@@ -126,7 +151,12 @@ def test_images_that_push_a_short_example_over_the_limit_are_counted(tmp_path):
     """A few hundred bytes, three images of unknown size (up to 1,445 tokens each): over 4,096.
     Only what the images cost puts it over, so they must be seen before the byte test."""
     image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
-    record = {"messages": [{"role": "user", "content": [{"type": "text", "text": "What differs?"}, image, image, image]}, {"role": "assistant", "content": "The colour."}]}
+    record = {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "What differs?"}, image, image, image]},
+            {"role": "assistant", "content": "The colour."},
+        ]
+    }
     found, _ = findings_for(tmp_path, [record, chat()], ["FT301"], model=OLD_GPT35)
     assert [f.line for f in found] == [1] and "more than the 4,096" in found[0].message
 
@@ -138,10 +168,26 @@ def test_images_that_push_a_short_example_over_the_limit_are_counted(tmp_path):
     "today, severity, message",
     [
         ("2026-11-06", None, None),  # 61 days before the last day for new jobs
-        ("2026-11-07", "info", "takes no new fine-tuning jobs after 2027-01-06 (60 days left) and shuts down on 2027-01-14 (68 days left)"),
-        ("2026-11-22", "info", "takes no new fine-tuning jobs after 2027-01-06 (45 days left) and shuts down on 2027-01-14 (53 days left)"),
-        ("2027-01-06", "info", "takes no new fine-tuning jobs after 2027-01-06 (today is the last day) and shuts down on 2027-01-14 (8 days left)"),
-        ("2027-01-07", "error", "took its last new fine-tuning jobs on 2027-01-06 (1 day ago): a job for it will be rejected"),
+        (
+            "2026-11-07",
+            "info",
+            "takes no new fine-tuning jobs after 2027-01-06 (60 days left) and shuts down on 2027-01-14 (68 days left)",
+        ),
+        (
+            "2026-11-22",
+            "info",
+            "takes no new fine-tuning jobs after 2027-01-06 (45 days left) and shuts down on 2027-01-14 (53 days left)",
+        ),
+        (
+            "2027-01-06",
+            "info",
+            "takes no new fine-tuning jobs after 2027-01-06 (today is the last day) and shuts down on 2027-01-14 (8 days left)",
+        ),
+        (
+            "2027-01-07",
+            "error",
+            "took its last new fine-tuning jobs on 2027-01-06 (1 day ago): a job for it will be rejected",
+        ),
         ("2027-01-14", "error", "shut down on 2027-01-14 (0 days ago)"),
     ],
 )
@@ -154,7 +200,9 @@ def test_model_retiring_with_a_fixed_today(tmp_path, today, severity, message):
 
 def test_model_retiring_window_is_an_option(tmp_path):
     day = dt.date(2026, 11, 22)
-    found, _ = findings_for(tmp_path, [chat()], ["FT304"], model="gpt-4o-mini", today=day, rule_options={"FT304": {"days": 44}})
+    found, _ = findings_for(
+        tmp_path, [chat()], ["FT304"], model="gpt-4o-mini", today=day, rule_options={"FT304": {"days": 44}}
+    )
     assert found == []
 
 
@@ -201,7 +249,9 @@ def test_format_not_supported(tmp_path, record, model, flagged):
 
 def test_format_not_supported_names_models_that_do(tmp_path):
     found, _ = findings_for(tmp_path, [PREFERENCE], ["FT305"], model="gpt-3.5-turbo-0125")
-    assert found[0].message.startswith("gpt-3.5-turbo-0125 does not train on openai-preference data (it takes openai-chat)")
+    assert found[0].message.startswith(
+        "gpt-3.5-turbo-0125 does not train on openai-preference data (it takes openai-chat)"
+    )
     assert "gpt-4o-mini-2024-07-18" in found[0].message
 
 
@@ -215,7 +265,10 @@ def test_file_too_large(size, flagged):
     found = list(FileTooLarge().check_file(summary))
     assert len(found) == flagged
     if flagged:
-        assert found[0].message == "file is 8 GB (8,000,000,001 bytes); openai takes training files of up to 8 GB for gpt-4.1-mini-2025-04-14"
+        assert (
+            found[0].message
+            == "file is 8 GB (8,000,000,001 bytes); openai takes training files of up to 8 GB for gpt-4.1-mini-2025-04-14"
+        )
 
 
 def test_file_size_is_checked_against_the_files_model(tmp_path):

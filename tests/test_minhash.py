@@ -6,10 +6,11 @@ import random
 
 import numpy as np
 import pytest
-from reference import UNSPACED, reference_jaccard, reference_shingles, reference_words
-from support import random_words
 
 from ft_lint import minhash
+from reference import reference_jaccard, reference_shingles
+from support import random_words
+
 
 def edited(rng: random.Random, words: list[str], changes: int) -> list[str]:
     words = list(words)
@@ -26,7 +27,10 @@ TEXTS = [
     ("สวัสดีครับวันนี้อากาศดีมาก", "สวัสดีครับวันนี้อากาศร้อนมาก"),  # Thai
     ("Order 66 ist über München angekommen", "order 66 ist uber munchen angekommen"),  # accents are letters
     ("mixed 中文 and English words in one sentence here", "mixed 中文 and English words in one phrase here"),
-    ("नमस्ते दुनिया। यह एक परीक्षण वाक्य है और यह जारी है", "नमस्ते दुनिया। यह एक परीक्षण वाक्य है और वह जारी है"),  # Devanagari marks
+    (
+        "नमस्ते दुनिया। यह एक परीक्षण वाक्य है और यह जारी है",
+        "नमस्ते दुनिया। यह एक परीक्षण वाक्य है और वह जारी है",
+    ),  # Devanagari marks
 ]
 
 
@@ -103,13 +107,19 @@ def test_lsh_shape_finds_pairs_at_the_threshold_with_the_fewest_chance_candidate
 def test_candidate_pairs_within_groups_and_from_sources_to_later_targets():
     bands = np.array([[1, 9], [1, 8], [2, 7], [1, 6], [3, 9]], dtype=np.uint32)
     everyone = np.ones(5, dtype=bool)
-    pairs = {tuple(p) for p in minhash.candidate_pairs(bands, np.arange(5), np.zeros(5, dtype=np.int64), everyone, everyone).tolist()}
+    pairs = {
+        tuple(p)
+        for p in minhash.candidate_pairs(bands, np.arange(5), np.zeros(5, dtype=np.int64), everyone, everyone).tolist()
+    }
     assert pairs == {(1, 0), (3, 0), (3, 1), (4, 0)}  # band 0 bucket {0,1,3}: first and previous; band 1 bucket {0,4}
     groups = np.array([0, 1, 0, 0, 1])
     pairs = {tuple(p) for p in minhash.candidate_pairs(bands, np.arange(5), groups, everyone, everyone).tolist()}
     assert pairs == {(3, 0)}
     sources = np.array([True, True, False, False, False])
-    pairs = {tuple(p) for p in minhash.candidate_pairs(bands, np.arange(5), np.zeros(5, dtype=np.int64), sources, ~sources).tolist()}
+    pairs = {
+        tuple(p)
+        for p in minhash.candidate_pairs(bands, np.arange(5), np.zeros(5, dtype=np.int64), sources, ~sources).tolist()
+    }
     assert pairs == {(3, 0), (3, 1), (4, 0)}
 
 
@@ -169,7 +179,13 @@ def test_hashes_are_the_same_in_every_process():
 
     script = "from ft_lint import minhash; print(minhash.band_hashes(['a text of some words, twice as many words'], 5, 21, 6)[0].tolist())"
     outputs = {
-        subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True).stdout
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         for seed in ("1", "2")
     }
     assert len(outputs) == 1
@@ -198,7 +214,10 @@ def golden_texts() -> list[str]:
     code points beyond the BMP, and many short ones next to long ones in one batch."""
     rng = random.Random(20261203)
     alphabet = "abc déf 中文字 ไทย ー ab_c 12 ,.!\n\U00020001"
-    texts = ["".join(rng.choice(alphabet) for _ in range(rng.choice([0, 1, 2, 3, 5, 8, 20, 60, 300, 3000]))) for _ in range(400)]
+    texts = [
+        "".join(rng.choice(alphabet) for _ in range(rng.choice([0, 1, 2, 3, 5, 8, 20, 60, 300, 3000])))
+        for _ in range(400)
+    ]
     texts += [" ".join(random_words(rng, rng.randint(0, 200))) for _ in range(200)]
     return texts + [a for pair in TEXTS for a in pair]
 
@@ -230,7 +249,12 @@ def reference_signature(hashes: np.ndarray) -> list[int]:
         cell, high = value & (bins - 1), value >> 32
         values[cell] = high if values[cell] is None else min(values[cell], high)
     orders = minhash._probe_orders()
-    return [value if value is not None else next(values[probe] for probe in orders[:, b].tolist() if values[probe] is not None) for b, value in enumerate(values)]
+    return [
+        value
+        if value is not None
+        else next(values[probe] for probe in orders[:, b].tolist() if values[probe] is not None)
+        for b, value in enumerate(values)
+    ]
 
 
 def test_signatures_of_texts_with_few_and_many_shingles_follow_the_definition():
@@ -264,7 +288,9 @@ def test_lowercase_codes_are_str_lower_s(texts):
 
 def test_the_lowercase_table_is_str_lower_for_every_character_of_the_bmp_but_two():
     table = minhash._lowercase_bmp()
-    different = [code for code in range(0x10000) if code not in (0x130, 0x3A3) and table[code] != ord(chr(code).lower())]
+    different = [
+        code for code in range(0x10000) if code not in (0x130, 0x3A3) and table[code] != ord(chr(code).lower())
+    ]
     assert different == []
     assert len(table) == 0x10000 and len("\u0130".lower()) == 2
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import chat, run_cli, write_jsonl
 
 from ft_lint.config import Settings, load_settings
 from ft_lint.model_choice import choose_model, human_bytes
+from support import chat, run_cli, write_jsonl
 
-RETIRING = ["--select", "FT304", "--fail-on", "info"]  # the rule that names the model only when it was chosen (info: shown when it fails the run)
+RETIRING = [
+    "--select",
+    "FT304",
+    "--fail-on",
+    "info",
+]  # the rule that names the model only when it was chosen (info: shown when it fails the run)
 
 
 @pytest.fixture
@@ -47,12 +52,21 @@ def test_per_file_settings_last_matching_glob_wins(project):
         '[per-file-settings."data/llama/*.jsonl"]\nmodel = "Qwen/Qwen3-8B"\n',
     )
     settings = load_settings(None, project)
-    chosen = {name: choose_model(settings, name, "openai-chat").model.id for name in ("data/train.jsonl", "data/llama/train.jsonl", "other.jsonl")}
-    assert chosen == {"data/train.jsonl": "gpt-4.1-nano-2025-04-14", "data/llama/train.jsonl": "Qwen/Qwen3-8B", "other.jsonl": "gpt-4o-2024-08-06"}
+    chosen = {
+        name: choose_model(settings, name, "openai-chat").model.id
+        for name in ("data/train.jsonl", "data/llama/train.jsonl", "other.jsonl")
+    }
+    assert chosen == {
+        "data/train.jsonl": "gpt-4.1-nano-2025-04-14",
+        "data/llama/train.jsonl": "Qwen/Qwen3-8B",
+        "other.jsonl": "gpt-4o-2024-08-06",
+    }
 
 
 def test_per_file_model_in_a_report(project):
-    configure(project, '[per-file-settings."data/llama/*.jsonl"]\nmodel = "meta-llama/Llama-3.3-70B-Instruct-Reference"\n')
+    configure(
+        project, '[per-file-settings."data/llama/*.jsonl"]\nmodel = "meta-llama/Llama-3.3-70B-Instruct-Reference"\n'
+    )
     code, out, _ = run_cli("check", "data", "--select", "FT301,FT304", "--output-format", "concise")
     notes = [line for line in out.splitlines() if line.startswith("note: ")]
     assert len(notes) == 2
@@ -74,9 +88,21 @@ def test_fine_tuned_model_ids_resolve_to_their_base(project):
 @pytest.mark.parametrize(
     "args, config, expected",
     [
-        (["--model", "gpt-4o-mni"], "", "ft-lint: error: Invalid value for --model: unknown model 'gpt-4o-mni'; did you mean gpt-4o-mini"),
-        ([], 'model = "gpt4o"\n', "ft-lint.toml: bad value for 'model' in ft-lint.toml: unknown model 'gpt4o'; did you mean"),
-        ([], '[per-file-settings."*.jsonl"]\nmodel = "llama-3"\n', "bad value for 'per-file-settings' in ft-lint.toml: unknown model 'llama-3'"),
+        (
+            ["--model", "gpt-4o-mni"],
+            "",
+            "ft-lint: error: Invalid value for --model: unknown model 'gpt-4o-mni'; did you mean gpt-4o-mini",
+        ),
+        (
+            [],
+            'model = "gpt4o"\n',
+            "ft-lint.toml: bad value for 'model' in ft-lint.toml: unknown model 'gpt4o'; did you mean",
+        ),
+        (
+            [],
+            '[per-file-settings."*.jsonl"]\nmodel = "llama-3"\n',
+            "bad value for 'per-file-settings' in ft-lint.toml: unknown model 'llama-3'",
+        ),
         ([], '[per-file-settings."*.jsonl"]\nmodle = "gpt-4o"\n', "'*.jsonl': unknown key 'modle' (known: model)"),
         ([], '[per-file-settings]\nmodel = "gpt-4o"\n', "expected a table per glob"),
     ],
@@ -115,14 +141,27 @@ def test_default_model_depends_on_the_format():
 
 
 def test_models_command_table_and_json(tmp_path):
-    import tomllib
     from importlib import resources
+
+    import tomllib
 
     raw = tomllib.loads(resources.files("ft_lint").joinpath("models.toml").read_text(encoding="utf-8"))["model"]
     code, out, _ = run_cli("models")
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line and not line.startswith(("encoding", "Every"))}
+    rows = {
+        line.split()[0]: line.split()
+        for line in out.splitlines()[1:]
+        if line and not line.startswith(("encoding", "Every"))
+    }
     assert set(rows) == {entry["id"] for entry in raw}
-    assert rows["gpt-4o-mini-2024-07-18"][1:] == ["openai", "chat,preference", "65,536", "o200k_base", "3.00", "2027-01-06", "2027-01-14"]
+    assert rows["gpt-4o-mini-2024-07-18"][1:] == [
+        "openai",
+        "chat,preference",
+        "65,536",
+        "o200k_base",
+        "3.00",
+        "2027-01-06",
+        "2027-01-14",
+    ]
     assert rows["Qwen/Qwen3-8B"][4] == "estimate"
     code, out, _ = run_cli("models", "--output-format", "json")
     table = json.loads(out)
@@ -130,7 +169,9 @@ def test_models_command_table_and_json(tmp_path):
     assert all(m["sources"]["dates"]["url"].startswith("https://") for m in table)
 
 
-@pytest.mark.parametrize("size, text", [(512_000_000, "512 MB"), (600_123_456, "600.1 MB"), (100_000_000_000, "100 GB"), (999, "999 bytes")])
+@pytest.mark.parametrize(
+    "size, text", [(512_000_000, "512 MB"), (600_123_456, "600.1 MB"), (100_000_000_000, "100 GB"), (999, "999 bytes")]
+)
 def test_human_bytes(size, text):
     assert human_bytes(size) == text
 
@@ -138,10 +179,15 @@ def test_human_bytes(size, text):
 def test_note_when_a_file_is_read_as_a_format_the_assumed_model_does_not_train_on(project):
     # tool-call arguments as an object: TRL's convention, not OpenAI's, so the file reads as TRL
     call = {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": {"order": 7}}}
-    record = {"messages": [{"role": "user", "content": "Where is order 7?"}, {"role": "assistant", "tool_calls": [call]}]}
+    record = {
+        "messages": [{"role": "user", "content": "Where is order 7?"}, {"role": "assistant", "tool_calls": [call]}]
+    }
     write_jsonl(project / "data" / "tools.jsonl", [record])
     _, out, _ = run_cli("check", "data/tools.jsonl")
-    assert "note: data/tools.jsonl was read as trl-conversational, which no model in ft-lint's table trains on, so no provider's limits" in out
+    assert (
+        "note: data/tools.jsonl was read as trl-conversational, which no model in ft-lint's table trains on, so no provider's limits"
+        in out
+    )
     assert "was assumed" not in out  # no OpenAI figure was applied to it
     _, out, _ = run_cli("check", "data/tools.jsonl", "--model", "gpt-4.1-mini")
     assert "was read as" not in out and "FT111" in out
@@ -154,8 +200,20 @@ def test_an_assumed_model_sets_no_limits_for_a_format_it_does_not_train_on(proje
     # when nobody named a model; an OpenAI chat file is, and so is the Vertex file for a model named.
     vertex = {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": "Hello!"}]}
     chat = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}
-    write_jsonl(project / "data" / "vertex.jsonl", [dict(vertex, messages=[*vertex["messages"][:1], dict(vertex["messages"][1], content=f"Hello {n}")]) for n in range(36)])
-    write_jsonl(project / "data" / "chat.jsonl", [dict(chat, messages=[*chat["messages"][:1], dict(chat["messages"][1], content=f"Hello {n}")]) for n in range(36)])
+    write_jsonl(
+        project / "data" / "vertex.jsonl",
+        [
+            dict(vertex, messages=[*vertex["messages"][:1], dict(vertex["messages"][1], content=f"Hello {n}")])
+            for n in range(36)
+        ],
+    )
+    write_jsonl(
+        project / "data" / "chat.jsonl",
+        [
+            dict(chat, messages=[*chat["messages"][:1], dict(chat["messages"][1], content=f"Hello {n}")])
+            for n in range(36)
+        ],
+    )
     _, out, _ = run_cli("check", "--output-format", "concise", "data/vertex.jsonl")
     assert "FT006" not in out and "was read as vertex-chat" in out
     _, out, _ = run_cli("check", "--output-format", "concise", "data/chat.jsonl")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import tomllib
 from importlib import resources
 
 import pytest
+import tomllib
 
 from ft_lint import models
 from ft_lint.models import ModelTableError, UnknownModelError, default_epochs, parse_models, resolve_model
@@ -137,8 +137,7 @@ def test_default_model_exists():
 @pytest.mark.slow
 def test_loading_models_does_not_import_tiktoken():
     code = (
-        "import sys, ft_lint.models as m; m.load_models(); m.resolve_model('gpt-4o'); "
-        "print('tiktoken' in sys.modules)"
+        "import sys, ft_lint.models as m; m.load_models(); m.resolve_model('gpt-4o'); print('tiktoken' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
@@ -210,7 +209,10 @@ def _edit(old: str, new: str, *, last: bool = False) -> str:
         (_edit('provider = "openai"', 'provider = "openia"'), "provider"),
         (_edit('formats = ["openai-chat"]', 'formats = ["chat"]'), "formats"),
         (_edit('encoding = "cl100k_base"', 'encoding = "p50k_base"'), "encoding"),
-        (_edit("price_per_1m_training_tokens = 8.0", "price_per_1m_training_tokens = -1.0"), "price_per_1m_training_tokens"),
+        (
+            _edit("price_per_1m_training_tokens = 8.0", "price_per_1m_training_tokens = -1.0"),
+            "price_per_1m_training_tokens",
+        ),
         (_edit("deprecation_date = 2026-05-07", "deprecation_date = 2027-05-07"), "last_new_jobs_date"),
         (_edit("deprecation_date = 2026-05-07", "deprecation_date = 2026-05-07T10:00:00"), "deprecation_date"),
         (_edit("min_examples = 10", "min_exampels = 10"), "min_exampels"),

@@ -33,8 +33,19 @@ def floor2(value: float) -> str:
 
 def tool_preamble(rng: random.Random) -> str:
     """A tool list written into the prompt, as in AWS's Bedrock tool-use sample (some 300 words)."""
-    tools = [{"name": f"tool_{number}", "description": " ".join(random_words(rng, 30)), "parameters": {word: "string" for word in random_words(rng, 6)}} for number in range(6)]
-    return "Given the functions within <tools>, answer with one JSON function call.\n<tools>" + json.dumps(tools, indent=2) + "</tools>\nAnswer this question:\n<question>"
+    tools = [
+        {
+            "name": f"tool_{number}",
+            "description": " ".join(random_words(rng, 30)),
+            "parameters": dict.fromkeys(random_words(rng, 6), "string"),
+        }
+        for number in range(6)
+    ]
+    return (
+        "Given the functions within <tools>, answer with one JSON function call.\n<tools>"
+        + json.dumps(tools, indent=2)
+        + "</tools>\nAnswer this question:\n<question>"
+    )
 
 
 def preamble_file(tmp_path: Path, count: int = 40, words: int = 40) -> tuple[Path, list[dict], str]:
@@ -42,7 +53,10 @@ def preamble_file(tmp_path: Path, count: int = 40, words: int = 40) -> tuple[Pat
     answer of `words` words."""
     rng = random.Random(31)
     preamble = tool_preamble(rng)
-    records = [chat(preamble + " ".join(random_words(rng, words)) + "</question>", " ".join(random_words(rng, words))) for _ in range(count)]
+    records = [
+        chat(preamble + " ".join(random_words(rng, words)) + "</question>", " ".join(random_words(rng, words)))
+        for _ in range(count)
+    ]
     return write_jsonl(tmp_path / "tools.jsonl", records), records, preamble
 
 
@@ -50,23 +64,31 @@ def what_varies(record: dict, preamble: str, size: int = 5) -> str:
     """The text of an example once the preamble's own shingles are set aside: the shingles that
     reach past the preamble start in its last `size - 1` words."""
     user, assistant = (message["content"] for message in record["messages"])
-    tail = " ".join(reference_words(preamble)[-(size - 1):])
-    return f"{tail} {user[len(preamble):]}\n{assistant}"
+    tail = " ".join(reference_words(preamble)[-(size - 1) :])
+    return f"{tail} {user[len(preamble) :]}\n{assistant}"
 
 
 def test_a_preamble_most_examples_share_makes_no_near_duplicates_but_what_varies_still_does(tmp_path):
     path, records, preamble = preamble_file(tmp_path)
     question, answer = (message["content"] for message in records[5]["messages"])
-    words = question[len(preamble):].split(" ")
+    words = question[len(preamble) :].split(" ")
     words[20] = "changed"
     records.append(chat(preamble + " ".join(words), answer))  # line 41: line 6 with a word of its question changed
-    records.append(chat(preamble + question[len(preamble):].upper(), answer))  # line 42: line 6 in capitals
+    records.append(chat(preamble + question[len(preamble) :].upper(), answer))  # line 42: line 6 in capitals
     write_jsonl(path, records)
     expected = reference_jaccard(what_varies(records[5], preamble), what_varies(records[40], preamble))
     assert 0.8 <= expected < 1
     assert findings(path) == [
-        (41, 6, f"nearly the same as the example at line 6 (similarity {floor2(expected)} of what varies: the text many of the file's examples share is set aside)"),
-        (42, 6, "nearly the same as the example at line 6 (similarity 1.00 of what varies: the same words, apart from case, punctuation, the system prompt, the tools defined or the text many of the file's examples share)"),
+        (
+            41,
+            6,
+            f"nearly the same as the example at line 6 (similarity {floor2(expected)} of what varies: the text many of the file's examples share is set aside)",
+        ),
+        (
+            42,
+            6,
+            "nearly the same as the example at line 6 (similarity 1.00 of what varies: the same words, apart from case, punctuation, the system prompt, the tools defined or the text many of the file's examples share)",
+        ),
     ]
 
 
@@ -157,7 +179,9 @@ def test_shared_passages_is_its_definition(seed):
         texts.append(" ".join(words))
     size, min_texts, min_run = 5, 10, 16
     found = minhash.shared_passages(texts, size, min_texts, min_run)
-    assert set(found.tolist()) == {shingle_hash(shingle, size) for shingle in reference_passages(texts, size, min_texts, min_run)}
+    assert set(found.tolist()) == {
+        shingle_hash(shingle, size) for shingle in reference_passages(texts, size, min_texts, min_run)
+    }
     assert {shingle_hash(tuple(long_passage[:5]), size)} <= set(found.tolist())
     assert shingle_hash(tuple(short_phrase[:5]), size) not in set(found.tolist())
     assert list(found) == sorted(found)
@@ -169,13 +193,24 @@ def test_a_shingle_set_answers_as_isin_does(count):
 
     rng = np.random.default_rng(count)
     members = rng.integers(0, 2**64, count, dtype=np.uint64, endpoint=False)
-    members[: count // 10] = (members[: count // 10] & np.uint64(0xFFFF)) | np.uint64(1 << 40)  # many share their low bits
-    asked = np.concatenate([members, members ^ np.uint64(1 << 50), rng.integers(0, 2**64, 10_000, dtype=np.uint64), np.array([0, 2**64 - 1], dtype=np.uint64)])
+    members[: count // 10] = (members[: count // 10] & np.uint64(0xFFFF)) | np.uint64(
+        1 << 40
+    )  # many share their low bits
+    asked = np.concatenate(
+        [
+            members,
+            members ^ np.uint64(1 << 50),
+            rng.integers(0, 2**64, 10_000, dtype=np.uint64),
+            np.array([0, 2**64 - 1], dtype=np.uint64),
+        ]
+    )
     assert minhash.ShingleSet(members).contains(asked).tolist() == np.isin(asked, members).tolist()
 
 
 def reference_passages(texts: list[str], size: int, min_texts: int, min_run: int) -> set[tuple[str, ...]]:
-    shingled = [[tuple(words[i:i + size]) for i in range(len(words) - size + 1)] for words in map(reference_words, texts)]
+    shingled = [
+        [tuple(words[i : i + size]) for i in range(len(words) - size + 1)] for words in map(reference_words, texts)
+    ]
     in_texts: dict[tuple[str, ...], int] = {}
     for shingles in shingled:
         for shingle in set(shingles):
@@ -220,7 +255,9 @@ def test_a_small_file_or_a_json_array_is_sampled_evenly(tmp_path):
     array = tmp_path / "array.json"
     array.write_text(json.dumps(records))
     for path in (jsonl, array):
-        assert [entry.value["number"] for entry in scanning.spread_entries(path, 10, max_bytes=1 << 20)] == list(range(0, 30, 3))
+        assert [entry.value["number"] for entry in scanning.spread_entries(path, 10, max_bytes=1 << 20)] == list(
+            range(0, 30, 3)
+        )
         assert len(scanning.spread_entries(path, 100, max_bytes=1 << 20)) == 30
 
 
@@ -237,9 +274,15 @@ def preference(form: str, prompt: str, chosen: str, rejected: str) -> dict:
     if form == "trl":
         return {"prompt": prompt, "chosen": chosen, "rejected": rejected}
     if form == "trl-implicit-text":
-        return {"chosen": f"Human: {prompt}\n\nAssistant: {chosen}", "rejected": f"Human: {prompt}\n\nAssistant: {rejected}"}
+        return {
+            "chosen": f"Human: {prompt}\n\nAssistant: {chosen}",
+            "rejected": f"Human: {prompt}\n\nAssistant: {rejected}",
+        }
     user = {"role": "user", "content": prompt}
-    return {"chosen": [user, {"role": "assistant", "content": chosen}], "rejected": [user, {"role": "assistant", "content": rejected}]}
+    return {
+        "chosen": [user, {"role": "assistant", "content": chosen}],
+        "rejected": [user, {"role": "assistant", "content": rejected}],
+    }
 
 
 @pytest.mark.parametrize("form", ["openai", "trl", "trl-implicit-text", "trl-implicit-conversation"])
@@ -256,11 +299,24 @@ def test_a_preference_example_is_a_near_duplicate_only_if_its_prompt_and_each_ou
         preference(form, say(prompt), say(random_words(rng, 3)), rejected),  # 3: the same
         preference(form, say(reworded), chosen + ".", rejected.upper()),  # 4: line 1 reworded: a near-duplicate
         preference(form, say(random_words(rng, 50)), chosen, rejected),  # 5: the same outputs for another prompt
-        *(preference(form, say(random_words(rng, 50)), say(random_words(rng, 3)), say(random_words(rng, 3))) for _ in range(10)),
+        *(
+            preference(form, say(random_words(rng, 50)), say(random_words(rng, 3)), say(random_words(rng, 3)))
+            for _ in range(10)
+        ),
     ]
     expected = reference_jaccard(say(prompt), say(reworded))
     assert 0.8 <= expected < 1
     found = findings(write_jsonl(tmp_path / "preference.jsonl", records))
     assert [(line, related) for line, related, _ in found] == [(4, 1)]
-    similarity = floor2(reference_jaccard(*(text if form != "trl-implicit-text" else f"Human: {text} Assistant" for text in (say(prompt), say(reworded)))))
-    assert found[0][2] == f"nearly the same as the example at line 1 (similarity {similarity} or more for the prompt and each output)"
+    similarity = floor2(
+        reference_jaccard(
+            *(
+                text if form != "trl-implicit-text" else f"Human: {text} Assistant"
+                for text in (say(prompt), say(reworded))
+            )
+        )
+    )
+    assert (
+        found[0][2]
+        == f"nearly the same as the example at line 1 (similarity {similarity} or more for the prompt and each output)"
+    )

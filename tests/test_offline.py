@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from reference import ref_messages
 from support import chat, write_jsonl
 
@@ -55,7 +56,9 @@ def offline(tmp_path):
 
 
 def run(args, env, cwd):
-    return subprocess.run([sys.executable, "-c", RUN_AND_REPORT, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", RUN_AND_REPORT, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_network_block_is_in_force(offline, tmp_path):
@@ -73,7 +76,9 @@ def test_counts_tokens_with_no_network_and_an_empty_cache(offline, tmp_path, ref
     long_record = chat("Summarise: " + "the quick brown fox " * 4000, "A fox, repeatedly.")
     write_jsonl(tmp_path / "train.jsonl", [long_record] + [chat(f"q{i}", "a") for i in range(60)])
     # check: the long record is over 90% of gpt-3.5's 16,385 by bytes, so it is tokenized
-    checked = run(["check", "train.jsonl", "--model", model, "--select", "FT301,FT302", "--output-format", "json"], env, tmp_path)
+    checked = run(
+        ["check", "train.jsonl", "--model", model, "--select", "FT301,FT302", "--output-format", "json"], env, tmp_path
+    )
     assert checked.returncode in (0, 1), checked.stderr
     stats = run(["stats", "train.jsonl", "--model", model, "--output-format", "json"], env, tmp_path)
     assert stats.returncode == 0, stats.stderr

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 
-from support import chat, findings_json, jsonl, run_cli
-
 from ft_lint.findings import Finding, Severity
 from ft_lint.github_summary import render
 from ft_lint.reporters import RunSummary
+from support import chat, findings_json, jsonl, run_cli
 
 
 def padded(n: int) -> dict:
@@ -26,7 +25,9 @@ def test_full_output_counts_info_findings_instead_of_listing_them(tmp_path):
     assert result.out.rstrip().endswith("Found 4 problems (1 error, 3 infos) in 1 of 1 file, 4 records.")
     assert result.out.count(": FT202 ") == 0
     # concise and json list every finding; when info fails the run, full shows them one by one
-    assert run_cli("check", "--select", "FT201,FT202", "--output-format", "concise", str(data)).out.count(": FT202 ") == 3
+    assert (
+        run_cli("check", "--select", "FT201,FT202", "--output-format", "concise", str(data)).out.count(": FT202 ") == 3
+    )
     assert [f["code"] for f in findings_json("--select", "FT201,FT202", str(data))].count("FT202") == 3
     failing_on_info = run_cli("check", "--select", "FT201,FT202", "--fail-on", "info", str(data)).out
     assert failing_on_info.count(": FT202 [info]") == 3 and "not shown" not in failing_on_info
@@ -37,7 +38,9 @@ def test_a_file_that_fails_the_same_way_on_every_line_gets_one_finding(tmp_path)
     dicts.write_text("".join(f"{{'messages': [{{'role': 'user', 'content': 'q{n}'}}]}}\n" for n in range(12)))
     [finding] = [f for f in findings_json("--select", "FT001", str(dicts))]
     assert (finding["line"], finding["code"]) == (1, "FT001")
-    assert finding["message"].startswith("every line of the file (12 lines, 1-12) fails this way; line 1: line is not valid JSON")
+    assert finding["message"].startswith(
+        "every line of the file (12 lines, 1-12) fails this way; line 1: line is not valid JSON"
+    )
     # look-alikes: one good line among them, or too short a file, and each line is its own finding
     mostly = tmp_path / "mostly.jsonl"
     mostly.write_text(dicts.read_text() + json.dumps(chat()) + "\n")
@@ -59,9 +62,20 @@ def test_findings_with_a_fix_or_a_place_of_their_own_stay_one_per_line(tmp_path)
 
 def test_the_job_summary_lists_errors_first():
     def finding(line: int, severity: Severity) -> Finding:
-        return Finding(code="FT201", name="empty-content", severity=severity, filename="data/train.jsonl", line=line, pointer="", message=f"line {line}")
+        return Finding(
+            code="FT201",
+            name="empty-content",
+            severity=severity,
+            filename="data/train.jsonl",
+            line=line,
+            pointer="",
+            message=f"line {line}",
+        )
 
-    findings = [finding(line, Severity.WARNING) for line in range(1, 30)] + [finding(40, Severity.ERROR), finding(41, Severity.INFO)]
+    findings = [finding(line, Severity.WARNING) for line in range(1, 30)] + [
+        finding(40, Severity.ERROR),
+        finding(41, Severity.INFO),
+    ]
     summary = render(findings, RunSummary(files=1, records=41), exit_code=1)
     rows = [row for row in summary.splitlines() if row.startswith("| data/train.jsonl:")]
     assert rows[0].startswith("| data/train.jsonl:40 ") and "**error**" in rows[0]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from support import OPENAI_MODEL, awkward_file, chat_line
 
 from ft_lint import scanning
 from ft_lint.chunking import numbered_ranges, range_bounds
 from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import lint
+from support import OPENAI_MODEL, awkward_file, chat_line
 
 pytestmark = pytest.mark.slow  # --jobs: pools of worker processes
 
@@ -27,7 +27,9 @@ def run(paths, jobs: int):  # no cache: each run checks every line itself
 def small_ranges(monkeypatch):
     monkeypatch.setattr(scanning, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scanning, "MIN_RANGE_BYTES", RANGE_BYTES)
-    monkeypatch.setattr(scanning, "default_jobs", lambda: 8)  # as many workers as asked, whatever cores this machine has
+    monkeypatch.setattr(
+        scanning, "default_jobs", lambda: 8
+    )  # as many workers as asked, whatever cores this machine has
 
 
 def test_workers_find_exactly_what_one_process_finds(tmp_path, small_ranges):
@@ -37,7 +39,9 @@ def test_workers_find_exactly_what_one_process_finds(tmp_path, small_ranges):
     one, records_one = run([path], jobs=1)
     for jobs in (2, 4):
         assert run([path], jobs=jobs) == (one, records_one)
-    found = {code: [line for c, _, line, *_ in one if c == code] for code in ("FT001", "FT002", "FT004", "FT401", "FT402")}
+    found = {
+        code: [line for c, _, line, *_ in one if c == code] for code in ("FT001", "FT002", "FT004", "FT401", "FT402")
+    }
     assert all(found.values()), found
     # the copies of the first lines are reported in later ranges than the lines they copy
     assert max(found["FT401"] + found["FT402"]) > ranges[1].first_line
@@ -60,8 +64,14 @@ def test_a_validation_file_paired_across_workers_finds_the_same_leaks(tmp_path, 
     lines = training.read_bytes().splitlines()
     validation = tmp_path / "valid.jsonl"
     validation.write_bytes(b"\n".join([lines[40], chat_line("new question?", "new answer"), lines[120]]) + b"\n")
-    one = lint([training, validation], Settings(paths=[training, validation], model=OPENAI_MODEL, jobs=1, validation=validation, no_cache=True))
-    two = lint([training, validation], Settings(paths=[training, validation], model=OPENAI_MODEL, jobs=2, validation=validation, no_cache=True))
+    one = lint(
+        [training, validation],
+        Settings(paths=[training, validation], model=OPENAI_MODEL, jobs=1, validation=validation, no_cache=True),
+    )
+    two = lint(
+        [training, validation],
+        Settings(paths=[training, validation], model=OPENAI_MODEL, jobs=2, validation=validation, no_cache=True),
+    )
     assert [f.code for f in one[0] if f.code == "FT404"]
     assert one[0] == two[0]
 
@@ -84,10 +94,14 @@ def test_fixes_found_by_workers_are_those_of_one_process(tmp_path, small_ranges)
         (tmp_path / str(jobs)).mkdir()
         path = awkward_file(tmp_path / str(jobs) / "train.jsonl", random.Random(7))
         original = path.read_bytes()
-        fix_and_lint([path], Settings(paths=[path], model=OPENAI_MODEL, jobs=jobs), RunOptions(fix=True, unsafe_fixes=True))
+        fix_and_lint(
+            [path], Settings(paths=[path], model=OPENAI_MODEL, jobs=jobs), RunOptions(fix=True, unsafe_fixes=True)
+        )
         fixed[jobs] = path.read_bytes()
     assert fixed[4] == fixed[1] != original
-    assert not fixed[1].startswith(b"\xef\xbb\xbf") and all(line.strip() for line in fixed[1].split(b"\n")[:-1])  # BOM and blank lines went
+    assert not fixed[1].startswith(b"\xef\xbb\xbf") and all(
+        line.strip() for line in fixed[1].split(b"\n")[:-1]
+    )  # BOM and blank lines went
 
 
 KILLED_WORKER = """
@@ -115,8 +129,12 @@ def test_a_killed_worker_is_an_error_not_a_wait(tmp_path):
     import sys
 
     path = awkward_file(tmp_path / "train.jsonl", random.Random(7))
-    done = subprocess.run([sys.executable, "-c", KILLED_WORKER, "check", "--no-cache", "--jobs", "2", str(path)],
-                          capture_output=True, text=True, timeout=120)  # a hang fails here instead of stalling the suite
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_WORKER, "check", "--no-cache", "--jobs", "2", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # a hang fails here instead of stalling the suite
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "train.jsonl" in done.stderr and "worker process was killed" in done.stderr
     assert "Traceback" not in done.stderr

@@ -17,18 +17,18 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 from packaging.version import Version
 
+from ft_lint.cli import cli
+from ft_lint.files import DATA_SUFFIXES
 from support import chat
 from support_repo import GIT_IDENTITY, ROOT, commit_all, init_repository, snapshot_repository
 from wheelhouse import NO_NETWORK
-from ft_lint.cli import cli
-from ft_lint.files import DATA_SUFFIXES
 
 pytestmark = pytest.mark.slow  # the real pre-commit, installing the hook into new virtualenvs
 
@@ -53,15 +53,23 @@ def readme_config() -> dict:
 
 def pre_commit(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", *args], cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         env={**os.environ, **GIT_IDENTITY, "PRE_COMMIT_COLOR": "never", **(env or {})},
     )
 
 
 def git_commit(repository: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """`git commit` with the pre-commit hook installed in the repository."""
-    return subprocess.run(["git", "commit", "-m", "more data"], cwd=repository, capture_output=True, text=True,
-                          env={**os.environ, **GIT_IDENTITY, "PRE_COMMIT_COLOR": "never", **env})
+    return subprocess.run(
+        ["git", "commit", "-m", "more data"],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_IDENTITY, "PRE_COMMIT_COLOR": "never", **env},
+    )
 
 
 def dataset_repository(folder: Path, files: dict[str, str]) -> Path:
@@ -115,7 +123,9 @@ def test_manifest_and_readme_config_pass_pre_commit_validation(tmp_path):
 
 
 def test_try_repo_fails_on_bad_data_and_says_where(hook_repository, offline_pip, tmp_path):
-    data = dataset_repository(tmp_path / "dataset", {"data/good.jsonl": GOOD, "data/bad.jsonl": BAD, "notes.json": '{"not": "data"}'})
+    data = dataset_repository(
+        tmp_path / "dataset", {"data/good.jsonl": GOOD, "data/bad.jsonl": BAD, "notes.json": '{"not": "data"}'}
+    )
     done = pre_commit("try-repo", str(hook_repository[0]), "ft-lint", "--all-files", cwd=data, env=offline_pip)
     assert done.returncode == 1, done.stdout + done.stderr
     assert re.search(r"^ft-lint\.+Failed$", done.stdout, re.M)
@@ -128,7 +138,9 @@ def test_readme_config_checks_commits_offline(hook_repository, pre_commit_home, 
     path, commit = hook_repository
     config = readme_config()
     config["repos"][0].update(repo=str(path), rev=commit)
-    data = dataset_repository(tmp_path / "dataset", {"data/good.jsonl": GOOD, ".pre-commit-config.yaml": yaml.safe_dump(config)})
+    data = dataset_repository(
+        tmp_path / "dataset", {"data/good.jsonl": GOOD, ".pre-commit-config.yaml": yaml.safe_dump(config)}
+    )
     assert pre_commit("install", cwd=data).returncode == 0
     installed = pre_commit("install-hooks", cwd=data, env={**pre_commit_home, **offline_pip})
     assert installed.returncode == 0, installed.stdout + installed.stderr

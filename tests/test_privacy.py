@@ -10,7 +10,18 @@ import string
 
 import pytest
 
-from ft_lint.detectors import ALL_PERSONAL_DETECTORS, SECRET_DETECTORS, Sample, Screen, cnpj_valid, cpf_valid, find_personal_data, find_secrets, iban_valid, luhn_valid
+from ft_lint.detectors import (
+    ALL_PERSONAL_DETECTORS,
+    SECRET_DETECTORS,
+    Sample,
+    Screen,
+    cnpj_valid,
+    cpf_valid,
+    find_personal_data,
+    find_secrets,
+    iban_valid,
+    luhn_valid,
+)
 from ft_lint.redaction import redact
 from support import chat, findings_json, jsonl, run_cli
 
@@ -53,7 +64,11 @@ SECRETS = {
     "JSON Web Token": _jwt(),
 }
 AWS_SECRET = rand(40, string.ascii_letters + string.digits + "/+")
-PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(rand(64, string.ascii_letters + string.digits + "+/") for _ in range(4)) + "\n-----END RSA PRIVATE KEY-----"
+PRIVATE_KEY = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    + "\n".join(rand(64, string.ascii_letters + string.digits + "+/") for _ in range(4))
+    + "\n-----END RSA PRIVATE KEY-----"
+)
 PASSWORD = "Tr0ub4dor" + rand(6)
 CONNECTION = f"postgres://app_user:{PASSWORD}@db.internal.acme.io:5432/orders"
 
@@ -71,7 +86,10 @@ def test_aws_secret_key_next_to_its_key_id_or_named_is_found():
     by_name = find_secrets(f'aws_secret_access_key = "{AWS_SECRET}"')
     next_to_id = find_secrets(f"{key_id},{AWS_SECRET}")
     assert [f.value for f in by_name] == [AWS_SECRET]
-    assert [(f.kind, f.value) for f in next_to_id] == [("AWS access key id", key_id), ("AWS secret access key", AWS_SECRET)]
+    assert [(f.kind, f.value) for f in next_to_id] == [
+        ("AWS access key id", key_id),
+        ("AWS secret access key", AWS_SECRET),
+    ]
     # a lone 40-character token is not called an AWS key: it could be anything
     assert find_secrets(f"checksum {AWS_SECRET}") == []
 
@@ -192,11 +210,29 @@ def _record_everywhere(secret: str) -> dict:
         "messages": [
             {"role": "system", "content": "You are a helpful assistant."},
             {"role": "user", "content": "Look up the order."},
-            {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": json.dumps({"token": secret})}}]},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "lookup", "arguments": json.dumps({"token": secret})},
+                    }
+                ],
+            },
             {"role": "tool", "tool_call_id": "call_1", "content": f"result for {secret}"},
             {"role": "assistant", "content": "Found it."},
         ],
-        "tools": [{"type": "function", "function": {"name": "lookup", "description": f"auth {secret}", "parameters": {"type": "object", "properties": {}}}}],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "lookup",
+                    "description": f"auth {secret}",
+                    "parameters": {"type": "object", "properties": {}},
+                },
+            }
+        ],
     }
 
 
@@ -214,12 +250,14 @@ def test_every_text_of_a_record_is_read_and_pointed_at(tmp_path):
 def test_personal_data_in_several_strings_of_a_line_is_each_found(tmp_path):
     """A line's strings are skipped when none of the detectors left can match them (no digit for
     the number detectors alone): an address beside a number is still read."""
-    record = {"messages": [
-        {"role": "user", "content": f"Call me on {PERSONAL['international phone']}."},
-        {"role": "assistant", "content": "Noted, and your e-mail?"},
-        {"role": "user", "content": f"It is {PERSONAL['e-mail address']}"},
-        {"role": "assistant", "content": f"Card {PERSONAL['Visa card']} saved."},
-    ]}
+    record = {
+        "messages": [
+            {"role": "user", "content": f"Call me on {PERSONAL['international phone']}."},
+            {"role": "assistant", "content": "Noted, and your e-mail?"},
+            {"role": "user", "content": f"It is {PERSONAL['e-mail address']}"},
+            {"role": "assistant", "content": f"Card {PERSONAL['Visa card']} saved."},
+        ]
+    }
     (tmp_path / "train.jsonl").write_bytes(jsonl(record))
     found = [f for f in findings_json(str(tmp_path / "train.jsonl")) if f["code"] == "FT502"]
     assert sorted((f["pointer"], f["message"].split(" (")[0]) for f in found) == [
@@ -238,25 +276,50 @@ def test_a_line_that_is_not_json_is_read_as_text(tmp_path):
 def test_image_data_urls_are_not_read(tmp_path):
     noise = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4 + b"4539 1488 0343 6467").decode()
     record = chat(assistant="A cat.")
-    record["messages"][0]["content"] = [{"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64," + noise}}]
+    record["messages"][0]["content"] = [
+        {"type": "text", "text": "What is this?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64," + noise}},
+    ]
     (tmp_path / "train.jsonl").write_bytes(jsonl(record))
     assert not [f for f in findings_json(str(tmp_path / "train.jsonl")) if f["code"] in ("FT501", "FT502")]
 
 
 def test_allow_list_and_kinds_come_from_configuration(tmp_path):
     (tmp_path / "train.jsonl").write_bytes(
-        jsonl(chat("Mail help@acme.com or sales@acme.com", "Or call +44 20 7946 0958."), chat("Mail maria.silva@gmail.com", "OK."))
+        jsonl(
+            chat("Mail help@acme.com or sales@acme.com", "Or call +44 20 7946 0958."),
+            chat("Mail maria.silva@gmail.com", "OK."),
+        )
     )
+
     def personal(config: str) -> list[str]:
         (tmp_path / "ft-lint.toml").write_text(config)
-        return sorted(f["message"].split(" (")[0] + " " + f["message"].split("(")[1].split(")")[0] for f in findings_json("train.jsonl", cwd=tmp_path) if f["code"] == "FT502")
+        return sorted(
+            f["message"].split(" (")[0] + " " + f["message"].split("(")[1].split(")")[0]
+            for f in findings_json("train.jsonl", cwd=tmp_path)
+            if f["code"] == "FT502"
+        )
 
-    assert personal("") == ["e-mail address he…@acme.com", "e-mail address ma…@gmail.com", "e-mail address sa…@acme.com", "phone number +44 …"]
-    assert personal('[options.FT502]\nallow = ["*@ACME.com"]\n') == ["e-mail address ma…@gmail.com", "phone number +44 …"]
-    assert personal('[options.personal-data]\nallow = ["+442079460958", "help@acme.com"]\nkinds = ["email"]\n') == ["e-mail address ma…@gmail.com", "e-mail address sa…@acme.com"]
+    assert personal("") == [
+        "e-mail address he…@acme.com",
+        "e-mail address ma…@gmail.com",
+        "e-mail address sa…@acme.com",
+        "phone number +44 …",
+    ]
+    assert personal('[options.FT502]\nallow = ["*@ACME.com"]\n') == [
+        "e-mail address ma…@gmail.com",
+        "phone number +44 …",
+    ]
+    assert personal('[options.personal-data]\nallow = ["+442079460958", "help@acme.com"]\nkinds = ["email"]\n') == [
+        "e-mail address ma…@gmail.com",
+        "e-mail address sa…@acme.com",
+    ]
 
 
-@pytest.mark.parametrize(("config", "complaint"), [("allow = 'x@y.z'", "expected a list of strings"), ("kinds = ['emails']", "unknown kind 'emails'")])
+@pytest.mark.parametrize(
+    ("config", "complaint"),
+    [("allow = 'x@y.z'", "expected a list of strings"), ("kinds = ['emails']", "unknown kind 'emails'")],
+)
 def test_bad_privacy_options_are_one_line_errors(tmp_path, config, complaint):
     (tmp_path / "train.jsonl").write_bytes(jsonl(chat()))
     (tmp_path / "ft-lint.toml").write_text(f"[options.FT502]\n{config}\n")
@@ -273,7 +336,12 @@ def _leaky_file(tmp_path):
         chat(f"  my key is {key}  ", f"Card 4539 1488 0343 6467, mail maria.silva@gmail.com, db {CONNECTION}"),
         chat(f"  my key is {key}  ", f"Card 4539 1488 0343 6467, mail maria.silva@gmail.com, db {CONNECTION}"),
         {"messages": [{"role": key, "content": "hi"}, {"role": "assistant", "content": "ok", key: 1}]},
-        {"messages": [{"role": "user", "content": "x" * 70 + " " + SECRETS["JSON Web Token"]}, {"role": "assistant", "content": "ok"}]},
+        {
+            "messages": [
+                {"role": "user", "content": "x" * 70 + " " + SECRETS["JSON Web Token"]},
+                {"role": "assistant", "content": "ok"},
+            ]
+        },
     ]
     data = jsonl(*records) + b"\n" + ("{'token': '" + PRIVATE_KEY.replace("\n", "\\n") + "'}\n").encode()
     (tmp_path / "train.jsonl").write_bytes(data)
@@ -289,23 +357,31 @@ def test_no_output_format_prints_a_secret(tmp_path, output_format):
     assert "FT501" in printed and "FT502" in printed
     for value in sensitive:
         # not the value, nor any 12 characters of it
-        assert not any(value[i : i + 12] in printed for i in range(0, len(value) - 11)), value
+        assert not any(value[i : i + 12] in printed for i in range(len(value) - 11)), value
     if output_format == "full":
         assert "[OpenAI API key: sk-p…]" in printed  # the excerpt masks, rather than drops, the secret
 
 
 def test_statistics_and_diff_print_no_secret(tmp_path):
     sensitive = _leaky_file(tmp_path)
-    printed = "".join(r.out + r.err for r in (run_cli("check", "--statistics", "train.jsonl", cwd=tmp_path), run_cli("check", "--diff", "train.jsonl", cwd=tmp_path)))
+    printed = "".join(
+        r.out + r.err
+        for r in (
+            run_cli("check", "--statistics", "train.jsonl", cwd=tmp_path),
+            run_cli("check", "--diff", "train.jsonl", cwd=tmp_path),
+        )
+    )
     assert "-{" in printed  # the diff shows the duplicate it would delete, masked
     for value in sensitive:
-        assert not any(value[i : i + 12] in printed for i in range(0, len(value) - 11)), value
+        assert not any(value[i : i + 12] in printed for i in range(len(value) - 11)), value
 
 
 def test_redact_masks_a_secret_cut_by_the_excerpt_edge(tmp_path):
     secret = SECRETS["OpenAI legacy key"]
     # a line that is not JSON shows as written, from its start: the key runs from column 87 to 137
-    (tmp_path / "train.jsonl").write_bytes(jsonl(chat("x" * 40 + " " + secret, "ok")).replace(b'{"messages"', b"{messages", 1))
+    (tmp_path / "train.jsonl").write_bytes(
+        jsonl(chat("x" * 40 + " " + secret, "ok")).replace(b'{"messages"', b"{messages", 1)
+    )
     result = run_cli("check", "--select", "FT001", "train.jsonl", cwd=tmp_path)
     excerpt = next(line for line in result.out.splitlines() if line.startswith("  | "))
     assert "x [OpenAI API" in excerpt
@@ -338,7 +414,16 @@ def _lines_holding(text: str) -> list[bytes]:
     ]
 
 
-SCREENED = [*SECRETS.values(), AWS_SECRET, PRIVATE_KEY, CONNECTION, *PERSONAL.values(), "o CPF do cliente é 52998224725", "o CPF e o CNPJ, sem número", "plain words, no digits"]
+SCREENED = [
+    *SECRETS.values(),
+    AWS_SECRET,
+    PRIVATE_KEY,
+    CONNECTION,
+    *PERSONAL.values(),
+    "o CPF do cliente é 52998224725",
+    "o CPF e o CNPJ, sem número",
+    "plain words, no digits",
+]
 
 
 @pytest.mark.parametrize("text", SCREENED)
@@ -354,21 +439,40 @@ def test_the_screen_keeps_every_detector_a_sample_of_the_line_keeps(text):
 
 
 def test_labelled_numbers_are_screened_out_without_a_run_of_digits():
-    """"cpf" and "cnpj" are in much prose; what those detectors find is 11 or 14 digits in a row."""
-    labelled = [detector for detector in ALL_PERSONAL_DETECTORS if detector.anchors and detector.kind in ("CPF", "CNPJ")]
+    """ "cpf" and "cnpj" are in much prose; what those detectors find is 11 or 14 digits in a row."""
+    labelled = [
+        detector for detector in ALL_PERSONAL_DETECTORS if detector.anchors and detector.kind in ("CPF", "CNPJ")
+    ]
     screen = Screen(ALL_PERSONAL_DETECTORS)
     assert len(labelled) == 2 and all(detector.digit_run for detector in labelled)
     assert not set(labelled) & set(screen(b'{"content": "o CPF e o CNPJ do cliente, 2024-05"}'))
     assert set(labelled) <= set(screen(b'{"content": "o CPF 52998224725 e o CNPJ 11222333000181"}'))
 
 
-@pytest.mark.parametrize("text", [SECRETS["GitHub token"], CONNECTION, PERSONAL["e-mail address"], PERSONAL["CPF"], "o CPF do cliente é 52998224725"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        SECRETS["GitHub token"],
+        CONNECTION,
+        PERSONAL["e-mail address"],
+        PERSONAL["CPF"],
+        "o CPF do cliente é 52998224725",
+    ],
+)
 def test_values_spelled_with_json_escapes_are_found_as_in_plain_text(tmp_path, text):
     plain, *spelled = _lines_holding(text)[:4]
     (tmp_path / "plain.jsonl").write_bytes(plain + b"\n")
-    wanted = [(f["code"], f["pointer"], f["message"]) for f in findings_json(str(tmp_path / "plain.jsonl")) if f["code"] in ("FT501", "FT502")]
+    wanted = [
+        (f["code"], f["pointer"], f["message"])
+        for f in findings_json(str(tmp_path / "plain.jsonl"))
+        if f["code"] in ("FT501", "FT502")
+    ]
     assert wanted
     for i, raw in enumerate(spelled):
         (tmp_path / f"spelled{i}.jsonl").write_bytes(raw + b"\n")
-        found = [(f["code"], f["pointer"], f["message"]) for f in findings_json(str(tmp_path / f"spelled{i}.jsonl")) if f["code"] in ("FT501", "FT502")]
+        found = [
+            (f["code"], f["pointer"], f["message"])
+            for f in findings_json(str(tmp_path / f"spelled{i}.jsonl"))
+            if f["code"] in ("FT501", "FT502")
+        ]
         assert found == wanted, raw

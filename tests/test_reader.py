@@ -26,7 +26,12 @@ def read(tmp_path, data: bytes, name: str = "data.jsonl"):
 
 def test_plain_jsonl_gives_one_record_per_line(tmp_path):
     [first, second] = read(tmp_path, RECORD + b"\n" + b'{"x": [1, 2]}\n')
-    assert (first.line, first.kind, first.raw, first.value) == (1, Kind.RECORD, RECORD, {"prompt": "a", "completion": "b"})
+    assert (first.line, first.kind, first.raw, first.value) == (
+        1,
+        Kind.RECORD,
+        RECORD,
+        {"prompt": "a", "completion": "b"},
+    )
     assert (second.line, second.value) == (2, {"x": [1, 2]})
 
 
@@ -41,7 +46,10 @@ def test_crlf_line_ends_are_accepted(tmp_path):
 
 
 def test_bom_and_crlf_together_are_accepted(tmp_path):
-    assert entries(tmp_path, b"\xef\xbb\xbf" + RECORD + b"\r\n" + RECORD + b"\r\n") == [(1, Kind.RECORD), (2, Kind.RECORD)]
+    assert entries(tmp_path, b"\xef\xbb\xbf" + RECORD + b"\r\n" + RECORD + b"\r\n") == [
+        (1, Kind.RECORD),
+        (2, Kind.RECORD),
+    ]
 
 
 def test_missing_final_newline_is_accepted(tmp_path):
@@ -78,7 +86,10 @@ def test_python_dict_gets_a_hint(tmp_path):
 
 @pytest.mark.parametrize(
     ("line", "kind"),
-    [(b'{"prompt": "\\ud800", "completion": "x"}', Kind.BAD_ENCODING), (b'{"prompt": "a", "completion": "b", "n": 1e400}', Kind.BAD_JSON)],
+    [
+        (b'{"prompt": "\\ud800", "completion": "x"}', Kind.BAD_ENCODING),
+        (b'{"prompt": "a", "completion": "b", "n": 1e400}', Kind.BAD_JSON),
+    ],
 )
 def test_json_that_orjson_refuses_gets_no_python_hint(tmp_path, line, kind):
     [entry] = read(tmp_path, line + b"\n")  # a lone surrogate is no character: an encoding problem
@@ -93,13 +104,27 @@ def test_bom_in_the_middle_of_a_file_gets_a_hint(tmp_path):
 
 def test_values_that_are_not_objects_are_entries_and_reading_goes_on(tmp_path):
     found = read(tmp_path, b'[1]\n"s"\n3\nnull\n' + RECORD + b"\n")
-    assert [(e.line, e.kind) for e in found] == [(1, Kind.NOT_OBJECT), (2, Kind.NOT_OBJECT), (3, Kind.NOT_OBJECT), (4, Kind.NOT_OBJECT), (5, Kind.RECORD)]
+    assert [(e.line, e.kind) for e in found] == [
+        (1, Kind.NOT_OBJECT),
+        (2, Kind.NOT_OBJECT),
+        (3, Kind.NOT_OBJECT),
+        (4, Kind.NOT_OBJECT),
+        (5, Kind.RECORD),
+    ]
     assert [e.value for e in found[:4]] == [[1], "s", 3, None]
 
 
 def test_every_kind_of_problem_in_one_file_is_reported(tmp_path):
     data = b"\n".join([RECORD, b"", b"{'a': 1}", b"\xff\xfe", b"[]", b"{bad", RECORD]) + b"\n"
-    assert [kind for _, kind in entries(tmp_path, data)] == [Kind.RECORD, Kind.BLANK, Kind.BAD_JSON, Kind.BAD_ENCODING, Kind.NOT_OBJECT, Kind.BAD_JSON, Kind.RECORD]
+    assert [kind for _, kind in entries(tmp_path, data)] == [
+        Kind.RECORD,
+        Kind.BLANK,
+        Kind.BAD_JSON,
+        Kind.BAD_ENCODING,
+        Kind.NOT_OBJECT,
+        Kind.BAD_JSON,
+        Kind.RECORD,
+    ]
 
 
 def test_deep_nesting_is_bad_json_not_a_crash(tmp_path):
@@ -111,17 +136,28 @@ def test_deep_nesting_is_bad_json_not_a_crash(tmp_path):
 
 
 def test_json_array_records_report_the_line_where_each_starts(tmp_path):
-    records = [{"prompt": "a", "completion": "b"}, {"prompt": "c\nd", "completion": "e"}, {"prompt": "f", "completion": "g"}]
+    records = [
+        {"prompt": "a", "completion": "b"},
+        {"prompt": "c\nd", "completion": "e"},
+        {"prompt": "f", "completion": "g"},
+    ]
     text = json.dumps(records, indent=2)
     starts = [i + 1 for i, line in enumerate(text.splitlines()) if line == "  {"]
     found = read(tmp_path, text.encode(), "data.json")
-    assert [(e.line, e.kind, e.value) for e in found] == [(line, Kind.RECORD, record) for line, record in zip(starts, records)]
+    assert [(e.line, e.kind, e.value) for e in found] == [
+        (line, Kind.RECORD, record) for line, record in zip(starts, records)
+    ]
     assert json.loads(found[1].raw) == records[1]
 
 
 def test_json_array_on_one_line_and_with_bom_and_crlf(tmp_path):
     data = b'\xef\xbb\xbf\r\n[{"a": 1}, {"b": 2},\r\n 7,\r\n{"c": 3}]\r\n'
-    assert entries(tmp_path, data, "data.json") == [(2, Kind.RECORD), (2, Kind.RECORD), (3, Kind.NOT_OBJECT), (4, Kind.RECORD)]
+    assert entries(tmp_path, data, "data.json") == [
+        (2, Kind.RECORD),
+        (2, Kind.RECORD),
+        (3, Kind.NOT_OBJECT),
+        (4, Kind.RECORD),
+    ]
 
 
 def test_empty_json_array_has_no_entries(tmp_path):
@@ -134,7 +170,11 @@ def test_broken_json_array_reports_where_it_breaks(tmp_path):
 
 def test_json_array_missing_a_comma_or_its_end(tmp_path):
     assert entries(tmp_path, b'[\n{"a": 1}\n{"b": 2}\n]\n', "data.json") == [(2, Kind.RECORD), (3, Kind.BAD_JSON)]
-    assert entries(tmp_path, b'[\n{"a": 1},\n{"b": 2}\n', "data.json") == [(2, Kind.RECORD), (3, Kind.RECORD), (4, Kind.BAD_JSON)]
+    assert entries(tmp_path, b'[\n{"a": 1},\n{"b": 2}\n', "data.json") == [
+        (2, Kind.RECORD),
+        (3, Kind.RECORD),
+        (4, Kind.BAD_JSON),
+    ]
 
 
 def test_json_array_with_a_trailing_comma_or_text_after_it(tmp_path):

@@ -16,9 +16,27 @@ def _chat(count: int) -> dict:
     ("format_name", "record", "holder", "content_key"),
     [
         ("openai-chat", _chat(SHARED_PATHS + 5), "messages", "content"),
-        ("sharegpt", {"conversations": [{"from": "human", "value": f"turn {i}"} for i in range(SHARED_PATHS + 5)]}, "conversations", "value"),
-        ("vertex-gemini", {"contents": [{"role": "user", "parts": [{"text": f"turn {i}"}]} for i in range(SHARED_PATHS + 5)]}, "contents", "parts"),
-        ("bedrock-conversation", {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": f"turn {i}"}]} for i in range(SHARED_PATHS + 5)]}, "messages", "content"),
+        (
+            "sharegpt",
+            {"conversations": [{"from": "human", "value": f"turn {i}"} for i in range(SHARED_PATHS + 5)]},
+            "conversations",
+            "value",
+        ),
+        (
+            "vertex-gemini",
+            {"contents": [{"role": "user", "parts": [{"text": f"turn {i}"}]} for i in range(SHARED_PATHS + 5)]},
+            "contents",
+            "parts",
+        ),
+        (
+            "bedrock-conversation",
+            {
+                "schemaVersion": "bedrock-conversation-2024",
+                "messages": [{"role": "user", "content": [{"text": f"turn {i}"}]} for i in range(SHARED_PATHS + 5)],
+            },
+            "messages",
+            "content",
+        ),
     ],
 )
 def test_message_paths_are_right_within_and_beyond_the_shared_ones(format_name, record, holder, content_key):
@@ -39,7 +57,9 @@ def test_records_share_the_path_tuples_of_their_messages():
 
 
 def test_items_that_are_not_objects_keep_the_paths_of_the_others():
-    record = {"messages": [{"role": "user", "content": "Hi"}, "not a message", {"role": "assistant", "content": "Hello"}]}
+    record = {
+        "messages": [{"role": "user", "content": "Hi"}, "not a message", {"role": "assistant", "content": "Hello"}]
+    }
     (conversation,) = all_formats()["openai-chat"].conversations(record)
     assert [m.path for m in conversation] == [("messages", 0), ("messages", 2)]
 

@@ -51,7 +51,13 @@ def test_action_metadata_matches_githubs_schema():
 
 
 def test_workflows_match_githubs_schema(readme_workflow):
-    passes(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS), str(readme_workflow))
+    passes(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.github-workflows",
+        *map(str, WORKFLOWS),
+        str(readme_workflow),
+    )
 
 
 def test_actionlint(readme_workflow):

@@ -8,6 +8,7 @@ import sys
 
 import orjson
 import pytest
+
 import samples as s
 from support import codes, of
 
@@ -54,7 +55,7 @@ def test_valid_tool_parameters_are_checked_without_python_jsonschema():
     code = (
         "import sys\n"
         "from ft_lint.rules.structure import _schema_problem\n"
-        "assert _schema_problem('{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}}') is None\n"
+        'assert _schema_problem(\'{"type": "object", "properties": {"city": {"type": "string"}}}\') is None\n'
         "assert 'jsonschema' not in sys.modules\n"
         "assert 'not a valid JSON Schema' in _schema_problem('{\"type\": \"objet\"}')\n"
     )
@@ -68,7 +69,9 @@ def test_may_mention_answers_each_set_of_markers_asked_of_one_line():
     for markers in ((b"tool", b"function"), (b"image", b"inlineData")):  # the escape test is kept between them
         assert may_mention(spelled, markers) and not may_mention(plain, markers)
     assert may_mention(b'{"tool": 1}', (b"tool",)) and not may_mention(b'{"tool": 1}', (b"image",))
-    assert may_mention(b'{"a": "tools"}', (b"tool",)) and not may_mention(b'{"a": "my tools"}', (b"tool",))  # a string that starts with it
+    assert may_mention(b'{"a": "tools"}', (b"tool",)) and not may_mention(
+        b'{"a": "my tools"}', (b"tool",)
+    )  # a string that starts with it
     assert may_mention(b"", (b"tool",))  # no bytes: cannot tell
 
 
@@ -99,4 +102,3 @@ def test_every_tool_and_image_key_of_every_schema_starts_with_a_marker():
     starts = [word.decode() for word in _TOOL_WORDS + IMAGE_WORDS]
     not_read_by_those_rules = {"parallel_tool_calls"}  # a flag; no tool rule looks at it
     assert {key for key in named if not key.startswith(tuple(starts))} == not_read_by_those_rules
-

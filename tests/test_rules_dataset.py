@@ -6,9 +6,8 @@ import json
 import random
 
 import samples as s
-from support import codes, lint_paths, of, where, write_jsonl
 from ft_lint.findings import Location
-
+from support import codes, lint_paths, of, where, write_jsonl
 
 # FT401 duplicate-example
 
@@ -37,7 +36,13 @@ def test_invalid_records_are_compared_too(lint_records):
 
 
 def test_different_records_are_not_duplicates(lint_records):
-    findings = lint_records(s.DUPLICATE_ORIGINAL, s.NEAR_COPY, s.CHAT, s.PROMPT_COMPLETION, {"completion": " Paris", "prompt": "Capital of France"})
+    findings = lint_records(
+        s.DUPLICATE_ORIGINAL,
+        s.NEAR_COPY,
+        s.CHAT,
+        s.PROMPT_COMPLETION,
+        {"completion": " Paris", "prompt": "Capital of France"},
+    )
     assert not of(findings, "FT401")
 
 

@@ -43,7 +43,13 @@ def test_unfilled_slots_in_a_reply_are_flagged_once_per_text(lint_records):
     assert where(findings, "FT206") == [(line, "/messages/1/content") for line in range(1, 7)]
     messages = [f.message for f in of(findings, "FT206")]
     assert messages[0] == "assistant message 1 has an unfilled template slot '{customer_name}' and 1 more"
-    assert [m.split("slot ")[1] for m in messages[1:]] == ["'{{ product.name }}'", "'<CUSTOMER_NAME>'", "'[Customer Name]' and 1 more", "'[Insert date]'", "'{case_number}'"]
+    assert [m.split("slot ")[1] for m in messages[1:]] == [
+        "'{{ product.name }}'",
+        "'<CUSTOMER_NAME>'",
+        "'[Customer Name]' and 1 more",
+        "'[Insert date]'",
+        "'{case_number}'",
+    ]
 
 
 def test_code_math_json_citations_and_links_are_not_slots(lint_records):
@@ -51,7 +57,7 @@ def test_code_math_json_citations_and_links_are_not_slots(lint_records):
         reply("Use an f-string:\n\n```python\nname = 'Ada'\nprint(f'Hello {name}')\n```", "How do I format strings?"),
         reply("Write `{name}` inside the string and call `.format(name=...)`."),
         reply("In Jinja:\n\n```\nDear {{ name }},\nHello [Customer Name].\n```", "Show me Jinja syntax."),
-        reply('dir_path = f"{base_dir}{time.time()}" then print(\'{result}\')'),  # code without fences
+        reply("dir_path = f\"{base_dir}{time.time()}\" then print('{result}')"),  # code without fences
         reply("So \\frac{dp}{dt} = \\frac{30 - p}{9} and x^{two} holds."),
         reply('It returns {"status": "ok"} or {}.'),
         reply("Paris is the capital [1]. See [Company Name](https://example.com) and [Name]: Ada."),
@@ -90,15 +96,29 @@ def test_a_slot_the_user_supplied_is_echoed_but_a_new_one_is_flagged(lint_record
     {{Order Number}} is repeating what a real user will type; inventing a phone number slot is not."""
     findings = lint_records(
         reply("I have added it to order {{Order Number}}.", "add a product to order {{Order Number}}"),
-        reply("Order {{Order Number}} is on its way; call {{Customer Support Phone Number}}.", "where is order {{Order Number}}"),
+        reply(
+            "Order {{Order Number}} is on its way; call {{Customer Support Phone Number}}.",
+            "where is order {{Order Number}}",
+        ),
     )
-    assert [f.message for f in of(findings, "FT206")] == ["assistant message 1 has an unfilled template slot '{{Customer Support Phone Number}}'"]
+    assert [f.message for f in of(findings, "FT206")] == [
+        "assistant message 1 has an unfilled template slot '{{Customer Support Phone Number}}'"
+    ]
 
 
 def test_slots_in_prompts_are_not_flagged(lint_records):
     findings = lint_records(
-        s.conversation(s.msg("system", "Answer as {assistant_name}."), s.msg("user", "List films as “[TITLE] ([YEAR])”."), s.msg("assistant", "Toy Story (1995)")),
-        s.conversation(s.msg("user", "Hi"), s.msg("assistant", "Hello {user_name}", weight=0), s.msg("user", "Hi?"), s.msg("assistant", "Hello!")),
+        s.conversation(
+            s.msg("system", "Answer as {assistant_name}."),
+            s.msg("user", "List films as “[TITLE] ([YEAR])”."),
+            s.msg("assistant", "Toy Story (1995)"),
+        ),
+        s.conversation(
+            s.msg("user", "Hi"),
+            s.msg("assistant", "Hello {user_name}", weight=0),
+            s.msg("user", "Hi?"),
+            s.msg("assistant", "Hello!"),
+        ),
     )
     assert not of(findings, "FT206")
 
@@ -128,7 +148,9 @@ def test_html_that_browsers_accept_and_placeholders_are_not_unbalanced(lint_reco
     findings = lint_records(
         reply("<ul><li>one<li>two</ul><p>First<p>Second<br><img src='a.png'></p>"),
         reply("<think>Branches.</think>\nRun git checkout <branch> to switch."),  # a placeholder mid-line
-        reply("Steps:\n<filename> is the file to edit, <b>not</b> the folder."),  # only HTML is closed: not tag-structured
+        reply(
+            "Steps:\n<filename> is the file to edit, <b>not</b> the folder."
+        ),  # only HTML is closed: not tag-structured
         reply("<ANSWER>yes</answer> and <x/>"),  # case is ignored; self-closing needs no partner
         reply("```xml\n<query>a</qurey>\n```\nand `</answer>` in prose"),
         reply("<!--\n<answer>\n-->\n<final>ok</final>"),
@@ -138,7 +160,9 @@ def test_html_that_browsers_accept_and_placeholders_are_not_unbalanced(lint_reco
 
 
 def test_broken_tags_in_a_prompt_are_not_flagged(lint_records):
-    assert not of(lint_records(reply("Fixed: <div><span>x</span></div>", "Fix my HTML: <div><span>x</div></span>")), "FT207")
+    assert not of(
+        lint_records(reply("Fixed: <div><span>x</span></div>", "Fix my HTML: <div><span>x</div></span>")), "FT207"
+    )
 
 
 # FT208 html-remains
@@ -149,8 +173,10 @@ def test_html_remains_in_a_reply_are_flagged(lint_records):
         reply("Salt &amp; pepper, then serve.", "How do I season soup?"),
         reply("Great quality.<br>Would buy again.", "Review this blender."),
         reply("Read the guide a href https://example.com/guide for more.", "Where are the docs?"),
-        reply("It&#39;s fine. <span class=\"x\">Really</span>.", "Is it fine?"),
-        reply('See <a href="https://example.com">the guide</a>.', "Where are the docs?"),  # the href inside the tag is the tag's
+        reply('It&#39;s fine. <span class="x">Really</span>.', "Is it fine?"),
+        reply(
+            'See <a href="https://example.com">the guide</a>.', "Where are the docs?"
+        ),  # the href inside the tag is the tag's
     )
     assert where(findings, "FT208") == [(line, "/messages/1/content") for line in range(1, 6)]
     assert [f.message.split(" contains ")[1] for f in of(findings, "FT208")] == [
@@ -165,7 +191,10 @@ def test_html_remains_in_a_reply_are_flagged(lint_records):
 def test_markup_as_the_subject_code_and_look_alikes_are_not_html_remains(lint_records):
     findings = lint_records(
         reply("Use <div> to group elements and &amp; for an ampersand.", "How do I write an HTML page?"),
-        reply("Escape it:\n\n```python\nhtml = '&amp; <br>'\n```\nand `&lt;` inline.", "How do I print an ampersand in Python?"),
+        reply(
+            "Escape it:\n\n```python\nhtml = '&amp; <br>'\n```\nand `&lt;` inline.",
+            "How do I print an ampersand in Python?",
+        ),
         reply("Visit https://example.com/?a=1&b=2 or ask R&D; AT&T and Ben&Jerry; work too.", "Where?"),
         reply("| Step | Note |\n|---|---|\n| 1 | first<br>second |\nx<sup>2</sup>, <kbd>Ctrl</kbd>", "Make a table."),
         reply("Pass <input> and <title> to the tool; if a<b and c>d it stops.", "How?"),
@@ -189,8 +218,20 @@ def test_invisible_characters_are_flagged_warning_in_replies_info_in_prompts(lin
         reply("Left\u200eto right, and right\u202eto left."),
         reply("Say hi\U000e0069\U000e0067\U000e006e."),  # tag characters smuggling "ign"
     )
-    assert where(findings, "FT209") == [(1, "/messages/1/content"), (2, "/messages/1/content"), (3, "/messages/0/content"), (4, "/messages/1/content"), (5, "/messages/1/content")]
-    assert [f.severity for f in of(findings, "FT209")] == [Severity.WARNING, Severity.WARNING, Severity.INFO, Severity.WARNING, Severity.WARNING]
+    assert where(findings, "FT209") == [
+        (1, "/messages/1/content"),
+        (2, "/messages/1/content"),
+        (3, "/messages/0/content"),
+        (4, "/messages/1/content"),
+        (5, "/messages/1/content"),
+    ]
+    assert [f.severity for f in of(findings, "FT209")] == [
+        Severity.WARNING,
+        Severity.WARNING,
+        Severity.INFO,
+        Severity.WARNING,
+        Severity.WARNING,
+    ]
     assert [f.message.split(" contains ")[1] for f in of(findings, "FT209")] == [
         "an invisible zero width space (U+200B)",
         "an invisible soft hyphen (U+00AD) and 1 more",
@@ -230,7 +271,13 @@ def test_control_characters_are_flagged_with_their_names(lint_records):
         reply("It\u0092s fine."),
         reply("odd\u007f"),
     )
-    assert where(findings, "FT210") == [(1, "/messages/1/content"), (2, "/messages/1/content"), (3, "/messages/0/content"), (4, "/messages/1/content"), (5, "/messages/1/content")]
+    assert where(findings, "FT210") == [
+        (1, "/messages/1/content"),
+        (2, "/messages/1/content"),
+        (3, "/messages/0/content"),
+        (4, "/messages/1/content"),
+        (5, "/messages/1/content"),
+    ]
     assert [f.message.split(" contains ")[1] for f in of(findings, "FT210")] == [
         "a control character, escape (U+001B)",
         "a control character, NUL (U+0000)",
@@ -244,11 +291,16 @@ def test_control_characters_are_flagged_with_their_names(lint_records):
 def test_latex_whose_backslash_json_read_as_an_escape_is_named(lint_records):
     text = "He can buy \\(\x0crac{y - 19}{x}\\) CDs."  # "\frac" in JSON (or Python) with one backslash
     [finding] = of(lint_records(reply(text)), "FT210")
-    assert finding.message == "assistant message 1 contains a control character, form feed (U+000C; LaTeX \\frac written in JSON with a single backslash?)"
+    assert (
+        finding.message
+        == "assistant message 1 contains a control character, form feed (U+000C; LaTeX \\frac written in JSON with a single backslash?)"
+    )
 
 
 def test_tabs_line_endings_and_mis_decoded_utf8_are_not_control_characters(lint_records):
-    findings = lint_records(reply("a\tb\r\nc\rd\ne"), reply("Belle \u00c3\u0089poque, the Ocean \u00e2\u0080\u0094 in her hand"))
+    findings = lint_records(
+        reply("a\tb\r\nc\rd\ne"), reply("Belle \u00c3\u0089poque, the Ocean \u00e2\u0080\u0094 in her hand")
+    )
     assert not of(findings, "FT210")
     assert lines_of(findings, "FT204") == [2]  # mis-decoded text is FT204's
 
@@ -262,7 +314,11 @@ def test_private_use_characters_are_flagged(lint_records):
         s.conversation(s.msg("user", "Legacy \ue000 text"), s.msg("assistant", "Sure.")),
         reply("Plane 16: \U00100001."),
     )
-    assert where(findings, "FT211") == [(1, "/messages/1/content"), (2, "/messages/0/content"), (3, "/messages/1/content")]
+    assert where(findings, "FT211") == [
+        (1, "/messages/1/content"),
+        (2, "/messages/0/content"),
+        (3, "/messages/1/content"),
+    ]
     assert [f.message.split(" contains ")[1] for f in of(findings, "FT211")] == [
         "a private-use character (U+F0B7: a Symbol or Wingdings font character, pasted from Word or a PDF?) and 1 more",
         "a private-use character (U+E000: no standard meaning)",
@@ -279,11 +335,25 @@ def test_ordinary_non_ascii_text_is_not_private_use(lint_records):
 
 
 def test_characters_written_as_json_escapes_are_found_like_raw_ones(lint_records):
-    records = [reply("a\u200bb"), reply("x\u0008y\u000cz"), reply("\uf0b7 dot"), reply("\U000e0000\U000e0041 tag"), reply("\U0010fffd end")]
+    records = [
+        reply("a\u200bb"),
+        reply("x\u0008y\u000cz"),
+        reply("\uf0b7 dot"),
+        reply("\U000e0000\U000e0041 tag"),
+        reply("\U0010fffd end"),
+    ]
     raw = lint_records(*records, name="raw.jsonl")
-    escaped = lint_records(*(json.dumps(record) for record in records), name="escaped.jsonl")  # ensure_ascii: \u escapes only
+    escaped = lint_records(
+        *(json.dumps(record) for record in records), name="escaped.jsonl"
+    )  # ensure_ascii: \u escapes only
     found = [(f.code, f.line, f.message) for f in raw if f.code in DEBRIS]
-    assert [(code, line) for code, line, _ in found] == [("FT209", 1), ("FT210", 2), ("FT211", 3), ("FT209", 4), ("FT211", 5)]
+    assert [(code, line) for code, line, _ in found] == [
+        ("FT209", 1),
+        ("FT210", 2),
+        ("FT211", 3),
+        ("FT209", 4),
+        ("FT211", 5),
+    ]
     assert [(f.code, f.line, f.message) for f in escaped if f.code in DEBRIS] == found
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import gzip
 
-from support import codes, lint_paths, of, where
 from samples import CHAT, CHAT_MULTI_TURN, NO_FORMAT, PREFERENCE, PROMPT_COMPLETION
-
+from support import codes, lint_paths, of, where
 
 # FT001 invalid-json
 
@@ -48,7 +47,9 @@ def test_values_that_are_not_objects_are_flagged(lint_records):
     findings = lint_records("[1, 2, 3]", CHAT, '"a string"', "42", "null", "true")
     assert where(findings, "FT002") == [(1, ""), (3, ""), (4, ""), (5, ""), (6, "")]
     messages = [f.message for f in of(findings, "FT002")]
-    assert messages == [f"line holds {kind}, not a JSON object" for kind in ("an array", "a string", "a number", "null", "a boolean")]
+    assert messages == [
+        f"line holds {kind}, not a JSON object" for kind in ("an array", "a string", "a number", "null", "a boolean")
+    ]
 
 
 def test_objects_are_not_flagged_as_not_objects(lint_records):
@@ -81,7 +82,9 @@ def test_utf16_file_is_one_encoding_finding(tmp_path):
 
 
 def test_non_ascii_utf8_is_not_an_encoding_problem(lint_records):
-    assert not of(lint_records(b'{"prompt": "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "completion": " ok"}'), "FT003")
+    assert not of(
+        lint_records(b'{"prompt": "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "completion": " ok"}'), "FT003"
+    )
 
 
 # FT004 blank-line

@@ -5,13 +5,30 @@ from __future__ import annotations
 import pytest
 
 import samples as s
-from support import codes, of, where
 from ft_lint.findings import Severity
+from support import codes, of, where
 
 ALL_VALID = [record for records in s.VALID_RECORDS.values() for record in records]
 
 
-@pytest.mark.parametrize("code", ["FT101", "FT102", "FT103", "FT104", "FT105", "FT106", "FT107", "FT108", "FT109", "FT110", "FT111", "FT112", "FT113"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "FT101",
+        "FT102",
+        "FT103",
+        "FT104",
+        "FT105",
+        "FT106",
+        "FT107",
+        "FT108",
+        "FT109",
+        "FT110",
+        "FT111",
+        "FT112",
+        "FT113",
+    ],
+)
 def test_valid_records_of_every_format_are_not_flagged(lint_records, code):
     assert not of(lint_records(*ALL_VALID), code)
 
@@ -40,7 +57,11 @@ def test_message_without_role_is_a_schema_violation(lint_records):
 
 def test_bad_part_type_image_detail_and_flag_type_are_schema_violations(lint_records):
     findings = lint_records(s.PART_UNKNOWN_TYPE, s.IMAGE_DETAIL_BAD, s.PARALLEL_NOT_BOOL)
-    assert where(findings, "FT101") == [(1, "/messages/0/content/0/type"), (2, "/messages/0/content/0/image_url/detail"), (3, "/parallel_tool_calls")]
+    assert where(findings, "FT101") == [
+        (1, "/messages/0/content/0/type"),
+        (2, "/messages/0/content/0/image_url/detail"),
+        (3, "/parallel_tool_calls"),
+    ]
 
 
 def test_record_of_no_known_format_in_a_known_format_file_names_what_is_missing(lint_records):
@@ -196,7 +217,9 @@ def test_tool_message_without_a_call_before_it_is_an_error(lint_records):
 
 
 def test_usual_orders_are_not_flagged(lint_records):
-    assert not of(lint_records(s.SYSTEM_THEN_DEVELOPER, s.CHAT_PARALLEL_CALLS, s.CHAT_WEIGHTS, s.CHAT_FUNCTIONS), "FT107")
+    assert not of(
+        lint_records(s.SYSTEM_THEN_DEVELOPER, s.CHAT_PARALLEL_CALLS, s.CHAT_WEIGHTS, s.CHAT_FUNCTIONS), "FT107"
+    )
 
 
 # FT108 invalid-weight
@@ -285,7 +308,11 @@ def test_json_object_arguments_are_not_flagged(lint_records):
 
 def test_bad_tool_name_is_flagged_at_the_name(lint_records):
     findings = lint_records(s.TOOL_NAME_SPACE, s.TOOL_NAME_NEWLINE, s.FUNCTIONS_NAME_BAD)
-    assert where(findings, "FT112") == [(1, "/tools/0/function/name"), (2, "/tools/0/function/name"), (3, "/functions/0/name")]
+    assert where(findings, "FT112") == [
+        (1, "/tools/0/function/name"),
+        (2, "/tools/0/function/name"),
+        (3, "/functions/0/name"),
+    ]
     assert "'get weather'" in of(findings, "FT112")[0].message and "letters, digits" in of(findings, "FT112")[0].message
     assert codes(findings) == {"FT112"}
 
@@ -302,7 +329,11 @@ def test_duplicate_tool_name_is_flagged_at_the_second(lint_records):
 
 def test_parameters_that_are_not_an_object_schema_are_flagged(lint_records):
     findings = lint_records(s.TOOL_PARAMETERS_BAD_TYPE, s.TOOL_PARAMETERS_NOT_OBJECT, s.TOOL_TYPE_BAD)
-    assert where(findings, "FT112") == [(1, "/tools/0/function/parameters"), (2, "/tools/0/function/parameters"), (3, "/tools/0/type")]
+    assert where(findings, "FT112") == [
+        (1, "/tools/0/function/parameters"),
+        (2, "/tools/0/function/parameters"),
+        (3, "/tools/0/type"),
+    ]
     assert "not a valid JSON Schema" in of(findings, "FT112")[0].message
     assert "must describe an object" in of(findings, "FT112")[1].message
 
@@ -319,7 +350,9 @@ def test_valid_images_are_not_flagged(lint_records):
 
 
 def test_bad_image_urls_are_flagged_at_the_url(lint_records):
-    findings = lint_records(s.IMAGE_HTTP, s.IMAGE_GIF, s.IMAGE_WRONG_BYTES, s.IMAGE_NOT_IMAGE, s.IMAGE_BAD_BASE64, s.IMAGE_NOT_BASE64_URL)
+    findings = lint_records(
+        s.IMAGE_HTTP, s.IMAGE_GIF, s.IMAGE_WRONG_BYTES, s.IMAGE_NOT_IMAGE, s.IMAGE_BAD_BASE64, s.IMAGE_NOT_BASE64_URL
+    )
     assert where(findings, "FT113") == [(line, "/messages/0/content/1/image_url/url") for line in range(1, 7)]
     messages = [f.message for f in of(findings, "FT113")]
     assert "https" in messages[0]
@@ -337,6 +370,9 @@ def test_image_in_an_assistant_message_is_flagged(lint_records):
 def test_image_count_and_size_limits_are_options(lint_records):
     options = {"FT113": {"max-images": 2, "max-image-bytes": 1000}}
     findings = lint_records(s.THREE_IMAGES, s.BIG_IMAGE, rule_options=options)
-    assert where(findings, "FT113") == [(1, "/messages/0/content/3/image_url/url"), (2, "/messages/0/content/1/image_url/url")]
+    assert where(findings, "FT113") == [
+        (1, "/messages/0/content/3/image_url/url"),
+        (2, "/messages/0/content/1/image_url/url"),
+    ]
     assert "example has 3 images; openai-chat takes at most 2" in of(findings, "FT113")[0].message
     assert not of(lint_records(s.THREE_IMAGES, s.BIG_IMAGE), "FT113")  # within the defaults

@@ -84,7 +84,9 @@ def test_sarif_is_valid_and_matches_the_findings(repository):
         for related, expected in zip(result.get("relatedLocations", []), finding["related"]):
             assert related["physicalLocation"]["region"]["startLine"] == expected["line"]
     inside = [r for r in results if "uriBaseId" in r["locations"][0]["physicalLocation"]["artifactLocation"]]
-    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in inside} == {"my%20data/train%20set.jsonl"}
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in inside} == {
+        "my%20data/train%20set.jsonl"
+    }
     outside_results = [r for r in results if r not in inside]
     assert len(outside_results) == 1 and outside_results[0]["ruleId"] == "FT201"
     odd = next(r for r in results if r["ruleId"] == "FT102")

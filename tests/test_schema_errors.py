@@ -11,7 +11,9 @@ from ft_lint.record import Record
 
 def openai_format(value: dict):
     """The OpenAI format a sample is written in (detection alone might pick TRL's for a lone record)."""
-    name = "openai-preference" if "input" in value else "openai-prompt-completion" if "prompt" in value else "openai-chat"
+    name = (
+        "openai-preference" if "input" in value else "openai-prompt-completion" if "prompt" in value else "openai-chat"
+    )
     return all_formats()[name]
 
 

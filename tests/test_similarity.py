@@ -18,7 +18,10 @@ from support import chat, random_words, run_cli, write_jsonl
 
 def findings(paths: list[Path], select: str, **settings):
     found, _ = lint(paths, Settings(select=select.split(","), **settings))
-    return [(Path(f.filename).name, f.line, f.code, f.message, [(Path(r.filename).name, r.line) for r in f.related]) for f in found]
+    return [
+        (Path(f.filename).name, f.line, f.code, f.message, [(Path(r.filename).name, r.line) for r in f.related])
+        for f in found
+    ]
 
 
 def distinct_chats(rng: random.Random, count: int) -> list[dict]:
@@ -52,7 +55,9 @@ def test_planted_near_duplicates_on_both_sides_of_the_threshold(tmp_path):
         similarity_above = reference_jaccard("q " + " ".join(words), "q " + " ".join(above))
         expected[len(records) - 1] = (base + 1, similarity_above)  # line of the one above the threshold
     found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT402")
-    assert [(line, related[0][1]) for _, line, _, _, related in found] == [(line, base) for line, (base, _) in sorted(expected.items())]
+    assert [(line, related[0][1]) for _, line, _, _, related in found] == [
+        (line, base) for line, (base, _) in sorted(expected.items())
+    ]
     for _, line, _, message, _ in found:
         assert f"(similarity {math.floor(expected[line][1] * 100) / 100:.2f})" in message
 
@@ -74,15 +79,24 @@ def test_the_most_similar_earlier_example_is_named(tmp_path):
     words = random_words(rng, 80)
     far = variant_at(rng, words, 0.8, 0.85)
     near = variant_at(rng, words, 0.9, 1.0)
-    path = write_jsonl(tmp_path / "data.jsonl", [chat("q", " ".join(far)), chat("q", " ".join(near)), chat("q", " ".join(words))])
+    path = write_jsonl(
+        tmp_path / "data.jsonl", [chat("q", " ".join(far)), chat("q", " ".join(near)), chat("q", " ".join(words))]
+    )
     related = {line: rel[0][1] for _, line, _, _, rel in findings([path], "FT402")}
-    expected_third = 2 if reference_jaccard(" ".join(words), " ".join(near)) >= reference_jaccard(" ".join(words), " ".join(far)) else 1
+    expected_third = (
+        2
+        if reference_jaccard(" ".join(words), " ".join(near)) >= reference_jaccard(" ".join(words), " ".join(far))
+        else 1
+    )
     assert related[3] == expected_third
 
 
 def test_exact_copies_are_left_to_ft401_but_a_new_system_prompt_is_a_near_duplicate(tmp_path):
     text = " ".join(random_words(random.Random(14), 50))
-    path = write_jsonl(tmp_path / "data.jsonl", [chat("q", text), chat("q", text), chat("q", text, system="Be brief."), chat("Q", text.upper())])
+    path = write_jsonl(
+        tmp_path / "data.jsonl",
+        [chat("q", text), chat("q", text), chat("q", text, system="Be brief."), chat("Q", text.upper())],
+    )
     found = findings([path], "FT402")
     assert [(line, rel[0][1]) for _, line, _, _, rel in found] == [(3, 1), (4, 1)]
     assert all("similarity 1.00" in message for _, _, _, message, _ in found)
@@ -102,7 +116,11 @@ def test_chinese_and_japanese_near_duplicates(tmp_path):
     expected = [
         (line, base)
         for line, base in ((3, 1), (4, 2))
-        if reference_jaccard(records[base - 1]["messages"][0]["content"] + records[base - 1]["messages"][1]["content"], records[line - 1]["messages"][0]["content"] + records[line - 1]["messages"][1]["content"]) >= 0.8
+        if reference_jaccard(
+            records[base - 1]["messages"][0]["content"] + records[base - 1]["messages"][1]["content"],
+            records[line - 1]["messages"][0]["content"] + records[line - 1]["messages"][1]["content"],
+        )
+        >= 0.8
     ]
     assert expected  # the planted pairs are near-duplicates by the definition
     assert [(line, rel[0][1]) for _, line, _, _, rel in found] == expected
@@ -126,7 +144,11 @@ def test_distinct_examples_stay_silent(tmp_path):
 def test_a_json_array_file_is_read_again_for_the_exact_comparison(tmp_path):
     text = " ".join(random_words(random.Random(17), 40))
     path = tmp_path / "data.json"
-    path.write_text("[\n" + ",\n".join(json.dumps(chat("q", t)) for t in (text, "something else entirely", text + " more")) + "\n]\n")
+    path.write_text(
+        "[\n"
+        + ",\n".join(json.dumps(chat("q", t)) for t in (text, "something else entirely", text + " more"))
+        + "\n]\n"
+    )
     assert [(line, rel[0][1]) for _, line, _, _, rel in findings([path], "FT402")] == [(4, 2)]
 
 
@@ -153,9 +175,30 @@ def test_conflicting_answers_in_chat_data(tmp_path):
         chat("What is the capital of Australia?", "Sydney."),
         chat("What is the capital  of Australia?", "Canberra. "),  # same input and answer, whitespace aside
         chat("What is the capital of Austria?", "Vienna."),
-        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Paris."}]},
-        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!", "weight": 0}, {"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Lyon."}]},
-        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hey!"}, {"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Marseille."}]},
+        {
+            "messages": [
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hello!"},
+                {"role": "user", "content": "Capital of France?"},
+                {"role": "assistant", "content": "Paris."},
+            ]
+        },
+        {
+            "messages": [
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hello!", "weight": 0},
+                {"role": "user", "content": "Capital of France?"},
+                {"role": "assistant", "content": "Lyon."},
+            ]
+        },
+        {
+            "messages": [
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hey!"},
+                {"role": "user", "content": "Capital of France?"},
+                {"role": "assistant", "content": "Marseille."},
+            ]
+        },
     ]
     found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT403")
     assert [(line, rel[0][1]) for _, line, _, _, rel in found] == [(2, 1), (3, 2), (6, 5)]
@@ -163,8 +206,18 @@ def test_conflicting_answers_in_chat_data(tmp_path):
 
 
 def test_answers_that_disagree_and_answers_that_say_one_thing_two_ways(tmp_path):
-    tool_call = {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}]}
-    other_call = {"role": "assistant", "tool_calls": [{"id": "c9", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Lyon"}'}}]}
+    tool_call = {
+        "role": "assistant",
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}
+        ],
+    }
+    other_call = {
+        "role": "assistant",
+        "tool_calls": [
+            {"id": "c9", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Lyon"}'}}
+        ],
+    }
     ask = {"role": "user", "content": "Weather in Paris?"}
     records = [
         chat("Is this test flaky? def test_x(): ...", "True"),  # 1
@@ -173,14 +226,25 @@ def test_answers_that_disagree_and_answers_that_say_one_thing_two_ways(tmp_path)
         chat("Is it raining?", "yes, it is"),  # 4: the same yes
         chat("Who trained you?", "I am a language model trained by researchers from LMSYS."),  # 5
         chat("Who trained you?", "Researchers from LMSYS created me, a language model."),  # 6: a rewording
-        chat("Write a haiku about the sea.", "Waves fold into foam / the gulls argue with the wind / salt on every stone"),  # 7
-        chat("Write a haiku about the sea.", "Blue without an end / a boat the size of a thought / drifts past the harbour"),  # 8: another valid poem
+        chat(
+            "Write a haiku about the sea.", "Waves fold into foam / the gulls argue with the wind / salt on every stone"
+        ),  # 7
+        chat(
+            "Write a haiku about the sea.",
+            "Blue without an end / a boat the size of a thought / drifts past the harbour",
+        ),  # 8: another valid poem
         chat("How often did the build fail?", "The build failed 3 times last week, all on Windows."),  # 9
-        chat("How often did the build fail?", "The build failed 5 times last week, all on Windows."),  # 10: other numbers -> 9
+        chat(
+            "How often did the build fail?", "The build failed 5 times last week, all on Windows."
+        ),  # 10: other numbers -> 9
         chat("Is the cache safe to delete?", "Yes, the cache is safe to delete: ft-lint rebuilds it."),  # 11
-        chat("Is the cache safe to delete?", "No, the cache is safe to delete: ft-lint rebuilds it."),  # 12: opposite yes/no -> 11
+        chat(
+            "Is the cache safe to delete?", "No, the cache is safe to delete: ft-lint rebuilds it."
+        ),  # 12: opposite yes/no -> 11
         {"messages": [ask, tool_call]},  # 13
-        {"messages": [ask, dict(tool_call, tool_calls=[dict(tool_call["tool_calls"][0], id="c2")])]},  # 14: the same call, another id
+        {
+            "messages": [ask, dict(tool_call, tool_calls=[dict(tool_call["tool_calls"][0], id="c2")])]
+        },  # 14: the same call, another id
         {"messages": [ask, other_call]},  # 15: another call -> 13
     ]
     found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT403")
@@ -208,7 +272,11 @@ def test_inputs_that_differ_in_escaped_whitespace_alone_are_the_same_input(tmp_p
 
 
 def test_conflicting_answers_in_prompt_completion_data(tmp_path):
-    records = [{"prompt": "Is the sky green? ->", "completion": " no"}, {"prompt": "Is grass green? ->", "completion": " yes"}, {"prompt": "Is the sky green? ->", "completion": " yes"}]
+    records = [
+        {"prompt": "Is the sky green? ->", "completion": " no"},
+        {"prompt": "Is grass green? ->", "completion": " yes"},
+        {"prompt": "Is the sky green? ->", "completion": " yes"},
+    ]
     found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT403")
     assert [(line, rel[0][1]) for _, line, _, _, rel in found] == [(3, 1)]
 
@@ -236,7 +304,9 @@ def test_conflicting_preferences_are_the_same_pair_reversed(tmp_path):
 # --- pairing, FT404 and FT405 ----------------------------------------------------------------------
 
 
-def leak_files(tmp_path: Path, train_name: str = "train.jsonl", valid_name: str = "valid.jsonl") -> tuple[Path, Path, float]:
+def leak_files(
+    tmp_path: Path, train_name: str = "train.jsonl", valid_name: str = "valid.jsonl"
+) -> tuple[Path, Path, float]:
     rng = random.Random(21)
     training = distinct_chats(rng, 20)
     words = training[5]["messages"][1]["content"].split()
@@ -244,10 +314,16 @@ def leak_files(tmp_path: Path, train_name: str = "train.jsonl", valid_name: str 
     question = training[5]["messages"][0]["content"]
     validation = [
         training[2],  # line 1: the whole example
-        chat(training[3]["messages"][0]["content"], training[3]["messages"][1]["content"], system="You are a new assistant."),  # line 2
+        chat(
+            training[3]["messages"][0]["content"],
+            training[3]["messages"][1]["content"],
+            system="You are a new assistant.",
+        ),  # line 2
         chat(question.upper(), " ".join(near)),  # line 3: near (the same question would be an exact leak of the input)
         *distinct_chats(rng, 3),
-        {"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": "x"}]},  # line 7: FT201 empty content
+        {
+            "messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": "x"}]
+        },  # line 7: FT201 empty content
     ]
     validation.append(validation[4])  # line 8: FT401, a copy of line 5
     similarity = reference_jaccard(" ".join(question.split() + words), " ".join(question.split() + near))
@@ -282,14 +358,22 @@ def test_the_partner_of_a_single_file_is_read_from_disk(tmp_path, given):
 
 @pytest.mark.parametrize(
     ("train_name", "valid_name"),
-    [("x_train.jsonl", "x_valid.jsonl"), ("training_set.jsonl", "validation_set.jsonl"), ("Data-Train.jsonl", "data-test.jsonl"), ("train.jsonl", "eval.jsonl")],
+    [
+        ("x_train.jsonl", "x_valid.jsonl"),
+        ("training_set.jsonl", "validation_set.jsonl"),
+        ("Data-Train.jsonl", "data-test.jsonl"),
+        ("train.jsonl", "eval.jsonl"),
+    ],
 )
 def test_pairing_by_name(tmp_path, train_name, valid_name):
     train, valid, _ = leak_files(tmp_path, train_name, valid_name)
     assert {code for _, _, code, _, _ in findings([train], "FT404")} == {"FT404"}
 
 
-@pytest.mark.parametrize(("train_name", "valid_name"), [("data.jsonl", "valid.jsonl"), ("x_train.jsonl", "y_valid.jsonl"), ("train.jsonl", "valid.json")])
+@pytest.mark.parametrize(
+    ("train_name", "valid_name"),
+    [("data.jsonl", "valid.jsonl"), ("x_train.jsonl", "y_valid.jsonl"), ("train.jsonl", "valid.json")],
+)
 def test_names_that_do_not_pair(tmp_path, train_name, valid_name):
     train, valid, _ = leak_files(tmp_path, train_name, valid_name)
     assert findings([train, valid], "FT404") == []
@@ -319,7 +403,10 @@ def test_cli_validation_option(tmp_path, monkeypatch):
     leak_files(tmp_path, "a.jsonl", "b.jsonl")
     monkeypatch.chdir(tmp_path)
     result = run_cli("check", "a.jsonl", "--validation", "b.jsonl", "--select", "FT404", "--output-format", "concise")
-    assert (result.code, (result.out + result.err).splitlines()[0]) == (1, "b.jsonl:1: FT404 this example is in the training data: a.jsonl:3")
+    assert (result.code, (result.out + result.err).splitlines()[0]) == (
+        1,
+        "b.jsonl:1: FT404 this example is in the training data: a.jsonl:3",
+    )
     assert run_cli("check", "a.jsonl", "--select", "FT404").code == 0
 
 
@@ -353,14 +440,23 @@ def test_plan_reads_each_file_once_and_pairs_every_validation_name(tmp_path):
         (tmp_path / name).write_text("")
     plan = pairing.plan([tmp_path / "train.jsonl", tmp_path / "valid.jsonl", tmp_path / "other.jsonl"])
     assert [path.name for path in plan.files] == ["train.jsonl", "valid.jsonl", "other.jsonl", "test.jsonl"]
-    assert {v.name: [t.name for t in ts] for v, ts in plan.training_of.items()} == {"valid.jsonl": ["train.jsonl"], "test.jsonl": ["train.jsonl"]}
+    assert {v.name: [t.name for t in ts] for v, ts in plan.training_of.items()} == {
+        "valid.jsonl": ["train.jsonl"],
+        "test.jsonl": ["train.jsonl"],
+    }
     assert not plan.is_paired(tmp_path / "other.jsonl")
     assert plan.given == {tmp_path / "train.jsonl", tmp_path / "valid.jsonl", tmp_path / "other.jsonl"}
 
 
 def test_the_same_question_with_other_tools_is_another_input(tmp_path):
-    weather = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]
-    records = [chat("Order me a pizza.", "Declined."), {**chat("Order me a pizza.", "Ordered."), "tools": weather}, chat("Order me a pizza.", "Ordered.")]
+    weather = [
+        {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
+    ]
+    records = [
+        chat("Order me a pizza.", "Declined."),
+        {**chat("Order me a pizza.", "Ordered."), "tools": weather},
+        chat("Order me a pizza.", "Ordered."),
+    ]
     found = findings([write_jsonl(tmp_path / "data.jsonl", records)], "FT403")
     assert [(line, rel[0][1]) for _, line, _, _, rel in found] == [(3, 1)]
 
@@ -384,7 +480,9 @@ def test_near_duplicates_in_a_json_array_on_one_line(tmp_path):
     records += [chat("Summarise: " + " ".join(words[:-1] + ["changed"]), "ok"), *distinct_chats(rng, 2)]
     path = tmp_path / "train.json"
     path.write_text(json.dumps(records))  # one line
-    assert [(line, message.split(" (")[0]) for _, line, _, message, _ in findings([path], "FT402")] == [(1, "nearly the same as the example at line 1")]
+    assert [(line, message.split(" (")[0]) for _, line, _, message, _ in findings([path], "FT402")] == [
+        (1, "nearly the same as the example at line 1")
+    ]
 
 
 @pytest.mark.parametrize("values", [3, 300, 2**40])  # most rows in shared groups .. nearly all alone

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from importlib import resources
 
 import pytest
-from reference import ref_assistant, ref_messages
-from support import chat, run_cli, write_jsonl
+import tomllib
 
 from ft_lint.config import Settings
 from ft_lint.stats import collect_stats, histogram, nearest_rank
+from reference import ref_assistant, ref_messages
+from support import chat, run_cli, write_jsonl
 
 TEXTS = [
     "Hello there!",
@@ -128,7 +128,12 @@ def test_comparison_over_every_model_that_trains_on_the_format(train, reference,
         epochs = expected_epochs(raw["provider"], 14)
         billed = epochs * sum(min(t, raw["context_tokens"]) for t in totals)
         price = raw["price_per_1m_training_tokens"]
-        assert (cost["tokens"], cost["exact"], cost["epochs"], cost["billed_tokens"]) == (sum(totals), raw["encoding"] != "none", epochs, billed), model_id
+        assert (cost["tokens"], cost["exact"], cost["epochs"], cost["billed_tokens"]) == (
+            sum(totals),
+            raw["encoding"] != "none",
+            epochs,
+            billed,
+        ), model_id
         assert cost["cost_usd"] == (None if price == "none" else round(billed * price / 1e6, 4)), model_id
 
 
@@ -147,7 +152,9 @@ def test_prompt_completion_defaults_to_a_completion_model(tmp_path, reference, c
     path = write_jsonl(tmp_path / "pc.jsonl", records)
     [item] = stats_json([str(path)], capsys, monkeypatch)
     assert (item["format"], item["model"]) == ("openai-prompt-completion", "davinci-002")
-    assert item["tokens"]["total"] == sum(len(enc.encode(r["prompt"])) + len(enc.encode(r["completion"])) for r in records)
+    assert item["tokens"]["total"] == sum(
+        len(enc.encode(r["prompt"])) + len(enc.encode(r["completion"])) for r in records
+    )
     assert item["tokens"]["trained"] == sum(len(enc.encode(r["completion"])) for r in records)
 
 

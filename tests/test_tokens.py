@@ -17,12 +17,12 @@ import sys
 
 import pytest
 import tiktoken
-from reference import ENCODINGS, ref_assistant, ref_messages, ref_tools
 
 from ft_lint import tokens as T
 from ft_lint.formats import all_formats, unique_messages
 from ft_lint.image_headers import image_size
 from ft_lint.tokens import TokenCount, count_chat, count_preference, count_prompt_completion
+from reference import ENCODINGS, ref_assistant, ref_messages, ref_tools
 
 MULTILINGUAL = [
     "Hello, world! It's 2026; we'll see.",
@@ -141,7 +141,11 @@ TOOLS = [
                 "type": "object",
                 "properties": {
                     "location": {"type": "string", "description": "The city and state, e.g. San Francisco, CA"},
-                    "unit": {"type": "string", "description": "The unit of temperature.", "enum": ["celsius", "fahrenheit"]},
+                    "unit": {
+                        "type": "string",
+                        "description": "The unit of temperature.",
+                        "enum": ["celsius", "fahrenheit"],
+                    },
                 },
                 "required": ["location"],
             },
@@ -181,7 +185,13 @@ def test_tool_calls_count_function_name_and_arguments(name, reference):
         {"role": "user", "content": "Weather in Zürich?"},
         {
             "role": "assistant",
-            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_current_weather", "arguments": arguments}}],
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_current_weather", "arguments": arguments},
+                }
+            ],
         },
         {"role": "tool", "tool_call_id": "call_1", "content": '{"temperature": 21}'},
         {"role": "assistant", "content": "It is 21 °C in Zürich."},
@@ -218,7 +228,9 @@ def test_legacy_function_call_and_function_role(reference):
     ]
     n = lambda text: len(enc.encode(text))  # noqa: E731
     call = n("add") + n('{"a":2,"b":2}')
-    expected = (3 + n("user") + n("2+2?")) + (3 + n("assistant") + call) + (3 + n("function") + n("add") + 1 + n("4")) + 3
+    expected = (
+        (3 + n("user") + n("2+2?")) + (3 + n("assistant") + call) + (3 + n("function") + n("add") + 1 + n("4")) + 3
+    )
     assert count_chat({"messages": messages}, "cl100k_base") == TokenCount(expected, call, True)
 
 
@@ -285,7 +297,9 @@ def test_malformed_values_do_not_crash():
 
 
 def png(width: int, height: int) -> bytes:
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    )
 
 
 def gif(width: int, height: int) -> bytes:
@@ -300,7 +314,13 @@ def jpeg(width: int, height: int) -> bytes:
 
 
 def webp_vp8x(width: int, height: int) -> bytes:
-    body = b"VP8X" + struct.pack("<I", 10) + b"\x00" * 4 + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    body = (
+        b"VP8X"
+        + struct.pack("<I", 10)
+        + b"\x00" * 4
+        + (width - 1).to_bytes(3, "little")
+        + (height - 1).to_bytes(3, "little")
+    )
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
 
 
@@ -343,7 +363,14 @@ def test_image_tokens(width, height, detail, expected):
 
 def _image_record(url: str, detail: str | None = None) -> dict:
     image = {"url": url} | ({"detail": detail} if detail else {})
-    return {"messages": [{"role": "user", "content": [{"type": "text", "text": "What is it?"}, {"type": "image_url", "image_url": image}]}]}
+    return {
+        "messages": [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "What is it?"}, {"type": "image_url", "image_url": image}],
+            }
+        ]
+    }
 
 
 def test_image_parts_are_counted(reference):
@@ -369,7 +396,9 @@ def test_repeated_strings_are_encoded_once(monkeypatch):
     monkeypatch.setattr(counter, "_encode", lambda text: calls.append(text) or encode(text))
     monkeypatch.setattr(T, "_counter", lambda name: counter)
     system = "You are a very long, repeated system prompt. " * 50
-    records = [{"messages": [{"role": "system", "content": system}, {"role": "user", "content": f"q{i}"}]} for i in range(20)]
+    records = [
+        {"messages": [{"role": "system", "content": system}, {"role": "user", "content": f"q{i}"}]} for i in range(20)
+    ]
     totals = {count_chat(r, "o200k_base").total for r in records}
     assert len(totals) <= 2  # q0..q9 vs q10..q19 may differ by a token
     assert calls.count(system) == 1 and calls.count("system") == 1 and calls.count("user") == 1
@@ -385,7 +414,7 @@ def test_text_memory_is_bounded(monkeypatch):
 
 
 def _random_text(rng: random.Random) -> str:
-    alphabets = ["abc xyz ", "0123456789", "日本語中文한국어", "€ßéü ", "\n\t\"\\", "👩‍💻🚀", "<|endoftext|>"]
+    alphabets = ["abc xyz ", "0123456789", "日本語中文한국어", "€ßéü ", '\n\t"\\', "👩‍💻🚀", "<|endoftext|>"]
     return "".join(rng.choice(rng.choice(alphabets)) for _ in range(rng.randint(0, 60)))
 
 
@@ -413,7 +442,9 @@ def _random_content(rng: random.Random):
     if choice < 0.3:
         parts = [{"type": "text", "text": _random_text(rng)}]
         if rng.random() < 0.5:  # short URLs: the image costs far more than its bytes
-            parts.append({"type": "image_url", "image_url": rng.choice([{"url": "a"}, {"url": "b", "detail": "high"}, "c"])})
+            parts.append(
+                {"type": "image_url", "image_url": rng.choice([{"url": "a"}, {"url": "b", "detail": "high"}, "c"])}
+            )
         return parts
     return _random_text(rng)
 
@@ -425,7 +456,9 @@ def _random_record(rng: random.Random) -> dict:
         if rng.random() < 0.3:
             message["name"] = _random_text(rng)[:10] or "n"
         if message["role"] == "assistant" and rng.random() < 0.3:
-            message["tool_calls"] = [{"id": "c", "type": "function", "function": {"name": "f", "arguments": _random_text(rng)}}]
+            message["tool_calls"] = [
+                {"id": "c", "type": "function", "function": {"name": "f", "arguments": _random_text(rng)}}
+            ]
         messages.append(message)
     record = {"messages": messages}
     if rng.random() < 0.4:
@@ -438,15 +471,29 @@ def _other_format_records(rng: random.Random) -> list[tuple[str, dict]]:
     return [
         ("alpaca", {"instruction": text, "input": "", "output": "o"}),
         ("sharegpt", {"conversations": [{"from": "human", "value": text}, {"from": "gpt", "value": "k"}]}),
-        ("bedrock-conversation", {"messages": [
-            {"role": "user", "content": [{"text": text}, {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://b/k"}}}}]},
-            {"role": "assistant", "content": [{"text": "k"}]},
-        ]}),
-        ("openai-preference", {
-            "input": {"messages": [{"role": "user", "content": text}], "tools": _random_tools(rng)},
-            "preferred_output": [{"role": "assistant", "content": "y"}],
-            "non_preferred_output": [{"role": "assistant", "content": "n"}],
-        }),
+        (
+            "bedrock-conversation",
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"text": text},
+                            {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://b/k"}}}},
+                        ],
+                    },
+                    {"role": "assistant", "content": [{"text": "k"}]},
+                ]
+            },
+        ),
+        (
+            "openai-preference",
+            {
+                "input": {"messages": [{"role": "user", "content": text}], "tools": _random_tools(rng)},
+                "preferred_output": [{"role": "assistant", "content": "y"}],
+                "non_preferred_output": [{"role": "assistant", "content": "n"}],
+            },
+        ),
         ("openai-prompt-completion", {"prompt": text, "completion": 1e15}),
     ]
 
@@ -474,14 +521,18 @@ def test_byte_bound_formula():
     assert T.max_tokens_upper_bound(b'{"a":[1,2e3]}', 2) == 13 + 15 + 11 + 5 + 3 * 2 + 16 + 2 * 1445
 
 
-@pytest.mark.parametrize("raw", [b"", b"{" * 50, b"1e" * 50, b"[,:" * 20, b'{"a":[1e5,{"b":2E3}]}', json.dumps(TOOLS).encode()])
+@pytest.mark.parametrize(
+    "raw", [b"", b"{" * 50, b"1e" * 50, b"[,:" * 20, b'{"a":[1e5,{"b":2E3}]}', json.dumps(TOOLS).encode()]
+)
 @pytest.mark.parametrize("images", [0, 2])
 def test_proven_at_most_is_the_bound_compared_whichever_way_it_decides(raw, images):
     # the quick test (every byte at its costliest) never proves what the bound does not
     bound = T.max_tokens_upper_bound(raw, images)
     for threshold in range(bound - 3, bound + 3):
         assert T.proven_at_most(raw, images, threshold) == (bound <= threshold)
-    assert T.proven_at_most(raw, images, len(raw) * T.MAX_TOKENS_PER_BYTE + T.FIXED_BOUND + images * T.IMAGE_TOKENS_UPPER_BOUND)
+    assert T.proven_at_most(
+        raw, images, len(raw) * T.MAX_TOKENS_PER_BYTE + T.FIXED_BOUND + images * T.IMAGE_TOKENS_UPPER_BOUND
+    )
 
 
 def test_byte_bound_charges_what_bytes_do_not_pay_for():
@@ -495,4 +546,3 @@ def test_byte_bound_charges_what_bytes_do_not_pay_for():
     record = json.loads(raw)
     assert count_chat(record, "cl100k_base").total > len(raw)
     assert count_chat(record, "cl100k_base").total <= _bound(record, "openai-chat", raw)
-

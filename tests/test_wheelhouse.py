@@ -25,7 +25,11 @@ def test_every_wheel_has_its_name_and_a_record_of_exactly_its_files(offline_pip)
     for wheel in wheels:
         name, version, _, _ = parse_wheel_filename(wheel.name)
         with zipfile.ZipFile(wheel) as archive:
-            dist_info = next(path.split("/")[0] for path in archive.namelist() if path.endswith(".dist-info/RECORD") and path.count("/") == 1)
+            dist_info = next(
+                path.split("/")[0]
+                for path in archive.namelist()
+                if path.endswith(".dist-info/RECORD") and path.count("/") == 1
+            )
             metadata = HeaderParser().parsestr(archive.read(f"{dist_info}/METADATA").decode())
             assert (canonicalize_name(metadata["Name"]), Version(metadata["Version"])) == (name, version)
             record = list(csv.reader(io.StringIO(archive.read(f"{dist_info}/RECORD").decode())))

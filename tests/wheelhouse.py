@@ -13,17 +13,19 @@ import hashlib
 import io
 import itertools
 import os
-import tomllib
 import zipfile
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
+import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 # Any attempt to reach the network through a proxy fails at once.
-NO_NETWORK = {name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")}
+NO_NETWORK = dict.fromkeys(
+    ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"), "http://127.0.0.1:9"
+)
 
 # Written by the installer, not part of the wheel (pip writes its own; RECORD is recomputed).
 INSTALLER_FILES = {"INSTALLER", "REQUESTED", "direct_url.json", "RECORD"}
@@ -83,7 +85,9 @@ def wheel_tags(distribution: metadata.Distribution) -> str:
     """The compressed tag set of the wheel name (`cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64`)."""
     wheel = distribution.read_text("WHEEL")
     if wheel is None:
-        raise WheelhouseError(f"{distribution.name} {distribution.version} was not installed from a wheel (no WHEEL file)")
+        raise WheelhouseError(
+            f"{distribution.name} {distribution.version} was not installed from a wheel (no WHEEL file)"
+        )
     tags = [line.split(":", 1)[1].strip().split("-") for line in wheel.splitlines() if line.startswith("Tag:")]
     parts = [list(dict.fromkeys(tag[i] for tag in tags)) for i in range(3)]
     if not tags or sorted(itertools.product(*parts)) != sorted(map(tuple, tags)):
@@ -112,7 +116,12 @@ def repack(distribution: metadata.Distribution, folder: Path) -> Path:
         for file in distribution.files:
             source = Path(os.path.normpath(distribution.locate_file(file)))
             own_installer_file = file.parts[:-1] == (dist_info,) and file.name in INSTALLER_FILES
-            if own_installer_file or "__pycache__" in file.parts or not source.is_relative_to(site_packages) or not source.is_file():
+            if (
+                own_installer_file
+                or "__pycache__" in file.parts
+                or not source.is_relative_to(site_packages)
+                or not source.is_file()
+            ):
                 continue
             data = source.read_bytes()
             arcname = source.relative_to(site_packages).as_posix()

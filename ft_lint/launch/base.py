@@ -111,7 +111,9 @@ class Provider:
     def check_files(self, paths: list[Path]) -> None:
         """The provider SDK's own checks of the files, where it has any (before any upload)."""
 
-    def job_request(self, model: str, training_file: str, validation_file: str | None, method: str, settings: JobSettings) -> dict[str, Any]:
+    def job_request(
+        self, model: str, training_file: str, validation_file: str | None, method: str, settings: JobSettings
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
     def job_request_label(self) -> str:
@@ -181,17 +183,23 @@ class Provider:
         try:
             yield
         except DeadlinePassed:
-            raise LaunchError(f"{action}: stopped at the launch deadline, {timeouts.deadline:g} s "
-                              "(--launch-deadline); the request under way may have been carried out") from None
+            raise LaunchError(
+                f"{action}: stopped at the launch deadline, {timeouts.deadline:g} s "
+                "(--launch-deadline); the request under way may have been carried out"
+            ) from None
         except sdk.APITimeoutError:
             waited, option = (timeouts.upload, "--upload-timeout") if uploading else (timeouts.read, "--read-timeout")
-            raise LaunchError(f"{action}: {self.endpoint} did not answer within {waited:g} s ({option}; {tries})") from None
+            raise LaunchError(
+                f"{action}: {self.endpoint} did not answer within {waited:g} s ({option}; {tries})"
+            ) from None
         except sdk.APIConnectionError as error:
             cause = error.__cause__ or error
             raise LaunchError(f"{action}: cannot reach {self.endpoint}: {one_line(str(cause))} ({tries})") from None
         except sdk.APIStatusError as error:
             retried = f" ({tries})" if error.status_code >= 500 or error.status_code in (408, 409, 429) else ""
-            raise LaunchError(f"{action}: {self.endpoint} answered HTTP {error.status_code}: {error_message(error)}{retried}") from None
+            raise LaunchError(
+                f"{action}: {self.endpoint} answered HTTP {error.status_code}: {error_message(error)}{retried}"
+            ) from None
         except self.refusals(sdk) as error:
             raise LaunchError(f"{action}: the {self.sdk_module} SDK refused: {one_line(str(error))}") from None
         except sdk.APIError as error:  # an answer the SDK could not read

@@ -39,29 +39,92 @@ _WAITS, _TRIES = Timeouts(), LaunchOptions().max_retries  # the defaults, for th
 
 # (option, keyword, its settings) in the order `check --help` lists them.
 _OPTIONS = (
-    click.option("--validation", type=click.Path(path_type=Path, dir_okay=False), help=("Validation file: paired with the training files given (leaks: FT404, FT405), "
-          "and sent with them by --launch.")),
-    click.option("--launch", is_flag=True, help="When nothing fails, upload the files and create the fine-tuning job for --model."),
-    click.option("--dry-run", is_flag=True, help="With --launch: print what would be sent (files, sha256, job request) and send nothing."),
-    click.option("--wait", is_flag=True, help=("With --launch: follow the job, printing status and losses, until it ends "
-          "(Ctrl-C stops following, not the job).")),
-    click.option("--provider", type=_PROVIDER, help="With --launch: the API to send to (default: the model's provider in `ft-lint models`)."),
-    click.option("--base-url", metavar="URL", help="With --launch: the API's base URL (an OpenAI-compatible server, an Azure resource, ...)."),
+    click.option(
+        "--validation",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=(
+            "Validation file: paired with the training files given (leaks: FT404, FT405), "
+            "and sent with them by --launch."
+        ),
+    ),
+    click.option(
+        "--launch",
+        is_flag=True,
+        help="When nothing fails, upload the files and create the fine-tuning job for --model.",
+    ),
+    click.option(
+        "--dry-run",
+        is_flag=True,
+        help="With --launch: print what would be sent (files, sha256, job request) and send nothing.",
+    ),
+    click.option(
+        "--wait",
+        is_flag=True,
+        help=(
+            "With --launch: follow the job, printing status and losses, until it ends "
+            "(Ctrl-C stops following, not the job)."
+        ),
+    ),
+    click.option(
+        "--provider",
+        type=_PROVIDER,
+        help="With --launch: the API to send to (default: the model's provider in `ft-lint models`).",
+    ),
+    click.option(
+        "--base-url",
+        metavar="URL",
+        help="With --launch: the API's base URL (an OpenAI-compatible server, an Azure resource, ...).",
+    ),
     click.option("--n-epochs", type=_EPOCHS, help="With --launch: epochs to train (default: the provider's)."),
     click.option("--batch-size", type=_BATCH_SIZE, help="With --launch: examples per batch (default: the provider's)."),
-    click.option("--learning-rate-multiplier", type=_POSITIVE, help="With --launch: scaling of the learning rate (OpenAI, Azure)."),
+    click.option(
+        "--learning-rate-multiplier",
+        type=_POSITIVE,
+        help="With --launch: scaling of the learning rate (OpenAI, Azure).",
+    ),
     click.option("--suffix", metavar="TEXT", help="With --launch: text added to the fine-tuned model's name."),
     click.option("--seed", type=_SEED, help="With --launch: seed for reproducible training."),
     click.option("--beta", type=_POSITIVE, help="With --launch, for preference (DPO) data: the DPO beta."),
-    click.option("--relaunch", is_flag=True, help="With --launch: create a job even if these files and settings created one before."),
-    click.option("--connect-timeout", **_SECONDS, help=f"With --launch: longest wait to open a connection (default: {_WAITS.connect:g})."),
-    click.option("--read-timeout", **_SECONDS, help=f"With --launch: longest silence of an API call's answer (default: {_WAITS.read:g})."),
-    click.option("--upload-timeout", **_SECONDS, help=("With --launch: the same for the requests that carry the data, sending or answering "
-          f"(default: {_WAITS.upload:g}).")),
-    click.option("--launch-deadline", **_SECONDS, help=("With --launch: the whole launch, retries included, up to the job's creation "
-          f"(default: {_WAITS.deadline:g}).")),
-    click.option("--max-retries", type=click.IntRange(min=0), metavar="N", help=("With --launch: tries after the first of a request that failed "
-          f"(HTTP 5xx, 408, 429, timeouts; default: {_TRIES}).")),
+    click.option(
+        "--relaunch",
+        is_flag=True,
+        help="With --launch: create a job even if these files and settings created one before.",
+    ),
+    click.option(
+        "--connect-timeout",
+        **_SECONDS,
+        help=f"With --launch: longest wait to open a connection (default: {_WAITS.connect:g}).",
+    ),
+    click.option(
+        "--read-timeout",
+        **_SECONDS,
+        help=f"With --launch: longest silence of an API call's answer (default: {_WAITS.read:g}).",
+    ),
+    click.option(
+        "--upload-timeout",
+        **_SECONDS,
+        help=(
+            "With --launch: the same for the requests that carry the data, sending or answering "
+            f"(default: {_WAITS.upload:g})."
+        ),
+    ),
+    click.option(
+        "--launch-deadline",
+        **_SECONDS,
+        help=(
+            "With --launch: the whole launch, retries included, up to the job's creation "
+            f"(default: {_WAITS.deadline:g})."
+        ),
+    ),
+    click.option(
+        "--max-retries",
+        type=click.IntRange(min=0),
+        metavar="N",
+        help=(
+            "With --launch: tries after the first of a request that failed "
+            f"(HTTP 5xx, 408, 429, timeouts; default: {_TRIES})."
+        ),
+    ),
 )
 _JOB_KEYWORDS = ("n_epochs", "batch_size", "learning_rate_multiplier", "suffix", "seed", "beta")
 _NETWORK_KEYWORDS = {name.replace("-", "_"): name for name in NETWORK_SETTINGS}
@@ -98,7 +161,9 @@ def _launch_options(validation: Path | None, given: dict[str, Any]) -> LaunchOpt
         dry_run=given["dry_run"],
         wait=given["wait"],
         relaunch=given["relaunch"],
-        network_given={name: given[keyword] for keyword, name in _NETWORK_KEYWORDS.items() if given[keyword] is not None},
+        network_given={
+            name: given[keyword] for keyword, name in _NETWORK_KEYWORDS.items() if given[keyword] is not None
+        },
     )
 
 
@@ -118,7 +183,11 @@ def launch_with_network(settings: Settings, launch: LaunchOptions | None) -> Lau
 @click.command("follow")
 @click.argument("job_id")
 @click.option("--provider", type=_PROVIDER, default="openai", show_default=True, help="The API the job runs on.")
-@click.option("--base-url", metavar="URL", help="The API's base URL (default: the provider's environment variable, else its public API).")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="The API's base URL (default: the provider's environment variable, else its public API).",
+)
 def follow_command(job_id: str, provider: str, base_url: str | None) -> None:
     """Follow a fine-tuning job: status, events and losses, until it ends."""
     import sys

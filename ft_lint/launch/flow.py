@@ -68,7 +68,9 @@ def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> L
     provider = make_provider(options.provider or model.provider, options)
     check_endpoint(provider)
     if not model.accepts_new_jobs(current_date(settings)):
-        raise LaunchError(f"{model.id} takes no new fine-tuning jobs since {model.last_new_jobs_date}; choose another --model")
+        raise LaunchError(
+            f"{model.id} takes no new fine-tuning jobs since {model.last_new_jobs_date}; choose another --model"
+        )
     for path in filter(None, (training, validation)):
         _check_size(path, provider)
     if not options.dry_run:
@@ -83,7 +85,9 @@ def _roles(files: list[Path], validation: Path | None) -> tuple[Path, Path | Non
     training = [path for path in files if validation is None or path.resolve() != validation.resolve()]
     if len(training) != 1:
         named = ", ".join(path.as_posix() for path in training) or "none"
-        raise LaunchError(f"--launch sends one training file (and --validation FILE); the paths hold {len(training)}: {named}")
+        raise LaunchError(
+            f"--launch sends one training file (and --validation FILE); the paths hold {len(training)}: {named}"
+        )
     for path in filter(None, (training[0], validation)):
         if path.suffix.lower() != UPLOAD_SUFFIX:
             raise LaunchError(f"{path}: providers take {UPLOAD_SUFFIX} files for fine-tuning; rename or convert it")
@@ -101,13 +105,17 @@ def check_endpoint(provider: Provider) -> None:
     except ValueError as error:
         raise LaunchError(f"base URL {url}: {error} (--base-url or {provider.base_url_variable})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise LaunchError(f"base URL {url}: not an http:// or https:// URL (--base-url or {provider.base_url_variable})")
+        raise LaunchError(
+            f"base URL {url}: not an http:// or https:// URL (--base-url or {provider.base_url_variable})"
+        )
 
 
 def _check_size(path: Path, provider: Provider) -> None:
     size = path.stat().st_size
     if size > provider.max_upload_bytes:
-        raise LaunchError(f"{path}: {size} bytes, over the {provider.max_upload_bytes} bytes {provider.title} takes in one file (nothing was sent)")
+        raise LaunchError(
+            f"{path}: {size} bytes, over the {provider.max_upload_bytes} bytes {provider.title} takes in one file (nothing was sent)"
+        )
 
 
 @dataclass
@@ -145,8 +153,10 @@ class Launch:
         if code:
             level = self.settings.fail_on
             count = sum(finding.severity >= level for finding in findings)
-            self.say(f"launch: nothing sent: {count} finding{'s' if count > 1 else ''} at or above {level.label} "
-                     "(fix them, or set the failing severity with --fail-on)")
+            self.say(
+                f"launch: nothing sent: {count} finding{'s' if count > 1 else ''} at or above {level.label} "
+                "(fix them, or set the failing severity with --fail-on)"
+            )
             return code
         method = self._method()
         files = [path for path in (self.training, self.validation) if path]
@@ -172,11 +182,15 @@ class Launch:
             if name is None:
                 raise LaunchError(f"{path}: no record of a known format; nothing to launch")
             if name != training_format:
-                raise LaunchError(f"{path} holds {name} records but {self.training} holds {training_format}; they must match")
+                raise LaunchError(
+                    f"{path} holds {name} records but {self.training} holds {training_format}; they must match"
+                )
         if training_format in NOT_LAUNCHABLE:
             raise LaunchError(f"{self.training}: {training_format}: {NOT_LAUNCHABLE[training_format]}")
         if training_format not in self.model.formats:
-            raise LaunchError(f"{self.model.id} does not train on {training_format} data (it takes {', '.join(self.model.formats)})")
+            raise LaunchError(
+                f"{self.model.id} does not train on {training_format} data (it takes {', '.join(self.model.formats)})"
+            )
         method = METHOD_BY_FORMAT.get(training_format, "supervised")
         if self.options.job.beta is not None and method != "dpo":
             raise LaunchError(f"--beta is a DPO setting, for preference data; {self.training} holds {training_format}")
@@ -201,8 +215,10 @@ class Launch:
 
     def _network(self) -> str:
         timeouts, retries = self.options.timeouts, self.options.max_retries
-        return (f"timeouts: connect {timeouts.connect:g} s, read {timeouts.read:g} s, uploads {timeouts.upload:g} s; "
-                f"{retries} retr{'y' if retries == 1 else 'ies'}; the launch within {timeouts.deadline:g} s")
+        return (
+            f"timeouts: connect {timeouts.connect:g} s, read {timeouts.read:g} s, uploads {timeouts.upload:g} s; "
+            f"{retries} retr{'y' if retries == 1 else 'ies'}; the launch within {timeouts.deadline:g} s"
+        )
 
     def _dry_run(self, linted: list[LintedFile], method: str) -> int:
         state = LaunchState()
@@ -215,7 +231,9 @@ class Launch:
             size, sha256, _, known = self._earlier_upload(file, state)
             facts = f"{size} bytes, sha256 {sha256}"
             if known:
-                self.say(f"would reuse {path}: {facts}, uploaded before as {known.file_id} (checked to exist at launch)")
+                self.say(
+                    f"would reuse {path}: {facts}, uploaded before as {known.file_id} (checked to exist at launch)"
+                )
                 file_ids[path] = known.file_id
             else:
                 self.say(f"would upload {path}: {facts}, purpose fine-tune, via {self.provider.upload_method(size)}")
@@ -245,11 +263,15 @@ class Launch:
         for file in linted:  # what was uploaded is what was linted; a file changed since is refused all the same
             file.check()
         request = self._request(file_ids, method)
-        key = hashlib.sha256(json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()).hexdigest()
+        key = hashlib.sha256(
+            json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
+        ).hexdigest()
         earlier = state.job(key)
         if earlier and not self.options.relaunch:
-            self.say(f"job {earlier['job_id']} was created from these files and settings on {earlier['created_at']}; "
-                     f"not creating another (--relaunch creates one)")
+            self.say(
+                f"job {earlier['job_id']} was created from these files and settings on {earlier['created_at']}; "
+                f"not creating another (--relaunch creates one)"
+            )
             return earlier["job_id"]
         with self.provider.translated_errors("creating the fine-tuning job"):
             job_id, status = self.provider.create_job(request)

@@ -50,7 +50,9 @@ class OpenAIProvider(Provider):
 
     def upload(self, linted: LintedFile) -> str:
         if linted.size <= self.multipart_threshold:
-            file_id: str = self.upload_client.files.create(file=(linted.path.name, linted.read()), purpose="fine-tune").id
+            file_id: str = self.upload_client.files.create(
+                file=(linted.path.name, linted.read()), purpose="fine-tune"
+            ).id
             return file_id
         return self._upload_in_parts(linted)
 
@@ -60,16 +62,23 @@ class OpenAIProvider(Provider):
         out changed, the upload is cancelled, never completed into a file."""
         linted.check()  # a part goes out before the bytes after it are checked: none of a file already changed
         uploads = self.upload_client.uploads
-        upload = uploads.create(bytes=linted.size, filename=linted.path.name, mime_type=JSONL_MIME_TYPE, purpose="fine-tune")
+        upload = uploads.create(
+            bytes=linted.size, filename=linted.path.name, mime_type=JSONL_MIME_TYPE, purpose="fine-tune"
+        )
         try:
-            part_ids = [uploads.parts.create(upload_id=upload.id, data=part).id for part in linted.chunks(self.options.part_size)]
+            part_ids = [
+                uploads.parts.create(upload_id=upload.id, data=part).id
+                for part in linted.chunks(self.options.part_size)
+            ]
         except FileChanged:
             with suppress(self.sdk.APIError):  # left pending, it expires within the hour anyway
                 uploads.cancel(upload.id)
             raise
         completed = uploads.complete(upload_id=upload.id, part_ids=part_ids)
         if completed.file is None:
-            raise LaunchError(f"uploading {linted.path}: the upload {completed.id} ended {completed.status} without a file")
+            raise LaunchError(
+                f"uploading {linted.path}: the upload {completed.id} ended {completed.status} without a file"
+            )
         file_id: str = completed.file.id
         return file_id
 
@@ -80,7 +89,9 @@ class OpenAIProvider(Provider):
             return False
         return found.bytes in (None, size) and getattr(found, "status", None) != "error"
 
-    def job_request(self, model: str, training_file: str, validation_file: str | None, method: str, settings: JobSettings) -> dict[str, Any]:
+    def job_request(
+        self, model: str, training_file: str, validation_file: str | None, method: str, settings: JobSettings
+    ) -> dict[str, Any]:
         hyperparameters = {
             name: value
             for name, value in (
@@ -94,7 +105,10 @@ class OpenAIProvider(Provider):
         request: dict[str, Any] = {"model": model, "training_file": training_file}
         if validation_file:
             request["validation_file"] = validation_file
-        request["method"] = {"type": method, **({method: {"hyperparameters": hyperparameters}} if hyperparameters else {})}
+        request["method"] = {
+            "type": method,
+            **({method: {"hyperparameters": hyperparameters}} if hyperparameters else {}),
+        }
         if settings.suffix is not None:
             request["suffix"] = settings.suffix
         if settings.seed is not None:

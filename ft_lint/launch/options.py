@@ -8,7 +8,12 @@ from pathlib import Path
 PROVIDER_NAMES = ("openai", "azure-openai", "together")
 OPENAI_PART_BYTES = 64 * 2**20  # the Uploads API takes parts of at most 64 MB
 # How long to wait and how often to try: option (and configuration key) -> Timeouts field.
-TIMEOUT_SETTINGS = {"connect-timeout": "connect", "read-timeout": "read", "upload-timeout": "upload", "launch-deadline": "deadline"}
+TIMEOUT_SETTINGS = {
+    "connect-timeout": "connect",
+    "read-timeout": "read",
+    "upload-timeout": "upload",
+    "launch-deadline": "deadline",
+}
 RETRIES_SETTING = "max-retries"
 MAX_SECONDS = 7 * 86400  # a week: longer is no limit (and past what the deadline's timer takes)
 NETWORK_SETTINGS = (*TIMEOUT_SETTINGS, RETRIES_SETTING)
@@ -49,11 +54,15 @@ class LaunchOptions:
     relaunch: bool = False  # create a job even when the same request created one before
     max_retries: int = 5  # the SDKs retry 5xx, 408, 429 and timeouts with exponential backoff
     timeouts: Timeouts = field(default_factory=Timeouts)
-    network_given: dict[str, float] = field(default_factory=dict)  # NETWORK_SETTINGS on the command line: they win over the configuration's
+    network_given: dict[str, float] = field(
+        default_factory=dict
+    )  # NETWORK_SETTINGS on the command line: they win over the configuration's
 
     def set_network(self, values: dict[str, float]) -> None:
         """Sets NETWORK_SETTINGS by name; the others keep their values."""
-        self.timeouts = replace(self.timeouts, **{field: values[name] for name, field in TIMEOUT_SETTINGS.items() if name in values})
+        self.timeouts = replace(
+            self.timeouts, **{field: values[name] for name, field in TIMEOUT_SETTINGS.items() if name in values}
+        )
         self.max_retries = int(values.get(RETRIES_SETTING, self.max_retries))
 
     # Not on the command line; tests and embedding programs set them.

@@ -80,7 +80,9 @@ class TogetherProvider(Provider):
                 if attempt > self.options.max_retries:
                     status = getattr(error, "status_code", None)
                     cause = f"HTTP {status}" if status else one_line(str(error) or type(error).__name__)
-                    raise LaunchError(f"uploading {path}: the presigned upload URL failed: {cause} ({attempt} tries)") from None
+                    raise LaunchError(
+                        f"uploading {path}: the presigned upload URL failed: {cause} ({attempt} tries)"
+                    ) from None
                 time.sleep(min(RETRY_DELAY * 2 ** (attempt - 1), MAX_RETRY_DELAY))
 
     def _storage_fault(self, error: Exception) -> bool:
@@ -98,13 +100,22 @@ class TogetherProvider(Provider):
             return False
         return bool(found.bytes == size)
 
-    def job_request(self, model: str, training_file: str, validation_file: str | None, method: str, settings: JobSettings) -> dict[str, Any]:
+    def job_request(
+        self, model: str, training_file: str, validation_file: str | None, method: str, settings: JobSettings
+    ) -> dict[str, Any]:
         if settings.learning_rate_multiplier is not None:
-            raise LaunchError("--learning-rate-multiplier: Together takes an absolute learning rate, not a multiplier; leave it out")
+            raise LaunchError(
+                "--learning-rate-multiplier: Together takes an absolute learning rate, not a multiplier; leave it out"
+            )
         request: dict[str, Any] = {"model": model, "training_file": training_file}
         if validation_file:
             request["validation_file"] = validation_file
-        for name, value in (("n_epochs", settings.n_epochs), ("batch_size", settings.batch_size), ("suffix", settings.suffix), ("random_seed", settings.seed)):
+        for name, value in (
+            ("n_epochs", settings.n_epochs),
+            ("batch_size", settings.batch_size),
+            ("suffix", settings.suffix),
+            ("random_seed", settings.seed),
+        ):
             if value is not None:
                 request[name] = value
         if method == DPO:

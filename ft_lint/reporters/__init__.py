@@ -21,7 +21,9 @@ class RunSummary:
     fail_on: Severity = Severity.WARNING
     notes: list[str] = field(default_factory=list)  # e.g. "token counts are estimates for model X"
     not_fixed: list[str] = field(default_factory=list)  # --fix: "FILE: why", files it refused or could not finish
-    read: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # --launch: the bytes linted of each file (scanning.Scan.digests)
+    read: dict[str, list[tuple[int, int, str]]] = field(
+        default_factory=dict
+    )  # --launch: the bytes linted of each file (scanning.Scan.digests)
 
 
 Reporter = Callable[[list[Finding], RunSummary, TextIO], None]

@@ -17,7 +17,9 @@ def report_full(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
     shown = [f for f in findings if f.severity is not Severity.INFO or run.fail_on is Severity.INFO]
     for finding in shown:
         label = finding.severity.label
-        _write_line(out, f"{finding.filename}:{finding.line}: {finding.code} [{label}] {finding.name}: {finding.message}")
+        _write_line(
+            out, f"{finding.filename}:{finding.line}: {finding.code} [{label}] {finding.name}: {finding.message}"
+        )
         if finding.pointer:
             _write_line(out, f"  at {finding.pointer}")
         if finding.excerpt:
@@ -26,11 +28,16 @@ def report_full(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
             _write_line(out, f"  = see {related.filename}:{related.line}")
         if finding.fix:
             _write_line(out, f"  = fix: {finding.fix}")
-    hidden = Counter(f.code for f in findings if f.severity is Severity.INFO) if len(shown) < len(findings) else Counter()
+    hidden = (
+        Counter(f.code for f in findings if f.severity is Severity.INFO) if len(shown) < len(findings) else Counter()
+    )
     if hidden:
         counts = ", ".join(f"{code} {count:,}" for code, count in sorted(hidden.items()))
         total = sum(hidden.values())
-        _write_line(out, f"{total:,} info finding{'s' * (total != 1)} not shown ({counts}): `--output-format concise` lists them")
+        _write_line(
+            out,
+            f"{total:,} info finding{'s' * (total != 1)} not shown ({counts}): `--output-format concise` lists them",
+        )
     _close(findings, run, out, blank_line=bool(findings))
 
 

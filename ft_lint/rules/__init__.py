@@ -14,9 +14,10 @@ import inspect
 import pkgutil
 import re
 from array import array
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Collection, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ft_lint.findings import Location, Problem, Severity
 
@@ -166,7 +167,7 @@ class Summaries:
         for filename, lines, lengths, joined in self.files:
             view, start = memoryview(joined), 0
             for line, length in zip(lines, lengths):
-                yield Location(filename, line), bytes(view[start:start + length]) if length else None
+                yield Location(filename, line), bytes(view[start : start + length]) if length else None
                 start += length
 
     def table(self, width: int) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
@@ -175,12 +176,20 @@ class Summaries:
         import numpy as np
 
         filenames = [filename for filename, *_ in self.files]
-        lengths = np.concatenate([np.frombuffer(lengths, dtype=np.uint32) for _, _, lengths, _ in self.files] or [np.zeros(0, np.uint32)])
+        lengths = np.concatenate(
+            [np.frombuffer(lengths, dtype=np.uint32) for _, _, lengths, _ in self.files] or [np.zeros(0, np.uint32)]
+        )
         if np.any((lengths != 0) & (lengths != width)):
-            raise ValueError(f"summaries of {sorted(set(lengths.tolist()) - {0, width})} bytes in a table {width} bytes wide")
+            raise ValueError(
+                f"summaries of {sorted(set(lengths.tolist()) - {0, width})} bytes in a table {width} bytes wide"
+            )
         kept = lengths != 0
-        files = np.repeat(np.arange(len(self.files), dtype=np.uint32), [len(lines) for _, lines, _, _ in self.files])[kept]
-        lines = np.concatenate([np.frombuffer(lines, dtype=np.uint64) for _, lines, _, _ in self.files] or [np.zeros(0, np.uint64)])[kept]
+        files = np.repeat(np.arange(len(self.files), dtype=np.uint32), [len(lines) for _, lines, _, _ in self.files])[
+            kept
+        ]
+        lines = np.concatenate(
+            [np.frombuffer(lines, dtype=np.uint64) for _, lines, _, _ in self.files] or [np.zeros(0, np.uint64)]
+        )[kept]
         joined = self.files[0][3] if len(self.files) == 1 else b"".join(joined for *_, joined in self.files)
         return filenames, files, lines, np.frombuffer(joined, dtype=np.uint8).reshape(-1, width)
 
@@ -233,7 +242,9 @@ class SchemaRule(RecordRule):
                 yield Problem(error.message, error.pointer)
 
 
-@functools.lru_cache(maxsize=64)  # the rules ask about one record in turn; unbounded, it would keep every record's bytes
+@functools.lru_cache(
+    maxsize=64
+)  # the rules ask about one record in turn; unbounded, it would keep every record's bytes
 def may_mention(raw: bytes, words: tuple[bytes, ...]) -> bool:
     """False only when the record's bytes cannot hold a string (a key or a value) that starts
     with one of these words: none is right after a quote, and there is no \\u escape that could

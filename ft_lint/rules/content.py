@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ft_lint.edits import StripText
 from ft_lint.findings import Problem, Severity, existing_pointer
@@ -31,15 +31,24 @@ class EmptyContent(RecordRule):
         # content missing or null where the schema requires it (record.classify hands it here)
         required = {error.pointer for error in record.schema_errors if error.code == self.code}
         for turn in record.turns:
-            if turn.text and not turn.text.isspace():  # isspace stops at the first other character; strip copies the text
+            if (
+                turn.text and not turn.text.isspace()
+            ):  # isspace stops at the first other character; strip copies the text
                 continue
             message = turn.message
             if turn.role == "assistant" and message.calls_tools:
                 continue
-            if turn.text is None and not (message.content == [] or (message.content is None and (turn.role == "assistant" or turn.pointer in required))):
+            if turn.text is None and not (
+                message.content == []
+                or (message.content is None and (turn.role == "assistant" or turn.pointer in required))
+            ):
                 continue  # only image or file parts (FT113), or content of the wrong type (FT101)
             required.discard(turn.pointer)
-            what = "has no content" if turn.text is None else ("has empty content" if not turn.text else "has only whitespace as content")
+            what = (
+                "has no content"
+                if turn.text is None
+                else ("has empty content" if not turn.text else "has only whitespace as content")
+            )
             yield Problem(f"{message.label} {what}", existing_pointer(record.value, turn.pointer))
         for pointer in sorted(required):
             yield Problem("message has no content", existing_pointer(record.value, pointer))
@@ -72,8 +81,15 @@ class SurroundingWhitespace(RecordRule):
             if turn.message.verbatim:
                 continue
             if text and (text[0].isspace() or text[-1].isspace()) and not text.isspace():
-                where = " and ".join(w for w, bad in (("leading", text[0].isspace()), ("trailing", text[-1].isspace())) if bad)
-                yield Problem(f"{turn.message.label} has {where} whitespace", turn.pointer, fix="strip the whitespace (unsafe fix: re-serialises the record)", edit=StripText(turn.pointer))
+                where = " and ".join(
+                    w for w, bad in (("leading", text[0].isspace()), ("trailing", text[-1].isspace())) if bad
+                )
+                yield Problem(
+                    f"{turn.message.label} has {where} whitespace",
+                    turn.pointer,
+                    fix="strip the whitespace (unsafe fix: re-serialises the record)",
+                    edit=StripText(turn.pointer),
+                )
 
 
 _TEMPLATE_TOKENS = re.compile(
@@ -81,7 +97,9 @@ _TEMPLATE_TOKENS = re.compile(
     r"|\[/?INST\]|<</?SYS>>|<start_of_turn>|<end_of_turn>"
     r"|^\s*<s>|</s>\s*$"  # BOS/EOS only at the edges of the text: inside it, <s>...</s> is HTML
 )
-_ROLE_PREFIX = re.compile(r"^\s*(?:User|Assistant|Human|System|### (?:Instruction|Response|Input)):", re.IGNORECASE | re.MULTILINE)
+_ROLE_PREFIX = re.compile(
+    r"^\s*(?:User|Assistant|Human|System|### (?:Instruction|Response|Input)):", re.IGNORECASE | re.MULTILINE
+)
 
 
 class ChatTemplateLeak(RecordRule):
@@ -109,15 +127,22 @@ class ChatTemplateLeak(RecordRule):
                 continue
             text = turn.text
             # every marker holds "<" or "[", every role label ":": most texts skip both searches
-            found = (("<" in text or "[" in text) and _TEMPLATE_TOKENS.search(text)) or (":" in text and _ROLE_PREFIX.search(text))
+            found = (("<" in text or "[" in text) and _TEMPLATE_TOKENS.search(text)) or (
+                ":" in text and _ROLE_PREFIX.search(text)
+            )
             if found:
-                yield Problem(f"{turn.message.label} contains {found.group(0).strip()!r}, a chat template marker", turn.pointer)
+                yield Problem(
+                    f"{turn.message.label} contains {found.group(0).strip()!r}, a chat template marker", turn.pointer
+                )
 
 
 # A run of characters that UTF-8 bytes become when decoded as cp1252, Latin-1 or Mac Roman; it
 # starts with one of _MOJIBAKE_LEADS.
 _MOJIBAKE_LEADS = "ÂÃÄÅâ√"
-_MOJIBAKE_CANDIDATE = re.compile(f"[{_MOJIBAKE_LEADS}]" r"[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\u00a0-\u00bf\u2020\u2021\u2206\u2248\u2260\u2264\u2265\u25ca]{1,2}")
+_MOJIBAKE_CANDIDATE = re.compile(
+    f"[{_MOJIBAKE_LEADS}]"
+    r"[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\u00a0-\u00bf\u2020\u2021\u2206\u2248\u2260\u2264\u2265\u25ca]{1,2}"
+)
 _MISDECODINGS = ("cp1252", "latin-1", "mac_roman")
 
 
@@ -142,12 +167,16 @@ class Mojibake(RecordRule):
             if not turn.text or turn.text.isascii():  # U+FFFD and every mis-decoding are non-ASCII (isascii is O(1))
                 continue
             if "\ufffd" in turn.text:
-                yield Problem(f"{turn.message.label} contains U+FFFD (�): bytes were lost when the text was decoded", turn.pointer)
+                yield Problem(
+                    f"{turn.message.label} contains U+FFFD (�): bytes were lost when the text was decoded", turn.pointer
+                )
                 continue
             repaired = _repair(turn.text)
             if repaired:
                 garbled, meant = repaired
-                yield Problem(f"{turn.message.label} looks mis-decoded: {garbled!r} is probably {meant!r}", turn.pointer)
+                yield Problem(
+                    f"{turn.message.label} looks mis-decoded: {garbled!r} is probably {meant!r}", turn.pointer
+                )
 
 
 def _repair(text: str) -> tuple[str, str] | None:

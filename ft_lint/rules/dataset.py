@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ft_lint.digests import DIGEST_SIZE, canonical_digest
 from ft_lint.edits import DeleteDuplicate
@@ -43,9 +43,12 @@ class DuplicateExample(DatasetRule):
         first = order[np.maximum.accumulate(np.where(starts_group, np.arange(len(order)), 0))]
         for copy, original in zip(order[~starts_group].tolist(), first[~starts_group].tolist()):
             filename, line, first_line = filenames[files[copy]], int(lines[copy]), int(lines[original])
-            yield Location(filename, line), Problem(
-                f"duplicate of the example at line {first_line}",
-                related=(Location(filename, first_line),),
-                fix="delete this copy (the first is kept)",
-                edit=DeleteDuplicate(first_line),
+            yield (
+                Location(filename, line),
+                Problem(
+                    f"duplicate of the example at line {first_line}",
+                    related=(Location(filename, first_line),),
+                    fix="delete this copy (the first is kept)",
+                    edit=DeleteDuplicate(first_line),
+                ),
             )

@@ -15,7 +15,7 @@ import functools
 import html.entities
 import re
 import unicodedata
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from ft_lint.findings import Problem, Severity
 from ft_lint.formats import Turn
@@ -118,7 +118,9 @@ _SLOT_NOUNS = frozenset(
     "website url link time location organization organisation department recipient signature price position id".split()
 )
 _SLOT_GLUE = frozenset("of the and or for a an to in".split())
-_EXPLICIT_BLANK = re.compile(r"(?:insert|fill\s+in|placeholder|todo|tbd|tba)\b", re.IGNORECASE)  # not "enter": [Enter HAMLET]
+_EXPLICIT_BLANK = re.compile(
+    r"(?:insert|fill\s+in|placeholder|todo|tbd|tba)\b", re.IGNORECASE
+)  # not "enter": [Enter HAMLET]
 # A prompt that asks for a piece of writing, or for blanks: gaps for what the writer cannot know
 # (the sender, the school, the amount) are then what a good answer leaves. A verb alone is not
 # enough ("create an account"): it must have a document for object, within the sentence.
@@ -184,7 +186,10 @@ class UnfilledPlaceholder(RecordRule):
                 continue
             slots = [slot for slot in slots if slot not in prompt]
             if slots:
-                yield Problem(_counted(f"{turn.message.label} has an unfilled template slot {slots[0]!r}", len(slots)), turn.pointer)
+                yield Problem(
+                    _counted(f"{turn.message.label} has an unfilled template slot {slots[0]!r}", len(slots)),
+                    turn.pointer,
+                )
 
 
 def _may_hold_slots(text: str) -> bool:
@@ -200,7 +205,11 @@ def _slots(prose: _Prose) -> list[str]:
     if "<" in text:
         found += [m for m in _ANGLE_SLOT.finditer(text) if _is_angle_slot(text, m)]
     if "[" in text:
-        found += [m for m in _BRACKET_SLOT.finditer(text) if _is_bracket_slot(m.group(1)) and _stands_alone(text, *m.span(), after=_AFTER_BRACKETS)]
+        found += [
+            m
+            for m in _BRACKET_SLOT.finditer(text)
+            if _is_bracket_slot(m.group(1)) and _stands_alone(text, *m.span(), after=_AFTER_BRACKETS)
+        ]
     if found:  # a slot in code, or one in prose whose name the code uses (`{name}` explains it), is code's
         code = prose.code()
         found = [m for m in sorted(found, key=lambda m: m.start()) if _slot_name(m) not in code]
@@ -246,13 +255,19 @@ def _is_bracket_slot(inner: str) -> bool:
 
 _VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 # Elements HTML lets go unclosed (a <p> ends at the next block, an <li> at the next item).
-_OPTIONAL_CLOSE = frozenset("p li dt dd tr td th thead tbody tfoot option optgroup colgroup rt rp html head body".split())
-_HTML_ELEMENTS = _VOID_ELEMENTS | _OPTIONAL_CLOSE | frozenset(
-    "a abbr address article aside audio b bdi bdo big blockquote button canvas caption center cite code data datalist "
-    "del details dfn dialog div dl em fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 header i iframe "
-    "ins kbd label legend main map mark menu meter nav nobr noscript object ol output picture pre progress q s samp "
-    "script section select small span strike strong style sub summary sup table template textarea time title u ul "
-    "var video".split()
+_OPTIONAL_CLOSE = frozenset(
+    "p li dt dd tr td th thead tbody tfoot option optgroup colgroup rt rp html head body".split()
+)
+_HTML_ELEMENTS = (
+    _VOID_ELEMENTS
+    | _OPTIONAL_CLOSE
+    | frozenset(
+        "a abbr address article aside audio b bdi bdo big blockquote button canvas caption center cite code data datalist "
+        "del details dfn dialog div dl em fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 header i iframe "
+        "ins kbd label legend main map mark menu meter nav nobr noscript object ol output picture pre progress q s samp "
+        "script section select small span strike strong style sub summary sup table template textarea time title u ul "
+        "var video".split()
+    )
 )
 _TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]{0,39})(\s[^<>]*?)?(/?)>")  # names no longer than 40: bounded comparisons
 _HTML_COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|\Z)")
@@ -374,13 +389,18 @@ def _is_structure_tag(text: str, tag: re.Match) -> bool:
 
 # Tags a page's text keeps when it is not rendered; they count even without attributes. Names that
 # also read as a placeholder (<link>, <input>, <title>) count only with attributes, or closing.
-_FORMATTING_TAGS = frozenset("a b big blockquote body br center div em font h1 h2 h3 h4 h5 h6 head hr html i iframe img li nobr ol p script small span strike strong style table tbody td th thead tr u ul".split())
+_FORMATTING_TAGS = frozenset(
+    "a b big blockquote body br center div em font h1 h2 h3 h4 h5 h6 head hr html i iframe img li nobr ol p script small span strike strong style table tbody td th thead tr u ul".split()
+)
 # Tags Markdown writers use on purpose, and <s>, </s>: a model's start and end tokens (FT203) far more often than strikethrough.
 _NOT_REMAINS = frozenset("sup sub kbd details summary mark code pre s".split())
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)  # a Markdown table row, where <br> breaks a cell's line
 _HREF_REMAINS = re.compile(r"\bhref\s*=?\s*[\"']?\s*(?:https?|www)\b")
-_MARKUP_TOPIC = re.compile(r"\b(?:x?html5?|xml|markup|css|dom|jsx|tsx|svg|web ?pages?|websites?|browsers?|tags?|entit(?:y|ies)|escap\w*|hyperlinks?)\b", re.IGNORECASE)
+_MARKUP_TOPIC = re.compile(
+    r"\b(?:x?html5?|xml|markup|css|dom|jsx|tsx|svg|web ?pages?|websites?|browsers?|tags?|entit(?:y|ies)|escap\w*|hyperlinks?)\b",
+    re.IGNORECASE,
+)
 
 
 class HtmlRemains(RecordRule):
@@ -424,7 +444,9 @@ class HtmlRemains(RecordRule):
 
 
 def _may_hold_html(text: str) -> bool:
-    return "<" in text or "&" in text or "href" in text  # `href` (~1 ns a character) for a link stripped of its brackets
+    return (
+        "<" in text or "&" in text or "href" in text
+    )  # `href` (~1 ns a character) for a link stripped of its brackets
 
 
 def _html_remains(prose: _Prose) -> list[str]:
@@ -433,10 +455,16 @@ def _html_remains(prose: _Prose) -> list[str]:
     tags = []
     if "<" in text:
         table_rows = [m.span() for m in _TABLE_ROW.finditer(text)] if "|" in text else []
-        tags = [m for m in _TAG.finditer(text) if _is_html_remains(m) and not (m.group(2).lower() == "br" and _within(table_rows, m.start()))]
+        tags = [
+            m
+            for m in _TAG.finditer(text)
+            if _is_html_remains(m) and not (m.group(2).lower() == "br" and _within(table_rows, m.start()))
+        ]
         found += tags
     if "&" in text:
-        found += [m for m in _ENTITY.finditer(text) if m.group(1).startswith("#") or m.group(1) + ";" in html.entities.html5]
+        found += [
+            m for m in _ENTITY.finditer(text) if m.group(1).startswith("#") or m.group(1) + ";" in html.entities.html5
+        ]
     if "href" in text:
         tag_spans = [tag.span() for tag in tags]
         found += [m for m in _HREF_REMAINS.finditer(text) if not _within(tag_spans, m.start())]
@@ -464,7 +492,10 @@ _ODD_BY_LEAD = {
         (b"\x7f", rb"\x7f"),
         (b"\xc2", rb"\xc2[\x80-\x9f\xad]"),  # C1 controls, soft hyphen
         (b"\xd8", rb"\xd8\x9c"),  # Arabic letter mark
-        (b"\xe2", rb"\xe2(?:\x80[\x8b-\x8f\xaa-\xae]|\x81[\xa0-\xa4\xa6-\xa9])"),  # zero-width, bidi, invisible operators
+        (
+            b"\xe2",
+            rb"\xe2(?:\x80[\x8b-\x8f\xaa-\xae]|\x81[\xa0-\xa4\xa6-\xa9])",
+        ),  # zero-width, bidi, invisible operators
         (b"\xee", rb"\xee"),  # private use U+E000-U+EFFF
         (b"\xef", rb"\xef(?:[\x80-\xa3]|\xbb\xbf)"),  # private use U+F000-U+F8FF, U+FEFF
         (b"\xf3", rb"\xf3(?:\xa0[\x80\x81]|[\xb0-\xbf])"),  # tag characters, private use plane 15
@@ -472,7 +503,9 @@ _ODD_BY_LEAD = {
     )
 }
 _NOT_LEADS = bytes(sorted(set(range(256)) - set(_ODD_BY_LEAD)))
-_ODD_ESCAPE = re.compile(rb"\\(?:[bf]|u(?:00[01]|007[fF]|00[89]|00[aA][dD]|061[cC]|20[026]|[fF][eE][fF][fF]|[eE]|[fF][0-8]|[dD][bB][4-9a-fA-F]))")
+_ODD_ESCAPE = re.compile(
+    rb"\\(?:[bf]|u(?:00[01]|007[fF]|00[89]|00[aA][dD]|061[cC]|20[026]|[fF][eE][fF][fF]|[eE]|[fF][0-8]|[dD][bB][4-9a-fA-F]))"
+)
 
 
 @functools.lru_cache(maxsize=64)  # the three rules ask about one record in turn
@@ -518,7 +551,9 @@ _JOINERS = frozenset("\u200b\u200c\u200d\u2060")  # zero width space, non-joiner
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 _BLACK_FLAG = "\U0001f3f4"
-_FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")  # 🏴 and tag characters: England's, Scotland's, Wales's flag
+_FLAG = re.compile(
+    "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
+)  # 🏴 and tag characters: England's, Scotland's, Wales's flag
 
 
 class InvisibleCharacter(_CharacterRule):
@@ -549,7 +584,9 @@ class InvisibleCharacter(_CharacterRule):
     code = "FT209"
     name = "invisible-character"
     severity = Severity.WARNING
-    _CHARACTERS = re.compile("[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
+    _CHARACTERS = re.compile(
+        "[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+    )
 
     def _found(self, text: str) -> list[int]:
         flags = [m.span() for m in _FLAG.finditer(text)] if _BLACK_FLAG in text else []
@@ -558,7 +595,12 @@ class InvisibleCharacter(_CharacterRule):
         for match in self._CHARACTERS.finditer(text):
             position, character = match.start(), match.group(0)
             if character in _JOINERS:
-                counts = position == 0 or position == len(text) - 1 or text[position - 1].isascii() or text[position + 1].isascii()
+                counts = (
+                    position == 0
+                    or position == len(text) - 1
+                    or text[position - 1].isascii()
+                    or text[position + 1].isascii()
+                )
             elif character in _BIDI_CONTROLS:
                 if right_to_left is None:
                     right_to_left = _RIGHT_TO_LEFT.search(text) is not None
@@ -572,7 +614,11 @@ class InvisibleCharacter(_CharacterRule):
     def _describe(self, text: str, position: int) -> str:
         character = text[position]
         # U+FEFF by the name it is met by; U+E0000 and a few tag characters have no name
-        name = "byte order mark" if character == "\ufeff" else unicodedata.name(character, "unassigned tag character").lower()
+        name = (
+            "byte order mark"
+            if character == "\ufeff"
+            else unicodedata.name(character, "unassigned tag character").lower()
+        )
         return f"an invisible {name} ({_code_point(character)})"
 
 
@@ -583,7 +629,15 @@ _LETTERS = re.compile("[A-Za-z]{1,12}")
 # A C1 control after a UTF-8 lead or continuation byte read as Latin-1 (`â\x80\x94` for `—`) is
 # one more byte of mis-decoded UTF-8: FT204 reports the text.
 _IS_UTF8_BYTE_AS_LATIN1 = re.compile("[\x80-\xbf\xc2-\xf4]").fullmatch
-_CONTROL_NAMES = {"\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab", "\x0c": "form feed", "\x1b": "escape", "\x7f": "delete"}
+_CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\x07": "bell",
+    "\x08": "backspace",
+    "\x0b": "vertical tab",
+    "\x0c": "form feed",
+    "\x1b": "escape",
+    "\x7f": "delete",
+}
 
 
 class ControlCharacter(_CharacterRule):
@@ -614,7 +668,9 @@ class ControlCharacter(_CharacterRule):
     _CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
     def _found(self, text: str) -> list[int]:
-        return [p for p in super()._found(text) if not (text[p] >= "\x80" and p and _IS_UTF8_BYTE_AS_LATIN1(text[p - 1]))]
+        return [
+            p for p in super()._found(text) if not (text[p] >= "\x80" and p and _IS_UTF8_BYTE_AS_LATIN1(text[p - 1]))
+        ]
 
     def _describe(self, text: str, position: int) -> str:
         character = text[position]

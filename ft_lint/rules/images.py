@@ -8,7 +8,7 @@ blocks); what each provider accepts comes from the `images` entry of the format'
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ft_lint.findings import Problem, Severity
 from ft_lint.formats import Format, Image
@@ -25,6 +25,7 @@ IMAGE_WORDS = (b"image", b"inlineData", b"fileData")
 def may_hold_images(record: Record) -> bool:
     """False when the record's bytes prove it holds no image (see `may_mention`)."""
     return may_mention(record.raw, IMAGE_WORDS)
+
 
 _SNIFFED = frozenset({"jpeg", "png", "gif", "webp"})
 _MB = 1024 * 1024
@@ -52,8 +53,18 @@ class InvalidImage(RecordRule):
     name = "invalid-image"
     severity = Severity.ERROR
     OPTIONS = {
-        "max-image-bytes": Option(0, "largest image, in bytes; 0: the provider's limit for the file's format (OpenAI 10 MB, Vertex AI 20 MB)", minimum=0, maximum=1 << 30),
-        "max-images": Option(0, "most images in one example; 0: the provider's limit for the file's format (OpenAI 10, Vertex AI 30)", minimum=0, maximum=1000),
+        "max-image-bytes": Option(
+            0,
+            "largest image, in bytes; 0: the provider's limit for the file's format (OpenAI 10 MB, Vertex AI 20 MB)",
+            minimum=0,
+            maximum=1 << 30,
+        ),
+        "max-images": Option(
+            0,
+            "most images in one example; 0: the provider's limit for the file's format (OpenAI 10, Vertex AI 30)",
+            minimum=0,
+            maximum=1000,
+        ),
     }
 
     def check_record(self, record: Record) -> Iterator[Problem]:
@@ -89,7 +100,9 @@ def _problem(image: Image, fmt: Format, max_bytes: int | None) -> str | None:
     inline = image.inline()
     declared = (inline[0] if inline else image.media_type) or ""
     if image.url is not None and inline is not None and ";base64," not in image.url[:200]:
-        return f"data URL must hold base64 data (data:image/png;base64,...), not {_start(image.url.partition(',')[0])!r}"
+        return (
+            f"data URL must hold base64 data (data:image/png;base64,...), not {_start(image.url.partition(',')[0])!r}"
+        )
     kind = declared.lower().removeprefix("image/").replace("jpg", "jpeg")
     if (inline or declared) and fmt.image_types and kind not in fmt.image_types:
         return f"image type {declared or 'not given'!r} is not taken by {fmt.name}; use {', '.join(fmt.image_types)}"

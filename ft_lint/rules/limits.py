@@ -9,7 +9,7 @@ default for the file's format, which the report then names in a note).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 from ft_lint.findings import Problem, Severity
 from ft_lint.model_choice import human_bytes
@@ -121,7 +121,11 @@ class ExampleNearLimit(_ExampleLength):
     code = "FT302"
     name = "example-near-limit"
     severity = Severity.WARNING
-    OPTIONS = {"threshold": Option(0.9, "share of the model's limit per example above which an example is reported", minimum=0.0, maximum=1.0)}
+    OPTIONS = {
+        "threshold": Option(
+            0.9, "share of the model's limit per example above which an example is reported", minimum=0.0, maximum=1.0
+        )
+    }
 
     @property
     def share_of_limit(self) -> float:
@@ -175,14 +179,22 @@ class ModelRetiring(_ModelFileRule):
     name = "model-retiring"
     severity = Severity.INFO
     only_chosen = True
-    OPTIONS = {"days": Option(60, "report this many days ahead of the model's last day for new jobs or shutdown", minimum=0, maximum=3650)}
+    OPTIONS = {
+        "days": Option(
+            60, "report this many days ahead of the model's last day for new jobs or shutdown", minimum=0, maximum=3650
+        )
+    }
 
     def check_model(self, summary: FileSummary, model: Model) -> Iterator[Problem]:
         today = summary.today or dt.date.today()
         if not model.accepts_new_jobs(today) or model.is_shut_down(today):
             yield Problem(self._past(model, today), severity=Severity.ERROR)
             return
-        soon = [day for day in (model.last_new_jobs_date, model.shutdown_date) if day and days_until(day, today) <= self.options["days"]]
+        soon = [
+            day
+            for day in (model.last_new_jobs_date, model.shutdown_date)
+            if day and days_until(day, today) <= self.options["days"]
+        ]
         if soon:
             yield Problem(self._upcoming(model, today))
 
@@ -197,7 +209,9 @@ class ModelRetiring(_ModelFileRule):
     def _upcoming(model: Model, today: dt.date) -> str:
         parts = []
         if model.last_new_jobs_date:
-            parts.append(f"takes no new fine-tuning jobs after {model.last_new_jobs_date} ({_days_left(model.last_new_jobs_date, today)})")
+            parts.append(
+                f"takes no new fine-tuning jobs after {model.last_new_jobs_date} ({_days_left(model.last_new_jobs_date, today)})"
+            )
         if model.shutdown_date:
             parts.append(f"shuts down on {model.shutdown_date} ({_days_left(model.shutdown_date, today)})")
         return f"{model.id} {' and '.join(parts)}"
@@ -240,8 +254,12 @@ class FormatNotSupported(_ModelFileRule):
         if summary.format is None or summary.format in model.formats:
             return
         takers = [m.id for m in load_models().values() if m.provider == model.provider and summary.format in m.formats]
-        others = f"; {model.provider} models that do: {', '.join(takers)}" if takers else f"; no {model.provider} model does"
-        yield Problem(f"{model.id} does not train on {summary.format} data (it takes {', '.join(model.formats)}){others}")
+        others = (
+            f"; {model.provider} models that do: {', '.join(takers)}" if takers else f"; no {model.provider} model does"
+        )
+        yield Problem(
+            f"{model.id} does not train on {summary.format} data (it takes {', '.join(model.formats)}){others}"
+        )
 
 
 class FileTooLarge(_ModelFileRule):

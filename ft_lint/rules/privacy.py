@@ -13,10 +13,20 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from ft_lint.detectors import PERSONAL_DETECTORS, PERSONAL_KINDS, SECRET_DETECTORS, Detector, Found, Screen, digits_of, find
+from ft_lint.detectors import (
+    PERSONAL_DETECTORS,
+    PERSONAL_KINDS,
+    SECRET_DETECTORS,
+    Detector,
+    Found,
+    Screen,
+    digits_of,
+    find,
+)
 from ft_lint.findings import Problem, Severity, pointer_of
 from ft_lint.globs import Globs
 from ft_lint.reader import Entry, Kind
@@ -101,7 +111,7 @@ class _PrivacyRule(EntryRule):
 
 _ASCII_DIGIT = re.compile("[0-9]")
 
-_ALLOW_HELP = "values never reported, as fnmatch patterns (case-insensitive), e.g. [\"support@acme.com\", \"*@acme.com\"]"
+_ALLOW_HELP = 'values never reported, as fnmatch patterns (case-insensitive), e.g. ["support@acme.com", "*@acme.com"]'
 
 
 class Secret(_PrivacyRule):
@@ -188,7 +198,12 @@ class PersonalData(_PrivacyRule):
     }
 
     def detectors(self) -> tuple[Detector, ...]:
-        return tuple(detector for kind in PERSONAL_KINDS if kind in self.options["kinds"] for detector in PERSONAL_DETECTORS[kind])
+        return tuple(
+            detector
+            for kind in PERSONAL_KINDS
+            if kind in self.options["kinds"]
+            for detector in PERSONAL_DETECTORS[kind]
+        )
 
     def describe(self, found: Found) -> str:
         return f"{found.label} in the data: anonymise it, or allow it in [tool.ft-lint.options.FT502]"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ft_lint.edits import DeleteBlankLine, RemoveBom
 from ft_lint.findings import Problem, Severity, json_type, pointer_of
@@ -116,7 +116,10 @@ class DuplicateKey(EntryRule):
             if key is None:
                 yield Problem("the record has a duplicate key (nested too deeply to say which)")
             else:
-                yield Problem(f"key {key!r} appears {times} times in {where}; parsers keep only one value (most the last), so the others are silently lost", pointer_of(*path, key))
+                yield Problem(
+                    f"key {key!r} appears {times} times in {where}; parsers keep only one value (most the last), so the others are silently lost",
+                    pointer_of(*path, key),
+                )
 
 
 class RecordTooLong(EntryRule):
@@ -141,7 +144,9 @@ class RecordTooLong(EntryRule):
 
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
         if entry.kind is Kind.TOO_LONG:
-            yield Problem(f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, the most ft-lint reads as one record: it was read past, and nothing in it was checked")
+            yield Problem(
+                f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, the most ft-lint reads as one record: it was read past, and nothing in it was checked"
+            )
 
 
 class ByteOrderMark(EntryRule):
@@ -163,7 +168,9 @@ class ByteOrderMark(EntryRule):
 
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
         if entry.bom:
-            yield Problem("file starts with a UTF-8 byte order mark (BOM)", fix="remove the byte order mark", edit=RemoveBom())
+            yield Problem(
+                "file starts with a UTF-8 byte order mark (BOM)", fix="remove the byte order mark", edit=RemoveBom()
+            )
 
 
 class MixedFormats(FileRule):

@@ -47,8 +47,12 @@ BOILERPLATE_EXAMPLES = 10
 BOILERPLATE_SAMPLE = 500
 
 MEASURE_OPTIONS = {
-    "threshold": Option(0.8, "lowest similarity reported: Jaccard index of the two examples' shingle sets", minimum=0.3, maximum=1.0),
-    "shingle-size": Option(5, "words per shingle (a character is a word in Chinese, Japanese, Thai)", minimum=1, maximum=20),
+    "threshold": Option(
+        0.8, "lowest similarity reported: Jaccard index of the two examples' shingle sets", minimum=0.3, maximum=1.0
+    ),
+    "shingle-size": Option(
+        5, "words per shingle (a character is a word in Chinese, Japanese, Thai)", minimum=1, maximum=20
+    ),
 }
 MEASURE_DOCUMENTATION = """\
     The measure: the text of every message but the system prompt (tool calls included) is
@@ -80,11 +84,14 @@ def example_parts(record: Record) -> list[str]:
         return [example_text(record)]
     shared = set.intersection(*({message.path for message in conversation} for conversation in conversations))
     prompt = _text_of(_spoken([message for message in conversations[0] if message.path in shared]))
-    outputs = [_text_of(_spoken([message for message in conversation if message.path not in shared])) for conversation in conversations]
+    outputs = [
+        _text_of(_spoken([message for message in conversation if message.path not in shared]))
+        for conversation in conversations
+    ]
     start = _PARTIAL_WORD.sub("", _common_start(outputs))
     if start and all(len(output) > len(start) for output in outputs):
         prompt = f"{prompt}\n{start}" if prompt else start
-        outputs = [output[len(start):] for output in outputs]
+        outputs = [output[len(start) :] for output in outputs]
     return [prompt, *outputs]
 
 
@@ -107,7 +114,9 @@ def _text_of(messages: Sequence[Message]) -> str:
     """The words of these messages, tool calls included."""
     pieces: list[str] = []
     for message in messages:
-        if isinstance(message.content, str) and not message.texts:  # most messages: text_turns would make one turn of it
+        if (
+            isinstance(message.content, str) and not message.texts
+        ):  # most messages: text_turns would make one turn of it
             if message.content:
                 pieces.append(message.content)
         else:
@@ -115,11 +124,17 @@ def _text_of(messages: Sequence[Message]) -> str:
         if "tool_calls" not in message.data and "function_call" not in message.data:
             continue
         calls = message.data.get("tool_calls")
-        functions = [call.get("function") for call in calls if isinstance(call, dict)] if isinstance(calls, list) else []
+        functions = (
+            [call.get("function") for call in calls if isinstance(call, dict)] if isinstance(calls, list) else []
+        )
         functions.append(message.data.get("function_call"))
         for function in functions:
             if isinstance(function, dict):
-                pieces += [part if isinstance(part, str) else _json(part) for part in (function.get("name"), function.get("arguments")) if part is not None]
+                pieces += [
+                    part if isinstance(part, str) else _json(part)
+                    for part in (function.get("name"), function.get("arguments"))
+                    if part is not None
+                ]
     return "\n".join(pieces)
 
 
@@ -133,7 +148,9 @@ def _json(value: Any) -> str:
 
 def _conversation_digest(messages: Sequence[Message], ignore_whitespace: bool = False, tools: Any = None) -> bytes:
     """The same digest for messages (and tools) that say the same: weights and tool-call ids aside."""
-    said = _json_bytes([tools, [[message.role, _without_ids(message.data), _separate_texts(message)] for message in messages]])
+    said = _json_bytes(
+        [tools, [[message.role, _without_ids(message.data), _separate_texts(message)] for message in messages]]
+    )
     if ignore_whitespace:
         said = _ESCAPED_WHITESPACE.sub(b"", said).translate(None, b" \t\n\r\f\v")
     return _hash(said)
@@ -155,7 +172,10 @@ def _without_ids(message: dict) -> dict:
     cleaned = {key: value for key, value in message.items() if key not in IGNORED_KEYS}
     calls = message.get("tool_calls")
     if isinstance(calls, list):
-        cleaned["tool_calls"] = [{key: value for key, value in call.items() if key != "id"} if isinstance(call, dict) else call for call in calls]
+        cleaned["tool_calls"] = [
+            {key: value for key, value in call.items() if key != "id"} if isinstance(call, dict) else call
+            for call in calls
+        ]
     return cleaned
 
 
@@ -184,8 +204,13 @@ class _Batch:
         """The batch, with the input and output of each record and FT404's digests (for FT404 and FT405)."""
         batch = cls.of(records)
         if batch.parts is None:
-            batch.parts = [_input_and_output(record) if identity else None for record, identity in zip(records, batch.identities)]
-            batch.leak_digests = [identity + _part_digests(record, parts) if identity else None for record, identity, parts in zip(records, batch.identities, batch.parts)]
+            batch.parts = [
+                _input_and_output(record) if identity else None for record, identity in zip(records, batch.identities)
+            ]
+            batch.leak_digests = [
+                identity + _part_digests(record, parts) if identity else None
+                for record, identity, parts in zip(records, batch.identities, batch.parts)
+            ]
         return batch
 
 
@@ -220,22 +245,34 @@ def _part_digests(record: Record, parts: tuple[list[Message], list[Message]] | N
         return bytes(2 * DIGEST_BYTES)
     prompt, outputs = parts
     says_something = any(message.content or message.texts or message.calls_tools for message in prompt)
-    input_digest = _conversation_digest(prompt, ignore_whitespace=True, tools=_tools_offered(record.value)) if says_something else bytes(DIGEST_BYTES)
+    input_digest = (
+        _conversation_digest(prompt, ignore_whitespace=True, tools=_tools_offered(record.value))
+        if says_something
+        else bytes(DIGEST_BYTES)
+    )
     return input_digest + _conversation_digest(outputs, ignore_whitespace=True)
 
 
-def _fingerprints(records: list[Record], options: dict[str, Any], boilerplate: ShingleSet | None = None) -> list[bytes | None]:
+def _fingerprints(
+    records: list[Record], options: dict[str, Any], boilerplate: ShingleSet | None = None
+) -> list[bytes | None]:
     """Per record: its identity digests, then its LSH band hashes without the `boilerplate`
     shingles (None: a record without words, or only those)."""
     batch = _Batch.of(records)
-    measure = (options["shingle-size"], options["threshold"], id(boilerplate))  # the file's set lives as long as the run
+    measure = (
+        options["shingle-size"],
+        options["threshold"],
+        id(boilerplate),
+    )  # the file's set lives as long as the run
     if batch.measure != measure:
         from ft_lint import minhash
 
         bands, rows = minhash.lsh_shape(options["threshold"])
         hashes, has_words = minhash.band_hashes(batch.texts, options["shingle-size"], bands, rows, boilerplate)
         batch.measure = measure
-        batch.fingerprints = [identity + hashes[i].tobytes() if has_words[i] else None for i, identity in enumerate(batch.identities)]
+        batch.fingerprints = [
+            identity + hashes[i].tobytes() if has_words[i] else None for i, identity in enumerate(batch.identities)
+        ]
     return batch.fingerprints
 
 
@@ -262,8 +299,13 @@ class _Rows:
 
         numbers = [self._numbers[name] for name in filenames if name in self._numbers]
         # A file's rows are consecutive (files are numbered in reading order): two binary searches, not a pass over every row.
-        starts, ends = np.searchsorted(self.files, numbers, side="left"), np.searchsorted(self.files, numbers, side="right")
-        return np.concatenate([np.arange(start, end, dtype=np.intp) for start, end in zip(starts, ends)] or [np.zeros(0, dtype=np.intp)])
+        starts, ends = (
+            np.searchsorted(self.files, numbers, side="left"),
+            np.searchsorted(self.files, numbers, side="right"),
+        )
+        return np.concatenate(
+            [np.arange(start, end, dtype=np.intp) for start, end in zip(starts, ends)] or [np.zeros(0, dtype=np.intp)]
+        )
 
     @functools.cached_property
     def wholes(self) -> np.ndarray:
@@ -281,7 +323,7 @@ class _Rows:
         import numpy as np
 
         dtype = np.dtype(fields)
-        return np.ascontiguousarray(self.cells[:, :dtype.itemsize]).view(dtype).reshape(-1)
+        return np.ascontiguousarray(self.cells[:, : dtype.itemsize]).view(dtype).reshape(-1)
 
 
 # --- the exact comparison of candidates --------------------------------------------------------
@@ -293,8 +335,13 @@ class _Measure:
     `boilerplate` shingles; `by_part`: a preference record's prompt and outputs each compared
     with the other record's (see example_parts), the least similar part deciding."""
 
-    def __init__(self, options: dict[str, Any], boilerplate: dict[str, ShingleSet] | None = None, by_part: bool = False,
-                 text: Callable[[Record], str] = example_text):
+    def __init__(
+        self,
+        options: dict[str, Any],
+        boilerplate: dict[str, ShingleSet] | None = None,
+        by_part: bool = False,
+        text: Callable[[Record], str] = example_text,
+    ):
         self.shingle_size, self.threshold = options["shingle-size"], options["threshold"]
         self.boilerplate = boilerplate or {}
         self.by_part = by_part
@@ -305,7 +352,11 @@ class _Measure:
         from ft_lint import minhash
 
         parts = [example_parts(record) if self.by_part else [self.text(record)] for record in records]
-        sets = iter(minhash.shingle_sets([text for texts in parts for text in texts], self.shingle_size, self.boilerplate.get(filename)))
+        sets = iter(
+            minhash.shingle_sets(
+                [text for texts in parts for text in texts], self.shingle_size, self.boilerplate.get(filename)
+            )
+        )
         return [[next(sets) for _ in texts] for texts in parts]
 
     @staticmethod
@@ -320,7 +371,9 @@ class _Measure:
         return min(minhash.jaccard(part, twin) if part.size or twin.size else 1.0 for part, twin in zip(parts, other))
 
 
-def _best_matches(rows: _Rows, pairs: np.ndarray, files: list[str], measure: _Measure, dataset: Dataset) -> dict[int, tuple[float, int, int]]:
+def _best_matches(
+    rows: _Rows, pairs: np.ndarray, files: list[str], measure: _Measure, dataset: Dataset
+) -> dict[int, tuple[float, int, int]]:
     """For each target row of the (target, source) pairs, its most similar source at or above the
     threshold (the earliest among equals: by file in `files`, then line), by the exact Jaccard
     index of their shingle sets (see _Measure): (similarity, source, parts compared)."""
@@ -366,7 +419,9 @@ class _Comparison:
                 if self.uses[row] and (not self.live or self.held + size <= SHINGLE_BUDGET):
                     self.live[row] = shingles
                     self.held += size
-        gone = [row for lines in wanted.values() for rows in lines.values() for row in rows if row not in seen]  # the file changed since
+        gone = [
+            row for lines in wanted.values() for rows in lines.values() for row in rows if row not in seen
+        ]  # the file changed since
         self.open_pairs &= ~(np.isin(self.targets, gone) | np.isin(self.sources, gone))
         if np.count_nonzero(self.open_pairs) == still_open:
             raise RuntimeError("a source read after its target")  # a caller's bug: never loop forever
@@ -381,7 +436,9 @@ class _Comparison:
                 continue
             self.open_pairs[i] = False
             similarity = self.measure.similarity(shingles, self.live[source])
-            if similarity >= self.measure.threshold and (row not in self.best or self._rank(similarity, source) > self._rank(*self.best[row])):
+            if similarity >= self.measure.threshold and (
+                row not in self.best or self._rank(similarity, source) > self._rank(*self.best[row])
+            ):
                 self.best[row] = (similarity, source, len(shingles))
             self.uses[source] -= 1
             if not self.uses[source]:
@@ -396,7 +453,9 @@ def _positions(names: Sequence[str]) -> dict[str, int]:
     return {name: number for number, name in reversed(list(enumerate(names)))}
 
 
-def _shingled(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray, measure: _Measure) -> Iterator[tuple[int, list[np.ndarray]]]:
+def _shingled(
+    dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray, measure: _Measure
+) -> Iterator[tuple[int, list[np.ndarray]]]:
     """(row, shingle sets of its parts) of the wanted records of a file, in file order;
     `rows_by_line` gives the rows wanted at each line, `wholes` every row's whole-record digest."""
     batch: list[tuple[int, Record]] = []
@@ -408,7 +467,9 @@ def _shingled(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]
     yield from _shingle_batch(batch, filename, measure)
 
 
-def _read_again(dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray) -> Iterator[tuple[int, Record]]:
+def _read_again(
+    dataset: Dataset, filename: str, rows_by_line: dict[int, list[int]], wholes: np.ndarray
+) -> Iterator[tuple[int, Record]]:
     """(row, record) of the wanted records of a file, in file order (see _shingled)."""
     for record in dataset.reread(filename, rows_by_line.keys()) if rows_by_line else ():
         row = _wanted_row(record, rows_by_line[record.line], wholes)
@@ -428,7 +489,9 @@ def _wanted_row(record: Record, rows: list[int], wholes: np.ndarray) -> int | No
     return None
 
 
-def _shingle_batch(batch: list[tuple[int, Record]], filename: str, measure: _Measure) -> Iterator[tuple[int, list[np.ndarray]]]:
+def _shingle_batch(
+    batch: list[tuple[int, Record]], filename: str, measure: _Measure
+) -> Iterator[tuple[int, list[np.ndarray]]]:
     sets = measure.shingles(filename, [record for _, record in batch])
     return ((row, shingles) for (row, _), shingles in zip(batch, sets))
 
@@ -520,14 +583,23 @@ class NearDuplicateExample(_Similar, DatasetRule):
         rows, table = self._rows_and_table(summaries)
         originals = np.flatnonzero(_first_of_each(rows.files, table["whole"]))  # copies are FT401's
         everything = np.ones(len(originals), dtype=bool)
-        pairs = originals[minhash.candidate_pairs(table["bands"], originals, rows.files[originals], everything, everything, dataset.jobs)]
+        pairs = originals[
+            minhash.candidate_pairs(
+                table["bands"], originals, rows.files[originals], everything, everything, dataset.jobs
+            )
+        ]
         measure = _Measure(self.options, self.boilerplate, by_part=True)
-        for target, (similarity, source, parts) in sorted(_best_matches(rows, pairs, rows.filenames, measure, dataset).items()):
+        for target, (similarity, source, parts) in sorted(
+            _best_matches(rows, pairs, rows.filenames, measure, dataset).items()
+        ):
             earlier = rows.location(source)
             boilerplate = len(self.boilerplate.get(earlier.filename, ())) > 0
-            yield rows.location(target), Problem(
-                f"nearly the same as the example at line {earlier.line} ({_similarity(similarity, parts > 1, boilerplate)})",
-                related=(earlier,),
+            yield (
+                rows.location(target),
+                Problem(
+                    f"nearly the same as the example at line {earlier.line} ({_similarity(similarity, parts > 1, boilerplate)})",
+                    related=(earlier,),
+                ),
             )
 
 
@@ -614,15 +686,36 @@ class ConflictingAnswers(DatasetRule):
         all_digests = rows.cells.view("<u8")
         wholes, digests = all_digests[:, 0], all_digests[:, 1:]
         preference = digests[:, 2] != 0  # a real digest of 0 has a chance of 2**-64
-        pairs = np.flatnonzero(preference)  # a pair conflicts with the same pair reversed: group by the pair, compare the preferred
-        earlier = _earliest_different([rows.files[pairs], digests[pairs, 0], np.minimum(digests[pairs, 1], digests[pairs, 2]), np.maximum(digests[pairs, 1], digests[pairs, 2])], digests[pairs, 1])
-        conflicts = [(pairs[row], pairs[earlier[row]], "with the same two outputs and the preference reversed") for row in np.flatnonzero(earlier >= 0)]
+        pairs = np.flatnonzero(
+            preference
+        )  # a pair conflicts with the same pair reversed: group by the pair, compare the preferred
+        earlier = _earliest_different(
+            [
+                rows.files[pairs],
+                digests[pairs, 0],
+                np.minimum(digests[pairs, 1], digests[pairs, 2]),
+                np.maximum(digests[pairs, 1], digests[pairs, 2]),
+            ],
+            digests[pairs, 1],
+        )
+        conflicts = [
+            (pairs[row], pairs[earlier[row]], "with the same two outputs and the preference reversed")
+            for row in np.flatnonzero(earlier >= 0)
+        ]
         conflicts += self._disagreements(rows, np.flatnonzero(~preference), digests, wholes, dataset)
         for target, other, what in sorted(conflicts):
             earlier_location = rows.location(other)
-            yield rows.location(target), Problem(f"the same input as the example at line {earlier_location.line}, {what}", related=(earlier_location,))
+            yield (
+                rows.location(target),
+                Problem(
+                    f"the same input as the example at line {earlier_location.line}, {what}",
+                    related=(earlier_location,),
+                ),
+            )
 
-    def _disagreements(self, rows: _Rows, single: np.ndarray, digests: np.ndarray, wholes: np.ndarray, dataset: Dataset) -> list[tuple[int, int, str]]:
+    def _disagreements(
+        self, rows: _Rows, single: np.ndarray, digests: np.ndarray, wholes: np.ndarray, dataset: Dataset
+    ) -> list[tuple[int, int, str]]:
         """(row, earlier row, how) for answers that disagree with an earlier answer to the same
         input. Only the inputs answered in more than one way are read again, for their answers'
         shapes (see _answer_shape): a few records, where computing shapes for all would cost
@@ -641,18 +734,33 @@ class ConflictingAnswers(DatasetRule):
         for filename, rows_by_line in wanted.items():
             for row, record in _read_again(dataset, filename, rows_by_line, wholes):
                 shapes[row] = _answer_shape(_final_answer(record.conversations[0])[1])
-        candidates = np.array([row for row in candidates.tolist() if row in shapes], dtype=np.intp)  # a record changed since is left out
+        candidates = np.array(
+            [row for row in candidates.tolist() if row in shapes], dtype=np.intp
+        )  # a record changed since is left out
         frames = np.array([int.from_bytes(shapes[row][0], "little") for row in candidates.tolist()], dtype=np.uint64)
         facts = np.array([int.from_bytes(shapes[row][1], "little") for row in candidates.tolist()], dtype=np.uint64)
         earlier = _earliest_different([rows.files[candidates], digests[candidates, 0], frames], facts)
         return [
-            (candidates[row], candidates[earlier[row]], _DISAGREEMENTS.get(int(frames[row]), "with the same answer but other numbers or the opposite yes/no"))
+            (
+                candidates[row],
+                candidates[earlier[row]],
+                _DISAGREEMENTS.get(int(frames[row]), "with the same answer but other numbers or the opposite yes/no"),
+            )
             for row in np.flatnonzero(earlier >= 0)
         ]
 
 
 SHORT_ANSWER_WORDS = 3  # an answer of at most this many words is a label: any other label disagrees
-_POLARITY = {"yes": "+", "true": "+", "correct": "+", "right": "+", "no": "-", "false": "-", "incorrect": "-", "wrong": "-"}
+_POLARITY = {
+    "yes": "+",
+    "true": "+",
+    "correct": "+",
+    "right": "+",
+    "no": "-",
+    "false": "-",
+    "incorrect": "-",
+    "wrong": "-",
+}
 _FACT = re.compile(r"\d+|\b(?:" + "|".join(_POLARITY) + r")\b")
 _NOT_WORDS = re.compile(r"[\W_]+")
 _LABEL_FRAME, _TOOL_CALL_FRAME = _hash(b"label"), _hash(b"tool call")
@@ -671,7 +779,11 @@ def _answer_shape(answer: Message) -> tuple[bytes, bytes]:
     whole text, not a loop over words: this runs for every record."""
     if "tool_calls" in answer.data or "function_call" in answer.data:
         return _TOOL_CALL_FRAME, _conversation_digest([answer], ignore_whitespace=True)
-    text = answer.content if isinstance(answer.content, str) and not answer.texts else " ".join(turn.text for turn in text_turns([answer]) if turn.text)
+    text = (
+        answer.content
+        if isinstance(answer.content, str) and not answer.texts
+        else " ".join(turn.text for turn in text_turns([answer]) if turn.text)
+    )
     lowered = text.lower()
     frame = _NOT_WORDS.sub(" ", _FACT.sub("0", lowered)).strip()
     if frame.count(" ") < SHORT_ANSWER_WORDS:
@@ -721,7 +833,9 @@ def _earliest_different(groups: list[np.ndarray], answer: np.ndarray) -> np.ndar
 
 
 ANSWER_FLOOR_WORDS = 8  # a shorter trained output repeats by nature (a label, yes or no, one short fact): not a leak
-CANNED_INPUTS = 3  # an answer the training data gives to this many different inputs is the task's own (a template, a refusal)
+CANNED_INPUTS = (
+    3  # an answer the training data gives to this many different inputs is the task's own (a template, a refusal)
+)
 LEAK_FIELDS = [("whole", "<u8"), ("conversation", "<u8"), ("input", "<u8"), ("output", "<u8")]  # FT404's summary
 LEAK_BYTES = 4 * DIGEST_BYTES
 LEAK_DOCUMENTATION = """\
@@ -781,10 +895,15 @@ class ValidationLeak(_Batched, PairRule):
         for _, targets, sources in _paired_rows(rows, dataset):
             for target, source, what in _exact_leaks(rows, table, targets, sources, dataset):
                 training = rows.location(source)
-                yield rows.location(target), Problem(f"{what}: {training.filename}:{training.line}", related=(training,))
+                yield (
+                    rows.location(target),
+                    Problem(f"{what}: {training.filename}:{training.line}", related=(training,)),
+                )
 
 
-def _exact_leaks(rows: _Rows, table: np.ndarray, targets: np.ndarray, sources: np.ndarray, dataset: Dataset) -> list[tuple[int, int, str]]:
+def _exact_leaks(
+    rows: _Rows, table: np.ndarray, targets: np.ndarray, sources: np.ndarray, dataset: Dataset
+) -> list[tuple[int, int, str]]:
     """The validation rows (targets) found in the training rows (sources) as FT404 reports them:
     (target, the first source found, what), each target once by its strongest kind."""
     import numpy as np
@@ -797,12 +916,19 @@ def _exact_leaks(rows: _Rows, table: np.ndarray, targets: np.ndarray, sources: n
     for key, eligible, what in (
         (table["whole"], None, "this example is in the training data"),
         (table["conversation"], None, "this conversation is in the training data (system prompt or formatting aside)"),
-        (combined_key(table["input"], table["output"]), None, "this example is in the training data (whitespace aside)"),
+        (
+            combined_key(table["input"], table["output"]),
+            None,
+            "this example is in the training data (whitespace aside)",
+        ),
         (table["input"], has_input, "this example's input is in the training data, answered differently there"),
     ):
         candidates = left if eligible is None else left[eligible[left]]
         match = _first_match(key[sources], key[candidates])
-        found += [(target, sources[at], what) for target, at in zip(candidates[match >= 0].tolist(), match[match >= 0].tolist())]
+        found += [
+            (target, sources[at], what)
+            for target, at in zip(candidates[match >= 0].tolist(), match[match >= 0].tolist())
+        ]
         left = np.setdiff1d(left, candidates[match >= 0])
     match = _first_match(table["output"][sources], table["output"][left])
     canned = _canned_outputs(table, sources) if np.any(match >= 0) else np.zeros(0, dtype=np.uint64)
@@ -810,7 +936,13 @@ def _exact_leaks(rows: _Rows, table: np.ndarray, targets: np.ndarray, sources: n
     words = _answer_words(rows, left[same_answer], table["whole"], dataset)
     for target, at in zip(left[same_answer].tolist(), match[same_answer].tolist()):
         if words.get(target, 0) >= ANSWER_FLOOR_WORDS:
-            found.append((target, sources[at], f"this example's answer ({words[target]} words) is in the training data, answering another input there"))
+            found.append(
+                (
+                    target,
+                    sources[at],
+                    f"this example's answer ({words[target]} words) is in the training data, answering another input there",
+                )
+            )
     return sorted(found)
 
 
@@ -944,15 +1076,36 @@ class ValidationNearLeak(_Batched, PairRule):
         for (files, _, _), inputs, outputs in zip(paired, near_inputs, near_outputs):
             found: dict[int, tuple[int, str]] = {}
             for pairs, text, what in (
-                (np.unique(np.concatenate((inputs, outputs)), axis=0), example_text, "nearly the same as training example {training} ({similarity})"),
-                (inputs, _input_text, "its input is nearly that of training example {training} ({similarity}), answered {answered} there"),
-                (outputs, _long_output_text, "its answer is nearly that of training example {training} ({similarity}), answering another input"),
+                (
+                    np.unique(np.concatenate((inputs, outputs)), axis=0),
+                    example_text,
+                    "nearly the same as training example {training} ({similarity})",
+                ),
+                (
+                    inputs,
+                    _input_text,
+                    "its input is nearly that of training example {training} ({similarity}), answered {answered} there",
+                ),
+                (
+                    outputs,
+                    _long_output_text,
+                    "its answer is nearly that of training example {training} ({similarity}), answering another input",
+                ),
             ):
                 pairs = pairs[~np.isin(pairs[:, 0], list(found))]
-                for target, (similarity, source, _) in _best_matches(rows, pairs, files, _Measure(self.options, text=text), dataset).items():
+                for target, (similarity, source, _) in _best_matches(
+                    rows, pairs, files, _Measure(self.options, text=text), dataset
+                ).items():
                     training = rows.location(source)
                     answered = "the same" if table["output"][target] == table["output"][source] else "differently"
-                    found[target] = (source, what.format(training=f"{training.filename}:{training.line}", similarity=_similarity(similarity), answered=answered))
+                    found[target] = (
+                        source,
+                        what.format(
+                            training=f"{training.filename}:{training.line}",
+                            similarity=_similarity(similarity),
+                            answered=answered,
+                        ),
+                    )
             for target, (source, message) in sorted(found.items()):
                 yield rows.location(target), Problem(message, related=(rows.location(source),))
 
@@ -966,11 +1119,19 @@ def _near_pairs(bands: np.ndarray, pairs: list[tuple[np.ndarray, np.ndarray]], j
 
     from ft_lint import minhash
 
-    with_words = [tuple(chosen[bands[chosen].any(axis=1)] for chosen in (sources, targets)) for targets, sources in pairs]
+    with_words = [
+        tuple(chosen[bands[chosen].any(axis=1)] for chosen in (sources, targets)) for targets, sources in pairs
+    ]
     sizes = [len(sources) + len(targets) for sources, targets in with_words]
     both = np.concatenate([np.zeros(0, dtype=np.intp), *(np.concatenate(chosen) for chosen in with_words)])
     groups = np.repeat(np.arange(len(pairs), dtype=np.int64), sizes)
-    is_source = np.concatenate([np.zeros(0, dtype=bool), *(np.arange(size) < len(sources) for size, (sources, _) in zip(sizes, with_words))])
-    found = minhash.candidate_pairs(bands, both, groups, is_source, ~is_source, jobs) if both.size else np.zeros((0, 2), dtype=np.intp)
+    is_source = np.concatenate(
+        [np.zeros(0, dtype=bool), *(np.arange(size) < len(sources) for size, (sources, _) in zip(sizes, with_words))]
+    )
+    found = (
+        minhash.candidate_pairs(bands, both, groups, is_source, ~is_source, jobs)
+        if both.size
+        else np.zeros((0, 2), dtype=np.intp)
+    )
     ends = np.searchsorted(groups[found[:, 0]], np.arange(len(pairs) + 1))  # found is in position order, so by group
     return [both[found[start:end]].reshape(-1, 2) for start, end in zip(ends, ends[1:])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 from ft_lint.findings import Problem, Severity, json_type, pointer_of
 from ft_lint.formats import Message
@@ -45,7 +45,11 @@ class SchemaViolation(SchemaRule, FileRule):
         first = no_format_error(value, None).message
         count = summary.unrecognised_records
         if count > 1:
-            which = f"none of the {count} records matches a known format" if count == summary.records else f"{count} of the {summary.records} records match no known format"
+            which = (
+                f"none of the {count} records matches a known format"
+                if count == summary.records
+                else f"{count} of the {summary.records} records match no known format"
+            )
             first = f"{which} (see `ft-lint formats`, or force one with --format); the first: {first}"
         yield Problem(first, line=line)
 
@@ -104,7 +108,10 @@ class NoAssistantMessage(RecordRule):
             return
         for conversation in _checked_conversations(record):
             if conversation and not any(m.role == "assistant" for m in conversation):
-                yield Problem("conversation has no assistant message, so there is nothing to train on", _messages_pointer(conversation))
+                yield Problem(
+                    "conversation has no assistant message, so there is nothing to train on",
+                    _messages_pointer(conversation),
+                )
 
 
 class NoUserMessage(RecordRule):
@@ -151,9 +158,16 @@ class LastMessageNotAssistant(RecordRule):
         if _answer_optional(record):
             return
         for conversation in _checked_conversations(record):
-            if conversation and conversation[-1].role != "assistant" and any(m.role == "assistant" for m in conversation):
+            if (
+                conversation
+                and conversation[-1].role != "assistant"
+                and any(m.role == "assistant" for m in conversation)
+            ):
                 last = conversation[-1]
-                yield Problem(f"{last.label} comes after the last assistant message, so it is not trained on; end the example with the assistant's reply", last.pointer)
+                yield Problem(
+                    f"{last.label} comes after the last assistant message, so it is not trained on; end the example with the assistant's reply",
+                    last.pointer,
+                )
 
 
 class RoleOrder(RecordRule):
@@ -187,14 +201,32 @@ class RoleOrder(RecordRule):
         previous: Message | None = None
         for position, message in enumerate(conversation):
             role = message.role
-            if role in ("system", "developer") and position > 0 and previous and previous.role not in ("system", "developer"):
-                yield Problem(f"{role} message at position {position} is not at the start of the conversation", message.pointer)
+            if (
+                role in ("system", "developer")
+                and position > 0
+                and previous
+                and previous.role not in ("system", "developer")
+            ):
+                yield Problem(
+                    f"{role} message at position {position} is not at the start of the conversation", message.pointer
+                )
             elif role == "assistant" and has_user and not seen_user:
                 yield Problem("assistant message comes before any user message", message.pointer)
             elif role == "tool" and (previous is None or not (previous.role == "tool" or previous.calls_tools)):
-                yield Problem("tool message does not follow an assistant message with tool calls", message.pointer, severity=Severity.ERROR)
-            elif previous is not None and role == previous.role and role in ("user", "assistant") and not previous.calls_tools:
-                yield Problem(f"two {role} messages in a row (positions {position - 1} and {position})", message.pointer)
+                yield Problem(
+                    "tool message does not follow an assistant message with tool calls",
+                    message.pointer,
+                    severity=Severity.ERROR,
+                )
+            elif (
+                previous is not None
+                and role == previous.role
+                and role in ("user", "assistant")
+                and not previous.calls_tools
+            ):
+                yield Problem(
+                    f"two {role} messages in a row (positions {position - 1} and {position})", message.pointer
+                )
             seen_user = seen_user or role == "user"
             previous = message
 
@@ -285,7 +317,10 @@ class ToolCallMismatch(RecordRule):
                 elif call_id in answered:
                     yield Problem(f"tool call {call_id!r} is answered twice", pointer_of(*message.path, "tool_call_id"))
                 else:
-                    yield Problem(f"tool message answers {call_id!r}, but no earlier assistant message made a call with that id", pointer_of(*message.path, "tool_call_id"))
+                    yield Problem(
+                        f"tool message answers {call_id!r}, but no earlier assistant message made a call with that id",
+                        pointer_of(*message.path, "tool_call_id"),
+                    )
         for call_id, message in pending.items():
             yield Problem(f"tool call {call_id!r} is never answered by a tool message", message.pointer)
 
@@ -403,9 +438,11 @@ def _schema_problem(parameters_json: str) -> str | None:
             where = "/".join(map(str, error.absolute_path))
             return f"are not a valid JSON Schema{f' at {where}' if where else ''}: {error.message}"
         except RecursionError:  # a `pattern` of thousands of nested groups: Python's regex parser recurses per group
-            return "nest too deeply to check (a pattern or subschema nested hundreds of levels deep); no tool needs that"
+            return (
+                "nest too deeply to check (a pattern or subschema nested hundreds of levels deep); no tool needs that"
+            )
     if parameters.get("type", "object") != "object":
-        return f"must describe an object (\"type\": \"object\"), not {parameters.get('type')!r}"
+        return f'must describe an object ("type": "object"), not {parameters.get("type")!r}'
     return None
 
 
