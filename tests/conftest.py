@@ -10,6 +10,9 @@ from support import lint_paths, write_data_file
 from support_repo import ROOT
 from wheelhouse import WheelhouseError, build_wheelhouse, offline_pip_env
 
+# The --launch tests' fixtures (clean_env, openai_api, azure_api, together_api), for every test module.
+pytest_plugins = ["launch_support"]
+
 
 @pytest.fixture(scope="session")
 def cache_folders(tmp_path_factory) -> Path:

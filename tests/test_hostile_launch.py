@@ -19,7 +19,7 @@ from ft_lint.launch.base import LaunchError, one_line
 from ft_lint.launch.linted import FileChanged, LintedFile
 from ft_lint.launch.masking import mask
 from hostile_limits import run_limited
-from launch_support import RULES, azure_api, clean_env, launch, openai_api, together_api, write_records  # noqa: F401 (fixtures)
+from launch_support import RULES, launch, write_records
 from support import run_cli
 
 OPENAI_MODEL = "gpt-4o-mini-2024-07-18"

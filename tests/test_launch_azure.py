@@ -6,7 +6,7 @@ import pytest
 
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
-from launch_support import azure_api, clean_env, launch, write_records  # noqa: F401 (fixtures)
+from launch_support import launch, write_records
 
 MODEL = "azure/gpt-4o-mini-2024-07-18"
 API_VERSION = "2025-04-01-preview"

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from launch_support import RULES, azure_api, clean_env, openai_api, together_api, write_records  # noqa: F401 (fixtures)
+from launch_support import RULES, write_records
 from support import run_cli
 
 SELECT = ["--select", ",".join(RULES)]

@@ -13,15 +13,7 @@ from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.options import Timeouts
 from launch_server import OpenAIFake, serve
-from launch_support import (  # noqa: F401 (fixtures)
-    chat_record,
-    clean_env,
-    launch,
-    openai_api,
-    preference_record,
-    prompt_completion_record,
-    write_records,
-)
+from launch_support import chat_record, launch, preference_record, prompt_completion_record, write_records
 
 MODEL = "gpt-4o-mini-2024-07-18"
 

@@ -9,7 +9,7 @@ import pytest
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.options import Timeouts
-from launch_support import clean_env, launch, preference_record, together_api, write_records  # noqa: F401 (fixtures)
+from launch_support import launch, preference_record, write_records
 
 MODEL = "Qwen/Qwen3-8B"
 
