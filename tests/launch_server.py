@@ -31,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 NOW = 1_790_000_000  # a fixed Unix time for created_at fields
@@ -185,7 +186,7 @@ class FakeAPI:
         return Answer(404, {"error": {"message": f"No such {what}", "type": "invalid_request_error"}})
 
     job_prefix = ""
-    script: list[dict] = []  # the stages a job goes through, one per retrieval
+    script: ClassVar[list[dict]] = []  # the stages a job goes through, one per retrieval
 
     def job_body(self, job_id: str) -> dict:
         raise NotImplementedError
@@ -280,9 +281,13 @@ def serve(api: FakeAPI):
 OPENAI_SCRIPT = [
     {"status": "validating_files", "events": [("message", "Validating training file")]},
     {"status": "queued", "events": [("message", "Files validated, moving job to queued state")]},
-    {"status": "running", "events": [("message", "Fine-tuning job started"),
-                                     ("metrics", {"step": 1, "train_loss": 1.5, "valid_loss": 1.75, "total_steps": 2})]},
-    {"status": "running", "events": [("metrics", {"step": 2, "train_loss": 0.75, "valid_loss": 0.875, "total_steps": 2})]},
+    {"status": "running", "events": [
+        ("message", "Fine-tuning job started"),
+        ("metrics", {"step": 1, "train_loss": 1.5, "valid_loss": 1.75, "total_steps": 2}),
+    ]},
+    {"status": "running", "events": [
+        ("metrics", {"step": 2, "train_loss": 0.75, "valid_loss": 0.875, "total_steps": 2}),
+    ]},
     {"status": "succeeded", "events": [("message", "The job has successfully completed")]},
 ]  # fmt: skip
 
@@ -361,14 +366,18 @@ class OpenAIFake(FakeAPI):
             "status": job["status"], "training_file": body["training_file"],
             "validation_file": body.get("validation_file"), "hyperparameters": {},
             "fine_tuned_model": f"ft:{body['model']}:org-test::abc123" if job["status"] == "succeeded" else None,
-            "error": {"code": "invalid_file", "message": "training file has too few examples", "param": "training_file"} if failed else None,
+            "error": (
+                {"code": "invalid_file", "message": "training file has too few examples", "param": "training_file"}
+                if failed else None
+            ),
             "finished_at": None, "trained_tokens": None,
         }  # fmt: skip
 
     def list_events(self, request: Seen, job_id: str) -> Answer:
         events = [
             {"id": f"ftevent-{job_id}-{number}", "object": "fine_tuning.job.event", "created_at": NOW + number,
-             "level": "info", "type": kind, "message": data if kind == "message" else f"Step {data['step']}/{data['total_steps']}",
+             "level": "info", "type": kind,
+             "message": data if kind == "message" else f"Step {data['step']}/{data['total_steps']}",
              "data": data if kind == "metrics" else {}}
             for number, (kind, data) in enumerate(self.jobs[job_id]["events"])
         ]  # fmt: skip
@@ -384,7 +393,8 @@ TOGETHER_SCRIPT = [
     {"status": "queued"},
     {"status": "running", "events": [("training_start", "Training started")],
      "metrics": [{"train/loss": 2.5, "train/global_step": 1}]},
-    {"status": "running", "metrics": [{"train/loss": 1.25, "train/global_step": 2}, {"eval/loss": 1.5, "eval/global_step": 2}]},
+    {"status": "running",
+     "metrics": [{"train/loss": 1.25, "train/global_step": 2}, {"eval/loss": 1.5, "eval/global_step": 2}]},
     {"status": "completed", "events": [("job_complete", "Job finished")]},
 ]  # fmt: skip
 

@@ -5,6 +5,7 @@ command-line runs in a child process under a hang guard (hostile_limits.run_limi
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import re
@@ -188,10 +189,8 @@ def silent_server():
 
     def accept() -> None:
         while not done.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 accepted.append(server.accept()[0])
-            except TimeoutError:
-                pass
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -223,9 +222,9 @@ def test_a_server_that_never_answers_is_given_up_after_the_timeout_and_its_retri
 
     assert not done.timed_out
     assert done.code == 2
-    assert (
-        done.err
-        == f"ft-lint: error: uploading {train}: {silent_server}/v1 did not answer within 0.5 s (--upload-timeout; 2 tries)\n"
+    assert done.err == (
+        f"ft-lint: error: uploading {train}: {silent_server}/v1 did not answer within 0.5 s"
+        " (--upload-timeout; 2 tries)\n"
     )
 
 

@@ -27,7 +27,8 @@ def test_linting_imports_no_sdk(tmp_path):
         f"    cli.main(['check', {str(data)!r}], standalone_mode=False)\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('openai', 'together', 'httpx', 'httpx2')))\n"
+        "print(sorted(name for name in sys.modules\n"
+        "             if name.split('.')[0] in ('openai', 'together', 'httpx', 'httpx2')))\n"
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == "[]"
@@ -37,7 +38,7 @@ def test_linting_imports_no_sdk(tmp_path):
 def test_launch_options_need_launch(clean_env, tmp_path):
     data = write_records(tmp_path / "train.jsonl")
 
-    code, out, err = run_cli("check", str(data), "--n-epochs", "3")
+    code, _, err = run_cli("check", str(data), "--n-epochs", "3")
 
     assert code == 2
     assert err == "ft-lint: error: --n-epochs only applies with --launch\n"

@@ -411,7 +411,8 @@ def test_a_rejected_job_request_is_reported_once_and_the_uploads_are_kept(openai
         launch([train], MODEL, job=JobSettings(batch_size=128))
 
     assert str(refused.value) == (
-        f"creating the fine-tuning job: {openai_api.url}/v1 answered HTTP 400: batch_size 128 is above the model's maximum of 64"
+        f"creating the fine-tuning job: {openai_api.url}/v1 answered HTTP 400:"
+        " batch_size 128 is above the model's maximum of 64"
     )
     assert len(openai_api.seen("POST", "/fine_tuning/jobs")) == 1  # a rejection is not retried
 

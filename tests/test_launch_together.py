@@ -43,7 +43,8 @@ def test_uploads_through_presigned_urls_and_creates_the_job(together_api, data):
     [job] = together_api.seen("POST", "/fine-tunes")
     assert job.headers["authorization"] == "Bearer together-test-key"
     body = job.json()
-    assert {key: body[key] for key in ("model", "training_file", "validation_file", "n_epochs", "batch_size", "suffix", "random_seed")} == {
+    sent = ("model", "training_file", "validation_file", "n_epochs", "batch_size", "suffix", "random_seed")
+    assert {key: body[key] for key in sent} == {
         "model": MODEL, "training_file": train_id, "validation_file": val_id,
         "n_epochs": 2, "batch_size": 16, "suffix": "garden", "random_seed": 5,
     }  # fmt: skip
