@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import orjson
 
@@ -99,7 +99,7 @@ def show_diff(
     files: list[Path], settings: Settings, options: RunOptions, out: TextIO, state: LintState | None = None
 ) -> int:
     """Print the fixes as a unified diff without writing; exit code 1 when there are any."""
-    findings, run_summary = lint(files, settings, options, state)
+    findings, _ = lint(files, settings, options, state)
     would_fix = changed_files = 0
     for path, edits in _edits_by_file(files, findings, options):
         with _open(path) as handle:
@@ -134,9 +134,9 @@ def _note_unsafe(findings: list[Finding], options: RunOptions, notes: list[str])
 
 def _edits_by_file(
     files: list[Path], findings: list[Finding], options: RunOptions
-) -> Iterator[tuple[Path, dict[int, list]]]:
+) -> Iterator[tuple[Path, dict[int, list[object]]]]:
     paths = {display_name(path): path for path in files}
-    by_file: dict[str, dict[int, list]] = {}
+    by_file: dict[str, dict[int, list[object]]] = {}
     for finding in findings:
         if finding.edit is not None and (options.unsafe_fixes or catalog()[finding.code].fix_is_safe):
             by_file.setdefault(finding.filename, {}).setdefault(finding.line, []).append(finding.edit)
@@ -145,7 +145,7 @@ def _edits_by_file(
             yield paths[filename], edits
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> BinaryIO:
     try:
         return path.resolve().open("rb")
     except OSError as error:
@@ -153,7 +153,7 @@ def _open(path: Path) -> IO[bytes]:
 
 
 def _fixed_lines(
-    path: Path, handle: IO[bytes], edits: dict[int, list], lines: Iterable[bytes] | None = None
+    path: Path, handle: BinaryIO, edits: dict[int, list[object]], lines: Iterable[bytes] | None = None
 ) -> _FixedLines:
     """The handle's lines with the edits applied (`lines`: the handle's lines as read by the caller)."""
     array_file = is_json_array(path, handle)
@@ -161,7 +161,7 @@ def _fixed_lines(
     return _FixedLines(handle if lines is None else lines, edits, array_file)
 
 
-def _rewrite(path: Path, edits: dict[int, list], force: bool = False) -> int:
+def _rewrite(path: Path, edits: dict[int, list[object]], force: bool = False) -> int:
     """Apply the edits to the file in place; returns how many were applied. Raises NotFixed
     for a file it refuses (see `inplace.check_fixable`) or cannot write."""
     target = path.resolve()  # fix the file a symbolic link points to, and keep the link
@@ -196,7 +196,7 @@ class _FixedLines:
     the line is deleted. Counts the edits applied in `applied`."""
 
     lines: Iterable[bytes]
-    edits: dict[int, list]
+    edits: dict[int, list[object]]
     array_file: bool
     applied: int = 0
     _first_copies: dict[int, bytes | None] = field(default_factory=dict)
@@ -230,7 +230,7 @@ class _FixedLines:
             carried_bom = b""
             yield old, (old if new == old else new)
 
-    def _deletes(self, number: int, body: bytes, line_edits: list) -> bool:
+    def _deletes(self, number: int, body: bytes, line_edits: list[object]) -> bool:
         for edit in line_edits:
             if isinstance(edit, DeleteBlankLine) and _is_blank(body):
                 return True
@@ -240,7 +240,7 @@ class _FixedLines:
                     return True
         return False
 
-    def _stripped(self, body: bytes, line_edits: list) -> bytes:
+    def _stripped(self, body: bytes, line_edits: list[object]) -> bytes:
         pointers = [e.pointer for e in line_edits if isinstance(e, StripText)]
         if not pointers:
             return body
@@ -288,7 +288,7 @@ def _record_key(body: bytes) -> bytes | None:
     return canonical_digest(value)
 
 
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     value = dict(pairs)
     if len(value) < len(pairs):
         raise ValueError("duplicate key")
@@ -384,7 +384,7 @@ def _printable(line: bytes) -> str:
     return text if text.endswith("\n") else text + "\n\\ No newline at end of file\n"
 
 
-def _hunks(lines: Iterator[tuple[bytes, bytes | None]]) -> Iterator[str]:
+def _hunks(lines: Iterable[tuple[bytes, bytes | None]]) -> Iterator[str]:
     """Unified diff hunks, streamed: only the hunk being built is held in memory."""
     recent: deque[tuple[int, int, bytes]] = deque(maxlen=DIFF_CONTEXT)
     hunk: _Hunk | None = None

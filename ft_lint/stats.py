@@ -30,6 +30,7 @@ import math
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ft_lint.config import Settings
 from ft_lint.context import file_context
@@ -42,6 +43,11 @@ from ft_lint.models import Model, load_models
 from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, read_entries
 from ft_lint.record import Record
 from ft_lint.tokens import PIECE_CHARS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ft_lint.tokens import TokenCount
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ class Cost:
     price_per_1m_training_tokens: float | None
     trains_on_format: bool = True  # False: the model does not train on the file's format, so no price
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "provider": self.provider,
@@ -90,14 +96,14 @@ class FileStats:
     messages: int
     tokens: TokenStats
     costs: list[Cost]  # the chosen model's first
-    per_example: array = field(repr=False)  # tokens of each counted example, in file order
+    per_example: array[int] = field(repr=False)  # tokens of each counted example, in file order
     texts_cut: int = 0  # texts the chosen model's tokenizer counted in pieces cut where a token may change
 
     @property
     def cost(self) -> Cost:
         return self.costs[0]
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """docs/spec.md's stats object, plus messages, model_chosen and costs."""
         return {
             "filename": self.filename,
@@ -124,11 +130,11 @@ class _Counts:
     """Per-example token totals with one tokenizer, and what they add up to."""
 
     def __init__(self) -> None:
-        self.totals = array("Q")
+        self.totals: array[int] = array("Q")
         self.trained = 0
         self.exact = True
 
-    def add(self, count) -> None:
+    def add(self, count: TokenCount) -> None:
         self.totals.append(count.total)
         self.trained += count.trained
         self.exact = self.exact and count.exact
@@ -236,13 +242,13 @@ HISTOGRAM_BINS = 10
 BAR_WIDTH = 40
 
 
-def write_json(stats: list[FileStats], out) -> None:
+def write_json(stats: list[FileStats], out: TextIO) -> None:
     import json
 
     out.write(json_text(json.dumps([item.as_json() for item in stats], ensure_ascii=False, indent=2)) + "\n")
 
 
-def write_text(stats: list[FileStats], out) -> None:
+def write_text(stats: list[FileStats], out: TextIO) -> None:
     from ft_lint.model_choice import model_notes
 
     for item in stats:
@@ -251,7 +257,7 @@ def write_text(stats: list[FileStats], out) -> None:
         out.write(terminal(f"note: {note}") + "\n")
 
 
-def _write_file(item: FileStats, out) -> None:
+def _write_file(item: FileStats, out: TextIO) -> None:
     model = item.choice.model
     how = "" if item.choice.chosen else " (assumed: no model named)"
     about = "" if item.tokens.exact else "about "
@@ -260,7 +266,8 @@ def _write_file(item: FileStats, out) -> None:
     out.write(f"  examples   {item.examples:,} ({item.invalid_examples:,} invalid), {item.messages:,} messages\n")
     if t.min is not None:
         out.write(
-            f"  tokens     {about}{t.total:,} in all; per example min {t.min:,}, p50 {t.p50:,}, p95 {t.p95:,}, max {t.max:,}\n"
+            f"  tokens     {about}{t.total:,} in all; per example min {t.min:,}, "
+            f"p50 {t.p50:,}, p95 {t.p95:,}, max {t.max:,}\n"
         )
         out.write(f"  trained    {about}{t.trained:,} tokens of assistant replies\n")
     cost = item.cost
@@ -271,7 +278,8 @@ def _write_file(item: FileStats, out) -> None:
         out.write(f"  cost       not priced: {model.id} does not train on {item.format} data\n")
     if item.texts_cut:
         out.write(
-            f"  counted    in pieces: {item.texts_cut:,} text{'s' * (item.texts_cut != 1)} with no line break in {PIECE_CHARS:,} characters, cut where a token may change\n"
+            f"  counted    in pieces: {item.texts_cut:,} text{'s' * (item.texts_cut != 1)} "
+            f"with no line break in {PIECE_CHARS:,} characters, cut where a token may change\n"
         )
     if t.min is not None:
         out.write("  tokens per example:\n")
@@ -284,11 +292,11 @@ def _write_file(item: FileStats, out) -> None:
         out.write(
             f"    {'model':<48} {'provider':<13} {'tokens':>12} {'epochs':>6} {'billed tokens':>14} {'cost':>10}\n"
         )
-        for line in sorted(item.costs, key=lambda c: (c.cost_usd is None, c.cost_usd or 0, c.model)):
-            tokens = f"{'~' if not line.exact else ''}{line.tokens:,}"
+        for row in sorted(item.costs, key=lambda c: (c.cost_usd is None, c.cost_usd or 0, c.model)):
+            tokens = f"{'~' if not row.exact else ''}{row.tokens:,}"
             out.write(
-                f"    {line.model:<48} {line.provider:<13} {tokens:>12} {line.epochs:>6} "
-                f"{line.billed_tokens:>14,} {_usd(line.cost_usd):>10}\n"
+                f"    {row.model:<48} {row.provider:<13} {tokens:>12} {row.epochs:>6} "
+                f"{row.billed_tokens:>14,} {_usd(row.cost_usd):>10}\n"
             )
     out.write("\n")
 
@@ -305,7 +313,7 @@ def _usd(amount: float | None) -> str:
     return f"${amount:,.2f}" if amount >= 0.01 or amount == 0 else f"${amount:.4f}"
 
 
-def histogram(values, bins: int = HISTOGRAM_BINS, width: int = BAR_WIDTH) -> list[str]:
+def histogram(values: Sequence[int], bins: int = HISTOGRAM_BINS, width: int = BAR_WIDTH) -> list[str]:
     """Lines of a text histogram: equal-width ranges from min to max, a bar and a count each."""
     if not values:
         return []

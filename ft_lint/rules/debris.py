@@ -85,9 +85,10 @@ def _prompt(record: Record) -> str:
     return "\n".join(turn.text for turn in record.turns if turn.text and not turn.message.trained)
 
 
-def _trained_texts(record: Record, may_hold: Callable[[str], bool]) -> Iterator[Turn]:
-    """The trained texts that may hold what a rule looks for (that cheap test first: most texts fail it)."""
-    return (turn for turn in record.turns if turn.text and may_hold(turn.text) and turn.message.trained)
+def _trained_texts(record: Record, may_hold: Callable[[str], bool]) -> Iterator[tuple[Turn, str]]:
+    """The trained texts that may hold what a rule looks for (that cheap test first: most texts fail
+    it), each with its turn."""
+    return ((turn, turn.text) for turn in record.turns if turn.text and may_hold(turn.text) and turn.message.trained)
 
 
 def _counted(first: str, count: int) -> str:
@@ -97,8 +98,8 @@ def _counted(first: str, count: int) -> str:
 # Around a slot in running text: a space, an opening bracket or quote before it; a space, a
 # closing bracket or quote or sentence punctuation after it. `f"{x}"`, `\frac{a}{b}` and
 # `print('{x}')` are code, not prose.
-_PROSE_BEFORE = frozenset(" \t\n(“‘«")
-_PROSE_AFTER = frozenset(" \t\n.,:;!?)”’»")
+_PROSE_BEFORE = frozenset(" \t\n(“«\N{LEFT SINGLE QUOTATION MARK}")
+_PROSE_AFTER = frozenset(" \t\n.,:;!?)”»\N{RIGHT SINGLE QUOTATION MARK}")
 _AFTER_BRACKETS = _PROSE_AFTER - {":"}  # `[Name]: Ada` is a label, `[Name](url)` a link
 
 
@@ -132,7 +133,8 @@ _DOCUMENTS = (
     r"|agreements?|r[eé]sum[eé]s?|cvs?|applications?|recommendations?|cards?|poems?|profiles?|dialogues?|conversations?)"
 )
 _ASKS_FOR_WRITING = re.compile(
-    rf"\b{_WRITING_VERBS}\b[^.?!\n]{{0,60}}?\b{_DOCUMENTS}\b|\b(?:letters?|templates?|memos?|r[eé]sum[eé]s?|placeholders?|fill(?:ed)?[ -]in|mad ?libs?)\b",
+    rf"\b{_WRITING_VERBS}\b[^.?!\n]{{0,60}}?\b{_DOCUMENTS}\b"
+    r"|\b(?:letters?|templates?|memos?|r[eé]sum[eé]s?|placeholders?|fill(?:ed)?[ -]in|mad ?libs?)\b",
     re.IGNORECASE,
 )
 # An answer that says it holds blanks: "replace [Company] with...", "a template you can fill in".
@@ -175,8 +177,7 @@ class UnfilledPlaceholder(RecordRule):
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         prompt: str | None = None
-        for turn in _trained_texts(record, _may_hold_slots):
-            text = turn.text
+        for turn, text in _trained_texts(record, _may_hold_slots):
             slots = _slots(_Prose(text))
             if not slots:
                 continue
@@ -221,11 +222,11 @@ def _is_named(field: str) -> bool:
     return any(len(part) >= 3 for part in field.split("_"))
 
 
-def _slot_name(match: re.Match) -> str:
+def _slot_name(match: re.Match[str]) -> str:
     return match.group(0).strip("{}[]<> ")
 
 
-def _is_angle_slot(text: str, match: re.Match) -> bool:
+def _is_angle_slot(text: str, match: re.Match[str]) -> bool:
     name = match.group(1)
     return (
         len(name) >= 2
@@ -242,7 +243,7 @@ def _is_bracket_slot(inner: str) -> bool:
         return False
     if _EXPLICIT_BLANK.match(inner):
         return True
-    last = words[-1].lower().removesuffix("'s").removesuffix("’s")
+    last = words[-1].lower().removesuffix("'s").removesuffix("\N{RIGHT SINGLE QUOTATION MARK}s")
     return (
         len(words) <= 4
         and last in _SLOT_NOUNS
@@ -262,11 +263,11 @@ _HTML_ELEMENTS = (
     _VOID_ELEMENTS
     | _OPTIONAL_CLOSE
     | frozenset(
-        "a abbr address article aside audio b bdi bdo big blockquote button canvas caption center cite code data datalist "
-        "del details dfn dialog div dl em fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 header i iframe "
-        "ins kbd label legend main map mark menu meter nav nobr noscript object ol output picture pre progress q s samp "
-        "script section select small span strike strong style sub summary sup table template textarea time title u ul "
-        "var video".split()
+        "a abbr address article aside audio b bdi bdo big blockquote button canvas caption center cite code data "
+        "datalist del details dfn dialog div dl em fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 "
+        "header i iframe ins kbd label legend main map mark menu meter nav nobr noscript object ol output picture "
+        "pre progress q s samp script section select small span strike strong style sub summary sup table template "
+        "textarea time title u ul var video".split()
     )
 )
 _TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]{0,39})(\s[^<>]*?)?(/?)>")  # names no longer than 40: bounded comparisons
@@ -304,8 +305,8 @@ class UnbalancedTag(RecordRule):
     severity = Severity.WARNING
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        for turn in _trained_texts(record, _may_close_tags):
-            problem = _tag_problem(_Prose(turn.text))
+        for turn, text in _trained_texts(record, _may_close_tags):
+            problem = _tag_problem(_Prose(text))
             if problem:
                 yield Problem(f"{turn.message.label} {problem}", turn.pointer)
 
@@ -317,10 +318,10 @@ def _may_close_tags(text: str) -> bool:
 def _tag_problem(prose: _Prose) -> str | None:
     """What is wrong with the text's tags, worded for a finding (the first thing found), or None."""
     text = _HTML_COMMENT.sub(lambda m: " " * len(m.group(0)), prose.text)  # same length: positions still match
-    opened: list[tuple[str, re.Match]] = []  # the open tags, innermost last, with their lower-case names
+    opened: list[tuple[str, re.Match[str]]] = []  # the open tags, innermost last, with their lower-case names
     open_count: dict[str, int] = {}  # so that a closer with no opener is known without a walk down the stack
-    unclosed: dict[str, re.Match] = {}  # lower-case name -> the first tag of that name never closed
-    stray: list[re.Match] = []
+    unclosed: dict[str, re.Match[str]] = {}  # lower-case name -> the first tag of that name never closed
+    stray: list[re.Match[str]] = []
     closed_names: set[str] = set()
     for tag in _TAG.finditer(text):
         closing, name, _, self_closing = tag.groups()
@@ -349,7 +350,10 @@ def _tag_problem(prose: _Prose) -> str | None:
     for closer in stray[:_COMPARED]:
         name = closer.group(2).lower()
         if name in unclosed:
-            return f"closes {unclosed[name].group(0)!r} out of order: {closer.group(0)!r} comes after the tag around it was closed"
+            return (
+                f"closes {unclosed[name].group(0)!r} out of order: "
+                f"{closer.group(0)!r} comes after the tag around it was closed"
+            )
         opener = next((tag for other, tag in candidates if _misspelled(other, name)), None)
         if opener is not None:
             return f"opens {opener.group(0)!r} and closes it as {closer.group(0)!r}: the tag names differ"
@@ -375,7 +379,7 @@ def _misspelled(a: str, b: str) -> bool:
     return sorted(a) == sorted(b) or _likeness(a, b) >= 0.75
 
 
-def _is_structure_tag(text: str, tag: re.Match) -> bool:
+def _is_structure_tag(text: str, tag: re.Match[str]) -> bool:
     """<answer> opening a line or following another tag, with no attributes, and not HTML."""
     if tag.group(3) or tag.group(2).lower() in _HTML_ELEMENTS:
         return False
@@ -390,15 +394,18 @@ def _is_structure_tag(text: str, tag: re.Match) -> bool:
 # Tags a page's text keeps when it is not rendered; they count even without attributes. Names that
 # also read as a placeholder (<link>, <input>, <title>) count only with attributes, or closing.
 _FORMATTING_TAGS = frozenset(
-    "a b big blockquote body br center div em font h1 h2 h3 h4 h5 h6 head hr html i iframe img li nobr ol p script small span strike strong style table tbody td th thead tr u ul".split()
+    "a b big blockquote body br center div em font h1 h2 h3 h4 h5 h6 head hr html i iframe img li nobr ol p "
+    "script small span strike strong style table tbody td th thead tr u ul".split()
 )
-# Tags Markdown writers use on purpose, and <s>, </s>: a model's start and end tokens (FT203) far more often than strikethrough.
+# Tags Markdown writers use on purpose, and <s>, </s>: a model's start and end tokens (FT203) far
+# more often than strikethrough.
 _NOT_REMAINS = frozenset("sup sub kbd details summary mark code pre s".split())
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)  # a Markdown table row, where <br> breaks a cell's line
 _HREF_REMAINS = re.compile(r"\bhref\s*=?\s*[\"']?\s*(?:https?|www)\b")
 _MARKUP_TOPIC = re.compile(
-    r"\b(?:x?html5?|xml|markup|css|dom|jsx|tsx|svg|web ?pages?|websites?|browsers?|tags?|entit(?:y|ies)|escap\w*|hyperlinks?)\b",
+    r"\b(?:x?html5?|xml|markup|css|dom|jsx|tsx|svg|web ?pages?|websites?|browsers?|tags?|entit(?:y|ies)"
+    r"|escap\w*|hyperlinks?)\b",
     re.IGNORECASE,
 )
 
@@ -432,8 +439,8 @@ class HtmlRemains(RecordRule):
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         about_markup: bool | None = None
-        for turn in _trained_texts(record, _may_hold_html):
-            remains = _html_remains(_Prose(turn.text))
+        for turn, text in _trained_texts(record, _may_hold_html):
+            remains = _html_remains(_Prose(text))
             if not remains:
                 continue
             if about_markup is None:
@@ -471,7 +478,7 @@ def _html_remains(prose: _Prose) -> list[str]:
     return [m.group(0) for m in sorted(found, key=lambda m: m.start()) if not prose.in_code(m.start())]
 
 
-def _is_html_remains(tag: re.Match) -> bool:
+def _is_html_remains(tag: re.Match[str]) -> bool:
     closing, name, attributes, _ = tag.groups()
     name = name.lower()
     if name not in _HTML_ELEMENTS or name in _NOT_REMAINS:
@@ -520,7 +527,7 @@ def _may_hold_odd_characters(raw: bytes) -> bool:
 class _CharacterRule(RecordRule):
     """Reports each text holding characters of one kind: a warning in trained text, info in a prompt."""
 
-    _CHARACTERS: re.Pattern
+    _CHARACTERS: re.Pattern[str]
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         if not _may_hold_odd_characters(record.raw):
@@ -660,7 +667,7 @@ class ControlCharacter(_CharacterRule):
         {"role": "assistant", "content": "Done.\u001b[0m"}
     Fix: strip the characters where the text was extracted; re-decode cp1252 text
     read as Latin-1.
-    """
+    """  # noqa: RUF002 - the help text shows the quote (U+2019) that U+0092 stands in for
 
     code = "FT210"
     name = "control-character"
@@ -677,7 +684,10 @@ class ControlCharacter(_CharacterRule):
         if character in _JSON_ESCAPES:
             word = _LETTERS.match(text, position + 1)
             if word:  # \frac, \beta, \boxed: a LaTeX command whose backslash JSON read as an escape
-                return f"a control character, {_CONTROL_NAMES[character]} ({_code_point(character)}; LaTeX {_JSON_ESCAPES[character]}{word.group(0)} written in JSON with a single backslash?)"
+                return (
+                    f"a control character, {_CONTROL_NAMES[character]} ({_code_point(character)}; "
+                    f"LaTeX {_JSON_ESCAPES[character]}{word.group(0)} written in JSON with a single backslash?)"
+                )
         if character in _CONTROL_NAMES:
             return f"a control character, {_CONTROL_NAMES[character]} ({_code_point(character)})"
         try:
@@ -685,7 +695,10 @@ class ControlCharacter(_CharacterRule):
         except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
             meant = None
         if meant:
-            return f"a control character ({_code_point(character)}; as cp1252 that byte is {meant!r}: text decoded as Latin-1?)"
+            return (
+                f"a control character ({_code_point(character)}; "
+                f"as cp1252 that byte is {meant!r}: text decoded as Latin-1?)"
+            )
         return f"a control character ({_code_point(character)})"
 
 
@@ -713,5 +726,8 @@ class PrivateUseCharacter(_CharacterRule):
     def _describe(self, text: str, position: int) -> str:
         character = text[position]
         if "\uf020" <= character <= "\uf0ff":
-            return f"a private-use character ({_code_point(character)}: a Symbol or Wingdings font character, pasted from Word or a PDF?)"
+            return (
+                f"a private-use character ({_code_point(character)}: "
+                "a Symbol or Wingdings font character, pasted from Word or a PDF?)"
+            )
         return f"a private-use character ({_code_point(character)}: no standard meaning)"
