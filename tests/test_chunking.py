@@ -152,7 +152,7 @@ def test_each_range_is_given_before_the_lines_after_it_are_counted(tmp_path, mon
     assert next(ranges).first_line == 201 and counted == [(0, 1002), (1002, 2001)]
 
 
-@pytest.mark.parametrize("start, end", [(0, 0), (0, 7), (3, 20), (5, 6)])
+@pytest.mark.parametrize(("start", "end"), [(0, 0), (0, 7), (3, 20), (5, 6)])
 def test_count_newlines_in_a_span(tmp_path, start, end):
     path = tmp_path / "data"
     data = b"a\nb\n\n\ncc\r\nd\n" * 2

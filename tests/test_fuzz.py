@@ -351,7 +351,7 @@ def test_unsafe_fixes_keep_every_record_valid_and_settle(data):
 @given(
     st.one_of(
         st.text(max_size=200),
-        st.lists(st.sampled_from(TRICKY_TEXT + ["x", " ", "1", "@", "-", "."]), max_size=30).map("".join),
+        st.lists(st.sampled_from([*TRICKY_TEXT, "x", " ", "1", "@", "-", "."]), max_size=30).map("".join),
     )
 )
 def test_detectors_report_exact_spans_and_redaction_hides_them(text):

@@ -58,7 +58,7 @@ def test_annotation_escapes_what_the_runner_would_misread():
 
 
 @pytest.mark.parametrize(
-    "severity, command", [(Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "notice")]
+    ("severity", "command"), [(Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "notice")]
 )
 def test_severity_chooses_the_command(severity, command):
     finding = Finding(

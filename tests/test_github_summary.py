@@ -151,7 +151,7 @@ def test_inputs_become_check_arguments():
 
 
 @pytest.mark.parametrize(
-    "env, message",
+    ("env", "message"),
     [
         ({"FT_LINT_SUMMARY": "yes"}, "'summary' must be true or false"),
         ({"FT_LINT_ARGS": "-ofile.txt"}, "-o is set by the action"),

@@ -165,7 +165,7 @@ def test_images_that_push_a_short_example_over_the_limit_are_counted(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "today, severity, message",
+    ("today", "severity", "message"),
     [
         ("2026-11-06", None, None),  # 61 days before the last day for new jobs
         (
@@ -230,7 +230,7 @@ PREFERENCE = {
 
 
 @pytest.mark.parametrize(
-    "record, model, flagged",
+    ("record", "model", "flagged"),
     [
         (PREFERENCE, "gpt-3.5-turbo-0125", True),
         (PREFERENCE, "gpt-4o-mini", False),
@@ -258,7 +258,7 @@ def test_format_not_supported_names_models_that_do(tmp_path):
 # --- FT005 / FT006 ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size, flagged", [(512_000_001, False), (8_000_000_000, False), (8_000_000_001, True)])
+@pytest.mark.parametrize(("size", "flagged"), [(512_000_001, False), (8_000_000_000, False), (8_000_000_001, True)])
 def test_file_too_large(size, flagged):
     model = load_models()["gpt-4.1-mini-2025-04-14"]
     summary = FileSummary("big.jsonl", size, 100, "openai-chat", {"openai-chat": 100}, {}, model=model)
@@ -279,7 +279,7 @@ def test_file_size_is_checked_against_the_files_model(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "count, model, severity",
+    ("count", "model", "severity"),
     [
         (9, None, "error"),
         (10, None, "info"),

@@ -139,7 +139,7 @@ def test_the_same_answer_under_many_prompts_is_still_a_near_duplicate(tmp_path):
 
 def test_a_warm_run_learns_the_boilerplate_of_the_file_as_it_is_now(tmp_path):
     """Summaries cached while a preamble was boilerplate are not reused once it is not."""
-    path, records, preamble = preamble_file(tmp_path, count=12, words=5)
+    path, records, _preamble = preamble_file(tmp_path, count=12, words=5)
     assert findings(path) == []
     rng = random.Random(34)
     records[8:] = [chat(" ".join(random_words(rng, 40)), " ".join(random_words(rng, 40))) for _ in range(4)]
