@@ -126,7 +126,7 @@ def awkward_file(path, rng: random.Random):
         if number % 37 == 0:
             lines.append(b"[1, 2]")
     endings = [b"\r\n" if i % 5 == 0 else b"\n" for i in range(len(lines))]
-    path.write_bytes(b"".join(line + ending for line, ending in zip(lines, endings)))
+    path.write_bytes(b"".join(line + ending for line, ending in zip(lines, endings, strict=True)))
     return path
 
 

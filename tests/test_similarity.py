@@ -498,13 +498,13 @@ def test_grouping_helpers_are_their_definitions(values):
     answers = rng.integers(0, 3, 4_000, dtype=np.uint64)
     seen: set[tuple[int, int]] = set()
     expected_first = []
-    for file, key in zip(files.tolist(), keys.tolist()):
+    for file, key in zip(files.tolist(), keys.tolist(), strict=True):
         expected_first.append((file, key) not in seen)
         seen.add((file, key))
     assert similarity._first_of_each(files, keys).tolist() == expected_first
     groups: dict[tuple[int, int], list[int]] = {}
     expected_earliest = []
-    for row, (file, key, answer) in enumerate(zip(files.tolist(), keys.tolist(), answers.tolist())):
+    for row, (file, key, answer) in enumerate(zip(files.tolist(), keys.tolist(), answers.tolist(), strict=True)):
         earlier = groups.setdefault((file, key), [])
         expected_earliest.append(next((other for other in earlier if answers[other] != answer), -1))
         earlier.append(row)
