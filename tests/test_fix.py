@@ -221,6 +221,6 @@ def test_a_folder_that_cannot_be_written_is_one_line_error(tmp_path, monkeypatch
 
 def test_rules_say_whether_their_fix_is_safe():
     listing = run_cli("rules").out
-    assert [l.split()[0] for l in listing.splitlines() if " fix " in l] == ["FT004", "FT010", "FT401"]
-    assert [l.split()[0] for l in listing.splitlines() if " fix* " in l] == ["FT202"]
+    assert [line.split()[0] for line in listing.splitlines() if " fix " in line] == ["FT004", "FT010", "FT401"]
+    assert [line.split()[0] for line in listing.splitlines() if " fix* " in line] == ["FT202"]
     assert "Fixable: yes, with --unsafe-fixes" in run_cli("rule", "FT202").out

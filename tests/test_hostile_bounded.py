@@ -126,7 +126,7 @@ def test_a_file_truncated_mid_line_while_its_blocks_are_read_is_an_error(tmp_pat
     blocks = read_blocks(path, ByteRange(0, path.stat().st_size, 1), block_bytes=256)
     next(blocks)
     os.truncate(path, 450)  # in the middle of line 5
-    with hang_guard(10), pytest.raises(UnreadableFile, match="train.jsonl: changed while it was being read"):
+    with hang_guard(10), pytest.raises(UnreadableFile, match=r"train\.jsonl: changed while it was being read"):
         list(blocks)
 
 

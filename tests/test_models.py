@@ -308,7 +308,7 @@ def test_default_epochs(n_examples, epochs):
 
 
 def test_default_epochs_needs_examples():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n_examples must be at least 1, not 0"):
         default_epochs(0)
 
 
