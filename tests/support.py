@@ -33,7 +33,8 @@ from ft_lint.findings import Finding
 
 
 def chat(user: str = "Hi", assistant: str = "Hello!", system: str | None = None, **top) -> dict:
-    """A chat record (OpenAI's format): a user message and the answer, after SYSTEM if given; TOP keys beside `messages`."""
+    """A chat record (OpenAI's format): a user message and the answer, after SYSTEM if given;
+    TOP keys beside `messages`."""
     messages = [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
     return {"messages": ([{"role": "system", "content": system}] if system else []) + messages, **top}
 

@@ -159,7 +159,10 @@ def test_unsafe_fixes_strip_and_reserialise_only_those_records(tmp_path):
 
 
 def test_records_with_duplicate_keys_are_neither_deduplicated_nor_reserialised(tmp_path):
-    ambiguous = b'{"messages": [{"role": "user", "content": " a "}, {"role": "assistant", "content": "b"}], "messages": [{"role": "user", "content": " a "}, {"role": "assistant", "content": "b"}]}\n'
+    ambiguous = (
+        b'{"messages": [{"role": "user", "content": " a "}, {"role": "assistant", "content": "b"}], '
+        b'"messages": [{"role": "user", "content": " a "}, {"role": "assistant", "content": "b"}]}\n'
+    )
     before = ambiguous + ambiguous.replace(b', "messages"', b', "messages" ', 1) + line(chat(" a ", "b"))
     path = tmp_path / "train.jsonl"
     path.write_bytes(before)

@@ -96,7 +96,8 @@ def test_estimated_counts_say_about(tmp_path):
     assert [(f.line, f.message) for f in found] == [
         (
             2,
-            f"example has about {limit + 1:,} tokens, more than the {limit:,} a training example of {LLAMA_70B} may hold",
+            f"example has about {limit + 1:,} tokens, "
+            f"more than the {limit:,} a training example of {LLAMA_70B} may hold",
         )
     ]
     assert any("estimates" in note and LLAMA_70B in note for note in summary.notes)
@@ -181,7 +182,8 @@ def test_images_that_push_a_short_example_over_the_limit_are_counted(tmp_path):
         (
             "2027-01-06",
             "info",
-            "takes no new fine-tuning jobs after 2027-01-06 (today is the last day) and shuts down on 2027-01-14 (8 days left)",
+            "takes no new fine-tuning jobs after 2027-01-06 (today is the last day) "
+            "and shuts down on 2027-01-14 (8 days left)",
         ),
         (
             "2027-01-07",
@@ -266,8 +268,8 @@ def test_file_too_large(size, flagged):
     assert len(found) == flagged
     if flagged:
         assert (
-            found[0].message
-            == "file is 8 GB (8,000,000,001 bytes); openai takes training files of up to 8 GB for gpt-4.1-mini-2025-04-14"
+            found[0].message == "file is 8 GB (8,000,000,001 bytes); "
+            "openai takes training files of up to 8 GB for gpt-4.1-mini-2025-04-14"
         )
 
 

@@ -177,7 +177,10 @@ def test_hashes_are_the_same_in_every_process():
     import subprocess
     import sys
 
-    script = "from ft_lint import minhash; print(minhash.band_hashes(['a text of some words, twice as many words'], 5, 21, 6)[0].tolist())"
+    script = (
+        "from ft_lint import minhash; "
+        "print(minhash.band_hashes(['a text of some words, twice as many words'], 5, 21, 6)[0].tolist())"
+    )
     outputs = {
         subprocess.run(
             [sys.executable, "-c", script],

@@ -186,8 +186,8 @@ def test_note_when_a_file_is_read_as_a_format_the_assumed_model_does_not_train_o
     write_jsonl(project / "data" / "tools.jsonl", [record])
     _, out, _ = run_cli("check", "data/tools.jsonl")
     assert (
-        "note: data/tools.jsonl was read as trl-conversational, which no model in ft-lint's table trains on, so no provider's limits"
-        in out
+        "note: data/tools.jsonl was read as trl-conversational, "
+        "which no model in ft-lint's table trains on, so no provider's limits" in out
     )
     assert "was assumed" not in out  # no OpenAI figure was applied to it
     _, out, _ = run_cli("check", "data/tools.jsonl", "--model", "gpt-4.1-mini")

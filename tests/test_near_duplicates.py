@@ -82,12 +82,15 @@ def test_a_preamble_most_examples_share_makes_no_near_duplicates_but_what_varies
         (
             41,
             6,
-            f"nearly the same as the example at line 6 (similarity {floor2(expected)} of what varies: the text many of the file's examples share is set aside)",
+            f"nearly the same as the example at line 6 (similarity {floor2(expected)} of what varies: "
+            "the text many of the file's examples share is set aside)",
         ),
         (
             42,
             6,
-            "nearly the same as the example at line 6 (similarity 1.00 of what varies: the same words, apart from case, punctuation, the system prompt, the tools defined or the text many of the file's examples share)",
+            "nearly the same as the example at line 6 (similarity 1.00 of what varies: the same words, "
+            "apart from case, punctuation, the system prompt, the tools defined "
+            "or the text many of the file's examples share)",
         ),
     ]
 
