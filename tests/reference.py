@@ -103,7 +103,7 @@ def reference_words(text: str) -> list[str]:
         elif current:
             words.append(current)
             current = ""
-    return words + [current] if current else words
+    return [*words, current] if current else words
 
 
 def reference_shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:

@@ -33,7 +33,8 @@ from ft_lint.findings import Finding
 
 
 def chat(user: str = "Hi", assistant: str = "Hello!", system: str | None = None, **top) -> dict:
-    """A chat record (OpenAI's format): a user message and the answer, after SYSTEM if given; TOP keys beside `messages`."""
+    """A chat record (OpenAI's format): a user message and the answer, after SYSTEM if given;
+    TOP keys beside `messages`."""
     messages = [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
     return {"messages": ([{"role": "system", "content": system}] if system else []) + messages, **top}
 
@@ -126,7 +127,7 @@ def awkward_file(path, rng: random.Random):
         if number % 37 == 0:
             lines.append(b"[1, 2]")
     endings = [b"\r\n" if i % 5 == 0 else b"\n" for i in range(len(lines))]
-    path.write_bytes(b"".join(line + ending for line, ending in zip(lines, endings)))
+    path.write_bytes(b"".join(line + ending for line, ending in zip(lines, endings, strict=True)))
     return path
 
 

@@ -56,7 +56,7 @@ def test_change_lines_edits_about_one_percent_in_place(generated, tmp_path):
     changed = bench.change_lines(copy)
     before, after = generated.read_bytes().splitlines(), copy.read_bytes().splitlines()
     assert len(after) == len(before)
-    assert sum(a != b for a, b in zip(before, after)) == changed
+    assert sum(a != b for a, b in zip(before, after, strict=True)) == changed
     assert 0.003 * len(before) < changed < 0.03 * len(before)
     assert all(isinstance(orjson.loads(line), dict) for line in after)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -213,7 +214,7 @@ def test_oldest_caches_of_a_file_are_pruned(tmp_path):
 def test_unwritable_folder_is_an_error_for_the_caller(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match=re.escape(str(blocker))):  # the error names the path
         CacheFolder(blocker / "cache", KEY).save(CacheWriter(FINGERPRINT), DATA)
     assert not list(tmp_path.glob("**/*.tmp"))
 
@@ -221,8 +222,12 @@ def test_unwritable_folder_is_an_error_for_the_caller(tmp_path):
 def test_a_row_must_fit_the_writer():
     writer = CacheWriter(FINGERPRINT, ["FT401"])
     writer.append(b"k" * 16, Row(0))  # not a record: no summary
-    for key, row in ((b"short", Row(0)), (b"k" * 16, Row(2, b"", {"FT402": b"x"}))):
-        with pytest.raises(ValueError):
+    refused = (
+        (b"short", Row(0), "a key is 16 bytes, not 5"),
+        (b"k" * 16, Row(2, b"", {"FT402": b"x"}), re.escape("no column for ['FT402']")),
+    )
+    for key, row, message in refused:
+        with pytest.raises(ValueError, match=message):
             writer.append(key, row)
     assert len(writer) == 1  # a refused row adds nothing
     assert RecordCache._parse(writer.to_bytes(KEY), FINGERPRINT, KEY).cell("FT401", 0) is None
@@ -234,7 +239,7 @@ def test_parts_joined_equal_one_writer():
     joined = _lint(lines[:12], RecordCache(FINGERPRINT))[0]
     joined.extend(_lint(lines[12:], RecordCache(FINGERPRINT))[0])
     assert joined.to_bytes(KEY) == whole.to_bytes(KEY)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot join results of other settings"):
         joined.extend(CacheWriter(FINGERPRINT))  # no FT401 column: other settings
 
 
@@ -261,7 +266,7 @@ def test_parts_copied_from_the_last_run_join_and_resolve_to_one_writer(tmp_path)
         parts.append(part)
     joined = parts[0]
     joined.extend(parts[1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="the writer has cells not resolved yet"):
         joined.to_bytes(KEY)  # spans of the last run's cells not copied yet
     joined.resolve(previous)
     assert (

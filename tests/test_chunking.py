@@ -21,7 +21,9 @@ _line = st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")) | st.sampled
 )
 _ending = st.sampled_from([b"\n", b"\r\n"])
 _files = st.builds(
-    lambda lines, endings, final, bom: (BOM if bom else b"") + b"".join(l + e for l, e in zip(lines, endings)) + final,
+    lambda lines, endings, final, bom: (
+        (BOM if bom else b"") + b"".join(line + ending for line, ending in zip(lines, endings, strict=False)) + final
+    ),
     st.lists(_line, max_size=60),
     st.lists(_ending, min_size=60, max_size=60),
     _line,  # a last line with no newline (or nothing)
@@ -72,9 +74,10 @@ def _by_blocks(path: Path, ranges: list[ByteRange], block_bytes: int) -> list[tu
                 keyed = [block.keyed(index) for index in range(len(block.lines))]
                 assert block.keys == b"".join(map(key, keyed))
                 assert [
-                    path.read_bytes()[offset : offset + len(line)] for offset, line in zip(block.offsets, keyed)
+                    path.read_bytes()[offset : offset + len(line)]
+                    for offset, line in zip(block.offsets, keyed, strict=True)
                 ] == keyed
-                lines += zip(block.lines, keyed)
+                lines += zip(block.lines, keyed, strict=True)
     return lines
 
 
@@ -152,7 +155,7 @@ def test_each_range_is_given_before_the_lines_after_it_are_counted(tmp_path, mon
     assert next(ranges).first_line == 201 and counted == [(0, 1002), (1002, 2001)]
 
 
-@pytest.mark.parametrize("start, end", [(0, 0), (0, 7), (3, 20), (5, 6)])
+@pytest.mark.parametrize(("start", "end"), [(0, 0), (0, 7), (3, 20), (5, 6)])
 def test_count_newlines_in_a_span(tmp_path, start, end):
     path = tmp_path / "data"
     data = b"a\nb\n\n\ncc\r\nd\n" * 2

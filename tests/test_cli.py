@@ -163,8 +163,9 @@ def test_concise_output_is_path_line_code_message(bad):
 def test_full_output_shows_location_rule_message_pointer_and_excerpt(bad):
     out = ft_lint("check", bad).stdout
     assert (
-        f'{bad}:1: FT201 [error] empty-content: assistant message 1 has empty content\n  at /messages/1/content\n  | {{"role":"assistant","content":""}}\n'
-        in out
+        f"{bad}:1: FT201 [error] empty-content: assistant message 1 has empty content\n"
+        "  at /messages/1/content\n"
+        '  | {"role":"assistant","content":""}\n' in out
     )
     assert f"{bad}:3: FT401 [warning] duplicate-example: duplicate of the example at line 1\n" in out
     assert f"  = see {bad}:1\n" in out
@@ -186,8 +187,8 @@ def test_statistics_counts_findings_per_code(tmp_path):
 def test_github_output_is_annotations(bad):
     lines = ft_lint("check", "--output-format", "github", bad).stdout.splitlines()
     assert (
-        lines[0]
-        == f"::error file={bad},line=1,title=FT201 empty-content::assistant message 1 has empty content (at /messages/1/content)"
+        lines[0] == f"::error file={bad},line=1,title=FT201 empty-content::"
+        "assistant message 1 has empty content (at /messages/1/content)"
     )
 
 
@@ -285,6 +286,9 @@ def test_folder_without_data_files_passes_with_a_warning(tmp_path):
 
 
 def test_help_does_not_import_the_heavy_modules():
-    probe = "import sys; from ft_lint.cli import cli; cli.main(['--help'], standalone_mode=False); print(sorted(m for m in ('jsonschema', 'jsonschema_rs', 'tiktoken', 'orjson') if m in sys.modules))"
+    probe = (
+        "import sys; from ft_lint.cli import cli; cli.main(['--help'], standalone_mode=False); "
+        "print(sorted(m for m in ('jsonschema', 'jsonschema_rs', 'tiktoken', 'orjson') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.splitlines()[-1] == "[]"

@@ -116,7 +116,7 @@ def test_rule_options_by_code_or_name(project, selector):
 
 
 @pytest.mark.parametrize(
-    "text, words",
+    ("text", "words"),
     [
         ('colour = "always"\n', ["unknown key 'colour'", "ft-lint.toml"]),
         ('select = "FT1"\n', ["'select'", "list"]),

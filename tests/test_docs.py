@@ -62,7 +62,7 @@ def test_the_contract_names_every_format():
 def test_the_contract_names_every_command_option_and_configuration_key():
     text = SPEC.read_text(encoding="utf-8")
     commands = section(text, "Commands")
-    assert {name for name in cli.commands} <= set(re.findall(r"`ft-lint ([a-z]+)", commands))
+    assert set(cli.commands) <= set(re.findall(r"`ft-lint ([a-z]+)", commands))
     options = {opt for param in cli.commands["check"].params for opt in param.opts if opt.startswith("--")}
     assert sorted(option for option in options if f"`{option}" not in commands and f"/{option}" not in commands) == []
     assert sorted(key for key in _KEYS if f"`{key}`" not in commands) == []

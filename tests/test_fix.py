@@ -159,7 +159,10 @@ def test_unsafe_fixes_strip_and_reserialise_only_those_records(tmp_path):
 
 
 def test_records_with_duplicate_keys_are_neither_deduplicated_nor_reserialised(tmp_path):
-    ambiguous = b'{"messages": [{"role": "user", "content": " a "}, {"role": "assistant", "content": "b"}], "messages": [{"role": "user", "content": " a "}, {"role": "assistant", "content": "b"}]}\n'
+    ambiguous = (
+        b'{"messages": [{"role": "user", "content": " a "}, {"role": "assistant", "content": "b"}], '
+        b'"messages": [{"role": "user", "content": " a "}, {"role": "assistant", "content": "b"}]}\n'
+    )
     before = ambiguous + ambiguous.replace(b', "messages"', b', "messages" ', 1) + line(chat(" a ", "b"))
     path = tmp_path / "train.jsonl"
     path.write_bytes(before)
@@ -221,6 +224,6 @@ def test_a_folder_that_cannot_be_written_is_one_line_error(tmp_path, monkeypatch
 
 def test_rules_say_whether_their_fix_is_safe():
     listing = run_cli("rules").out
-    assert [l.split()[0] for l in listing.splitlines() if " fix " in l] == ["FT004", "FT010", "FT401"]
-    assert [l.split()[0] for l in listing.splitlines() if " fix* " in l] == ["FT202"]
+    assert [line.split()[0] for line in listing.splitlines() if " fix " in line] == ["FT004", "FT010", "FT401"]
+    assert [line.split()[0] for line in listing.splitlines() if " fix* " in line] == ["FT202"]
     assert "Fixable: yes, with --unsafe-fixes" in run_cli("rule", "FT202").out

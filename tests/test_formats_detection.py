@@ -301,9 +301,9 @@ def test_formats_command_lists_every_format_with_who_trains_on_it():
         takers = lines[index + 1]
         for user in fmt.used_by:
             assert user in takers
-    chat_takers = lines[[i for i, line in enumerate(lines) if line.startswith("openai-chat ")][0] + 1]
+    chat_takers = lines[next(i for i, line in enumerate(lines) if line.startswith("openai-chat ")) + 1]
     assert "providers: " in chat_takers and "openai" in chat_takers
-    sharegpt_takers = lines[[i for i, line in enumerate(lines) if line.startswith("sharegpt ")][0] + 1]
+    sharegpt_takers = lines[next(i for i, line in enumerate(lines) if line.startswith("sharegpt ")) + 1]
     assert "providers" not in sharegpt_takers and "LLaMA-Factory" in sharegpt_takers
 
 

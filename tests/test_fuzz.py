@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import orjson
@@ -254,10 +254,8 @@ def values_by_line(path: Path, data: bytes) -> dict[int, list]:
         return found
     for number, line in enumerate(data.split(b"\n"), start=1):
         line = line.rstrip(b"\r")
-        try:
+        with suppress(orjson.JSONDecodeError):
             found[number] = [orjson.loads(line[len(BOM) :] if number == 1 and line.startswith(BOM) else line)]
-        except orjson.JSONDecodeError:
-            pass
     return found
 
 
@@ -351,7 +349,7 @@ def test_unsafe_fixes_keep_every_record_valid_and_settle(data):
 @given(
     st.one_of(
         st.text(max_size=200),
-        st.lists(st.sampled_from(TRICKY_TEXT + ["x", " ", "1", "@", "-", "."]), max_size=30).map("".join),
+        st.lists(st.sampled_from([*TRICKY_TEXT, "x", " ", "1", "@", "-", "."]), max_size=30).map("".join),
     )
 )
 def test_detectors_report_exact_spans_and_redaction_hides_them(text):

@@ -58,7 +58,7 @@ def test_annotation_escapes_what_the_runner_would_misread():
 
 
 @pytest.mark.parametrize(
-    "severity, command", [(Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "notice")]
+    ("severity", "command"), [(Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "notice")]
 )
 def test_severity_chooses_the_command(severity, command):
     finding = Finding(
@@ -87,7 +87,7 @@ def test_github_output_names_files_from_the_repository_root(tmp_path, monkeypatc
     assert result.exit_code == 1
     commands = [parse(line) for line in result.stdout.splitlines() if line.startswith("::")]
     assert len(commands) == len(findings) >= 2  # FT201 and FT401 at least
-    for (_, properties, message), finding in zip(commands, findings):
+    for (_, properties, message), finding in zip(commands, findings, strict=True):
         assert properties["file"] == "data/x,y.jsonl"  # relative to the root, not to where ft-lint ran
         assert properties["line"] == str(finding["line"])
         assert properties["title"] == f"{finding['code']} {finding['name']}"

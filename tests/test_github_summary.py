@@ -106,12 +106,12 @@ def test_statistics_rows_as_spec_defines_them():
     summary = render([], RunSummary(files=2, records=1210), exit_code=0, stats=rows)
     assert "### Token and cost statistics" in summary
     assert (
-        "| data/train.jsonl | openai-chat | gpt-4o-mini-2024-07-18 | 1,200 | 812,345 | 512 / 2,100 / 9,000 | 3 | 2,437,035 | $7.31 |"
-        in summary
+        "| data/train.jsonl | openai-chat | gpt-4o-mini-2024-07-18 | 1,200 | 812,345 "
+        "| 512 / 2,100 / 9,000 | 3 | 2,437,035 | $7.31 |" in summary
     )
     assert (
-        "| data/other.jsonl | openai-chat | some-model (default) | 10 | ≈1,000 | ≈100 / ≈150 / ≈200 | 3 | ≈3,000 | ≈$0.50 |"
-        in summary
+        "| data/other.jsonl | openai-chat | some-model (default) | 10 | ≈1,000 "
+        "| ≈100 / ≈150 / ≈200 | 3 | ≈3,000 | ≈$0.50 |" in summary
     )  # estimates are marked
 
 
@@ -151,7 +151,7 @@ def test_inputs_become_check_arguments():
 
 
 @pytest.mark.parametrize(
-    "env, message",
+    ("env", "message"),
     [
         ({"FT_LINT_SUMMARY": "yes"}, "'summary' must be true or false"),
         ({"FT_LINT_ARGS": "-ofile.txt"}, "-o is set by the action"),

@@ -39,7 +39,7 @@ def test_combined_key_is_equal_for_equal_rows_and_rarely_otherwise():
     digests = rng.integers(0, 50, 10_000, dtype=np.uint64)
     keys = combined_key(files, digests)
     by_row: dict[tuple[int, int], int] = {}
-    for file, digest, key in zip(files.tolist(), digests.tolist(), keys.tolist()):
+    for file, digest, key in zip(files.tolist(), digests.tolist(), keys.tolist(), strict=True):
         assert by_row.setdefault((file, digest), key) == key
     assert len(set(by_row.values())) == len(by_row)  # 150 distinct rows, 150 distinct keys
     assert combined_key(np.array([1]), np.array([2])) != combined_key(np.array([2]), np.array([1]))  # order counts
@@ -53,7 +53,7 @@ def test_shared_groups_hold_every_row_that_has_company_in_order(values):
     keys[3_000:3_200] = keys[:200]  # company even among unique values
     order, starts = shared_groups(files, keys)
     groups: dict[tuple[int, int], list[int]] = {}
-    for row, group in enumerate(zip(files.tolist(), keys.tolist())):
+    for row, group in enumerate(zip(files.tolist(), keys.tolist(), strict=True)):
         groups.setdefault(group, []).append(row)
     # the groups as found: rows in order, each group whole and once
     found = [members.tolist() for members in np.split(order, np.flatnonzero(starts)[1:])] if len(order) else []

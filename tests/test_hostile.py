@@ -72,9 +72,8 @@ def test_nesting_that_parses_but_is_too_deep_to_check(tmp_path):
 
     schema = '{"type": "object", "properties": {"a": ' * 120 + "{}" + "}}" * 120
     deep_tool = (
-        '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": '
-        + schema
-        + "}}]}"
+        '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}], '
+        '"tools": [{"type": "function", "function": {"name": "f", "parameters": ' + schema + "}}]}"
     )
     (tmp_path / "train.jsonl").write_text("\n".join([nested(128), nested(129), nested(1000), deep_tool]) + "\n")
     found = [f for f in findings(tmp_path / "train.jsonl") if f["code"] == "FT001"]
@@ -94,9 +93,12 @@ def test_nan_and_infinity_are_invalid_json_with_a_hint(tmp_path):
 def test_duplicate_keys_name_the_key_line_and_place(tmp_path):
     (tmp_path / "train.jsonl").write_text(
         GOOD + "\n"
-        '{"messages": [{"role": "user", "content": "draft", "content": "final"}, {"role": "assistant", "content": "ok"}]}\n'
-        '{"messages": [{"role": "user", "content": "a"}], "messages" : [{"role": "user", "content": "b"}, {"role": "assistant", "content": "c"}]}\n'
-        '{"messages": [{"role": "user", "content": "say \\"content\\": twice"}, {"role": "assistant", "content": "\\"a\\":\\"b\\":"}]}\n'
+        '{"messages": [{"role": "user", "content": "draft", "content": "final"}, '
+        '{"role": "assistant", "content": "ok"}]}\n'
+        '{"messages": [{"role": "user", "content": "a"}], '
+        '"messages" : [{"role": "user", "content": "b"}, {"role": "assistant", "content": "c"}]}\n'
+        '{"messages": [{"role": "user", "content": "say \\"content\\": twice"}, '
+        '{"role": "assistant", "content": "\\"a\\":\\"b\\":"}]}\n'
     )
     found = [f for f in findings(tmp_path / "train.jsonl") if f["code"] == "FT008"]
     assert [(f["line"], f["pointer"]) for f in found] == [(2, "/messages/0/content"), (3, "/messages")]

@@ -94,7 +94,8 @@ def test_a_fifo_in_a_folder_is_skipped_with_a_warning(tmp_path):
         result = run_cli("check", "--output-format", "concise", "--select", "FT004", str(tmp_path / "data"))
     assert result.code == 1 and concise(result.out) == [(1, "FT004")]
     assert result.err.strip().splitlines() == [
-        f"ft-lint: warning: skipped {(tmp_path / 'data' / 'pipe.jsonl').as_posix()}: it is a FIFO (named pipe), not a regular file"
+        f"ft-lint: warning: skipped {(tmp_path / 'data' / 'pipe.jsonl').as_posix()}: "
+        "it is a FIFO (named pipe), not a regular file"
     ]
 
 
@@ -126,7 +127,7 @@ def test_a_file_truncated_mid_line_while_its_blocks_are_read_is_an_error(tmp_pat
     blocks = read_blocks(path, ByteRange(0, path.stat().st_size, 1), block_bytes=256)
     next(blocks)
     os.truncate(path, 450)  # in the middle of line 5
-    with hang_guard(10), pytest.raises(UnreadableFile, match="train.jsonl: changed while it was being read"):
+    with hang_guard(10), pytest.raises(UnreadableFile, match=r"train\.jsonl: changed while it was being read"):
         list(blocks)
 
 
@@ -489,7 +490,10 @@ def test_a_rule_that_fails_on_one_record_is_one_finding_and_the_run_goes_on(tmp_
     )
     assert result.code == 1, result.err
     found = [(f["line"], f["code"], f["message"]) for f in json.loads(result.out)]
-    failed = f"this check failed on the record ({type(error).__name__}: {error}), so the record was not checked for it; the other checks ran"
+    failed = (
+        f"this check failed on the record ({type(error).__name__}: {error}), "
+        "so the record was not checked for it; the other checks ran"
+    )
     assert found == [(1, "FT201", failed), (2, "FT201", "assistant message 1 has empty content"), (3, "FT201", failed)]
 
 

@@ -65,8 +65,8 @@ def test_a_file_with_other_hard_links_is_refused_unless_forced(tmp_path):
     result = run_cli("check", "--fix", "--output-format", "concise", str(path), str(other))
     assert result.code == 2
     assert (
-        result.err
-        == f"ft-lint: error: {path}: has 2 hard links and a fix would change it under every name; not fixed (--force fixes it)\n"
+        result.err == f"ft-lint: error: {path}: has 2 hard links and a fix would change it under every name; "
+        "not fixed (--force fixes it)\n"
     )
     assert path.read_bytes() == DATA and other.read_bytes() == D + E  # the others are still fixed
     assert f"{path}:2: FT004" in result.out  # and what remains in the refused one is reported

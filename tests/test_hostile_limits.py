@@ -54,7 +54,7 @@ def test_every_number_option_of_every_rule_declares_its_range():
         Option(5, "a number option written without its range")
 
 
-@pytest.mark.parametrize("code, expected", [("FT302", "threshold = 0.9  #"), ("FT113", "max-images = 0  #")])
+@pytest.mark.parametrize(("code", "expected"), [("FT302", "threshold = 0.9  #"), ("FT113", "max-images = 0  #")])
 def test_rule_documentation_names_the_range(code, expected):
     from click.testing import CliRunner
 
@@ -64,7 +64,7 @@ def test_rule_documentation_names_the_range(code, expected):
 
 
 @pytest.mark.parametrize(
-    "table, key, value, allowed",
+    ("table", "key", "value", "allowed"),
     [
         ("FT302", "threshold", "nan", "a number from 0.0 to 1.0"),
         ("FT302", "threshold", "-0.5", "a number from 0.0 to 1.0"),
@@ -112,7 +112,7 @@ def test_a_tool_ft_lint_that_is_not_a_table_is_a_configuration_error(tmp_path, c
 
 
 @pytest.mark.parametrize(
-    "option, value, words",
+    ("option", "value", "words"),
     [
         ("--learning-rate-multiplier", "nan", ["--learning-rate-multiplier", "'nan' is not a number"]),
         ("--beta", "inf", ["--beta", "inf is not in the range 0<x<=1000"]),
@@ -344,7 +344,7 @@ def test_thousands_of_per_file_globs_are_not_tried_one_by_one_for_a_file_none_ma
 
 
 @pytest.mark.parametrize(
-    "value, allowed",
+    ("value", "allowed"),
     [
         ("support@acme.com", True),
         ("SUPPORT@ACME.COM", True),

@@ -212,7 +212,7 @@ def test_sarif_is_valid_utf8_and_its_uris_keep_the_bytes_of_names(hostile):
 
 
 @pytest.mark.slow
-def test_precommit_takes_a_staged_name_that_looks_like_an_option_as_a_file(hook_repository, offline_pip, tmp_path):
+def test_precommit_takes_a_staged_name_that_looks_like_an_option_as_a_file(hook_repository, offline_pip, tmp_path):  # noqa: F811 (the fixture imported from test_precommit, requested by name)
     """The real pre-commit, the hook as its manifest declares it, the files a commit would stage."""
     data = dataset_repository(tmp_path / "dataset", {"--output-file=x.jsonl": BAD, "data/good.jsonl": GOOD})
     done = pre_commit("try-repo", str(hook_repository[0]), "ft-lint", cwd=data, env=offline_pip)

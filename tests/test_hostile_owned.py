@@ -174,7 +174,7 @@ def forge(cache_file: Path, lines: dict[int, bytes]) -> None:
     """What anyone who can write the cache folder could do with an unkeyed checksum: give the
     lines at these positions the keys of other bytes, so they get the results of clean lines."""
     data = bytearray(cache_file.read_bytes())
-    magic, version, header_size = struct.unpack_from("<4sHI", data)
+    _magic, _version, header_size = struct.unpack_from("<4sHI", data)
     start = struct.calcsize("<4sHI") + header_size
     header = json.loads(data[struct.calcsize("<4sHI") : start])
     key = cache.key_function(bytes.fromhex(header["fingerprint"]))

@@ -69,5 +69,5 @@ def test_a_damaged_state_file_is_named_in_the_error(tmp_path):
     path = tmp_path / "launch.json"
     path.write_text("{not json")
 
-    with pytest.raises(StateError, match="launch.json: the launch state file is damaged"):
+    with pytest.raises(StateError, match=r"launch\.json: the launch state file is damaged"):
         LaunchState(path)

@@ -236,7 +236,8 @@ def test_the_main_line_runs_one_way():
 def test_the_checks_find_an_upward_import_and_a_cycle():
     graph = {"ft_lint.reader": {"ft_lint.engine": 3}, "ft_lint.engine": {"ft_lint.reader": 1}}
     assert upward_imports(graph) == [
-        f"ft_lint.reader (layer {LAYER_OF['ft_lint.reader']}) line 3: ft_lint.engine (layer {LAYER_OF['ft_lint.engine']})"
+        f"ft_lint.reader (layer {LAYER_OF['ft_lint.reader']}) line 3: "
+        f"ft_lint.engine (layer {LAYER_OF['ft_lint.engine']})"
     ]
     assert import_cycles(graph) == [["ft_lint.engine", "ft_lint.reader"]]
 
@@ -257,7 +258,12 @@ def test_a_lazy_or_relative_import_counts(source):
 
 
 def test_an_annotation_only_import_does_not_count():
-    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ft_lint.config import Settings\nimport ft_lint.reader\n"
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from ft_lint.config import Settings\n"
+        "import ft_lint.reader\n"
+    )
     assert [name for _, name in runtime_imports(source, "ft_lint.model_choice")] == [
         "typing",
         "typing.TYPE_CHECKING",

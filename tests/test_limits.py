@@ -96,7 +96,8 @@ def test_estimated_counts_say_about(tmp_path):
     assert [(f.line, f.message) for f in found] == [
         (
             2,
-            f"example has about {limit + 1:,} tokens, more than the {limit:,} a training example of {LLAMA_70B} may hold",
+            f"example has about {limit + 1:,} tokens, "
+            f"more than the {limit:,} a training example of {LLAMA_70B} may hold",
         )
     ]
     assert any("estimates" in note and LLAMA_70B in note for note in summary.notes)
@@ -165,7 +166,7 @@ def test_images_that_push_a_short_example_over_the_limit_are_counted(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "today, severity, message",
+    ("today", "severity", "message"),
     [
         ("2026-11-06", None, None),  # 61 days before the last day for new jobs
         (
@@ -181,7 +182,8 @@ def test_images_that_push_a_short_example_over_the_limit_are_counted(tmp_path):
         (
             "2027-01-06",
             "info",
-            "takes no new fine-tuning jobs after 2027-01-06 (today is the last day) and shuts down on 2027-01-14 (8 days left)",
+            "takes no new fine-tuning jobs after 2027-01-06 (today is the last day) "
+            "and shuts down on 2027-01-14 (8 days left)",
         ),
         (
             "2027-01-07",
@@ -230,7 +232,7 @@ PREFERENCE = {
 
 
 @pytest.mark.parametrize(
-    "record, model, flagged",
+    ("record", "model", "flagged"),
     [
         (PREFERENCE, "gpt-3.5-turbo-0125", True),
         (PREFERENCE, "gpt-4o-mini", False),
@@ -258,7 +260,7 @@ def test_format_not_supported_names_models_that_do(tmp_path):
 # --- FT005 / FT006 ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size, flagged", [(512_000_001, False), (8_000_000_000, False), (8_000_000_001, True)])
+@pytest.mark.parametrize(("size", "flagged"), [(512_000_001, False), (8_000_000_000, False), (8_000_000_001, True)])
 def test_file_too_large(size, flagged):
     model = load_models()["gpt-4.1-mini-2025-04-14"]
     summary = FileSummary("big.jsonl", size, 100, "openai-chat", {"openai-chat": 100}, {}, model=model)
@@ -266,8 +268,8 @@ def test_file_too_large(size, flagged):
     assert len(found) == flagged
     if flagged:
         assert (
-            found[0].message
-            == "file is 8 GB (8,000,000,001 bytes); openai takes training files of up to 8 GB for gpt-4.1-mini-2025-04-14"
+            found[0].message == "file is 8 GB (8,000,000,001 bytes); "
+            "openai takes training files of up to 8 GB for gpt-4.1-mini-2025-04-14"
         )
 
 
@@ -279,7 +281,7 @@ def test_file_size_is_checked_against_the_files_model(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "count, model, severity",
+    ("count", "model", "severity"),
     [
         (9, None, "error"),
         (10, None, "info"),

@@ -46,7 +46,7 @@ def test_shingle_sets_of_a_batch_equal_those_of_each_text_alone():
     rng = random.Random(7)
     texts = [" ".join(random_words(rng, rng.randint(0, 40))) for _ in range(60)] + [a for a, _ in TEXTS]
     together = minhash.shingle_sets(texts, 5)
-    for text, shingles in zip(texts, together):
+    for text, shingles in zip(texts, together, strict=True):
         assert np.array_equal(shingles, minhash.shingle_sets([text], 5)[0])
 
 
@@ -177,7 +177,10 @@ def test_hashes_are_the_same_in_every_process():
     import subprocess
     import sys
 
-    script = "from ft_lint import minhash; print(minhash.band_hashes(['a text of some words, twice as many words'], 5, 21, 6)[0].tolist())"
+    script = (
+        "from ft_lint import minhash; "
+        "print(minhash.band_hashes(['a text of some words, twice as many words'], 5, 21, 6)[0].tolist())"
+    )
     outputs = {
         subprocess.run(
             [sys.executable, "-c", script],
@@ -203,7 +206,7 @@ def test_powers_are_the_multiplier_s_powers_and_their_inverses(count):
     powers, inverses = minhash._powers(count)
     multiplier = minhash._TOKEN_MULTIPLIER
     assert [int(p) for p in powers] == [pow(multiplier, i, 1 << 64) for i in range(count)]
-    assert all(int(p) * int(q) % (1 << 64) == 1 for p, q in zip(powers, inverses))
+    assert all(int(p) * int(q) % (1 << 64) == 1 for p, q in zip(powers, inverses, strict=True))
 
 
 GOLDEN_DIGEST = "e4dd576b827568f76c0316ec6bd1ff1be096269e379dcab71e553b6303fee2b3"

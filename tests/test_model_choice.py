@@ -67,7 +67,7 @@ def test_per_file_model_in_a_report(project):
     configure(
         project, '[per-file-settings."data/llama/*.jsonl"]\nmodel = "meta-llama/Llama-3.3-70B-Instruct-Reference"\n'
     )
-    code, out, _ = run_cli("check", "data", "--select", "FT301,FT304", "--output-format", "concise")
+    _code, out, _ = run_cli("check", "data", "--select", "FT301,FT304", "--output-format", "concise")
     notes = [line for line in out.splitlines() if line.startswith("note: ")]
     assert len(notes) == 2
     assert "Llama-3.3-70B-Instruct-Reference are estimates" in notes[1]
@@ -76,17 +76,17 @@ def test_per_file_model_in_a_report(project):
 
 def test_command_line_wins_over_per_file_settings(project):
     configure(project, '[per-file-settings."data/llama/*.jsonl"]\nmodel = "Qwen/Qwen3-8B"\n')
-    code, out, _ = run_cli("check", "data", "--model", "gpt-4.1", *RETIRING, "--output-format", "concise")
+    _code, out, _ = run_cli("check", "data", "--model", "gpt-4.1", *RETIRING, "--output-format", "concise")
     assert out.count("gpt-4.1-2025-04-14 takes no new") == 2
 
 
 def test_fine_tuned_model_ids_resolve_to_their_base(project):
-    code, out, _ = run_cli("check", "data/train.jsonl", "--model", "ft:gpt-4o-mini-2024-07-18:acme::abc123", *RETIRING)
+    _code, out, _ = run_cli("check", "data/train.jsonl", "--model", "ft:gpt-4o-mini-2024-07-18:acme::abc123", *RETIRING)
     assert "gpt-4o-mini-2024-07-18 takes no new" in out
 
 
 @pytest.mark.parametrize(
-    "args, config, expected",
+    ("args", "config", "expected"),
     [
         (
             ["--model", "gpt-4o-mni"],
@@ -124,7 +124,7 @@ def test_default_model_note_in_full_and_concise_but_not_json(project):
     for output_format in ("full", "concise"):
         _, out, _ = run_cli("check", "data/train.jsonl", "--output-format", output_format)
         assert "note: no model named, so gpt-4.1-mini-2025-04-14 was assumed" in out
-    code, out, _ = run_cli("check", "data/train.jsonl", "--output-format", "json")
+    _code, out, _ = run_cli("check", "data/train.jsonl", "--output-format", "json")
     findings = json.loads(out)
     assert isinstance(findings, list) and {f["code"] for f in findings} == {"FT006"}
 
@@ -146,7 +146,7 @@ def test_models_command_table_and_json(tmp_path):
     import tomllib
 
     raw = tomllib.loads(resources.files("ft_lint").joinpath("models.toml").read_text(encoding="utf-8"))["model"]
-    code, out, _ = run_cli("models")
+    _code, out, _ = run_cli("models")
     rows = {
         line.split()[0]: line.split()
         for line in out.splitlines()[1:]
@@ -163,14 +163,15 @@ def test_models_command_table_and_json(tmp_path):
         "2027-01-14",
     ]
     assert rows["Qwen/Qwen3-8B"][4] == "estimate"
-    code, out, _ = run_cli("models", "--output-format", "json")
+    _code, out, _ = run_cli("models", "--output-format", "json")
     table = json.loads(out)
     assert [m["id"] for m in table] == [entry["id"] for entry in raw]
     assert all(m["sources"]["dates"]["url"].startswith("https://") for m in table)
 
 
 @pytest.mark.parametrize(
-    "size, text", [(512_000_000, "512 MB"), (600_123_456, "600.1 MB"), (100_000_000_000, "100 GB"), (999, "999 bytes")]
+    ("size", "text"),
+    [(512_000_000, "512 MB"), (600_123_456, "600.1 MB"), (100_000_000_000, "100 GB"), (999, "999 bytes")],
 )
 def test_human_bytes(size, text):
     assert human_bytes(size) == text
@@ -185,8 +186,8 @@ def test_note_when_a_file_is_read_as_a_format_the_assumed_model_does_not_train_o
     write_jsonl(project / "data" / "tools.jsonl", [record])
     _, out, _ = run_cli("check", "data/tools.jsonl")
     assert (
-        "note: data/tools.jsonl was read as trl-conversational, which no model in ft-lint's table trains on, so no provider's limits"
-        in out
+        "note: data/tools.jsonl was read as trl-conversational, "
+        "which no model in ft-lint's table trains on, so no provider's limits" in out
     )
     assert "was assumed" not in out  # no OpenAI figure was applied to it
     _, out, _ = run_cli("check", "data/tools.jsonl", "--model", "gpt-4.1-mini")

@@ -199,7 +199,7 @@ def _edit(old: str, new: str, *, last: bool = False) -> str:
 
 
 @pytest.mark.parametrize(
-    "text, field",
+    ("text", "field"),
     [
         (_edit("context_tokens = 4096\n", ""), "context_tokens"),
         (_edit('shutdown_date = "none"\n', ""), "shutdown_date"),
@@ -245,7 +245,7 @@ def test_empty_and_broken_tables_are_rejected():
 
 
 @pytest.mark.parametrize(
-    "name, model_id",
+    ("name", "model_id"),
     [
         ("gpt-4o-mini-2024-07-18", "gpt-4o-mini-2024-07-18"),
         ("gpt-4o-mini", "gpt-4o-mini-2024-07-18"),
@@ -266,7 +266,7 @@ def test_resolve_model(name, model_id):
 
 
 @pytest.mark.parametrize(
-    "name, suggestion",
+    ("name", "suggestion"),
     [("gpt-4o-mimi", "gpt-4o-mini"), ("ft:gpt-4o-mimi:org::abc", "gpt-4o-mini"), ("davinci-003", "davinci-002")],
 )
 def test_unknown_model_suggests_close_names(name, suggestion):
@@ -287,7 +287,7 @@ def test_unknown_model_without_close_names():
 
 
 @pytest.mark.parametrize(
-    "n_examples, epochs",
+    ("n_examples", "epochs"),
     [
         (1, 25),  # 100 / 1 = 100, clamped to 25
         (4, 25),
@@ -308,7 +308,7 @@ def test_default_epochs(n_examples, epochs):
 
 
 def test_default_epochs_needs_examples():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n_examples must be at least 1, not 0"):
         default_epochs(0)
 
 

@@ -82,12 +82,15 @@ def test_a_preamble_most_examples_share_makes_no_near_duplicates_but_what_varies
         (
             41,
             6,
-            f"nearly the same as the example at line 6 (similarity {floor2(expected)} of what varies: the text many of the file's examples share is set aside)",
+            f"nearly the same as the example at line 6 (similarity {floor2(expected)} of what varies: "
+            "the text many of the file's examples share is set aside)",
         ),
         (
             42,
             6,
-            "nearly the same as the example at line 6 (similarity 1.00 of what varies: the same words, apart from case, punctuation, the system prompt, the tools defined or the text many of the file's examples share)",
+            "nearly the same as the example at line 6 (similarity 1.00 of what varies: the same words, "
+            "apart from case, punctuation, the system prompt, the tools defined "
+            "or the text many of the file's examples share)",
         ),
     ]
 
@@ -139,7 +142,7 @@ def test_the_same_answer_under_many_prompts_is_still_a_near_duplicate(tmp_path):
 
 def test_a_warm_run_learns_the_boilerplate_of_the_file_as_it_is_now(tmp_path):
     """Summaries cached while a preamble was boilerplate are not reused once it is not."""
-    path, records, preamble = preamble_file(tmp_path, count=12, words=5)
+    path, records, _preamble = preamble_file(tmp_path, count=12, words=5)
     assert findings(path) == []
     rng = random.Random(34)
     records[8:] = [chat(" ".join(random_words(rng, 40)), " ".join(random_words(rng, 40))) for _ in range(4)]

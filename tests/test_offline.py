@@ -70,7 +70,7 @@ def test_the_network_block_is_in_force(offline, tmp_path):
     assert probe.returncode != 0 and "network blocked by the test" in probe.stderr
 
 
-@pytest.mark.parametrize("model, encoding", [("gpt-4.1-mini", "o200k_base"), ("gpt-3.5-turbo-0125", "cl100k_base")])
+@pytest.mark.parametrize(("model", "encoding"), [("gpt-4.1-mini", "o200k_base"), ("gpt-3.5-turbo-0125", "cl100k_base")])
 def test_counts_tokens_with_no_network_and_an_empty_cache(offline, tmp_path, reference, model, encoding):
     env, cache = offline
     long_record = chat("Summarise: " + "the quick brown fox " * 4000, "A fox, repeatedly.")

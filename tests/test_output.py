@@ -36,7 +36,7 @@ def test_full_output_counts_info_findings_instead_of_listing_them(tmp_path):
 def test_a_file_that_fails_the_same_way_on_every_line_gets_one_finding(tmp_path):
     dicts = tmp_path / "dicts.jsonl"
     dicts.write_text("".join(f"{{'messages': [{{'role': 'user', 'content': 'q{n}'}}]}}\n" for n in range(12)))
-    [finding] = [f for f in findings_json("--select", "FT001", str(dicts))]
+    [finding] = list(findings_json("--select", "FT001", str(dicts)))
     assert (finding["line"], finding["code"]) == (1, "FT001")
     assert finding["message"].startswith(
         "every line of the file (12 lines, 1-12) fails this way; line 1: line is not valid JSON"

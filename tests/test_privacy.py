@@ -41,7 +41,8 @@ def _jwt() -> str:
     def part(data: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
-    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': '42', 'name': 'Ada'})}.{rand(43, string.ascii_letters + string.digits + '_-')}"
+    header, payload = part({"alg": "HS256", "typ": "JWT"}), part({"sub": "42", "name": "Ada"})
+    return f"{header}.{payload}.{rand(43, string.ascii_letters + string.digits + '_-')}"
 
 
 UPPER_DIGITS = string.ascii_uppercase + string.digits

@@ -145,7 +145,7 @@ def test_json_array_records_report_the_line_where_each_starts(tmp_path):
     starts = [i + 1 for i, line in enumerate(text.splitlines()) if line == "  {"]
     found = read(tmp_path, text.encode(), "data.json")
     assert [(e.line, e.kind, e.value) for e in found] == [
-        (line, Kind.RECORD, record) for line, record in zip(starts, records)
+        (line, Kind.RECORD, record) for line, record in zip(starts, records, strict=True)
     ]
     assert json.loads(found[1].raw) == records[1]
 

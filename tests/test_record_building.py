@@ -53,7 +53,7 @@ def test_records_share_the_path_tuples_of_their_messages():
     chat = all_formats()["openai-chat"]
     (first,), (second,) = chat.conversations(_chat(3)), chat.conversations(_chat(3))
     assert [m.path for m in first] == [m.path for m in second]
-    assert all(a.path is b.path and a.content_path is b.content_path for a, b in zip(first, second))
+    assert all(a.path is b.path and a.content_path is b.content_path for a, b in zip(first, second, strict=True))
 
 
 def test_items_that_are_not_objects_keep_the_paths_of_the_others():

@@ -292,8 +292,8 @@ def test_latex_whose_backslash_json_read_as_an_escape_is_named(lint_records):
     text = "He can buy \\(\x0crac{y - 19}{x}\\) CDs."  # "\frac" in JSON (or Python) with one backslash
     [finding] = of(lint_records(reply(text)), "FT210")
     assert (
-        finding.message
-        == "assistant message 1 contains a control character, form feed (U+000C; LaTeX \\frac written in JSON with a single backslash?)"
+        finding.message == "assistant message 1 contains a control character, "
+        "form feed (U+000C; LaTeX \\frac written in JSON with a single backslash?)"
     )
 
 

@@ -70,7 +70,7 @@ def test_sarif_is_valid_and_matches_the_findings(repository):
     assert len(results) == len(findings) >= 5  # FT201 twice, FT004, FT102, FT401
     base_ids = run["originalUriBaseIds"]
     assert base_ids["%SRCROOT%"]["uri"] == repository.as_uri() + "/"
-    for result, finding in zip(results, findings):
+    for result, finding in zip(results, findings, strict=True):
         location = result["locations"][0]
         assert result["ruleId"] == finding["code"]
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == finding["code"]
@@ -81,7 +81,7 @@ def test_sarif_is_valid_and_matches_the_findings(repository):
             assert finding["pointer"] in result["message"]["text"]
         else:
             assert "logicalLocations" not in location
-        for related, expected in zip(result.get("relatedLocations", []), finding["related"]):
+        for related, expected in zip(result.get("relatedLocations", []), finding["related"], strict=True):
             assert related["physicalLocation"]["region"]["startLine"] == expected["line"]
     inside = [r for r in results if "uriBaseId" in r["locations"][0]["physicalLocation"]["artifactLocation"]]
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in inside} == {
@@ -99,7 +99,7 @@ def test_sarif_rules_carry_the_rule_documentation(repository):
     rules = json.loads(sarif_text)["runs"][0]["tool"]["driver"]["rules"]
     assert [rule["id"] for rule in rules] == list(catalog())
     levels = {"error": "error", "warning": "warning", "info": "note"}
-    for described, rule in zip(rules, catalog().values()):
+    for described, rule in zip(rules, catalog().values(), strict=True):
         assert described["name"] == rule.name
         assert described["shortDescription"]["text"] == rule.summary()
         assert described["help"]["text"] == rule.documentation()

@@ -24,7 +24,7 @@ def schema_errors(value: dict) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    "value, expected",
+    ("value", "expected"),
     [
         (s.UNKNOWN_KEY_MESSAGE, [("FT102", "/messages/1/id")]),
         (s.UNKNOWN_KEY_TOP, [("FT102", "/metadata")]),
@@ -46,7 +46,7 @@ def test_error_goes_to_the_narrowest_rule(value, expected):
 
 
 @pytest.mark.parametrize(
-    "value, pointer",
+    ("value", "pointer"),
     [
         (s.CONTENT_NUMBER, "/messages/0/content"),
         (s.MESSAGES_EMPTY, "/messages"),

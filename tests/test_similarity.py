@@ -366,7 +366,7 @@ def test_the_partner_of_a_single_file_is_read_from_disk(tmp_path, given):
     ],
 )
 def test_pairing_by_name(tmp_path, train_name, valid_name):
-    train, valid, _ = leak_files(tmp_path, train_name, valid_name)
+    train, _valid, _ = leak_files(tmp_path, train_name, valid_name)
     assert {code for _, _, code, _, _ in findings([train], "FT404")} == {"FT404"}
 
 
@@ -388,7 +388,7 @@ def test_validation_option_pairs_any_names(tmp_path):
 
 def test_pairs_in_the_configuration(tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()
-    train, valid, _ = leak_files(tmp_path / "data", "prepared.jsonl", "heldout.jsonl")
+    _train, _valid, _ = leak_files(tmp_path / "data", "prepared.jsonl", "heldout.jsonl")
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "ft-lint.toml"
     config.write_text('select = ["FT404"]\n[pairs]\n"data/prepared.jsonl" = "data/heldout.jsonl"\n')
@@ -477,7 +477,7 @@ def test_near_duplicates_in_a_json_array_on_one_line(tmp_path):
     rng = random.Random(21)
     words = random_words(rng, 60)
     records = [*distinct_chats(rng, 3), chat("Summarise: " + " ".join(words), "ok")]
-    records += [chat("Summarise: " + " ".join(words[:-1] + ["changed"]), "ok"), *distinct_chats(rng, 2)]
+    records += [chat("Summarise: " + " ".join([*words[:-1], "changed"]), "ok"), *distinct_chats(rng, 2)]
     path = tmp_path / "train.json"
     path.write_text(json.dumps(records))  # one line
     assert [(line, message.split(" (")[0]) for _, line, _, message, _ in findings([path], "FT402")] == [
@@ -498,13 +498,13 @@ def test_grouping_helpers_are_their_definitions(values):
     answers = rng.integers(0, 3, 4_000, dtype=np.uint64)
     seen: set[tuple[int, int]] = set()
     expected_first = []
-    for file, key in zip(files.tolist(), keys.tolist()):
+    for file, key in zip(files.tolist(), keys.tolist(), strict=True):
         expected_first.append((file, key) not in seen)
         seen.add((file, key))
     assert similarity._first_of_each(files, keys).tolist() == expected_first
     groups: dict[tuple[int, int], list[int]] = {}
     expected_earliest = []
-    for row, (file, key, answer) in enumerate(zip(files.tolist(), keys.tolist(), answers.tolist())):
+    for row, (file, key, answer) in enumerate(zip(files.tolist(), keys.tolist(), answers.tolist(), strict=True)):
         earlier = groups.setdefault((file, key), [])
         expected_earliest.append(next((other for other in earlier if answers[other] != answer), -1))
         earlier.append(row)

@@ -142,7 +142,7 @@ def test_estimated_counts_are_marked_not_exact(train, capsys, monkeypatch):
     assert item["tokens"]["exact"] is False
     assert item["tokens"]["total"] == sum(estimate(r["messages"]) for r in [*RECORDS, INVALID_RECORD])
     assert item["epochs"] == 1
-    code, out, _ = run_cli("stats", str(train), "--model", "Qwen/Qwen3-8B")
+    _code, out, _ = run_cli("stats", str(train), "--model", "Qwen/Qwen3-8B")
     assert "tokens     about " in out and "note: token counts for Qwen/Qwen3-8B are estimates" in out
 
 

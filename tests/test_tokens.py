@@ -347,7 +347,7 @@ def test_image_size_rejects_non_images():
 
 
 @pytest.mark.parametrize(
-    "width, height, detail, expected",
+    ("width", "height", "detail", "expected"),
     [
         (1024, 1024, "high", 765),  # -> 768x768, 4 tiles (OpenAI's worked example)
         (2048, 4096, "high", 1105),  # -> 1024x2048 -> 768x1536, 6 tiles (OpenAI's worked example)
