@@ -35,11 +35,11 @@ def cache_folder(cache_folders, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def reference(request):
+def reference():
     """tiktoken's own Encodings, built from the shipped files (see reference.py)."""
     patch = pytest.MonkeyPatch()
-    request.addfinalizer(patch.undo)
-    return reference_encodings(patch)
+    yield reference_encodings(patch)
+    patch.undo()
 
 
 @pytest.fixture
