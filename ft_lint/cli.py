@@ -13,7 +13,15 @@ from ft_lint import __version__
 from ft_lint.launch.cli_options import follow_command, launch_options, launch_paths, launch_with_network
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ft_lint.config import Settings
+    from ft_lint.findings import Finding
+    from ft_lint.launch.options import LaunchOptions
+    from ft_lint.reporters import RunSummary
+
+    # What replaces `check`'s report (see ft_lint.github_action): report(findings, run_summary, settings)
+    ReportHook = Callable[[list[Finding], RunSummary, Settings], None]
 
 EXIT_USAGE = 2
 
@@ -65,7 +73,9 @@ def _format_names() -> list[str]:
     "--select",
     multiple=True,
     metavar="CODES",
-    help="Rules to enable (codes, prefixes like FT1, names or ALL; comma-separated). Replaces the configured selection.",
+    help=(
+        "Rules to enable (codes, prefixes like FT1, names or ALL; comma-separated). Replaces the configured selection."
+    ),
 )
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of the selection.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
@@ -87,18 +97,26 @@ def _format_names() -> list[str]:
     "--config",
     "config_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: the closest .ft-lint.toml, ft-lint.toml or pyproject.toml with [tool.ft-lint]).",
+    help=(
+        "Configuration file (default: the closest .ft-lint.toml, ft-lint.toml or pyproject.toml with [tool.ft-lint])."
+    ),
 )
 @click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
-    help="Cores to use: worker processes for a JSONL file of 512 KB or more, threads for near-duplicates (default, and at most: the cores available; 1: one).",
+    help=(
+        "Cores to use: worker processes for a JSONL file of 512 KB or more, threads for near-duplicates"
+        " (default, and at most: the cores available; 1: one)."
+    ),
 )
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Neither read nor write the record cache (default location: .ft-lint-cache next to the configuration file; set it with `cache-dir` or $FT_LINT_CACHE_DIR).",
+    help=(
+        "Neither read nor write the record cache (default location: .ft-lint-cache next to the configuration file;"
+        " set it with `cache-dir` or $FT_LINT_CACHE_DIR)."
+    ),
 )
 @click.option(
     "--fix",
@@ -123,27 +141,27 @@ def _format_names() -> list[str]:
 @launch_options
 @click.pass_obj
 def check(
-    report,
-    paths,
-    format_,
-    model,
-    select,
-    extend_select,
-    ignore,
-    output_format,
-    output_file,
-    statistics,
-    fail_on,
-    exit_zero,
-    config_file,
-    jobs,
-    no_cache,
-    fix,
-    unsafe_fixes,
-    diff,
-    force,
-    validation,
-    launch,
+    report: ReportHook | None,
+    paths: tuple[Path, ...],
+    format_: str | None,
+    model: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str | None,
+    output_file: Path | None,
+    statistics: bool,
+    fail_on: str | None,
+    exit_zero: bool | None,
+    config_file: Path | None,
+    jobs: int | None,
+    no_cache: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    force: bool,
+    validation: Path | None,
+    launch: LaunchOptions | None,
 ) -> None:
     """Lint fine-tuning data files (and the data files inside folders)."""
     from dataclasses import replace
@@ -187,7 +205,9 @@ def check(
     sys.exit(session.run(settings, options, report))  # report: None, or the GitHub Action's own reports
 
 
-def _settings_for(paths, config_file, format_: str | None, model: str | None) -> Settings:
+def _settings_for(
+    paths: tuple[Path, ...], config_file: Path | None, format_: str | None, model: str | None
+) -> Settings:
     """Settings from the configuration file, then the options `check` and `stats` share."""
     from dataclasses import replace
 
@@ -230,7 +250,9 @@ def _settings_for(paths, config_file, format_: str | None, model: str | None) ->
     type=click.Path(path_type=Path, dir_okay=False),
     help="Configuration file (default: the closest one).",
 )
-def stats_command(paths, model, format_, output_format, config_file) -> None:
+def stats_command(
+    paths: tuple[Path, ...], model: str | None, format_: str | None, output_format: str, config_file: Path | None
+) -> None:
     """Examples, token distribution, default epochs, billed tokens and cost per file."""
     from ft_lint.stats import collect_stats, write_json, write_text
 
@@ -277,7 +299,8 @@ def models_command(output_format: str) -> None:
     for row in (header, *rows):
         click.echo(
             "  ".join(
-                cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))
+                cell.rjust(w) if i in right else cell.ljust(w)
+                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
             ).rstrip()
         )
     click.echo("\nencoding 'estimate': the tokenizer does not ship with ft-lint; token counts are estimates.")
@@ -334,7 +357,7 @@ def formats_command() -> None:
 cli.add_command(follow_command)
 
 
-def main(args: list[str] | None = None, report=None) -> None:
+def main(args: list[str] | None = None, report: ReportHook | None = None) -> None:
     """Entry point: every error is one line on stderr and exit code 2, never a traceback; the
     names and values it quotes are shown as `terminal` shows them.
 

@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ else:  # pragma: no cover
 from ft_lint.findings import Severity
 from ft_lint.globs import Globs
 from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING, LaunchOptions
+
+# What a configuration key does with its value: check it and set it in the Settings' values
+Setter = Callable[[dict[str, Any], Any], None]
 
 CONFIG_FILES = (".ft-lint.toml", "ft-lint.toml", "pyproject.toml")  # first found in a folder wins
 OUTPUT_FORMATS = ("full", "concise", "json", "github", "sarif")
@@ -151,7 +155,7 @@ def _near(path: Path) -> Path:
         return path
 
 
-def find_config(start: Path) -> tuple[Path, dict] | None:
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The closest configuration file and what it holds (read once: a pyproject.toml is read to
     see whether it has a [tool.ft-lint] table, and a big one takes a while)."""
     for folder in (start.resolve(), *start.resolve().parents):
@@ -170,15 +174,16 @@ def find_config(start: Path) -> tuple[Path, dict] | None:
     return None
 
 
-def _tools(pyproject: dict) -> dict:
+def _tools(pyproject: dict[str, Any]) -> dict[str, Any]:
     tools = pyproject.get("tool")
     return tools if isinstance(tools, dict) else {}
 
 
-def _load_toml(path: Path) -> dict:
+def _load_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)  # tomli (Python 3.10) ships no types
+            return data
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     except ValueError:  # what tomllib lets through: int() refusing a number of thousands of digits
@@ -208,7 +213,7 @@ def load_settings(config_file: Path | None, search_from: Path) -> Settings:
     return Settings(**values)
 
 
-def _apply(values: dict[str, Any], table: dict, path: Path) -> None:
+def _apply(values: dict[str, Any], table: dict[str, Any], path: Path) -> None:
     """The table's keys into `values`: Settings' fields."""
     where = "[tool.ft-lint]" if path.name == "pyproject.toml" else path.name
     for key, value in table.items():
@@ -228,7 +233,7 @@ def _codes(value: Any) -> list[str]:
     return value
 
 
-def _string_choice(choices: tuple[str, ...] | None):
+def _string_choice(choices: tuple[str, ...] | None) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, str) or (choices and value not in choices):
             raise ValueError(f"expected one of {', '.join(choices)}" if choices else "expected a string")
@@ -321,7 +326,7 @@ def _pairs(value: Any) -> dict[str, list[str]]:
     return pairs
 
 
-def _setter(attribute: str, convert):
+def _setter(attribute: str, convert: Callable[[Any], object]) -> Setter:
     def set_value(values: dict[str, Any], value: Any) -> None:
         values[attribute] = convert(value)
 
@@ -340,7 +345,7 @@ def _text(value: Any) -> str:
     return value
 
 
-def _launch_setting(name: str):
+def _launch_setting(name: str) -> Setter:
     """A timeout in seconds, or max-retries (a whole number, 0 or more)."""
 
     def set_value(values: dict[str, Any], value: Any) -> None:

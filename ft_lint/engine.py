@@ -70,15 +70,15 @@ class _Collector:
         settings: Settings,
         rules: RuleSet,
         cache: CacheFolder | None = None,
-        options: RunOptions = RunOptions(),
+        options: RunOptions | None = None,
         state: LintState | None = None,
     ):
         self.settings = settings
-        self.options = options
+        self.options = options if options is not None else RunOptions()
         self.state = state if state is not None else LintState()
         self.rules = rules
         self.findings: list[Finding] = []
-        self.excerpts = settings.output_format == "full" and not options.statistics
+        self.excerpts = settings.output_format == "full" and not self.options.statistics
         self.columns = {rule.code: Summaries() for rule in rules.dataset}  # the only per-record state of a run
         self.model_choices: list[ModelChoice] = []
         self.cache = cache  # None: none read or written (--no-cache, or a worker: its parent saves)
@@ -86,7 +86,7 @@ class _Collector:
         self.unsaved: list[str] = []  # why a record cache could not be written
         self.today = current_date(settings)
         self.file_formats: dict[str, Format | None] = {}
-        self.line_offsets: dict[str, array] = {}  # JSONL files: where each line starts
+        self.line_offsets: dict[str, array[int]] = {}  # JSONL files: where each line starts
         self.entries: dict[str, int] = {}  # lines (JSON array: records) each file holds
         self.read: dict[
             str, list[tuple[int, int, str]]
@@ -98,13 +98,14 @@ class _Collector:
         dataset rules run: on one thread for all of them (a thread per file would be thousands)."""
         if self._saver is None:
             self._saver = ThreadPoolExecutor(1, thread_name_prefix="ft-lint-cache")
-        self._saver.submit(self._save, writer, path)
+        assert self.cache is not None, "saved only with a record cache"
+        self._saver.submit(self._save, self.cache, writer, path)
 
-    def _save(self, writer: CacheWriter, path: Path) -> None:
+    def _save(self, cache: CacheFolder, writer: CacheWriter, path: Path) -> None:
         try:
-            self.cache.save(writer, path)
+            cache.save(writer, path)
         except OSError as error:  # a full disk, say: the findings stand, the next run starts cold
-            self.unsaved.append(f"{self.cache.path}: {error.strerror or error}")
+            self.unsaved.append(f"{cache.path}: {error.strerror or error}")
 
     def finish_saving(self) -> None:
         if self._saver is not None:
@@ -171,10 +172,11 @@ def exit_code(findings: list[Finding], settings: Settings) -> int:
 
 
 def lint(
-    files: list[Path], settings: Settings, options: RunOptions = RunOptions(), state: LintState | None = None
+    files: list[Path], settings: Settings, options: RunOptions | None = None, state: LintState | None = None
 ) -> tuple[list[Finding], RunSummary]:
     """The findings of these files, and what the report says about the run. `state`: the run's,
     when it lints more than once (--fix)."""
+    options = options if options is not None else RunOptions()
     state = state if state is not None else LintState()
     rules = RuleSet.build(settings)
     collector = _Collector(settings, rules, _cache_folder(settings, state), options, state)
@@ -190,7 +192,8 @@ def lint(
         for path in plan.files:
             if path in outside:
                 run_summary.notes.append(
-                    f"{path}: not read: it lies outside the project and the folders of the files given (its pair was not checked)"
+                    f"{path}: not read: it lies outside the project and the folders of the files given"
+                    " (its pair was not checked)"
                 )
                 continue
             try:
@@ -243,7 +246,7 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
         key: group
         for key, group in by_rule.items()
         if key[1].startswith(UNIFORM_RULE_FAMILIES)
-        and len(group) == entries.get(key[0]) >= UNIFORM_MIN_LINES
+        and len(group) == entries.get(key[0], 0) >= UNIFORM_MIN_LINES
         and len({f.line for f in group}) == len(group)
         and not any(f.edit for f in group)
     }
@@ -255,7 +258,8 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
         result.append(
             replace(
                 first,
-                message=f"every line of the file ({len(group):,} lines, {first.line}-{group[-1].line}) fails this way; line {first.line}: {first.message}",
+                message=f"every line of the file ({len(group):,} lines, {first.line}-{group[-1].line}) fails this way;"
+                f" line {first.line}: {first.message}",
             )
         )
     return sorted(result, key=Finding.sort_key)
@@ -350,9 +354,9 @@ def _lint_file(
         today=collector.today,
         is_validation=is_validation,
     )
-    for rule in rules.file:
-        for problem in rule.check_file(summary):
-            collector.add(rule, filename, problem.line or 1, problem)
+    for file_rule in rules.file:
+        for file_problem in file_rule.check_file(summary):
+            collector.add(file_rule, filename, file_problem.line or 1, file_problem)
     collector.entries[filename] = len(scan.lines)
     return scan.records
 

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TextIO
 
 from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import LintState, exit_code, lint, plan_files
@@ -17,15 +18,16 @@ from ft_lint.errors import UsageError
 from ft_lint.escaping import terminal
 from ft_lint.files import collect_files, display_name
 from ft_lint.findings import Finding
-from ft_lint.reporters import RunSummary, get_reporter
+from ft_lint.reporters import Reporter, RunSummary, get_reporter
 
 
 def run(
     settings: Settings,
-    options: RunOptions = RunOptions(),
+    options: RunOptions | None = None,
     report: Callable[[list[Finding], RunSummary, Settings], None] | None = None,
 ) -> int:
     """Lint, then `report(findings, run_summary, settings)` (default: `write_report`); the exit code."""
+    options = options if options is not None else RunOptions()
     state = LintState()
     files = collect_files(settings.paths)
     if not files:  # a mistyped folder in CI would otherwise pass silently
@@ -61,12 +63,10 @@ def run(
 
 
 def write_report(
-    findings: list[Finding], run_summary: RunSummary, settings: Settings, options: RunOptions = RunOptions()
+    findings: list[Finding], run_summary: RunSummary, settings: Settings, options: RunOptions | None = None
 ) -> None:
-    if options.statistics:
-        report = _report_statistics
-    else:
-        report = get_reporter(settings.output_format)
+    options = options if options is not None else RunOptions()
+    report: Reporter = _report_statistics if options.statistics else get_reporter(settings.output_format)
     target = options.output_file
     try:
         with _open_report(target) if target else nullcontext(sys.stdout) as out:
@@ -80,7 +80,7 @@ def write_report(
         raise UsageError(f"{target or 'standard output'}: cannot write the report: {error.strerror or error}") from None
 
 
-def _open_report(target: Path):
+def _open_report(target: Path) -> TextIO:
     try:
         return target.open("w", encoding="utf-8")
     except OSError as error:
@@ -106,7 +106,7 @@ def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
             )
 
 
-def _report_statistics(findings: list[Finding], run_summary: RunSummary, out) -> None:
+def _report_statistics(findings: list[Finding], run_summary: RunSummary, out: TextIO) -> None:
     counts = Counter((f.code, f.name, f.severity.label) for f in findings)
     for (code, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         out.write(f"{count:>8}  {code}  {name}  [{severity}]\n")

@@ -17,9 +17,10 @@ import importlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from ft_lint.config import RunOptions, Settings, current_date
@@ -50,7 +51,8 @@ NOT_LAUNCHABLE = {
 
 def make_provider(name: str, options: LaunchOptions) -> Provider:
     module, class_name = PROVIDER_CLASSES[name]
-    return getattr(importlib.import_module(module), class_name)(options)
+    provider: Provider = getattr(importlib.import_module(module), class_name)(options)
+    return provider
 
 
 def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> Launch:
@@ -101,7 +103,7 @@ def check_endpoint(provider: Provider) -> None:
         return
     try:
         parts = urlsplit(url)
-        parts.port  # raises ValueError for a port that is no number
+        _ = parts.port  # raises ValueError for a port that is no number
     except ValueError as error:
         raise LaunchError(f"base URL {url}: {error} (--base-url or {provider.base_url_variable})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -114,7 +116,8 @@ def _check_size(path: Path, provider: Provider) -> None:
     size = path.stat().st_size
     if size > provider.max_upload_bytes:
         raise LaunchError(
-            f"{path}: {size} bytes, over the {provider.max_upload_bytes} bytes {provider.title} takes in one file (nothing was sent)"
+            f"{path}: {size} bytes, over the {provider.max_upload_bytes} bytes {provider.title} takes in one file"
+            " (nothing was sent)"
         )
 
 
@@ -201,7 +204,7 @@ class Launch:
             return self.settings.format
         return file_context(path, self.settings).format_name
 
-    def _request(self, file_ids: dict[Path, str], method: str) -> dict:
+    def _request(self, file_ids: dict[Path, str], method: str) -> dict[str, Any]:
         return self.provider.job_request(
             self.model_name,
             file_ids[self.training],
@@ -272,7 +275,8 @@ class Launch:
                 f"job {earlier['job_id']} was created from these files and settings on {earlier['created_at']}; "
                 f"not creating another (--relaunch creates one)"
             )
-            return earlier["job_id"]
+            earlier_id: str = earlier["job_id"]  # the state file's JSON
+            return earlier_id
         with self.provider.translated_errors("creating the fine-tuning job"):
             job_id, status = self.provider.create_job(request)
         state.record_job(key, job_id)
@@ -308,7 +312,7 @@ def follow_command(provider: Provider, job_id: str) -> str:
     return f"ft-lint follow {job_id} --provider {provider.name}{base_url}"
 
 
-def follow_job(provider: Provider, job_id: str, poll_interval: float, say) -> int:
+def follow_job(provider: Provider, job_id: str, poll_interval: float, say: Callable[[str], None]) -> int:
     """Prints status changes, events and losses until the job ends. Ctrl-C stops following only."""
     progress = Progress()
     last_status = None
