@@ -165,7 +165,8 @@ class LastMessageNotAssistant(RecordRule):
             ):
                 last = conversation[-1]
                 yield Problem(
-                    f"{last.label} comes after the last assistant message, so it is not trained on; end the example with the assistant's reply",
+                    f"{last.label} comes after the last assistant message, so it is not trained on; "
+                    "end the example with the assistant's reply",
                     last.pointer,
                 )
 
