@@ -229,8 +229,9 @@ def _input_and_output(record: Record) -> tuple[list[Message], list[Message]] | N
     weight (in preference data, each conversation's: both outputs are in the loss), and its
     input, every message before it (the system prompt included). None: nothing is trained."""
     conversations = record.conversations
-    answers = [_last_trained(conversation) for conversation in conversations]
-    if not answers or None in answers:
+    trained = [_last_trained(conversation) for conversation in conversations]
+    answers = [at for at in trained if at is not None]
+    if not answers or len(answers) < len(trained):
         return None
     return conversations[0][: answers[0]], [
         conversation[at] for conversation, at in zip(conversations, answers, strict=True)
@@ -283,6 +284,9 @@ def _fingerprints(
     return batch.fingerprints
 
 
+_Field = tuple[str, str] | tuple[str, str, tuple[int]]  # a numpy table's field: name, type, [shape]
+
+
 class _Rows:
     """The records with a summary, in reading order (file by file, then by line), held compactly:
     file numbers, lines and the summaries as a uint8 table in numpy arrays, no object per record."""
@@ -295,7 +299,7 @@ class _Rows:
         return len(self.lines)
 
     def filename(self, row: int) -> str:
-        return self.filenames[self.files[row]]
+        return self.filenames[int(self.files[row])]
 
     def location(self, row: int) -> Location:
         return Location(self.filename(row), int(self.lines[row]))
@@ -325,9 +329,10 @@ class _Rows:
     def table(self, bands: int = 0) -> np.ndarray:
         """The identities (whole and conversation digests), then `bands` band hashes, as a numpy table."""
 
-        return self.view([("whole", "<u8"), ("conversation", "<u8")] + ([("bands", "<u4", (bands,))] if bands else []))
+        fields: list[_Field] = [("whole", "<u8"), ("conversation", "<u8")]
+        return self.view(fields + ([("bands", "<u4", (bands,))] if bands else []))
 
-    def view(self, fields: list[tuple]) -> np.ndarray:
+    def view(self, fields: list[_Field]) -> np.ndarray:
         """The first bytes of the summaries as a numpy table of these fields."""
         import numpy as np
 
@@ -688,8 +693,9 @@ class ConflictingAnswers(DatasetRule):
         """The whole record's digest (to find it again), the input's digest, then the answer's
         digest and 8 zero bytes; for preference data the preferred and the non-preferred
         answer's digests (one length for all: a numpy table)."""
-        finals = [_final_answer(conversation) for conversation in record.conversations]
-        if not 1 <= len(finals) <= 2 or None in finals or not finals[0][0]:
+        found = [_final_answer(conversation) for conversation in record.conversations]
+        finals = [final for final in found if final is not None]
+        if not 1 <= len(found) <= 2 or len(finals) < len(found) or not finals[0][0]:
             return None
         prompt = _conversation_digest(finals[0][0], ignore_whitespace=True, tools=_tools_offered(record.value))
         answers = b"".join(_conversation_digest([answer], ignore_whitespace=True) for _, answer in finals)
@@ -749,7 +755,9 @@ class ConflictingAnswers(DatasetRule):
         shapes = {}
         for filename, rows_by_line in wanted.items():
             for row, record in _read_again(dataset, filename, rows_by_line, wholes):
-                shapes[row] = _answer_shape(_final_answer(record.conversations[0])[1])
+                final = _final_answer(record.conversations[0])
+                if final is not None:  # always: the record has a summary, so a final answer
+                    shapes[row] = _answer_shape(final[1])
         candidates = np.array(
             [row for row in candidates.tolist() if row in shapes], dtype=np.intp
         )  # a record changed since is left out
@@ -810,9 +818,11 @@ def _answer_shape(answer: Message) -> tuple[bytes, bytes]:
     return _hash(frame.encode()), _hash(facts.encode())
 
 
-def _tools_offered(value: dict) -> list:
+def _tools_offered(value: dict[str, Any]) -> list[Any]:
     """The tool definitions of a record: part of what the model answers to."""
-    source = value.get("input") if isinstance(value.get("input"), dict) else {}
+    source = value.get("input")
+    if not isinstance(source, dict):
+        source = {}
     return [container.get(key) for container in (value, source) for key in TOOL_KEYS]
 
 
@@ -852,7 +862,12 @@ ANSWER_FLOOR_WORDS = 8  # a shorter trained output repeats by nature (a label, y
 CANNED_INPUTS = (
     3  # an answer the training data gives to this many different inputs is the task's own (a template, a refusal)
 )
-LEAK_FIELDS = [("whole", "<u8"), ("conversation", "<u8"), ("input", "<u8"), ("output", "<u8")]  # FT404's summary
+LEAK_FIELDS: list[_Field] = [
+    ("whole", "<u8"),
+    ("conversation", "<u8"),
+    ("input", "<u8"),
+    ("output", "<u8"),
+]  # FT404's summary
 LEAK_BYTES = 4 * DIGEST_BYTES
 LEAK_DOCUMENTATION = """\
     What training sees of an example is its input, every message before the trained answer (the
@@ -1065,6 +1080,7 @@ class ValidationNearLeak(_Batched, PairRule):
 
         batch = _Batch.with_parts(records)
         bands, rows = self._part_shape()
+        assert batch.parts is not None, "with_parts computes them"
         texts = [_text_of(_spoken(part)) for parts in batch.parts for part in (parts or ([], []))]
         hashes, has_words = minhash.band_hashes(texts, self.options["shingle-size"], bands, rows)
         hashes[~has_words] = 0
