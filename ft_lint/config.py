@@ -9,7 +9,7 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,6 +19,9 @@ else:  # pragma: no cover
 from ft_lint.findings import Severity
 from ft_lint.globs import Globs
 from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING, LaunchOptions
+
+if TYPE_CHECKING:
+    from ft_lint.rules import Rule
 
 CONFIG_FILES = (".ft-lint.toml", "ft-lint.toml", "pyproject.toml")  # first found in a folder wins
 OUTPUT_FORMATS = ("full", "concise", "json", "github", "sarif")
@@ -63,7 +66,7 @@ class Settings:
         """Where relative patterns in the configuration are anchored."""
         return self.config_file.parent if self.config_file else Path.cwd()
 
-    def enabled_rules(self) -> list[type]:
+    def enabled_rules(self) -> list[type[Rule]]:
         from ft_lint.rules import catalog
 
         chosen = expand_selectors(self.select) | expand_selectors(self.extend_select)
