@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,6 +20,9 @@ else:  # pragma: no cover
 from ft_lint.findings import Severity
 from ft_lint.globs import Globs
 from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING, LaunchOptions
+
+if TYPE_CHECKING:
+    from ft_lint.rules import Rule
 
 # What a configuration key does with its value: check it and set it in the Settings' values
 Setter = Callable[[dict[str, Any], Any], None]
@@ -67,7 +70,7 @@ class Settings:
         """Where relative patterns in the configuration are anchored."""
         return self.config_file.parent if self.config_file else Path.cwd()
 
-    def enabled_rules(self) -> list[type]:
+    def enabled_rules(self) -> list[type[Rule]]:
         from ft_lint.rules import catalog
 
         chosen = expand_selectors(self.select) | expand_selectors(self.extend_select)

@@ -51,7 +51,8 @@ def _stays_in(path: Path, folder: Path) -> bool:
         return False
     if not _in_hidden_folder(path, folder) and (path.is_dir() or path.suffix.lower() in (*DATA_SUFFIXES, ".json")):
         print(
-            f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} (name it to lint it)",
+            f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} "
+            "(name it to lint it)",
             file=sys.stderr,
         )
     return False

@@ -89,7 +89,7 @@ class FileSummary:
     records_by_format: dict[str, int]  # format name -> records detected as it
     first_lines_by_format: dict[str, list[int]]  # format name -> its first few lines
     unrecognised_records: int = 0  # records of no known format
-    first_unrecognised: tuple[int, dict] | None = None  # line and value of the first of them
+    first_unrecognised: tuple[int, dict[str, Any]] | None = None  # line and value of the first of them
     model: Model | None = None  # the model the file is checked against (see context.file_context)
     model_chosen: bool = False  # False: no model was named; model is the format's default
     today: dt.date | None = None  # the date retirement is measured from
@@ -114,11 +114,11 @@ class Rule:
 
     @classmethod
     def summary(cls) -> str:
-        return " ".join(inspect.getdoc(cls).split("\n\n", 1)[0].split())
+        return " ".join(cls.documentation().split("\n\n", 1)[0].split())
 
     @classmethod
     def documentation(cls) -> str:
-        return inspect.getdoc(cls)
+        return inspect.getdoc(cls) or ""
 
 
 class EntryRule(Rule):
@@ -158,15 +158,17 @@ class Summaries:
     summaries joined; a summary of length 0 is None."""
 
     def __init__(self) -> None:
-        self.files: list[tuple[str, array, array, bytes]] = []  # (filename, lines, lengths, summaries joined)
+        self.files: list[
+            tuple[str, array[int], array[int], bytes | bytearray]
+        ] = []  # (filename, lines, lengths, summaries joined)
 
-    def add(self, filename: str, lines: array, lengths: array, joined: bytes) -> None:
+    def add(self, filename: str, lines: array[int], lengths: array[int], joined: bytes | bytearray) -> None:
         self.files.append((filename, lines, lengths, joined))
 
     def __iter__(self) -> Iterator[tuple[Location, bytes | None]]:
         for filename, lines, lengths, joined in self.files:
             view, start = memoryview(joined), 0
-            for line, length in zip(lines, lengths):
+            for line, length in zip(lines, lengths, strict=True):  # one length per line, as added
                 yield Location(filename, line), bytes(view[start : start + length]) if length else None
                 start += length
 
@@ -264,7 +266,7 @@ _UNICODE_ESCAPE = re.compile(rb"\\u")
 
 
 @functools.cache
-def _string_start(words: tuple[bytes, ...]) -> Callable[[bytes], re.Match | None]:
+def _string_start(words: tuple[bytes, ...]) -> Callable[[bytes], re.Match[bytes] | None]:
     """One pass for all the words, as a regex that starts with its literal quote: a substring
     test per word would be a pass each, and an alternation without a literal start is ten
     times slower."""

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ft_lint.edits import StripText
 from ft_lint.findings import Problem, Severity, existing_pointer
+from ft_lint.formats import JsonPath
 from ft_lint.record import Record
 from ft_lint.rules import RecordRule
 
@@ -156,7 +157,7 @@ class Mojibake(RecordRule):
     Example (flagged):
         {"role": "assistant", "content": "Bienvenue Ã  Paris, câ€™est beau"}
     Fix: re-read the source as UTF-8 (or repair with `ftfy`).
-    """
+    """  # noqa: RUF002 - the example shows the real character that is misdecoded
 
     code = "FT204"
     name = "mojibake"
@@ -205,7 +206,8 @@ class EchoAnswer(RecordRule):
     copied into the answer) far more often than intended behaviour.
 
     Example (flagged):
-        [{"role": "user", "content": "Translate: good morning"}, {"role": "assistant", "content": "Translate: good morning"}]
+        [{"role": "user", "content": "Translate: good morning"},
+         {"role": "assistant", "content": "Translate: good morning"}]
     Fix: put the intended answer in the assistant message.
     """
 
@@ -215,7 +217,7 @@ class EchoAnswer(RecordRule):
     _MIN_COPIED_PREFIX = 40  # shorter prompts are legitimately quoted at the start of answers
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        texts: dict[tuple, list[str]] = {}
+        texts: dict[JsonPath, list[str]] = {}
         for turn in record.turns:
             if turn.text:
                 texts.setdefault(turn.message.path, []).append(turn.text)

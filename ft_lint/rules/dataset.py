@@ -41,7 +41,8 @@ class DuplicateExample(DatasetRule):
         # ascend); duplicates are looked for within one file.
         order, starts_group = shared_groups(files, digests[:, 0], digests[:, 1])
         first = order[np.maximum.accumulate(np.where(starts_group, np.arange(len(order)), 0))]
-        for copy, original in zip(order[~starts_group].tolist(), first[~starts_group].tolist()):
+        copies, originals = order[~starts_group].tolist(), first[~starts_group].tolist()
+        for copy, original in zip(copies, originals, strict=True):  # one mask, the same length
             filename, line, first_line = filenames[files[copy]], int(lines[copy]), int(lines[original])
             yield (
                 Location(filename, line),

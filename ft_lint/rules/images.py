@@ -9,6 +9,7 @@ blocks); what each provider accepts comes from the `images` entry of the format'
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
 from ft_lint.findings import Problem, Severity
 from ft_lint.formats import Format, Image
@@ -52,7 +53,7 @@ class InvalidImage(RecordRule):
     code = "FT113"
     name = "invalid-image"
     severity = Severity.ERROR
-    OPTIONS = {
+    OPTIONS: ClassVar[dict[str, Option]] = {
         "max-image-bytes": Option(
             0,
             "largest image, in bytes; 0: the provider's limit for the file's format (OpenAI 10 MB, Vertex AI 20 MB)",

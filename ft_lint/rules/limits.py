@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import ClassVar
 
 from ft_lint.findings import Problem, Severity
 from ft_lint.model_choice import human_bytes
@@ -56,7 +57,11 @@ class _ExampleLength(RecordRule):
     """Shared by FT301 and FT302: the example's tokens against a share of the model's limit."""
 
     uses_model = True
-    share_of_limit = 1.0  # report examples with more tokens than this share of the limit
+
+    @property
+    def share_of_limit(self) -> float:
+        """Report examples with more tokens than this share of the limit."""
+        return 1.0
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         model = record.model
@@ -67,10 +72,14 @@ class _ExampleLength(RecordRule):
         if proven_at_most(record.raw, images, threshold):
             return
         at_least = record.tokens_at_least
+        if at_least is None:  # only without a format or model, ruled out above
+            return
         if at_least > model.context_tokens:  # over the limit whatever the count: no text is tokenized
             yield from self.report(at_least, "at least ", model)
             return
         count = record.tokens
+        if count is None:  # only without a format or model, ruled out above
+            return
         if count.total > threshold:
             yield from self.report(count.total, "" if count.exact else "about ", model)
 
@@ -121,7 +130,7 @@ class ExampleNearLimit(_ExampleLength):
     code = "FT302"
     name = "example-near-limit"
     severity = Severity.WARNING
-    OPTIONS = {
+    OPTIONS: ClassVar[dict[str, Option]] = {
         "threshold": Option(
             0.9, "share of the model's limit per example above which an example is reported", minimum=0.0, maximum=1.0
         )
@@ -129,7 +138,8 @@ class ExampleNearLimit(_ExampleLength):
 
     @property
     def share_of_limit(self) -> float:
-        return self.options["threshold"]
+        threshold: float = self.options["threshold"]
+        return threshold
 
     def report(self, tokens: int, how: str, model: Model) -> Iterator[Problem]:
         if tokens <= model.context_tokens:  # longer ones are FT301's
@@ -179,7 +189,7 @@ class ModelRetiring(_ModelFileRule):
     name = "model-retiring"
     severity = Severity.INFO
     only_chosen = True
-    OPTIONS = {
+    OPTIONS: ClassVar[dict[str, Option]] = {
         "days": Option(
             60, "report this many days ahead of the model's last day for new jobs or shutdown", minimum=0, maximum=3650
         )
@@ -200,18 +210,23 @@ class ModelRetiring(_ModelFileRule):
 
     @staticmethod
     def _past(model: Model, today: dt.date) -> str:
-        if model.is_shut_down(today):
-            return f"{model.id} shut down on {model.shutdown_date} ({_days(-days_until(model.shutdown_date, today))} ago); {CHOOSE_ANOTHER}"
-        ago = _days(-days_until(model.last_new_jobs_date, today))
-        return f"{model.id} took its last new fine-tuning jobs on {model.last_new_jobs_date} ({ago} ago): a job for it will be rejected; {CHOOSE_ANOTHER}"
+        if model.shutdown_date is not None and model.is_shut_down(today):
+            ago = _days(-days_until(model.shutdown_date, today))
+            return f"{model.id} shut down on {model.shutdown_date} ({ago} ago); {CHOOSE_ANOTHER}"
+        last_day = model.last_new_jobs_date
+        assert last_day is not None, "called only for a model past its last day for new jobs or shut down"
+        ago = _days(-days_until(last_day, today))
+        return (
+            f"{model.id} took its last new fine-tuning jobs on {last_day} ({ago} ago): "
+            f"a job for it will be rejected; {CHOOSE_ANOTHER}"
+        )
 
     @staticmethod
     def _upcoming(model: Model, today: dt.date) -> str:
         parts = []
         if model.last_new_jobs_date:
-            parts.append(
-                f"takes no new fine-tuning jobs after {model.last_new_jobs_date} ({_days_left(model.last_new_jobs_date, today)})"
-            )
+            left = _days_left(model.last_new_jobs_date, today)
+            parts.append(f"takes no new fine-tuning jobs after {model.last_new_jobs_date} ({left})")
         if model.shutdown_date:
             parts.append(f"shuts down on {model.shutdown_date} ({_days_left(model.shutdown_date, today)})")
         return f"{model.id} {' and '.join(parts)}"

@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ft_lint.detectors import (
     PERSONAL_DETECTORS,
@@ -28,15 +28,16 @@ from ft_lint.detectors import (
     find,
 )
 from ft_lint.findings import Problem, Severity, pointer_of
+from ft_lint.formats import JsonPath
 from ft_lint.globs import Globs
 from ft_lint.reader import Entry, Kind
 from ft_lint.rules import EntryRule, Option, shown
 
 
-def _strings(value: Any) -> Iterator[tuple[tuple, str]]:
+def _strings(value: Any) -> Iterator[tuple[JsonPath, str]]:
     """Every string in a JSON value, object keys too, with its path (a key's is that of its
     value; iterative: depth is no limit)."""
-    stack: list[tuple[tuple, Any]] = [((), value)]
+    stack: list[tuple[JsonPath, Any]] = [((), value)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, str):
@@ -49,7 +50,7 @@ def _strings(value: Any) -> Iterator[tuple[tuple, str]]:
             stack += [((*path, i), child) for i, child in reversed(list(enumerate(node)))]
 
 
-def _texts(entry: Entry) -> Iterator[tuple[tuple, str]]:
+def _texts(entry: Entry) -> Iterator[tuple[JsonPath, str]]:
     """(path, text) for what the entry holds: its strings, or the raw line (path ())."""
     if entry.kind in (Kind.RECORD, Kind.NOT_OBJECT):
         yield from _strings(entry.value)
@@ -149,7 +150,7 @@ class Secret(_PrivacyRule):
     code = "FT501"
     name = "secret"
     severity = Severity.ERROR
-    OPTIONS = {"allow": PatternList([], _ALLOW_HELP)}
+    OPTIONS: ClassVar[dict[str, Option]] = {"allow": PatternList([], _ALLOW_HELP)}
 
     def detectors(self) -> tuple[Detector, ...]:
         return SECRET_DETECTORS
@@ -192,7 +193,7 @@ class PersonalData(_PrivacyRule):
     code = "FT502"
     name = "personal-data"
     severity = Severity.WARNING
-    OPTIONS = {
+    OPTIONS: ClassVar[dict[str, Option]] = {
         "allow": PatternList([], _ALLOW_HELP),
         "kinds": PatternList(list(PERSONAL_KINDS), "what to look for", check=_known_kind),
     }

@@ -117,7 +117,8 @@ class DuplicateKey(EntryRule):
                 yield Problem("the record has a duplicate key (nested too deeply to say which)")
             else:
                 yield Problem(
-                    f"key {key!r} appears {times} times in {where}; parsers keep only one value (most the last), so the others are silently lost",
+                    f"key {key!r} appears {times} times in {where}; "
+                    "parsers keep only one value (most the last), so the others are silently lost",
                     pointer_of(*path, key),
                 )
 
@@ -145,7 +146,8 @@ class RecordTooLong(EntryRule):
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
         if entry.kind is Kind.TOO_LONG:
             yield Problem(
-                f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, the most ft-lint reads as one record: it was read past, and nothing in it was checked"
+                f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, the most ft-lint reads as one record: "
+                "it was read past, and nothing in it was checked"
             )
 
 

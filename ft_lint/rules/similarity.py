@@ -16,7 +16,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ft_lint.digests import SHORT_DIGEST_SIZE as DIGEST_BYTES
 from ft_lint.digests import canonical_json as _json_bytes
@@ -161,12 +162,12 @@ def _conversation_digest(messages: Sequence[Message], ignore_whitespace: bool = 
 _ESCAPED_WHITESPACE = re.compile(rb"\\[ntr]")
 
 
-def _separate_texts(message: Message) -> list:
+def _separate_texts(message: Message) -> list[Any]:
     """The texts of a message whose text is not all in its content (an Alpaca instruction and input)."""
     return [text for _, text in message.texts] if message.texts else []  # most have none: no comprehension to run
 
 
-def _without_ids(message: dict) -> dict:
+def _without_ids(message: dict[str, Any]) -> dict[str, Any]:
     if "weight" not in message and "tool_call_id" not in message and "tool_calls" not in message:
         return message
     cleaned = {key: value for key, value in message.items() if key not in IGNORED_KEYS}
@@ -183,20 +184,23 @@ class _Batch:
     """What FT402, FT404 and FT405 compute of one batch of records, which the engine hands to
     each of them in turn: computed once, for the last batch only."""
 
-    records: list[Record] | None = None
-    texts: list[str] = []
-    identities: list[bytes | None] = []
-    measure: tuple = ()
-    fingerprints: list[bytes | None] = []
-    parts: list[tuple[list[Message], list[Message]] | None] | None = None  # what training sees: see _input_and_output
-    leak_digests: list[bytes | None] = []
+    records: ClassVar[list[Record] | None] = None
+    texts: ClassVar[list[str]] = []
+    identities: ClassVar[list[bytes | None]] = []
+    measure: ClassVar[tuple[object, ...]] = ()
+    fingerprints: ClassVar[list[bytes | None]] = []
+    # what training sees: see _input_and_output
+    parts: ClassVar[list[tuple[list[Message], list[Message]] | None] | None] = None
+    leak_digests: ClassVar[list[bytes | None]] = []
 
     @classmethod
     def of(cls, records: list[Record]) -> type[_Batch]:
         if cls.records is not records:
             cls.records, cls.measure, cls.parts = records, (), None
             cls.texts = [example_text(record) for record in records]
-            cls.identities = [_identity(record) if text else None for record, text in zip(records, cls.texts)]
+            cls.identities = [
+                _identity(record) if text else None for record, text in zip(records, cls.texts, strict=True)
+            ]
         return cls
 
     @classmethod
@@ -205,11 +209,12 @@ class _Batch:
         batch = cls.of(records)
         if batch.parts is None:
             batch.parts = [
-                _input_and_output(record) if identity else None for record, identity in zip(records, batch.identities)
+                _input_and_output(record) if identity else None
+                for record, identity in zip(records, batch.identities, strict=True)
             ]
             batch.leak_digests = [
                 identity + _part_digests(record, parts) if identity else None
-                for record, identity, parts in zip(records, batch.identities, batch.parts)
+                for record, identity, parts in zip(records, batch.identities, batch.parts, strict=True)
             ]
         return batch
 
@@ -224,10 +229,13 @@ def _input_and_output(record: Record) -> tuple[list[Message], list[Message]] | N
     weight (in preference data, each conversation's: both outputs are in the loss), and its
     input, every message before it (the system prompt included). None: nothing is trained."""
     conversations = record.conversations
-    answers = [_last_trained(conversation) for conversation in conversations]
-    if not answers or None in answers:
+    trained = [_last_trained(conversation) for conversation in conversations]
+    answers = [at for at in trained if at is not None]
+    if not answers or len(answers) < len(trained):
         return None
-    return conversations[0][: answers[0]], [conversation[at] for conversation, at in zip(conversations, answers)]
+    return conversations[0][: answers[0]], [
+        conversation[at] for conversation, at in zip(conversations, answers, strict=True)
+    ]
 
 
 def _last_trained(conversation: list[Message]) -> int | None:
@@ -276,6 +284,9 @@ def _fingerprints(
     return batch.fingerprints
 
 
+_Field = tuple[str, str] | tuple[str, str, tuple[int]]  # a numpy table's field: name, type, [shape]
+
+
 class _Rows:
     """The records with a summary, in reading order (file by file, then by line), held compactly:
     file numbers, lines and the summaries as a uint8 table in numpy arrays, no object per record."""
@@ -288,7 +299,7 @@ class _Rows:
         return len(self.lines)
 
     def filename(self, row: int) -> str:
-        return self.filenames[self.files[row]]
+        return self.filenames[int(self.files[row])]
 
     def location(self, row: int) -> Location:
         return Location(self.filename(row), int(self.lines[row]))
@@ -298,13 +309,15 @@ class _Rows:
         import numpy as np
 
         numbers = [self._numbers[name] for name in filenames if name in self._numbers]
-        # A file's rows are consecutive (files are numbered in reading order): two binary searches, not a pass over every row.
+        # A file's rows are consecutive (files are numbered in reading order): two binary searches,
+        # not a pass over every row.
         starts, ends = (
             np.searchsorted(self.files, numbers, side="left"),
             np.searchsorted(self.files, numbers, side="right"),
         )
         return np.concatenate(
-            [np.arange(start, end, dtype=np.intp) for start, end in zip(starts, ends)] or [np.zeros(0, dtype=np.intp)]
+            [np.arange(start, end, dtype=np.intp) for start, end in zip(starts, ends, strict=True)]
+            or [np.zeros(0, dtype=np.intp)]
         )
 
     @functools.cached_property
@@ -316,9 +329,10 @@ class _Rows:
     def table(self, bands: int = 0) -> np.ndarray:
         """The identities (whole and conversation digests), then `bands` band hashes, as a numpy table."""
 
-        return self.view([("whole", "<u8"), ("conversation", "<u8")] + ([("bands", "<u4", (bands,))] if bands else []))
+        fields: list[_Field] = [("whole", "<u8"), ("conversation", "<u8")]
+        return self.view(fields + ([("bands", "<u4", (bands,))] if bands else []))
 
-    def view(self, fields: list[tuple]) -> np.ndarray:
+    def view(self, fields: list[_Field]) -> np.ndarray:
         """The first bytes of the summaries as a numpy table of these fields."""
         import numpy as np
 
@@ -366,9 +380,12 @@ class _Measure:
         records with no words to compare at all (an output under FT405's floor)."""
         from ft_lint import minhash
 
-        if len(parts) != len(other) or not any(part.size or twin.size for part, twin in zip(parts, other)):
+        if len(parts) != len(other) or not any(part.size or twin.size for part, twin in zip(parts, other, strict=True)):
             return 0.0
-        return min(minhash.jaccard(part, twin) if part.size or twin.size else 1.0 for part, twin in zip(parts, other))
+        return min(
+            minhash.jaccard(part, twin) if part.size or twin.size else 1.0
+            for part, twin in zip(parts, other, strict=True)
+        )
 
 
 def _best_matches(
@@ -444,7 +461,7 @@ class _Comparison:
             if not self.uses[source]:
                 self.held -= sum(part.size for part in self.live.pop(source))
 
-    def _rank(self, similarity: float, source: int, *_) -> tuple:
+    def _rank(self, similarity: float, source: int, *_: object) -> tuple[float, int, int]:
         return similarity, -self.file_order[self.rows.filename(source)], -int(self.rows.lines[source])
 
 
@@ -493,7 +510,7 @@ def _shingle_batch(
     batch: list[tuple[int, Record]], filename: str, measure: _Measure
 ) -> Iterator[tuple[int, list[np.ndarray]]]:
     sets = measure.shingles(filename, [record for _, record in batch])
-    return ((row, shingles) for (row, _), shingles in zip(batch, sets))
+    return ((row, shingles) for (row, _), shingles in zip(batch, sets, strict=True))
 
 
 # --- the rules -------------------------------------------------------------------------------------
@@ -504,6 +521,9 @@ class _Batched:
 
     def summarize(self, record: Record) -> bytes | None:
         return self.summarize_batch([record])[0]
+
+    def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
+        raise NotImplementedError
 
 
 class _Similar(_Batched):
@@ -536,9 +556,9 @@ class NearDuplicateExample(_Similar, DatasetRule):
     What varies is compared, not what many examples share:
     - Boilerplate is set aside: a passage of at least {BOILERPLATE_WORDS} words of input (a message other
       than the assistant's: a preamble, instructions, a tool list written into the prompt) that
-      at least {BOILERPLATE_SHARE:.0%} of the file's examples share, and at least {BOILERPLATE_EXAMPLES} of them, judged on up to
-      {BOILERPLATE_SAMPLE:,} examples spread over the file before it is read. Its shingles are left out of
-      every example of the file, and the message then gives the similarity of what varies.
+      at least {BOILERPLATE_SHARE:.0%} of the file's examples share, and at least {BOILERPLATE_EXAMPLES} of them,
+      judged on up to {BOILERPLATE_SAMPLE:,} examples spread over the file before it is read. Its shingles are left
+      out of every example of the file, and the message then gives the similarity of what varies.
       Answers are not learned from: the same answer under many prompts is what this rule is
       for. Where it must guess, the rule stays silent: near-copies of one long input in that
       many examples are compared on the rest (their answers).
@@ -597,7 +617,8 @@ class NearDuplicateExample(_Similar, DatasetRule):
             yield (
                 rows.location(target),
                 Problem(
-                    f"nearly the same as the example at line {earlier.line} ({_similarity(similarity, parts > 1, boilerplate)})",
+                    f"nearly the same as the example at line {earlier.line} "
+                    f"({_similarity(similarity, parts > 1, boilerplate)})",
                     related=(earlier,),
                 ),
             )
@@ -672,8 +693,9 @@ class ConflictingAnswers(DatasetRule):
         """The whole record's digest (to find it again), the input's digest, then the answer's
         digest and 8 zero bytes; for preference data the preferred and the non-preferred
         answer's digests (one length for all: a numpy table)."""
-        finals = [_final_answer(conversation) for conversation in record.conversations]
-        if not 1 <= len(finals) <= 2 or None in finals or not finals[0][0]:
+        found = [_final_answer(conversation) for conversation in record.conversations]
+        finals = [final for final in found if final is not None]
+        if not 1 <= len(found) <= 2 or len(finals) < len(found) or not finals[0][0]:
             return None
         prompt = _conversation_digest(finals[0][0], ignore_whitespace=True, tools=_tools_offered(record.value))
         answers = b"".join(_conversation_digest([answer], ignore_whitespace=True) for _, answer in finals)
@@ -733,7 +755,9 @@ class ConflictingAnswers(DatasetRule):
         shapes = {}
         for filename, rows_by_line in wanted.items():
             for row, record in _read_again(dataset, filename, rows_by_line, wholes):
-                shapes[row] = _answer_shape(_final_answer(record.conversations[0])[1])
+                final = _final_answer(record.conversations[0])
+                if final is not None:  # always: the record has a summary, so a final answer
+                    shapes[row] = _answer_shape(final[1])
         candidates = np.array(
             [row for row in candidates.tolist() if row in shapes], dtype=np.intp
         )  # a record changed since is left out
@@ -794,9 +818,11 @@ def _answer_shape(answer: Message) -> tuple[bytes, bytes]:
     return _hash(frame.encode()), _hash(facts.encode())
 
 
-def _tools_offered(value: dict) -> list:
+def _tools_offered(value: dict[str, Any]) -> list[Any]:
     """The tool definitions of a record: part of what the model answers to."""
-    source = value.get("input") if isinstance(value.get("input"), dict) else {}
+    source = value.get("input")
+    if not isinstance(source, dict):
+        source = {}
     return [container.get(key) for container in (value, source) for key in TOOL_KEYS]
 
 
@@ -836,7 +862,12 @@ ANSWER_FLOOR_WORDS = 8  # a shorter trained output repeats by nature (a label, y
 CANNED_INPUTS = (
     3  # an answer the training data gives to this many different inputs is the task's own (a template, a refusal)
 )
-LEAK_FIELDS = [("whole", "<u8"), ("conversation", "<u8"), ("input", "<u8"), ("output", "<u8")]  # FT404's summary
+LEAK_FIELDS: list[_Field] = [
+    ("whole", "<u8"),
+    ("conversation", "<u8"),
+    ("input", "<u8"),
+    ("output", "<u8"),
+]  # FT404's summary
 LEAK_BYTES = 4 * DIGEST_BYTES
 LEAK_DOCUMENTATION = """\
     What training sees of an example is its input, every message before the trained answer (the
@@ -927,20 +958,21 @@ def _exact_leaks(
         match = _first_match(key[sources], key[candidates])
         found += [
             (target, sources[at], what)
-            for target, at in zip(candidates[match >= 0].tolist(), match[match >= 0].tolist())
+            for target, at in zip(candidates[match >= 0].tolist(), match[match >= 0].tolist(), strict=True)
         ]
         left = np.setdiff1d(left, candidates[match >= 0])
     match = _first_match(table["output"][sources], table["output"][left])
     canned = _canned_outputs(table, sources) if np.any(match >= 0) else np.zeros(0, dtype=np.uint64)
     same_answer = (match >= 0) & ~np.isin(table["output"][left], canned)
     words = _answer_words(rows, left[same_answer], table["whole"], dataset)
-    for target, at in zip(left[same_answer].tolist(), match[same_answer].tolist()):
+    for target, at in zip(left[same_answer].tolist(), match[same_answer].tolist(), strict=True):
         if words.get(target, 0) >= ANSWER_FLOOR_WORDS:
             found.append(
                 (
                     target,
                     sources[at],
-                    f"this example's answer ({words[target]} words) is in the training data, answering another input there",
+                    f"this example's answer ({words[target]} words) is in the training data, "
+                    "answering another input there",
                 )
             )
     return sorted(found)
@@ -970,7 +1002,7 @@ def _answer_words(rows: _Rows, targets: np.ndarray, wholes: np.ndarray, dataset:
         rows_by_line.setdefault(int(rows.lines[row]), []).append(row)
     read = list(_read_again(dataset, rows.filename(int(targets[0])), rows_by_line, wholes))
     counts = minhash.word_counts([_output_text(record) for _, record in read])
-    return {row: int(count) for (row, _), count in zip(read, counts.tolist())}
+    return {row: int(count) for (row, _), count in zip(read, counts.tolist(), strict=True)}
 
 
 def _input_text(record: Record) -> str:
@@ -1010,13 +1042,14 @@ def _first_match(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
 
 
 class ValidationNearLeak(_Batched, PairRule):
-    __doc__ = f"""A validation example whose whole, input or trained output is nearly in the training data it is paired with.
+    __doc__ = f"""A validation example whose whole, input or trained output is nearly in the training data
+    it is paired with.
 
     The kinds of FT404, nearly: the whole example, or its input whatever the answer (the message
     says whether the training example answers it the same), or its trained output as the
     answer to another input, with FT404's exceptions for outputs (shorter than
-    {ANSWER_FLOOR_WORDS} words, or given by the training data to {CANNED_INPUTS} or more inputs). The strongest kind is named
-    when several hold, and the most similar training example of that kind.
+    {ANSWER_FLOOR_WORDS} words, or given by the training data to {CANNED_INPUTS} or more inputs). The strongest kind
+    is named when several hold, and the most similar training example of that kind.
     Exact leaks are FT404's and are not reported again. Files are paired as for FT404.
 
 {LEAK_DOCUMENTATION}
@@ -1047,6 +1080,7 @@ class ValidationNearLeak(_Batched, PairRule):
 
         batch = _Batch.with_parts(records)
         bands, rows = self._part_shape()
+        assert batch.parts is not None, "with_parts computes them"
         texts = [_text_of(_spoken(part)) for parts in batch.parts for part in (parts or ([], []))]
         hashes, has_words = minhash.band_hashes(texts, self.options["shingle-size"], bands, rows)
         hashes[~has_words] = 0
@@ -1064,7 +1098,7 @@ class ValidationNearLeak(_Batched, PairRule):
 
         bands = self._part_shape()[0]
         rows = _Rows(summaries, LEAK_BYTES + 2 * 4 * bands)
-        table = rows.view(LEAK_FIELDS + [("input_bands", "<u4", (bands,)), ("output_bands", "<u4", (bands,))])
+        table = rows.view([*LEAK_FIELDS, ("input_bands", "<u4", (bands,)), ("output_bands", "<u4", (bands,))])
         paired = []
         for files, targets, sources in _paired_rows(rows, dataset):
             exact = _exact_leaks(rows, table, targets, sources, dataset)
@@ -1073,7 +1107,7 @@ class ValidationNearLeak(_Batched, PairRule):
             paired.append((files, (targets, sources), (targets[~own[targets]], sources[~own[sources]])))
         near_inputs = _near_pairs(table["input_bands"], [inputs for _, inputs, _ in paired], dataset.jobs)
         near_outputs = _near_pairs(table["output_bands"], [outputs for _, _, outputs in paired], dataset.jobs)
-        for (files, _, _), inputs, outputs in zip(paired, near_inputs, near_outputs):
+        for (files, _, _), inputs, outputs in zip(paired, near_inputs, near_outputs, strict=True):
             found: dict[int, tuple[int, str]] = {}
             for pairs, text, what in (
                 (
@@ -1126,7 +1160,10 @@ def _near_pairs(bands: np.ndarray, pairs: list[tuple[np.ndarray, np.ndarray]], j
     both = np.concatenate([np.zeros(0, dtype=np.intp), *(np.concatenate(chosen) for chosen in with_words)])
     groups = np.repeat(np.arange(len(pairs), dtype=np.int64), sizes)
     is_source = np.concatenate(
-        [np.zeros(0, dtype=bool), *(np.arange(size) < len(sources) for size, (sources, _) in zip(sizes, with_words))]
+        [
+            np.zeros(0, dtype=bool),
+            *(np.arange(size) < len(sources) for size, (sources, _) in zip(sizes, with_words, strict=True)),
+        ]
     )
     found = (
         minhash.candidate_pairs(bands, both, groups, is_source, ~is_source, jobs)
@@ -1134,4 +1171,4 @@ def _near_pairs(bands: np.ndarray, pairs: list[tuple[np.ndarray, np.ndarray]], j
         else np.zeros((0, 2), dtype=np.intp)
     )
     ends = np.searchsorted(groups[found[:, 0]], np.arange(len(pairs) + 1))  # found is in position order, so by group
-    return [both[found[start:end]].reshape(-1, 2) for start, end in zip(ends, ends[1:])]
+    return [both[found[start:end]].reshape(-1, 2) for start, end in pairwise(ends)]

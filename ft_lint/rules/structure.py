@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from ft_lint.findings import Problem, Severity, json_type, pointer_of
-from ft_lint.formats import Message
+from ft_lint.formats import JsonPath, Message
 from ft_lint.record import Record, no_format_error
 from ft_lint.rules import FileRule, FileSummary, RecordRule, SchemaRule, may_mention
 
@@ -165,7 +166,8 @@ class LastMessageNotAssistant(RecordRule):
             ):
                 last = conversation[-1]
                 yield Problem(
-                    f"{last.label} comes after the last assistant message, so it is not trained on; end the example with the assistant's reply",
+                    f"{last.label} comes after the last assistant message, so it is not trained on; "
+                    "end the example with the assistant's reply",
                     last.pointer,
                 )
 
@@ -355,7 +357,7 @@ class InvalidToolArguments(RecordRule):
                         yield Problem(f"tool call arguments {reason}", pointer_of(*path))
 
 
-def _arguments(message: Message) -> Iterator[tuple[tuple, object]]:
+def _arguments(message: Message) -> Iterator[tuple[JsonPath, object]]:
     calls = message.data.get("tool_calls")
     for i, call in enumerate(calls if isinstance(calls, list) else ()):
         function = call.get("function") if isinstance(call, dict) else None
@@ -410,8 +412,8 @@ class InvalidToolDefinition(RecordRule):
                     yield Problem(f"parameters of {name!r} {reason}", pointer_of(*path, "parameters"))
 
 
-def _functions(value: dict) -> Iterator[tuple[tuple, dict]]:
-    holders = [((), value)]
+def _functions(value: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    holders: list[tuple[JsonPath, dict[str, Any]]] = [((), value)]
     if isinstance(value.get("input"), dict):
         holders.append((("input",), value["input"]))
     for base, holder in holders:
@@ -446,7 +448,7 @@ def _schema_problem(parameters_json: str) -> str | None:
     return None
 
 
-def _is_valid_schema(parameters: dict) -> bool:
+def _is_valid_schema(parameters: dict[str, Any]) -> bool:
     """jsonschema-rs's fast check against the meta-schema; without `$schema` both libraries
     read a schema as draft 2020-12, so they agree on which schemas are valid."""
     import jsonschema_rs
