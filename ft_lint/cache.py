@@ -92,20 +92,14 @@ OUTPUT_ONLY_SETTINGS = frozenset(
     {
         "paths",
         "output_format",
-        "output_file",
-        "statistics",
         "exit_zero",
         "fail_on",
         "config_file",
-        "launch",
         "launch_network",
         "cache_dir",
         "no_cache",
         "jobs",
-        "fix",
-        "unsafe_fixes",
-        "diff",
-    }  # fixing applies findings' edits; it changes no finding
+    }  # the run's options (fix, diff, output file, statistics, launch) are not Settings at all
 )
 
 _MAGIC = b"FTLC"

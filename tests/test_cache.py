@@ -314,3 +314,10 @@ def test_two_processes_writing_at_once_leave_a_readable_cache(tmp_path):
     final = CacheFolder(tmp_path, KEY).load(DATA, FINGERPRINT)
     assert len(final) in sizes
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_the_settings_left_out_of_the_fingerprint_are_settings():
+    """A name here that is no Settings field (an option moved to RunOptions) would leave nothing out."""
+    import dataclasses
+
+    assert {field.name for field in dataclasses.fields(Settings)} >= cache.OUTPUT_ONLY_SETTINGS
