@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ft_lint.formats import as_list
+from ft_lint.formats import all_formats, as_list, text_turns, unique_messages
 from ft_lint.image_headers import image_size
 
 if TYPE_CHECKING:
@@ -406,8 +406,6 @@ def count_other_format(record: dict[str, Any], format_name: str, encoding_name: 
 
 
 def _other_format(record: dict[str, Any], format_name: str, counter: _Counting) -> TokenCount:
-    from ft_lint.formats import all_formats, text_turns, unique_messages
-
     messages = unique_messages(all_formats()[format_name].conversations(record))
     as_chat = [{"role": m.role, "content": " ".join(t.text for t in text_turns([m]) if t.text)} for m in messages]
     images = sum(len(m.images) for m in messages)
