@@ -102,3 +102,10 @@ def test_too_few_examples_is_info_below_the_recommended_count_and_an_error_below
     data.write_bytes(jsonl(*[chat(f"q{n}", f"a{n}") for n in range(5)]))
     [finding] = findings_json("--select", "FT006", "--model", "gpt-4o-mini", str(data))
     assert finding["severity"] == "error"
+
+
+def test_too_few_examples_in_a_file_of_broken_lines_says_what_an_example_is(tmp_path):
+    data = tmp_path / "train.jsonl"
+    data.write_text("{'messages': []}\n" * 3)
+    [finding] = findings_json("--select", "FT006", "--model", "gpt-4o-mini", str(data))
+    assert finding["message"].startswith("file has 0 examples (no line holds a JSON object); openai needs at least 10")

@@ -323,6 +323,8 @@ class TooFewExamples(_ModelFileRule):
         if summary.is_validation:
             return  # the minimums are the training file's
         have = f"file has {summary.records:,} example{'s' * (summary.records != 1)}"
+        if not summary.records:  # a file of broken lines: say what an example is, so the count reads true
+            have += " (no line holds a JSON object)"
         if summary.records < model.min_examples:
             yield Problem(f"{have}; {model.provider} needs at least {model.min_examples:,} to fine-tune {model.id}")
         elif model.recommended_examples and summary.records < model.recommended_examples:
