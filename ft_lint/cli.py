@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,8 +14,6 @@ from ft_lint import __version__
 from ft_lint.launch.cli_options import follow_command, launch_options, launch_paths, launch_with_network
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ft_lint.config import Settings
     from ft_lint.findings import Finding
     from ft_lint.launch.options import LaunchOptions
@@ -58,6 +57,25 @@ def _format_names() -> list[str]:
     from ft_lint.formats import all_formats
 
     return list(all_formats())
+
+
+def local_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--tokenizer and --max-seq-length, shared by `check` and `stats`."""
+    command = click.option(
+        "--max-seq-length",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="With --tokenizer: the tokens training keeps of each rendered example (the rest is cut off).",
+    )(command)
+    return click.option(
+        "--tokenizer",
+        type=click.Path(path_type=Path),
+        metavar="PATH",
+        help=(
+            "A model folder (or Hugging Face cache entry) whose tokenizer.json and chat template render and count"
+            " each example, offline (needs ft-lint[open-models])."
+        ),
+    )(command)
 
 
 @cli.command()
@@ -138,6 +156,7 @@ def _format_names() -> list[str]:
     is_flag=True,
     help="With --fix: also fix read-only files and files with other hard links (in place: every link sees the fix).",
 )
+@local_options
 @launch_options
 @click.pass_obj
 def check(
@@ -160,6 +179,8 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     force: bool,
+    tokenizer: Path | None,
+    max_seq_length: int | None,
     validation: Path | None,
     launch: LaunchOptions | None,
 ) -> None:
@@ -174,7 +195,7 @@ def check(
         raise click.UsageError("no paths given: name the files or folders to lint, e.g. `ft-lint check data/`")
     if force and not fix:
         raise click.UsageError("--force only applies with --fix")
-    settings = _settings_for(paths, config_file, format_, model)
+    settings = _settings_for(paths, config_file, format_, model, tokenizer, max_seq_length)
     for option, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
         try:
             expand_selectors(_codes(values))
@@ -206,7 +227,12 @@ def check(
 
 
 def _settings_for(
-    paths: tuple[Path, ...], config_file: Path | None, format_: str | None, model: str | None
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    format_: str | None,
+    model: str | None,
+    tokenizer: Path | None = None,
+    max_seq_length: int | None = None,
 ) -> Settings:
     """Settings from the configuration file, then the options `check` and `stats` share."""
     from dataclasses import replace
@@ -214,6 +240,10 @@ def _settings_for(
     from ft_lint.config import load_settings
 
     settings = replace(load_settings(config_file, Path.cwd()), paths=list(paths))
+    if tokenizer is not None:
+        settings = replace(settings, tokenizer=tokenizer.expanduser())
+    if max_seq_length is not None:
+        settings = replace(settings, max_seq_length=max_seq_length)
     if format_:
         if format_ not in _format_names():
             raise click.BadParameter(
@@ -250,15 +280,22 @@ def _settings_for(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Configuration file (default: the closest one).",
 )
+@local_options
 def stats_command(
-    paths: tuple[Path, ...], model: str | None, format_: str | None, output_format: str, config_file: Path | None
+    paths: tuple[Path, ...],
+    model: str | None,
+    format_: str | None,
+    output_format: str,
+    config_file: Path | None,
+    tokenizer: Path | None,
+    max_seq_length: int | None,
 ) -> None:
     """Examples, token distribution, default epochs, billed tokens and cost per file."""
     from ft_lint.stats import collect_stats, write_json, write_text
 
     if not paths:
         raise click.UsageError("no paths given: name the files or folders, e.g. `ft-lint stats data/train.jsonl`")
-    settings = _settings_for(paths, config_file, format_, model)
+    settings = _settings_for(paths, config_file, format_, model, tokenizer, max_seq_length)
     stats = collect_stats(settings.paths, settings)
     (write_json if output_format == "json" else write_text)(stats, sys.stdout)
 

@@ -22,6 +22,7 @@ from ft_lint.globs import Globs
 from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING, LaunchOptions
 
 if TYPE_CHECKING:
+    from ft_lint.local_tokenizer import LocalModel
     from ft_lint.rules import Rule
 
 # What a configuration key does with its value: check it and set it in the Settings' values
@@ -64,6 +65,8 @@ class Settings:
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
     cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
     no_cache: bool = False  # --no-cache: neither read nor write the record cache
+    tokenizer: Path | None = None  # --tokenizer: a model folder whose tokenizer and chat template render each example
+    max_seq_length: int | None = None  # --max-seq-length: where training cuts a rendered example
 
     @property
     def root(self) -> Path:
@@ -105,6 +108,19 @@ class Settings:
         except ValueError:
             relative = path.as_posix()
         return _globs(tuple(patterns)).matching((relative, path.name))
+
+    def local_model(self) -> LocalModel | None:
+        """The model folder's tokenizer and template (--tokenizer), with the sequence length
+        training cuts at; None when no tokenizer is named. Loaded once per run."""
+        if self.tokenizer is None:
+            if self.max_seq_length is not None:
+                raise ConfigError(
+                    "max-seq-length needs the model's tokenizer: name its folder with --tokenizer or `tokenizer =`"
+                )
+            return None
+        from ft_lint.local_tokenizer import load_local_model
+
+        return load_local_model(self.tokenizer, self.max_seq_length)
 
     def with_model(self, name: str) -> Settings:
         """These settings with a model named on the command line: it wins over every file's setting."""
@@ -213,6 +229,8 @@ def load_settings(config_file: Path | None, search_from: Path) -> Settings:
         raise ConfigError(f"{path}: [tool.ft-lint] must be a table, not {type(table).__name__}")
     values: dict[str, Any] = {"config_file": path}
     _apply(values, table, path)
+    if "tokenizer" in values:  # relative to the configuration file, as cache-dir is
+        values["tokenizer"] = path.parent / values["tokenizer"]
     return Settings(**values)
 
 
@@ -384,5 +402,7 @@ _KEYS = {
     "pairs": _setter("pairs", _pairs),
     "jobs": _setter("jobs", _positive_int),
     "cache-dir": _setter("cache_dir", _text),
+    "tokenizer": _setter("tokenizer", lambda value: Path(_text(value)).expanduser()),
+    "max-seq-length": _setter("max_seq_length", _positive_int),
     **{name: _launch_setting(name) for name in NETWORK_SETTINGS},
 }

@@ -179,6 +179,7 @@ def lint(
     options = options if options is not None else RunOptions()
     state = state if state is not None else LintState()
     rules = RuleSet.build(settings)
+    settings.local_model()  # a tokenizer folder that cannot be read stops the run before any file is read
     collector = _Collector(settings, rules, _cache_folder(settings, state), options, state)
     forced = all_formats()[settings.format] if settings.format else None
     plan = plan_files(files, settings)
@@ -307,12 +308,14 @@ def _lint_file(
         collector.file_formats[filename] = file_format
         model = choice.limits_model
         learned = _learn(path, filename, forced, file_format, rules)
+        local = collector.settings.local_model()
         fingerprint = settings_fingerprint(
             collector.settings,
             file_format=file_format and file_format.name,
             model=model and model.id,
             rules=rules.codes(),
             learned=learned,
+            tokenizer=local and local.digest,
         )
         if collector.cache:
             fingerprint = collector.cache.secret_fingerprint(fingerprint)
@@ -325,6 +328,7 @@ def _lint_file(
             rules,
             fingerprint,
             hash_bytes=collector.options.launch is not None,
+            local=local,
         )
         scan = _scan_file(scope, collector)
     except WholeFileProblem as problem:

@@ -26,11 +26,15 @@ class ModelChoice:
     chosen: bool  # False: nothing named a model; model is the default for the file's format
     filename: str = ""
     format_name: str | None = None  # the format the file was read as
+    local: bool = False  # --tokenizer: trained on one's own GPUs with that model folder
 
     @property
     def limits_model(self) -> Model | None:
         """The model whose limits the file is checked against: None for an assumed model that
-        does not train on the file's format."""
+        does not train on the file's format, and for data trained locally (--tokenizer) with no
+        model named: no provider's figures apply to it."""
+        if self.local and not self.chosen:
+            return None
         if self.chosen or self.format_name is None or self.format_name in self.model.formats:
             return self.model
         return None
@@ -38,9 +42,10 @@ class ModelChoice:
 
 def choose_model(settings: Settings, filename: str, format_name: str | None) -> ModelChoice:
     name = settings.model_for(filename)
+    local = settings.tokenizer is not None
     if name is not None:
-        return ModelChoice(resolve_model(name), True, filename, format_name)
-    return ModelChoice(default_model(format_name), False, filename, format_name)
+        return ModelChoice(resolve_model(name), True, filename, format_name, local)
+    return ModelChoice(default_model(format_name), False, filename, format_name, local)
 
 
 def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
@@ -64,7 +69,7 @@ def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
         "limits (examples, file size, tokens per example) were checked; to check it as data for a "
         "provider, name the model (--model) or the format (--format)"
         for c in choices
-        if c.limits_model is None
+        if c.limits_model is None and not c.local
     ]
     notes += [
         f"token counts for {model.id} are estimates: its tokenizer does not ship with ft-lint, "

@@ -12,6 +12,8 @@ from ft_lint.formats import Format, Message, Turn, closest_format, text_turns, u
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
+    from ft_lint.chat_templates import Rendering
+    from ft_lint.local_tokenizer import LocalModel
     from ft_lint.models import Model
     from ft_lint.tokens import TokenCount
 
@@ -56,6 +58,7 @@ class Record:
     format: Format | None
     file_format: Format | None = None  # the format the file as a whole follows
     model: Model | None = None  # the model the record is checked against
+    local: LocalModel | None = None  # --tokenizer: the model folder whose template renders the record
 
     @computed_once
     def schema_errors(self) -> list[SchemaError]:
@@ -95,6 +98,19 @@ class Record:
         from ft_lint.tokens import count_record
 
         return count_record(self.value, self.format.name, self.model.encoding)
+
+    @computed_once
+    def renderings(self) -> list[Rendering]:
+        """Each conversation of the example (a preference pair has two) as the --tokenizer model's
+        chat template renders it for training; none without --tokenizer or a format."""
+        if self.local is None or self.format is None:
+            return []
+        from ft_lint.chat_templates import render_conversation
+
+        tools = self.value.get("tools")
+        return [
+            render_conversation(self.local, conversation, tools) for conversation in self.conversations if conversation
+        ]
 
     @computed_once
     def tokens_at_least(self) -> int | None:

@@ -51,6 +51,7 @@ from ft_lint.rules import DatasetRule, EntryRule, FileRule, RecordRule, Rule
 
 if TYPE_CHECKING:
     from ft_lint.config import Settings
+    from ft_lint.local_tokenizer import LocalModel
     from ft_lint.models import Model
 
 _SomeRule = TypeVar("_SomeRule", bound=Rule)
@@ -129,16 +130,22 @@ class FileScope:
     rules: RuleSet
     fingerprint: bytes  # of the settings and this file's context: the cache keys' seed
     hash_bytes: bool = False  # --launch: hash the bytes read, so that exactly those are sent (Scan.digests)
+    local: LocalModel | None = None  # --tokenizer's model folder
 
     def record(self, entry: Entry) -> Record:
-        return make_record(self.filename, entry, self.forced, self.file_format, self.model)
+        return make_record(self.filename, entry, self.forced, self.file_format, self.model, self.local)
 
 
 def make_record(
-    filename: str, entry: Entry, forced: Format | None, file_format: Format | None, model: Model | None = None
+    filename: str,
+    entry: Entry,
+    forced: Format | None,
+    file_format: Format | None,
+    model: Model | None = None,
+    local: LocalModel | None = None,
 ) -> Record:
     record_format = forced or detect(entry.value, preferred=file_format)
-    return Record(filename, entry.line, entry.raw, entry.value, record_format, file_format, model=model)
+    return Record(filename, entry.line, entry.raw, entry.value, record_format, file_format, model=model, local=local)
 
 
 @dataclass

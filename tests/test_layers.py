@@ -81,7 +81,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
     ("ft_lint.files",),  # which files a run reads, and their names
     ("ft_lint.formats",),  # entries to formats
-    ("ft_lint.tokens", "ft_lint.model_choice"),
+    ("ft_lint.tokens", "ft_lint.model_choice", "ft_lint.local_tokenizer", "ft_lint.chat_templates"),
     ("ft_lint.context",),  # a file's format and model, for every command
     ("ft_lint.record",),
     ("ft_lint.rules", *(f"ft_lint.rules.{name}" for name in sorted(RULE_MODULES))),
