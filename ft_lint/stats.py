@@ -22,6 +22,11 @@ How the figures are made:
   not billed per token or its price is unknown.
 * costs: the same per model: for the named model, or, with none named, for every model that
   trains on the file's format.
+* local (with --tokenizer): each example as the model folder's chat template renders it
+  (ft_lint/chat_templates.py), against --max-seq-length: how many examples fit, are cut, lose
+  every trained token to the cut, or are refused by the template; their tokens (min, p50,
+  p95, max, trained). An example with two conversations (a preference pair) is measured by
+  its longer one.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from ft_lint.tokens import PIECE_CHARS
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from ft_lint.chat_templates import Rendering
     from ft_lint.tokens import TokenCount
 
 
@@ -87,6 +93,57 @@ class Cost:
 
 
 @dataclass
+class LocalStats:
+    """The file's examples as the --tokenizer model renders them, against its sequence length."""
+
+    tokenizer: str
+    max_seq_length: int | None
+    examples: int = 0  # rendered (the template refused none of their conversations)
+    fit: int = 0  # within max_seq_length (all, without one)
+    cut: int = 0  # longer: training cuts them
+    lose_everything: int = 0  # cut before their first trained token
+    refused: int = 0  # the template refuses them (FT308)
+    totals: array[int] = field(default_factory=lambda: array("Q"), repr=False)
+    trained: int = 0
+
+    def add(self, renderings: list[Rendering]) -> None:
+        if not renderings:
+            return
+        if any(r.refused is not None for r in renderings):
+            self.refused += 1
+            return
+        longest = max(renderings, key=lambda r: r.tokens)
+        self.examples += 1
+        self.totals.append(longest.tokens)
+        self.trained += longest.trained
+        if longest.cut_at is None:
+            self.fit += 1
+            return
+        self.cut += 1
+        self.lose_everything += longest.trained > 0 and not longest.trained_kept
+
+    def as_json(self) -> dict[str, Any]:
+        ordered = sorted(self.totals)
+        return {
+            "tokenizer": self.tokenizer,
+            "max_seq_length": self.max_seq_length,
+            "examples": self.examples,
+            "fit": self.fit,
+            "cut": self.cut,
+            "lose_everything": self.lose_everything,
+            "refused": self.refused,
+            "tokens": {
+                "total": sum(ordered),
+                "min": ordered[0] if ordered else None,
+                "p50": nearest_rank(ordered, 50) if ordered else None,
+                "p95": nearest_rank(ordered, 95) if ordered else None,
+                "max": ordered[-1] if ordered else None,
+                "trained": self.trained,
+            },
+        }
+
+
+@dataclass
 class FileStats:
     filename: str
     format: str | None
@@ -98,6 +155,7 @@ class FileStats:
     costs: list[Cost]  # the chosen model's first
     per_example: array[int] = field(repr=False)  # tokens of each counted example, in file order
     texts_cut: int = 0  # texts the chosen model's tokenizer counted in pieces cut where a token may change
+    local: LocalStats | None = None  # --tokenizer: the examples against its sequence length
 
     @property
     def cost(self) -> Cost:
@@ -118,6 +176,7 @@ class FileStats:
             "billed_tokens": self.cost.billed_tokens,
             "cost_usd": _rounded(self.cost.cost_usd),
             "costs": [cost.as_json() for cost in self.costs],
+            **({"local": self.local.as_json()} if self.local else {}),
         }
 
 
@@ -147,6 +206,8 @@ def file_stats(path: Path, settings: Settings) -> FileStats:
     from ft_lint.tokens import count_record, texts_cut
 
     filename = display_name(path)
+    local_model = settings.local_model()
+    local = LocalStats(local_model.name, local_model.max_seq_length) if local_model else None
     try:
         context = file_context(path, settings)
         forced, file_format, format_name, choice = context.forced, context.format, context.format_name, context.choice
@@ -165,7 +226,10 @@ def file_stats(path: Path, settings: Settings) -> FileStats:
                 invalid += 1
             if record_format is None:
                 continue
-            messages += len(Record(filename, entry.line, entry.raw, entry.value, record_format).messages)
+            record = Record(filename, entry.line, entry.raw, entry.value, record_format, local=local_model)
+            messages += len(record.messages)
+            if local:
+                local.add(record.renderings)
             for encoding, tally in counts.items():
                 tally.add(count_record(entry.value, record_format.name, encoding))
     except WholeFileProblem as problem:
@@ -184,6 +248,7 @@ def file_stats(path: Path, settings: Settings) -> FileStats:
         costs=[_cost(model, counts[model.encoding], examples, format_name) for model in compared],
         per_example=main.totals,
         texts_cut=texts_cut(choice.model.encoding) - cuts_before,
+        local=local,
     )
 
 
@@ -285,6 +350,8 @@ def _write_file(item: FileStats, out: TextIO) -> None:
         out.write("  tokens per example:\n")
         for line in histogram(item.per_example):
             out.write(f"    {line}\n")
+    if item.local:
+        _write_local(item.local, out)
     if len(item.costs) > 1:
         out.write(
             f"  cost per model that trains on {item.format}, at its provider's default epochs (~: estimated tokens):\n"
@@ -299,6 +366,24 @@ def _write_file(item: FileStats, out: TextIO) -> None:
                 f"{row.billed_tokens:>14,} {_usd(row.cost_usd):>10}\n"
             )
     out.write("\n")
+
+
+def _write_local(local: LocalStats, out: TextIO) -> None:
+    figures = local.as_json()
+    t = figures["tokens"]
+    out.write(terminal(f"  with the chat template and tokenizer of {local.tokenizer}:") + "\n")
+    if t["min"] is not None:
+        out.write(
+            f"    tokens     {t['total']:,} in all; per example min {t['min']:,}, p50 {t['p50']:,}, "
+            f"p95 {t['p95']:,}, max {t['max']:,}; {t['trained']:,} trained\n"
+        )
+    if local.max_seq_length is not None:
+        out.write(
+            f"    budget     max-seq-length {local.max_seq_length:,}: {local.fit:,} fit, {local.cut:,} cut, "
+            f"{local.lose_everything:,} of them lose every trained token\n"
+        )
+    if local.refused:
+        out.write(f"    refused    {local.refused:,} example{'s' * (local.refused != 1)} the template cannot render\n")
 
 
 def _price_phrase(cost: Cost) -> str:
