@@ -75,12 +75,24 @@ class LocalModel:
 def load_local_model(path: Path, max_seq_length: int | None = None) -> LocalModel:
     """The tokenizer and template of the folder `path`; UsageError (one line, naming the file) when
     they cannot be read."""
-    return _load(str(path), max_seq_length)
+    folder = _snapshot(path)
+    return _load(str(path), folder, _versions(folder), max_seq_length)
 
 
-@functools.cache  # one per run: every file and every worker (forked) shares it
-def _load(name: str, max_seq_length: int | None) -> LocalModel:
-    folder = _snapshot(Path(name))
+def _versions(folder: Path) -> tuple[tuple[int, int], ...]:
+    """What tells a changed file: each file's modification time and size (0s: not there)."""
+    found = []
+    for name in (TOKENIZER_FILE, CONFIG_FILE, TEMPLATE_FILE):
+        try:
+            status = (folder / name).stat()
+            found.append((status.st_mtime_ns, status.st_size))
+        except OSError:
+            found.append((0, 0))
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=4)  # once per run (every file and forked worker shares it), again when a file changed
+def _load(name: str, folder: Path, versions: tuple[tuple[int, int], ...], max_seq_length: int | None) -> LocalModel:
     tokenizer_bytes = _read(folder / TOKENIZER_FILE, MAX_TOKENIZER_BYTES)
     config_path = folder / CONFIG_FILE
     config = _json_object(config_path, _read(config_path, MAX_CONFIG_BYTES)) if config_path.exists() else {}
