@@ -38,8 +38,8 @@ class _Rendered(RecordRule):
 class ExampleTruncated(_Rendered):
     """An example longer than max-seq-length that loses trained tokens when training cuts it.
 
-    Why: a trainer keeps the first max-seq-length tokens of an example (TRL's `max_length`,
-    Axolotl's `sequence_len`): the end of an answer past it is never learned, and the model
+    Why: the trainer keeps the first max-seq-length tokens of an example (TRL's SFTTrainer
+    does, at its `max_length`): the end of an answer past it is never learned, and the model
     learns answers that stop mid-sentence, without their end-of-turn token.
 
     Example (flagged, --max-seq-length 4096): a conversation of 5,210 tokens as the template
