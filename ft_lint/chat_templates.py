@@ -214,11 +214,13 @@ def _content_text(message: Message) -> str:
 
 
 def _as_template_message(message: Message) -> dict[str, Any]:
-    """The message as the trainer gives it to the template: role, content (as written; pieces of
-    a message spread over fields joined by a line break), and the keys templates read."""
-    content = (
-        message.content if not message.texts and isinstance(message.content, (str, list)) else _content_text(message)
-    )
+    """The message as the trainer gives it to the template: role, content (as written where it is a
+    string or OpenAI's typed parts; else, as another format's parts or fields, its texts joined by
+    a line break), and the keys templates read."""
+    content = message.content
+    typed_parts = isinstance(content, list) and all(isinstance(part, dict) and "type" in part for part in content)
+    if message.texts or not (isinstance(content, str) or typed_parts):
+        content = _content_text(message)
     given = {"role": message.role, "content": content}
     given.update({key: message.data[key] for key in MESSAGE_KEYS if key in message.data})
     return given
