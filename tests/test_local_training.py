@@ -309,3 +309,31 @@ def test_stats_of_lengths_against_the_budget(tmp_path):
     text = run_cli("stats", str(data), "--tokenizer", str(model), "--max-seq-length", "14")
     assert "max-seq-length 14: 1 fit, 2 cut, 1 of them lose every trained token" in text.out
     assert "1 example the template cannot render" in text.out
+
+
+# Drops earlier answers' text before a "</think>", as reasoning templates do: the conversation up
+# to an earlier answer is not a prefix of the whole, so its span is found by its text.
+NOT_PREFIX_STABLE = (
+    "{% for message in messages %}{% set content = message['content'] %}"
+    "{% if message['role'] == 'assistant' and not loop.last and '</think>' in content %}"
+    "{% set content = content.split('</think>')[-1] %}{% endif %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + content + '<|im_end|>\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def test_a_template_that_is_not_prefix_stable_has_its_answers_found_by_their_text(tmp_path):
+    record = {
+        "messages": [
+            {"role": "user", "content": words(2)},
+            {"role": "assistant", "content": "<think> w1 w2 </think> w3 w4 w5"},
+            {"role": "user", "content": words(2)},
+            {"role": "assistant", "content": words(3)},
+        ]
+    }
+    # 22 tokens: the first answer rewritten (its text is not there: FT309, and no span), the last
+    # answer's 4 trained tokens at 18-21
+    findings = lint(tmp_path, [record], NOT_PREFIX_STABLE, "--max-seq-length", "20")
+    assert sorted((f["code"], f["pointer"]) for f in findings) == [("FT306", "/messages/3"), ("FT309", "/messages/1")]
+    [cut] = [f for f in findings if f["code"] == "FT306"]
+    assert "2 of its 4 trained tokens" in cut["message"] and "found by their text" in cut["message"]

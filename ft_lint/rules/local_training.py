@@ -27,6 +27,9 @@ examples loses all of it).
 """
 
 
+_GUESSED = "; the answers were found by their text: the template is not prefix-stable"
+
+
 class _Rendered(RecordRule):
     """Shared: each conversation of the record as the --tokenizer model renders it."""
 
@@ -64,7 +67,8 @@ class ExampleTruncated(_Rendered):
                 f"example has {rendering.tokens:,} tokens as the chat template renders it, "
                 f"{rendering.tokens - rendering.cut_at:,} past max-seq-length {rendering.cut_at:,}: training cuts "
                 f"them off, and {lost:,} of its {rendering.trained:,} trained tokens with them"
-                + (f" (from {where.label})" if where else ""),
+                + (f" (from {where.label})" if where else "")
+                + _GUESSED * rendering.guessed,
                 where.pointer if where else "",
             )
 
@@ -94,7 +98,7 @@ class AnswerTruncated(_Rendered):
             yield Problem(
                 f"example has {rendering.tokens:,} tokens as the chat template renders it, and its answers start "
                 f"after max-seq-length {rendering.cut_at:,}: training cuts off all {rendering.trained:,} trained "
-                "tokens, so the example trains nothing",
+                "tokens, so the example trains nothing" + _GUESSED * rendering.guessed,
                 where.pointer if where else "",
             )
 
