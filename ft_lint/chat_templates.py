@@ -38,18 +38,14 @@ import functools
 import json
 import re
 import secrets
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ft_lint.formats import Message
+from ft_lint.time_limits import time_limit
 
 if TYPE_CHECKING:
-    from types import FrameType
-
     import jinja2
 
     from ft_lint.local_tokenizer import LocalModel
@@ -89,7 +85,7 @@ def render_conversation(local: LocalModel, messages: list[Message], tools: Any) 
     """The conversation as `local`'s template renders it for training, tokenized and measured."""
     plain = any(message.verbatim for message in messages)
     try:
-        with _time_limit(RENDER_SECONDS):
+        with time_limit(RENDER_SECONDS, _TooLong):
             text, spans, guessed = _joined(messages) if plain else _rendered(local, messages, tools)
     except RenderRefused as refused:
         return Rendering(refused=str(refused))
@@ -383,22 +379,3 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
             raise RenderRefused("the template adds up values beyond the size ft-lint renders")
     elif operator == "%" and isinstance(left, str) and _FORMAT_WIDTH.search(left):
         raise RenderRefused("the template formats with a width of millions of characters")
-
-
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """_TooLong in this thread once `seconds` have passed (a signal: POSIX, main thread only)."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: FrameType | None) -> NoReturn:
-        raise _TooLong
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

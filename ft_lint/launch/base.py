@@ -6,18 +6,17 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import signal
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType, ModuleType
-from typing import TYPE_CHECKING, Any, NoReturn
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from ft_lint.errors import UsageError
 from ft_lint.launch.masking import mask
 from ft_lint.launch.options import JobSettings, LaunchOptions
+from ft_lint.time_limits import time_limit
 
 if TYPE_CHECKING:
     from ft_lint.launch.linted import LintedFile
@@ -37,24 +36,10 @@ class DeadlinePassed(BaseException):
     """The launch's deadline passed. Not an Exception: the SDKs retry those as network faults."""
 
 
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
+def deadline(seconds: float) -> AbstractContextManager[None]:
     """Raises DeadlinePassed in this thread once `seconds` have passed, whatever it is waiting
     for (a signal: POSIX, main thread; elsewhere the timeouts alone bound each request)."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: FrameType | None) -> NoReturn:
-        raise DeadlinePassed
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    return time_limit(seconds, DeadlinePassed)
 
 
 @dataclass(frozen=True)
