@@ -26,8 +26,11 @@ A hostile template cannot hang the run or fill memory: rendering stops after REN
 (per example, its prefixes included; POSIX main thread: where signals cannot be used, the
 other bounds alone hold), once it has written more than MAX_RENDER_CHARS characters, or when it
 multiplies, raises to a power or adds up values beyond MAX_VALUE_SIZE, or passes a function an
-integer above MAX_INTEGER_ARGUMENT (`"x".ljust(10**12)`); ranges are Jinja's sandbox's (100,000
-items). Such an example is reported as refused, with the reason.
+integer above MAX_INTEGER_ARGUMENT (`"x".ljust(10**12)`), or formats with a width of millions
+(`"%9000000000d"`, `"{:>9000000000}"`): what would allocate gigabytes at once, before any other
+bound could see it. Ranges are Jinja's sandbox's (100,000 items); a string built up inside the
+template (`~` in a loop) is bounded by the time alone. Such an example is reported as refused,
+with the reason.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ MAX_RENDER_CHARS = 32 << 20
 MAX_VALUE_SIZE = 32 << 20  # characters of a string, items of a list, digits of a power
 MAX_INTEGER_ARGUMENT = 1 << 20
 _FORMAT_WIDTH = re.compile(r"%[-+ #0]*\d{7,}")  # "%100000000s": a width that allocates gigabytes
+_BRACE_WIDTH = re.compile(r"\{[^{}]*:[^{}]*\d{7,}")  # the same in str.format: "{:>100000000}"
 # Passed from the messages to the template as the trainer passes them (besides role and content).
 MESSAGE_KEYS = ("name", "tool_calls", "tool_call_id", "reasoning_content", "thinking")
 
@@ -315,6 +319,11 @@ def _environment() -> jinja2.Environment:
             _check_binop(operator, left, right)
             return super().call_binop(context, operator, left, right)
 
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if isinstance(obj, str) and attribute in ("format", "format_map") and _BRACE_WIDTH.search(obj):
+                raise RenderRefused("the template formats with a width of millions of characters")
+            return super().getattr(obj, attribute)
+
         def call(self, context: jinja2.runtime.Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
             _check_arguments(args, kwargs)
             return super().call(context, obj, *args, **kwargs)
@@ -377,5 +386,7 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
             and len(left) + len(right) > MAX_VALUE_SIZE
         ):
             raise RenderRefused("the template adds up values beyond the size ft-lint renders")
-    elif operator == "%" and isinstance(left, str) and _FORMAT_WIDTH.search(left):
-        raise RenderRefused("the template formats with a width of millions of characters")
+    elif operator == "%" and isinstance(left, str):
+        if _FORMAT_WIDTH.search(left):
+            raise RenderRefused("the template formats with a width of millions of characters")
+        _check_arguments(right if isinstance(right, tuple) else (right,), {})  # "%*d" % (10**10, 1)

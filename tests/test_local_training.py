@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,8 +173,14 @@ def test_a_template_that_moves_the_system_prompt_into_the_first_turn_drops_nothi
 def test_a_hostile_template_is_refused_not_run(tmp_path):
     findings = lint(tmp_path, [chat()], "{{ 'x' * 1000000000 }}" + CHATML)
     assert [f["code"] for f in findings] == ["FT308"] and "multiplies" in findings[0]["message"]
-    findings = lint(tmp_path, [chat()], "{{ 'x'.ljust(10000000000) }}" + CHATML)
-    assert [f["code"] for f in findings] == ["FT308"]
+    for hostile in (
+        "{{ 'x'.ljust(10000000000) }}",
+        "{{ '{:>9000000000}'.format(1) }}",
+        "{{ '%9000000000d' % 1 }}",
+        "{{ '%*d' % (9000000000, 1) }}",
+    ):
+        findings = lint(tmp_path, [chat()], hostile + CHATML)
+        assert [f["code"] for f in findings] == ["FT308"], hostile
 
 
 @pytest.mark.slow
@@ -337,3 +345,16 @@ def test_a_template_that_is_not_prefix_stable_has_its_answers_found_by_their_tex
     assert sorted((f["code"], f["pointer"]) for f in findings) == [("FT306", "/messages/3"), ("FT309", "/messages/1")]
     [cut] = [f for f in findings if f["code"] == "FT306"]
     assert "2 of its 4 trained tokens" in cut["message"] and "found by their text" in cut["message"]
+
+
+@pytest.mark.slow
+def test_linting_without_a_tokenizer_imports_neither_library(tmp_path):
+    data = write_jsonl(tmp_path / "train.jsonl", [chat()])
+    probe = (
+        "import sys\nfrom ft_lint.cli import cli\ntry:\n"
+        f"    cli.main(['check', '--no-cache', {str(data)!r}, '--exit-zero'], standalone_mode=False)\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('tokenizers', 'jinja2') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert "1 record" in result.stdout and result.stdout.splitlines()[-1] == "[]"
