@@ -71,6 +71,12 @@ def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
         for c in choices
         if c.limits_model is None and not c.local
     ]
+    if any(c.local and not c.chosen for c in choices):
+        notes.append(
+            "no model named: the data was checked for training with --tokenizer's chat template and tokenizer, "
+            "against no provider's limits (examples, file size, tokens per example); name a provider's model with "
+            "--model to check them too"
+        )
     notes += [
         f"token counts for {model.id} are estimates: its tokenizer does not ship with ft-lint, "
         f"so about {ESTIMATE_BYTES_PER_TOKEN} UTF-8 bytes per token are assumed"

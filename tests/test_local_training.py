@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -225,6 +226,7 @@ def test_a_hugging_face_cache_entry_is_read_at_its_refs_main_snapshot(tmp_path):
             lambda folder: (model_folder(folder).joinpath("tokenizer.json").write_text("{}"), folder)[1],
             "not a tokenizer",
         ),
+        (lambda folder: _fifo(folder), "not a regular file"),
     ],
 )
 def test_a_folder_that_cannot_be_used_is_a_one_line_error_naming_it(tmp_path, prepare, named):
@@ -234,6 +236,13 @@ def test_a_folder_that_cannot_be_used_is_a_one_line_error_naming_it(tmp_path, pr
     assert result.code == 2 and result.out == ""
     assert result.err.startswith("ft-lint: error: ") and result.err.count("\n") == 1
     assert str(tmp_path / "model") in result.err and named in result.err
+
+
+def _fifo(folder: Path) -> Path:
+    """A model folder whose tokenizer.json is a FIFO: a reader that opened it would wait for ever."""
+    model_folder(folder).joinpath("tokenizer.json").unlink()
+    os.mkfifo(folder / "tokenizer.json")
+    return folder
 
 
 def test_a_hf_cache_ref_that_is_a_path_is_refused(tmp_path):
@@ -288,6 +297,7 @@ def test_no_provider_limits_are_assumed_for_local_training(tmp_path):
     data = write_jsonl(tmp_path / "train.jsonl", [chat()])  # one example: below any provider's minimum
     model = model_folder(tmp_path / "model")
     assert findings_json(str(data), "--no-cache", "--tokenizer", str(model)) == []
+    assert "against no provider's limits" in run_cli("check", str(data), "--no-cache", "--tokenizer", str(model)).out
     named = findings_json(str(data), "--no-cache", "--tokenizer", str(model), "--model", "gpt-4.1-mini-2025-04-14")
     assert "FT006" in {f["code"] for f in named}
 
