@@ -189,15 +189,20 @@ def _found(message: Message, text: str, start: int) -> tuple[int, int] | None:
 
 
 def _dropped(messages: list[Message], text: str, plain: bool) -> tuple[Message, ...]:
-    """Messages with some text that the rendered example does not hold, even trimmed (plain
-    text is joined as it is: nothing is dropped)."""
+    """Messages with some text that the rendered example does not hold (plain text is joined as
+    it is: nothing is dropped)."""
     if plain:
         return ()
     return tuple(
-        message
-        for message in messages
-        if any(piece.strip() and piece not in text and piece.strip() not in text for piece in _text_pieces(message))
+        message for message in messages if any(not _rendered_in(piece, text) for piece in _text_pieces(message))
     )
+
+
+def _rendered_in(piece: str, text: str) -> bool:
+    """Whether the rendered text holds this text of a message: as written, trimmed, or JSON-encoded
+    (templates `tojson` some messages: Llama 3.1's tool results). A blank text is not looked for."""
+    trimmed = piece.strip()
+    return not trimmed or trimmed in text or json.dumps(trimmed, ensure_ascii=False)[1:-1] in text
 
 
 def _text_pieces(message: Message) -> list[str]:

@@ -171,6 +171,12 @@ def test_a_template_that_moves_the_system_prompt_into_the_first_turn_drops_nothi
     assert lint(tmp_path, [chat("Hi", "Hello", system="Be brief.")], MERGES_SYSTEM) == []
 
 
+def test_a_message_the_template_renders_as_json_is_not_dropped(tmp_path):
+    as_json = CHATML.replace("message['content'] +", "message['content'] | tojson +")
+    record = chat('He said "hi"\nthen left', "Bye")
+    assert lint(tmp_path, [record], as_json) == []
+
+
 def test_a_hostile_template_is_refused_not_run(tmp_path):
     findings = lint(tmp_path, [chat()], "{{ 'x' * 1000000000 }}" + CHATML)
     assert [f["code"] for f in findings] == ["FT308"] and "multiplies" in findings[0]["message"]

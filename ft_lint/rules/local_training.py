@@ -136,9 +136,10 @@ class TemplateDropsContent(_Rendered):
     system turn that silently leaves the system prompt out, or one that strips the reasoning of
     earlier answers, trains on less than the data holds, and nothing says so.
 
-    How it decides: each text of a message (its content, or each text part) must appear in
-    the rendered example as written, or with its surrounding whitespace trimmed (templates
-    often trim); a text made only of whitespace is not looked for.
+    How it decides: each text of a message (its content, or each text part), its surrounding
+    whitespace trimmed (templates often trim), must appear in the rendered example as written
+    or JSON-encoded (a template that renders a message with `tojson`, as Llama 3.1's does tool
+    results, still shows it whole); a text made only of whitespace is not looked for.
     Example (flagged): a template that renders only user and assistant messages, on an example
     with a system message.
     Not flagged: a system prompt the template moves into the first user turn (its text is there).
@@ -154,6 +155,6 @@ class TemplateDropsContent(_Rendered):
         for message in dropped.values():  # a preference pair's shared prompt once
             yield Problem(
                 f"the text of {message.label} is not in the example as the chat template renders it: "
-                "the template drops or rewrites it, so training never sees it",
+                "the template drops or rewrites it, so training never sees it as written",
                 message.pointer,
             )
