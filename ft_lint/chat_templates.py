@@ -22,15 +22,16 @@ A token is trained when it starts inside a trained span.
 Plain-text records (prompt/completion strings, generic text) have no template: their texts are
 joined as they are, the completion (or the whole text) trained.
 
-A hostile template cannot hang the run or fill memory: rendering stops after RENDER_SECONDS
-(per example, its prefixes included; POSIX main thread: where signals cannot be used, the
-other bounds alone hold), once it has written more than MAX_RENDER_CHARS characters, or when it
-multiplies, raises to a power or adds up values beyond MAX_VALUE_SIZE, or passes a function an
-integer above MAX_INTEGER_ARGUMENT (`"x".ljust(10**12)`), or formats with a width of millions
-(`"%9000000000d"`, `"{:>9000000000}"`): what would allocate gigabytes at once, before any other
-bound could see it. Ranges are Jinja's sandbox's (100,000 items); a string built up inside the
-template (`~` in a loop) is bounded by the time alone. Such an example is reported as refused,
-with the reason.
+A hostile template cannot hang the run or fill memory. Rendering stops (the example is
+reported as refused, with the reason) after RENDER_SECONDS; once it has written more than
+MAX_RENDER_CHARS characters; when it multiplies, raises to a power or adds up values beyond
+MAX_VALUE_SIZE, or passes a function an integer above MAX_INTEGER_ARGUMENT (`"x".ljust(10**12)`);
+or when it formats with a width of millions (`"%9000000000d"`, `"{:>9000000000}"`): what would
+allocate gigabytes at once, before any other bound could see it. Ranges are Jinja's sandbox's
+(100,000 items); a string built up inside the template (`~` in a loop) is bounded by the time
+alone. The time bound is a signal (POSIX, main thread; elsewhere the other bounds alone hold).
+The growing prefixes get RENDER_SECONDS of their own: the answers of a long conversation they
+have not reached by then are found by their text, as for a template that is not prefix-stable.
 """
 
 from __future__ import annotations
@@ -89,12 +90,9 @@ def render_conversation(local: LocalModel, messages: list[Message], tools: Any) 
     """The conversation as `local`'s template renders it for training, tokenized and measured."""
     plain = any(message.verbatim for message in messages)
     try:
-        with time_limit(RENDER_SECONDS, _TooLong):
-            text, spans, guessed = _joined(messages) if plain else _rendered(local, messages, tools)
+        text, spans, guessed = _joined(messages) if plain else _rendered(local, messages, tools)
     except RenderRefused as refused:
         return Rendering(refused=str(refused))
-    except _TooLong:
-        return Rendering(refused=f"the template did not finish within {RENDER_SECONDS:g} s")
     offsets = local.count(text)
     starts = [start for start, _ in offsets]
     trained_at = [
@@ -145,7 +143,11 @@ def _rendered(local: LocalModel, messages: list[Message], tools: Any) -> tuple[s
     def render(count: int, generation_prompt: bool) -> str:
         return _render(template, local, given[:count], tools, generation_prompt)
 
-    text = render(len(given), False)
+    try:
+        with time_limit(RENDER_SECONDS, _TooLong):
+            text = render(len(given), False)
+    except _TooLong:
+        raise RenderRefused(f"the template did not finish within {RENDER_SECONDS:g} s") from None
     marked = _generation_spans(text)
     if marked is not None:
         plain, blocks = marked
@@ -154,16 +156,22 @@ def _rendered(local: LocalModel, messages: list[Message], tools: Any) -> tuple[s
             pairs = zip(answers, blocks, strict=True)
             return plain, [(index, *span) for index, span in pairs if messages[index].trained], False
         return plain, [(None, *span) for span in blocks], False
+    trained = [index for index, message in enumerate(messages) if message.trained]
+    by_prefixes: list[tuple[int, int] | None] = []
+    try:  # the prefixes of a long conversation take long: the answers left when time is up are searched for
+        with time_limit(RENDER_SECONDS, _TooLong):
+            for index in trained:
+                by_prefixes.append(_prefix_span(render, index, text))
+    except _TooLong:
+        pass
     spans: Spans = []
     guessed = False
     searched_from = 0
-    for index, message in enumerate(messages):
-        if not message.trained:
-            continue
-        span = _prefix_span(render, index, text)
+    for number, index in enumerate(trained):
+        span = by_prefixes[number] if number < len(by_prefixes) else None
         if span is None:
             guessed = True
-            span = _found(message, text, searched_from)
+            span = _found(messages[index], text, searched_from)
         if span is not None:
             spans.append((index, *span))
             searched_from = span[1]
