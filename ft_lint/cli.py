@@ -88,6 +88,17 @@ def _format_names() -> list[str]:
 )
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report only the findings this baseline file does not hold (default: the `baseline` configuration key).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record this run's findings in a baseline file, so that later runs with it report only new ones.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["info", "warning", "error"]),
     help="Lowest severity that makes the exit code 1 (default: warning).",
@@ -151,6 +162,8 @@ def check(
     output_format: str | None,
     output_file: Path | None,
     statistics: bool,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
     fail_on: str | None,
     exit_zero: bool | None,
     config_file: Path | None,
@@ -174,6 +187,8 @@ def check(
         raise click.UsageError("no paths given: name the files or folders to lint, e.g. `ft-lint check data/`")
     if force and not fix:
         raise click.UsageError("--force only applies with --fix")
+    if write_baseline and diff:
+        raise click.UsageError("--write-baseline does not apply with --diff (it records findings, --diff shows fixes)")
     settings = _settings_for(paths, config_file, format_, model)
     for option, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
         try:
@@ -192,6 +207,7 @@ def check(
         exit_zero=settings.exit_zero if exit_zero is None else exit_zero,
         jobs=jobs or settings.jobs,
         no_cache=no_cache,
+        baseline=baseline_file or settings.baseline,
     )
     options = RunOptions(
         fix=fix,
@@ -200,6 +216,7 @@ def check(
         force=force,
         output_file=output_file,
         statistics=statistics,
+        write_baseline=write_baseline,
         launch=launch_with_network(settings, launch),
     )
     sys.exit(session.run(settings, options, report))  # report: None, or the GitHub Action's own reports

@@ -12,6 +12,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TextIO
 
+from ft_lint import baseline
 from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import LintState, exit_code, lint, plan_files
 from ft_lint.errors import UsageError
@@ -39,11 +40,16 @@ def run(
         from ft_lint.fixer import show_diff
 
         return show_diff(files, settings, options, sys.stdout, state)
+    written = [path for path in (options.output_file, options.write_baseline) if path is not None]
+    inputs = [*plan_files(files, settings).files, *filter(None, [settings.config_file])] if written else []
     if options.output_file is not None:  # before anything is read or written
-        _refuse_to_overwrite_an_input(
-            options.output_file, [*plan_files(files, settings).files, *filter(None, [settings.config_file])]
-        )
+        _refuse_to_overwrite_an_input(options.output_file, inputs)
         _open_report(options.output_file).close()  # a report that cannot be written fails before the work
+    replaced = None  # the baseline --write-baseline replaces
+    if options.write_baseline is not None:
+        _refuse_to_overwrite_an_input(options.write_baseline, inputs, "the baseline")
+        replaced = baseline.check_target(options.write_baseline)
+    known = baseline.load(settings.baseline) if settings.baseline and not options.write_baseline else None
     launch = None
     if options.launch is not None:  # what --launch can check without the lint comes first
         from ft_lint.launch.flow import prepare
@@ -55,18 +61,32 @@ def run(
         findings, run_summary = fix_and_lint(files, settings, options, state)
     else:
         findings, run_summary = lint(files, settings, options, state)
+    every_finding = findings  # --launch sends no file with a finding, baselined or not
+    if options.write_baseline is not None:
+        known = baseline.write(options.write_baseline, findings, map(display_name, files), replaced)
+        recorded = sum(known.counts.values())
+        print(
+            terminal(f"ft-lint: wrote {display_name(options.write_baseline)}: {recorded:,} findings recorded"),
+            file=sys.stderr,
+        )
+    if known is not None:
+        findings, run_summary.baselined = known.hide(findings)
     (report or functools.partial(write_report, options=options))(findings, run_summary, settings)
     if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
         print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
         return 2
-    return launch.after_lint(findings, run_summary.read) if launch else exit_code(findings, settings)
+    return launch.after_lint(every_finding, run_summary.read) if launch else exit_code(findings, settings)
 
 
 def write_report(
     findings: list[Finding], run_summary: RunSummary, settings: Settings, options: RunOptions | None = None
 ) -> None:
     options = options if options is not None else RunOptions()
-    report: Reporter = _report_statistics if options.statistics else get_reporter(settings.output_format)
+    report: Reporter = (
+        functools.partial(_report_statistics, as_json=settings.output_format == "json", options=options)
+        if options.statistics
+        else get_reporter(settings.output_format)
+    )
     target = options.output_file
     try:
         with _open_report(target) if target else nullcontext(sys.stdout) as out:
@@ -87,10 +107,10 @@ def _open_report(target: Path) -> TextIO:
         raise UsageError(f"{target}: cannot write the report: {error.strerror or error}") from None
 
 
-def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
-    """`-o` naming a file that is read (a data file, a partner found on disk, the configuration)
-    would empty it before it is read. The same file is the same device and inode, so a symbolic
-    or hard link to an input counts too."""
+def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path], what: str = "the report") -> None:
+    """`-o` or --write-baseline naming a file that is read (a data file, a partner found on disk,
+    the configuration) would empty it before it is read. The same file is the same device and
+    inode, so a symbolic or hard link to an input counts too."""
     try:
         written = target.stat()
     except OSError:
@@ -102,14 +122,42 @@ def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
             continue  # an input that cannot be read is reported when it is linted
         if same:
             raise UsageError(
-                f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file"
+                f"{target}: {what} would overwrite an input ({display_name(path)}); write it to another file"
             )
 
 
-def _report_statistics(findings: list[Finding], run_summary: RunSummary, out: TextIO) -> None:
+def _report_statistics(
+    findings: list[Finding], run_summary: RunSummary, out: TextIO, as_json: bool, options: RunOptions
+) -> None:
+    if as_json:
+        _statistics_json(findings, out, options)
+        return
     counts = Counter((f.code, f.name, f.severity.label) for f in findings)
     for (code, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         out.write(f"{count:>8}  {code}  {name}  [{severity}]\n")
     from ft_lint.reporters import summary_line
 
     out.write(summary_line(findings, run_summary) + "\n")
+
+
+def _statistics_json(findings: list[Finding], out: TextIO, options: RunOptions) -> None:
+    """`--statistics --output-format json`: one object per code, the most frequent first (docs/spec.md).
+    `fixable`: whether `--fix` (with this run's --unsafe-fixes) fixes some of them."""
+    import json
+
+    from ft_lint.rules import catalog
+
+    counts = Counter(f.code for f in findings)
+    names = {f.code: f.name for f in findings}
+    with_fix = {f.code for f in findings if f.edit is not None}
+    rules = catalog()
+    rows = [
+        {
+            "code": code,
+            "name": names[code],
+            "count": count,
+            "fixable": code in with_fix and (options.unsafe_fixes or rules[code].fix_is_safe),
+        }
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    out.write("[" + ",".join(f"\n  {json.dumps(row)}" for row in rows) + ("\n]\n" if rows else "]\n"))

@@ -95,7 +95,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.reporters.sarif",
         "ft_lint.github_summary",
     ),
-    ("ft_lint.engine", "ft_lint.stats"),  # the lint; `ft-lint stats`
+    ("ft_lint.engine", "ft_lint.stats", "ft_lint.baseline"),  # the lint; `ft-lint stats`; the findings known before
     (
         "ft_lint.fixer",
         "ft_lint.launch.masking",
