@@ -66,7 +66,9 @@ def load(path: Path) -> Baseline:
         with path.open("rb") as handle:
             data = handle.read(MAX_BASELINE_BYTES + 1)
     except FileNotFoundError:
-        raise UsageError(f"{path}: baseline file not found (write it with `ft-lint check --write-baseline {path}`)") from None
+        raise UsageError(
+            f"{path}: baseline file not found (write it with `ft-lint check --write-baseline {path}`)"
+        ) from None
     except OSError as error:
         raise UsageError(f"{path}: cannot read the baseline: {error.strerror or error}") from None
     if len(data) > MAX_BASELINE_BYTES:

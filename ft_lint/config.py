@@ -208,13 +208,21 @@ def _load_toml(path: Path) -> dict[str, Any]:
             data: dict[str, Any] = tomllib.load(handle)  # tomli (Python 3.10) ships no types
             return data
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        where = str(error)
+        if where.endswith("(at end of document)"):  # tomllib names every other place by line and column
+            where = where.removesuffix(")") + f", line {_line_count(path)})"
+        raise ConfigError(f"{path}: invalid TOML: {where}") from None
     except ValueError:  # what tomllib lets through: int() refusing a number of thousands of digits
         raise ConfigError(
             f"{path}: invalid TOML: an integer of more than {sys.get_int_max_str_digits()} digits"
         ) from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _line_count(path: Path) -> int:
+    with path.open("rb") as handle:
+        return max(1, sum(1 for _ in handle))
 
 
 def load_settings(config_file: Path | None, search_from: Path) -> Settings:

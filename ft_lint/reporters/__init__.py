@@ -54,7 +54,9 @@ def count_by_severity(findings: list[Finding]) -> dict[Severity, int]:
 
 def summary_line(findings: list[Finding], run: RunSummary) -> str:
     scope = f"{run.files} file{'s' * (run.files != 1)}, {run.records:,} record{'s' * (run.records != 1)}"
-    known = f"; {run.baselined:,} known problem{'s' * (run.baselined != 1)} hidden by the baseline" * bool(run.baselined)
+    known = f"; {run.baselined:,} known problem{'s' * (run.baselined != 1)} hidden by the baseline" * bool(
+        run.baselined
+    )
     if not findings:
         return f"No new problems ({scope}){known}." if known else f"All checks passed ({scope})."
     counts = count_by_severity(findings)
