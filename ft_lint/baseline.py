@@ -116,6 +116,8 @@ def _entry_key(path: Path, number: int, entry: object) -> Key:
 def check_target(path: Path) -> Baseline | None:
     """Before the lint: the baseline a --write-baseline would replace (None: no file there yet).
     Only a baseline is replaced: any other file there is not ft-lint's to overwrite."""
+    if not path.absolute().parent.is_dir():  # found now, not after the lint
+        raise UsageError(f"{path}: its folder does not exist; the baseline is not written")
     if not path.exists() and not path.is_symlink():
         return None
     if not path.is_file():
@@ -174,12 +176,9 @@ def keys(findings: list[Finding], folder: Path) -> list[Key]:
         if rule is not None and not issubclass(rule, FileRule):
             wanted.setdefault(finding.filename, set()).add(finding.line)
     prints = {filename: _fingerprints(Path(filename), lines) for filename, lines in wanted.items()}
+    relative = {filename: _relative(filename, folder) for filename in {f.filename for f in findings}}
     return [
-        (
-            _relative(finding.filename, folder),
-            finding.code,
-            prints.get(finding.filename, {}).get(finding.line),
-        )
+        (relative[finding.filename], finding.code, prints.get(finding.filename, {}).get(finding.line))
         for finding in findings
     ]
 
@@ -189,7 +188,7 @@ def _fingerprints(path: Path, lines: set[int]) -> dict[int, str]:
     be read as entries (its findings are about the whole file)."""
     try:
         return {entry.line: fingerprint(entry) for entry in read_entries(path, only_lines=lines) if entry.line in lines}
-    except (UnreadableFile, WholeFileProblem):
+    except (UnreadableFile, WholeFileProblem, OSError):  # OSError: gone since the lint
         return {}
 
 

@@ -187,6 +187,8 @@ def check(
         raise click.UsageError("no paths given: name the files or folders to lint, e.g. `ft-lint check data/`")
     if force and not fix:
         raise click.UsageError("--force only applies with --fix")
+    if write_baseline and output_file and os.path.abspath(write_baseline) == os.path.abspath(output_file):
+        raise click.UsageError("--write-baseline and --output-file name the same file")
     if write_baseline and diff:
         raise click.UsageError("--write-baseline does not apply with --diff (it records findings, --diff shows fixes)")
     settings = _settings_for(paths, config_file, format_, model)

@@ -42,13 +42,14 @@ def run(
         return show_diff(files, settings, options, sys.stdout, state)
     written = [path for path in (options.output_file, options.write_baseline) if path is not None]
     inputs = [*plan_files(files, settings).files, *filter(None, [settings.config_file])] if written else []
-    if options.output_file is not None:  # before anything is read or written
-        _refuse_to_overwrite_an_input(options.output_file, inputs)
-        _open_report(options.output_file).close()  # a report that cannot be written fails before the work
-    replaced = None  # the baseline --write-baseline replaces
-    if options.write_baseline is not None:
+    replaced = None  # the baseline --write-baseline replaces (it may be the one configured)
+    if options.write_baseline is not None:  # before anything is read or written
         _refuse_to_overwrite_an_input(options.write_baseline, inputs, "the baseline")
         replaced = baseline.check_target(options.write_baseline)
+    if options.output_file is not None:
+        baselines = [path for path in (settings.baseline, options.write_baseline) if path is not None]
+        _refuse_to_overwrite_an_input(options.output_file, [*inputs, *baselines])
+        _open_report(options.output_file).close()  # a report that cannot be written fails before the work
     known = baseline.load(settings.baseline) if settings.baseline and not options.write_baseline else None
     launch = None
     if options.launch is not None:  # what --launch can check without the lint comes first

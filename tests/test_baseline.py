@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ft_lint.github_action import run_action
-from support import chat, run_cli, write_jsonl
+from support import chat, run_cli, write_json_array, write_jsonl
 
 CONFIG = '[tool.ft-lint]\nselect = ["FT001", "FT002", "FT004", "FT1", "FT2", "FT4", "FT501"]\n'
 SECRET = "sk-proj-" + "Zq8xT3vR9wLm2Kp7Yb4Nc6Hd1Jf5Gs0A"  # an OpenAI-shaped key, FT501
@@ -123,6 +123,17 @@ def test_a_validation_leak_stays_known_when_the_training_file_moves_its_lines(tm
     write_jsonl(folder / "data" / "valid.jsonl", [good(40), leaked, good(3)])  # a second leak
     code, findings, _ = check(folder, "--baseline", "known.json")
     assert code == 1 and [(f["code"], f["line"]) for f in findings] == [("FT404", 3)]
+
+
+def test_records_of_a_json_array_file_are_known_by_their_value(tmp_path):
+    folder = project(tmp_path)
+    write_json_array(folder / "data" / "train.json", [good(1), bad(2), good(3)])  # pretty-printed, a record on lines
+    run_cli("check", "--write-baseline", "known.json", "data", cwd=folder)
+    write_json_array(folder / "data" / "train.json", [good(0), good(1), good(3), bad(2)])
+    assert check(folder, "--baseline", "known.json")[:2] == (0, [])
+    write_json_array(folder / "data" / "train.json", [good(0), bad(1), good(3), bad(2)])
+    code, findings, _ = check(folder, "--baseline", "known.json")
+    assert code == 1 and [f["line"] for f in findings] == [14]
 
 
 def test_a_file_level_finding_matches_by_file_and_code(tmp_path):
@@ -264,11 +275,25 @@ def test_write_baseline_never_overwrites_an_input(tmp_path, target):
     assert {path: path.read_bytes() for path in before} == before
 
 
-def test_write_baseline_refuses_diff_and_the_report_file(tmp_path):
+def test_the_report_file_never_overwrites_a_baseline(tmp_path):
+    folder = project(tmp_path, CONFIG + 'baseline = "known.json"\n')
+    write_jsonl(folder / "data" / "train.jsonl", [bad(1)])
+    run_cli("check", "--write-baseline", "known.json", "data", cwd=folder)
+    before = (folder / "known.json").read_bytes()
+    for args in (["-o", "known.json"], ["-o", "known.json", "--write-baseline", "known.json"]):
+        result = run_cli("check", *args, "data", cwd=folder)
+        assert result.code == 2 and ("would overwrite an input" in result.err or "same file" in result.err)
+        assert (folder / "known.json").read_bytes() == before
+    assert run_cli("check", "-o", "new.txt", "--write-baseline", "new.txt", "data", cwd=folder).code == 2
+
+
+def test_write_baseline_refuses_diff_and_a_missing_folder_before_the_lint(tmp_path):
     folder = project(tmp_path)
     write_jsonl(folder / "data" / "train.jsonl", [bad(1)])
     assert run_cli("check", "--diff", "--write-baseline", "known.json", "data", cwd=folder).code == 2
     assert not (folder / "known.json").exists()
+    result = run_cli("check", "--write-baseline", "lint/known.json", "data", cwd=folder)
+    assert result.code == 2 and result.out == "" and "its folder does not exist" in result.err
 
 
 # --- a broken pyproject.toml --------------------------------------------------------------
