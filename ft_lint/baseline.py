@@ -6,8 +6,8 @@ its record: a hash of the record's JSON value (keys sorted, spacing ignored), ne
 so lines inserted or deleted above a record do not change it, and never the record's text, so a
 secret in it is not copied into the baseline. The baseline counts each (file, code, fingerprint):
 three copies of an accepted duplicate stay hidden, a fourth is new. Findings about a file as a
-whole (FileRule: too few examples, mixed formats...), and those of a file that cannot be read as
-records, have no record: they are known by file and code alone. A pair finding (FT401-FT405) is
+whole (a FileRule's: too few examples, mixed formats...; a file that is not records) have no
+record: they are known by file and code alone. A pair finding (FT401-FT405) is
 reported at one record of the pair (the later copy, the validation example) and fingerprinted by
 that record alone: the related lines move, and an edit to the other record leaves it what it was.
 """
@@ -167,13 +167,9 @@ def _sort_key(key: Key) -> tuple[str, str, str]:
 
 def keys(findings: list[Finding], folder: Path) -> list[Key]:
     """Each finding's key, reading again the records that findings are at (see the module's docstring)."""
-    from ft_lint.rules import FileRule, catalog
-
-    rules = catalog()
     wanted: dict[str, set[int]] = {}
     for finding in findings:
-        rule = rules.get(finding.code)
-        if rule is not None and not issubclass(rule, FileRule):
+        if not finding.whole_file:
             wanted.setdefault(finding.filename, set()).add(finding.line)
     prints = {filename: _fingerprints(Path(filename), lines) for filename, lines in wanted.items()}
     relative = {filename: _relative(filename, folder) for filename in {f.filename for f in findings}}

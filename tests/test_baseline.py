@@ -151,6 +151,19 @@ def test_a_file_level_finding_matches_by_file_and_code(tmp_path):
     assert code == 1 and [f["filename"] for f in findings] == ["data/other.jsonl"]
 
 
+def test_a_rule_with_record_and_file_findings_fingerprints_only_the_record_ones(tmp_path):
+    """FT101 reports records of a format (record-level) and files of none (file-level)."""
+    folder = project(tmp_path, '[tool.ft-lint]\nselect = ["FT101"]\nformat = "openai-chat"\n')
+    odd = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello", "name": 5}]}
+    write_jsonl(folder / "data" / "train.jsonl", [good(1), odd])
+    run_cli("check", "--write-baseline", "known.json", "data", cwd=folder)
+    [entry] = baseline_entries(folder / "known.json")
+    assert entry["code"] == "FT101" and entry["fingerprint"] is not None
+    write_jsonl(folder / "data" / "train.jsonl", [good(1), {**odd, "messages": odd["messages"][::-1]}, odd])
+    code, findings, _ = check(folder, "--baseline", "known.json")
+    assert code == 1 and [f["line"] for f in findings] == [2]  # the new record, not the last in the file
+
+
 def test_the_configuration_key_is_relative_to_the_configuration_file(tmp_path):
     folder = project(tmp_path, CONFIG + 'baseline = "lint/known.json"\n')
     (folder / "lint").mkdir()
