@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import LintState, exit_code, lint, plan_files
@@ -19,6 +19,9 @@ from ft_lint.escaping import terminal
 from ft_lint.files import collect_files, display_name
 from ft_lint.findings import Finding
 from ft_lint.reporters import Reporter, RunSummary, get_reporter
+
+if TYPE_CHECKING:
+    from ft_lint.stats import FileStats
 
 
 def run(
@@ -40,10 +43,7 @@ def run(
 
         return show_diff(files, settings, options, sys.stdout, state)
     if options.output_file is not None:  # before anything is read or written
-        _refuse_to_overwrite_an_input(
-            options.output_file, [*plan_files(files, settings).files, *filter(None, [settings.config_file])]
-        )
-        _open_report(options.output_file).close()  # a report that cannot be written fails before the work
+        check_report_target(options.output_file, files, settings)
     launch = None
     if options.launch is not None:  # what --launch can check without the lint comes first
         from ft_lint.launch.flow import prepare
@@ -67,10 +67,30 @@ def write_report(
 ) -> None:
     options = options if options is not None else RunOptions()
     report: Reporter = _report_statistics if options.statistics else get_reporter(settings.output_format)
-    target = options.output_file
+    _write_to(options.output_file, functools.partial(report, findings, run_summary))
+
+
+def write_html_report(stats: list[FileStats], settings: Settings, target: Path) -> None:
+    """`ft-lint stats --html`: lint the files (the report shows the findings per rule and per
+    file), then write the page (ft_lint.html_report) with the stats already made."""
+    from ft_lint.html_report import render
+
+    findings, run_summary = lint(collect_files(settings.paths), settings)
+    _write_to(target, lambda out: out.write(render(stats, findings, run_summary)))
+
+
+def check_report_target(target: Path, files: list[Path], settings: Settings) -> None:
+    """Before anything is read or written: a report file (`-o`, `--html`) is never an input, and
+    one that cannot be written fails before the work."""
+    _refuse_to_overwrite_an_input(target, [*plan_files(files, settings).files, *filter(None, [settings.config_file])])
+    _open_report(target).close()
+
+
+def _write_to(target: Path | None, write: Callable[[TextIO], object]) -> None:
+    """Write a report to `target`, or to standard output; what fails is one line (exit 2)."""
     try:
         with _open_report(target) if target else nullcontext(sys.stdout) as out:
-            report(findings, run_summary, out)
+            write(out)
             out.flush()  # a full disk shows here, not as the program exits
     except BrokenPipeError:
         raise  # `ft-lint ... | head`: the CLI's business
