@@ -155,9 +155,9 @@ def _file_section(item: FileStats) -> str:
             f"p95 {tokens.p95:,}, max {tokens.max:,}"
         )
     body = [f"<h3>{_text(item.filename)}</h3>", *(f'<p class="facts">{_text(fact)}</p>' for fact in facts)]
-    if len(item.per_example):
+    if len(item.per_example):  # else no example was counted: nothing to draw or price
         body.append(_histogram_svg(against_limit(item.per_example, model.context_tokens), model.id, tokens.exact))
-    body.append(_cost_table(item.costs))
+        body.append(_cost_table(item.costs))
     return f'<section class="file">{"".join(body)}</section>'
 
 
