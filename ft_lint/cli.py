@@ -269,17 +269,37 @@ def _settings_for(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Configuration file (default: the closest one).",
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=(
+        "Also lint, and write a self-contained HTML report to this file: tokens per example against the model's"
+        " limit, findings per rule and per file, cost per model."
+    ),
+)
 def stats_command(
-    paths: tuple[Path, ...], model: str | None, format_: str | None, output_format: str, config_file: Path | None
+    paths: tuple[Path, ...],
+    model: str | None,
+    format_: str | None,
+    output_format: str,
+    config_file: Path | None,
+    html_file: Path | None,
 ) -> None:
     """Examples, token distribution, default epochs, billed tokens and cost per file."""
+    from ft_lint import session
+    from ft_lint.files import collect_files
     from ft_lint.stats import collect_stats, write_json, write_text
 
     if not paths:
         raise click.UsageError("no paths given: name the files or folders, e.g. `ft-lint stats data/train.jsonl`")
     settings = _settings_for(paths, config_file, format_, model)
+    if html_file is not None:
+        session.check_report_target(html_file, collect_files(settings.paths), settings)
     stats = collect_stats(settings.paths, settings)
     (write_json if output_format == "json" else write_text)(stats, sys.stdout)
+    if html_file is not None:
+        session.write_html_report(stats, settings, html_file)
 
 
 @cli.command("models")

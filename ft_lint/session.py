@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ft_lint import baseline
 from ft_lint.config import RunOptions, Settings
@@ -20,6 +20,9 @@ from ft_lint.escaping import terminal
 from ft_lint.files import collect_files, display_name
 from ft_lint.findings import Finding
 from ft_lint.reporters import Reporter, RunSummary, get_reporter
+
+if TYPE_CHECKING:
+    from ft_lint.stats import FileStats
 
 
 def run(
@@ -40,16 +43,12 @@ def run(
         from ft_lint.fixer import show_diff
 
         return show_diff(files, settings, options, sys.stdout, state)
-    written = [path for path in (options.output_file, options.write_baseline) if path is not None]
-    inputs = [*plan_files(files, settings).files, *filter(None, [settings.config_file])] if written else []
     replaced = None  # the baseline --write-baseline replaces (it may be the one configured)
     if options.write_baseline is not None:  # before anything is read or written
-        _refuse_to_overwrite_an_input(options.write_baseline, inputs, "the baseline")
+        _refuse_to_overwrite_an_input(options.write_baseline, _inputs(files, settings), "the baseline")
         replaced = baseline.check_target(options.write_baseline)
     if options.output_file is not None:
-        baselines = [path for path in (settings.baseline, options.write_baseline) if path is not None]
-        _refuse_to_overwrite_an_input(options.output_file, [*inputs, *baselines])
-        _open_report(options.output_file).close()  # a report that cannot be written fails before the work
+        check_report_target(options.output_file, files, settings, also=options.write_baseline)
     known = baseline.load(settings.baseline) if settings.baseline and not options.write_baseline else None
     launch = None
     if options.launch is not None:  # what --launch can check without the lint comes first
@@ -88,10 +87,36 @@ def write_report(
         if options.statistics
         else get_reporter(settings.output_format)
     )
-    target = options.output_file
+    _write_to(options.output_file, functools.partial(report, findings, run_summary))
+
+
+def write_html_report(stats: list[FileStats], settings: Settings, target: Path) -> None:
+    """`ft-lint stats --html`: lint the files (the report shows the findings per rule and per
+    file), then write the page (ft_lint.html_report) with the stats already made."""
+    from ft_lint.html_report import render
+
+    findings, run_summary = lint(collect_files(settings.paths), settings)
+    _write_to(target, lambda out: out.write(render(stats, findings, run_summary)))
+
+
+def check_report_target(target: Path, files: list[Path], settings: Settings, also: Path | None = None) -> None:
+    """Before anything is read or written: a report file (`-o`, `--html`) is never an input nor a
+    baseline (the one read, `also` the one written), and one that cannot be written fails before the work."""
+    baselines = [path for path in (settings.baseline, also) if path is not None]
+    _refuse_to_overwrite_an_input(target, [*_inputs(files, settings), *baselines])
+    _open_report(target).close()
+
+
+def _inputs(files: list[Path], settings: Settings) -> list[Path]:
+    """What a run reads: the data files, the partners found on disk, the configuration."""
+    return [*plan_files(files, settings).files, *filter(None, [settings.config_file])]
+
+
+def _write_to(target: Path | None, write: Callable[[TextIO], object]) -> None:
+    """Write a report to `target`, or to standard output; what fails is one line (exit 2)."""
     try:
         with _open_report(target) if target else nullcontext(sys.stdout) as out:
-            report(findings, run_summary, out)
+            write(out)
             out.flush()  # a full disk shows here, not as the program exits
     except BrokenPipeError:
         raise  # `ft-lint ... | head`: the CLI's business
