@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ft_lint.github_action import run_action
+from launch_support import write_records
 from support import chat, run_cli, write_json_array, write_jsonl
 
 CONFIG = '[tool.ft-lint]\nselect = ["FT001", "FT002", "FT004", "FT1", "FT2", "FT4", "FT501"]\n'
@@ -378,3 +379,17 @@ def test_statistics_json_counts_what_the_baseline_leaves(tmp_path):
     write_jsonl(folder / "data" / "train.jsonl", [bad(1), bad(2), bad(3)])
     result = run_cli("check", "--statistics", "--output-format", "json", "--baseline", "known.json", "data", cwd=folder)
     assert json.loads(result.out) == [{"code": "FT201", "name": "empty-content", "count": 1, "fixable": False}]
+
+
+def test_launch_sends_no_file_with_a_known_finding(openai_api, tmp_path):
+    """The baseline quiets the report; the provider would still get the whole file."""
+    train = write_records(tmp_path / "train.jsonl")
+    with train.open("a") as handle:
+        handle.write(json.dumps(bad(1)) + "\n")
+    args = ["--select", "FT1,FT2", "--model", "gpt-4o-mini"]
+    assert run_cli("check", str(train), *args, "--write-baseline", str(tmp_path / "known.json")).code == 0
+    code, out, err = run_cli(
+        "check", str(train), *args, "--baseline", str(tmp_path / "known.json"), "--launch", "--dry-run"
+    )
+    assert code == 1 and "nothing sent: 1 finding" in out + err
+    assert openai_api.requests == []
