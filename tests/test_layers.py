@@ -74,6 +74,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.inplace",
         "ft_lint.pairing",
         "ft_lint.models",
+        "ft_lint.profiles",
         "ft_lint.launch.options",
         "ft_lint.launch",
     ),
