@@ -89,9 +89,22 @@ _SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
 }
 
 
-def profile_for(model: Model | None) -> Profile:
-    """The profile of the model's provider; NO_PROFILE without a model or a profile."""
-    return load_profiles().get(model.provider, NO_PROFILE) if model is not None else NO_PROFILE
+_KIND_NAMES: dict[type | tuple[type, ...], str] = {
+    dict: "a table",
+    list: "a list",
+    int: "a whole number",
+    bool: "true or false",
+    str: "a string",
+}
+
+
+def profile_for(model: Model | None, format_name: str | None) -> Profile:
+    """The profile of the model's provider, for data of a format the model trains on; else
+    NO_PROFILE (no model, no profile, or a format the provider does not read: FT305 says so,
+    and its validator's rules are written for its own formats)."""
+    if model is None or format_name not in model.formats:
+        return NO_PROFILE
+    return load_profiles().get(model.provider, NO_PROFILE)
 
 
 @functools.cache
@@ -124,7 +137,7 @@ def _profile(provider: str, raw: Any) -> Profile:
             raise _fail(provider, setting, f"is not a setting (settings: {', '.join(_SETTINGS)})")
         kind, group = _SETTINGS[setting]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise _fail(provider, setting, f"must be a {getattr(kind, '__name__', kind)}, not {value!r}")
+            raise _fail(provider, setting, f"must be {_KIND_NAMES[kind]}, not {value!r}")
         if group not in sources:
             raise _fail(provider, setting, f"has no source: add [{provider}.sources.{group}]")
         values[setting.replace("-", "_")] = _converted(provider, setting, value)

@@ -15,7 +15,7 @@ from typing import ClassVar
 from ft_lint.findings import Problem, Severity
 from ft_lint.formats import Format, Image
 from ft_lint.image_headers import sniff_image_type
-from ft_lint.profiles import Profile, profile_for
+from ft_lint.profiles import Profile
 from ft_lint.record import Record
 from ft_lint.redaction import redact
 from ft_lint.rules import Option, RecordRule, may_mention
@@ -80,7 +80,7 @@ class InvalidImage(RecordRule):
         fmt = record.format
         if fmt is None or not may_hold_images(record):
             return
-        taken = _Accepted.of(fmt, profile_for(record.model))
+        taken = _Accepted.of(fmt, record.profile)
         images = [(message.role, image) for message in record.messages for image in message.images]
         max_images = self.options["max-images"] or taken.max_images
         max_bytes = self.options["max-image-bytes"] or taken.max_bytes

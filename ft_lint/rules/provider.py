@@ -12,7 +12,6 @@ from typing import Any
 
 from ft_lint.findings import Problem, Severity, pointer_of
 from ft_lint.formats import Message
-from ft_lint.profiles import profile_for
 from ft_lint.record import Record
 from ft_lint.rules import RecordRule, may_mention, shown
 
@@ -52,7 +51,7 @@ class MixedContentForms(RecordRule):
     severity = Severity.ERROR
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        profile = profile_for(record.model)
+        profile = record.profile
         if not profile.uniform_content:
             return
         formed = [m for m in _listed_messages(record) if isinstance(m.content, (str, list))]
@@ -92,7 +91,7 @@ class PreferenceInputEndsWithAssistant(RecordRule):
     severity = Severity.ERROR
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        profile = profile_for(record.model)
+        profile = record.profile
         if profile.preference_input_may_end_with_assistant or record.format is None:
             return
         if record.format.conversation != "preference":
@@ -133,7 +132,7 @@ class InvalidToolCall(RecordRule):
     severity = Severity.ERROR
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        profile = profile_for(record.model)
+        profile = record.profile
         ids, names = profile.tool_call_id_pattern, profile.function_name_pattern
         if (ids is None and names is None) or not may_mention(record.raw, _TOOL_WORDS):
             return
@@ -218,7 +217,7 @@ class ContentWithToolCalls(RecordRule):
     severity = Severity.WARNING
 
     def check_record(self, record: Record) -> Iterator[Problem]:
-        profile = profile_for(record.model)
+        profile = record.profile
         if profile.content_with_tool_calls or not may_mention(record.raw, _TOOL_WORDS):
             return
         for message in _listed_messages(record):

@@ -10,7 +10,6 @@ from typing import Any
 
 from ft_lint.findings import Problem, Severity, json_type, pointer_of
 from ft_lint.formats import JsonPath, Message, as_list
-from ft_lint.profiles import profile_for
 from ft_lint.record import Record, no_format_error
 from ft_lint.rules import FileRule, FileSummary, RecordRule, SchemaRule, may_mention, shown
 
@@ -80,7 +79,7 @@ class UnknownKey(SchemaRule):
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         yield from super().check_record(record)
-        profile = profile_for(record.model)
+        profile = record.profile
         allowed = profile.top_level_keys.get(record.format.name) if record.format else None
         if allowed is None or record.format is None:
             return
