@@ -108,9 +108,9 @@ class PreferenceInputEndsWithAssistant(RecordRule):
 class InvalidToolCall(RecordRule):
     """A tool call id, or a called function's name, that the provider's validator rejects.
 
-    Why: Mistral's fine-tuning data is checked by mistral-common's request validator
-    (src/mistral_common/protocol/instruct/validator.py, MistralRequestValidatorV3, read
-    2026-12-07): every tool call id, and every tool message's `tool_call_id`, must be 9
+    Why: mistral-common, Mistral's reference library for its chat format, validates
+    fine-tuning data with a mode of its own (ValidationMode.finetuning; validator.py,
+    MistralRequestValidatorV3 and later, read 2026-12-07): every tool call id, and every tool message's `tool_call_id`, must be 9
     letters or digits ("must be a-z, A-Z, 0-9, with a length of 9"), so OpenAI's
     `call_abc123` ids are rejected; only the last message's calls may leave the id out. A
     called function's name, and a tool message's `name`, must match ^[a-zA-Z0-9_-]{1,64}$.
