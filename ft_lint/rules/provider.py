@@ -110,9 +110,10 @@ class InvalidToolCall(RecordRule):
 
     Why: mistral-common, Mistral's reference library for its chat format, validates
     fine-tuning data with a mode of its own (ValidationMode.finetuning; validator.py,
-    MistralRequestValidatorV3 and later, read 2026-12-07): every tool call id, and every tool message's `tool_call_id`, must be 9
-    letters or digits ("must be a-z, A-Z, 0-9, with a length of 9"), so OpenAI's
-    `call_abc123` ids are rejected; only the last message's calls may leave the id out. A
+    MistralRequestValidatorV3 and later, read 2026-12-07): every tool call id, and every
+    tool message's `tool_call_id`, must be 9 letters or digits ("must be a-z, A-Z, 0-9,
+    with a length of 9"), so OpenAI's `call_abc123` ids are rejected; only the last
+    message's calls may leave the id out. A
     called function's name, and a tool message's `name`, must match ^[a-zA-Z0-9_-]{1,64}$.
     The patterns are the profile's (`tool-call-id-pattern`, `function-name-pattern` in
     ft_lint/profiles.toml); a provider that sets neither is not checked.
