@@ -2,7 +2,7 @@
 
 The schemas say what each format allows as OpenAI publishes it; Together and Mistral take the
 same shapes and validate them more strictly. A profile holds those differences as data, and the
-rules that check them (FT102, FT107, FT113, FT114-FT117) read the profile of the provider of the model
+rules that check them (FT102, FT113, FT114-FT117) read the profile of the provider of the model
 the file is checked against: a named model, or the assumed default where it trains on the
 file's format (`ModelChoice.limits_model`). With no model, or a provider with no profile, every
 setting keeps the schema's behaviour.
@@ -57,7 +57,6 @@ class Profile:
     max_images: int | None = None
     max_image_bytes: int | None = None
     uniform_content: bool = False
-    alternating_roles: bool = False
     preference_input_may_end_with_assistant: bool = True
     tool_call_id_pattern: re.Pattern[str] | None = None
     function_name_pattern: re.Pattern[str] | None = None
@@ -83,7 +82,6 @@ _SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "max-images": (int, "images"),
     "max-image-bytes": (int, "images"),
     "uniform-content": (bool, "uniform-content"),
-    "alternating-roles": (bool, "alternating-roles"),
     "preference-input-may-end-with-assistant": (bool, "preference-input-may-end-with-assistant"),
     "tool-call-id-pattern": (str, "tool-call-id-pattern"),
     "function-name-pattern": (str, "function-name-pattern"),

@@ -315,34 +315,3 @@ def test_the_cli_switches_profile_with_the_model(tmp_path):
     assert {"FT102"} <= by_model[TOGETHER] and not {"FT116", "FT117"} & by_model[TOGETHER]
     assert {"FT116", "FT117"} <= by_model[MISTRAL] and "FT102" not in by_model[MISTRAL]
     assert not {"FT102", "FT114", "FT115", "FT116", "FT117"} & by_model[OPENAI]
-
-
-# --- FT107 role-order: Together's alternation -------------------------------------------------
-
-
-def test_together_rejects_any_two_messages_of_one_role_in_a_row(lint_records):
-    parallel_results = {
-        "messages": [
-            USER,
-            {"role": "assistant", "content": None, "tool_calls": [call("call_1"), call("call_2")]},
-            {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
-            {"role": "tool", "tool_call_id": "call_2", "content": "warm"},
-            {"role": "assistant", "content": "Sunny and warm."},
-        ]
-    }
-    two_users = chat(system=None)
-    two_users["messages"].insert(1, {"role": "user", "content": "Please answer."})
-    alternating = tool_chat()
-    together = [
-        (f.line, f.pointer, f.severity)
-        for f in of(lint_records(parallel_results, two_users, alternating, model=TOGETHER), "FT107")
-    ]
-    assert together == [(1, "/messages/3", Severity.ERROR), (2, "/messages/1", Severity.ERROR)]
-    openai = [
-        (f.line, f.severity) for f in of(lint_records(parallel_results, two_users, alternating, model=OPENAI), "FT107")
-    ]
-    assert openai == [(2, Severity.WARNING)]  # parallel tool results are fine for OpenAI
-
-
-def test_together_alternation_does_not_join_a_preference_input_to_its_replies(lint_records):
-    assert not of(lint_records(preference(USER), model=TOGETHER), "FT107")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -208,12 +207,6 @@ class RoleOrder(RecordRule):
     a conversation shape it will never see, and a tool result with no call before it
     is rejected.
 
-    Provider profiles (ft_lint/profiles.toml): Together's validator rejects any two
-    messages of the same role in a row, two tool results answering parallel calls and two
-    system messages included ("After the optional system message, conversation roles must
-    alternate", together-py's files.py, _check_message_role, read 2026-12-07): for a
-    Together model every such pair is an error (`alternating-roles`).
-
     Example (flagged):
         [{"role": "user", ...}, {"role": "system", ...}, {"role": "assistant", ...}]
     Fix: put the system message first; merge or reorder repeated turns.
@@ -225,22 +218,9 @@ class RoleOrder(RecordRule):
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         for conversation in _checked_conversations(record)[:1]:
-            if record.profile.alternating_roles:
-                yield from self._check_alternation(conversation, record.profile.title)
-            yield from self._check(conversation, skip_repeats=record.profile.alternating_roles)
+            yield from self._check(conversation)
 
-    @staticmethod
-    def _check_alternation(conversation: list[Message], provider: str) -> Iterator[Problem]:
-        for position, (previous, message) in enumerate(itertools.pairwise(conversation), start=1):
-            if message.role == previous.role and message.path[:1] == previous.path[:1]:  # not input vs reply
-                yield Problem(
-                    f"two {message.role} messages in a row (positions {position - 1} and {position}); {provider} "
-                    "takes no two messages of the same role in a row (merge them)",
-                    message.pointer,
-                    severity=Severity.ERROR,
-                )
-
-    def _check(self, conversation: list[Message], skip_repeats: bool = False) -> Iterator[Problem]:
+    def _check(self, conversation: list[Message]) -> Iterator[Problem]:
         has_user = any(m.role == "user" for m in conversation)  # if none, FT105 says so
         seen_user = False
         previous: Message | None = None
@@ -265,7 +245,6 @@ class RoleOrder(RecordRule):
                 )
             elif (
                 previous is not None
-                and not skip_repeats  # reported as errors by _check_alternation
                 and role == previous.role
                 and role in ("user", "assistant")
                 and not previous.calls_tools
