@@ -175,9 +175,11 @@ def test_uniform_content_and_missing_content_are_not_mixed(lint_records):
     }
     all_strings = chat()
     null_beside_strings = tool_chat()  # the call's null content is neither form
+    empty_beside_lists = captioned({"type": "text", "text": "Hi"})
+    empty_beside_lists["messages"].insert(1, {"role": "assistant", "content": "", "tool_calls": [call("call_1")]})
     # a preference record's replies are checked apart from its input
     lists_then_string_reply = preference({"role": "user", "content": parts("Hi")})
-    findings = lint_records(all_lists, all_strings, null_beside_strings, name="chat.jsonl", model=TOGETHER)
+    findings = lint_records(all_lists, all_strings, null_beside_strings, empty_beside_lists, model=TOGETHER)
     assert not of(findings, "FT114")
     assert not of(lint_records(lists_then_string_reply, model=TOGETHER), "FT114")
 

@@ -49,7 +49,7 @@ class InvalidImage(RecordRule):
     profile of the model's provider says otherwise (ft_lint/profiles.toml, with sources):
     Together's validator takes images only in user messages and only as base64 data URLs
     starting exactly data:image/jpeg;base64, (or png, webp: "jpg" is refused), at most 10 per
-    example of at most 10 MiB each (together-py's files.py and constants.py).
+    example of at most 10 MiB each (the `together` SDK 2.14.0's files.py and constants.py).
 
     Why: the provider skips or rejects examples with such images, after the upload.
 

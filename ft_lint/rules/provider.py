@@ -30,14 +30,17 @@ class MixedContentForms(RecordRule):
     Why: Together's validator reads an example either as text-only (every `content` a
     string) or as multimodal (every `content` a list of parts), and rejects one that mixes
     them: "Messages in the conversation must be either all in multimodal or all in
-    text-only format" (together-py, src/together/lib/utils/files.py, validate_messages,
-    read 2026-12-07). A list of text parts counts as multimodal even with no image in it.
+    text-only format" (the `together` SDK 2.14.0, src/together/lib/utils/files.py,
+    validate_messages, read 2026-12-07: the last release that checks data before upload;
+    later ones leave it to the server, whose rules are not published). A list of text
+    parts counts as multimodal even with no image in it.
     OpenAI takes the mix, so this applies only to a model whose provider's profile sets
     `uniform-content` (Together's).
 
-    How it decides: the messages of `messages` (or a preference record's `input.messages`)
-    whose content is a string or a list; a missing or null content is neither and is left
-    to FT201. The first message sets the form; the first one of the other form is reported.
+    How it decides: as the validator does, the messages of `messages` (or a preference
+    record's `input.messages`) whose content is a non-empty string or list; a message with
+    no content, or an empty one (a tool call's), is skipped. The first message sets the
+    form; the first one of the other form is reported.
 
     Example (flagged, for a Together model):
         {"messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]},
@@ -54,7 +57,7 @@ class MixedContentForms(RecordRule):
         profile = record.profile
         if not profile.uniform_content:
             return
-        formed = [m for m in _listed_messages(record) if isinstance(m.content, (str, list))]
+        formed = [m for m in _listed_messages(record) if m.content and isinstance(m.content, (str, list))]
         if not formed:
             return
         first_is_list = isinstance(formed[0].content, list)
@@ -73,7 +76,7 @@ class PreferenceInputEndsWithAssistant(RecordRule):
     """A preference (DPO) example whose input ends with an assistant message.
 
     Why: Together's validator rejects it: "The last message in the input conversation must
-    not be from the assistant" (together-py, src/together/lib/utils/files.py,
+    not be from the assistant" (the `together` SDK 2.14.0, src/together/lib/utils/files.py,
     validate_preference_openai, read 2026-12-07): the two replies compared are the next
     assistant turn, so the input ends with the turn they answer (a user message, or a tool
     result). Applies to a model whose provider's profile sets

@@ -63,11 +63,11 @@ class UnknownKey(SchemaRule):
     key (`"contnet"`) also means the value you meant is missing. Some providers take fewer
     top-level keys than the format's schema allows: Together's validator takes only
     `messages` and `tools` in chat data (no `parallel_tool_calls`, no `functions`) and
-    rejects any other column ("Found extra column"; its data guide says other fields are
-    ignored, but the check that `together files upload` runs first refuses the file). Which
-    keys a provider takes comes from its profile (`top-level-keys` in ft_lint/profiles.toml,
-    with its source: together-py's constants.py), chosen by the model the file is checked
-    against.
+    rejects any other column ("Found extra column", the `together` SDK 2.14.0's check;
+    its data guide says other fields are ignored, and later SDKs leave the check to the
+    server, whose rules are not published: an error, as the last published check made it).
+    Which keys a provider takes comes from its profile (`top-level-keys` in
+    ft_lint/profiles.toml, with its source), chosen by the model the file is checked against.
 
     Example (flagged):
         {"messages": [{"role": "user", "content": "hi", "id": 7}, ...]}
