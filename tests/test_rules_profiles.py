@@ -229,14 +229,14 @@ def test_mistral_checks_called_function_names(lint_records):
 # --- FT117 content-with-tool-calls ----------------------------------------------------------
 
 
-def test_mistral_warns_of_text_beside_tool_calls(lint_records):
+def test_mistral_rejects_text_beside_tool_calls(lint_records):
     records = [
         tool_chat("TX92Jm8Zi", content="Let me check."),
         tool_chat("TX92Jm8Zi", content=""),
         tool_chat("TX92Jm8Zi"),
     ]
     found = of(lint_records(*records, model=MISTRAL), "FT117")
-    assert [(f.line, f.pointer, f.severity) for f in found] == [(1, "/messages/1", Severity.WARNING)]
+    assert [(f.line, f.pointer, f.severity) for f in found] == [(1, "/messages/1", Severity.ERROR)]
     assert not of(lint_records(*records, model=TOGETHER), "FT117")
     assert not of(lint_records(*records, model=OPENAI), "FT117")
 

@@ -200,13 +200,15 @@ def _tool_message_problems(message: Message, title: str, ids: Any, names: Any) -
 class ContentWithToolCalls(RecordRule):
     """An assistant message that holds both text and tool calls.
 
-    Why: mistral-common's validator for Mistral's v3 and earlier tokenizers rejects it:
+    Why: mistral-common rejects it for the models of tokenizer versions v1 to v3:
     "Assistant message must have either content or tool_calls, but not both"
-    (src/mistral_common/protocol/instruct/validator.py, _validate_assistant_message, read
-    2026-12-07); its v5 and later validators allow it, and Mistral does not publish which
-    one its fine-tuning API applies to which model, so this is a warning, not an error.
-    OpenAI and Together take both. Applies to a model whose provider's profile sets
-    `content-with-tool-calls = false` (Mistral's).
+    (src/mistral_common/protocol/instruct/validator.py, _validate_assistant_message, and
+    get_validator's mapping of tokenizer versions to validators; mistral-common 1.13.1,
+    read 2026-12-07). Every model Mistral's API fine-tuned (open-mistral-7b v0.3,
+    mistral-small-2402, codestral-2405, open-mistral-nemo, mistral-large-2407) is one of
+    them; tokenizers v7 and later allow both, so a profile for such models would set
+    `content-with-tool-calls = true`. OpenAI and Together take both. Applies to a model
+    whose provider's profile sets `content-with-tool-calls = false` (Mistral's).
 
     How it decides: content counts when it is a non-empty string or a non-empty list of
     parts (an empty string or null is no content, as the validator reads it).
@@ -218,7 +220,7 @@ class ContentWithToolCalls(RecordRule):
 
     code = "FT117"
     name = "content-with-tool-calls"
-    severity = Severity.WARNING
+    severity = Severity.ERROR
 
     def check_record(self, record: Record) -> Iterator[Problem]:
         profile = record.profile
@@ -227,7 +229,7 @@ class ContentWithToolCalls(RecordRule):
         for message in _listed_messages(record):
             if message.role == "assistant" and message.data.get("tool_calls") and message.content:
                 yield Problem(
-                    f"{message.label} has both content and tool calls; {profile.title} may reject it "
-                    "(mistral-common's v3 validator takes one or the other)",
+                    f"{message.label} has both content and tool calls; {profile.title} takes one or the other: "
+                    "move the text to a message of its own, or drop it",
                     message.pointer,
                 )
