@@ -39,7 +39,7 @@ DEFAULT_MODEL_BY_FORMAT = {
     "generic-text": "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",  # only Together trains on it
 }
 
-PROVIDERS = frozenset({"openai", "azure-openai", "together"})
+PROVIDERS = frozenset({"openai", "azure-openai", "together", "mistral"})
 FORMATS = frozenset({"openai-chat", "openai-preference", "openai-prompt-completion", "openai-rft", "generic-text"})
 SOURCE_GROUPS = ("context", "formats", "price", "limits", "dates")
 NONE = "none"  # how the table spells a fact that does not exist

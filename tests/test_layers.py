@@ -75,6 +75,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.pairing",
         "ft_lint.models",
         "ft_lint.histogram",
+        "ft_lint.profiles",
         "ft_lint.launch.options",
         "ft_lint.launch",
     ),

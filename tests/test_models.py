@@ -57,7 +57,7 @@ def test_table_loads_and_values_are_typed():
     table = models.load_models()
     assert len(table) >= 39
     for model in table.values():
-        assert model.provider in {"openai", "azure-openai", "together"}
+        assert model.provider in models.PROVIDERS
         assert model.formats and set(model.formats) <= models.FORMATS
         assert model.context_tokens >= 1024
         assert model.min_examples >= 1 and model.upload_limit_bytes >= 1_000_000
