@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ft_lint.config import Settings
+from ft_lint.config import Settings, current_date
 from ft_lint.context import file_context
 from ft_lint.errors import UsageError
 from ft_lint.escaping import json_text, terminal
@@ -148,7 +148,7 @@ def file_stats(path: Path, settings: Settings) -> FileStats:
 
     filename = display_name(path)
     try:
-        context = file_context(path, settings)
+        context = file_context(path, settings, current_date(settings))
         forced, file_format, format_name, choice = context.forced, context.format, context.format_name, context.choice
         compared = _compared_models(choice, format_name)
         counts = {model.encoding: _Counts() for model in compared}
