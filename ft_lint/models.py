@@ -79,6 +79,12 @@ MAX_DEFAULT_EPOCHS = 25
 # Together trains one epoch unless told otherwise: n_epochs defaults to 1 in together-python's
 # FineTuning.create (src/together/resources/finetune.py, read 2026-11-22).
 FIXED_DEFAULT_EPOCHS = {"together": 1}
+# Bedrock's default epochCount depends on the model family (by model id prefix): 2 for Amazon
+# Nova (docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-nova-mm.html), 5 for Meta Llama
+# (cm-hp-meta-llama31.html), both read 2026-12-07. Fireworks and Vertex AI publish no fixed
+# default: their models get OpenAI's rule (default_epochs), as the closest published one.
+FIXED_DEFAULT_EPOCHS_BY_ID_PREFIX = {"amazon.nova-": 2, "meta.llama": 5}
+PROVIDERS_WITHOUT_DEFAULT_EPOCHS = frozenset({"fireworks", "vertex"})
 
 
 class ModelTableError(ValueError):
@@ -154,8 +160,18 @@ class Model:
             },
         }
 
+    @property
+    def epochs_rule(self) -> str:
+        """Whose rule epochs_by_default follows, as the stats report says it."""
+        if self.provider in PROVIDERS_WITHOUT_DEFAULT_EPOCHS:
+            return f"OpenAI's rule: {self.provider} publishes no default"
+        return f"{self.provider}'s default"
+
     def epochs_by_default(self, n_examples: int) -> int:
         """The epochs this model's provider trains ``n_examples`` examples for when none is given."""
+        for prefix, epochs in FIXED_DEFAULT_EPOCHS_BY_ID_PREFIX.items():
+            if self.id.startswith(prefix):
+                return epochs
         if self.provider in FIXED_DEFAULT_EPOCHS:
             return FIXED_DEFAULT_EPOCHS[self.provider]
         return default_epochs(n_examples)  # OpenAI, and Azure OpenAI's "auto" alike

@@ -272,7 +272,7 @@ def _write_file(item: FileStats, out: TextIO) -> None:
         out.write(f"  trained    {about}{t.trained:,} tokens of assistant replies\n")
     cost = item.cost
     if cost.trains_on_format:
-        out.write(f"  epochs     {cost.epochs} ({model.provider}'s default for {item.examples:,} examples)\n")
+        out.write(f"  epochs     {cost.epochs} ({model.epochs_rule} for {item.examples:,} examples)\n")
         out.write(f"  billed     {about}{cost.billed_tokens:,} tokens, {_price_phrase(cost)}\n")
     else:
         out.write(f"  cost       not priced: {model.id} does not train on {item.format} data\n")

@@ -389,6 +389,9 @@ def test_provider_default_epochs():
     assert table["gpt-4o-mini-2024-07-18"].epochs_by_default(20) == 5
     assert table["azure/gpt-4o-mini-2024-07-18"].epochs_by_default(20) == 5
     assert table["Qwen/Qwen3-8B"].epochs_by_default(20) == 1  # together-python: n_epochs defaults to 1
+    assert table["amazon.nova-lite-v1:0:300k"].epochs_by_default(20) == 2  # Bedrock's epochCount default
+    assert table["meta.llama3-1-8b-instruct-v1:0:128k"].epochs_by_default(20) == 5
+    assert table["gemini-2.5-flash"].epochs_by_default(20) == 5  # none published: OpenAI's rule
 
 
 @pytest.mark.parametrize("today", [dt.date(2026, 12, 7), dt.date(2027, 1, 7), dt.date(2030, 1, 1)])

@@ -146,6 +146,18 @@ def test_estimated_counts_are_marked_not_exact(train, capsys, monkeypatch):
     assert "tokens     about " in out and "note: token counts for Qwen/Qwen3-8B are estimates" in out
 
 
+@pytest.mark.parametrize(
+    ("model", "rule"),
+    [
+        ("amazon.nova-lite-v1:0", "2 (bedrock's default"),
+        ("accounts/fireworks/models/qwen3-8b", "(OpenAI's rule: fireworks publishes no default"),
+    ],
+)
+def test_stats_say_whose_epochs_rule_applies(train, model, rule):
+    _code, out, _ = run_cli("stats", str(train), "--model", model)
+    assert rule in out
+
+
 def test_prompt_completion_defaults_to_a_completion_model(tmp_path, reference, capsys, monkeypatch):
     enc = reference["cl100k_base"]
     records = [{"prompt": f"Q{i}: capital of Peru?\nA:", "completion": " Lima\n" * (i + 1)} for i in range(20)]
