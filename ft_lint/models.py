@@ -41,9 +41,10 @@ SUCCESSOR_MODEL_ID = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 # two completion models); for the other providers' formats, a mid-sized model of the provider
 # that takes them (Nova Lite: Bedrock's mid-priced Nova that trains and is a distillation student;
 # gemini-2.5-flash: the Gemini Vertex documents its tuning limits for first).
+DEFAULT_MODELS = (DEFAULT_MODEL_ID, SUCCESSOR_MODEL_ID)  # also for a file of no known format
 DEFAULT_MODELS_BY_FORMAT: dict[str, tuple[str, ...]] = {
-    "openai-chat": (DEFAULT_MODEL_ID, SUCCESSOR_MODEL_ID),
-    "openai-preference": (DEFAULT_MODEL_ID, SUCCESSOR_MODEL_ID),
+    "openai-chat": DEFAULT_MODELS,
+    "openai-preference": DEFAULT_MODELS,
     "openai-prompt-completion": ("davinci-002", SUCCESSOR_MODEL_ID),
     "openai-rft": ("o4-mini-2025-04-16",),  # no other provider in the table takes OpenAI's RFT layout
     "generic-text": (SUCCESSOR_MODEL_ID,),  # only Together trains on it
@@ -405,7 +406,7 @@ def default_model(format_name: str | None, today: dt.date) -> Model:
     """The model a file of ``format_name`` is checked against on ``today`` when the user named
     none: the first of the format's defaults that still takes new jobs, else the first."""
     table = load_models()
-    candidates = [table[i] for i in DEFAULT_MODELS_BY_FORMAT.get(format_name or "", (DEFAULT_MODEL_ID,))]
+    candidates = [table[i] for i in DEFAULT_MODELS_BY_FORMAT.get(format_name or "", DEFAULT_MODELS)]
     return next((model for model in candidates if not model.is_retired(today)), candidates[0])
 
 

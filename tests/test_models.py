@@ -408,7 +408,7 @@ def test_the_default_is_the_first_candidate_still_taking_jobs():
     assert models.default_model("openai-chat", before).id == models.DEFAULT_MODEL_ID
     assert models.default_model(None, before).id == models.DEFAULT_MODEL_ID
     assert models.default_model("openai-chat", after).id == models.SUCCESSOR_MODEL_ID
-    assert models.default_model(None, after).id == models.DEFAULT_MODEL_ID  # no format: nothing to move to
+    assert models.default_model(None, after).id == models.SUCCESSOR_MODEL_ID  # a file of no known format too
     assert models.default_model("openai-rft", after).id == "o4-mini-2025-04-16"  # retired, but the only taker
 
 
