@@ -285,6 +285,9 @@ BEDROCK = {
 }
 
 
+DISTILLATION = {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]}
+
+
 @pytest.mark.parametrize(
     ("record", "model", "flagged"),
     [
@@ -294,6 +297,8 @@ BEDROCK = {
         ({"prompt": "2+2=", "completion": "4"}, "amazon.nova-lite-v1:0", True),
         (PREFERENCE, "accounts/fireworks/models/qwen3-8b", False),  # Fireworks DPO: OpenAI's layout
         (BEDROCK, "gemini-2.5-flash", True),
+        (DISTILLATION, "amazon.nova-micro-v1:0", False),  # a distillation student
+        (DISTILLATION, "gemini-2.5-flash", True),
     ],
 )
 def test_format_not_supported_for_other_providers(tmp_path, record, model, flagged):
