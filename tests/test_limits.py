@@ -285,7 +285,10 @@ BEDROCK = {
 }
 
 
-DISTILLATION = {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]}
+DISTILLATION = {  # prompts only: the teacher writes the answers
+    "schemaVersion": "bedrock-conversation-2024",
+    "messages": [{"role": "user", "content": [{"text": "Hi"}]}],
+}
 
 
 @pytest.mark.parametrize(
