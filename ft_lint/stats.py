@@ -289,16 +289,32 @@ def _write_file(item: FileStats, out: TextIO) -> None:
         out.write(
             f"  cost per model that trains on {item.format}, at its provider's default epochs (~: estimated tokens):\n"
         )
+        rows = [
+            (f"{row.model} (+{alike} alike)" if alike else row.model, row)
+            for row, alike in _same_cost_groups(item.costs)
+        ]
+        width = max(48, *(len(name) for name, _ in rows))
         out.write(
-            f"    {'model':<48} {'provider':<13} {'tokens':>12} {'epochs':>6} {'billed tokens':>14} {'cost':>10}\n"
+            f"    {'model':<{width}} {'provider':<13} {'tokens':>12} {'epochs':>6} {'billed tokens':>14} {'cost':>10}\n"
         )
-        for row in sorted(item.costs, key=lambda c: (c.cost_usd is None, c.cost_usd or 0, c.model)):
+        for name, row in rows:
             tokens = f"{'~' if not row.exact else ''}{row.tokens:,}"
             out.write(
-                f"    {row.model:<48} {row.provider:<13} {tokens:>12} {row.epochs:>6} "
+                f"    {name:<{width}} {row.provider:<13} {tokens:>12} {row.epochs:>6} "
                 f"{row.billed_tokens:>14,} {_usd(row.cost_usd):>10}\n"
             )
     out.write("\n")
+
+
+def _same_cost_groups(costs: Sequence[Cost]) -> list[tuple[Cost, int]]:
+    """The rows cheapest first, one per provider and identical figures (Together bills its 60
+    models by 3 size brackets): the first model of each group, and how many more it stands
+    for (the JSON output lists them all)."""
+    groups: dict[tuple[object, ...], list[Cost]] = {}
+    for row in sorted(costs, key=lambda c: (c.cost_usd is None, c.cost_usd or 0, c.model)):
+        figures = (row.provider, row.tokens, row.exact, row.epochs, row.billed_tokens, row.cost_usd)
+        groups.setdefault(figures, []).append(row)
+    return [(rows[0], len(rows) - 1) for rows in groups.values()]
 
 
 def _price_phrase(cost: Cost) -> str:

@@ -179,6 +179,18 @@ def test_human_output_has_a_histogram_and_a_cost_table(train):
     assert "note: no model named, so gpt-4.1-mini-2025-04-14 was assumed" in out
 
 
+def test_cost_table_shows_models_billed_alike_once(train, capsys, monkeypatch):
+    [item] = stats_json([str(train)], capsys, monkeypatch)
+    _code, out, _ = run_cli("stats", str(train))
+    table = out.split("cost per model that trains on openai-chat", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    together = [line for line in table if " together " in line]
+    costs = {c["model"]: c for c in item["costs"]}
+    # one line per distinct set of figures: Together bills its 60-odd models by a few size brackets
+    assert 1 < len(together) <= 6 < sum(1 for c in costs.values() if c["provider"] == "together")
+    counted = sum(1 + int(line.split("(+", 1)[1].split(" ", 1)[0]) if "(+" in line else 1 for line in table)
+    assert counted == len(item["costs"])  # every model of the JSON output stands in the table
+
+
 def test_collect_stats_is_callable_from_python(train):
     [item] = collect_stats([train.parent], Settings())
     assert item.examples == 14 and item.as_json()["examples"] == 14
