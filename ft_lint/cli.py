@@ -89,6 +89,17 @@ def _format_names() -> list[str]:
 )
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report only the findings this baseline file does not hold (default: the `baseline` configuration key).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record this run's findings in a baseline file, so that later runs with it report only new ones.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["info", "warning", "error"]),
     help="Lowest severity that makes the exit code 1 (default: warning).",
@@ -152,6 +163,8 @@ def check(
     output_format: str | None,
     output_file: Path | None,
     statistics: bool,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
     fail_on: str | None,
     exit_zero: bool | None,
     config_file: Path | None,
@@ -175,6 +188,10 @@ def check(
         raise click.UsageError("no paths given: name the files or folders to lint, e.g. `ft-lint check data/`")
     if force and not fix:
         raise click.UsageError("--force only applies with --fix")
+    if write_baseline and output_file and os.path.abspath(write_baseline) == os.path.abspath(output_file):
+        raise click.UsageError("--write-baseline and --output-file name the same file")
+    if write_baseline and diff:
+        raise click.UsageError("--write-baseline does not apply with --diff (it records findings, --diff shows fixes)")
     settings = _settings_for(paths, config_file, format_, model)
     for option, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
         try:
@@ -193,6 +210,7 @@ def check(
         exit_zero=settings.exit_zero if exit_zero is None else exit_zero,
         jobs=jobs or settings.jobs,
         no_cache=no_cache,
+        baseline=baseline_file or settings.baseline,
     )
     options = RunOptions(
         fix=fix,
@@ -201,6 +219,7 @@ def check(
         force=force,
         output_file=output_file,
         statistics=statistics,
+        write_baseline=write_baseline,
         launch=launch_with_network(settings, launch),
     )
     sys.exit(session.run(settings, options, report))  # report: None, or the GitHub Action's own reports
@@ -251,17 +270,37 @@ def _settings_for(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Configuration file (default: the closest one).",
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=(
+        "Also lint, and write a self-contained HTML report to this file: tokens per example against the model's"
+        " limit, findings per rule and per file, cost per model."
+    ),
+)
 def stats_command(
-    paths: tuple[Path, ...], model: str | None, format_: str | None, output_format: str, config_file: Path | None
+    paths: tuple[Path, ...],
+    model: str | None,
+    format_: str | None,
+    output_format: str,
+    config_file: Path | None,
+    html_file: Path | None,
 ) -> None:
     """Examples, token distribution, default epochs, billed tokens and cost per file."""
+    from ft_lint import session
+    from ft_lint.files import collect_files
     from ft_lint.stats import collect_stats, write_json, write_text
 
     if not paths:
         raise click.UsageError("no paths given: name the files or folders, e.g. `ft-lint stats data/train.jsonl`")
     settings = _settings_for(paths, config_file, format_, model)
+    if html_file is not None:
+        session.check_report_target(html_file, collect_files(settings.paths), settings)
     stats = collect_stats(settings.paths, settings)
     (write_json if output_format == "json" else write_text)(stats, sys.stdout)
+    if html_file is not None:
+        session.write_html_report(stats, settings, html_file)
 
 
 @cli.command("models")

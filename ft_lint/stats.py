@@ -291,7 +291,7 @@ def _write_file(item: FileStats, out: TextIO) -> None:
         )
         rows = [
             (f"{row.model} (+{alike} alike)" if alike else row.model, row)
-            for row, alike in _same_cost_groups(item.costs)
+            for row, alike in same_cost_groups(item.costs)
         ]
         width = max(48, *(len(name) for name, _ in rows))
         out.write(
@@ -306,13 +306,21 @@ def _write_file(item: FileStats, out: TextIO) -> None:
     out.write("\n")
 
 
-def _same_cost_groups(costs: Sequence[Cost]) -> list[tuple[Cost, int]]:
+def same_cost_groups(costs: Sequence[Cost]) -> list[tuple[Cost, int]]:
     """The rows cheapest first, one per provider and identical figures (Together bills its 60
     models by 3 size brackets): the first model of each group, and how many more it stands
-    for (the JSON output lists them all)."""
+    for (the JSON output lists them all). The text report and the HTML page show these."""
     groups: dict[tuple[object, ...], list[Cost]] = {}
     for row in sorted(costs, key=lambda c: (c.cost_usd is None, c.cost_usd or 0, c.model)):
-        figures = (row.provider, row.tokens, row.exact, row.epochs, row.billed_tokens, row.cost_usd)
+        figures = (
+            row.provider,
+            row.trains_on_format,
+            row.tokens,
+            row.exact,
+            row.epochs,
+            row.billed_tokens,
+            row.cost_usd,
+        )
         groups.setdefault(figures, []).append(row)
     return [(rows[0], len(rows) - 1) for rows in groups.values()]
 
