@@ -11,6 +11,7 @@ import click
 
 from ft_lint import __version__
 from ft_lint.launch.cli_options import follow_command, launch_options, launch_paths, launch_with_network
+from ft_lint.models import PROVIDERS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -309,11 +310,18 @@ def stats_command(
     default="full",
     help="A table (full), or a JSON array with every field and its sources (json).",
 )
-def models_command(output_format: str) -> None:
+@click.option(
+    "--provider",
+    "providers",
+    type=click.Choice(sorted(PROVIDERS)),
+    multiple=True,
+    help="Only this provider's models (repeat for several).",
+)
+def models_command(output_format: str, providers: tuple[str, ...]) -> None:
     """The models ft-lint knows: formats, limits, tokenizer, price and retirement dates."""
     from ft_lint.models import load_models
 
-    table = load_models().values()
+    table = [model for model in load_models().values() if not providers or model.provider in providers]
     if output_format == "json":
         import json
 

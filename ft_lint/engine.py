@@ -304,7 +304,7 @@ def _lint_file(
     except OSError as error:
         raise UsageError(f"{path}: {error.strerror or error}") from None
     try:
-        context = file_context(path, collector.settings)
+        context = file_context(path, collector.settings, collector.today)
         file_format, choice = context.format, context.choice
         collector.model_choices.append(choice)
         collector.file_formats[filename] = file_format

@@ -21,6 +21,7 @@ from ft_lint.escaping import terminal
 from ft_lint.findings import Severity
 from ft_lint.histogram import LimitHistogram, against_limit
 from ft_lint.reporters import summary_line
+from ft_lint.stats import same_cost_groups
 
 if TYPE_CHECKING:
     from ft_lint.findings import Finding
@@ -165,11 +166,11 @@ def _cost_table(costs: list[Cost]) -> str:
     priced = [c.cost_usd for c in costs if c.cost_usd is not None]
     dearest = max(priced, default=0.0)
     rows = [
-        f"<tr><td>{_text(c.model)}</td><td>{_text(c.provider)}</td>"
+        f"<tr><td>{_text(c.model)}{f' (+{alike} alike)' if alike else ''}</td><td>{_text(c.provider)}</td>"
         f'<td class="n">{"" if c.exact else "~"}{c.tokens:,}</td><td class="n">{c.epochs}</td>'
         f'<td class="n">{c.billed_tokens:,}</td><td class="n">{_usd(c)}</td>'
         f'<td class="meter">{_meter([("cost", c.cost_usd)], dearest) if c.cost_usd and dearest else ""}</td></tr>'
-        for c in sorted(costs, key=lambda c: (c.cost_usd is None, c.cost_usd or 0, c.model))
+        for c, alike in same_cost_groups(costs)
     ]
     return (
         '<table class="costs"><tr><th>Model</th><th>Provider</th><th class="n">Tokens</th><th class="n">Epochs</th>'
