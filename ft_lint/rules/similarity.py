@@ -304,6 +304,12 @@ class _Rows:
     def location(self, row: int) -> Location:
         return Location(self.filename(row), int(self.lines[row]))
 
+    def peer_groups(self, dataset: Dataset) -> np.ndarray:
+        """Each row's peer group (see Dataset.peers): rows of one group are compared with each other."""
+        import numpy as np
+
+        return np.take(np.array(dataset.peer_groups(self.filenames), dtype=np.int64), self.files)
+
     def of(self, filenames: Sequence[str]) -> np.ndarray:
         """The rows of these files, file by file in this order."""
         import numpy as np
@@ -601,27 +607,31 @@ class NearDuplicateExample(_Similar, DatasetRule):
         from ft_lint import minhash
 
         rows, table = self._rows_and_table(summaries)
-        originals = np.flatnonzero(_first_of_each(rows.files, table["whole"]))  # copies are FT401's
+        peers = rows.peer_groups(dataset)
+        originals = np.flatnonzero(_first_of_each(peers, table["whole"]))  # copies are FT401's
         everything = np.ones(len(originals), dtype=bool)
         pairs = originals[
-            minhash.candidate_pairs(
-                table["bands"], originals, rows.files[originals], everything, everything, dataset.jobs
-            )
+            minhash.candidate_pairs(table["bands"], originals, peers[originals], everything, everything, dataset.jobs)
         ]
         measure = _Measure(self.options, self.boilerplate, by_part=True)
         for target, (similarity, source, parts) in sorted(
             _best_matches(rows, pairs, rows.filenames, measure, dataset).items()
         ):
-            earlier = rows.location(source)
+            earlier, location = rows.location(source), rows.location(target)
             boilerplate = len(self.boilerplate.get(earlier.filename, ())) > 0
             yield (
-                rows.location(target),
+                location,
                 Problem(
-                    f"nearly the same as the example at line {earlier.line} "
+                    f"nearly the same as the example at {_place(earlier, location)} "
                     f"({_similarity(similarity, parts > 1, boilerplate)})",
                     related=(earlier,),
                 ),
             )
+
+
+def _place(other: Location, here: Location) -> str:
+    """Where the other example is, as a message says it: its line, and its file if it is another."""
+    return f"line {other.line}" if other.filename == here.filename else f"{other.filename}:{other.line}"
 
 
 def _similarity(value: float, by_part: bool = False, boilerplate: bool = False) -> str:
@@ -705,6 +715,7 @@ class ConflictingAnswers(DatasetRule):
         import numpy as np
 
         rows = _Rows(summaries, 4 * DIGEST_BYTES)
+        peers = rows.peer_groups(dataset)
         all_digests = rows.cells.view("<u8")
         wholes, digests = all_digests[:, 0], all_digests[:, 1:]
         preference = digests[:, 2] != 0  # a real digest of 0 has a chance of 2**-64
@@ -713,7 +724,7 @@ class ConflictingAnswers(DatasetRule):
         )  # a pair conflicts with the same pair reversed: group by the pair, compare the preferred
         earlier = _earliest_different(
             [
-                rows.files[pairs],
+                peers[pairs],
                 digests[pairs, 0],
                 np.minimum(digests[pairs, 1], digests[pairs, 2]),
                 np.maximum(digests[pairs, 1], digests[pairs, 2]),
@@ -724,19 +735,22 @@ class ConflictingAnswers(DatasetRule):
             (pairs[row], pairs[earlier[row]], "with the same two outputs and the preference reversed")
             for row in np.flatnonzero(earlier >= 0)
         ]
-        conflicts += self._disagreements(rows, np.flatnonzero(~preference), digests, wholes, dataset)
+        conflicts += self._disagreements(rows, peers, np.flatnonzero(~preference), digests, wholes, dataset)
         for target, other, what in sorted(conflicts):
-            earlier_location = rows.location(other)
+            answered, location = rows.location(other), rows.location(target)
             yield (
-                rows.location(target),
-                Problem(
-                    f"the same input as the example at line {earlier_location.line}, {what}",
-                    related=(earlier_location,),
-                ),
+                location,
+                Problem(f"the same input as the example at {_place(answered, location)}, {what}", related=(answered,)),
             )
 
     def _disagreements(
-        self, rows: _Rows, single: np.ndarray, digests: np.ndarray, wholes: np.ndarray, dataset: Dataset
+        self,
+        rows: _Rows,
+        peers: np.ndarray,
+        single: np.ndarray,
+        digests: np.ndarray,
+        wholes: np.ndarray,
+        dataset: Dataset,
     ) -> list[tuple[int, int, str]]:
         """(row, earlier row, how) for answers that disagree with an earlier answer to the same
         input. Only the inputs answered in more than one way are read again, for their answers'
@@ -744,7 +758,7 @@ class ConflictingAnswers(DatasetRule):
         more than the rest of the rule."""
         import numpy as np
 
-        answered_otherwise = _earliest_different([rows.files[single], digests[single, 0]], digests[single, 1]) >= 0
+        answered_otherwise = _earliest_different([peers[single], digests[single, 0]], digests[single, 1]) >= 0
         inputs = np.unique(digests[single[answered_otherwise], 0])
         candidates = single[np.isin(digests[single, 0], inputs)]
         if not candidates.size:
@@ -763,7 +777,7 @@ class ConflictingAnswers(DatasetRule):
         )  # a record changed since is left out
         frames = np.array([int.from_bytes(shapes[row][0], "little") for row in candidates.tolist()], dtype=np.uint64)
         facts = np.array([int.from_bytes(shapes[row][1], "little") for row in candidates.tolist()], dtype=np.uint64)
-        earlier = _earliest_different([rows.files[candidates], digests[candidates, 0], frames], facts)
+        earlier = _earliest_different([peers[candidates], digests[candidates, 0], frames], facts)
         return [
             (
                 candidates[row],
