@@ -138,6 +138,11 @@ def _format_names() -> list[str]:
     is_flag=True,
     help="With --fix: also fix read-only files and files with other hard links (in place: every link sees the fix).",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Pass when no paths are given or they hold no data file (default: an error, so a mistyped path fails).",
+)
 @launch_options
 @click.pass_obj
 def check(
@@ -160,6 +165,7 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     force: bool,
+    allow_empty: bool,
     validation: Path | None,
     launch: LaunchOptions | None,
 ) -> None:
@@ -170,7 +176,7 @@ def check(
     from ft_lint.config import ConfigError, RunOptions, expand_selectors
     from ft_lint.findings import Severity
 
-    if not paths:
+    if not paths and not allow_empty:  # pre-commit with `always_run` and no data staged: see --allow-empty
         raise click.UsageError("no paths given: name the files or folders to lint, e.g. `ft-lint check data/`")
     if force and not fix:
         raise click.UsageError("--force only applies with --fix")
@@ -201,6 +207,7 @@ def check(
         output_file=output_file,
         statistics=statistics,
         launch=launch_with_network(settings, launch),
+        allow_empty=allow_empty,
     )
     sys.exit(session.run(settings, options, report))  # report: None, or the GitHub Action's own reports
 

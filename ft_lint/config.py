@@ -113,7 +113,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class RunOptions:
-    """What this run does besides the lint: the command line's --fix, --diff, -o, --statistics, --launch."""
+    """What this run does besides the lint: the command line's --fix, --diff, -o, --statistics, --launch,
+    --allow-empty."""
 
     fix: bool = False  # apply safe fixes, then report what remains
     unsafe_fixes: bool = False  # with fix or diff: apply the fixes that change content too
@@ -122,6 +123,7 @@ class RunOptions:
     output_file: Path | None = None  # -o: the report goes there, not to standard output
     statistics: bool = False  # the number of findings per rule instead of each finding
     launch: LaunchOptions | None = None  # --launch: send the data that passed
+    allow_empty: bool = False  # paths that hold no data file pass (else a usage error)
 
 
 @functools.lru_cache(maxsize=4)  # per-file-ignores and per-file-settings, asked for every file
