@@ -15,24 +15,31 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+PEERS_DOCUMENTATION = """\
+    Across files: the files given in one run (for the pre-commit hook, the data files of a commit)
+    are compared with each other when they hold one format and one split: training files (and
+    files in no pair) with training files, validation files with validation files. The earlier
+    example is the one in the file given first (a folder's files in name order), and the
+    finding names its file. A validation file is not compared with the training files it is
+    paired with here: an example of both is a leak (FT404, FT405). Files of different formats
+    hold different kinds of examples and are not compared; nor is a file of no one format
+    (mixed, or not detected), nor a partner read from disk only for its pair."""
+
+
 class DuplicateExample(DatasetRule):
-    """The same example again in one file, or in another file of the run (key order and JSON spacing ignored).
+    __doc__ = f"""The same example again, in the file or another file of the run (key order and JSON spacing ignored).
 
     Why: a copy weighs its example twice: the model over-learns it, and you pay for it
-    twice. The finding sits on each later copy, with the first copy in `related`.
+    twice. The finding sits on each later copy, with the first copy in `related`: the first
+    in its own file if there is one there, else the first in the files before it.
 
-    Across files: the files given in one run (all the files of a commit, for the pre-commit
-    hook) are compared when they are of one format and one split. A copy in a later file (in
-    the order given; a folder's files by name) names the first copy in the earlier file. A
-    validation file is not compared with its training files here: a copy there is a leak
-    (FT404). Files of different formats are not compared, nor is a partner read from disk
-    only for its pair.
+{PEERS_DOCUMENTATION}
 
-    Example (flagged): line 9 is {"messages": [...]} and line 3 is the same record
+    Example (flagged): line 9 is {{"messages": [...]}} and line 3 is the same record
     with its keys in another order; or line 2 of e.jsonl is line 5 of d.jsonl.
     Fix: delete the later copies (`ft-lint check --fix` keeps the first). A copy whose first
-    copy is in another file is not deleted by --fix: which file should keep the example
-    depends on what the files are for, and is yours to decide.
+    copy is in another file is reported and not deleted: which file should keep the example
+    (and whether it is still wanted in both) depends on what the files are for.
     """
 
     code = "FT401"

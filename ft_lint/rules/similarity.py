@@ -27,6 +27,7 @@ from ft_lint.findings import Location, Problem, Severity
 from ft_lint.formats import Message, text_turns
 from ft_lint.record import Record
 from ft_lint.rules import Dataset, DatasetRule, Option, PairRule, Summaries
+from ft_lint.rules.dataset import PEERS_DOCUMENTATION
 
 if TYPE_CHECKING:
     import numpy as np
@@ -550,12 +551,17 @@ class _Similar(_Batched):
 
 
 class NearDuplicateExample(_Similar, DatasetRule):
-    __doc__ = f"""An example nearly the same as an earlier one in the same file.
+    __doc__ = f"""An example nearly the same as an earlier one, in the file or another file of the run.
 
     Why: near-copies (a template filled twice the same way, an answer pasted with a typo fixed)
     weigh their content several times, like exact duplicates, but no byte comparison finds them.
     The finding sits on the later example, the most similar earlier one in `related`, and the
     message gives their similarity. Exact copies are FT401's and are not reported again.
+
+{PEERS_DOCUMENTATION}
+    Each file's boilerplate (below) is its own: an example is compared without its file's, so
+    two files that share a preamble only one of them has learned as boilerplate read as less
+    similar, and the rule stays silent where it would have to guess.
 
 {MEASURE_DOCUMENTATION}
 
@@ -664,7 +670,7 @@ def _first_of_each(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 
 class ConflictingAnswers(DatasetRule):
-    """The same input as an earlier example of the file, with an answer that disagrees.
+    __doc__ = f"""The same input as an earlier example of the run, with an answer that disagrees.
 
     The input is every message before the final assistant message (a prompt/completion record's
     prompt; a preference record's `input`) with the tools the record defines, compared apart
@@ -690,8 +696,10 @@ class ConflictingAnswers(DatasetRule):
     classifier's data it is a labelling error.
     The finding sits on each later example, with the earliest one answering otherwise in `related`.
 
-    Example (flagged): line 3 {"prompt": "Is the sky green? ->", "completion": " no"}
-    and line 8 {"prompt": "Is the sky green? ->", "completion": " yes"}.
+{PEERS_DOCUMENTATION}
+
+    Example (flagged): line 3 {{"prompt": "Is the sky green? ->", "completion": " no"}}
+    and line 8 {{"prompt": "Is the sky green? ->", "completion": " yes"}}.
     Fix: keep the right answer, or make the inputs say what makes the answers differ.
     """
 
