@@ -171,3 +171,13 @@ def test_a_cached_file_is_compared_as_one_read_now(tmp_path):
     assert [code for code, *_ in cold] == ["FT401", "FT402"]
     third = write_jsonl(tmp_path / "f.jsonl", [records[1]])  # d and e come from the cache now
     assert said(findings(first, second, third)) == [*cold, ("FT401", "f.jsonl", 1, [("d.jsonl", 2)])]
+
+
+def test_a_file_named_twice_through_a_link_is_not_a_copy_of_itself(tmp_path):
+    records = examples(15, 3)
+    first = write_jsonl(tmp_path / "train.jsonl", records)
+    (tmp_path / "inside.jsonl").symlink_to("train.jsonl")
+    second = write_jsonl(tmp_path / "more.jsonl", records[:1])
+    assert said(findings(tmp_path / "inside.jsonl", first, second)) == [
+        ("FT401", "more.jsonl", 1, [("inside.jsonl", 1)])
+    ]
