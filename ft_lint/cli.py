@@ -343,7 +343,8 @@ def rule_command(code_or_name: str) -> None:
         click.echo("\nOptions ([tool.ft-lint.options." + rule.code + "]):")
         for key, option in rule.OPTIONS.items():
             allowed = f" ({option.allowed})" if option.allowed else ""
-            click.echo(f"  {key} = {option.default!r}  # {option.help}{allowed}")
+            default = str(option.default).lower() if isinstance(option.default, bool) else repr(option.default)
+            click.echo(f"  {key} = {default}  # {option.help}{allowed}")  # as TOML writes it
 
 
 @cli.command("formats")

@@ -181,3 +181,22 @@ def test_a_file_named_twice_through_a_link_is_not_a_copy_of_itself(tmp_path):
     assert said(findings(tmp_path / "inside.jsonl", first, second)) == [
         ("FT401", "more.jsonl", 1, [("inside.jsonl", 1)])
     ]
+
+
+def test_across_files_false_compares_each_file_alone(tmp_path):
+    """Files that are not trained on together (an old version kept next to the new one)."""
+    records = examples(16, 4)
+    question = chat("Is the parcel insured?", "Yes")
+    old = write_jsonl(tmp_path / "v1.jsonl", [*records[:3], question])
+    new = write_jsonl(
+        tmp_path / "v2.jsonl",
+        [*records[:2], reworded(records[2]), chat("Is the parcel insured?", "No"), records[3], records[3]],
+    )
+    assert [code for code, *_ in said(findings(old, new))] == ["FT401", "FT401", "FT402", "FT403", "FT401"]
+    (tmp_path / "ft-lint.toml").write_text(
+        "".join(f"[options.{code}]\nacross-files = false\n" for code in ("FT401", "FT402", "FT403"))
+    )
+    result = run_cli(
+        "check", "--select", ",".join(ACROSS), "--output-format", "concise", "v1.jsonl", "v2.jsonl", cwd=tmp_path
+    )
+    assert result.out.splitlines()[:-1] == ["v2.jsonl:6: FT401 duplicate of the example at line 5"]

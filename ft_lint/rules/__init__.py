@@ -153,8 +153,11 @@ class Dataset:
     # whose records FT401-FT403 compare with each other. A file not named is compared with itself alone.
     peers: Mapping[str, int] = field(default_factory=dict)
 
-    def peer_groups(self, filenames: Sequence[str]) -> list[int]:
-        """The peer group of each of these files: files in one group are compared with each other."""
+    def peer_groups(self, filenames: Sequence[str], across_files: bool = True) -> list[int]:
+        """The peer group of each of these files: files in one group are compared with each other
+        (`across_files` false: each file alone)."""
+        if not across_files:
+            return list(range(len(filenames)))
         alone = max(self.peers.values(), default=-1) + 1
         return [self.peers.get(name, alone + number) for number, name in enumerate(filenames)]
 

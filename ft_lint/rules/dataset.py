@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from ft_lint.digests import DIGEST_SIZE, canonical_digest
 from ft_lint.edits import DeleteDuplicate
 from ft_lint.findings import Location, Problem, Severity
 from ft_lint.record import Record
-from ft_lint.rules import Dataset, DatasetRule, Summaries
+from ft_lint.rules import Dataset, DatasetRule, Option, Summaries
 
 if TYPE_CHECKING:
     import numpy as np
@@ -23,7 +23,10 @@ PEERS_DOCUMENTATION = """\
     finding names its file. A validation file is not compared with the training files it is
     paired with here: an example of both is a leak (FT404, FT405). Files of different formats
     hold different kinds of examples and are not compared; nor is a file of no one format
-    (mixed, or not detected), nor a partner read from disk only for its pair."""
+    (mixed, or not detected), nor a partner read from disk only for its pair. Files that are
+    not trained on together (old versions kept next to the current one, one file per task) are
+    each their own dataset: set the option `across-files` to false, or lint them in separate runs."""
+ACROSS_FILES = Option(True, "compare with the other files of the run (one format, one split); false: each file alone")
 
 
 class DuplicateExample(DatasetRule):
@@ -46,6 +49,7 @@ class DuplicateExample(DatasetRule):
     name = "duplicate-example"
     severity = Severity.WARNING
     fixable = True
+    OPTIONS: ClassVar[dict[str, Option]] = {"across-files": ACROSS_FILES}
 
     def summarize(self, record: Record) -> bytes:
         return canonical_digest(record.value)
@@ -56,7 +60,7 @@ class DuplicateExample(DatasetRule):
         filenames, files, lines, table = summaries.table(DIGEST_SIZE)
         digests = table.view("<u8")
         first_in_file = _first_copies(files, digests)
-        peers = np.take(np.array(dataset.peer_groups(filenames), dtype=np.int64), files)
+        peers = np.take(np.array(dataset.peer_groups(filenames, self.options["across-files"]), dtype=np.int64), files)
         first_of_peers = _first_copies(peers, digests)
         rows = np.arange(len(files))
         for copy in np.flatnonzero(first_in_file != rows).tolist():

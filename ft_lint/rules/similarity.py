@@ -27,7 +27,7 @@ from ft_lint.findings import Location, Problem, Severity
 from ft_lint.formats import Message, text_turns
 from ft_lint.record import Record
 from ft_lint.rules import Dataset, DatasetRule, Option, PairRule, Summaries
-from ft_lint.rules.dataset import PEERS_DOCUMENTATION
+from ft_lint.rules.dataset import ACROSS_FILES, PEERS_DOCUMENTATION
 
 if TYPE_CHECKING:
     import numpy as np
@@ -305,11 +305,11 @@ class _Rows:
     def location(self, row: int) -> Location:
         return Location(self.filename(row), int(self.lines[row]))
 
-    def peer_groups(self, dataset: Dataset) -> np.ndarray:
-        """Each row's peer group (see Dataset.peers): rows of one group are compared with each other."""
+    def peer_groups(self, dataset: Dataset, across_files: bool) -> np.ndarray:
+        """Each row's peer group (see Dataset.peer_groups): rows of one group are compared with each other."""
         import numpy as np
 
-        return np.take(np.array(dataset.peer_groups(self.filenames), dtype=np.int64), self.files)
+        return np.take(np.array(dataset.peer_groups(self.filenames, across_files), dtype=np.int64), self.files)
 
     def of(self, filenames: Sequence[str]) -> np.ndarray:
         """The rows of these files, file by file in this order."""
@@ -536,7 +536,7 @@ class _Batched:
 class _Similar(_Batched):
     """FT402's summaries: identities and whole-text band hashes (fingerprints), with the measure's options."""
 
-    OPTIONS = MEASURE_OPTIONS
+    OPTIONS: ClassVar[dict[str, Option]] = MEASURE_OPTIONS
     options: dict[str, Any]
 
     def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
@@ -588,6 +588,7 @@ class NearDuplicateExample(_Similar, DatasetRule):
     name = "near-duplicate-example"
     severity = Severity.WARNING
     sample_records = BOILERPLATE_SAMPLE
+    OPTIONS: ClassVar[dict[str, Option]] = {**MEASURE_OPTIONS, "across-files": ACROSS_FILES}
 
     def __init__(self, options: dict[str, Any] | None = None):
         super().__init__(options)
@@ -613,7 +614,7 @@ class NearDuplicateExample(_Similar, DatasetRule):
         from ft_lint import minhash
 
         rows, table = self._rows_and_table(summaries)
-        peers = rows.peer_groups(dataset)
+        peers = rows.peer_groups(dataset, self.options["across-files"])
         originals = np.flatnonzero(_first_of_each(peers, table["whole"]))  # copies are FT401's
         everything = np.ones(len(originals), dtype=bool)
         pairs = originals[
@@ -706,6 +707,7 @@ class ConflictingAnswers(DatasetRule):
     code = "FT403"
     name = "conflicting-answers"
     severity = Severity.WARNING
+    OPTIONS: ClassVar[dict[str, Option]] = {"across-files": ACROSS_FILES}
 
     def summarize(self, record: Record) -> bytes | None:
         """The whole record's digest (to find it again), the input's digest, then the answer's
@@ -723,7 +725,7 @@ class ConflictingAnswers(DatasetRule):
         import numpy as np
 
         rows = _Rows(summaries, 4 * DIGEST_BYTES)
-        peers = rows.peer_groups(dataset)
+        peers = rows.peer_groups(dataset, self.options["across-files"])
         all_digests = rows.cells.view("<u8")
         wholes, digests = all_digests[:, 0], all_digests[:, 1:]
         preference = digests[:, 2] != 0  # a real digest of 0 has a chance of 2**-64
