@@ -129,12 +129,14 @@ def test_json_output_has_the_spec_shape_sorted_by_filename_then_line(tmp_path):
         assert all(isinstance(finding[key], str) for key in ("code", "name", "filename", "pointer", "message"))
         assert finding["fix"] is None or isinstance(finding["fix"], str)
     assert [(f["filename"], f["line"], f["code"]) for f in findings] == [
+        (str(first), 1, "FT401"),  # a copy of b.jsonl's line 2: b.jsonl was given first
         (str(first), 2, "FT201"),
         (str(first), 3, "FT202"),
         (str(second), 1, "FT104"),
         (str(second), 3, "FT401"),
     ]
-    assert findings[0] == {
+    assert findings[0]["related"] == [{"filename": str(second), "line": 2}] and findings[0]["fix"] is None
+    assert findings[1] == {
         "code": "FT201",
         "name": "empty-content",
         "severity": "error",
@@ -145,8 +147,8 @@ def test_json_output_has_the_spec_shape_sorted_by_filename_then_line(tmp_path):
         "related": [],
         "fix": None,
     }
-    assert findings[3]["related"] == [{"filename": str(second), "line": 2}]
-    assert isinstance(findings[3]["fix"], str)
+    assert findings[4]["related"] == [{"filename": str(second), "line": 2}]
+    assert isinstance(findings[4]["fix"], str)
 
 
 def test_json_output_of_a_clean_file_is_an_empty_array(clean):
