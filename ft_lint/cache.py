@@ -99,6 +99,7 @@ OUTPUT_ONLY_SETTINGS = frozenset(
         "cache_dir",
         "no_cache",
         "jobs",
+        "baseline",
     }  # the run's options (fix, diff, output file, statistics, launch) are not Settings at all
 )
 

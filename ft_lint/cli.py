@@ -11,6 +11,7 @@ import click
 
 from ft_lint import __version__
 from ft_lint.launch.cli_options import follow_command, launch_options, launch_paths, launch_with_network
+from ft_lint.models import PROVIDERS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -88,6 +89,17 @@ def _format_names() -> list[str]:
 )
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report only the findings this baseline file does not hold (default: the `baseline` configuration key).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record this run's findings in a baseline file, so that later runs with it report only new ones.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["info", "warning", "error"]),
     help="Lowest severity that makes the exit code 1 (default: warning).",
@@ -156,6 +168,8 @@ def check(
     output_format: str | None,
     output_file: Path | None,
     statistics: bool,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
     fail_on: str | None,
     exit_zero: bool | None,
     config_file: Path | None,
@@ -180,6 +194,10 @@ def check(
         raise click.UsageError("no paths given: name the files or folders to lint, e.g. `ft-lint check data/`")
     if force and not fix:
         raise click.UsageError("--force only applies with --fix")
+    if write_baseline and output_file and os.path.abspath(write_baseline) == os.path.abspath(output_file):
+        raise click.UsageError("--write-baseline and --output-file name the same file")
+    if write_baseline and diff:
+        raise click.UsageError("--write-baseline does not apply with --diff (it records findings, --diff shows fixes)")
     settings = _settings_for(paths, config_file, format_, model)
     for option, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
         try:
@@ -198,6 +216,7 @@ def check(
         exit_zero=settings.exit_zero if exit_zero is None else exit_zero,
         jobs=jobs or settings.jobs,
         no_cache=no_cache,
+        baseline=baseline_file or settings.baseline,
     )
     options = RunOptions(
         fix=fix,
@@ -206,6 +225,7 @@ def check(
         force=force,
         output_file=output_file,
         statistics=statistics,
+        write_baseline=write_baseline,
         launch=launch_with_network(settings, launch),
         allow_empty=allow_empty,
     )
@@ -257,17 +277,37 @@ def _settings_for(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Configuration file (default: the closest one).",
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=(
+        "Also lint, and write a self-contained HTML report to this file: tokens per example against the model's"
+        " limit, findings per rule and per file, cost per model."
+    ),
+)
 def stats_command(
-    paths: tuple[Path, ...], model: str | None, format_: str | None, output_format: str, config_file: Path | None
+    paths: tuple[Path, ...],
+    model: str | None,
+    format_: str | None,
+    output_format: str,
+    config_file: Path | None,
+    html_file: Path | None,
 ) -> None:
     """Examples, token distribution, default epochs, billed tokens and cost per file."""
+    from ft_lint import session
+    from ft_lint.files import collect_files
     from ft_lint.stats import collect_stats, write_json, write_text
 
     if not paths:
         raise click.UsageError("no paths given: name the files or folders, e.g. `ft-lint stats data/train.jsonl`")
     settings = _settings_for(paths, config_file, format_, model)
+    if html_file is not None:
+        session.check_report_target(html_file, collect_files(settings.paths), settings)
     stats = collect_stats(settings.paths, settings)
     (write_json if output_format == "json" else write_text)(stats, sys.stdout)
+    if html_file is not None:
+        session.write_html_report(stats, settings, html_file)
 
 
 @cli.command("models")
@@ -277,11 +317,18 @@ def stats_command(
     default="full",
     help="A table (full), or a JSON array with every field and its sources (json).",
 )
-def models_command(output_format: str) -> None:
+@click.option(
+    "--provider",
+    "providers",
+    type=click.Choice(sorted(PROVIDERS)),
+    multiple=True,
+    help="Only this provider's models (repeat for several).",
+)
+def models_command(output_format: str, providers: tuple[str, ...]) -> None:
     """The models ft-lint knows: formats, limits, tokenizer, price and retirement dates."""
     from ft_lint.models import load_models
 
-    table = load_models().values()
+    table = [model for model in load_models().values() if not providers or model.provider in providers]
     if output_format == "json":
         import json
 

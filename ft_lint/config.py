@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -64,6 +65,7 @@ class Settings:
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
     cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
     no_cache: bool = False  # --no-cache: neither read nor write the record cache
+    baseline: Path | None = None  # `baseline` (relative to the configuration file) or --baseline: findings to hide
 
     @property
     def root(self) -> Path:
@@ -113,8 +115,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class RunOptions:
-    """What this run does besides the lint: the command line's --fix, --diff, -o, --statistics, --launch,
-    --allow-empty."""
+    """What this run does besides the lint: the command line's --fix, --diff, -o, --statistics,
+    --write-baseline, --launch, --allow-empty."""
 
     fix: bool = False  # apply safe fixes, then report what remains
     unsafe_fixes: bool = False  # with fix or diff: apply the fixes that change content too
@@ -123,6 +125,7 @@ class RunOptions:
     output_file: Path | None = None  # -o: the report goes there, not to standard output
     statistics: bool = False  # the number of findings per rule instead of each finding
     launch: LaunchOptions | None = None  # --launch: send the data that passed
+    write_baseline: Path | None = None  # --write-baseline: record this run's findings there
     allow_empty: bool = False  # paths that hold no data file pass (else a usage error)
 
 
@@ -172,11 +175,27 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
                 return candidate, _load_toml(candidate)
             try:
                 data = _load_toml(candidate)
-            except ConfigError:
-                continue  # a pyproject.toml without our table is not ours to judge
+            except ConfigError as error:
+                if _mentions_our_table(candidate):  # ignoring it would drop the whole configuration
+                    raise
+                print(f"ft-lint: warning: {error}; skipped, it has no [tool.ft-lint] table", file=sys.stderr)
+                continue
             if "ft-lint" in _tools(data):
                 return candidate, data
     return None
+
+
+# A line of TOML that opens [tool.ft-lint] (or a table inside it) or sets a key of it:
+# `[tool.ft-lint]`, `[tool."ft-lint".options.FT113]`, `tool.ft-lint.select = ...`, `ft-lint = {...}` under [tool]
+_OUR_TABLE = re.compile(r"""^[ \t]*(\[{1,2}[ \t]*)?(tool[ \t]*\.[ \t]*)?["']?ft-lint["']?[ \t]*[.=\]]""", re.MULTILINE)
+
+
+def _mentions_our_table(pyproject: Path) -> bool:
+    """Whether a pyproject.toml that is not valid TOML holds ft-lint's configuration, as far as its text tells."""
+    try:
+        return _OUR_TABLE.search(pyproject.read_text(encoding="utf-8", errors="replace")) is not None
+    except OSError:
+        return True  # it could not be read as TOML either: the error says why
 
 
 def _tools(pyproject: dict[str, Any]) -> dict[str, Any]:
@@ -190,13 +209,21 @@ def _load_toml(path: Path) -> dict[str, Any]:
             data: dict[str, Any] = tomllib.load(handle)  # tomli (Python 3.10) ships no types
             return data
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        where = str(error)
+        if where.endswith("(at end of document)"):  # tomllib names every other place by line and column
+            where = where.removesuffix(")") + f", line {_line_count(path)})"
+        raise ConfigError(f"{path}: invalid TOML: {where}") from None
     except ValueError:  # what tomllib lets through: int() refusing a number of thousands of digits
         raise ConfigError(
             f"{path}: invalid TOML: an integer of more than {sys.get_int_max_str_digits()} digits"
         ) from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _line_count(path: Path) -> int:
+    with path.open("rb") as handle:
+        return max(1, sum(1 for _ in handle))
 
 
 def load_settings(config_file: Path | None, search_from: Path) -> Settings:
@@ -365,6 +392,11 @@ def _launch_setting(name: str) -> Setter:
     return set_value
 
 
+def _baseline(values: dict[str, Any], value: Any) -> None:
+    """A path relative to the configuration file (load_settings sets `config_file` first)."""
+    values["baseline"] = values["config_file"].parent / _text(value)
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError("expected true or false")
@@ -386,5 +418,6 @@ _KEYS = {
     "pairs": _setter("pairs", _pairs),
     "jobs": _setter("jobs", _positive_int),
     "cache-dir": _setter("cache_dir", _text),
+    "baseline": _baseline,
     **{name: _launch_setting(name) for name in NETWORK_SETTINGS},
 }

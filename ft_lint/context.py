@@ -4,6 +4,7 @@ format it is read as (forced, else sniffed), and the model it is checked against
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,13 +30,13 @@ class FileContext:
         return self.format.name if self.format else None
 
 
-def file_context(path: Path, settings: Settings) -> FileContext:
+def file_context(path: Path, settings: Settings, today: dt.date) -> FileContext:
     """Raises what reading the file's first records raises (reader.UnreadableFile,
-    reader.WholeFileProblem): each caller says it its own way."""
+    reader.WholeFileProblem): each caller says it its own way. `today`: config.current_date."""
     filename = display_name(path)
     forced = all_formats()[settings.format] if settings.format else None
     file_format = forced or sniff_file(path, filename, settings)
-    choice = choose_model(settings, filename, file_format.name if file_format else None)
+    choice = choose_model(settings, filename, file_format.name if file_format else None, today)
     return FileContext(path, filename, forced, file_format, choice)
 
 

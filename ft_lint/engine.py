@@ -126,7 +126,9 @@ class _Collector:
         """What a scan of this file reports its problems to."""
         return lambda rule, line, problem, raw: self.add(rule, filename, line, problem, raw)
 
-    def add(self, rule: Rule, filename: str, line: int, problem: Problem, raw: bytes = b"") -> None:
+    def add(
+        self, rule: Rule, filename: str, line: int, problem: Problem, raw: bytes = b"", whole_file: bool = False
+    ) -> None:
         if rule.code in self._ignored_for(filename):
             return
         excerpt = record_excerpt(raw, problem.pointer) if self.excerpts and raw else ""
@@ -143,6 +145,7 @@ class _Collector:
                 fix=problem.fix,
                 excerpt=excerpt,
                 edit=problem.edit,
+                whole_file=whole_file,
             )
         )
 
@@ -326,7 +329,7 @@ def _lint_file(
     except OSError as error:
         raise UsageError(f"{path}: {error.strerror or error}") from None
     try:
-        context = file_context(path, collector.settings)
+        context = file_context(path, collector.settings, collector.today)
         file_format, choice = context.format, context.choice
         collector.model_choices.append(choice)
         collector.file_formats[filename] = file_format
@@ -355,7 +358,7 @@ def _lint_file(
     except WholeFileProblem as problem:
         for rule in rules.entry:
             if rule.code == problem.code:
-                collector.add(rule, filename, 1, Problem(problem.message))
+                collector.add(rule, filename, 1, Problem(problem.message), whole_file=True)
         return 0
     except (UnreadableFile, WorkerDied) as error:
         raise UsageError(str(error)) from None
@@ -381,7 +384,7 @@ def _lint_file(
     )
     for file_rule in rules.file:
         for file_problem in file_rule.check_file(summary):
-            collector.add(file_rule, filename, file_problem.line or 1, file_problem)
+            collector.add(file_rule, filename, file_problem.line or 1, file_problem, whole_file=True)
     collector.entries[filename] = len(scan.lines)
     return scan.records
 

@@ -58,6 +58,7 @@ class Finding:
     fix: str | None = None
     excerpt: str = ""
     edit: object | None = None  # not part of the JSON output: the fixer's instructions
+    whole_file: bool = False  # not in the JSON either: about the file as a whole, not the record at `line`
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.filename, self.line, self.code, self.pointer)

@@ -25,6 +25,8 @@ from ft_lint.reporters import RunSummary, count_by_severity, get_reporter
 
 if TYPE_CHECKING:
     from ft_lint.config import Settings
+    from ft_lint.histogram import LimitHistogram
+    from ft_lint.stats import FileStats
 
 # The action writes these reports itself; in `args` they would fight over standard output.
 RESERVED_OPTIONS = ("--output-format", "--output-file", "-o", "--statistics")
@@ -92,7 +94,7 @@ def _split(name: str, value: str) -> list[str]:
 class Outcome:
     findings: list[Finding]
     run: RunSummary
-    stats: list[dict[str, Any]] | None
+    stats: list[FileStats] | None
 
 
 def write_reports(
@@ -119,16 +121,30 @@ def write_reports(
     outcome.append(Outcome(findings, run, statistics(settings, run) if inputs.summary else None))
 
 
-def statistics(settings: Settings, run: RunSummary) -> list[dict[str, Any]] | None:
-    """`ft-lint stats --output-format json` rows (docs/spec.md) for the summary, with the lint's settings."""
+def statistics(settings: Settings, run: RunSummary) -> list[FileStats] | None:
+    """`ft-lint stats` of the files for the summary, with the lint's settings."""
     from ft_lint.errors import UsageError
     from ft_lint.stats import collect_stats
 
     try:
-        return [item.as_json() for item in collect_stats(settings.paths, settings)]
+        return collect_stats(settings.paths, settings)
     except UsageError as error:  # a file the lint reports on (FT003, FT005...) may have no statistics
         run.notes.append(f"no token statistics: {error}")
         return None
+
+
+def _summary_stats(stats: list[FileStats] | None) -> tuple[list[dict[str, Any]] | None, dict[str, LimitHistogram]]:
+    """The summary's statistics: `ft-lint stats --output-format json` rows (docs/spec.md), and per
+    file its tokens per example against its model's limit."""
+    from ft_lint.histogram import against_limit
+
+    if stats is None:
+        return None, {}
+    return [item.as_json() for item in stats], {
+        item.filename: against_limit(item.per_example, item.choice.model.context_tokens)
+        for item in stats
+        if len(item.per_example)
+    }
 
 
 def write_outputs(path: str, values: dict[str, str]) -> None:
@@ -169,7 +185,7 @@ def run_action(env: Mapping[str, str], out: TextIO) -> int:
     if env.get("GITHUB_STEP_SUMMARY") and (ran is None or summary):
         with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
             if ran is not None:
-                handle.write(render(ran.findings, ran.run, exit_code, ran.stats) + "\n")
+                handle.write(render(ran.findings, ran.run, exit_code, *_summary_stats(ran.stats)) + "\n")
             else:
                 handle.write(
                     "## ft-lint could not run\n\n"

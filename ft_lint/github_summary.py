@@ -8,16 +8,19 @@ and a dataset must not be able to inject either.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from typing import Any
 
 from ft_lint.escaping import terminal
 from ft_lint.findings import Finding, Severity
+from ft_lint.histogram import LimitHistogram
 from ft_lint.reporters import RunSummary, summary_line
 
 FIRST_FINDINGS = 20
+BAR_WIDTH = 40  # characters of the longest bar in a histogram
 # What can open Markdown or HTML mid-line: emphasis, code, links, images, tags, entities, table cells.
 _MARKUP = re.compile(r"([\\`*_\[\]<>|~&])")
 
@@ -35,7 +38,15 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: Contai
     return [*lines, ""]
 
 
-def render(findings: list[Finding], run: RunSummary, exit_code: int, stats: list[dict[str, Any]] | None = None) -> str:
+def render(
+    findings: list[Finding],
+    run: RunSummary,
+    exit_code: int,
+    stats: list[dict[str, Any]] | None = None,
+    histograms: Mapping[str, LimitHistogram] | None = None,
+) -> str:
+    """The summary; `stats`: rows of `ft-lint stats --output-format json`; `histograms`: per file
+    name, its tokens per example against its model's limit."""
     verdict = "passed" if exit_code == 0 else "failed"
     lines = [
         f"## ft-lint {verdict}",
@@ -65,6 +76,7 @@ def render(findings: list[Finding], run: RunSummary, exit_code: int, stats: list
             [_stats_row(row) for row in stats],
             numeric={3, 4, 6, 7, 8},
         )
+        lines += _histograms(stats, histograms or {})
     if findings:
         shown = sorted(findings, key=lambda f: -f.severity)[
             :FIRST_FINDINGS
@@ -117,3 +129,43 @@ def _stats_row(row: dict[str, Any]) -> tuple[str, ...]:
         number(row.get("billed_tokens")),
         "" if cost is None else f"{approximate}${cost:,.2f}",
     )
+
+
+def _histograms(stats: list[dict[str, Any]], histograms: Mapping[str, LimitHistogram]) -> list[str]:
+    """Tokens per example against the limit, per file, as text in code blocks: a job summary shows
+    no SVG or script, and a code block shows the same everywhere. Only numbers go inside the
+    blocks; names stay outside, escaped. Collapsed: a section of 23 lines per file."""
+    shown = [(row, histograms[row["filename"]]) for row in stats if row.get("filename") in histograms]
+    if not shown:
+        return []
+    lines = ["<details><summary>Tokens per example against the model's limit</summary>", ""]
+    for row, chart in shown:
+        about = "" if (row.get("tokens") or {}).get("exact", True) else " (estimated)"
+        lines += [
+            f"**{escape_markdown(row['filename'])}**: {escape_markdown(str(row.get('model') or ''))}{about}",
+            "",
+            "```text",
+            *histogram_lines(chart),
+            "```",
+            "",
+        ]
+    return [*lines, "</details>", ""]
+
+
+def histogram_lines(chart: LimitHistogram, width: int = BAR_WIDTH) -> list[str]:
+    """One line per bin (`from - to | bar count`), the limit, and a line for the examples over it."""
+    digits = len(f"{max(chart.end, chart.longest):,}")
+    tallest = max(chart.tallest, 1)
+
+    def bar(count: int) -> str:
+        return "█" * math.ceil(width * count / tallest) + " " if count else ""
+
+    lines = [f"{b.low:>{digits},} - {b.high:>{digits},} | {bar(b.count)}{b.count:,}" for b in chart.bins]
+    if not chart.limit_on_scale:
+        share = f"{100 * chart.longest / chart.limit:.1f}%" if chart.longest * 1000 >= chart.limit else "under 0.1%"
+        return [*lines, f"limit {chart.limit:,} tokens: off the scale (the longest example is {share} of it)"]
+    return [
+        *lines,
+        f"{'-' * (2 * digits + 3)} + limit {chart.limit:,} tokens",
+        f"{'over':>{2 * digits + 3}} | {bar(chart.over)}{chart.over:,}",
+    ]

@@ -10,6 +10,7 @@ table) sets no limits at all: its provider's figures are not the ones that file 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,11 +37,12 @@ class ModelChoice:
         return None
 
 
-def choose_model(settings: Settings, filename: str, format_name: str | None) -> ModelChoice:
+def choose_model(settings: Settings, filename: str, format_name: str | None, today: dt.date) -> ModelChoice:
+    """`today`: the day of the run, which decides the default once a default model retires."""
     name = settings.model_for(filename)
     if name is not None:
         return ModelChoice(resolve_model(name), True, filename, format_name)
-    return ModelChoice(default_model(format_name), False, filename, format_name)
+    return ModelChoice(default_model(format_name, today), False, filename, format_name)
 
 
 def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
@@ -89,9 +91,11 @@ def describe_limits(model: Model) -> str:
     examples = f"at least {model.min_examples:,} example{'s' * (model.min_examples != 1)}"
     if model.recommended_examples:
         examples += f", {model.recommended_examples:,} recommended"
-    return (
-        f"{model.context_tokens:,} tokens per example, files up to {human_bytes(model.upload_limit_bytes)}, {examples}"
-    )
+    if model.max_examples:
+        examples += f", at most {model.max_examples:,}"
+    limit = model.upload_limit_bytes
+    files = f"files up to {human_bytes(limit)}" if limit else "no file-size limit published"
+    return f"{model.context_tokens:,} tokens per example, {files}, {examples}"
 
 
 def human_bytes(size: int) -> str:

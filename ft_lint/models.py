@@ -27,20 +27,47 @@ else:  # Python 3.10
 # The model assumed when none is given. gpt-4.1-mini is OpenAI's general-purpose SFT model
 # with the 65,536-token per-example limit shared by the gpt-4o / gpt-4.1 family, so lengths
 # checked against it hold for most OpenAI targets, and at $5/1M it is the mid-priced choice.
-# (gpt-4.1-nano's 32,768 limit would flag examples that most targets accept.) Note that no
-# OpenAI model takes new self-serve jobs after 2027-01-06: revisit the default then.
+# (gpt-4.1-nano's 32,768 limit would flag examples that most targets accept.)
 DEFAULT_MODEL_ID = "gpt-4.1-mini-2025-04-14"
-# ...except for the formats it does not train on: those are checked against the OpenAI model
-# that does (davinci-002 rather than babbage-002: the larger of the two completion models), or
-# the Together model, for the format only Together takes.
-DEFAULT_MODEL_BY_FORMAT = {
-    "openai-prompt-completion": "davinci-002",
-    "openai-rft": "o4-mini-2025-04-16",
-    "generic-text": "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",  # only Together trains on it
+# Once no OpenAI model takes new jobs (after 2027-01-06), the OpenAI-shaped formats are checked
+# against Together's Llama 3.1 8B Reference instead: it trains on all three shapes (messages,
+# preference pairs, prompt/completion) as OpenAI's models did, has no announced retirement, and
+# is Together's suggested general-purpose (English) starting model. Its limits are looser
+# (131,072 tokens per example, 1 example at least), so nothing OpenAI accepted is flagged.
+SUCCESSOR_MODEL_ID = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+# The models a file of each format is checked against when none is named: the first that still
+# takes new jobs on the day of the run, else the first. The formats gpt-4.1-mini does not train on
+# are checked against a model that does: davinci-002 rather than babbage-002 (the larger of the
+# two completion models); for the other providers' formats, a mid-sized model of the provider
+# that takes them (Nova Lite: Bedrock's mid-priced Nova that trains and is a distillation student;
+# gemini-2.5-flash: the Gemini Vertex documents its tuning limits for first).
+DEFAULT_MODELS = (DEFAULT_MODEL_ID, SUCCESSOR_MODEL_ID)  # also for a file of no known format
+DEFAULT_MODELS_BY_FORMAT: dict[str, tuple[str, ...]] = {
+    "openai-chat": DEFAULT_MODELS,
+    "openai-preference": DEFAULT_MODELS,
+    "openai-prompt-completion": ("davinci-002", SUCCESSOR_MODEL_ID),
+    "openai-rft": ("o4-mini-2025-04-16",),  # no other provider in the table takes OpenAI's RFT layout
+    "generic-text": (SUCCESSOR_MODEL_ID,),  # only Together trains on it
+    "bedrock-conversation": ("amazon.nova-lite-v1:0:300k",),
+    "bedrock-distillation": ("amazon.nova-lite-v1:0:300k",),
+    "vertex-gemini": ("gemini-2.5-flash",),
 }
 
-PROVIDERS = frozenset({"openai", "azure-openai", "together"})
-FORMATS = frozenset({"openai-chat", "openai-preference", "openai-prompt-completion", "openai-rft", "generic-text"})
+PROVIDERS = frozenset({"openai", "azure-openai", "together", "fireworks", "bedrock", "vertex", "mistral"})
+# The formats (schemas/) a model may list. Fireworks' SFT and DPO files, Together's, and Bedrock's
+# prompt/completion files for Meta Llama have the shapes of OpenAI's, so they share those names.
+FORMATS = frozenset(
+    {
+        "openai-chat",
+        "openai-preference",
+        "openai-prompt-completion",
+        "openai-rft",
+        "generic-text",
+        "bedrock-conversation",
+        "bedrock-distillation",
+        "vertex-gemini",
+    }
+)
 SOURCE_GROUPS = ("context", "formats", "price", "limits", "dates")
 NONE = "none"  # how the table spells a fact that does not exist
 
@@ -53,6 +80,12 @@ MAX_DEFAULT_EPOCHS = 25
 # Together trains one epoch unless told otherwise: n_epochs defaults to 1 in together-python's
 # FineTuning.create (src/together/resources/finetune.py, read 2026-11-22).
 FIXED_DEFAULT_EPOCHS = {"together": 1}
+# Bedrock's default epochCount depends on the model family (by model id prefix): 2 for Amazon
+# Nova (docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-nova-mm.html), 5 for Meta Llama
+# (cm-hp-meta-llama31.html), both read 2026-12-07. Fireworks and Vertex AI publish no fixed
+# default: their models get OpenAI's rule (default_epochs), as the closest published one.
+FIXED_DEFAULT_EPOCHS_BY_ID_PREFIX = {"amazon.nova-": 2, "meta.llama": 5}
+PROVIDERS_WITHOUT_DEFAULT_EPOCHS = frozenset({"fireworks", "vertex"})
 
 
 class ModelTableError(ValueError):
@@ -86,7 +119,9 @@ class Model:
     price_per_1m_training_tokens: float | None  # None: not billed per token
     min_examples: int
     recommended_examples: int | None
-    upload_limit_bytes: int
+    max_examples: int | None  # None: no published maximum
+    max_validation_examples: int | None  # None: no published maximum
+    upload_limit_bytes: int | None  # None: no published maximum
     deprecation_date: dt.date | None
     last_new_jobs_date: dt.date | None
     shutdown_date: dt.date | None
@@ -97,6 +132,10 @@ class Model:
 
     def is_shut_down(self, today: dt.date) -> bool:
         return self.shutdown_date is not None and today >= self.shutdown_date
+
+    def is_retired(self, today: dt.date) -> bool:
+        """A job for it is rejected: past its last day for new jobs, or shut down."""
+        return not self.accepts_new_jobs(today) or self.is_shut_down(today)
 
     def as_json(self) -> dict[str, Any]:
         """Every field, dates as ISO strings, "none" as null (`ft-lint models --output-format json`)."""
@@ -110,6 +149,8 @@ class Model:
             "price_per_1m_training_tokens": self.price_per_1m_training_tokens,
             "min_examples": self.min_examples,
             "recommended_examples": self.recommended_examples,
+            "max_examples": self.max_examples,
+            "max_validation_examples": self.max_validation_examples,
             "upload_limit_bytes": self.upload_limit_bytes,
             "deprecation_date": _iso(self.deprecation_date),
             "last_new_jobs_date": _iso(self.last_new_jobs_date),
@@ -120,8 +161,18 @@ class Model:
             },
         }
 
+    @property
+    def epochs_rule(self) -> str:
+        """Whose rule epochs_by_default follows, as the stats report says it."""
+        if self.provider in PROVIDERS_WITHOUT_DEFAULT_EPOCHS:
+            return f"OpenAI's rule: {self.provider} publishes no default"
+        return f"{self.provider}'s default"
+
     def epochs_by_default(self, n_examples: int) -> int:
         """The epochs this model's provider trains ``n_examples`` examples for when none is given."""
+        for prefix, epochs in FIXED_DEFAULT_EPOCHS_BY_ID_PREFIX.items():
+            if self.id.startswith(prefix):
+                return epochs
         if self.provider in FIXED_DEFAULT_EPOCHS:
             return FIXED_DEFAULT_EPOCHS[self.provider]
         return default_epochs(n_examples)  # OpenAI, and Azure OpenAI's "auto" alike
@@ -243,8 +294,9 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 _FIELDS = (
     "id", "aliases", "provider", "formats", "context_tokens", "encoding",
-    "price_per_1m_training_tokens", "min_examples", "recommended_examples", "upload_limit_bytes",
-    "deprecation_date", "last_new_jobs_date", "shutdown_date", "sources",
+    "price_per_1m_training_tokens", "min_examples", "recommended_examples", "max_examples",
+    "max_validation_examples", "upload_limit_bytes", "deprecation_date", "last_new_jobs_date",
+    "shutdown_date", "sources",
 )  # fmt: skip
 
 
@@ -271,6 +323,10 @@ def _model_from(raw: Any, index: int) -> Model:
         raise entry.fail("encoding", f"names {encoding!r}, which ft_lint/encodings does not ship")
     dates = {name: entry.date(name) for name in ("deprecation_date", "last_new_jobs_date", "shutdown_date")}
     _check_date_order(entry, dates)
+    min_examples = entry.positive_int("min_examples")
+    max_examples = entry.positive_int("max_examples", optional=True)
+    if max_examples is not None and max_examples < min_examples:
+        raise entry.fail("max_examples", f"({max_examples}) is below min_examples ({min_examples})")
     return Model(
         id=model_id,
         aliases=entry.strings("aliases"),
@@ -279,9 +335,11 @@ def _model_from(raw: Any, index: int) -> Model:
         context_tokens=entry.positive_int("context_tokens"),
         encoding=encoding,
         price_per_1m_training_tokens=None if price is None else float(price),
-        min_examples=entry.positive_int("min_examples"),
+        min_examples=min_examples,
         recommended_examples=entry.positive_int("recommended_examples", optional=True),
-        upload_limit_bytes=entry.positive_int("upload_limit_bytes"),
+        max_examples=max_examples,
+        max_validation_examples=entry.positive_int("max_validation_examples", optional=True),
+        upload_limit_bytes=entry.positive_int("upload_limit_bytes", optional=True),
         sources=_sources_from(entry),
         **dates,
     )
@@ -344,9 +402,12 @@ def _folded_names() -> dict[str, str]:
     return {name.casefold(): model_id for name, model_id in _names().items()}
 
 
-def default_model(format_name: str | None) -> Model:
-    """The model a file of ``format_name`` is checked against when the user named none."""
-    return load_models()[DEFAULT_MODEL_BY_FORMAT.get(format_name or "", DEFAULT_MODEL_ID)]
+def default_model(format_name: str | None, today: dt.date) -> Model:
+    """The model a file of ``format_name`` is checked against on ``today`` when the user named
+    none: the first of the format's defaults that still takes new jobs, else the first."""
+    table = load_models()
+    candidates = [table[i] for i in DEFAULT_MODELS_BY_FORMAT.get(format_name or "", DEFAULT_MODELS)]
+    return next((model for model in candidates if not model.is_retired(today)), candidates[0])
 
 
 def resolve_model(name: str) -> Model:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ft_lint.findings import json_type, pointer_of
 from ft_lint.formats import Format, Message, Turn, closest_format, text_turns, unique_messages
+from ft_lint.profiles import Profile, profile_for
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -86,6 +87,11 @@ class Record:
     @computed_once
     def turns(self) -> list[Turn]:
         return list(text_turns(self.messages))
+
+    @computed_once
+    def profile(self) -> Profile:
+        """The rules of the model's provider for the record's format (ft_lint/profiles.toml)."""
+        return profile_for(self.model, self.format.name if self.format else None)
 
     @computed_once
     def tokens(self) -> TokenCount | None:

@@ -10,14 +10,19 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from ft_lint import baseline
 from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import LintState, exit_code, lint, plan_files
 from ft_lint.errors import UsageError
+from ft_lint.escaping import terminal
 from ft_lint.files import collect_files, display_name
 from ft_lint.findings import Finding
 from ft_lint.reporters import Reporter, RunSummary, get_reporter
+
+if TYPE_CHECKING:
+    from ft_lint.stats import FileStats
 
 
 def run(
@@ -39,11 +44,13 @@ def run(
         from ft_lint.fixer import show_diff
 
         return show_diff(files, settings, options, sys.stdout, state)
-    if options.output_file is not None:  # before anything is read or written
-        _refuse_to_overwrite_an_input(
-            options.output_file, [*plan_files(files, settings).files, *filter(None, [settings.config_file])]
-        )
-        _open_report(options.output_file).close()  # a report that cannot be written fails before the work
+    replaced = None  # the baseline --write-baseline replaces (it may be the one configured)
+    if options.write_baseline is not None:  # before anything is read or written
+        _refuse_to_overwrite_an_input(options.write_baseline, _inputs(files, settings), "the baseline")
+        replaced = baseline.check_target(options.write_baseline)
+    if options.output_file is not None:
+        check_report_target(options.output_file, files, settings, also=options.write_baseline)
+    known = baseline.load(settings.baseline) if settings.baseline and not options.write_baseline else None
     launch = None
     if options.launch is not None:  # what --launch can check without the lint comes first
         from ft_lint.launch.flow import prepare
@@ -55,22 +62,62 @@ def run(
         findings, run_summary = fix_and_lint(files, settings, options, state)
     else:
         findings, run_summary = lint(files, settings, options, state)
+    every_finding = findings  # --launch sends no file with a finding, baselined or not
+    if options.write_baseline is not None:
+        known = baseline.write(options.write_baseline, findings, map(display_name, files), replaced)
+        recorded = sum(known.counts.values())
+        print(
+            terminal(f"ft-lint: wrote {display_name(options.write_baseline)}: {recorded:,} findings recorded"),
+            file=sys.stderr,
+        )
+    if known is not None:
+        findings, run_summary.baselined = known.hide(findings)
     (report or functools.partial(write_report, options=options))(findings, run_summary, settings)
     if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
         print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
         return 2
-    return launch.after_lint(findings, run_summary.read) if launch else exit_code(findings, settings)
+    return launch.after_lint(every_finding, run_summary.read) if launch else exit_code(findings, settings)
 
 
 def write_report(
     findings: list[Finding], run_summary: RunSummary, settings: Settings, options: RunOptions | None = None
 ) -> None:
     options = options if options is not None else RunOptions()
-    report: Reporter = _report_statistics if options.statistics else get_reporter(settings.output_format)
-    target = options.output_file
+    report: Reporter = (
+        functools.partial(_report_statistics, as_json=settings.output_format == "json", options=options)
+        if options.statistics
+        else get_reporter(settings.output_format)
+    )
+    _write_to(options.output_file, functools.partial(report, findings, run_summary))
+
+
+def write_html_report(stats: list[FileStats], settings: Settings, target: Path) -> None:
+    """`ft-lint stats --html`: lint the files (the report shows the findings per rule and per
+    file), then write the page (ft_lint.html_report) with the stats already made."""
+    from ft_lint.html_report import render
+
+    findings, run_summary = lint(collect_files(settings.paths), settings)
+    _write_to(target, lambda out: out.write(render(stats, findings, run_summary)))
+
+
+def check_report_target(target: Path, files: list[Path], settings: Settings, also: Path | None = None) -> None:
+    """Before anything is read or written: a report file (`-o`, `--html`) is never an input nor a
+    baseline (the one read, `also` the one written), and one that cannot be written fails before the work."""
+    baselines = [path for path in (settings.baseline, also) if path is not None]
+    _refuse_to_overwrite_an_input(target, [*_inputs(files, settings), *baselines])
+    _open_report(target).close()
+
+
+def _inputs(files: list[Path], settings: Settings) -> list[Path]:
+    """What a run reads: the data files, the partners found on disk, the configuration."""
+    return [*plan_files(files, settings).files, *filter(None, [settings.config_file])]
+
+
+def _write_to(target: Path | None, write: Callable[[TextIO], object]) -> None:
+    """Write a report to `target`, or to standard output; what fails is one line (exit 2)."""
     try:
         with _open_report(target) if target else nullcontext(sys.stdout) as out:
-            report(findings, run_summary, out)
+            write(out)
             out.flush()  # a full disk shows here, not as the program exits
     except BrokenPipeError:
         raise  # `ft-lint ... | head`: the CLI's business
@@ -87,10 +134,10 @@ def _open_report(target: Path) -> TextIO:
         raise UsageError(f"{target}: cannot write the report: {error.strerror or error}") from None
 
 
-def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
-    """`-o` naming a file that is read (a data file, a partner found on disk, the configuration)
-    would empty it before it is read. The same file is the same device and inode, so a symbolic
-    or hard link to an input counts too."""
+def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path], what: str = "the report") -> None:
+    """`-o` or --write-baseline naming a file that is read (a data file, a partner found on disk,
+    the configuration) would empty it before it is read. The same file is the same device and
+    inode, so a symbolic or hard link to an input counts too."""
     try:
         written = target.stat()
     except OSError:
@@ -102,14 +149,42 @@ def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
             continue  # an input that cannot be read is reported when it is linted
         if same:
             raise UsageError(
-                f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file"
+                f"{target}: {what} would overwrite an input ({display_name(path)}); write it to another file"
             )
 
 
-def _report_statistics(findings: list[Finding], run_summary: RunSummary, out: TextIO) -> None:
+def _report_statistics(
+    findings: list[Finding], run_summary: RunSummary, out: TextIO, as_json: bool, options: RunOptions
+) -> None:
+    if as_json:
+        _statistics_json(findings, out, options)
+        return
     counts = Counter((f.code, f.name, f.severity.label) for f in findings)
     for (code, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         out.write(f"{count:>8}  {code}  {name}  [{severity}]\n")
     from ft_lint.reporters import summary_line
 
     out.write(summary_line(findings, run_summary) + "\n")
+
+
+def _statistics_json(findings: list[Finding], out: TextIO, options: RunOptions) -> None:
+    """`--statistics --output-format json`: one object per code, the most frequent first (docs/spec.md).
+    `fixable`: whether `--fix` (with this run's --unsafe-fixes) fixes some of them."""
+    import json
+
+    from ft_lint.rules import catalog
+
+    counts = Counter(f.code for f in findings)
+    names = {f.code: f.name for f in findings}
+    with_fix = {f.code for f in findings if f.edit is not None}
+    rules = catalog()
+    rows = [
+        {
+            "code": code,
+            "name": names[code],
+            "count": count,
+            "fixable": code in with_fix and (options.unsafe_fixes or rules[code].fix_is_safe),
+        }
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    out.write("[" + ",".join(f"\n  {json.dumps(row)}" for row in rows) + ("\n]\n" if rows else "]\n"))

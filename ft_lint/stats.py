@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ft_lint.config import Settings
+from ft_lint.config import Settings, current_date
 from ft_lint.context import file_context
 from ft_lint.errors import UsageError
 from ft_lint.escaping import json_text, terminal
@@ -148,7 +148,7 @@ def file_stats(path: Path, settings: Settings) -> FileStats:
 
     filename = display_name(path)
     try:
-        context = file_context(path, settings)
+        context = file_context(path, settings, current_date(settings))
         forced, file_format, format_name, choice = context.forced, context.format, context.format_name, context.choice
         compared = _compared_models(choice, format_name)
         counts = {model.encoding: _Counts() for model in compared}
@@ -272,7 +272,7 @@ def _write_file(item: FileStats, out: TextIO) -> None:
         out.write(f"  trained    {about}{t.trained:,} tokens of assistant replies\n")
     cost = item.cost
     if cost.trains_on_format:
-        out.write(f"  epochs     {cost.epochs} ({model.provider}'s default for {item.examples:,} examples)\n")
+        out.write(f"  epochs     {cost.epochs} ({model.epochs_rule} for {item.examples:,} examples)\n")
         out.write(f"  billed     {about}{cost.billed_tokens:,} tokens, {_price_phrase(cost)}\n")
     else:
         out.write(f"  cost       not priced: {model.id} does not train on {item.format} data\n")
@@ -289,16 +289,40 @@ def _write_file(item: FileStats, out: TextIO) -> None:
         out.write(
             f"  cost per model that trains on {item.format}, at its provider's default epochs (~: estimated tokens):\n"
         )
+        rows = [
+            (f"{row.model} (+{alike} alike)" if alike else row.model, row)
+            for row, alike in same_cost_groups(item.costs)
+        ]
+        width = max(48, *(len(name) for name, _ in rows))
         out.write(
-            f"    {'model':<48} {'provider':<13} {'tokens':>12} {'epochs':>6} {'billed tokens':>14} {'cost':>10}\n"
+            f"    {'model':<{width}} {'provider':<13} {'tokens':>12} {'epochs':>6} {'billed tokens':>14} {'cost':>10}\n"
         )
-        for row in sorted(item.costs, key=lambda c: (c.cost_usd is None, c.cost_usd or 0, c.model)):
+        for name, row in rows:
             tokens = f"{'~' if not row.exact else ''}{row.tokens:,}"
             out.write(
-                f"    {row.model:<48} {row.provider:<13} {tokens:>12} {row.epochs:>6} "
+                f"    {name:<{width}} {row.provider:<13} {tokens:>12} {row.epochs:>6} "
                 f"{row.billed_tokens:>14,} {_usd(row.cost_usd):>10}\n"
             )
     out.write("\n")
+
+
+def same_cost_groups(costs: Sequence[Cost]) -> list[tuple[Cost, int]]:
+    """The rows cheapest first, one per provider and identical figures (Together bills its 60
+    models by 3 size brackets): the first model of each group, and how many more it stands
+    for (the JSON output lists them all). The text report and the HTML page show these."""
+    groups: dict[tuple[object, ...], list[Cost]] = {}
+    for row in sorted(costs, key=lambda c: (c.cost_usd is None, c.cost_usd or 0, c.model)):
+        figures = (
+            row.provider,
+            row.trains_on_format,
+            row.tokens,
+            row.exact,
+            row.epochs,
+            row.billed_tokens,
+            row.cost_usd,
+        )
+        groups.setdefault(figures, []).append(row)
+    return [(rows[0], len(rows) - 1) for rows in groups.values()]
 
 
 def _price_phrase(cost: Cost) -> str:

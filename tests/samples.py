@@ -154,6 +154,9 @@ PREFERENCE_TOOL_NAME_BAD = preference(
     [USER], [msg("assistant", "Paris.")], [msg("assistant", "Lyon.")], tools=[tool("get.weather")]
 )
 FUNCTIONS_NAME_BAD = conversation(USER, ASSISTANT, functions=[{"name": "get weather"}])
+CALL_UNDECLARED = conversation(  # FT118: the call names a function the tools do not declare
+    USER, msg("assistant", None, tool_calls=[call("call_1", name="get_wether")]), tools=[tool()]
+)
 
 # --- conversation shape (FT104-FT107, FT109, FT110) -----------------------------------------
 

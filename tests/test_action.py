@@ -208,6 +208,11 @@ def test_good_data_passes_with_outputs_sarif_and_summary(installed, workspace):
     assert re.search(
         r"^\| data/good\.jsonl \| openai-chat \| \S+ \(default\) \| 3 \| [\d,]+ \|", result.summary, re.M
     ), result.summary
+    # and its tokens per example against the model's limit, as text: a summary shows no SVG
+    assert "<details><summary>Tokens per example against the model's limit</summary>" in result.summary
+    [block] = re.findall(r"```text\n(.*?)\n```", result.summary, re.DOTALL)
+    assert sum(int(line.rsplit(" ", 1)[1]) for line in block.splitlines()[:-1]) == 3  # the 3 examples
+    assert block.splitlines()[-1].startswith("limit ")
     assert "::error" not in result.stdout
 
 

@@ -163,3 +163,36 @@ def test_inputs_become_check_arguments():
 def test_unusable_inputs_are_named(env, message):
     with pytest.raises(InputError, match=re.escape(message)):
         ActionInputs.from_env(env)
+
+
+def test_histograms_are_text_in_code_blocks_against_the_limit():
+    from ft_lint.histogram import against_limit
+
+    hostile = "data/```</details><script>x</script>.jsonl"
+    rows = [
+        {"filename": hostile, "model": "gpt-3.5-turbo-0613", "examples": 8, "tokens": {"exact": True}},
+        {"filename": "data/short.jsonl", "model": "m", "examples": 3, "tokens": {"exact": False}},
+    ]
+    charts = {
+        hostile: against_limit([10, 10, 10, 10, 2000, 4096, 5000, 9000], 4096, bins=4),
+        "data/short.jsonl": against_limit([10, 20, 30], 4096, bins=3),
+    }
+    summary = render([], RunSummary(files=2, records=11), exit_code=0, stats=rows, histograms=charts)
+    assert summary.index("### Token and cost statistics") < summary.index("<details>")
+    blocks = re.findall(r"```text\n(.*?)\n```", summary, re.DOTALL)
+    assert len(blocks) == 2
+    for block in blocks:  # numbers and bars only: no name can end the block or open markup
+        assert re.fullmatch(r"[\d,\- |█+.%():a-z\n]*", block), block
+    near, far = (block.splitlines() for block in blocks)
+    assert near == [
+        "    0 - 1,024 | ████████████████████████████████████████ 4",
+        "1,025 - 2,048 | ██████████ 1",
+        "2,049 - 3,072 | 0",
+        "3,073 - 4,096 | ██████████ 1",
+        "------------- + limit 4,096 tokens",
+        "         over | ████████████████████ 2",
+    ]
+    assert far[-1] == "limit 4,096 tokens: off the scale (the longest example is 0.7% of it)"
+    assert [line.split("|")[1].strip() for line in far[:-1]] == ["█" * 40 + " 1"] * 3
+    assert "\\`\\`\\`\\</details\\>\\<script\\>x\\</script\\>.jsonl" in summary  # the name, escaped, outside
+    assert "**data/short.jsonl**: m (estimated)" in summary

@@ -44,6 +44,27 @@ def test_launch_options_need_launch(clean_env, tmp_path):
     assert err == "ft-lint: error: --n-epochs only applies with --launch\n"
 
 
+@pytest.mark.parametrize(
+    ("model", "today", "refusal"),
+    [
+        ("gemini-2.0-flash-001", "2026-01-06", "gemini-2.0-flash-001 takes no new fine-tuning jobs since 2026-01-05"),
+        ("gemini-2.0-flash-001", "2026-12-07", "gemini-2.0-flash-001 shut down on 2026-02-05"),
+        ("amazon.nova-lite-v1:0", "2026-12-07", "--launch cannot create bedrock jobs (amazon.nova-lite-v1:0:300k)"),
+        ("gemini-2.5-flash", "2026-12-07", "--launch cannot create vertex jobs (gemini-2.5-flash)"),
+    ],
+)
+def test_launch_refuses_retired_models_and_providers_it_cannot_launch_on(
+    clean_env, tmp_path, monkeypatch, model, today, refusal
+):
+    monkeypatch.setenv("FT_LINT_TODAY", today)
+    data = write_records(tmp_path / "train.jsonl")
+
+    code, _, err = run_cli("check", str(data), "--model", model, "--launch", "--dry-run")
+
+    assert code == 2
+    assert err.startswith(f"ft-lint: error: {refusal}") and err.count("\n") == 1
+
+
 def test_launch_needs_a_model(clean_env, tmp_path):
     data = write_records(tmp_path / "train.jsonl")
 

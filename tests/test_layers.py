@@ -74,6 +74,8 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.inplace",
         "ft_lint.pairing",
         "ft_lint.models",
+        "ft_lint.histogram",
+        "ft_lint.profiles",
         "ft_lint.launch.options",
         "ft_lint.launch",
     ),
@@ -95,7 +97,8 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.reporters.sarif",
         "ft_lint.github_summary",
     ),
-    ("ft_lint.engine", "ft_lint.stats"),  # the lint; `ft-lint stats`
+    ("ft_lint.engine", "ft_lint.stats", "ft_lint.html_report", "ft_lint.baseline"),  # the lint; `ft-lint stats`
+    # and its --html page; the findings known before
     (
         "ft_lint.fixer",
         "ft_lint.launch.masking",

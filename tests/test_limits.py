@@ -1,4 +1,4 @@
-"""FT005, FT006, FT301, FT302, FT304, FT305: the limits of the model, on both sides of each."""
+"""FT005, FT006, FT123, FT301, FT302, FT304, FT305: the limits of the model, on both sides of each."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ft_lint.engine import lint
 from ft_lint.findings import Severity
 from ft_lint.models import load_models
 from ft_lint.rules import FileSummary
-from ft_lint.rules.limits import FileTooLarge
+from ft_lint.rules.limits import FileTooLarge, TooManyExamples
 from reference import ref_messages
 from support import chat, write_jsonl
 
@@ -216,6 +216,36 @@ def test_model_retiring_only_warns_about_a_chosen_model(tmp_path):
     assert findings_for(tmp_path, [chat()], ["FT304"], model="Qwen/Qwen3-8B", today=day)[0] == []
 
 
+GEMINI = {"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Yo"}]}]}
+
+
+@pytest.mark.parametrize(
+    ("today", "severity", "message"),
+    [
+        ("2025-11-05", None, None),  # 61 days before its last day for new tuning jobs
+        (
+            "2025-12-20",
+            "info",
+            "takes no new fine-tuning jobs after 2026-01-05 (16 days left) and shuts down on 2026-02-05 (47 days left)",
+        ),
+        ("2026-01-06", "error", "took its last new fine-tuning jobs on 2026-01-05 (1 day ago)"),
+        ("2026-12-07", "error", "shut down on 2026-02-05 (305 days ago)"),
+    ],
+)
+def test_model_retiring_for_another_provider(tmp_path, today, severity, message):
+    day = dt.date.fromisoformat(today)
+    found, _ = findings_for(tmp_path, [GEMINI], ["FT304"], model="gemini-2.0-flash-001", today=day)
+    assert [f.severity.label for f in found] == ([severity] if severity else [])
+    if message:
+        assert found[0].message.startswith(f"gemini-2.0-flash-001 {message}")
+
+
+@pytest.mark.parametrize("model", ["amazon.nova-lite-v1:0", "accounts/fireworks/models/qwen3-8b", "gemini-2.5-flash"])
+def test_model_retiring_is_silent_for_models_with_no_dates(tmp_path, model):
+    found, _ = findings_for(tmp_path, [chat()], ["FT304"], model=model, today=dt.date(2030, 1, 1))
+    assert found == []
+
+
 def test_today_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("FT_LINT_TODAY", "2027-02-01")
     found, _ = findings_for(tmp_path, [chat()], ["FT304"], model="gpt-4.1-nano")
@@ -249,6 +279,44 @@ def test_format_not_supported(tmp_path, record, model, flagged):
     assert len(found) == flagged
 
 
+BEDROCK = {
+    "schemaVersion": "bedrock-conversation-2024",
+    "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}],
+}
+
+
+DISTILLATION = {  # prompts only: the teacher writes the answers
+    "schemaVersion": "bedrock-conversation-2024",
+    "messages": [{"role": "user", "content": [{"text": "Hi"}]}],
+}
+
+
+@pytest.mark.parametrize(
+    ("record", "model", "flagged"),
+    [
+        (PREFERENCE, "amazon.nova-lite-v1:0", True),
+        (BEDROCK, "amazon.nova-lite-v1:0", False),
+        ({"prompt": "2+2=", "completion": "4"}, "meta.llama3-1-8b-instruct-v1:0", False),  # Bedrock's Llama format
+        ({"prompt": "2+2=", "completion": "4"}, "amazon.nova-lite-v1:0", True),
+        (PREFERENCE, "accounts/fireworks/models/qwen3-8b", False),  # Fireworks DPO: OpenAI's layout
+        (BEDROCK, "gemini-2.5-flash", True),
+        (DISTILLATION, "amazon.nova-micro-v1:0", False),  # a distillation student
+        (DISTILLATION, "gemini-2.5-flash", True),
+    ],
+)
+def test_format_not_supported_for_other_providers(tmp_path, record, model, flagged):
+    found, _ = findings_for(tmp_path, [record], ["FT305"], model=model)
+    assert len(found) == flagged
+
+
+def test_format_not_supported_says_when_no_model_of_the_provider_does(tmp_path):
+    found, _ = findings_for(tmp_path, [PREFERENCE], ["FT305"], model="amazon.nova-micro-v1:0")
+    assert found[0].message == (
+        "amazon.nova-micro-v1:0:128k does not train on openai-preference data "
+        "(it takes bedrock-conversation, bedrock-distillation); no bedrock model does"
+    )
+
+
 def test_format_not_supported_names_models_that_do(tmp_path):
     found, _ = findings_for(tmp_path, [PREFERENCE], ["FT305"], model="gpt-3.5-turbo-0125")
     assert found[0].message.startswith(
@@ -271,6 +339,13 @@ def test_file_too_large(size, flagged):
             found[0].message == "file is 8 GB (8,000,000,001 bytes); "
             "openai takes training files of up to 8 GB for gpt-4.1-mini-2025-04-14"
         )
+
+
+def test_file_size_is_not_checked_without_a_published_limit():
+    model = load_models()["accounts/fireworks/models/qwen3-8b"]
+    assert model.upload_limit_bytes is None
+    summary = FileSummary("big.jsonl", 10**12, 100, "openai-chat", {"openai-chat": 100}, {}, model=model)
+    assert list(FileTooLarge().check_file(summary)) == []
 
 
 def test_file_size_is_checked_against_the_files_model(tmp_path):
@@ -310,3 +385,49 @@ def test_too_few_examples_leaves_validation_files_alone(tmp_path):
     assert [(f.filename, f.severity) for f in found] == [(train.as_posix(), Severity.INFO)]
     alone, _ = lint([valid], Settings(paths=[valid], select=["FT006"], model="gpt-4.1-mini-2025-04-14"))
     assert alone == []  # paired by name with train.jsonl on disk, even when given alone
+
+
+# --- FT123 ------------------------------------------------------------------------------
+
+
+def _summary(model_id: str, records: int, *, validation: bool = False) -> FileSummary:
+    return FileSummary(
+        "data.jsonl", 1_000, records, None, {}, {}, model=load_models()[model_id], is_validation=validation
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "records", "validation", "flagged"),
+    [
+        ("amazon.nova-lite-v1:0:300k", 20_000, False, False),
+        ("amazon.nova-lite-v1:0:300k", 20_001, False, True),
+        ("meta.llama3-1-8b-instruct-v1:0:128k", 10_001, False, True),
+        ("gemini-2.5-flash", 5_000, True, False),
+        ("gemini-2.5-flash", 5_001, True, True),
+        ("gemini-2.5-flash", 5_001, False, False),  # a training file: its maximum is 1,000,000
+        ("amazon.nova-lite-v1:0:300k", 25_000, True, False),  # no validation maximum published
+        ("gpt-4.1-mini-2025-04-14", 10_000_000, False, False),  # no maximum published
+        ("Qwen/Qwen3-8B", 10_000_000, False, False),
+    ],
+)
+def test_too_many_examples_on_both_sides_of_the_limit(model, records, validation, flagged):
+    found = list(TooManyExamples().check_file(_summary(model, records, validation=validation)))
+    assert len(found) == flagged
+
+
+def test_too_many_examples_message_names_the_file_kind_and_model():
+    (training,) = TooManyExamples().check_file(_summary("amazon.nova-lite-v1:0:300k", 20_001))
+    assert training.message == (
+        "file has 20,001 examples; bedrock takes at most 20,000 in a training file for amazon.nova-lite-v1:0:300k"
+    )
+    (validation,) = TooManyExamples().check_file(_summary("gemini-2.5-flash", 5_001, validation=True))
+    assert validation.message == (
+        "file has 5,001 examples; vertex takes at most 5,000 in a validation file for gemini-2.5-flash"
+    )
+
+
+def test_too_many_examples_holds_a_paired_validation_file_to_the_validation_maximum(tmp_path):
+    train = write_jsonl(tmp_path / "train.jsonl", [GEMINI] * 5_001)
+    valid = write_jsonl(tmp_path / "valid.jsonl", [GEMINI] * 5_001)
+    found, _ = lint([train, valid], Settings(paths=[train, valid], select=["FT123"], model="gemini-2.5-flash"))
+    assert [f.filename for f in found] == [valid.as_posix()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from ft_lint.config import Settings, load_settings
 from ft_lint.model_choice import choose_model, human_bytes
 from support import chat, run_cli, write_jsonl
+
+TODAY = dt.date(2026, 12, 7)
 
 RETIRING = [
     "--select",
@@ -53,7 +56,7 @@ def test_per_file_settings_last_matching_glob_wins(project):
     )
     settings = load_settings(None, project)
     chosen = {
-        name: choose_model(settings, name, "openai-chat").model.id
+        name: choose_model(settings, name, "openai-chat", TODAY).model.id
         for name in ("data/train.jsonl", "data/llama/train.jsonl", "other.jsonl")
     }
     assert chosen == {
@@ -130,14 +133,38 @@ def test_default_model_note_in_full_and_concise_but_not_json(project):
 
 
 def test_no_model_note_when_no_rule_uses_the_model(project):
-    code, out, _ = run_cli("check", "data/train.jsonl", "--select", "FT1")
+    code, out, _ = run_cli("check", "data/train.jsonl", "--select", "FT10")
     assert code == 0 and "note:" not in out
 
 
 def test_default_model_depends_on_the_format():
     settings = Settings()
-    assert choose_model(settings, "a.jsonl", "openai-prompt-completion").model.id == "davinci-002"
-    assert not choose_model(settings, "a.jsonl", "openai-chat").chosen
+    assert choose_model(settings, "a.jsonl", "openai-prompt-completion", TODAY).model.id == "davinci-002"
+    assert not choose_model(settings, "a.jsonl", "openai-chat", TODAY).chosen
+    assert choose_model(settings, "a.jsonl", "vertex-gemini", TODAY).model.provider == "vertex"
+    assert choose_model(settings, "a.jsonl", "bedrock-conversation", TODAY).model.provider == "bedrock"
+
+
+def test_once_openai_takes_no_jobs_openai_shaped_files_are_checked_against_together():
+    settings = Settings()
+    last_day, after = dt.date(2027, 1, 6), dt.date(2027, 1, 7)
+    for format_name in ("openai-chat", "openai-preference", "openai-prompt-completion"):
+        assert choose_model(settings, "a.jsonl", format_name, last_day).model.provider == "openai"
+        later = choose_model(settings, "a.jsonl", format_name, after)
+        assert later.model.id == "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+        assert not later.chosen and later.limits_model is later.model
+    # no other provider takes OpenAI's RFT layout: its OpenAI default stays, retired or not
+    assert choose_model(settings, "a.jsonl", "openai-rft", after).model.id == "o4-mini-2025-04-16"
+    # a model named on the command line is kept, retired or not (FT304 reports it)
+    named = Settings(model="gpt-4.1-mini")
+    assert choose_model(named, "a.jsonl", "openai-chat", after).model.id == "gpt-4.1-mini-2025-04-14"
+
+
+def test_the_default_after_openai_retires_is_in_the_note(tmp_path, monkeypatch):
+    monkeypatch.setenv("FT_LINT_TODAY", "2027-02-01")
+    data = write_jsonl(tmp_path / "train.jsonl", [chat()] * 12)
+    _, out, _ = run_cli("check", str(data), "--no-cache")
+    assert "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference was assumed" in out
 
 
 def test_models_command_table_and_json(tmp_path):
@@ -167,6 +194,18 @@ def test_models_command_table_and_json(tmp_path):
     table = json.loads(out)
     assert [m["id"] for m in table] == [entry["id"] for entry in raw]
     assert all(m["sources"]["dates"]["url"].startswith("https://") for m in table)
+
+
+def test_models_command_filters_by_provider():
+    _code, out, _ = run_cli("models", "--provider", "bedrock", "--provider", "vertex")
+    rows = [line for line in out.splitlines()[1:] if line and not line.startswith(("encoding", "Every"))]
+    providers = {row.split()[1] for row in rows}
+    assert providers == {"bedrock", "vertex"}
+    _code, out, _ = run_cli("models", "--provider", "vertex", "--output-format", "json")
+    assert {m["provider"] for m in json.loads(out)} == {"vertex"}
+    assert next(m for m in json.loads(out) if m["id"] == "gemini-2.5-flash")["max_validation_examples"] == 5_000
+    code, _, err = run_cli("models", "--provider", "mistral-ai")
+    assert code == 2 and "'fireworks'" in err  # the choices come from the table's providers
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,9 @@ from ft_lint.models import ModelTableError, UnknownModelError, default_epochs, p
 
 FIELDS = (
     "id", "aliases", "provider", "formats", "context_tokens", "encoding",
-    "price_per_1m_training_tokens", "min_examples", "recommended_examples", "upload_limit_bytes",
-    "deprecation_date", "last_new_jobs_date", "shutdown_date", "sources",
+    "price_per_1m_training_tokens", "min_examples", "recommended_examples", "max_examples",
+    "max_validation_examples", "upload_limit_bytes", "deprecation_date", "last_new_jobs_date", "shutdown_date",
+    "sources",
 )  # fmt: skip
 SOURCE_GROUPS = ("context", "formats", "price", "limits", "dates")
 
@@ -55,14 +56,56 @@ def test_ids_and_aliases_are_unique(raw_table):
 
 def test_table_loads_and_values_are_typed():
     table = models.load_models()
-    assert len(table) >= 39
+    assert len(table) >= 100
     for model in table.values():
-        assert model.provider in {"openai", "azure-openai", "together"}
+        assert model.provider in models.PROVIDERS
         assert model.formats and set(model.formats) <= models.FORMATS
         assert model.context_tokens >= 1024
-        assert model.min_examples >= 1 and model.upload_limit_bytes >= 1_000_000
+        assert model.min_examples >= 1
+        assert model.upload_limit_bytes is None or model.upload_limit_bytes >= 1_000_000
         assert model.recommended_examples is None or model.recommended_examples >= model.min_examples
+        assert model.max_examples is None or model.max_examples >= (model.recommended_examples or model.min_examples)
+        assert model.max_validation_examples is None or model.max_validation_examples >= 1
         assert model.price_per_1m_training_tokens is None or model.price_per_1m_training_tokens > 0
+
+
+def test_every_provider_has_models_and_every_format_a_schema():
+    from ft_lint.formats import all_formats
+
+    table = models.load_models().values()
+    assert {m.provider for m in table} == models.PROVIDERS  # `ft-lint models --provider` offers no empty choice
+    assert set(all_formats()) >= models.FORMATS
+
+
+@pytest.mark.parametrize("provider", sorted(models.PROVIDERS))
+def test_every_provider_cites_a_source_for_every_figure_group(provider):
+    for model in (m for m in models.load_models().values() if m.provider == provider):
+        assert set(model.sources) == set(SOURCE_GROUPS), model.id
+        for group, source in model.sources.items():
+            assert source.url.startswith("https://") and source.note, (model.id, group)
+            assert dt.date(2026, 11, 1) <= source.read <= dt.date(2026, 12, 31), (model.id, group)
+
+
+def test_new_providers_carry_their_published_limits():
+    table = models.load_models()
+    nova = table["amazon.nova-lite-v1:0:300k"]
+    assert (nova.min_examples, nova.max_examples) == (8, 20_000)
+    assert {"bedrock-conversation", "bedrock-distillation"} <= set(nova.formats)
+    llama = table["meta.llama3-1-8b-instruct-v1:0:128k"]
+    assert (llama.context_tokens, llama.min_examples, llama.max_examples) == (16_000, 100, 10_000)
+    assert "openai-prompt-completion" in llama.formats  # Bedrock's {"prompt", "completion"} lines
+    gemini = table["gemini-2.5-flash"]
+    assert (gemini.context_tokens, gemini.max_validation_examples, gemini.upload_limit_bytes) == (131_072, 5_000, 10**9)
+    fireworks = table["accounts/fireworks/models/llama-v3p1-8b-instruct"]
+    assert (fireworks.min_examples, fireworks.max_examples) == (3, 3_000_000)
+    assert set(fireworks.formats) == {"openai-chat", "openai-preference"}
+    assert resolve_model("amazon.nova-micro-v1:0").id == "amazon.nova-micro-v1:0:128k"
+
+
+def test_retired_models_of_other_providers_carry_their_dates():
+    flash = models.load_models()["gemini-2.0-flash-001"]
+    assert flash.last_new_jobs_date == dt.date(2026, 1, 5) and flash.shutdown_date == dt.date(2026, 2, 5)
+    assert flash.is_retired(dt.date(2026, 1, 6)) and not flash.is_retired(dt.date(2026, 1, 5))
 
 
 def test_dates_are_ordered_where_present():
@@ -127,7 +170,8 @@ def test_other_providers_are_present():
     assert "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference" in together
     for family in ("meta-llama/", "Qwen/Qwen2.5", "Qwen/Qwen3", "mistralai/", "google/gemma"):
         assert any(i.startswith(family) for i in together), family
-    assert all(m.encoding is None for m in table if m.provider == "together")
+    for listed in ("Qwen/Qwen3.5-9B", "openai/gpt-oss-20b", "meta-llama/Llama-4-Scout-17B-16E-Instruct"):
+        assert listed in together, listed  # Together's supported-models list of 2026-12-07
 
 
 def test_default_model_exists():
@@ -156,6 +200,8 @@ encoding = "cl100k_base"
 price_per_1m_training_tokens = 8.0
 min_examples = 10
 recommended_examples = "none"
+max_examples = "none"
+max_validation_examples = 1_000
 upload_limit_bytes = 512_000_000
 deprecation_date = 2026-05-07
 last_new_jobs_date = 2027-01-06
@@ -187,6 +233,9 @@ verified = true
 def test_minimal_table_parses_with_none_values():
     model = parse_models(VALID)["m-1"]
     assert model.recommended_examples is None and model.shutdown_date is None
+    assert model.max_examples is None and model.max_validation_examples == 1_000
+    unlimited = parse_models(_edit("upload_limit_bytes = 512_000_000", 'upload_limit_bytes = "none"'))["m-1"]
+    assert unlimited.upload_limit_bytes is None
     assert model.last_new_jobs_date == dt.date(2027, 1, 6)
     assert model.sources["price"].note == "best known" and model.sources["price"].verified is False
 
@@ -206,6 +255,9 @@ def _edit(old: str, new: str, *, last: bool = False) -> str:
         (_edit("context_tokens = 4096", 'context_tokens = "none"'), "context_tokens"),
         (_edit("context_tokens = 4096", "context_tokens = true"), "context_tokens"),
         (_edit("min_examples = 10", "min_examples = 0"), "min_examples"),
+        (_edit('max_examples = "none"\n', ""), "max_examples"),
+        (_edit('max_examples = "none"', "max_examples = 5"), "max_examples"),  # below min_examples
+        (_edit("max_validation_examples = 1_000", "max_validation_examples = 0"), "max_validation_examples"),
         (_edit('provider = "openai"', 'provider = "openia"'), "provider"),
         (_edit('formats = ["openai-chat"]', 'formats = ["chat"]'), "formats"),
         (_edit('encoding = "cl100k_base"', 'encoding = "p50k_base"'), "encoding"),
@@ -259,6 +311,8 @@ def test_empty_and_broken_tables_are_rejected():
         ("gpt-35-turbo-0125.ft-0123", "azure/gpt-35-turbo-0125"),
         ("azure/gpt-4.1", "azure/gpt-4.1-2025-04-14"),
         ("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"),
+        ("amazon.nova-pro-v1:0", "amazon.nova-pro-v1:0:300k"),
+        ("Gemini-2.5-Flash", "gemini-2.5-flash"),
     ],
 )
 def test_resolve_model(name, model_id):
@@ -335,13 +389,27 @@ def test_provider_default_epochs():
     assert table["gpt-4o-mini-2024-07-18"].epochs_by_default(20) == 5
     assert table["azure/gpt-4o-mini-2024-07-18"].epochs_by_default(20) == 5
     assert table["Qwen/Qwen3-8B"].epochs_by_default(20) == 1  # together-python: n_epochs defaults to 1
+    assert table["amazon.nova-lite-v1:0:300k"].epochs_by_default(20) == 2  # Bedrock's epochCount default
+    assert table["meta.llama3-1-8b-instruct-v1:0:128k"].epochs_by_default(20) == 5
+    assert table["gemini-2.5-flash"].epochs_by_default(20) == 5  # none published: OpenAI's rule
 
 
-def test_every_format_has_a_default_model_that_trains_on_it():
+@pytest.mark.parametrize("today", [dt.date(2026, 12, 7), dt.date(2027, 1, 7), dt.date(2030, 1, 1)])
+def test_every_format_has_a_default_model_that_trains_on_it(today):
     for format_name in models.FORMATS:
-        assert format_name in models.default_model(format_name).formats, format_name
-    assert models.default_model("openai-chat").id == models.DEFAULT_MODEL_ID
-    assert models.default_model(None).id == models.DEFAULT_MODEL_ID
+        assert format_name in models.default_model(format_name, today).formats, format_name
+    for format_name, candidates in models.DEFAULT_MODELS_BY_FORMAT.items():
+        for model_id in candidates:
+            assert format_name in models.load_models()[model_id].formats, (format_name, model_id)
+
+
+def test_the_default_is_the_first_candidate_still_taking_jobs():
+    before, after = dt.date(2027, 1, 6), dt.date(2027, 1, 7)
+    assert models.default_model("openai-chat", before).id == models.DEFAULT_MODEL_ID
+    assert models.default_model(None, before).id == models.DEFAULT_MODEL_ID
+    assert models.default_model("openai-chat", after).id == models.SUCCESSOR_MODEL_ID
+    assert models.default_model(None, after).id == models.SUCCESSOR_MODEL_ID  # a file of no known format too
+    assert models.default_model("openai-rft", after).id == "o4-mini-2025-04-16"  # retired, but the only taker
 
 
 def test_model_as_json_keeps_every_field_and_source(raw_table):
@@ -350,8 +418,9 @@ def test_model_as_json_keeps_every_field_and_source(raw_table):
         data = model.as_json()
         assert set(data) == set(FIELDS)
         raw = by_id[model.id]
-        for key in ("context_tokens", "min_examples", "upload_limit_bytes"):
-            assert data[key] == raw[key]
+        assert data["context_tokens"] == raw["context_tokens"] and data["min_examples"] == raw["min_examples"]
+        for key in ("max_examples", "max_validation_examples", "upload_limit_bytes"):
+            assert data[key] == (None if raw[key] == "none" else raw[key])
         for key in ("deprecation_date", "last_new_jobs_date", "shutdown_date"):
             assert data[key] == (None if raw[key] == "none" else raw[key].isoformat())
         assert {g: s["url"] for g, s in data["sources"].items()} == {g: s["url"] for g, s in raw["sources"].items()}

@@ -203,3 +203,47 @@ def test_a_commit_with_the_same_examples_in_two_files_is_refused(
     assert "data/e.jsonl:1: FT401 [warning] duplicate-example: duplicate of the example at data/d.jsonl:1" in (
         everything.stdout
     )
+
+
+def test_the_hook_reports_only_what_the_configured_baseline_does_not_hold(
+    hook_repository, pre_commit_home, offline_pip, tmp_path
+):
+    """Day one: today's findings go into the baseline that `baseline =` names. Day two: the hook's
+    own entry (`ft-lint check --` on the staged files) fails on the one new bad record only."""
+    path, commit = hook_repository
+    config = readme_config()
+    config["repos"][0].update(repo=str(path), rev=commit)
+    data = dataset_repository(
+        tmp_path / "dataset", {"data/old.jsonl": GOOD + BAD + BAD, ".pre-commit-config.yaml": yaml.safe_dump(config)}
+    )
+    (data / "pyproject.toml").write_text(CONFIG + 'baseline = "lint/known.json"\n')
+    (data / "lint").mkdir()
+    written = subprocess.run(  # this checkout's ft-lint, as the team runs it once
+        [sys.executable, "-m", "ft_lint", "check", "--write-baseline", "lint/known.json", "data"],
+        cwd=data,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert pre_commit("install", cwd=data).returncode == 0
+    installed = pre_commit("install-hooks", cwd=data, env={**pre_commit_home, **offline_pip})
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    offline = {**pre_commit_home, **NO_NETWORK}
+    commit_all(data, "data, with today's findings in the baseline")
+
+    (data / "data" / "old.jsonl").write_text(GOOD + GOOD + BAD + BAD)  # lines inserted above the known ones
+    (data / "data" / "new.jsonl").write_text(GOOD + BAD)
+    subprocess.run(["git", "add", "-A"], cwd=data, check=True)
+    refused = git_commit(data, offline)
+    assert refused.returncode == 1, refused.stderr
+    assert "data/new.jsonl:4: FT201 [error] empty-content" in refused.stderr
+    assert "data/old.jsonl:" not in refused.stderr
+    assert "Found 1 new problem (1 error) in 1 of 2 files" in refused.stderr
+    assert "2 known problems hidden by the baseline" in refused.stderr
+
+    (data / "data" / "new.jsonl").write_text(GOOD)
+    subprocess.run(["git", "add", "-A"], cwd=data, check=True)
+    accepted = git_commit(data, offline)
+    assert accepted.returncode == 0, accepted.stderr
+    assert re.search(r"^ft-lint\.+Passed$", accepted.stderr, re.M)

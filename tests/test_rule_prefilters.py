@@ -18,6 +18,7 @@ FLAGGED = [
     s.FUNCTION_CALL_ARGUMENTS_BAD,  # FT111
     s.TOOL_PARAMETERS_BAD_TYPE,  # FT112
     s.TOOL_NAME_DUPLICATE,  # FT112
+    s.CALL_UNDECLARED,  # FT118
     s.IMAGE_HTTP,  # FT113
     s.IMAGE_GIF,  # FT113
 ]
@@ -36,7 +37,7 @@ def summary(findings) -> list[tuple[str, int, str, str]]:
 def test_records_with_escaped_keys_get_the_same_findings(lint_records):
     plain = lint_records(*FLAGGED, name="plain.jsonl")
     spelled = lint_records(*(escaped(record).decode() for record in FLAGGED), name="escaped.jsonl")
-    assert {"FT110", "FT111", "FT112", "FT113"} <= codes(plain)
+    assert {"FT110", "FT111", "FT112", "FT113", "FT118"} <= codes(plain)
     assert summary(spelled) == summary(plain)
 
 

@@ -27,6 +27,11 @@ ALL_VALID = [record for records in s.VALID_RECORDS.values() for record in record
         "FT111",
         "FT112",
         "FT113",
+        "FT114",
+        "FT115",
+        "FT116",
+        "FT117",
+        "FT118",
     ],
 )
 def test_valid_records_of_every_format_are_not_flagged(lint_records, code):

@@ -146,6 +146,18 @@ def test_estimated_counts_are_marked_not_exact(train, capsys, monkeypatch):
     assert "tokens     about " in out and "note: token counts for Qwen/Qwen3-8B are estimates" in out
 
 
+@pytest.mark.parametrize(
+    ("model", "rule"),
+    [
+        ("amazon.nova-lite-v1:0", "2 (bedrock's default"),
+        ("accounts/fireworks/models/qwen3-8b", "(OpenAI's rule: fireworks publishes no default"),
+    ],
+)
+def test_stats_say_whose_epochs_rule_applies(train, model, rule):
+    _code, out, _ = run_cli("stats", str(train), "--model", model)
+    assert rule in out
+
+
 def test_prompt_completion_defaults_to_a_completion_model(tmp_path, reference, capsys, monkeypatch):
     enc = reference["cl100k_base"]
     records = [{"prompt": f"Q{i}: capital of Peru?\nA:", "completion": " Lima\n" * (i + 1)} for i in range(20)]
@@ -165,6 +177,18 @@ def test_human_output_has_a_histogram_and_a_cost_table(train):
     assert sum(int(line.rsplit(" ", 1)[1]) for line in bars) == 13
     assert "cost per model that trains on openai-chat" in out and "gpt-4o-mini-2024-07-18" in out
     assert "note: no model named, so gpt-4.1-mini-2025-04-14 was assumed" in out
+
+
+def test_cost_table_shows_models_billed_alike_once(train, capsys, monkeypatch):
+    [item] = stats_json([str(train)], capsys, monkeypatch)
+    _code, out, _ = run_cli("stats", str(train))
+    table = out.split("cost per model that trains on openai-chat", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    together = [line for line in table if " together " in line]
+    costs = {c["model"]: c for c in item["costs"]}
+    # one line per distinct set of figures: Together bills its 60-odd models by a few size brackets
+    assert 1 < len(together) <= 6 < sum(1 for c in costs.values() if c["provider"] == "together")
+    counted = sum(1 + int(line.split("(+", 1)[1].split(" ", 1)[0]) if "(+" in line else 1 for line in table)
+    assert counted == len(item["costs"])  # every model of the JSON output stands in the table
 
 
 def test_collect_stats_is_callable_from_python(train):

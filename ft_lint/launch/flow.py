@@ -12,6 +12,7 @@ credentials masked. The SDKs are imported only to send.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import json
@@ -55,6 +56,16 @@ def make_provider(name: str, options: LaunchOptions) -> Provider:
     return provider
 
 
+def refuse_retired(model: Model, today: dt.date) -> None:
+    """A job for a model past its last day for new jobs, or shut down, would be rejected."""
+    if model.is_shut_down(today):
+        raise LaunchError(f"{model.id} shut down on {model.shutdown_date}; choose another --model")
+    if not model.accepts_new_jobs(today):
+        raise LaunchError(
+            f"{model.id} takes no new fine-tuning jobs since {model.last_new_jobs_date}; choose another --model"
+        )
+
+
 def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> Launch:
     """Everything that can be checked before the lint; raises LaunchError (exit 2) otherwise."""
     assert run_options.launch is not None
@@ -67,12 +78,15 @@ def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> L
         model = resolve_model(model_name)
     except UnknownModelError as error:
         raise LaunchError(f"{error} (`ft-lint models` lists them)") from None
-    provider = make_provider(options.provider or model.provider, options)
-    check_endpoint(provider)
-    if not model.accepts_new_jobs(current_date(settings)):
+    refuse_retired(model, current_date(settings))
+    provider_name = options.provider or model.provider
+    if provider_name not in PROVIDER_CLASSES:
         raise LaunchError(
-            f"{model.id} takes no new fine-tuning jobs since {model.last_new_jobs_date}; choose another --model"
+            f"--launch cannot create {provider_name} jobs ({model.id}); it launches on "
+            f"{', '.join(PROVIDER_CLASSES)}: create this job with {provider_name}'s own tools"
         )
+    provider = make_provider(provider_name, options)
+    check_endpoint(provider)
     for path in filter(None, (training, validation)):
         _check_size(path, provider)
     if not options.dry_run:
@@ -202,7 +216,7 @@ class Launch:
     def _format_of(self, path: Path) -> str | None:
         if self.settings.format:
             return self.settings.format
-        return file_context(path, self.settings).format_name
+        return file_context(path, self.settings, current_date(self.settings)).format_name
 
     def _request(self, file_ids: dict[Path, str], method: str) -> dict[str, Any]:
         return self.provider.job_request(

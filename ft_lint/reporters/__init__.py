@@ -24,6 +24,7 @@ class RunSummary:
     read: dict[str, list[tuple[int, int, str]]] = field(
         default_factory=dict
     )  # --launch: the bytes linted of each file (scanning.Scan.digests)
+    baselined: int = 0  # findings the baseline hid
 
 
 Reporter = Callable[[list[Finding], RunSummary, TextIO], None]
@@ -53,12 +54,18 @@ def count_by_severity(findings: list[Finding]) -> dict[Severity, int]:
 
 def summary_line(findings: list[Finding], run: RunSummary) -> str:
     scope = f"{run.files} file{'s' * (run.files != 1)}, {run.records:,} record{'s' * (run.records != 1)}"
+    known = f"; {run.baselined:,} known problem{'s' * (run.baselined != 1)} hidden by the baseline" * bool(
+        run.baselined
+    )
     if not findings:
-        return f"All checks passed ({scope})."
+        return f"No new problems ({scope}){known}." if known else f"All checks passed ({scope})."
     counts = count_by_severity(findings)
     parts = [f"{n} {s.label}{'s' * (n != 1)}" for s, n in sorted(counts.items(), reverse=True) if n]
     files = len({f.filename for f in findings})
-    return f"Found {len(findings)} problem{'s' * (len(findings) != 1)} ({', '.join(parts)}) in {files} of {scope}."
+    return (
+        f"Found {len(findings)} {'new ' * bool(known)}problem{'s' * (len(findings) != 1)} ({', '.join(parts)})"
+        f" in {files} of {scope}{known}."
+    )
 
 
 def repository_root(start: Path | None = None) -> Path:

@@ -9,11 +9,13 @@ blocks); what each provider accepts comes from the `images` entry of the format'
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import ClassVar
 
 from ft_lint.findings import Problem, Severity
 from ft_lint.formats import Format, Image
 from ft_lint.image_headers import sniff_image_type
+from ft_lint.profiles import Profile
 from ft_lint.record import Record
 from ft_lint.redaction import redact
 from ft_lint.rules import Option, RecordRule, may_mention
@@ -42,6 +44,12 @@ class InvalidImage(RecordRule):
     size limit; more images in one example than the provider's limit; an image in an
     assistant message (models are trained to write text, not images). No image is ever
     downloaded: a remote image is checked by its URL only.
+
+    What the provider takes comes from the format's schema (OpenAI's figures), unless the
+    profile of the model's provider says otherwise (ft_lint/profiles.toml, with sources):
+    Together's validator takes images only in user messages and only as base64 data URLs
+    starting exactly data:image/jpeg;base64, (or png, webp: "jpg" is refused), at most 10 per
+    example of at most 10 MiB each (the `together` SDK 2.14.0's files.py and constants.py).
 
     Why: the provider skips or rejects examples with such images, after the upload.
 
@@ -72,17 +80,51 @@ class InvalidImage(RecordRule):
         fmt = record.format
         if fmt is None or not may_hold_images(record):
             return
+        taken = _Accepted.of(fmt, record.profile)
         images = [(message.role, image) for message in record.messages for image in message.images]
-        max_images = self.options["max-images"] or fmt.max_images
-        max_bytes = self.options["max-image-bytes"] or fmt.max_image_bytes
+        max_images = self.options["max-images"] or taken.max_images
+        max_bytes = self.options["max-image-bytes"] or taken.max_bytes
         for count, (role, image) in enumerate(images, start=1):
             if role == "assistant":
                 yield Problem("assistant messages cannot contain images", image.pointer)
-            reason = _problem(image, fmt, max_bytes)
+            elif taken.roles is not None and role not in taken.roles:
+                where = " or ".join(taken.roles)
+                yield Problem(
+                    f"{taken.name} takes images only in {where} messages, not in {role or 'role-less'} ones",
+                    image.pointer,
+                )
+            reason = _problem(image, taken, max_bytes)
             if reason:
                 yield Problem(reason, image.pointer)
             if max_images and count == max_images + 1:
-                yield Problem(f"example has {len(images)} images; {fmt.name} takes at most {max_images}", image.pointer)
+                yield Problem(
+                    f"example has {len(images)} images; {taken.name} takes at most {max_images}", image.pointer
+                )
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """The images a provider takes in a format: the schema's figures, or its profile's where it has them."""
+
+    name: str  # how messages name who takes them: the format, or the provider
+    types: tuple[str, ...]
+    url_schemes: tuple[str, ...]
+    data_url_prefixes: tuple[str, ...] | None
+    roles: tuple[str, ...] | None
+    max_images: int | None
+    max_bytes: int | None
+
+    @staticmethod
+    def of(fmt: Format, profile: Profile) -> _Accepted:
+        return _Accepted(
+            name=profile.title or fmt.name,
+            types=fmt.image_types,
+            url_schemes=profile.image_url_schemes or fmt.image_url_schemes,
+            data_url_prefixes=profile.image_data_url_prefixes,
+            roles=profile.image_roles,
+            max_images=profile.max_images or fmt.max_images,
+            max_bytes=profile.max_image_bytes or fmt.max_image_bytes,
+        )
 
 
 def _start(url: str) -> str:
@@ -91,13 +133,13 @@ def _start(url: str) -> str:
     return redact(url)[:40]
 
 
-def _problem(image: Image, fmt: Format, max_bytes: int | None) -> str | None:
+def _problem(image: Image, taken: _Accepted, max_bytes: int | None) -> str | None:
     if image.url is None and image.data is None:
         return None  # nothing written to check (a TRL image part, or a schema error)
     if image.url is not None:
         scheme = image.url.partition(":")[0].lower() if ":" in image.url else ""
-        if fmt.image_url_schemes and scheme not in fmt.image_url_schemes:
-            return f"image URL must be {_schemes(fmt)}, not {_start(image.url)!r}"
+        if taken.url_schemes and scheme not in taken.url_schemes:
+            return f"image URL must be {_schemes(taken)}, not {_start(image.url)!r}"
     inline = image.inline()
     declared = (inline[0] if inline else image.media_type) or ""
     if image.url is not None and inline is not None and ";base64," not in image.url[:200]:
@@ -105,8 +147,14 @@ def _problem(image: Image, fmt: Format, max_bytes: int | None) -> str | None:
             f"data URL must hold base64 data (data:image/png;base64,...), not {_start(image.url.partition(',')[0])!r}"
         )
     kind = declared.lower().removeprefix("image/").replace("jpg", "jpeg")
-    if (inline or declared) and fmt.image_types and kind not in fmt.image_types:
-        return f"image type {declared or 'not given'!r} is not taken by {fmt.name}; use {', '.join(fmt.image_types)}"
+    if (inline or declared) and taken.types and kind not in taken.types:
+        return f"image type {declared or 'not given'!r} is not taken by {taken.name}; use {', '.join(taken.types)}"
+    prefixes = taken.data_url_prefixes
+    if image.url is not None and prefixes and not image.url.startswith(prefixes):
+        return (
+            f"{taken.name} takes a data URL only when it starts with {' or '.join(prefixes)} exactly, "
+            f"not {_start(image.url.partition(',')[0])!r}"
+        )
     if inline is None:
         return None  # remote: never downloaded
     payload = inline[1]
@@ -129,6 +177,6 @@ def _size(limit: int) -> str:
     return f"{limit // _MB} MB" if limit % _MB == 0 else f"{limit:,} bytes"
 
 
-def _schemes(fmt: Format) -> str:
-    named = [f"{s}://" if s != "data" else "a base64 data: URL" for s in fmt.image_url_schemes]
+def _schemes(taken: _Accepted) -> str:
+    named = [f"{s}://" if s != "data" else "a base64 data: URL" for s in taken.url_schemes]
     return " or ".join(named)

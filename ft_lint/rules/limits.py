@@ -197,7 +197,7 @@ class ModelRetiring(_ModelFileRule):
 
     def check_model(self, summary: FileSummary, model: Model) -> Iterator[Problem]:
         today = summary.today or dt.date.today()
-        if not model.accepts_new_jobs(today) or model.is_shut_down(today):
+        if model.is_retired(today):
             yield Problem(self._past(model, today), severity=Severity.ERROR)
             return
         soon = [
@@ -293,7 +293,7 @@ class FileTooLarge(_ModelFileRule):
     severity = Severity.ERROR
 
     def check_model(self, summary: FileSummary, model: Model) -> Iterator[Problem]:
-        if summary.size_bytes > model.upload_limit_bytes:
+        if model.upload_limit_bytes is not None and summary.size_bytes > model.upload_limit_bytes:
             yield Problem(
                 f"file is {human_bytes(summary.size_bytes)} ({summary.size_bytes:,} bytes); "
                 f"{model.provider} takes training files of up to {human_bytes(model.upload_limit_bytes)} for {model.id}"
@@ -331,4 +331,37 @@ class TooFewExamples(_ModelFileRule):
             yield Problem(
                 f"{have}; {model.provider} recommends at least {model.recommended_examples:,} for {model.id}",
                 severity=Severity.INFO,
+            )
+
+
+class TooManyExamples(_ModelFileRule):
+    """More examples than the provider takes in one training file, or in one validation file.
+
+    Why: the job is rejected after the upload. Bedrock takes at most 20,000 records for
+    Amazon Nova and 10,000 for Meta Llama (training and validation together, a quota that can
+    be raised); Vertex AI at most 5,000 validation examples for Gemini; Fireworks 3 million per
+    dataset. The figures are per model (`ft-lint models --output-format json`: max_examples,
+    max_validation_examples); a model with no published maximum is never reported.
+
+    Examples are the JSON objects in the file, valid or not, as FT006 counts them. A file paired
+    as validation data (--validation, `pairs` or its name) is held to the validation maximum, and
+    a training file to the training one. Where the provider counts both files together
+    (Bedrock), each file is checked alone against that maximum: a pair whose sum is over it is
+    not reported, since ft-lint sees one file at a time.
+
+    Example (flagged, for amazon.nova-lite-v1:0:300k): a training file of 25,000 conversations.
+    Fix: sample the data down (drop duplicates first), or ask the provider to raise the quota.
+    """
+
+    code = "FT123"
+    name = "too-many-examples"
+    severity = Severity.ERROR
+
+    def check_model(self, summary: FileSummary, model: Model) -> Iterator[Problem]:
+        most = model.max_validation_examples if summary.is_validation else model.max_examples
+        if most is not None and summary.records > most:
+            kind = "validation" if summary.is_validation else "training"
+            yield Problem(
+                f"file has {summary.records:,} examples; {model.provider} takes at most {most:,} "
+                f"in a {kind} file for {model.id}"
             )

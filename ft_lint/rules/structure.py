@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from ft_lint.findings import Problem, Severity, json_type, pointer_of
-from ft_lint.formats import JsonPath, Message
+from ft_lint.formats import JsonPath, Message, as_list
 from ft_lint.record import Record, no_format_error
-from ft_lint.rules import FileRule, FileSummary, RecordRule, SchemaRule, may_mention
+from ft_lint.rules import FileRule, FileSummary, RecordRule, SchemaRule, may_mention, shown
 
 # Every tool key of every format (tool_calls, tool_call_id, tools, toolUse, function_call,
 # functions, functionCall, ...) and every tool role starts with one of these words.
@@ -56,19 +57,41 @@ class SchemaViolation(SchemaRule, FileRule):
 
 
 class UnknownKey(SchemaRule):
-    """A key the format does not allow.
+    """A key the format does not allow, or a top-level key the provider does not take.
 
     Why: providers reject unknown keys ("Extra inputs are not permitted"); a misspelt
-    key (`"contnet"`) also means the value you meant is missing.
+    key (`"contnet"`) also means the value you meant is missing. Some providers take fewer
+    top-level keys than the format's schema allows: Together's validator takes only
+    `messages` and `tools` in chat data (no `parallel_tool_calls`, no `functions`) and
+    rejects any other column ("Found extra column", the `together` SDK 2.14.0's check;
+    its data guide says other fields are ignored, and later SDKs leave the check to the
+    server, whose rules are not published: an error, as the last published check made it).
+    Which keys a provider takes comes from its profile (`top-level-keys` in
+    ft_lint/profiles.toml, with its source), chosen by the model the file is checked against.
 
     Example (flagged):
         {"messages": [{"role": "user", "content": "hi", "id": 7}, ...]}
+        {"messages": [...], "parallel_tool_calls": false}   (for a Together model)
     Fix: remove the key, or keep such metadata in a separate file.
     """
 
     code = "FT102"
     name = "unknown-key"
     severity = Severity.ERROR
+
+    def check_record(self, record: Record) -> Iterator[Problem]:
+        yield from super().check_record(record)
+        profile = record.profile
+        allowed = profile.top_level_keys.get(record.format.name) if record.format else None
+        if allowed is None or record.format is None:
+            return
+        for key in record.value:
+            if key in record.format.properties and key not in allowed:  # keys outside the schema: reported above
+                yield Problem(
+                    f"{profile.title} does not take the key {key!r} in {record.format.name} data; "
+                    f"it takes only {', '.join(sorted(allowed))}",
+                    pointer_of(key),
+                )
 
 
 class InvalidRole(SchemaRule):
@@ -471,3 +494,114 @@ def _messages_pointer(messages: list[Message]) -> str:
     they are not in one list, as in Alpaca records)."""
     listed = next((m for m in messages if m.path and isinstance(m.path[-1], int)), None)
     return pointer_of(*listed.path[:-1]) if listed else ""
+
+
+class UndeclaredFunction(RecordRule):
+    """A tool call naming a function the example's tool definitions do not declare.
+
+    Why: the model learns to call exactly the functions its examples call, from the
+    definitions it is shown. A call to a function missing from the example's tools (a
+    misspelt name, a tool renamed in the definitions but not in the calls, a definition list
+    copied from another example) teaches it to call a function that will not exist when it
+    is served; at inference the call fails or is ignored.
+
+    Every format where ft-lint reads both: OpenAI, Together and Mistral chat and preference
+    data (`tools[].function.name`, `functions[].name` against `tool_calls[].function.name`
+    and `function_call.name`), TRL (the same shapes), ShareGPT / LLaMA-Factory (the `tools`
+    JSON string against each `function_call` turn's JSON `name`), Vertex AI Gemini
+    (`tools[].functionDeclarations[].name` against `functionCall.name` parts) and Bedrock
+    (`toolConfig.tools[].toolSpec.name` against `toolUse.name` blocks).
+
+    How it decides when it must guess: an example that declares no tools at all (no tools
+    key, an empty list, or a ShareGPT `tools` string that is not JSON) is not checked. Such
+    files are common and legitimate: OpenAI's own format makes `tools` optional, TRL and
+    LLaMA-Factory take the tool list from the training script or a column of its own, and
+    the calls then teach the function by example; there is nothing declared to compare with,
+    and flagging every call would bury the misspelt one. A name that is not a string is left
+    to the schema rules. Warning, not error: no provider's validator was found to reject it
+    (OpenAI, Together and mistral-common check names' spelling, not that they are declared).
+
+    Example (flagged):
+        {"tools": [{"type": "function", "function": {"name": "get_weather", ...}}],
+         "messages": [..., {"role": "assistant", "tool_calls": [{"function": {"name": "get_wether", ...}}]}]}
+    Fix: call a declared function, or add the function's definition to the example's tools.
+    """
+
+    code = "FT118"
+    name = "undeclared-function"
+    severity = Severity.WARNING
+
+    def check_record(self, record: Record) -> Iterator[Problem]:
+        if record.format is None or not may_mention(record.raw, _TOOL_WORDS):
+            return
+        declared = _declared_functions(record.value)
+        if not declared:
+            return
+        for name, path in _called_functions(record.messages):
+            if name not in declared:
+                close = difflib.get_close_matches(name, declared, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                yield Problem(
+                    f"tool call names {shown(name)}, which the example's tools do not declare{hint}; "
+                    f"declared: {', '.join(sorted(declared)[:_NAMES_SHOWN])}"
+                    + (", …" if len(declared) > _NAMES_SHOWN else ""),
+                    pointer_of(*path),
+                )
+
+
+_NAMES_SHOWN = 8
+
+
+def _declared_functions(value: dict[str, Any]) -> set[str]:
+    """The names of the functions an example declares, in any format's way of declaring them."""
+    holders = [value, value["input"]] if isinstance(value.get("input"), dict) else [value]
+    names: set[str] = set()
+    for holder in holders:
+        tools = holder.get("tools")
+        if isinstance(tools, str):  # ShareGPT / LLaMA-Factory: a JSON-encoded list
+            try:
+                tools = json.loads(tools)
+            except (json.JSONDecodeError, RecursionError):
+                tools = None
+        config = holder.get("toolConfig")
+        bedrock = config.get("tools") if isinstance(config, dict) else None
+        for tool in [*as_list(tools), *as_list(holder.get("functions")), *as_list(bedrock)]:
+            if not isinstance(tool, dict):
+                continue
+            declarations = as_list(tool.get("functionDeclarations"))  # Gemini
+            for function in (tool, tool.get("function"), tool.get("toolSpec"), *declarations):
+                if isinstance(function, dict) and isinstance(function.get("name"), str):
+                    names.add(function["name"])
+    return names
+
+
+def _called_functions(messages: list[Message]) -> Iterator[tuple[str, JsonPath]]:
+    """(name, path of the name) of every function call in the messages, whatever the format."""
+    for message in messages:
+        if not message.calls_tools:
+            continue
+        data = message.data
+        for i, call in enumerate(as_list(data.get("tool_calls"))):
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
+                yield function["name"], (*message.path, "tool_calls", i, "function", "name")
+        function_call = data.get("function_call")
+        if isinstance(function_call, dict) and isinstance(function_call.get("name"), str):
+            yield function_call["name"], (*message.path, "function_call", "name")
+        for j, part in enumerate(as_list(message.content)):
+            for key in ("functionCall", "toolUse"):  # Gemini parts, Bedrock blocks
+                call = part.get(key) if isinstance(part, dict) else None
+                if isinstance(call, dict) and isinstance(call.get("name"), str):
+                    yield call["name"], (*message.content_path, j, key, "name")
+        if isinstance(data.get("from"), str) and isinstance(message.content, str):  # ShareGPT: a JSON call
+            yield from _sharegpt_call(message)
+
+
+def _sharegpt_call(message: Message) -> Iterator[tuple[str, JsonPath]]:
+    try:
+        call = json.loads(message.content)
+    except (json.JSONDecodeError, RecursionError):
+        return  # not JSON: nothing to compare
+    for item in call if isinstance(call, list) else [call]:  # LLaMA-Factory writes parallel calls as a list
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            yield item["name"], message.content_path
