@@ -168,6 +168,11 @@ def local_options(command: Callable[..., None]) -> Callable[..., None]:
     is_flag=True,
     help="With --fix: also fix read-only files and files with other hard links (in place: every link sees the fix).",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Pass when no paths are given or they hold no data file (default: an error, so a mistyped path fails).",
+)
 @local_options
 @launch_options
 @click.pass_obj
@@ -195,6 +200,7 @@ def check(
     force: bool,
     tokenizer: Path | None,
     max_seq_length: int | None,
+    allow_empty: bool,
     validation: Path | None,
     launch: LaunchOptions | None,
 ) -> None:
@@ -205,7 +211,7 @@ def check(
     from ft_lint.config import ConfigError, RunOptions, expand_selectors
     from ft_lint.findings import Severity
 
-    if not paths:
+    if not paths and not allow_empty:  # pre-commit with `always_run` and no data staged: see --allow-empty
         raise click.UsageError("no paths given: name the files or folders to lint, e.g. `ft-lint check data/`")
     if force and not fix:
         raise click.UsageError("--force only applies with --fix")
@@ -242,6 +248,7 @@ def check(
         statistics=statistics,
         write_baseline=write_baseline,
         launch=launch_with_network(settings, launch),
+        allow_empty=allow_empty,
     )
     sys.exit(session.run(settings, options, report))  # report: None, or the GitHub Action's own reports
 
@@ -416,7 +423,8 @@ def rule_command(code_or_name: str) -> None:
         click.echo("\nOptions ([tool.ft-lint.options." + rule.code + "]):")
         for key, option in rule.OPTIONS.items():
             allowed = f" ({option.allowed})" if option.allowed else ""
-            click.echo(f"  {key} = {option.default!r}  # {option.help}{allowed}")
+            default = str(option.default).lower() if isinstance(option.default, bool) else repr(option.default)
+            click.echo(f"  {key} = {default}  # {option.help}{allowed}")  # as TOML writes it
 
 
 @cli.command("formats")

@@ -132,7 +132,7 @@ class Settings:
 @dataclass(frozen=True)
 class RunOptions:
     """What this run does besides the lint: the command line's --fix, --diff, -o, --statistics,
-    --write-baseline, --launch."""
+    --write-baseline, --launch, --allow-empty."""
 
     fix: bool = False  # apply safe fixes, then report what remains
     unsafe_fixes: bool = False  # with fix or diff: apply the fixes that change content too
@@ -142,6 +142,7 @@ class RunOptions:
     statistics: bool = False  # the number of findings per rule instead of each finding
     launch: LaunchOptions | None = None  # --launch: send the data that passed
     write_baseline: Path | None = None  # --write-baseline: record this run's findings there
+    allow_empty: bool = False  # paths that hold no data file pass (else a usage error)
 
 
 @functools.lru_cache(maxsize=4)  # per-file-ignores and per-file-settings, asked for every file

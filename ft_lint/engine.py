@@ -217,6 +217,7 @@ def lint(
             training_of={display_name(v): tuple(map(display_name, t)) for v, t in plan.training_of.items()},
             reread=functools.partial(_reread, paths, collector, forced),
             jobs=jobs_to_use(settings.jobs),
+            peers=_peer_groups(plan, collector.file_formats),
         )
         for rule in rules.dataset:
             column = collector.columns.pop(rule.code)  # let go of each rule's summaries once it is done
@@ -267,6 +268,30 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
             )
         )
     return sorted(result, key=Finding.sort_key)
+
+
+def _peer_groups(plan: pairing.Plan, formats: dict[str, Format | None]) -> dict[str, int]:
+    """The files given, by peer group (see rules.Dataset.peers): one group for the files of one
+    format and one split. A validation file is compared with its training data by FT404 and
+    FT405, not as a peer; files of different formats hold different kinds of examples, and a file
+    of no one format (mixed, or unknown) is compared with itself alone. So is a file named twice
+    (data/inside.jsonl -> train.jsonl): its records are not copies of each other."""
+    groups: dict[tuple[str, bool], int] = {}
+    peers = {}
+    seen: set[tuple[int, int]] = set()
+    for path in plan.files:
+        filename = display_name(path)
+        file_format = formats.get(filename)
+        if path not in plan.given or file_format is None:
+            continue
+        try:
+            identity = path.stat()
+        except OSError:  # gone since it was read: its findings stand, it is compared with nothing
+            continue
+        if (identity.st_dev, identity.st_ino) not in seen:
+            seen.add((identity.st_dev, identity.st_ino))
+            peers[filename] = groups.setdefault((file_format.name, path in plan.training_of), len(groups))
+    return peers
 
 
 def plan_files(files: list[Path], settings: Settings) -> pairing.Plan:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ft_lint.errors import UsageError
+from ft_lint.escaping import terminal
 from ft_lint.reader import UnreadableFile, not_regular_reason, open_data_file
 
 DATA_SUFFIXES = (".jsonl", ".ndjson")
@@ -16,12 +17,17 @@ def display_name(path: Path) -> str:
 
 
 def collect_files(paths: list[Path]) -> list[Path]:
-    """Files named, and the data files inside folders named, in a stable order."""
+    """Files named, and the data files inside folders named, in a stable order. The `.json` files
+    of a folder that hold no array of objects (package.json, a settings file, `[1, 2]`) are
+    skipped, with one note for all of them: a file named is linted whatever it holds."""
     files: list[Path] = []
+    not_records: list[Path] = []
     for path in paths:
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*") if _stays_in(p, path) and _is_regular(p) and _is_data_file(p, path)
+                p
+                for p in path.rglob("*")
+                if _stays_in(p, path) and _is_regular(p) and _is_data_file(p, path, not_records)
             )
             if not found and path.suffix.lower() in (*DATA_SUFFIXES, ".json"):
                 raise UsageError(f"{path}: is a directory, not a data file")
@@ -35,7 +41,24 @@ def collect_files(paths: list[Path]) -> list[Path]:
             raise UsageError(f"{path}: broken symbolic link")
         else:
             raise UsageError(f"{path}: no such file or directory")
+    if not_records:
+        _note_skipped(sorted(set(not_records)))
     return list(dict.fromkeys(files))
+
+
+SKIPPED_NAMED = 3  # .json files named in the note on those skipped; the rest are counted
+
+
+def _note_skipped(skipped: list[Path]) -> None:
+    names = ", ".join(display_name(path) for path in skipped[:SKIPPED_NAMED])
+    more = f" and {len(skipped) - SKIPPED_NAMED:,} more" if len(skipped) > SKIPPED_NAMED else ""
+    print(
+        terminal(
+            f"ft-lint: note: skipped {names}{more}: not a JSON array of objects, so not data"
+            " (name a .json file to lint it)"
+        ),
+        file=sys.stderr,
+    )
 
 
 def _stays_in(path: Path, folder: Path) -> bool:
@@ -75,18 +98,31 @@ def _is_regular(path: Path) -> bool:
     return reason is None
 
 
-def _is_data_file(path: Path, folder: Path) -> bool:
+def _is_data_file(path: Path, folder: Path, not_records: list[Path]) -> bool:
+    """A JSONL file, or a .json file whose start is an array of objects (else added to `not_records`)."""
     if _in_hidden_folder(path, folder):
         return False
     suffix = path.suffix.lower()
     if suffix in DATA_SUFFIXES:
         return True
-    return suffix == ".json" and _holds_array(path)
+    if suffix != ".json":
+        return False
+    holds_records = _holds_records(path)
+    if holds_records is False:
+        not_records.append(path)
+    return bool(holds_records)
 
 
-def _holds_array(path: Path) -> bool:
+_JSON_WHITESPACE = b" \t\r\n"
+START_BYTES = 4096  # of a .json file, read to tell an array of objects (indentation included) from other JSON
+
+
+def _holds_records(path: Path) -> bool | None:
+    """Whether the file starts as a JSON array whose first item is an object (a byte order mark
+    aside); None when it cannot be read (skipped without a note, as before it is named)."""
     try:
         with open_data_file(path) as handle:
-            return handle.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
+            start = handle.read(START_BYTES).removeprefix(b"\xef\xbb\xbf").lstrip(_JSON_WHITESPACE)
     except (OSError, UnreadableFile):
-        return False
+        return None
+    return start[:1] == b"[" and start[1:].lstrip(_JSON_WHITESPACE)[:1] == b"{"

@@ -34,10 +34,11 @@ def run(
     options = options if options is not None else RunOptions()
     state = LintState()
     files = collect_files(settings.paths)
-    if not files:  # a mistyped folder in CI would otherwise pass silently
+    if not files and not options.allow_empty:  # a mistyped folder in CI would otherwise pass
         names = ", ".join(map(display_name, settings.paths))
-        print(
-            terminal(f"ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in {names}"), file=sys.stderr
+        raise UsageError(
+            f"no data files (*.jsonl, *.ndjson, *.json arrays of objects) in {names}"
+            " (--allow-empty lets a run without data pass)"
         )
     if options.diff:  # print what --fix would change, and nothing else
         from ft_lint.fixer import show_diff

@@ -129,12 +129,14 @@ def test_json_output_has_the_spec_shape_sorted_by_filename_then_line(tmp_path):
         assert all(isinstance(finding[key], str) for key in ("code", "name", "filename", "pointer", "message"))
         assert finding["fix"] is None or isinstance(finding["fix"], str)
     assert [(f["filename"], f["line"], f["code"]) for f in findings] == [
+        (str(first), 1, "FT401"),  # a copy of b.jsonl's line 2: b.jsonl was given first
         (str(first), 2, "FT201"),
         (str(first), 3, "FT202"),
         (str(second), 1, "FT104"),
         (str(second), 3, "FT401"),
     ]
-    assert findings[0] == {
+    assert findings[0]["related"] == [{"filename": str(second), "line": 2}] and findings[0]["fix"] is None
+    assert findings[1] == {
         "code": "FT201",
         "name": "empty-content",
         "severity": "error",
@@ -145,8 +147,8 @@ def test_json_output_has_the_spec_shape_sorted_by_filename_then_line(tmp_path):
         "related": [],
         "fix": None,
     }
-    assert findings[3]["related"] == [{"filename": str(second), "line": 2}]
-    assert isinstance(findings[3]["fix"], str)
+    assert findings[4]["related"] == [{"filename": str(second), "line": 2}]
+    assert isinstance(findings[4]["fix"], str)
 
 
 def test_json_output_of_a_clean_file_is_an_empty_array(clean):
@@ -269,7 +271,7 @@ def test_folder_lints_jsonl_ndjson_and_json_arrays_but_not_hidden_folders(tmp_pa
     (data / "config.json").write_text(json.dumps({"not": "data"}))
     write_jsonl(data / ".git" / "d.jsonl", [s.NO_ASSISTANT])
     write_jsonl(data / "notes.txt", ["not data"])
-    result = ft_lint("check", "--output-format", "concise", data)
+    result = ft_lint("check", "--select", "FT104", "--output-format", "concise", data)  # not the copies across files
     assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == [
         str(data / "a.jsonl"),
         str(data / "c.json"),
@@ -278,11 +280,12 @@ def test_folder_lints_jsonl_ndjson_and_json_arrays_but_not_hidden_folders(tmp_pa
     assert result.stdout.splitlines()[-1] == "Found 3 problems (3 errors) in 3 of 3 files, 3 records."
 
 
-def test_folder_without_data_files_passes_with_a_warning(tmp_path):
+def test_folder_without_data_files_fails_unless_allowed(tmp_path):
     (tmp_path / "notes.txt").write_text("nothing to lint")
     result = ft_lint("check", tmp_path)
-    assert result.returncode == 0 and result.stdout == "All checks passed (0 files, 0 records).\n"
-    assert result.stderr == f"ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in {tmp_path}\n"
+    assert_one_line_error(result, "no data files", str(tmp_path), "--allow-empty")
+    allowed = ft_lint("check", "--allow-empty", tmp_path)
+    assert allowed.returncode == 0 and allowed.stdout == "All checks passed (0 files, 0 records).\n"
 
 
 def test_help_does_not_import_the_heavy_modules():

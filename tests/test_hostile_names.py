@@ -119,10 +119,23 @@ def test_errors_on_stderr_are_one_escaped_line(hostile, args):
     assert_shown_not_obeyed(result.err)
 
 
-def test_warning_about_a_folder_without_data_is_one_escaped_line(tmp_path):
+def test_error_about_a_folder_without_data_is_one_escaped_line(tmp_path):
     (tmp_path / "empty\n::add-mask::x").mkdir()
     result = run_cli("check", "empty\n::add-mask::x", cwd=tmp_path)
-    assert result.err == "ft-lint: warning: no data files (*.jsonl, *.ndjson, *.json arrays) in empty\\n::add-mask::x\n"
+    assert result.code == 2
+    assert result.err.startswith(
+        "ft-lint: error: no data files (*.jsonl, *.ndjson, *.json arrays of objects) in empty\\n::add-mask::x ("
+    )
+    assert result.err.count("\n") == 1
+
+
+def test_note_about_skipped_json_files_is_one_escaped_line(tmp_path):
+    (tmp_path / "package\n::add-mask::x.json").write_text("{}")
+    result = run_cli("check", "--allow-empty", ".", cwd=tmp_path)
+    assert result.err == (
+        "ft-lint: note: skipped package\\n::add-mask::x.json: not a JSON array of objects, so not data"
+        " (name a .json file to lint it)\n"
+    )
 
 
 def test_diff_headers_show_names_escaped(tmp_path):

@@ -165,6 +165,46 @@ def test_readme_config_checks_commits_offline(hook_repository, pre_commit_home, 
     assert re.search(r"^ft-lint\.+Passed$", everything.stdout, re.M)
 
 
+def test_a_commit_with_the_same_examples_in_two_files_is_refused(
+    hook_repository, pre_commit_home, offline_pip, tmp_path
+):
+    """The hook gets all the staged files at once, so it finds copies between them; a copy of a
+    file that is not staged is found by `pre-commit run --all-files`."""
+    path, commit = hook_repository
+    config = readme_config()
+    config["repos"][0].update(repo=str(path), rev=commit)
+    data = dataset_repository(tmp_path / "dataset", {".pre-commit-config.yaml": yaml.safe_dump(config)})
+    (data / "pyproject.toml").write_text('[tool.ft-lint]\nselect = ["FT401", "FT402"]\n')
+    assert pre_commit("install", cwd=data).returncode == 0
+    installed = pre_commit("install-hooks", cwd=data, env={**pre_commit_home, **offline_pip})
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    offline = {**pre_commit_home, **NO_NETWORK}
+    commit_all(data, "set up")
+
+    (data / "data").mkdir()
+    (data / "data" / "d.jsonl").write_text(GOOD)
+    (data / "data" / "e.jsonl").write_text(GOOD.splitlines(keepends=True)[1])
+    subprocess.run(["git", "add", "-A"], cwd=data, check=True)
+    refused = git_commit(data, offline)
+    assert refused.returncode == 1, refused.stderr
+    assert "data/e.jsonl:1: FT401 [warning] duplicate-example: duplicate of the example at data/d.jsonl:2" in (
+        refused.stderr
+    )
+    assert "  = see data/d.jsonl:2" in refused.stderr
+
+    (data / "data" / "e.jsonl").write_text(json.dumps(chat("What is 9 times 9?", "81.")) + "\n")
+    subprocess.run(["git", "add", "-A"], cwd=data, check=True)
+    assert git_commit(data, offline).returncode == 0
+    (data / "data" / "e.jsonl").write_text(GOOD.splitlines(keepends=True)[0])  # only e.jsonl is staged now
+    subprocess.run(["git", "add", "-A"], cwd=data, check=True)
+    assert git_commit(data, offline).returncode == 0
+    everything = pre_commit("run", "--all-files", cwd=data, env=offline)
+    assert everything.returncode == 1
+    assert "data/e.jsonl:1: FT401 [warning] duplicate-example: duplicate of the example at data/d.jsonl:1" in (
+        everything.stdout
+    )
+
+
 def test_the_hook_reports_only_what_the_configured_baseline_does_not_hold(
     hook_repository, pre_commit_home, offline_pip, tmp_path
 ):

@@ -50,10 +50,11 @@ def test_values_differing_only_in_type_are_not_duplicates(lint_records):
     assert not of(lint_records({"prompt": "1", "completion": "2"}, {"prompt": 1, "completion": "2"}), "FT401")
 
 
-def test_copies_in_different_files_are_not_duplicates(tmp_path):
-    first = write_jsonl(tmp_path / "a.jsonl", [s.CHAT])
-    second = write_jsonl(tmp_path / "b.jsonl", [s.CHAT])
+def test_copies_in_a_training_and_its_validation_file_are_leaks_not_duplicates(tmp_path):
+    first = write_jsonl(tmp_path / "train.jsonl", [s.CHAT])
+    second = write_jsonl(tmp_path / "valid.jsonl", [s.CHAT])
     assert not of(lint_paths([first, second]), "FT401")
+    assert of(lint_paths([first, second]), "FT404")
 
 
 def test_duplicate_in_a_json_array_file_reports_the_lines_where_records_start(tmp_path):
@@ -70,10 +71,10 @@ def test_copies_starting_on_the_same_line_of_a_json_array_file(tmp_path):
     assert [(f.line, f.related[0].line) for f in of(lint_paths([path]), "FT401")] == [(1, 1)]
 
 
-def test_many_copies_in_two_files_each_point_at_their_files_first(tmp_path):
+def test_many_copies_in_two_files_point_at_their_files_first_else_the_first_files(tmp_path):
     rng = random.Random(4)
     records = [{"prompt": f"question {n}", "completion": f" answer {n}"} for n in range(80)]
-    paths, expected = [], set()
+    paths, expected, first_in_run = [], set(), {}
     for name in ("a.jsonl", "b.jsonl"):
         chosen = [rng.choice(records) for _ in range(400)]
         path = write_jsonl(tmp_path / name, chosen)
@@ -81,8 +82,12 @@ def test_many_copies_in_two_files_each_point_at_their_files_first(tmp_path):
         for line, record in enumerate(chosen, start=1):
             key = json.dumps(record, sort_keys=True)
             if key in first:
-                expected.add((path.as_posix(), line, first[key]))
+                expected.add((path.as_posix(), line, path.as_posix(), first[key]))
+            elif key in first_in_run:  # a copy of a record of a.jsonl: named, never deleted
+                expected.add((path.as_posix(), line, *first_in_run[key]))
             first.setdefault(key, line)
+        first_in_run.update({key: (path.as_posix(), line) for key, line in first.items() if key not in first_in_run})
         paths.append(path)
-    found = {(f.filename, f.line, f.related[0].line) for f in of(lint_paths(paths), "FT401")}
+    found = {(f.filename, f.line, f.related[0].filename, f.related[0].line) for f in of(lint_paths(paths), "FT401")}
     assert found == expected and len(expected) > 500
+    assert {f.related[0].filename != f.filename for f in of(lint_paths(paths), "FT401") if f.edit} == {False}

@@ -88,7 +88,10 @@ def test_sarif_is_valid_and_matches_the_findings(repository):
         "my%20data/train%20set.jsonl"
     }
     outside_results = [r for r in results if r not in inside]
-    assert len(outside_results) == 1 and outside_results[0]["ruleId"] == "FT201"
+    assert [r["ruleId"] for r in outside_results] == ["FT201", "FT401"]  # a copy of the example at line 2
+    copy_inside = outside_results[1]["relatedLocations"][0]["physicalLocation"]
+    assert copy_inside["artifactLocation"] == {"uri": "my%20data/train%20set.jsonl", "uriBaseId": "%SRCROOT%"}
+    assert copy_inside["region"]["startLine"] == 2
     odd = next(r for r in results if r["ruleId"] == "FT102")
     assert odd["locations"][0]["logicalLocations"][0]["name"] == "a/b~c"
     assert any(r["ruleId"] == "FT401" and r["relatedLocations"] for r in results)

@@ -126,11 +126,14 @@ def test_chinese_and_japanese_near_duplicates(tmp_path):
     assert [(line, rel[0][1]) for _, line, _, _, rel in found] == expected
 
 
-def test_near_duplicates_are_compared_within_one_file(tmp_path):
+def test_near_duplicates_are_compared_across_the_files_of_a_run_but_not_with_a_paired_file(tmp_path):
     text = " ".join(random_words(random.Random(15), 50))
     first = write_jsonl(tmp_path / "a.jsonl", [chat("q", text)])
     second = write_jsonl(tmp_path / "b.jsonl", [chat("q", text + " extra")])
-    assert findings([first, second], "FT402") == []
+    [(name, line, _, message, related)] = findings([first, second], "FT402")
+    assert (name, line, related) == ("b.jsonl", 1, [("a.jsonl", 1)])
+    assert message.startswith(f"nearly the same as the example at {first.as_posix()}:1 (similarity 0.9")
+    assert findings([first], "FT402", validation=second) == []  # FT405's
 
 
 def test_distinct_examples_stay_silent(tmp_path):

@@ -14,8 +14,8 @@ import inspect
 import pkgutil
 import re
 from array import array
-from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -149,6 +149,17 @@ class Dataset:
     training_of: Mapping[str, tuple[str, ...]]  # validation filename -> the training filenames paired with it
     reread: Callable[[str, Collection[int]], Iterator[Record]]  # a file's records starting at these lines, read again
     jobs: int = 1  # the cores the comparison may use (--jobs)
+    # filename -> its peer group: files of one format and one split (training, or validation)
+    # whose records FT401-FT403 compare with each other. A file not named is compared with itself alone.
+    peers: Mapping[str, int] = field(default_factory=dict)
+
+    def peer_groups(self, filenames: Sequence[str], across_files: bool = True) -> list[int]:
+        """The peer group of each of these files: files in one group are compared with each other
+        (`across_files` false: each file alone)."""
+        if not across_files:
+            return list(range(len(filenames)))
+        alone = max(self.peers.values(), default=-1) + 1
+        return [self.peers.get(name, alone + number) for number, name in enumerate(filenames)]
 
 
 class Summaries:

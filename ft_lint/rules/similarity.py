@@ -27,6 +27,7 @@ from ft_lint.findings import Location, Problem, Severity
 from ft_lint.formats import Message, text_turns
 from ft_lint.record import Record
 from ft_lint.rules import Dataset, DatasetRule, Option, PairRule, Summaries
+from ft_lint.rules.dataset import ACROSS_FILES, PEERS_DOCUMENTATION
 
 if TYPE_CHECKING:
     import numpy as np
@@ -304,6 +305,12 @@ class _Rows:
     def location(self, row: int) -> Location:
         return Location(self.filename(row), int(self.lines[row]))
 
+    def peer_groups(self, dataset: Dataset, across_files: bool) -> np.ndarray:
+        """Each row's peer group (see Dataset.peer_groups): rows of one group are compared with each other."""
+        import numpy as np
+
+        return np.take(np.array(dataset.peer_groups(self.filenames, across_files), dtype=np.int64), self.files)
+
     def of(self, filenames: Sequence[str]) -> np.ndarray:
         """The rows of these files, file by file in this order."""
         import numpy as np
@@ -529,7 +536,7 @@ class _Batched:
 class _Similar(_Batched):
     """FT402's summaries: identities and whole-text band hashes (fingerprints), with the measure's options."""
 
-    OPTIONS = MEASURE_OPTIONS
+    OPTIONS: ClassVar[dict[str, Option]] = MEASURE_OPTIONS
     options: dict[str, Any]
 
     def summarize_batch(self, records: list[Record]) -> list[bytes | None]:
@@ -544,12 +551,17 @@ class _Similar(_Batched):
 
 
 class NearDuplicateExample(_Similar, DatasetRule):
-    __doc__ = f"""An example nearly the same as an earlier one in the same file.
+    __doc__ = f"""An example nearly the same as an earlier one, in the file or another file of the run.
 
     Why: near-copies (a template filled twice the same way, an answer pasted with a typo fixed)
     weigh their content several times, like exact duplicates, but no byte comparison finds them.
     The finding sits on the later example, the most similar earlier one in `related`, and the
     message gives their similarity. Exact copies are FT401's and are not reported again.
+
+{PEERS_DOCUMENTATION}
+    Each file's boilerplate (below) is its own: an example is compared without its file's, so
+    two files that share a preamble only one of them has learned as boilerplate read as less
+    similar, and the rule stays silent where it would have to guess.
 
 {MEASURE_DOCUMENTATION}
 
@@ -576,6 +588,7 @@ class NearDuplicateExample(_Similar, DatasetRule):
     name = "near-duplicate-example"
     severity = Severity.WARNING
     sample_records = BOILERPLATE_SAMPLE
+    OPTIONS: ClassVar[dict[str, Option]] = {**MEASURE_OPTIONS, "across-files": ACROSS_FILES}
 
     def __init__(self, options: dict[str, Any] | None = None):
         super().__init__(options)
@@ -601,27 +614,31 @@ class NearDuplicateExample(_Similar, DatasetRule):
         from ft_lint import minhash
 
         rows, table = self._rows_and_table(summaries)
-        originals = np.flatnonzero(_first_of_each(rows.files, table["whole"]))  # copies are FT401's
+        peers = rows.peer_groups(dataset, self.options["across-files"])
+        originals = np.flatnonzero(_first_of_each(peers, table["whole"]))  # copies are FT401's
         everything = np.ones(len(originals), dtype=bool)
         pairs = originals[
-            minhash.candidate_pairs(
-                table["bands"], originals, rows.files[originals], everything, everything, dataset.jobs
-            )
+            minhash.candidate_pairs(table["bands"], originals, peers[originals], everything, everything, dataset.jobs)
         ]
         measure = _Measure(self.options, self.boilerplate, by_part=True)
         for target, (similarity, source, parts) in sorted(
             _best_matches(rows, pairs, rows.filenames, measure, dataset).items()
         ):
-            earlier = rows.location(source)
+            earlier, location = rows.location(source), rows.location(target)
             boilerplate = len(self.boilerplate.get(earlier.filename, ())) > 0
             yield (
-                rows.location(target),
+                location,
                 Problem(
-                    f"nearly the same as the example at line {earlier.line} "
+                    f"nearly the same as the example at {_place(earlier, location)} "
                     f"({_similarity(similarity, parts > 1, boilerplate)})",
                     related=(earlier,),
                 ),
             )
+
+
+def _place(other: Location, here: Location) -> str:
+    """Where the other example is, as a message says it: its line, and its file if it is another."""
+    return f"line {other.line}" if other.filename == here.filename else f"{other.filename}:{other.line}"
 
 
 def _similarity(value: float, by_part: bool = False, boilerplate: bool = False) -> str:
@@ -654,7 +671,7 @@ def _first_of_each(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 
 class ConflictingAnswers(DatasetRule):
-    """The same input as an earlier example of the file, with an answer that disagrees.
+    __doc__ = f"""The same input as an earlier example of the run, with an answer that disagrees.
 
     The input is every message before the final assistant message (a prompt/completion record's
     prompt; a preference record's `input`) with the tools the record defines, compared apart
@@ -680,14 +697,17 @@ class ConflictingAnswers(DatasetRule):
     classifier's data it is a labelling error.
     The finding sits on each later example, with the earliest one answering otherwise in `related`.
 
-    Example (flagged): line 3 {"prompt": "Is the sky green? ->", "completion": " no"}
-    and line 8 {"prompt": "Is the sky green? ->", "completion": " yes"}.
+{PEERS_DOCUMENTATION}
+
+    Example (flagged): line 3 {{"prompt": "Is the sky green? ->", "completion": " no"}}
+    and line 8 {{"prompt": "Is the sky green? ->", "completion": " yes"}}.
     Fix: keep the right answer, or make the inputs say what makes the answers differ.
     """
 
     code = "FT403"
     name = "conflicting-answers"
     severity = Severity.WARNING
+    OPTIONS: ClassVar[dict[str, Option]] = {"across-files": ACROSS_FILES}
 
     def summarize(self, record: Record) -> bytes | None:
         """The whole record's digest (to find it again), the input's digest, then the answer's
@@ -705,6 +725,7 @@ class ConflictingAnswers(DatasetRule):
         import numpy as np
 
         rows = _Rows(summaries, 4 * DIGEST_BYTES)
+        peers = rows.peer_groups(dataset, self.options["across-files"])
         all_digests = rows.cells.view("<u8")
         wholes, digests = all_digests[:, 0], all_digests[:, 1:]
         preference = digests[:, 2] != 0  # a real digest of 0 has a chance of 2**-64
@@ -713,7 +734,7 @@ class ConflictingAnswers(DatasetRule):
         )  # a pair conflicts with the same pair reversed: group by the pair, compare the preferred
         earlier = _earliest_different(
             [
-                rows.files[pairs],
+                peers[pairs],
                 digests[pairs, 0],
                 np.minimum(digests[pairs, 1], digests[pairs, 2]),
                 np.maximum(digests[pairs, 1], digests[pairs, 2]),
@@ -724,19 +745,22 @@ class ConflictingAnswers(DatasetRule):
             (pairs[row], pairs[earlier[row]], "with the same two outputs and the preference reversed")
             for row in np.flatnonzero(earlier >= 0)
         ]
-        conflicts += self._disagreements(rows, np.flatnonzero(~preference), digests, wholes, dataset)
+        conflicts += self._disagreements(rows, peers, np.flatnonzero(~preference), digests, wholes, dataset)
         for target, other, what in sorted(conflicts):
-            earlier_location = rows.location(other)
+            answered, location = rows.location(other), rows.location(target)
             yield (
-                rows.location(target),
-                Problem(
-                    f"the same input as the example at line {earlier_location.line}, {what}",
-                    related=(earlier_location,),
-                ),
+                location,
+                Problem(f"the same input as the example at {_place(answered, location)}, {what}", related=(answered,)),
             )
 
     def _disagreements(
-        self, rows: _Rows, single: np.ndarray, digests: np.ndarray, wholes: np.ndarray, dataset: Dataset
+        self,
+        rows: _Rows,
+        peers: np.ndarray,
+        single: np.ndarray,
+        digests: np.ndarray,
+        wholes: np.ndarray,
+        dataset: Dataset,
     ) -> list[tuple[int, int, str]]:
         """(row, earlier row, how) for answers that disagree with an earlier answer to the same
         input. Only the inputs answered in more than one way are read again, for their answers'
@@ -744,7 +768,7 @@ class ConflictingAnswers(DatasetRule):
         more than the rest of the rule."""
         import numpy as np
 
-        answered_otherwise = _earliest_different([rows.files[single], digests[single, 0]], digests[single, 1]) >= 0
+        answered_otherwise = _earliest_different([peers[single], digests[single, 0]], digests[single, 1]) >= 0
         inputs = np.unique(digests[single[answered_otherwise], 0])
         candidates = single[np.isin(digests[single, 0], inputs)]
         if not candidates.size:
@@ -763,7 +787,7 @@ class ConflictingAnswers(DatasetRule):
         )  # a record changed since is left out
         frames = np.array([int.from_bytes(shapes[row][0], "little") for row in candidates.tolist()], dtype=np.uint64)
         facts = np.array([int.from_bytes(shapes[row][1], "little") for row in candidates.tolist()], dtype=np.uint64)
-        earlier = _earliest_different([rows.files[candidates], digests[candidates, 0], frames], facts)
+        earlier = _earliest_different([peers[candidates], digests[candidates, 0], frames], facts)
         return [
             (
                 candidates[row],
