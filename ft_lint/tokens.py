@@ -54,8 +54,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from ft_lint import chat_templates
 from ft_lint.formats import all_formats, as_list, text_turns, unique_messages
 from ft_lint.image_headers import image_size
+from ft_lint.open_tokenizers import EncodingIntegrityError as EncodingIntegrityError  # raised for both kinds of file
+from ft_lint.open_tokenizers import available, is_open, parse_ranks
 
 if TYPE_CHECKING:
     import tiktoken
@@ -141,10 +144,6 @@ IMAGE_TILE_TOKENS = 170
 IMAGE_TOKENS_UPPER_BOUND = IMAGE_LOW_DETAIL_TOKENS + IMAGE_TILE_TOKENS * 2 * 4
 
 
-class EncodingIntegrityError(RuntimeError):
-    """A shipped .tiktoken file does not have the published sha256: it is damaged or replaced."""
-
-
 class UnknownEncodingError(ValueError):
     pass
 
@@ -169,20 +168,6 @@ def _read_encoding_file(name: str) -> bytes:
     return (resources.files("ft_lint") / "encodings" / f"{name}.tiktoken").read_bytes()
 
 
-def _parse_ranks(data: bytes, name: str) -> dict[bytes, int]:
-    """The .tiktoken format: one '<base64 token> <rank>' per line."""
-    ranks = {}
-    for number, line in enumerate(data.splitlines(), 1):
-        if not line:
-            continue
-        try:
-            token, rank = line.split()
-            ranks[base64.b64decode(token, validate=True)] = int(rank)
-        except (ValueError, binascii.Error):
-            raise EncodingIntegrityError(f"{name}.tiktoken line {number} is not '<base64> <rank>'") from None
-    return ranks
-
-
 @functools.cache
 def get_encoding(name: str) -> tiktoken.Encoding:
     """The tiktoken Encoding ``name``, built from the file shipped with ft-lint (once per process).
@@ -204,7 +189,7 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     return tiktoken.Encoding(
         name,
         pat_str=_PATTERNS[name],
-        mergeable_ranks=_parse_ranks(data, name),
+        mergeable_ranks=parse_ranks(data, f"{name}.tiktoken"),
         special_tokens=_SPECIAL_TOKENS[name],
     )
 
@@ -283,7 +268,7 @@ class _TextCounter(_Counting):
 
 def texts_cut(encoding_name: str | None) -> int:
     """How many texts this process counted with the encoding in pieces cut where a token may change."""
-    return _counter(encoding_name).texts_cut
+    return 0 if is_open(encoding_name) else _counter(encoding_name).texts_cut
 
 
 def _estimate(text: str) -> int:
@@ -371,17 +356,52 @@ def _preference(record: dict[str, Any], counter: _Counting) -> TokenCount:
 _OPENAI_FORMATS = frozenset({"openai-chat", "openai-rft", "openai-preference", "openai-prompt-completion"})
 
 
-def count_record(record: dict[str, Any], format_name: str, encoding_name: str | None) -> TokenCount:
-    """Dispatch on the format name used by ft_lint.formats and models.toml."""
+def count_record(record: dict[str, Any], format_name: str, encoding_name: str | None, model_id: str = "") -> TokenCount:
+    """Dispatch on the format name used by ft_lint.formats and models.toml.
+
+    An open model's tokenizer (ft_lint.open_tokenizers) counts the example as the model's chat
+    template renders it (ft_lint.chat_templates), ``model_id`` choosing the template; without
+    the ``open-models`` extra installed the count is the byte estimate."""
+    if is_open(encoding_name):
+        assert encoding_name is not None
+        if available(encoding_name):
+            found = chat_templates.count(record, format_name, encoding_name, model_id)
+            return TokenCount(found.total, found.trained, found.exact)
+        encoding_name = None
     return _counted(lambda counter: _record(record, format_name, counter), encoding_name)
+
+
+def counting_key(encoding_name: str | None, model_id: str) -> tuple[str | None, object]:
+    """Models with equal keys count every example alike (the same tokenizer and template)."""
+    if is_open(encoding_name) and encoding_name is not None:
+        return (
+            (encoding_name, chat_templates.template_for(encoding_name, model_id))
+            if available(encoding_name)
+            else (None, None)
+        )
+    return encoding_name, None
+
+
+def is_estimated(encoding_name: str | None) -> bool:
+    """Whether counts with this encoding are byte estimates: none shipped, or its package missing."""
+    return encoding_name is None or (is_open(encoding_name) and not available(encoding_name))
+
+
+def template_allowance(encoding_name: str | None) -> int:
+    """Tokens an open model's template may add beyond what the byte shortcut charges (see
+    chat_templates.TEMPLATE_TOKENS_BOUND); 0 for OpenAI's formula."""
+    return chat_templates.TEMPLATE_TOKENS_BOUND if is_open(encoding_name) else 0
 
 
 def tokens_at_least(record: dict[str, Any], format_name: str, encoding_name: str | None) -> int:
     """A number of tokens that `count_record` never counts fewer than, found without tokenizing
     (see the module's docstring); 0 with no tokenizer (an estimate tokenizes nothing: making it
     costs no more than a bound)."""
-    if encoding_name is None:
+    if is_estimated(encoding_name):
         return 0
+    assert encoding_name is not None
+    if is_open(encoding_name):
+        return chat_templates.tokens_at_least(record, format_name, encoding_name)
     return _record(record, format_name, _LowerBound(encoding_name)).total
 
 

@@ -18,7 +18,7 @@ from ft_lint.models import Model, days_until, load_models
 from ft_lint.record import Record
 from ft_lint.rules import FileRule, FileSummary, Option, RecordRule
 from ft_lint.rules.images import may_hold_images
-from ft_lint.tokens import counted_images, proven_at_most
+from ft_lint.tokens import counted_images, proven_at_most, template_allowance
 
 TOKEN_COUNTING = """
 How tokens are counted (ft_lint/tokens.py), as OpenAI's cookbook "How to count tokens with
@@ -69,7 +69,7 @@ class _ExampleLength(RecordRule):
             return
         threshold = self.share_of_limit * model.context_tokens
         images = counted_images(record.format.name, record.messages) if may_hold_images(record) else 0
-        if proven_at_most(record.raw, images, threshold):
+        if proven_at_most(record.raw, images, threshold - template_allowance(model.encoding)):
             return
         at_least = record.tokens_at_least
         if at_least is None:  # only without a format or model, ruled out above
