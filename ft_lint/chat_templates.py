@@ -41,7 +41,6 @@ ShareGPT, Alpaca) are rendered from the messages ft_lint.formats reads, and mark
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import functools
 import json
@@ -70,11 +69,15 @@ class Template:
     family: str  # the renderer below
     default_system: str = ""  # written when the conversation has no system message
     think: bool = False  # Qwen3: an empty <think> block in the replies after the last user message
+    tools_exact: bool = True  # False: the family's tool format is not restated here (counted close, not exact)
 
 
 # Which template a model of an open tokenizer uses: the first glob matching its id (lower case).
 TEMPLATES: dict[str, tuple[tuple[str, Template], ...]] = {
     "llama3": (("*", Template("llama3")),),
+    "llama4": (("*", Template("llama4", tools_exact=False)),),
+    # Qwen3.5/3.6 write tool calls in their own XML; the rest is Qwen3's
+    "qwen3.5": (("*", Template("chatml", think=True, tools_exact=False)),),
     "qwen2": (
         ("*qwen3*", Template("chatml", think=True)),
         (
@@ -83,6 +86,8 @@ TEMPLATES: dict[str, tuple[tuple[str, Template], ...]] = {
         ),
     ),
     "mistral-v1": (("*", Template("mistral-v1")),),
+    "mistral-v3": (("*", Template("mistral-v3")),),
+    "mistral-tekken": (("*", Template("mistral-v3")),),
 }
 
 
@@ -101,14 +106,14 @@ def count(record: dict[str, Any], format_name: str, encoding: str, model_id: str
     """The tokens of ``record`` (in ``format_name``) for the model ``model_id`` of this tokenizer."""
     template = template_for(encoding, model_id)
     parts, exact = _render(record, format_name, encoding, template)
-    total, trained = _tokens(parts, encoding)
+    total, trained = _tokens(parts, encoding, template)
     return Counted(total, trained, exact)
 
 
 # --- counting rendered parts ------------------------------------------------------------
 
 
-def _tokens(parts: list[Part], encoding: str) -> tuple[int, int]:
+def _tokens(parts: list[Part], encoding: str, template: Template) -> tuple[int, int]:
     """Tokens of the rendered parts, and of the trained ones.
 
     A tiktoken BPE tokenizes the rendered text as one string: its special tokens end every
@@ -116,7 +121,7 @@ def _tokens(parts: list[Part], encoding: str) -> tuple[int, int]:
     trained part's tokens are what it adds to its run. SentencePiece pieces are tokenized each
     on its own (mistral-common does so).
     """
-    joins = encoder(encoding).joins_pieces
+    joins = not template.family.startswith("mistral")
     total = trained = 0
     run: list[Part] = []
 
@@ -155,12 +160,12 @@ def _count(encoding: str, text: str) -> int:
         return 0
     if len(text) <= _REMEMBERED_CHARS:
         return _remembered_count(encoding, text)
-    return len(encoder(encoding).encode(_normal(text, CATALOG[encoding].normalize)))
+    return len(encoder(encoding)(_normal(text, CATALOG[encoding].normalize)))
 
 
 @functools.lru_cache(maxsize=16_384)
 def _remembered_count(encoding: str, text: str) -> int:
-    return len(encoder(encoding).encode(_normal(text, CATALOG[encoding].normalize)))
+    return len(encoder(encoding)(_normal(text, CATALOG[encoding].normalize)))
 
 
 def _normal(text: str, form: str) -> str:
@@ -206,9 +211,16 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 def _conversation(messages: list[dict[str, Any]], tools: Any, template: Template) -> tuple[list[Part], bool]:
     tools = [t for t in tools if isinstance(t, dict)] if isinstance(tools, list) and tools else None
     exact = all(isinstance(m.get("content"), str | None) for m in messages)
-    render = {"llama3": _llama3, "chatml": _chatml, "mistral-v1": _mistral_v1}[template.family]
+    render = {
+        "llama3": _llama3,
+        "llama4": _llama4,
+        "chatml": _chatml,
+        "mistral-v1": _mistral_v1,
+        "mistral-v3": _mistral_v3,
+    }[template.family]
     parts, rendered_exactly = render(messages, tools, template)
-    return parts, exact and rendered_exactly
+    uses_tools = tools is not None or any(m.get("role") == "tool" or _calls(m) for m in messages)
+    return parts, exact and rendered_exactly and (template.tools_exact or not uses_tools)
 
 
 def _content(message: dict[str, Any]) -> str:
@@ -232,18 +244,16 @@ def _trained(message: dict[str, Any]) -> bool:
     return message.get("role") == "assistant" and message.get("weight", 1) != 0
 
 
-def _calls(message: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(name, arguments) of each tool call, arguments given as a JSON string parsed to their value."""
+def _calls(message: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(name, arguments, id) of each tool call, arguments given as a JSON string parsed to their value."""
     calls = message.get("tool_calls")
     found = []
     for call in calls if isinstance(calls, list) else ():
         function = call.get("function", call) if isinstance(call, dict) else None
         if isinstance(function, dict):
             arguments = function.get("arguments")
-            if isinstance(arguments, str):
-                with contextlib.suppress(ValueError):
-                    arguments = json.loads(arguments)
-            found.append((_text(function.get("name")), arguments))
+            arguments = _parsed(arguments) if isinstance(arguments, str) else arguments
+            found.append((_text(function.get("name")), arguments, call.get("id")))
     return found
 
 
@@ -294,12 +304,35 @@ def _llama3(messages: list[dict[str, Any]], tools: list[Any] | None, _: Template
             parts += [*_llama_header("ipython"), Part(str(text))]
         elif "tool_calls" in message and calls:
             exact = exact and len(calls) == 1  # the template refuses more than one call
-            rendered = "".join(f'{{"name": "{name}", "parameters": {_tojson(args)}}}' for name, args in calls)
+            rendered = "".join(f'{{"name": "{name}", "parameters": {_tojson(args)}}}' for name, args, _ in calls)
             parts += [*_llama_header("assistant"), Part(rendered, trained)]
         else:
             parts += [*_llama_header(role), Part(_content(message).strip(), trained)]
         parts.append(Part("<|eot_id|>", trained, special=True))
     return parts, exact
+
+
+# --- Llama 4 ------------------------------------------------------------------------------
+
+
+def _llama4(messages: list[dict[str, Any]], tools: list[Any] | None, _: Template) -> tuple[list[Part], bool]:
+    """llama_models' llama4 ChatFormat: a header per message, ``<|eot|>`` after it (``<|eom|>``
+    after a tool result or a reply that calls a tool). Tool definitions go where the user's
+    system prompt puts them; they are counted as JSON in a system message (not exact)."""
+    parts = [Part("<|begin_of_text|>", special=True)]
+    if tools is not None:
+        parts += [*_llama4_header("system"), Part(_tojson(tools)), Part("<|eot|>", special=True)]
+    for message in messages:
+        role, trained = _text(message.get("role")), _trained(message)
+        calls = _calls(message)
+        text = _content(message) + "".join(_tojson({"name": name, "parameters": args}) for name, args, _ in calls)
+        parts += [*_llama4_header("ipython" if role == "tool" else role), Part(text, trained)]
+        parts.append(Part("<|eom|>" if calls or role == "tool" else "<|eot|>", trained, special=True))
+    return parts, True
+
+
+def _llama4_header(role: str) -> list[Part]:
+    return [Part("<|header_start|>", special=True), Part(role), Part("<|header_end|>", special=True), Part("\n\n")]
 
 
 # --- Qwen ChatML ---------------------------------------------------------------------------
@@ -376,7 +409,7 @@ def _qwen_reply(message: dict[str, Any], template: Template, after_last_query: b
     # a call starts on a new line, unless it is the first and the reply has no text
     calls = (
         ("\n" if content or i else "") + _qwen_call(name, args, raw_strings=template.think)
-        for i, (name, args) in enumerate(_calls(message))
+        for i, (name, args, _) in enumerate(_calls(message))
     )
     return content + "".join(calls)
 
@@ -417,7 +450,7 @@ def _mistral_v1(messages: list[dict[str, Any]], tools: list[Any] | None, _: Temp
             first_user = False
             parts.append(Part(f"[INST] {text} [/INST]"))
         else:
-            calls = [{"name": name, "arguments": args} for m in group for name, args in _calls(m)]
+            calls = [{"name": name, "arguments": args} for m in group for name, args, _ in _calls(m)]
             exact = exact and not calls
             text += f"[TOOL_CALLS] {_tojson(calls)}" if calls else ""
             trained = any(_trained(m) for m in group)
@@ -443,3 +476,73 @@ def tokens_at_least(record: dict[str, Any], format_name: str, encoding: str) -> 
     if CATALOG[encoding].normalize:  # NFC can shrink a text up to 3 times (three Hangul jamo make one syllable)
         size //= 3
     return size // LONGEST_TOKEN_BYTES[encoding]
+
+
+# --- Mistral (mistral-common InstructTokenizerV3: SentencePiece v3 and tekken) -------------
+
+
+def _mistral_v3(messages: list[dict[str, Any]], tools: list[Any] | None, _: Template) -> tuple[list[Part], bool]:
+    """mistral-common's InstructTokenizerV3: the system messages joined before the last user
+    message, the tool definitions as JSON between [AVAILABLE_TOOLS] tokens before it, tool calls
+    as a JSON list after [TOOL_CALLS], tool results as JSON between [TOOL_RESULTS] tokens."""
+    exact = True
+    systems = [_content(m) for m in messages if m.get("role") == "system"]
+    turns = [m for m in messages if m.get("role") != "system"]
+    last_user = max((i for i, m in enumerate(turns) if m.get("role") == "user"), default=-1)
+    parts = [Part("<s>", special=True)]
+    for index, message in enumerate(turns):
+        role = message.get("role")
+        if role == "assistant":
+            calls = _calls(message)
+            exact = exact and not (calls and _content(message))  # mistral-common refuses both at once
+            trained = _trained(message)
+            if calls:
+                listed = [_mistral_call(*call) for call in calls]
+                parts += [Part("[TOOL_CALLS]", trained, special=True), Part(_tojson(listed), trained)]
+            else:
+                parts.append(Part(_content(message).rstrip(" "), trained))
+            parts.append(Part("</s>", trained, special=True))
+        elif role == "tool":
+            result = {"content": _parsed(_content(message)), "call_id": _text(message.get("tool_call_id"))}
+            parts += [Part("[TOOL_RESULTS]", special=True), Part(_tojson(result))]
+            parts.append(Part("[/TOOL_RESULTS]", special=True))
+        else:
+            exact = exact and role == "user"
+            text = _content(message)
+            if index == last_user:
+                if tools is not None:
+                    definitions = [_mistral_tool(tool) for tool in tools]
+                    parts += [Part("[AVAILABLE_TOOLS]", special=True), Part(_tojson(definitions))]
+                    parts.append(Part("[/AVAILABLE_TOOLS]", special=True))
+                if systems:
+                    text = "\n\n".join(systems) + "\n\n" + text
+            parts += [Part("[INST]", special=True), Part(text), Part("[/INST]", special=True)]
+    return parts, exact
+
+
+def _mistral_call(name: str, arguments: Any, call_id: Any) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"name": name, "arguments": arguments}
+    if call_id and call_id != "null":
+        rendered["id"] = call_id
+    return rendered
+
+
+def _mistral_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    """A tool definition as mistral-common's Tool model dumps it (every field, in its order)."""
+    function = tool.get("function", tool)
+    function = function if isinstance(function, dict) else {}
+    return {
+        "type": "function",
+        "function": {
+            "name": function.get("name"),
+            "description": function.get("description", ""),
+            "parameters": function.get("parameters", {}),
+        },
+    }
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

