@@ -42,7 +42,6 @@ ShareGPT, Alpaca) are rendered from the messages ft_lint.formats reads, and mark
 from __future__ import annotations
 
 import fnmatch
-import functools
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -153,7 +152,10 @@ def _tokens(parts: list[Part], encoding: str, template: Template) -> tuple[int, 
     return total, trained, exact
 
 
-_REMEMBERED_CHARS = 4096  # texts this short are remembered (system prompts, tool lists, headers)
+_REMEMBERED_CHARS = 1 << 16  # texts this short are remembered (system prompts, tool lists, headers)
+_MEMORY_CHARS = 16_000_000  # when the remembered texts hold more, memory starts over
+_memory: dict[tuple[str, str], int] = {}
+_memory_chars = 0
 
 
 def _count(encoding: str, text: str, template: Template) -> tuple[int, bool]:
@@ -179,9 +181,18 @@ def _count(encoding: str, text: str, template: Template) -> tuple[int, bool]:
     return count, exact
 
 
-@functools.lru_cache(maxsize=16_384)
 def _remembered_count(encoding: str, text: str) -> int:
-    return len(encoder(encoding)(_normal(text, CATALOG[encoding].normalize)))
+    """Tokens of a short text, remembered: the strings worth it (a system prompt, a tool list)
+    come back at once after memory starts over."""
+    global _memory_chars
+    known = _memory.get((encoding, text))
+    if known is None:
+        if _memory_chars + len(text) > _MEMORY_CHARS:
+            _memory.clear()
+            _memory_chars = 0
+        known = _memory[(encoding, text)] = len(encoder(encoding)(_normal(text, CATALOG[encoding].normalize)))
+        _memory_chars += len(text)
+    return known
 
 
 def _normal(text: str, form: str) -> str:
