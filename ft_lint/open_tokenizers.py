@@ -356,7 +356,15 @@ def encoder(name: str) -> Callable[[str], list[int]]:
     if tokenizer.kind == "tekken":
         return tekken_encoding(name, data).encode_ordinary
     encoding = tiktoken_encoding(name, data)
-    return lambda text: encoding.encode(text, allowed_special="all")
+    # tiktoken scans for every special token (Llama 4 has 2,048): only where one may start
+    starts = {token[:2] for token in tokenizer.special_tokens}
+
+    def encode(text: str) -> list[int]:
+        if any(start in text for start in starts):
+            return encoding.encode(text, allowed_special="all")
+        return encoding.encode_ordinary(text)
+
+    return encode
 
 
 def tiktoken_encoding(name: str, data: bytes) -> tiktoken.Encoding:
