@@ -281,19 +281,23 @@ def test_lower_bound_never_exceeds_the_count(encoding):
         assert bound <= count_record(record, "openai-chat", encoding, model).total
 
 
-def test_without_the_extra_the_count_is_an_estimate_with_a_note(monkeypatch):
-    from ft_lint.model_choice import ModelChoice, model_notes
-    from ft_lint.models import resolve_model
+def test_without_the_extra_the_count_is_an_estimate_with_a_note(monkeypatch, tmp_path):
+    from support import run_cli, write_jsonl
 
     monkeypatch.setattr(open_tokenizers, "_module_folder", lambda module: None)
     open_tokenizers.available.cache_clear()
     try:
-        count = count_record({"messages": PLAIN}, "openai-chat", "llama3", LLAMA)
-        assert not count.exact
-        model = resolve_model(LLAMA)
-        assert model.token_counts == 'estimate (pip install "ft-lint[open-models]")'
-        [note] = model_notes([ModelChoice(model, True, "train.jsonl", "openai-chat")])
-        assert 'pip install "ft-lint[open-models]"' in note and LLAMA in note
+        assert not count_record({"messages": PLAIN}, "openai-chat", "llama3", LLAMA).exact
+        path = write_jsonl(tmp_path / "train.jsonl", [{"messages": PLAIN}])
+        code, out, _ = run_cli("stats", str(path), "--model", LLAMA)
+        assert code == 0 and "tokens     about " in out
+        assert f"token counts for {LLAMA} are estimates" in out and 'pip install "ft-lint[open-models]"' in out
+        _code, out, _ = run_cli("models")
+        assert LLAMA in out and "estimate" in out.split(LLAMA)[1].splitlines()[0]
+        assert 'pip install "ft-lint[open-models]"' in out
+        _code, out, _ = run_cli("models", "--output-format", "json")
+        [llama] = [m for m in json.loads(out) if m["id"] == LLAMA]
+        assert llama["token_counts"] == 'estimate (pip install "ft-lint[open-models]")'
     finally:
         monkeypatch.undo()
         open_tokenizers.available.cache_clear()
