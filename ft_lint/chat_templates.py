@@ -108,14 +108,16 @@ def count(record: dict[str, Any], format_name: str, encoding: str, model_id: str
     """The tokens of ``record`` (in ``format_name``) for the model ``model_id`` of this tokenizer."""
     template = template_for(encoding, model_id)
     parts, exact = _render(record, format_name, encoding, template)
-    total, trained, whole = _tokens(parts, encoding, template)
+    # mistral-common tokenizes a conversation piece by piece; a text (TRL) is tokenized whole
+    apart = template.family.startswith("mistral") and format_name not in ("openai-prompt-completion", "generic-text")
+    total, trained, whole = _tokens(parts, encoding, joins=not apart)
     return Counted(total, trained, exact and whole)
 
 
 # --- counting rendered parts ------------------------------------------------------------
 
 
-def _tokens(parts: list[Part], encoding: str, template: Template) -> tuple[int, int, bool]:
+def _tokens(parts: list[Part], encoding: str, *, joins: bool) -> tuple[int, int, bool]:
     """Tokens of the rendered parts, of the trained ones, and whether the count is exact.
 
     A tiktoken BPE tokenizes the rendered text as one string: its special tokens end every
@@ -123,7 +125,6 @@ def _tokens(parts: list[Part], encoding: str, template: Template) -> tuple[int, 
     trained part's tokens are what it adds to its run. mistral-common tokenizes each piece on
     its own.
     """
-    joins = not template.family.startswith("mistral")
     total = trained = 0
     exact = True
     run: list[Part] = []
@@ -131,12 +132,12 @@ def _tokens(parts: list[Part], encoding: str, template: Template) -> tuple[int, 
     def flush() -> None:
         nonlocal total, trained, exact
         if not any(part.trained for part in run):
-            count, whole = _count(encoding, "".join(part.text for part in run), template)
+            count, whole = _count(encoding, "".join(part.text for part in run))
             total, exact = total + count, exact and whole
         else:  # what each part adds to the run's tokens
             before = 0
             for end in range(1, len(run) + 1):
-                upto, whole = _count(encoding, "".join(part.text for part in run[:end]), template)
+                upto, whole = _count(encoding, "".join(part.text for part in run[:end]))
                 trained += upto - before if run[end - 1].trained else 0
                 before, exact = upto, exact and whole
             total += before
@@ -161,7 +162,7 @@ _memory: dict[tuple[str, str], int] = {}
 _memory_chars = 0
 
 
-def _count(encoding: str, text: str, template: Template) -> tuple[int, bool]:
+def _count(encoding: str, text: str) -> tuple[int, bool]:
     """Tokens of a text, and whether they are exact: a text longer than PIECE_CHARS is
     tokenized in pieces (tiktoken's regex overflows its stack on a million spaces), cut after a
     line break followed by a character no split pattern continues it with, where no token

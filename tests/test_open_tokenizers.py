@@ -252,6 +252,11 @@ def test_prompt_completion_and_text_add_the_tokenizers_bos_and_eos():
     assert count.total == llama_count("<|begin_of_text|>Capital of Peru? Lima<|eot_id|>")
     assert count.trained == llama_count(" Lima") + 1
     text = count_record({"text": "Lima"}, "generic-text", "qwen2", QWEN25)  # Qwen adds no bos
+    import sentencepiece
+
+    model = sentencepiece.SentencePieceProcessor(model_file=str(package_file("mistral-v1")))
+    mistral = count_record(record, "openai-prompt-completion", "mistral-v1", MISTRAL)  # <s> text </s>, as TRL
+    assert mistral.total == len(model.encode("Capital of Peru? Lima")) + 2
     expected = len(qwen_reference().encode("Lima<|im_end|>"))
     assert (text.total, text.trained) == (expected, expected)
 
