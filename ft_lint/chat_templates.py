@@ -3,10 +3,13 @@
 An open model is fine-tuned on its conversations as its chat template writes them: the text a
 trainer tokenizes holds every header and end-of-turn token. TRL's SFTTrainer, Axolotl, Unsloth
 and LLaMA-Factory call the template published with the model (``apply_chat_template`` on the
-``chat_template`` of its tokenizer_config.json), and Together renders chat data with the same
-template; Mistral's own fine-tuning encodes with mistral-common. So each family below restates
-one published template, in Python (no Jinja, no sandbox), and is tested against the reference
-implementation (tests/test_open_tokenizers.py):
+``chat_template`` of its tokenizer_config.json), and Together "automatically formats [a
+conversation] into the model's chat template" and trains "only on assistant messages" by
+default (https://docs.together.ai/docs/fine-tuning/data-preparation); Mistral's reference
+encoding is mistral-common's (mistral-finetune uses it; a trainer applying the Hugging Face
+template instead can differ by a token per turn where it joins text that mistral-common
+tokenizes apart). So each family below restates one published template, in Python (no Jinja,
+no sandbox), and is tested against the reference implementation (tests/test_open_tokenizers.py):
 
 * ``llama3``: meta-llama/Llama-3.1-8B-Instruct's template (also Llama 3.2 and 3.3): a system
   block always (``Cutting Knowledge Date: December 2023`` / ``Today Date: 26 Jul 2024``,
