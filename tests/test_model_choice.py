@@ -64,9 +64,7 @@ def test_per_file_settings_last_matching_glob_wins(project):
 
 
 def test_per_file_model_in_a_report(project):
-    configure(
-        project, '[per-file-settings."data/llama/*.jsonl"]\nmodel = "google/gemma-3-27b-it"\n'
-    )
+    configure(project, '[per-file-settings."data/llama/*.jsonl"]\nmodel = "google/gemma-3-27b-it"\n')
     _code, out, _ = run_cli("check", "data", "--select", "FT301,FT304", "--output-format", "concise")
     notes = [line for line in out.splitlines() if line.startswith("note: ")]
     assert len(notes) == 2
