@@ -7,6 +7,9 @@ folder, then prints seconds and MB/s for:
   * check --select FT301,FT302 (examples under 90% of the limit by their bytes are not tokenized)
   * the same with the shortcut disabled (every example tokenized)
   * stats --model gpt-4.1-mini (every example tokenized, exact)
+  * per tokenizer (OpenAI's shipped encodings and the open models' of ft_lint/open_tokenizers.py,
+    each counting as its chat template renders the example): load time and MB/s of count_record
+    over every example; open tokenizers whose package is missing (ft-lint[open-models]) are skipped.
 Each run starts from a fresh process state for the token cache; the encoding load is timed apart.
 """
 
@@ -79,20 +82,45 @@ def main() -> None:
         print(f"{'load o200k_base (once per process)':<48} {time.perf_counter() - start:7.2f} s")
         limits = Settings(paths=[path], select=["FT301", "FT302"], model="gpt-4.1-mini")
         timed("check FT301,FT302 (byte shortcut)", size, lambda: lint([path], limits))
-        original = tokens.upper_bound_applies
         import ft_lint.rules.limits as limits_module
 
-        limits_module.upper_bound_applies = lambda raw: False
+        original = limits_module.proven_at_most
+        limits_module.proven_at_most = lambda raw, images, threshold: False
         try:
             timed("check FT301,FT302 (every example tokenized)", size, lambda: lint([path], limits))
         finally:
-            limits_module.upper_bound_applies = original
+            limits_module.proven_at_most = original
         timed(
             "stats --model gpt-4.1-mini (exact counts)",
             size,
             lambda: collect_stats([path], Settings(model="gpt-4.1-mini")),
         )
         timed("check, all rules, default model", size, lambda: lint([path], Settings(paths=[path])))
+        per_tokenizer(path, size)
+
+
+def per_tokenizer(path: Path, size: int) -> None:
+    """count_record over every example, once per tokenizer, with a model of the table using it."""
+    from ft_lint import open_tokenizers
+    from ft_lint.models import load_models
+
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    users = {model.encoding: model.id for model in reversed(load_models().values()) if model.encoding}
+    for encoding in (*tokens.ENCODING_SHA256, *open_tokenizers.CATALOG):
+        if open_tokenizers.is_open(encoding) and not open_tokenizers.available(encoding):
+            print(f"{encoding:<16} skipped: {open_tokenizers.EXTRA_HINT}")
+            continue
+        model_id = users.get(encoding, "")
+        start = time.perf_counter()
+        tokens.count_record(records[0], "openai-chat", encoding, model_id)  # loads the tokenizer
+        loaded = time.perf_counter() - start
+        timed(
+            f"{encoding} (load {loaded:.2f} s) {model_id or ''}"[:48],
+            size,
+            lambda encoding=encoding, model_id=model_id: [
+                tokens.count_record(record, "openai-chat", encoding, model_id) for record in records
+            ],
+        )
 
 
 if __name__ == "__main__":

@@ -360,21 +360,34 @@ def stats_command(
 def models_command(output_format: str, providers: tuple[str, ...]) -> None:
     """The models ft-lint knows: formats, limits, tokenizer, price and retirement dates."""
     from ft_lint.models import load_models
+    from ft_lint.open_tokenizers import EXTRA_HINT, available, is_open
 
     table = [model for model in load_models().values() if not providers or model.provider in providers]
+    missing = sorted({m.encoding for m in table if is_open(m.encoding) and m.encoding and not available(m.encoding)})
     if output_format == "json":
         import json
 
         click.echo(json.dumps([model.as_json() for model in table], indent=2))
         return
-    header = ("model", "provider", "formats", "context", "encoding", "$/1M train", "last new jobs", "shutdown")
+    header = (
+        "model",
+        "provider",
+        "formats",
+        "context",
+        "encoding",
+        "tokens",
+        "$/1M train",
+        "last new jobs",
+        "shutdown",
+    )
     rows = [
         (
             model.id,
             model.provider,
             ",".join(f.removeprefix("openai-") for f in model.formats),
             f"{model.context_tokens:,}",
-            model.encoding or "estimate",
+            model.encoding or "none",
+            model.token_counts.split(" ")[0],
             "n/a" if model.price_per_1m_training_tokens is None else f"{model.price_per_1m_training_tokens:.2f}",
             str(model.last_new_jobs_date or "-"),
             str(model.shutdown_date or "-"),
@@ -382,7 +395,7 @@ def models_command(output_format: str, providers: tuple[str, ...]) -> None:
         for model in table
     ]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    right = {3, 5}  # numbers
+    right = {3, 6}  # numbers
     for row in (header, *rows):
         click.echo(
             "  ".join(
@@ -390,7 +403,12 @@ def models_command(output_format: str, providers: tuple[str, ...]) -> None:
                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))
             ).rstrip()
         )
-    click.echo("\nencoding 'estimate': the tokenizer does not ship with ft-lint; token counts are estimates.")
+    click.echo(
+        "\ntokens 'exact': counted with the model's tokenizer (and chat template); 'estimate': about "
+        "3 UTF-8 bytes per token, the tokenizer being unknown to ft-lint (encoding none)"
+        + ("" if not missing else f" or its package not installed ({EXTRA_HINT}: {', '.join(missing)})")
+        + "."
+    )
     click.echo("Every figure's source: `ft-lint models --output-format json` (or ft_lint/models.toml).")
 
 

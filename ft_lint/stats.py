@@ -203,7 +203,7 @@ class _Counts:
 
 
 def file_stats(path: Path, settings: Settings) -> FileStats:
-    from ft_lint.tokens import count_record, texts_cut
+    from ft_lint.tokens import count_record, counting_key, texts_cut
 
     filename = display_name(path)
     local_model = settings.local_model()
@@ -212,7 +212,9 @@ def file_stats(path: Path, settings: Settings) -> FileStats:
         context = file_context(path, settings, current_date(settings))
         forced, file_format, format_name, choice = context.forced, context.format, context.format_name, context.choice
         compared = _compared_models(choice, format_name)
-        counts = {model.encoding: _Counts() for model in compared}
+        # one tally per way of counting, kept with a model that counts so
+        counting = {counting_key(model.encoding, model.id): model for model in reversed(compared)}
+        counts = {key: _Counts() for key in counting}
         cuts_before = texts_cut(choice.model.encoding)
         examples = invalid = messages = 0
         for entry in read_entries(path):
@@ -230,13 +232,14 @@ def file_stats(path: Path, settings: Settings) -> FileStats:
             messages += len(record.messages)
             if local:
                 local.add(record.renderings)
-            for encoding, tally in counts.items():
-                tally.add(count_record(entry.value, record_format.name, encoding))
+            for key, tally in counts.items():
+                model = counting[key]
+                tally.add(count_record(entry.value, record_format.name, model.encoding, model.id))
     except WholeFileProblem as problem:
         raise UsageError(f"{filename}: {problem.message}") from None
     except UnreadableFile as error:
         raise UsageError(str(error)) from None
-    main = counts[choice.model.encoding]
+    main = counts[counting_key(choice.model.encoding, choice.model.id)]
     return FileStats(
         filename=filename,
         format=format_name,
@@ -245,7 +248,9 @@ def file_stats(path: Path, settings: Settings) -> FileStats:
         invalid_examples=invalid,
         messages=messages,
         tokens=_token_stats(main),
-        costs=[_cost(model, counts[model.encoding], examples, format_name) for model in compared],
+        costs=[
+            _cost(model, counts[counting_key(model.encoding, model.id)], examples, format_name) for model in compared
+        ],
         per_example=main.totals,
         texts_cut=texts_cut(choice.model.encoding) - cuts_before,
         local=local,

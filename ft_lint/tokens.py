@@ -54,8 +54,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from ft_lint import model_templates
 from ft_lint.formats import all_formats, as_list, text_turns, unique_messages
 from ft_lint.image_headers import image_size
+from ft_lint.open_tokenizers import PIECE_CHARS as PIECE_CHARS  # stats.py reports it
+from ft_lint.open_tokenizers import SAFE_CUT, available, is_open, parse_ranks
+from ft_lint.open_tokenizers import EncodingIntegrityError as EncodingIntegrityError  # raised for both kinds of file
 
 if TYPE_CHECKING:
     import tiktoken
@@ -105,10 +109,8 @@ REPLY_PRIMING = 3
 # The longest token of each encoding, in UTF-8 bytes (tests/test_tokens.py checks them against
 # the shipped files): runs of 128 spaces, "=" or "-".
 LONGEST_TOKEN_BYTES = {"o200k_base": 128, "cl100k_base": 128}
-PIECE_CHARS = 1 << 17  # the longest text tokenized at once (see the module's docstring)
-# Where a text can be cut without changing its tokens: after a line break followed by a
-# character that no split pattern continues a line break with.
-_SAFE_CUT = re.compile(r"\n(?=[^\s/])")
+# PIECE_CHARS: the longest text tokenized at once (see the module's docstring); SAFE_CUT: where
+# a text can be cut without changing its tokens. Shared with the open models' counting.
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +143,6 @@ IMAGE_TILE_TOKENS = 170
 IMAGE_TOKENS_UPPER_BOUND = IMAGE_LOW_DETAIL_TOKENS + IMAGE_TILE_TOKENS * 2 * 4
 
 
-class EncodingIntegrityError(RuntimeError):
-    """A shipped .tiktoken file does not have the published sha256: it is damaged or replaced."""
-
-
 class UnknownEncodingError(ValueError):
     pass
 
@@ -169,20 +167,6 @@ def _read_encoding_file(name: str) -> bytes:
     return (resources.files("ft_lint") / "encodings" / f"{name}.tiktoken").read_bytes()
 
 
-def _parse_ranks(data: bytes, name: str) -> dict[bytes, int]:
-    """The .tiktoken format: one '<base64 token> <rank>' per line."""
-    ranks = {}
-    for number, line in enumerate(data.splitlines(), 1):
-        if not line:
-            continue
-        try:
-            token, rank = line.split()
-            ranks[base64.b64decode(token, validate=True)] = int(rank)
-        except (ValueError, binascii.Error):
-            raise EncodingIntegrityError(f"{name}.tiktoken line {number} is not '<base64> <rank>'") from None
-    return ranks
-
-
 @functools.cache
 def get_encoding(name: str) -> tiktoken.Encoding:
     """The tiktoken Encoding ``name``, built from the file shipped with ft-lint (once per process).
@@ -204,7 +188,7 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     return tiktoken.Encoding(
         name,
         pat_str=_PATTERNS[name],
-        mergeable_ranks=_parse_ranks(data, name),
+        mergeable_ranks=parse_ranks(data, f"{name}.tiktoken"),
         special_tokens=_SPECIAL_TOKENS[name],
     )
 
@@ -270,7 +254,7 @@ class _TextCounter(_Counting):
         while start < len(text):
             end = start + PIECE_CHARS
             if end < len(text):
-                cut = _SAFE_CUT.search(text, start + PIECE_CHARS // 2, end)
+                cut = SAFE_CUT.search(text, start + PIECE_CHARS // 2, end)
                 if cut:
                     end = cut.end()
                 else:
@@ -283,7 +267,7 @@ class _TextCounter(_Counting):
 
 def texts_cut(encoding_name: str | None) -> int:
     """How many texts this process counted with the encoding in pieces cut where a token may change."""
-    return _counter(encoding_name).texts_cut
+    return 0 if is_open(encoding_name) else _counter(encoding_name).texts_cut
 
 
 def _estimate(text: str) -> int:
@@ -371,17 +355,52 @@ def _preference(record: dict[str, Any], counter: _Counting) -> TokenCount:
 _OPENAI_FORMATS = frozenset({"openai-chat", "openai-rft", "openai-preference", "openai-prompt-completion"})
 
 
-def count_record(record: dict[str, Any], format_name: str, encoding_name: str | None) -> TokenCount:
-    """Dispatch on the format name used by ft_lint.formats and models.toml."""
+def count_record(record: dict[str, Any], format_name: str, encoding_name: str | None, model_id: str = "") -> TokenCount:
+    """Dispatch on the format name used by ft_lint.formats and models.toml.
+
+    An open model's tokenizer (ft_lint.open_tokenizers) counts the example as the model's chat
+    template renders it (ft_lint.model_templates), ``model_id`` choosing the template; without
+    the ``open-models`` extra installed the count is the byte estimate."""
+    if is_open(encoding_name):
+        assert encoding_name is not None
+        if available(encoding_name):
+            found = model_templates.count(record, format_name, encoding_name, model_id)
+            return TokenCount(found.total, found.trained, found.exact)
+        encoding_name = None
     return _counted(lambda counter: _record(record, format_name, counter), encoding_name)
+
+
+def counting_key(encoding_name: str | None, model_id: str) -> tuple[str | None, object]:
+    """Models with equal keys count every example alike (the same tokenizer and template)."""
+    if is_open(encoding_name) and encoding_name is not None:
+        return (
+            (encoding_name, model_templates.template_for(encoding_name, model_id))
+            if available(encoding_name)
+            else (None, None)
+        )
+    return encoding_name, None
+
+
+def is_estimated(encoding_name: str | None) -> bool:
+    """Whether counts with this encoding are byte estimates: none shipped, or its package missing."""
+    return encoding_name is None or (is_open(encoding_name) and not available(encoding_name))
+
+
+def template_allowance(encoding_name: str | None) -> int:
+    """Tokens an open model's template may add beyond what the byte shortcut charges (see
+    model_templates.TEMPLATE_TOKENS_BOUND); 0 for OpenAI's formula."""
+    return model_templates.TEMPLATE_TOKENS_BOUND if is_open(encoding_name) else 0
 
 
 def tokens_at_least(record: dict[str, Any], format_name: str, encoding_name: str | None) -> int:
     """A number of tokens that `count_record` never counts fewer than, found without tokenizing
     (see the module's docstring); 0 with no tokenizer (an estimate tokenizes nothing: making it
     costs no more than a bound)."""
-    if encoding_name is None:
+    if is_estimated(encoding_name):
         return 0
+    assert encoding_name is not None
+    if is_open(encoding_name):
+        return model_templates.tokens_at_least(record, format_name, encoding_name)
     return _record(record, format_name, _LowerBound(encoding_name)).total
 
 

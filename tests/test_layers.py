@@ -74,6 +74,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.image_headers",
         "ft_lint.inplace",
         "ft_lint.pairing",
+        "ft_lint.open_tokenizers",  # the open models' tokenizer catalog, which models.py checks names against
         "ft_lint.models",
         "ft_lint.histogram",
         "ft_lint.profiles",
@@ -84,6 +85,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
     ("ft_lint.files",),  # which files a run reads, and their names
     ("ft_lint.formats",),  # entries to formats
+    ("ft_lint.model_templates",),  # open models' examples as their chat templates render them
     ("ft_lint.tokens", "ft_lint.model_choice", "ft_lint.local_tokenizer", "ft_lint.chat_templates"),
     ("ft_lint.context",),  # a file's format and model, for every command
     ("ft_lint.record",),

@@ -18,7 +18,7 @@ from reference import ref_messages
 from support import chat, write_jsonl
 
 OLD_GPT35 = "gpt-3.5-turbo-0613"  # 4,096 tokens per example, cl100k_base: small records reach it
-LLAMA_70B = "meta-llama/Meta-Llama-3.1-70B-Instruct-Reference"  # 24,576, no shipped tokenizer
+GEMMA_27B = "google/gemma-3-27b-it"  # 49,152, no tokenizer in any registry package: estimated
 
 
 def findings_for(tmp_path, records, select, **settings):
@@ -81,8 +81,8 @@ def test_near_limit_threshold_is_an_option(tmp_path, cl100k_words):
 
 
 def test_estimated_counts_say_about(tmp_path):
-    """Llama's tokenizer is not shipped: 3 UTF-8 bytes per token, rounded up per string."""
-    limit = load_models()[LLAMA_70B].context_tokens
+    """Gemma's tokenizer is not shipped: 3 UTF-8 bytes per token, rounded up per string."""
+    limit = load_models()[GEMMA_27B].context_tokens
 
     def estimate(record) -> int:  # the formula, independently: 3 + per message 3 + role + content
         return 3 + sum(
@@ -92,15 +92,15 @@ def test_estimated_counts_say_about(tmp_path):
     fits = chat("hi", "a" * (3 * (limit - estimate(chat("hi", "")))))
     over = chat("hi", fits["messages"][1]["content"] + "a")
     assert (estimate(fits), estimate(over)) == (limit, limit + 1)
-    found, summary = findings_for(tmp_path, [fits, over], ["FT301"], model=LLAMA_70B)
+    found, summary = findings_for(tmp_path, [fits, over], ["FT301"], model=GEMMA_27B)
     assert [(f.line, f.message) for f in found] == [
         (
             2,
             f"example has about {limit + 1:,} tokens, "
-            f"more than the {limit:,} a training example of {LLAMA_70B} may hold",
+            f"more than the {limit:,} a training example of {GEMMA_27B} may hold",
         )
     ]
-    assert any("estimates" in note and LLAMA_70B in note for note in summary.notes)
+    assert any("estimates" in note and GEMMA_27B in note for note in summary.notes)
 
 
 def test_tool_definitions_count_toward_the_limit(tmp_path, reference):
@@ -362,8 +362,8 @@ def test_file_size_is_checked_against_the_files_model(tmp_path):
         (10, None, "info"),
         (49, None, "info"),
         (50, None, None),
-        (0, LLAMA_70B, "error"),
-        (1, LLAMA_70B, None),  # Together: at least 1, nothing recommended
+        (0, GEMMA_27B, "error"),
+        (1, GEMMA_27B, None),  # Together: at least 1, nothing recommended
     ],
 )
 def test_too_few_examples(tmp_path, count, model, severity):

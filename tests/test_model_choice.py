@@ -67,13 +67,11 @@ def test_per_file_settings_last_matching_glob_wins(project):
 
 
 def test_per_file_model_in_a_report(project):
-    configure(
-        project, '[per-file-settings."data/llama/*.jsonl"]\nmodel = "meta-llama/Llama-3.3-70B-Instruct-Reference"\n'
-    )
+    configure(project, '[per-file-settings."data/llama/*.jsonl"]\nmodel = "google/gemma-3-27b-it"\n')
     _code, out, _ = run_cli("check", "data", "--select", "FT301,FT304", "--output-format", "concise")
     notes = [line for line in out.splitlines() if line.startswith("note: ")]
     assert len(notes) == 2
-    assert "Llama-3.3-70B-Instruct-Reference are estimates" in notes[1]
+    assert "gemma-3-27b-it are estimates" in notes[1]
     assert "gpt-4.1-mini-2025-04-14 was assumed (65,536 tokens per example" in notes[0]  # for data/train.jsonl
 
 
@@ -177,7 +175,7 @@ def test_models_command_table_and_json(tmp_path):
     rows = {
         line.split()[0]: line.split()
         for line in out.splitlines()[1:]
-        if line and not line.startswith(("encoding", "Every"))
+        if line and not line.startswith(("tokens", "Every"))
     }
     assert set(rows) == {entry["id"] for entry in raw}
     assert rows["gpt-4o-mini-2024-07-18"][1:] == [
@@ -185,11 +183,13 @@ def test_models_command_table_and_json(tmp_path):
         "chat,preference",
         "65,536",
         "o200k_base",
+        "exact",
         "3.00",
         "2027-01-06",
         "2027-01-14",
     ]
-    assert rows["Qwen/Qwen3-8B"][4] == "estimate"
+    assert rows["Qwen/Qwen3-8B"][4:6] == ["qwen2", "exact"]  # the open-models extra is in `dev`
+    assert rows["google/gemma-3-27b-it"][4:6] == ["none", "estimate"]
     _code, out, _ = run_cli("models", "--output-format", "json")
     table = json.loads(out)
     assert [m["id"] for m in table] == [entry["id"] for entry in raw]

@@ -115,10 +115,13 @@ def test_dates_are_ordered_where_present():
 
 
 def test_every_named_encoding_is_shipped_with_a_known_hash():
+    from ft_lint.open_tokenizers import CATALOG
     from ft_lint.tokens import ENCODING_SHA256
 
     folder = resources.files("ft_lint").joinpath("encodings")
     for model in models.load_models().values():
+        if model.encoding in CATALOG:  # an open model's: its package's file, hash-checked (test_open_tokenizers)
+            continue
         if model.encoding is not None:
             assert model.encoding in ENCODING_SHA256, model.id
             assert folder.joinpath(f"{model.encoding}.tiktoken").is_file(), model.id
@@ -172,6 +175,22 @@ def test_other_providers_are_present():
         assert any(i.startswith(family) for i in together), family
     for listed in ("Qwen/Qwen3.5-9B", "openai/gpt-oss-20b", "meta-llama/Llama-4-Scout-17B-16E-Instruct"):
         assert listed in together, listed  # Together's supported-models list of 2026-12-07
+    # Gemma's tokenizer ships in no registry package: its counts stay estimates
+    together_models = [m for m in table if m.provider == "together"]
+    expected_by_family = {
+        "meta-llama/meta-llama-3": "llama3",
+        "meta-llama/llama-3": "llama3",
+        "meta-llama/llama-4": "llama4",
+        "qwen/qwen2.5": "qwen2",
+        "qwen/qwen3-": "qwen2",
+        "qwen/qwen3.5": "qwen3.5",
+        "mistralai/": "mistral-v1",
+        "google/gemma": None,
+    }
+    for family, encoding in expected_by_family.items():
+        members = [m for m in together_models if m.id.lower().startswith(family)]
+        assert members, family
+        assert {m.encoding for m in members} == {encoding}, family
 
 
 def test_default_model_exists():
@@ -416,7 +435,8 @@ def test_model_as_json_keeps_every_field_and_source(raw_table):
     by_id = {entry["id"]: entry for entry in raw_table}
     for model in models.load_models().values():
         data = model.as_json()
-        assert set(data) == set(FIELDS)
+        assert set(data) == {*FIELDS, "token_counts"}  # derived: "exact" or "estimate"
+        assert data["token_counts"] == ("estimate" if model.encoding is None else "exact"), model.id
         raw = by_id[model.id]
         assert data["context_tokens"] == raw["context_tokens"] and data["min_examples"] == raw["min_examples"]
         for key in ("max_examples", "max_validation_examples", "upload_limit_bytes"):

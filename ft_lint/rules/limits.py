@@ -18,7 +18,7 @@ from ft_lint.models import Model, days_until, load_models
 from ft_lint.record import Record
 from ft_lint.rules import FileRule, FileSummary, Option, RecordRule
 from ft_lint.rules.images import may_hold_images
-from ft_lint.tokens import counted_images, proven_at_most
+from ft_lint.tokens import counted_images, proven_at_most, template_allowance
 
 TOKEN_COUNTING = """
 How tokens are counted (ft_lint/tokens.py), as OpenAI's cookbook "How to count tokens with
@@ -38,14 +38,20 @@ gpt-4o / gpt-4.1 / o4 family, cl100k_base for gpt-3.5, gpt-4, babbage-002 and da
     prompt/completion example = tokens(prompt) + tokens(completion)
     preference example = the input conversation once + both replies with their framing
 
-Models whose tokenizer does not ship with ft-lint (Together's Llama, Qwen, Mistral, Gemma)
-are counted at about 3 UTF-8 bytes per token: messages then say "about", and the report
-carries a note. No tokenizing is needed for an example whose UTF-8 byte count plus what
-counting adds on top (framing and tool constants charged per "{", ":", "[" and ",", 1,445 per
-image) is already under the threshold: no token of these encodings is shorter than one byte
-(tokens.max_tokens_upper_bound). Nor for an example whose strings hold more UTF-8 bytes than 128
-times the limit: no token of these encodings is longer than 128 bytes, so it is over the limit
-whatever the exact count, and the message says "at least" (tokens.tokens_at_least).
+Open models (Llama, Qwen, Mistral) are counted with their own tokenizer, read from the
+registry packages of the `ft-lint[open-models]` extra, as their chat template renders the
+example: every header, special token and end-of-turn token, tool definitions, calls and
+results where the template writes them, and the default system message or empty think block
+it adds (ft_lint/model_templates.py names each template and its source). Without the extra,
+and for models whose tokenizer no package ships (Gemma, Gemini, Nova), they are counted at
+about 3 UTF-8 bytes per token: messages then say "about", and the report carries a note.
+No tokenizing is needed for an example whose UTF-8 byte count plus what counting adds on top
+(framing and tool constants charged per "{", ":", "[" and ",", 1,445 per image; 256 more for
+an open model's template) is already under the threshold: no token of these encodings is
+shorter than one byte (tokens.max_tokens_upper_bound). Nor for an example whose strings hold
+more UTF-8 bytes than the encoding's longest token (128 bytes for OpenAI's) times the limit:
+it is over the limit whatever the exact count, and the message says "at least"
+(tokens.tokens_at_least).
 """
 
 
@@ -69,7 +75,7 @@ class _ExampleLength(RecordRule):
             return
         threshold = self.share_of_limit * model.context_tokens
         images = counted_images(record.format.name, record.messages) if may_hold_images(record) else 0
-        if proven_at_most(record.raw, images, threshold):
+        if proven_at_most(record.raw, images, threshold - template_allowance(model.encoding)):
             return
         at_least = record.tokens_at_least
         if at_least is None:  # only without a format or model, ruled out above
