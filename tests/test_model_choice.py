@@ -198,7 +198,7 @@ def test_models_command_table_and_json(tmp_path):
 
 def test_models_command_filters_by_provider():
     _code, out, _ = run_cli("models", "--provider", "bedrock", "--provider", "vertex")
-    rows = [line for line in out.splitlines()[1:] if line and not line.startswith(("encoding", "Every"))]
+    rows = [line for line in out.splitlines()[1:] if line and not line.startswith(("tokens", "Every"))]
     providers = {row.split()[1] for row in rows}
     assert providers == {"bedrock", "vertex"}
     _code, out, _ = run_cli("models", "--provider", "vertex", "--output-format", "json")
