@@ -31,6 +31,7 @@ from ft_lint.excerpt import excerpt as record_excerpt
 from ft_lint.files import display_name
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats
+from ft_lint.hub_datasets import Split
 from ft_lint.inplace import reading_lock
 from ft_lint.model_choice import ModelChoice, model_notes
 from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, file_changed, read_entries
@@ -187,7 +188,7 @@ def lint(
     forced = all_formats()[settings.format] if settings.format else None
     plan = plan_files(files, settings)
     outside = _partners_outside(plan, settings.root)
-    run_summary = RunSummary(files=len(plan.files) - len(outside), fail_on=settings.fail_on)
+    run_summary = RunSummary(files=len(plan.files) - len(outside), fail_on=settings.fail_on, notes=list(plan.notes))
     # A file's shared lock is held from its scan until the dataset rules have read it again, so a
     # --fix rewriting it waits: the findings are of the file before or after, never a mix. Up to
     # HELD_LOCKS files (a descriptor each); beyond, each is locked while it is scanned.
@@ -272,11 +273,12 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
 
 def _peer_groups(plan: pairing.Plan, formats: dict[str, Format | None]) -> dict[str, int]:
     """The files given, by peer group (see rules.Dataset.peers): one group for the files of one
-    format and one split. A validation file is compared with its training data by FT404 and
+    format and one split: of a Hugging Face dataset (its shards), else the validation files (of a
+    pair) or the rest. A validation file is compared with its training data by FT404 and
     FT405, not as a peer; files of different formats hold different kinds of examples, and a file
     of no one format (mixed, or unknown) is compared with itself alone. So is a file named twice
     (data/inside.jsonl -> train.jsonl): its records are not copies of each other."""
-    groups: dict[tuple[str, bool], int] = {}
+    groups: dict[tuple[str, Split | bool], int] = {}
     peers = {}
     seen: set[tuple[int, int]] = set()
     for path in plan.files:
@@ -290,7 +292,8 @@ def _peer_groups(plan: pairing.Plan, formats: dict[str, Format | None]) -> dict[
             continue
         if (identity.st_dev, identity.st_ino) not in seen:
             seen.add((identity.st_dev, identity.st_ino))
-            peers[filename] = groups.setdefault((file_format.name, path in plan.training_of), len(groups))
+            split = plan.split_of.get(path, path in plan.training_of)
+            peers[filename] = groups.setdefault((file_format.name, split), len(groups))
     return peers
 
 

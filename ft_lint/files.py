@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
 from ft_lint.errors import UsageError
 from ft_lint.escaping import terminal
+from ft_lint.input_kinds import JSON, InputKind, data_suffixes, kind_of
 from ft_lint.reader import UnreadableFile, not_regular_reason, open_data_file
 
-DATA_SUFFIXES = (".jsonl", ".ndjson")
+# What a folder's walk takes whatever it holds (`.json` files only when they hold an array of objects).
+DATA_SUFFIXES = tuple(suffix for suffix in data_suffixes() if suffix not in JSON.suffixes)
 
 
 def display_name(path: Path) -> str:
@@ -19,23 +22,29 @@ def display_name(path: Path) -> str:
 def collect_files(paths: list[Path]) -> list[Path]:
     """Files named, and the data files inside folders named, in a stable order. The `.json` files
     of a folder that hold no array of objects (package.json, a settings file, `[1, 2]`) are
-    skipped, with one note for all of them: a file named is linted whatever it holds."""
+    skipped, with one note for all of them: a file named is linted whatever it holds. A file
+    whose kind needs an extra that is not installed is skipped in a folder, with a note naming
+    the extra, and a usage error when named."""
     files: list[Path] = []
     not_records: list[Path] = []
+    without_extra: dict[InputKind, list[Path]] = {}
     for path in paths:
         if path.is_dir():
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if _stays_in(p, path) and _is_regular(p) and _is_data_file(p, path, not_records)
+                if _stays_in(p, path) and _is_regular(p) and _is_data_file(p, path, not_records, without_extra)
             )
-            if not found and path.suffix.lower() in (*DATA_SUFFIXES, ".json"):
+            if not found and kind_of(path) is not None:
                 raise UsageError(f"{path}: is a directory, not a data file")
             files += found
         elif path.exists():
             reason = not_regular_reason(path.stat().st_mode)
             if reason:  # /dev/zero never ends, a FIFO waits for a writer
                 raise UsageError(f"{path}: {reason}")
+            kind = kind_of(path)
+            if kind is not None and _lacks_extra(kind):
+                raise UsageError(f"{path}: {_needs(kind)}")
             files.append(path)
         elif path.is_symlink():
             raise UsageError(f"{path}: broken symbolic link")
@@ -43,7 +52,18 @@ def collect_files(paths: list[Path]) -> list[Path]:
             raise UsageError(f"{path}: no such file or directory")
     if not_records:
         _note_skipped(sorted(set(not_records)))
+    for kind, skipped in without_extra.items():
+        _note_without_extra(kind, sorted(set(skipped)))
     return list(dict.fromkeys(files))
+
+
+def _lacks_extra(kind: InputKind) -> bool:
+    """Whether the package the kind's reader imports is missing (looked up, not imported)."""
+    return kind.module is not None and importlib.util.find_spec(kind.module) is None
+
+
+def _needs(kind: InputKind) -> str:
+    return f"reading {kind.name} needs the {kind.module} package: {kind.install_hint}"
 
 
 SKIPPED_NAMED = 3  # .json files named in the note on those skipped; the rest are counted
@@ -61,6 +81,12 @@ def _note_skipped(skipped: list[Path]) -> None:
     )
 
 
+def _note_without_extra(kind: InputKind, skipped: list[Path]) -> None:
+    names = ", ".join(display_name(path) for path in skipped[:SKIPPED_NAMED])
+    more = f" and {len(skipped) - SKIPPED_NAMED:,} more" if len(skipped) > SKIPPED_NAMED else ""
+    print(terminal(f"ft-lint: note: skipped {names}{more}: {_needs(kind)}"), file=sys.stderr)
+
+
 def _stays_in(path: Path, folder: Path) -> bool:
     """False, with a note, for a symbolic link in a folder named that leads out of it (to a file,
     or to a folder, which is not walked either): in a stranger's repository, data/x.jsonl ->
@@ -72,7 +98,7 @@ def _stays_in(path: Path, folder: Path) -> bool:
             return True
     except (OSError, RuntimeError):  # a loop of links: nothing to read
         return False
-    if not _in_hidden_folder(path, folder) and (path.is_dir() or path.suffix.lower() in (*DATA_SUFFIXES, ".json")):
+    if not _in_hidden_folder(path, folder) and (path.is_dir() or kind_of(path) is not None):
         print(
             f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} "
             "(name it to lint it)",
@@ -93,20 +119,27 @@ def _is_regular(path: Path) -> bool:
         reason = not_regular_reason(path.stat().st_mode)
     except OSError:  # a broken link
         return False
-    if reason and path.suffix.lower() in (*DATA_SUFFIXES, ".json") and not path.is_dir():
+    if reason and kind_of(path) is not None and not path.is_dir():
         print(f"ft-lint: warning: skipped {display_name(path)}: it {reason}", file=sys.stderr)
     return reason is None
 
 
-def _is_data_file(path: Path, folder: Path, not_records: list[Path]) -> bool:
-    """A JSONL file, or a .json file whose start is an array of objects (else added to `not_records`)."""
+def _is_data_file(
+    path: Path, folder: Path, not_records: list[Path], without_extra: dict[InputKind, list[Path]]
+) -> bool:
+    """A data file by its suffix (input_kinds) whose reader is installed (else added to
+    `without_extra`); a .json file only when its start is an array of objects (else added to
+    `not_records`)."""
     if _in_hidden_folder(path, folder):
         return False
-    suffix = path.suffix.lower()
-    if suffix in DATA_SUFFIXES:
-        return True
-    if suffix != ".json":
+    kind = kind_of(path)
+    if kind is None:
         return False
+    if _lacks_extra(kind):
+        without_extra.setdefault(kind, []).append(path)
+        return False
+    if kind is not JSON:
+        return True
     holds_records = _holds_records(path)
     if holds_records is False:
         not_records.append(path)

@@ -42,6 +42,7 @@ from ft_lint.escaping import terminal
 from ft_lint.files import display_name
 from ft_lint.findings import Finding
 from ft_lint.inplace import NotFixed, Rewrite, check_fixable, finish_interrupted
+from ft_lint.input_kinds import read_as
 from ft_lint.reader import BOM, duplicate_keys, is_json_array, non_text_reason
 from ft_lint.redaction import redact_json
 from ft_lint.reporters import RunSummary
@@ -101,7 +102,12 @@ def show_diff(
     """Print the fixes as a unified diff without writing; exit code 1 when there are any."""
     findings, _ = lint(files, settings, options, state)
     would_fix = changed_files = 0
+    notes: list[str] = []
     for path, edits in _edits_by_file(files, findings, options):
+        refusal = not_rewritable(path, sum(map(len, edits.values())))
+        if refusal:
+            notes.append(f"{display_name(path)}: {refusal}")
+            continue
         with _open(path) as handle:
             lines = _fixed_lines(path, handle, edits)
             printed = False
@@ -113,7 +119,6 @@ def show_diff(
                 out.write(hunk)
         would_fix += lines.applied
         changed_files += printed
-    notes: list[str] = []
     _note_unsafe(findings, options, notes)
     summary = (
         f"Would fix {would_fix} problem{'s' * (would_fix != 1)} in {changed_files} file{'s' * (changed_files != 1)}."
@@ -145,6 +150,18 @@ def _edits_by_file(
             yield paths[filename], edits
 
 
+def not_rewritable(path: Path, fixes: int) -> str | None:
+    """Why `--fix` leaves a file of this kind as it is (compressed, a table, Parquet: it cannot be
+    rewritten a line at a time in place), or None for a file it can fix."""
+    kind = read_as(path)
+    if kind.fixable:
+        return None
+    return (
+        f"--fix cannot rewrite {kind.name} in place ({fixes} fix{'es' * (fixes != 1)} not applied);"
+        " fix the data it was made from"
+    )
+
+
 def _open(path: Path) -> BinaryIO:
     try:
         return path.resolve().open("rb")
@@ -164,6 +181,9 @@ def _fixed_lines(
 def _rewrite(path: Path, edits: dict[int, list[object]], force: bool = False) -> int:
     """Apply the edits to the file in place; returns how many were applied. Raises NotFixed
     for a file it refuses (see `inplace.check_fixable`) or cannot write."""
+    refusal = not_rewritable(path, sum(map(len, edits.values())))
+    if refusal:
+        raise NotFixed(refusal)
     target = path.resolve()  # fix the file a symbolic link points to, and keep the link
     with _open(path) as handle:
         status = os.fstat(handle.fileno())

@@ -35,8 +35,9 @@ JSONL_ZSTD = InputKind(
 )
 CSV = InputKind("CSV", (".csv",), "csv", fixable=False)
 TSV = InputKind("TSV", (".tsv",), "tsv", fixable=False)
+PARQUET = InputKind("Parquet", (".parquet",), "parquet", fixable=False, extra="parquet", module="pyarrow")
 
-KINDS: tuple[InputKind, ...] = (JSONL, JSON, JSONL_GZIP, JSONL_ZSTD, CSV, TSV)
+KINDS: tuple[InputKind, ...] = (JSONL, JSON, JSONL_GZIP, JSONL_ZSTD, CSV, TSV, PARQUET)
 
 
 def kind_of(path: PurePath) -> InputKind | None:

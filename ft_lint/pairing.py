@@ -8,6 +8,12 @@ files they name, and every other file given is paired by its name: `train.jsonl`
 VALIDATION_WORDS; words are separated by `_`, `-`, `.` or spaces; case is ignored).
 When only one file of a pair is given (pre-commit passes only the changed files), its partner is
 read from disk all the same.
+
+Before its name, a file's split in a Hugging Face dataset (ft_lint.hub_datasets: the card's
+`configs`, shards named `train-00000-of-00003.parquet`, the Hub's default layout) pairs it: the
+files of a validation split (`validation`, `test`, `test_sft`: a validation word) with those of the
+training split of the same configuration whose name is the same with the word swapped (`train`,
+`train_sft`), read from disk when not given. The files of one split are peers (see `Plan.split_of`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ft_lint.hub_datasets import Layout, Split
 
 TRAINING_WORDS = frozenset({"train", "training"})
 VALIDATION_WORDS = frozenset({"validation", "valid", "val", "dev", "test", "eval"})
@@ -35,6 +43,8 @@ class Plan:
     files: list[Path]  # the files given, then the partners found on disk
     given: set[Path] = field(default_factory=set)
     training_of: dict[Path, tuple[Path, ...]] = field(default_factory=dict)  # validation file -> its training files
+    split_of: dict[Path, Split] = field(default_factory=dict)  # a file given -> its split of a Hugging Face dataset
+    notes: list[str] = field(default_factory=list)  # about dataset cards that could not be used
 
     @functools.cached_property
     def _paired(self) -> set[Path]:
@@ -59,6 +69,8 @@ def plan(
         return known.setdefault(identity(path), path)
 
     training_of: dict[Path, dict[Path, None]] = {}  # the training files as an ordered set: one pair is one step
+    layout = Layout()
+    split_of: dict[Path, Split] = {}
 
     def pair(validation_file: Path, training_file: Path) -> None:
         training_of.setdefault(as_given(validation_file), {})[as_given(training_file)] = None
@@ -86,14 +98,24 @@ def plan(
         for path in given:
             if identity(path) in configured:
                 continue
-            for partner, partner_is_validation in _named_partners(path, folders):
+            split = layout.split_of(path)
+            if split is not None:
+                split_of[path] = split
+            found = _split_partners(path, split, layout) if split is not None else _named_partners(path, folders)
+            for partner, partner_is_validation in found:
                 if partner_is_validation:
                     pair(partner, path)
                 else:
                     pair(path, partner)
     given_set = set(given)
     partners = [path for path in dict.fromkeys(known.values()) if path not in given_set]
-    return Plan(files=given + partners, given=given_set, training_of={v: tuple(t) for v, t in training_of.items()})
+    return Plan(
+        files=given + partners,
+        given=given_set,
+        training_of={v: tuple(t) for v, t in training_of.items()},
+        split_of=split_of,
+        notes=layout.notes,
+    )
 
 
 def role_and_key(name: str) -> tuple[bool, str] | None:
@@ -101,12 +123,32 @@ def role_and_key(name: str) -> tuple[bool, str] | None:
     stem, dot, suffix = name.lower().rpartition(".")
     if not dot:
         return None
-    parts = _WORD_SEPARATORS.split(stem)
+    role = _role_and_key_of_words(stem)
+    return (role[0], role[1] + "." + suffix) if role else None
+
+
+def _role_and_key_of_words(words: str) -> tuple[bool, str] | None:
+    """(is validation, the words with their last role word blanked out), or None without one."""
+    parts = _WORD_SEPARATORS.split(words.lower())
     for i in range(len(parts) - 1, -1, -1):
         if parts[i] in TRAINING_WORDS or parts[i] in VALIDATION_WORDS:
-            is_validation = parts[i] in VALIDATION_WORDS
-            return is_validation, "".join([*parts[:i], "\0", *parts[i + 1 :]]) + "." + suffix
+            return parts[i] in VALIDATION_WORDS, "".join([*parts[:i], "\0", *parts[i + 1 :]])
     return None
+
+
+def _split_partners(path: Path, split: Split, layout: Layout) -> list[tuple[Path, bool]]:
+    """The files of the splits this file's split pairs with: (partner, partner is the validation
+    file), named as the file is (relative to the working folder, or absolute)."""
+    mine = _role_and_key_of_words(split.name)
+    if mine is None:
+        return []
+    is_validation, key = mine
+    partners = []
+    for other, files in layout.splits_beside(split).items():
+        theirs = _role_and_key_of_words(other.name)
+        if theirs is not None and theirs[1] == key and theirs[0] != is_validation:
+            partners += [(file if path.is_absolute() else Path(os.path.relpath(file)), theirs[0]) for file in files]
+    return partners
 
 
 def _named_partners(path: Path, folders: dict[Path, dict[str, list[tuple[str, bool]]]]) -> list[tuple[Path, bool]]:

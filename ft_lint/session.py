@@ -17,7 +17,7 @@ from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import LintState, exit_code, lint, plan_files
 from ft_lint.errors import UsageError
 from ft_lint.escaping import terminal
-from ft_lint.files import collect_files, display_name
+from ft_lint.files import DATA_SUFFIXES, collect_files, display_name
 from ft_lint.findings import Finding
 from ft_lint.reporters import Reporter, RunSummary, get_reporter
 
@@ -36,9 +36,9 @@ def run(
     files = collect_files(settings.paths)
     if not files and not options.allow_empty:  # a mistyped folder in CI would otherwise pass
         names = ", ".join(map(display_name, settings.paths))
+        kinds = ", ".join("*" + suffix for suffix in DATA_SUFFIXES)
         raise UsageError(
-            f"no data files (*.jsonl, *.ndjson, *.json arrays of objects) in {names}"
-            " (--allow-empty lets a run without data pass)"
+            f"no data files ({kinds}, *.json arrays of objects) in {names} (--allow-empty lets a run without data pass)"
         )
     if options.diff:  # print what --fix would change, and nothing else
         from ft_lint.fixer import show_diff

@@ -123,9 +123,8 @@ def test_error_about_a_folder_without_data_is_one_escaped_line(tmp_path):
     (tmp_path / "empty\n::add-mask::x").mkdir()
     result = run_cli("check", "empty\n::add-mask::x", cwd=tmp_path)
     assert result.code == 2
-    assert result.err.startswith(
-        "ft-lint: error: no data files (*.jsonl, *.ndjson, *.json arrays of objects) in empty\\n::add-mask::x ("
-    )
+    assert result.err.startswith("ft-lint: error: no data files (")
+    assert "arrays of objects) in empty\\n::add-mask::x (" in result.err
     assert result.err.count("\n") == 1
 
 

@@ -73,7 +73,6 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.grouping",
         "ft_lint.image_headers",
         "ft_lint.inplace",
-        "ft_lint.pairing",
         "ft_lint.input_kinds",  # the catalog of input files by suffix
         "ft_lint.open_tokenizers",  # the open models' tokenizer catalog, which models.py checks names against
         "ft_lint.models",
@@ -84,7 +83,7 @@ LAYERS: list[tuple[str, ...]] = [
     ),
     ("ft_lint.redaction", "ft_lint.excerpt", "ft_lint.minhash"),  # text made safe to print; similarity sketches
     ("ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
-    ("ft_lint.files",),  # which files a run reads, and their names
+    ("ft_lint.files", "ft_lint.hub_datasets", "ft_lint.pairing"),  # which files a run reads, their names, their pairs
     ("ft_lint.formats",),  # entries to formats
     ("ft_lint.model_templates",),  # open models' examples as their chat templates render them
     ("ft_lint.tokens", "ft_lint.model_choice", "ft_lint.local_tokenizer", "ft_lint.chat_templates"),

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 
 import samples as s
+from ft_lint.files import DATA_SUFFIXES
 from support import run_cli, write_jsonl
 
-NO_DATA = "ft-lint: error: no data files (*.jsonl, *.ndjson, *.json arrays of objects) in "
+KINDS = ", ".join("*" + suffix for suffix in DATA_SUFFIXES)
+NO_DATA = f"ft-lint: error: no data files ({KINDS}, *.json arrays of objects) in "
 
 
 def test_a_folder_without_data_files_is_a_usage_error(tmp_path):

@@ -103,8 +103,13 @@ def test_manifest_agrees_with_the_cli():
     files = re.compile(hook["files"])
     for suffix in DATA_SUFFIXES:  # what `ft-lint check FOLDER` takes, in any case
         assert files.search(f"data/train{suffix}") and files.search(f"TRAIN{suffix.upper()}")
-    for name in ("data/train.json", "notes.txt", "train.jsonl.bak", "jsonl"):
+        assert files.search(f"data/train-00000-of-00003{suffix}")  # a Hugging Face dataset's shard
+    for name in ("data/train.json", "notes.txt", "train.jsonl.bak", "jsonl", "README.md", "train.gz", "x.csv.zip"):
         assert not files.search(name), name
+    named = re.fullmatch(r"\(\?i\)\\\.\((.*)\)\$", hook["files"])
+    assert named, "one group of suffixes"
+    suffixes = {"." + alternative.replace("\\.", ".") for alternative in named.group(1).split("|")}
+    assert suffixes == set(DATA_SUFFIXES), "the hook takes no suffix the CLI does not, and misses none"
 
 
 def test_minimum_pre_commit_version_is_the_one_the_project_supports():
