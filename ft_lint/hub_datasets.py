@@ -16,10 +16,12 @@ A split is found, for each file, the first of these ways that applies:
    a digit or the name's ends.
 
 A file none of these places is in no split (ft_lint.pairing then pairs it by its name). Nothing is
-downloaded: the files on disk are the dataset. The card is read safely and within bounds: at most
-MAX_FRONT_MATTER_BYTES of front matter, YAML's safe subset nested at most MAX_YAML_DEPTH deep, and
-`configs` of at most MAX_PATTERNS patterns; a card over these bounds, or not valid, is set aside
-with a note (the layout of 2 and 3 still applies).
+downloaded: the files on disk are the dataset. The card is read safely and within bounds: a
+README.md is a dataset card when its front matter (at most MAX_FRONT_MATTER_BYTES) has a key only
+dataset cards have (CARD_KEYS); of it only the top-level `configs` entry, in block style as the Hub
+writes it, is parsed: YAML's safe subset, at most MAX_CONFIGS_BYTES, nested at most MAX_YAML_DEPTH
+deep, with at most MAX_PATTERNS patterns. A card over these bounds, or whose `configs` are not
+valid, is set aside with a note (the layouts of 2 and 3 still apply).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ft_lint.reader import UnreadableFile, open_data_file
 CARD_NAME = "README.md"
 MAX_CARD_LEVELS = 4  # data/<config>/<split>/file.parquet: the card is 3 folders up
 MAX_FRONT_MATTER_BYTES = 1 << 20  # cards with many configurations and features run to a few hundred KB
+MAX_CONFIGS_BYTES = 256 << 10  # of the `configs` entry, the one part parsed: 300 configurations take 30 KB
 MAX_YAML_DEPTH = 64  # dataset_info's nested features go about 10 deep
 MAX_PATTERNS = 2_000  # data_files patterns in all the configurations of one card
 MAX_PATTERN_LENGTH = 1024
@@ -109,10 +112,17 @@ class Layout:
     notes: list[str] = field(default_factory=list)
     _cards: dict[Path, _Card | None] = field(default_factory=dict)
     _listed: dict[Path, list[Path]] = field(default_factory=dict)
+    _splits: dict[Path, Split | None] = field(default_factory=dict)
+    _beside: dict[tuple[Path, str], dict[Split, list[Path]]] = field(default_factory=dict)
 
     def split_of(self, path: Path) -> Split | None:
         """The split the file is in (see the module's docstring), or None."""
         absolute = Path(os.path.abspath(path))
+        if absolute not in self._splits:
+            self._splits[absolute] = self._find_split(absolute)
+        return self._splits[absolute]
+
+    def _find_split(self, absolute: Path) -> Split | None:
         card = self._card_above(absolute.parent)
         if card is not None:
             relative = PurePosixPath(absolute.relative_to(card.folder).as_posix())
@@ -133,12 +143,15 @@ class Layout:
     def splits_beside(self, split: Split) -> dict[Split, list[Path]]:
         """The splits of the same dataset and configuration, with their files on disk (absolute,
         in name order), `split` itself included."""
-        found: dict[Split, list[Path]] = {}
-        for path in self._data_files(split.dataset):
-            other = self.split_of(path)
-            if other is not None and (other.dataset, other.config) == (split.dataset, split.config):
-                found.setdefault(other, []).append(path)
-        return found
+        configuration = (split.dataset, split.config)
+        if configuration not in self._beside:
+            found: dict[Split, list[Path]] = {}
+            for path in self._data_files(split.dataset):
+                other = self.split_of(path)
+                if other is not None and (other.dataset, other.config) == configuration:
+                    found.setdefault(other, []).append(path)
+            self._beside[configuration] = found
+        return self._beside[configuration]
 
     def _card_above(self, folder: Path) -> _Card | None:
         """The nearest dataset card at or above the folder (not past a repository's root)."""
@@ -157,9 +170,8 @@ class Layout:
             return None
         try:
             front = _front_matter(readme)
-            if not isinstance(front, dict) or not CARD_KEYS & front.keys():
-                return None
-            return _Card(folder, _configs(front.get("configs")))
+            configs = _configs_of_card(front) if front is not None else None
+            return _Card(folder, configs) if configs is not None else None
         except CardError as error:
             self.notes.append(f"{_shown(readme)}: {error}; its `configs` are not used")
             return _Card(folder)
@@ -215,8 +227,8 @@ def _default_split(relative: PurePosixPath) -> str | None:
     return next((split for split, pattern in _IN_NAME.items() if pattern.search(relative.name)), None)
 
 
-def _front_matter(readme: Path) -> Any:
-    """The YAML between the `---` lines that open the file, parsed (None without front matter)."""
+def _front_matter(readme: Path) -> str | None:
+    """The text between the `---` lines that open the file (None without front matter)."""
     try:
         with open_data_file(readme) as handle:
             head = handle.read(MAX_FRONT_MATTER_BYTES + 1)
@@ -231,13 +243,37 @@ def _front_matter(readme: Path) -> Any:
         if len(head) > MAX_FRONT_MATTER_BYTES:
             raise CardError(f"the front matter is longer than {MAX_FRONT_MATTER_BYTES:,} bytes")
         return None
-    return _safe_yaml(text[opening.end() : closing.start()])
+    return text[opening.end() : closing.start()]
 
 
-def _safe_yaml(text: str) -> Any:
+_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?=[ \t]|\r?$)", re.M)
+_NEXT_TOP_LEVEL_LINE = re.compile(r"^[^\s#-]", re.M)  # a top-level sequence's items start with `-`
+
+
+def _configs_of_card(front: str) -> tuple[_Config, ...] | None:
+    """The card's configurations (None: the front matter is no dataset card's). Only the
+    top-level `configs` entry is parsed as YAML: the rest (dataset_info's features and sizes,
+    often hundreds of KB) is never needed, and parsing it would cost seconds."""
+    keys = {match[1]: match for match in _TOP_LEVEL_KEY.finditer(front)}
+    if not CARD_KEYS & keys.keys():
+        return None
+    if "configs" not in keys:
+        return ()
+    start = keys["configs"].start()
+    following = _NEXT_TOP_LEVEL_LINE.search(front, keys["configs"].end())
+    block = front[start : following.start() if following else len(front)]
+    if len(block) > MAX_CONFIGS_BYTES:
+        raise CardError(f"`configs` is longer than {MAX_CONFIGS_BYTES:,} bytes")
+    first_line = front.count("\n", 0, start) + 2  # the README's line: after its `---` line
+    parsed = _safe_yaml(block, first_line)
+    return _configs(parsed.get("configs") if isinstance(parsed, dict) else None)
+
+
+def _safe_yaml(text: str, first_line: int) -> Any:
     """YAML's safe subset (no Python objects), refusing nesting over MAX_YAML_DEPTH before it is
     built (a deep document would overflow the parser's recursion). Aliases are kept: the safe
-    loader makes them references, and only `configs` is walked, strictly typed and counted."""
+    loader makes them references, and `configs` is walked strictly typed and counted. Errors
+    name the README's line (`first_line`: the text's first)."""
     import yaml  # only when a README.md has front matter
 
     class Loader(yaml.SafeLoader):
@@ -256,7 +292,7 @@ def _safe_yaml(text: str) -> Any:
         return yaml.load(text, Loader=Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" (front matter line {mark.line + 1})" if mark is not None else ""
+        where = f" (line {first_line + mark.line})" if mark is not None else ""
         raise CardError(f"the front matter is not valid YAML{where}") from None
 
 
