@@ -15,8 +15,9 @@ else the fix is abandoned. So two runs fixing one file at once leave it fixed on
 second finds nothing left to change, or writes the same bytes) and never interleaved.
 
 Line edits apply to JSONL files only; in a JSON array file only the byte order mark is
-removed. Lines that are not valid JSON are left as they are, and the lines around them
-can still be fixed.
+removed. Kinds that cannot be rewritten in place (input_kinds: compressed JSONL, CSV, TSV,
+Parquet) are refused, with a line saying so. Lines that are not valid JSON are left as they
+are, and the lines around them can still be fixed.
 """
 
 from __future__ import annotations

@@ -271,6 +271,17 @@ def test_args_cannot_take_over_the_reports(installed, workspace):
     assert "--output-format is set by the action" in result.stderr
 
 
+def test_extras_are_names_never_shell_code_nor_pip_options(tmp_path):
+    """Checked before the environment is made (so no install is needed to test it): a value
+    that is not extras' names stops the install step."""
+    runner = ActionRunner(ROOT, tmp_path / "runner-temp", {})
+    for extras in ("parquet]; touch pwned", "parquet --index-url=http://x", "../x", "parquet,"):
+        result = runner.run(tmp_path, {"extras": extras}, steps=slice(0, 1))
+        assert result.exit_code == 2
+        assert "::error::extras: names of ft-lint extras separated by commas" in result.stdout
+        assert not list(tmp_path.glob("pwned*")) and not (tmp_path / "runner-temp" / "ft-lint-venv").exists()
+
+
 def test_scripts_get_inputs_only_through_env():
     for step in load_action()["runs"]["steps"]:
         assert "${{" not in step["run"]

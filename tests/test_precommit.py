@@ -210,6 +210,40 @@ def test_a_commit_with_the_same_examples_in_two_files_is_refused(
     )
 
 
+def test_a_validation_shard_committed_alone_is_checked_for_leaks_from_the_training_shards(
+    hook_repository, pre_commit_home, offline_pip, tmp_path
+):
+    """A Hugging Face dataset repository: the hook gets the one staged shard, and reads the
+    training split's shards from disk to check it (docs/training-and-validation.md)."""
+    path, commit = hook_repository
+    config = readme_config()
+    config["repos"][0].update(repo=str(path), rev=commit)
+    lines = GOOD.splitlines(keepends=True)
+    data = dataset_repository(
+        tmp_path / "dataset",
+        {
+            ".pre-commit-config.yaml": yaml.safe_dump(config),
+            "data/train-00000-of-00002.jsonl": lines[0],
+            "data/train-00001-of-00002.jsonl": lines[1],
+        },
+    )
+    (data / "pyproject.toml").write_text('[tool.ft-lint]\nselect = ["FT401", "FT404"]\n')
+    assert pre_commit("install", cwd=data).returncode == 0
+    installed = pre_commit("install-hooks", cwd=data, env={**pre_commit_home, **offline_pip})
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    offline = {**pre_commit_home, **NO_NETWORK}
+    commit_all(data, "set up")
+
+    (data / "data" / "validation-00000-of-00001.jsonl").write_text(lines[2] + lines[1])
+    subprocess.run(["git", "add", "-A"], cwd=data, check=True)
+    refused = git_commit(data, offline)
+    assert refused.returncode == 1, refused.stderr
+    assert (
+        "data/validation-00000-of-00001.jsonl:2: FT404 [error] validation-leak: this example is in the training"
+        " data: data/train-00001-of-00002.jsonl:1"
+    ) in refused.stderr
+
+
 def test_the_hook_reports_only_what_the_configured_baseline_does_not_hold(
     hook_repository, pre_commit_home, offline_pip, tmp_path
 ):
