@@ -45,7 +45,7 @@ MAX_CONFIGS_BYTES = 256 << 10  # of the `configs` entry, the one part parsed: 30
 MAX_YAML_DEPTH = 64  # dataset_info's nested features go about 10 deep
 MAX_PATTERNS = 2_000  # data_files patterns in all the configurations of one card
 MAX_PATTERN_LENGTH = 1024
-MAX_LISTED_FILES = 200_000  # data files listed under one dataset's folder to find a split's shards
+MAX_LISTED_FILES = 200_000  # files looked at under one dataset's folder to find a split's shards
 # Keys only a dataset card's front matter has (a model card's or a web page's have none of them).
 CARD_KEYS = frozenset(
     {
@@ -146,7 +146,8 @@ class Layout:
         configuration = (split.dataset, split.config)
         if configuration not in self._beside:
             found: dict[Split, list[Path]] = {}
-            for path in self._data_files(split.dataset):
+            # a card's dataset spans its folders; shards without one lie in their folder alone
+            for path in self._data_files(split.dataset, within=self._cards.get(split.dataset) is not None):
                 other = self.split_of(path)
                 if other is not None and (other.dataset, other.config) == configuration:
                     found.setdefault(other, []).append(path)
@@ -176,17 +177,20 @@ class Layout:
             self.notes.append(f"{_shown(readme)}: {error}; its `configs` are not used")
             return _Card(folder)
 
-    def _data_files(self, folder: Path) -> list[Path]:
-        """The data files under the folder (not in hidden folders), in name order."""
+    def _data_files(self, folder: Path, within: bool) -> list[Path]:
+        """The data files in the folder (`within`: and the folders within it, hidden ones aside),
+        in name order; the first MAX_LISTED_FILES files looked at, with a note beyond."""
         if folder not in self._listed:
             found: list[Path] = []
+            looked_at = 0
             for current, folders, names in os.walk(folder):
-                folders[:] = sorted(name for name in folders if not name.startswith("."))
+                folders[:] = sorted(name for name in folders if within and not name.startswith("."))
                 found += (Path(current) / name for name in sorted(names) if kind_of(Path(name)) is not None)
-                if len(found) > MAX_LISTED_FILES:
+                looked_at += len(names)
+                if looked_at > MAX_LISTED_FILES:
                     self.notes.append(
-                        f"{_shown(folder)}: over {MAX_LISTED_FILES:,} data files; the splits were"
-                        " paired with the first of them only"
+                        f"{_shown(folder)}: over {MAX_LISTED_FILES:,} files; the splits were paired"
+                        " with the data files among the first of them only"
                     )
                     break
             self._listed[folder] = found
