@@ -86,6 +86,15 @@ def _format_names() -> list[str]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the report to this file instead of standard output.",
 )
+@click.option(
+    "--write-clean",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="OUT",
+    help=(
+        "Copy the records with no finding at or above the failing severity to OUT, byte for byte"
+        " (one data file; never over an input)."
+    ),
+)
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
 @click.option(
     "--fail-on",
@@ -150,6 +159,7 @@ def check(
     ignore: tuple[str, ...],
     output_format: str | None,
     output_file: Path | None,
+    write_clean: Path | None,
     statistics: bool,
     fail_on: str | None,
     exit_zero: bool | None,
@@ -174,6 +184,8 @@ def check(
         raise click.UsageError("no paths given: name the files or folders to lint, e.g. `ft-lint check data/`")
     if force and not fix:
         raise click.UsageError("--force only applies with --fix")
+    if write_clean and diff:
+        raise click.UsageError("--write-clean does not go with --diff, which changes nothing")
     settings = _settings_for(paths, config_file, format_, model)
     for option, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
         try:
@@ -199,6 +211,7 @@ def check(
         diff=diff,
         force=force,
         output_file=output_file,
+        write_clean=write_clean,
         statistics=statistics,
         launch=launch_with_network(settings, launch),
     )

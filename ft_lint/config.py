@@ -121,6 +121,7 @@ class RunOptions:
     force: bool = False  # with fix: also fix read-only files and files with other hard links
     output_file: Path | None = None  # -o: the report goes there, not to standard output
     statistics: bool = False  # the number of findings per rule instead of each finding
+    write_clean: Path | None = None  # --write-clean: where to copy the records that passed
     launch: LaunchOptions | None = None  # --launch: send the data that passed
 
 

@@ -29,7 +29,7 @@ from ft_lint.context import file_context
 from ft_lint.errors import UsageError
 from ft_lint.excerpt import excerpt as record_excerpt
 from ft_lint.files import display_name
-from ft_lint.findings import Finding, Problem
+from ft_lint.findings import Finding, Problem, Scope
 from ft_lint.formats import Format, all_formats
 from ft_lint.inplace import reading_lock
 from ft_lint.model_choice import ModelChoice, model_notes
@@ -126,7 +126,9 @@ class _Collector:
         """What a scan of this file reports its problems to."""
         return lambda rule, line, problem, raw: self.add(rule, filename, line, problem, raw)
 
-    def add(self, rule: Rule, filename: str, line: int, problem: Problem, raw: bytes = b"") -> None:
+    def add(
+        self, rule: Rule, filename: str, line: int, problem: Problem, raw: bytes = b"", scope: Scope = Scope.RECORD
+    ) -> None:
         if rule.code in self._ignored_for(filename):
             return
         excerpt = record_excerpt(raw, problem.pointer) if self.excerpts and raw else ""
@@ -143,6 +145,7 @@ class _Collector:
                 fix=problem.fix,
                 excerpt=excerpt,
                 edit=problem.edit,
+                scope=scope,
             )
         )
 
@@ -260,6 +263,7 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
                 first,
                 message=f"every line of the file ({len(group):,} lines, {first.line}-{group[-1].line}) fails this way;"
                 f" line {first.line}: {first.message}",
+                scope=Scope.EVERY_LINE,
             )
         )
     return sorted(result, key=Finding.sort_key)
@@ -330,7 +334,7 @@ def _lint_file(
     except WholeFileProblem as problem:
         for rule in rules.entry:
             if rule.code == problem.code:
-                collector.add(rule, filename, 1, Problem(problem.message))
+                collector.add(rule, filename, 1, Problem(problem.message), scope=Scope.EVERY_LINE)
         return 0
     except (UnreadableFile, WorkerDied) as error:
         raise UsageError(str(error)) from None
@@ -356,7 +360,7 @@ def _lint_file(
     )
     for file_rule in rules.file:
         for file_problem in file_rule.check_file(summary):
-            collector.add(file_rule, filename, file_problem.line or 1, file_problem)
+            collector.add(file_rule, filename, file_problem.line or 1, file_problem, scope=Scope.FILE)
     collector.entries[filename] = len(scan.lines)
     return scan.records
 

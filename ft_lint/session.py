@@ -8,10 +8,11 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TextIO
 
+from ft_lint.clean_copy import CleanCopy, Copied, source_file
 from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import LintState, exit_code, lint, plan_files
 from ft_lint.errors import UsageError
@@ -39,27 +40,53 @@ def run(
         from ft_lint.fixer import show_diff
 
         return show_diff(files, settings, options, sys.stdout, state)
-    if options.output_file is not None:  # before anything is read or written
-        _refuse_to_overwrite_an_input(
-            options.output_file, [*plan_files(files, settings).files, *filter(None, [settings.config_file])]
-        )
+    if options.output_file is not None or options.write_clean is not None:  # before anything is read or written
+        inputs = [*plan_files(files, settings).files, *filter(None, [settings.config_file])]
+        for target, what in ((options.output_file, "the report"), (options.write_clean, "the clean copy")):
+            if target is not None:
+                _refuse_to_overwrite_an_input(target, inputs, what)
+    if options.output_file is not None:
         _open_report(options.output_file).close()  # a report that cannot be written fails before the work
-    launch = None
-    if options.launch is not None:  # what --launch can check without the lint comes first
-        from ft_lint.launch.flow import prepare
+    with _clean_copy(files, settings, options) as clean:
+        launch = None
+        if options.launch is not None:  # what --launch can check without the lint comes first
+            from ft_lint.launch.flow import prepare
 
-        launch = prepare(settings, options, files)
-    if options.fix:
-        from ft_lint.fixer import fix_and_lint
+            launch = prepare(settings, options, files)
+        if options.fix:
+            from ft_lint.fixer import fix_and_lint
 
-        findings, run_summary = fix_and_lint(files, settings, options, state)
-    else:
-        findings, run_summary = lint(files, settings, options, state)
-    (report or functools.partial(write_report, options=options))(findings, run_summary, settings)
-    if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
-        print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
-        return 2
+            findings, run_summary = fix_and_lint(files, settings, options, state)
+        else:
+            findings, run_summary = lint(files, settings, options, state)
+        (report or functools.partial(write_report, options=options))(findings, run_summary, settings)
+        if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
+            print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
+            return 2
+        if clean is not None:
+            _say_copied(clean, clean.commit(findings, settings.fail_on), settings)
     return launch.after_lint(findings, run_summary.read) if launch else exit_code(findings, settings)
+
+
+def _clean_copy(files: list[Path], settings: Settings, options: RunOptions) -> AbstractContextManager[CleanCopy | None]:
+    """--write-clean's output, opened before the lint (a folder that cannot be written fails first)."""
+    if options.write_clean is None:
+        return nullcontext()
+    if options.output_file is not None and options.write_clean.resolve() == options.output_file.resolve():
+        raise UsageError(f"{options.write_clean}: named by both -o and --write-clean; give each its own file")
+    return CleanCopy(source_file(files, settings.validation), options.write_clean)
+
+
+def _say_copied(clean: CleanCopy, copied: Copied, settings: Settings) -> None:
+    left_out = copied.records - copied.kept
+    line = (
+        f"ft-lint: wrote {copied.kept:,} of {copied.records:,} records of {display_name(clean.source)}"
+        f" to {display_name(clean.target)}"
+        + (f" ({left_out:,} left out: findings at or above {settings.fail_on.label})" if left_out else "")
+    )
+    if copied.file_findings:
+        line += f"; {', '.join(copied.file_findings)} (about the whole file) may apply to it too"
+    print(terminal(line), file=sys.stderr)
 
 
 def write_report(
@@ -87,10 +114,10 @@ def _open_report(target: Path) -> TextIO:
         raise UsageError(f"{target}: cannot write the report: {error.strerror or error}") from None
 
 
-def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
-    """`-o` naming a file that is read (a data file, a partner found on disk, the configuration)
-    would empty it before it is read. The same file is the same device and inode, so a symbolic
-    or hard link to an input counts too."""
+def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path], what: str) -> None:
+    """`-o` (or --write-clean) naming a file that is read (a data file, a partner found on disk,
+    the configuration) would replace it before or after it is read. The same file is the same
+    device and inode, so a symbolic or hard link to an input counts too."""
     try:
         written = target.stat()
     except OSError:
@@ -102,7 +129,7 @@ def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path]) -> None:
             continue  # an input that cannot be read is reported when it is linted
         if same:
             raise UsageError(
-                f"{target}: the report would overwrite an input ({display_name(path)}); write it to another file"
+                f"{target}: {what} would overwrite an input ({display_name(path)}); write it to another file"
             )
 
 

@@ -107,6 +107,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.launch.together_api",
         "ft_lint.launch.flow",
     ),
+    ("ft_lint.clean_copy",),  # --write-clean
     ("ft_lint.session",),  # the run: fix, diff, lint, report, launch
     ("ft_lint.launch.cli_options", "ft_lint.cli"),
     ("ft_lint.github_action", "ft_lint.__main__"),
