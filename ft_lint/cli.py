@@ -128,6 +128,11 @@ def _format_names() -> list[str]:
     ),
 )
 @click.option(
+    "--no-progress",
+    is_flag=True,
+    help="Never show the progress line (shown on a terminal, after 2 seconds, for a report meant for people).",
+)
+@click.option(
     "--fix",
     is_flag=True,
     help="Apply safe fixes (blank lines, later copies of duplicates, a byte order mark), then report what remains.",
@@ -166,6 +171,7 @@ def check(
     config_file: Path | None,
     jobs: int | None,
     no_cache: bool,
+    no_progress: bool,
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
@@ -213,6 +219,7 @@ def check(
         output_file=output_file,
         write_clean=write_clean,
         statistics=statistics,
+        progress=not no_progress and report is None,  # the GitHub Action's report is a log's
         launch=launch_with_network(settings, launch),
     )
     sys.exit(session.run(settings, options, report))  # report: None, or the GitHub Action's own reports

@@ -122,6 +122,7 @@ class RunOptions:
     output_file: Path | None = None  # -o: the report goes there, not to standard output
     statistics: bool = False  # the number of findings per rule instead of each finding
     write_clean: Path | None = None  # --write-clean: where to copy the records that passed
+    progress: bool = False  # a progress line on stderr where one may show (the command's default; --no-progress)
     launch: LaunchOptions | None = None  # --launch: send the data that passed
 
 

@@ -72,6 +72,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.grouping",
         "ft_lint.image_headers",
         "ft_lint.inplace",
+        "ft_lint.progress",
         "ft_lint.pairing",
         "ft_lint.models",
         "ft_lint.launch.options",
