@@ -69,7 +69,7 @@ def source_file(files: list[Path], validation: Path | None) -> Path:
 
 
 class CleanCopy:
-    """OUT, being written: a temporary file beside it until `commit`; removed on `close` if not committed."""
+    """OUT, being written: a temporary file beside it until `commit`, removed at the end of the `with` otherwise."""
 
     def __init__(self, source: Path, target: Path):
         self.source, self.target = source, target
