@@ -140,6 +140,8 @@ class RunOptions:
     force: bool = False  # with fix: also fix read-only files and files with other hard links
     output_file: Path | None = None  # -o: the report goes there, not to standard output
     statistics: bool = False  # the number of findings per rule instead of each finding
+    write_clean: Path | None = None  # --write-clean: where to copy the records that passed
+    progress: bool = False  # a progress line on stderr where one may show (the command's default; --no-progress)
     launch: LaunchOptions | None = None  # --launch: send the data that passed
     write_baseline: Path | None = None  # --write-baseline: record this run's findings there
     allow_empty: bool = False  # paths that hold no data file pass (else a usage error)

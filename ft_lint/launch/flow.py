@@ -242,6 +242,7 @@ class Launch:
         self.say(f"launch (dry run: nothing is sent): {self._header(method)}")
         self.say(self._network())
         file_ids = {}
+        all_uploaded = True  # an upload gives a new file id: a new request, so a new job
         for file in linted:
             file.check()
             path = file.path
@@ -254,9 +255,20 @@ class Launch:
                 file_ids[path] = known.file_id
             else:
                 self.say(f"would upload {path}: {facts}, purpose fine-tune, via {self.provider.upload_method(size)}")
+                all_uploaded = False
                 file_ids[path] = f"<file id of {path.as_posix()}>"
+        request = self._request(file_ids, method)
+        earlier = state.job(self._job_key(request)) if all_uploaded else None
+        if earlier and not self.options.relaunch:
+            self.say(
+                f"would reuse job {earlier['job_id']}: created from these files and settings on"
+                f" {earlier['created_at']}; the launch would not create another (--relaunch creates one)"
+            )
+            return 0
+        if earlier:
+            self.say(f"would create another job (--relaunch): job {earlier['job_id']} was created from these before")
         self.say(f"would send {self.provider.job_request_label()}:")
-        self.say(json.dumps(self._request(file_ids, method), indent=2))
+        self.say(json.dumps(request, indent=2))
         return 0
 
     def _send(self, linted: list[LintedFile], method: str) -> int:
@@ -280,9 +292,7 @@ class Launch:
         for file in linted:  # what was uploaded is what was linted; a file changed since is refused all the same
             file.check()
         request = self._request(file_ids, method)
-        key = hashlib.sha256(
-            json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
-        ).hexdigest()
+        key = self._job_key(request)
         earlier = state.job(key)
         if earlier and not self.options.relaunch:
             self.say(
@@ -296,6 +306,12 @@ class Launch:
         state.record_job(key, job_id)
         self.say(f"created fine-tuning job {job_id} ({status})")
         return job_id
+
+    def _job_key(self, request: dict[str, Any]) -> str:
+        """The job request's key in the state file: the same request to the same endpoint creates one job."""
+        return hashlib.sha256(
+            json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
+        ).hexdigest()
 
     def _earlier_upload(self, file: LintedFile, state: LaunchState) -> tuple[int, str, str, Upload | None]:
         """The linted bytes' size and sha256, their key in the state, and their upload recorded there."""
