@@ -66,9 +66,7 @@ def run(
             findings, run_summary = fix_and_lint(files, settings, options, state)
         else:
             findings, run_summary = lint(files, settings, options, state)
-        every_finding = (
-            findings  # --launch sends no file with a finding, and --write-clean copies none, baselined or not
-        )
+        every_finding = findings  # baselined or not: --launch sends no file with one, --write-clean copies none
         if options.write_baseline is not None:
             known = baseline.write(options.write_baseline, findings, map(display_name, files), replaced)
             recorded = sum(known.counts.values())
