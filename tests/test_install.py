@@ -78,6 +78,8 @@ def test_the_readme_install_from_the_repository_url_works(tmp_path):
 def test_the_examples_pin_a_commit_of_this_history_with_the_hook_and_the_action():
     if not (ROOT / ".git").exists():
         pytest.skip("needs a git checkout of ft-lint")
+    if git("rev-parse", "--is-shallow-repository", cwd=ROOT).strip() == "true":
+        pytest.skip("a shallow clone holds no history to find the pinned commit in (fetch-depth: 0 does)")
     for example, (revision, version) in pinned_revisions().items():
         assert re.fullmatch(r"[0-9a-f]{40}", revision), f"{example}: pin a full commit SHA, not {revision}"
         known = subprocess.run(["git", "cat-file", "-e", f"{revision}^{{commit}}"], cwd=ROOT, check=False)
