@@ -10,7 +10,8 @@ import pytest
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from launch_server import Answer
-from launch_support import launch, preference_record, prompt_completion_record, write_records
+from launch_support import RULES, launch, preference_record, prompt_completion_record, write_records
+from support import run_cli
 
 MODEL = "accounts/fireworks/models/llama-v3p1-8b-instruct"
 ACCOUNT = "/v1/accounts/garden-lab"
@@ -288,3 +289,29 @@ def test_a_signed_url_that_keeps_failing_is_reported_in_one_line(fireworks_api, 
     assert str(refused.value) == f"uploading {train}: the signed upload URL failed: HTTP 500 (2 tries)"
     assert fireworks_api.seen("POST", ACCOUNT + "/datasets/.+:validateUpload") == []
     assert fireworks_api.jobs == {}
+
+
+@pytest.mark.parametrize(
+    ("option", "account"), [((), "from-config"), (("--fireworks-account", "from-option"), "from-option")]
+)
+def test_the_account_comes_from_the_option_else_the_configuration(fireworks_api, tmp_path, option, account):
+    write_records(tmp_path / "train.jsonl")
+    (tmp_path / "ft-lint.toml").write_text(f'select = {RULES!r}\nfireworks-account = "from-config"\n')
+
+    code, _, err = run_cli("check", "train.jsonl", "--model", MODEL, "--launch", *option, cwd=tmp_path)
+
+    assert (code, err) == (0, "")
+    [name] = fireworks_api.jobs
+    assert name.startswith(f"accounts/{account}/supervisedFineTuningJobs/ft-lint-")
+
+
+def test_follow_command_follows_a_fireworks_job_by_its_name(fireworks_api, data):
+    launch([data[0]], MODEL)
+    [name] = fireworks_api.jobs
+    fireworks_api.jobs[name]["script"] = [{"status": "JOB_STATE_FAILED", "events": ["Out of memory at step 3"]}]
+
+    code, out, err = run_cli("follow", name, "--provider", "fireworks")
+
+    assert code == 2
+    assert out.splitlines() == [f"job {name}: JOB_STATE_FAILED", "  Out of memory at step 3"]
+    assert err == f"ft-lint: error: job {name} ended JOB_STATE_FAILED: Out of memory at step 3\n"
