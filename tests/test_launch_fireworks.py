@@ -315,3 +315,28 @@ def test_follow_command_follows_a_fireworks_job_by_its_name(fireworks_api, data)
     assert code == 2
     assert out.splitlines() == [f"job {name}: JOB_STATE_FAILED", "  Out of memory at step 3"]
     assert err == f"ft-lint: error: job {name} ended JOB_STATE_FAILED: Out of memory at step 3\n"
+
+
+def test_a_malformed_account_id_is_refused_in_one_line_even_by_a_dry_run(fireworks_api, data):
+    with pytest.raises(LaunchError, match="Fireworks account id 'Garden/Lab': expected up to 63 lower-case"):
+        launch([data[0]], MODEL, fireworks_account="Garden/Lab", dry_run=True)
+
+    assert fireworks_api.requests == []
+
+
+def test_a_dataset_created_while_its_answer_was_lost_is_uploaded_to(fireworks_api, data):
+    train, _ = data
+    create = fireworks_api.create_dataset
+    answers = []
+
+    def create_but_lose_the_first_answer(request, *groups):
+        answers.append(create(request, *groups))
+        lost = Answer(500, {"code": 13, "message": "lost"}, {"retry-after-ms": "10"})
+        return lost if len(answers) == 1 else answers[-1]
+
+    fireworks_api.create_dataset = create_but_lose_the_first_answer
+
+    assert launch([train], MODEL) == 0
+
+    assert answers[0].status == 200 and {answer.status for answer in answers[1:]} == {409}
+    assert fireworks_api.content_of(dataset_name(train)) == train.read_bytes()

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import time
+from contextlib import suppress
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -56,15 +57,19 @@ class FireworksProvider(Provider):
 
     @property
     def account(self) -> str:
-        """--fireworks-account, else the `fireworks-account` key, else FIREWORKS_ACCOUNT_ID."""
-        return self.options.fireworks_account or os.environ.get(ACCOUNT_VARIABLE, "")
+        """--fireworks-account, else the `fireworks-account` key, else FIREWORKS_ACCOUNT_ID ("": none)."""
+        account = self.options.fireworks_account or os.environ.get(ACCOUNT_VARIABLE, "")
+        if account and not ACCOUNT_ID.fullmatch(account):
+            raise LaunchError(
+                f"Fireworks account id {account!r}: expected up to 63 lower-case letters, digits and - "
+                f"(--fireworks-account, the fireworks-account key or {ACCOUNT_VARIABLE})"
+            )
+        return account
 
     def missing_credentials(self) -> list[str]:
         missing = [] if os.environ.get("FIREWORKS_API_KEY") else ["FIREWORKS_API_KEY"]
         if not self.account:
             missing.append(f"{ACCOUNT_VARIABLE} (or --fireworks-account)")
-        elif not ACCOUNT_ID.fullmatch(self.account):
-            raise LaunchError(f"Fireworks account id {self.account!r}: expected lower-case letters, digits and -")
         return missing
 
     def make_client(self, sdk: ModuleType, read_seconds: float) -> Any:
@@ -109,11 +114,12 @@ class FireworksProvider(Provider):
         dataset_id = name.rpartition("/")[2]
         found = self._dataset(dataset_id)
         if found is None:
-            self.client.datasets.create(
-                account_id=self.account,
-                dataset_id=dataset_id,
-                dataset={"user_uploaded": {}, "example_count": str(_line_count(linted))},
-            )
+            with suppress(self.sdk.ConflictError):  # a retry whose first answer was lost: it exists
+                self.client.datasets.create(
+                    account_id=self.account,
+                    dataset_id=dataset_id,
+                    dataset={"user_uploaded": {}, "example_count": str(_line_count(linted))},
+                )
         if found is None or found.state != READY:  # an upload cut short before is sent again
             if linted.size <= self.direct_upload_bytes:
                 self.upload_client.datasets.upload(
