@@ -27,6 +27,20 @@ def dataset_name(path) -> str:
     return f"accounts/garden-lab/datasets/ft-lint-{hashlib.sha256(path.read_bytes()).hexdigest()[:40]}"
 
 
+def lose_the_first_answer(api, handler: str) -> list[Answer]:
+    """The first request to `handler` is carried out but answered HTTP 500, as if its answer
+    were lost; returns the answers the handler gave, in order."""
+    carry_out, answers = getattr(api, handler), []
+
+    def carried_out_but_lost(request, *groups):
+        answers.append(carry_out(request, *groups))
+        lost = Answer(500, {"code": 13, "message": "lost"}, {"retry-after-ms": "10"})
+        return lost if len(answers) == 1 else answers[-1]
+
+    setattr(api, handler, carried_out_but_lost)
+    return answers
+
+
 def test_uploads_datasets_named_by_their_sha256_and_creates_the_supervised_job(fireworks_api, data, capsys):
     train, val = data
 
@@ -137,16 +151,7 @@ def test_without_the_state_file_the_dataset_and_the_job_are_found_on_the_account
 
 def test_a_job_created_while_its_answer_was_lost_is_taken_not_created_again(fireworks_api, data, capsys):
     train, _ = data
-    create = fireworks_api.create_job
-    answers = []
-
-    def create_but_lose_the_first_answer(request, *groups):
-        answers.append(create(request, *groups))
-        return (
-            Answer(500, {"code": 13, "message": "lost"}, {"retry-after-ms": "10"}) if len(answers) == 1 else answers[-1]
-        )
-
-    fireworks_api.create_job = create_but_lose_the_first_answer
+    answers = lose_the_first_answer(fireworks_api, "create_job")
 
     assert launch([train], MODEL) == 0
 
@@ -326,15 +331,7 @@ def test_a_malformed_account_id_is_refused_in_one_line_even_by_a_dry_run(firewor
 
 def test_a_dataset_created_while_its_answer_was_lost_is_uploaded_to(fireworks_api, data):
     train, _ = data
-    create = fireworks_api.create_dataset
-    answers = []
-
-    def create_but_lose_the_first_answer(request, *groups):
-        answers.append(create(request, *groups))
-        lost = Answer(500, {"code": 13, "message": "lost"}, {"retry-after-ms": "10"})
-        return lost if len(answers) == 1 else answers[-1]
-
-    fireworks_api.create_dataset = create_but_lose_the_first_answer
+    answers = lose_the_first_answer(fireworks_api, "create_dataset")
 
     assert launch([train], MODEL) == 0
 
