@@ -112,6 +112,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.launch.openai_api",
         "ft_lint.launch.azure_api",
         "ft_lint.launch.together_api",
+        "ft_lint.launch.fireworks_api",
         "ft_lint.launch.flow",
     ),
     ("ft_lint.clean_copy",),  # --write-clean

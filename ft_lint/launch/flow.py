@@ -42,6 +42,7 @@ PROVIDER_CLASSES = {
     "openai": ("ft_lint.launch.openai_api", "OpenAIProvider"),
     "azure-openai": ("ft_lint.launch.azure_api", "AzureProvider"),
     "together": ("ft_lint.launch.together_api", "TogetherProvider"),
+    "fireworks": ("ft_lint.launch.fireworks_api", "FireworksProvider"),
 }
 METHOD_BY_FORMAT = {"openai-preference": "dpo"}
 NOT_LAUNCHABLE = {
@@ -254,9 +255,13 @@ class Launch:
                 )
                 file_ids[path] = known.file_id
             else:
-                self.say(f"would upload {path}: {facts}, purpose fine-tune, via {self.provider.upload_method(size)}")
+                derived = self.provider.derived_file_id(sha256)
+                where = f" as {derived} (unless it is found there already: checked at launch)" if derived else ""
+                self.say(
+                    f"would upload {path}: {facts}{where}, purpose fine-tune, via {self.provider.upload_method(size)}"
+                )
                 all_uploaded = False
-                file_ids[path] = f"<file id of {path.as_posix()}>"
+                file_ids[path] = derived or f"<file id of {path.as_posix()}>"
         request = self._request(file_ids, method)
         earlier = state.job(self._job_key(request)) if all_uploaded else None
         if earlier and not self.options.relaunch:
@@ -321,7 +326,7 @@ class Launch:
 
     def _file_id(self, file: LintedFile, state: LaunchState) -> str:
         provider, path = self.provider, file.path
-        size, _, key, known = self._earlier_upload(file, state)
+        size, sha256, key, known = self._earlier_upload(file, state)
         if known:
             with provider.translated_errors(f"checking that {known.file_id} ({path}) still exists"):
                 exists = provider.file_exists(known.file_id, size)
@@ -329,6 +334,14 @@ class Launch:
                 self.say(f"reusing {path}: uploaded before as {known.file_id}")
                 return known.file_id
             state.forget_upload(key)
+        derived = provider.derived_file_id(sha256)
+        if derived and (not known or derived != known.file_id):
+            with provider.translated_errors(f"looking for {path} uploaded before as {derived}"):
+                found = provider.file_exists(derived, size)
+            if found:
+                state.record_upload(key, Upload(derived, path.name, size, now()))
+                self.say(f"reusing {path}: found uploaded before as {derived}")
+                return derived
         self.say(f"uploading {path} ({size} bytes) via {provider.upload_method(size)}")
         with provider.translated_errors(f"uploading {path}", uploading=True):
             file_id = provider.upload(file)
