@@ -76,7 +76,8 @@ _IN_NAME = {
     split: re.compile("|".join(rf"(?:^|{_SEPARATOR}){word}{_SEPARATOR}" for word in words))
     for split, words in SPLIT_KEYWORDS.items()
 }
-_SHARD = re.compile(r"(?P<split>\w+(?:\.\w+)*?)-[0-9]{5}-of-[0-9]{5}")
+# as the Hub names shards, older ones with a hash after the count (train-00000-of-00002-5f9a8c)
+_SHARD = re.compile(r"(?P<split>\w+(?:\.\w+)*?)-[0-9]{5}-of-[0-9]{5}(?:$|[-_.])")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Split:
 class _Config:
     name: str
     base: PurePosixPath  # data_dir, relative to the card's folder
-    splits: tuple[tuple[str, _Glob], ...]  # (split, its patterns as one regex); () for the default layout
+    splits: tuple[tuple[str, _Glob], ...]  # (split, its patterns); () for the default layout
 
 
 @dataclass
@@ -130,7 +131,7 @@ class Layout:
                 split = _config_split(config, relative)
                 if split is not None:
                     return Split(card.folder, config.name, split)
-        shard = _SHARD.fullmatch(_stem(absolute.name))
+        shard = _SHARD.match(_stem(absolute.name))
         if shard is not None:
             dataset = card.folder if card is not None else absolute.parent
             return Split(dataset, absolute.parent.relative_to(dataset).as_posix(), shard["split"])

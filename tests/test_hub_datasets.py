@@ -93,6 +93,22 @@ def test_shards_of_two_configurations_are_not_compared(tmp_path, records):
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "split"),
+    [
+        ("train-00000-of-00002.jsonl", "train"),
+        ("train-00000-of-00002-5f9a8c.parquet", "train"),  # as the Hub named shards before
+        ("test_sft-00001-of-00003.jsonl.gz", "test_sft"),
+        ("train-00000-of-000021.jsonl", None),
+        ("my-train-00000-of-00002.jsonl", None),  # a split's name has no `-`
+        ("train-0-of-2.jsonl", None),
+    ],
+)
+def test_a_shards_name_says_its_split(tmp_path, name, split):
+    found = Layout().split_of(tmp_path / "data" / name)
+    assert found == (Split(tmp_path / "data", ".", split) if split else None)
+
+
 def test_the_cards_configs_say_which_files_are_which_split(tmp_path, records):
     """The split names of the card (train_sft, test_sft) pair by their role word; a file the
     configs do not name is paired by its name as elsewhere."""
