@@ -5,9 +5,11 @@ for leaks from the training split of their configuration (FT404, FT405); the dat
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -225,6 +227,35 @@ def test_folder_walking_takes_every_kind_and_skips_one_whose_extra_is_missing(tm
     named = run_cli("check", "--no-cache", "train-00000-of-00001.parquet", cwd=tmp_path)
     assert named.code == 2
     assert named.err == f"ft-lint: error: train-00000-of-00001.parquet: {needs}\n"
+
+
+def test_gzip_shards_are_compared_across_the_split_and_fix_leaves_them_alone(tmp_path, records):
+    """Runs once the compressed reader is in (ft_lint.decompress, branch `compressed`)."""
+    pytest.importorskip("ft_lint.decompress")
+    data = tmp_path / "data"
+    data.mkdir()
+    shards = {
+        "train-00000-of-00002.jsonl.gz": records[0:4],
+        "train-00001-of-00002.jsonl.gz": [records[4], records[1], records[4]],
+        "validation-00000-of-00001.jsonl.gz": [records[8], records[2]],
+    }
+    for name, rows in shards.items():
+        (data / name).write_bytes(gzip.compress(b"".join(json.dumps(row).encode() + b"\n" for row in rows)))
+    assert said(tmp_path, ".") == [
+        ("FT401", "data/train-00001-of-00002.jsonl.gz", 2, [("data/train-00000-of-00002.jsonl.gz", 2)]),
+        ("FT401", "data/train-00001-of-00002.jsonl.gz", 3, [("data/train-00001-of-00002.jsonl.gz", 1)]),
+        ("FT404", "data/validation-00000-of-00001.jsonl.gz", 2, [("data/train-00000-of-00002.jsonl.gz", 3)]),
+    ]
+    before = (data / "train-00001-of-00002.jsonl.gz").read_bytes()
+    fixed = run_cli("check", "--no-cache", "--select", "FT401", "--fix", ".", cwd=tmp_path)
+    assert fixed.code == 2
+    assert re.search(
+        r"^ft-lint: error: data/train-00001-of-00002\.jsonl\.gz: --fix cannot rewrite .* in place"
+        r" \(1 fix not applied\)",
+        fixed.err,
+        re.M,
+    ), fixed.err
+    assert (data / "train-00001-of-00002.jsonl.gz").read_bytes() == before
 
 
 @pytest.mark.parametrize("name", ["train.jsonl.gz", "train.csv", "train.parquet"])
