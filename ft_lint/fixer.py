@@ -15,9 +15,8 @@ else the fix is abandoned. So two runs fixing one file at once leave it fixed on
 second finds nothing left to change, or writes the same bytes) and never interleaved.
 
 Line edits apply to JSONL files only; in a JSON array file only the byte order mark is
-removed. Kinds that cannot be rewritten in place (input_kinds: compressed JSONL, CSV, TSV,
-Parquet) are refused, with a line saying so. Lines that are not valid JSON are left as they
-are, and the lines around them can still be fixed.
+removed. Lines that are not valid JSON are left as they are, and the lines around them
+can still be fixed.
 """
 
 from __future__ import annotations
@@ -72,6 +71,11 @@ def fix_and_lint(
             break
         applied = 0
         for path, edits in planned:
+            reason = cannot_rewrite(path)
+            if reason:
+                refused.add(path)
+                not_fixed.append(f"{display_name(path)}: {reason}")
+                continue
             try:
                 count = _rewrite(path, edits, options.force)
             except NotFixed as error:
@@ -105,9 +109,9 @@ def show_diff(
     would_fix = changed_files = 0
     notes: list[str] = []
     for path, edits in _edits_by_file(files, findings, options):
-        refusal = not_rewritable(path, sum(map(len, edits.values())))
-        if refusal:
-            notes.append(f"{display_name(path)}: {refusal}")
+        reason = cannot_rewrite(path)
+        if reason:
+            notes.append(f"{display_name(path)}: {reason}")
             continue
         with _open(path) as handle:
             lines = _fixed_lines(path, handle, edits)
@@ -128,6 +132,17 @@ def show_diff(
     )
     print("\n".join(map(terminal, [summary, *notes])), file=sys.stderr)
     return 1 if changed_files else 0
+
+
+def cannot_rewrite(path: Path) -> str | None:
+    """Why --fix cannot rewrite this file in place (its kind is not lines of JSON), else None."""
+    kind = read_as(path)
+    if kind.fixable:
+        return None
+    return (
+        f"--fix cannot rewrite {kind.name} in place; its fixes are left undone "
+        "(convert it to JSONL to fix it, or fix the data it is made from)"
+    )
 
 
 def _note_unsafe(findings: list[Finding], options: RunOptions, notes: list[str]) -> None:
@@ -151,18 +166,6 @@ def _edits_by_file(
             yield paths[filename], edits
 
 
-def not_rewritable(path: Path, fixes: int) -> str | None:
-    """Why `--fix` leaves a file of this kind as it is (compressed, a table, Parquet: it cannot be
-    rewritten a line at a time in place), or None for a file it can fix."""
-    kind = read_as(path)
-    if kind.fixable:
-        return None
-    return (
-        f"--fix cannot rewrite {kind.name} in place ({fixes} fix{'es' * (fixes != 1)} not applied);"
-        " fix the data it was made from"
-    )
-
-
 def _open(path: Path) -> BinaryIO:
     try:
         return path.resolve().open("rb")
@@ -182,9 +185,6 @@ def _fixed_lines(
 def _rewrite(path: Path, edits: dict[int, list[object]], force: bool = False) -> int:
     """Apply the edits to the file in place; returns how many were applied. Raises NotFixed
     for a file it refuses (see `inplace.check_fixable`) or cannot write."""
-    refusal = not_rewritable(path, sum(map(len, edits.values())))
-    if refusal:
-        raise NotFixed(refusal)
     target = path.resolve()  # fix the file a symbolic link points to, and keep the link
     with _open(path) as handle:
         status = os.fstat(handle.fileno())
