@@ -114,7 +114,7 @@ class Layout:
     _cards: dict[Path, _Card | None] = field(default_factory=dict)
     _listed: dict[Path, list[Path]] = field(default_factory=dict)
     _splits: dict[Path, Split | None] = field(default_factory=dict)
-    _beside: dict[tuple[Path, str], dict[Split, list[Path]]] = field(default_factory=dict)
+    _by_config: dict[Path, dict[str, dict[Split, list[Path]]]] = field(default_factory=dict)  # dataset's files
 
     def split_of(self, path: Path) -> Split | None:
         """The split the file is in (see the module's docstring), or None."""
@@ -144,16 +144,15 @@ class Layout:
     def splits_beside(self, split: Split) -> dict[Split, list[Path]]:
         """The splits of the same dataset and configuration, with their files on disk (absolute,
         in name order), `split` itself included."""
-        configuration = (split.dataset, split.config)
-        if configuration not in self._beside:
-            found: dict[Split, list[Path]] = {}
+        if split.dataset not in self._by_config:
+            found: dict[str, dict[Split, list[Path]]] = {}
             # a card's dataset spans its folders; shards without one lie in their folder alone
             for path in self._data_files(split.dataset, within=self._cards.get(split.dataset) is not None):
                 other = self.split_of(path)
-                if other is not None and (other.dataset, other.config) == configuration:
-                    found.setdefault(other, []).append(path)
-            self._beside[configuration] = found
-        return self._beside[configuration]
+                if other is not None and other.dataset == split.dataset:
+                    found.setdefault(other.config, {}).setdefault(other, []).append(path)
+            self._by_config[split.dataset] = found
+        return self._by_config[split.dataset].get(split.config, {})
 
     def _card_above(self, folder: Path) -> _Card | None:
         """The nearest dataset card at or above the folder (not past a repository's root)."""
@@ -379,6 +378,11 @@ class _Glob:
 
 
 def _matches(pattern: tuple[Callable[[str], Any] | None, ...], parts: tuple[str, ...]) -> bool:
+    if None not in pattern:  # no `**`: one name for each part (most patterns, and the quick case)
+        return len(pattern) == len(parts) and all(
+            part is not None and part(name) is not None for part, name in zip(pattern, parts, strict=True)
+        )
+
     @functools.cache
     def match(i: int, j: int) -> bool:  # pattern[i:] matches parts[j:]
         if i == len(pattern):
