@@ -42,8 +42,9 @@ PROVIDER_CLASSES = {
     "openai": ("ft_lint.launch.openai_api", "OpenAIProvider"),
     "azure-openai": ("ft_lint.launch.azure_api", "AzureProvider"),
     "together": ("ft_lint.launch.together_api", "TogetherProvider"),
+    "bedrock": ("ft_lint.launch.bedrock_api", "BedrockProvider"),
 }
-METHOD_BY_FORMAT = {"openai-preference": "dpo"}
+METHOD_BY_FORMAT = {"openai-preference": "dpo", "bedrock-distillation": "distillation"}
 NOT_LAUNCHABLE = {
     "openai-rft": "reinforcement fine-tuning needs a grader, which --launch does not set up; "
     "create this job with the provider's own tools",
@@ -86,6 +87,9 @@ def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> L
             f"{', '.join(PROVIDER_CLASSES)}: create this job with {provider_name}'s own tools"
         )
     provider = make_provider(provider_name, options)
+    missing = provider.missing_settings()
+    if missing:
+        raise LaunchError(f"{provider.title} settings missing: {'; '.join(missing)} (nothing was sent)")
     check_endpoint(provider)
     for path in filter(None, (training, validation)):
         _check_size(path, provider)
@@ -93,7 +97,7 @@ def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> L
         missing = provider.missing_credentials()
         if missing:
             raise LaunchError(f"{provider.title} credentials missing: set {', '.join(missing)} (nothing was sent)")
-        import_sdk(provider.sdk_module)
+        import_sdk(provider.sdk_module, provider.extra)
     return Launch(settings, run_options, options, provider, model, model_name, training, validation)
 
 
@@ -254,7 +258,7 @@ class Launch:
                 file_ids[path] = known.file_id
             else:
                 self.say(f"would upload {path}: {facts}, purpose fine-tune, via {self.provider.upload_method(size)}")
-                file_ids[path] = f"<file id of {path.as_posix()}>"
+                file_ids[path] = self.provider.planned_file_id(path, sha256)
         self.say(f"would send {self.provider.job_request_label()}:")
         self.say(json.dumps(self._request(file_ids, method), indent=2))
         return 0
@@ -300,7 +304,7 @@ class Launch:
     def _earlier_upload(self, file: LintedFile, state: LaunchState) -> tuple[int, str, str, Upload | None]:
         """The linted bytes' size and sha256, their key in the state, and their upload recorded there."""
         sha256 = file.sha256()
-        key = state.upload_key(self.provider.name, self.provider.endpoint, sha256)
+        key = state.upload_key(self.provider.name, self.provider.upload_location, sha256)
         return file.size, sha256, key, state.upload(key)
 
     def _file_id(self, file: LintedFile, state: LaunchState) -> str:
