@@ -12,6 +12,7 @@ import pytest
 
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
+from ft_lint.launch.linted import FileChanged
 from launch_support import launch, sentence, write_records
 from support import run_cli
 
@@ -157,6 +158,20 @@ def test_settings_and_data_bedrock_would_refuse_stop_the_launch_before_any_reque
         launch([train], model, job=job, settings=settings)
 
     assert aws.requests == []
+
+
+def test_a_file_changed_after_the_lint_is_never_put(aws, data):
+    train, _ = data
+
+    def append(*_):
+        with train.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(conversation_record(random.Random(9))) + "\n")
+
+    with pytest.raises(FileChanged, match=f"{train} changed since the lint read it"):
+        launch([train], MODEL, report=append)
+
+    assert aws.seen("PUT", ".*") == []
+    assert aws.jobs() == {}
 
 
 def test_missing_credentials_and_settings_are_one_line_before_the_lint(aws, data, monkeypatch):
