@@ -5,8 +5,9 @@ request as it arrived and can fail some, as the cloud does now and then.
 boto3 is pointed at the proxy by AWS_ENDPOINT_URL. `fail(method, path, kind, times)` makes the
 next matching requests fail: "500" answers HTTP 500 without passing the request on, "500-after"
 passes it on and answers HTTP 500 all the same (the answer was lost), "400" answers Bedrock's
-ValidationException. `on(method, path, action)` calls `action(request)` before a matching
-request is passed on; `job(name)` is moto's job of that name, whose status a test may move on.
+ValidationException, "timeout" answers HTTP 500 only after `hold_seconds`. `on(method, path,
+action)` calls `action(request)` before a matching request is passed on; `jobs()` are moto's
+jobs, whose status a test may move on; `object` and `keys` read moto's S3.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import http.client
 import json
 import re
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +56,7 @@ class AWSFake:
     faults: list[Fault] = field(default_factory=list)
     actions: list[tuple[str, str, object]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hold_seconds: float = 1.0  # how long a "timeout" fault holds the answer
 
     def fail(self, method: str, pattern: str, kind: str = "500", times: int = 1) -> None:
         self.faults.append(Fault(method, pattern, kind, times))
@@ -70,12 +73,6 @@ class AWSFake:
         self.requests.clear()
         self.faults.clear()
         self.actions.clear()
-
-    @staticmethod
-    def job(name: str):
-        from moto.bedrock.models import bedrock_backends
-
-        return bedrock_backends[ACCOUNT][REGION].model_customization_jobs[name]
 
     @staticmethod
     def jobs() -> dict:
@@ -115,7 +112,9 @@ class _Proxy(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         body = self._body(headers)
         fault = api.fault_for(Seen(self.command, url.path, headers, body))
-        if fault and fault.kind in ("500", "400"):
+        if fault and fault.kind == "timeout":
+            time.sleep(api.hold_seconds)
+        if fault and fault.kind in ("500", "400", "timeout"):
             self._answer_fault(fault.kind, url.path)
             return
         status, answer_headers, answer = self._forward(api.moto_url, headers, body)
@@ -147,6 +146,7 @@ class _Proxy(BaseHTTPRequestHandler):
             connection.close()
 
     def _answer_fault(self, kind: str, path: str) -> None:
+        kind = "500" if kind == "timeout" else kind
         if path.startswith("/model-customization-jobs"):
             error = "ValidationException" if kind == "400" else "InternalServerException"
             message = "The provided role does not trust Bedrock" if kind == "400" else "the server had an error"

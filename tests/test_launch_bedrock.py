@@ -13,6 +13,7 @@ import pytest
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.linted import FileChanged
+from ft_lint.launch.options import Timeouts
 from launch_support import launch, sentence, write_records
 from support import run_cli
 
@@ -294,6 +295,27 @@ def test_faults_that_outlast_the_retries_are_one_line(aws, data):
         "creating the fine-tuning job: CreateModelCustomizationJob answered HTTP 500: "
         "InternalServerException: the server had an error (2 tries)"
     )
+    assert aws.jobs() == {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("method", "path", "action", "waited"),
+    [
+        ("HEAD", f"/{BUCKET}/.+", "uploading {train}", "0.4 s (--upload-timeout"),
+        ("POST", JOBS, "creating the fine-tuning job", "0.3 s (--read-timeout"),
+    ],
+)
+def test_a_server_that_does_not_answer_is_one_line_after_its_timeout(aws, data, method, path, action, waited):
+    train, _ = data
+    aws.fail(method, path, kind="timeout", times=2)
+
+    with pytest.raises(LaunchError) as failed:
+        launch([train], MODEL, max_retries=1, timeouts=Timeouts(connect=5.0, read=0.3, upload=0.4, deadline=60.0))
+
+    message = str(failed.value)
+    assert message.startswith(action.format(train=train) + f": {aws.url}/")
+    assert message.endswith(f" did not answer within {waited}; 2 tries)")
     assert aws.jobs() == {}
 
 

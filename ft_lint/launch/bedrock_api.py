@@ -128,7 +128,8 @@ class BedrockProvider(Provider):
             import botocore.session
         except ImportError:  # no SDK: the environment's alone (a dry run needs no SDK)
             return ""
-        region = botocore.session.Session().get_config_variable("region")
+        with _aws_configuration():
+            region = botocore.session.Session().get_config_variable("region")
         return str(region or "")
 
     def missing_settings(self) -> list[str]:
@@ -140,7 +141,8 @@ class BedrockProvider(Provider):
         return [name for value, name in needed if not value]
 
     def missing_credentials(self) -> list[str]:
-        return [] if self._session.get_credentials() is not None else [CREDENTIALS]
+        with _aws_configuration():
+            return [] if self._session.get_credentials() is not None else [CREDENTIALS]
 
     @property
     def endpoint(self) -> str:
@@ -283,7 +285,7 @@ class BedrockProvider(Provider):
     def upload(self, linted: LintedFile) -> str:
         sha256 = linted.sha256()
         key = self._key(sha256)
-        if not self._object_exists(self.bucket, key, linted.size):
+        if not self._object_exists(self.bucket, key, linted.size, self.options.timeouts.upload):
             # boto3 reads the body more than once (a retry starts again): a private copy of the linted bytes.
             with linted.private_copy() as copy, copy.open("rb") as body:
                 self._aws("s3", self.options.timeouts.upload).put_object(
@@ -297,13 +299,13 @@ class BedrockProvider(Provider):
 
     def file_exists(self, file_id: str, size: int) -> bool:
         bucket, _, key = file_id.removeprefix("s3://").partition("/")
-        return self._object_exists(bucket, key, size)
+        return self._object_exists(bucket, key, size, self.options.timeouts.read)
 
-    def _object_exists(self, bucket: str, key: str, size: int) -> bool:
+    def _object_exists(self, bucket: str, key: str, size: int, read_seconds: float) -> bool:
         from botocore.exceptions import ClientError
 
         try:
-            found = self._aws("s3", self.options.timeouts.read).head_object(Bucket=bucket, Key=key)
+            found = self._aws("s3", read_seconds).head_object(Bucket=bucket, Key=key)
         except ClientError as error:
             if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
                 return False
@@ -391,6 +393,18 @@ class BedrockProvider(Provider):
             raise LaunchError(f"{action}: {one_line(str(error))} ({self.options.max_retries + 1} tries)") from None
         except aws.BotoCoreError as error:  # an answer it could not read, ...
             raise LaunchError(f"{action}: {one_line(str(error))}") from None
+
+
+@contextmanager
+def _aws_configuration() -> Iterator[None]:
+    """Reading the AWS configuration (a profile AWS_PROFILE names that does not exist, a broken
+    config file): one line."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        yield
+    except BotoCoreError as error:
+        raise LaunchError(f"the AWS configuration: {one_line(str(error))}") from None
 
 
 def _answer(error: Any) -> str:
