@@ -161,6 +161,17 @@ def test_settings_and_data_bedrock_would_refuse_stop_the_launch_before_any_reque
     assert aws.requests == []
 
 
+def test_a_file_over_what_one_s3_put_takes_is_refused_before_reading_it(aws, tmp_path):
+    train = tmp_path / "train.jsonl"
+    with train.open("wb") as handle:
+        handle.truncate(5_000_000_001)  # sparse: takes no disk space
+
+    with pytest.raises(LaunchError, match="5000000001 bytes, over the 5000000000 bytes Amazon Bedrock takes"):
+        launch([train], MODEL)
+
+    assert aws.requests == []
+
+
 def test_a_file_changed_after_the_lint_is_never_put(aws, data):
     train, _ = data
 
@@ -349,24 +360,41 @@ def test_dry_run_says_what_the_run_does_and_sends_nothing(aws, data, capsys):
     assert f"would reuse {train}: " in capsys.readouterr().out
 
 
-def test_wait_follows_the_status_and_prints_the_losses(aws, data, capsys):
-    looks = []
+def test_wait_follows_the_status_its_stages_and_prints_the_losses(aws, data, capsys, monkeypatch):
+    from moto.bedrock.models import ModelCustomizationJob
 
-    def finish_on_the_second_look(request):
+    # moto's jobs have no stages: each look shows the next of these (Bedrock's statusDetails).
+    stages = [
+        {"validationDetails": {"status": "InProgress"}},
+        {"validationDetails": {"status": "Completed"}, "dataProcessingDetails": {"status": "InProgress"}},
+        {"validationDetails": {"status": "Completed"}, "dataProcessingDetails": {"status": "Completed"},
+         "trainingDetails": {"status": "Completed"}},
+    ]  # fmt: skip
+    looks = []
+    described = ModelCustomizationJob.to_dict
+    monkeypatch.setattr(
+        ModelCustomizationJob, "to_dict", lambda job: {**described(job), "statusDetails": stages[len(looks) - 1]}
+    )
+
+    def look(request):
         looks.append(request)
         if len(looks) == 3:  # the creation's look, then --wait's
             for job in aws.jobs().values():
                 job.status = "Completed"
 
-    aws.on("GET", f"{JOBS}/.+", finish_on_the_second_look)
+    aws.on("GET", f"{JOBS}/.+", look)
 
     assert launch([data[0]], MODEL, wait=True) == 0
 
     [job] = aws.jobs().values()
     lines = capsys.readouterr().out.splitlines()
-    assert lines[-4:] == [
+    assert lines[-8:] == [
         f"job {job.job_arn}: InProgress",
+        "  data validation: Completed",
+        "  data processing: InProgress",
         f"job {job.job_arn}: Completed",
+        "  data processing: Completed",
+        "  training: Completed",
         "  training loss 0.0000, validation loss 0.0000",
         f"job {job.job_arn} succeeded: fine-tuned model {job.output_model_arn}",
     ]
