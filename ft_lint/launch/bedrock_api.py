@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +36,6 @@ from typing import Any
 from ft_lint.launch.base import DeadlinePassed, JobState, LaunchError, Progress, Provider, one_line
 from ft_lint.launch.linted import LintedFile
 from ft_lint.launch.options import JobSettings, LaunchOptions
-from ft_lint.launch.state import now
 
 S3_PUT_BYTES = 5_000_000_000  # S3 takes up to 5 GB in one PutObject (decimal reading, as in models.toml)
 DEFAULT_PREFIX = "ft-lint/"
@@ -92,7 +92,7 @@ class BedrockProvider(Provider):
         self._clients: dict[tuple[str, float, str], Any] = {}
         self._last_job: dict[str, Any] = {}
         # --relaunch makes a new request (names and token) for this run; the same all through it.
-        self._relaunch = now() if options.relaunch else ""
+        self._relaunch = str(time.time_ns()) if options.relaunch else ""
 
     # --- settings ----------------------------------------------------------------------------
 
