@@ -186,6 +186,15 @@ def test_a_file_changed_after_the_lint_is_never_put(aws, data):
     assert aws.jobs() == {}
 
 
+def test_prompts_for_a_model_that_is_no_distillation_student_are_not_sent(aws, tmp_path):
+    prompts = write_records(tmp_path / "prompts.jsonl", prompt_record)
+
+    # Nova 2 Lite trains on conversations only: answerless records fail its lint (FT104).
+    assert launch([prompts], "amazon.nova-2-lite-v1:0", settings={"teacher-model": "amazon.nova-pro-v1:0"}) == 1
+
+    assert aws.requests == []
+
+
 def test_missing_credentials_and_settings_are_one_line_before_the_lint(aws, data, monkeypatch):
     monkeypatch.delenv("FT_LINT_S3_BUCKET")
     monkeypatch.delenv("AWS_DEFAULT_REGION")
