@@ -10,15 +10,13 @@ import random
 
 import pytest
 
+from bedrock_server import REGION, start
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.linted import FileChanged
 from ft_lint.launch.options import Timeouts
 from launch_support import launch, sentence, write_records
 from support import run_cli
-
-pytest.importorskip("moto.server", reason="the Bedrock launch tests need moto[server] (the dev extra)")
-from bedrock_server import REGION, start
 
 MODEL = "amazon.nova-micro-v1:0"
 MODEL_ID = "amazon.nova-micro-v1:0:128k"
