@@ -63,6 +63,7 @@ class Settings:
     launch_network: dict[str, float] = field(
         default_factory=dict
     )  # connect-timeout ... max-retries (launch.options.NETWORK_SETTINGS); the command line's win
+    fireworks_account: str | None = None  # `fireworks-account`: --launch's Fireworks account; --fireworks-account wins
     launch_settings: dict[str, str] = field(default_factory=dict)  # s3-bucket ... (PROVIDER_SETTINGS); likewise
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
     cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
@@ -141,6 +142,8 @@ class RunOptions:
     force: bool = False  # with fix: also fix read-only files and files with other hard links
     output_file: Path | None = None  # -o: the report goes there, not to standard output
     statistics: bool = False  # the number of findings per rule instead of each finding
+    write_clean: Path | None = None  # --write-clean: where to copy the records that passed
+    progress: bool = False  # a progress line on stderr where one may show (the command's default; --no-progress)
     launch: LaunchOptions | None = None  # --launch: send the data that passed
     write_baseline: Path | None = None  # --write-baseline: record this run's findings there
     allow_empty: bool = False  # paths that hold no data file pass (else a usage error)
@@ -450,5 +453,6 @@ _KEYS = {
     "tokenizer": _setter("tokenizer", lambda value: Path(_text(value)).expanduser()),
     "max-seq-length": _setter("max_seq_length", _positive_int),
     **{name: _launch_setting(name) for name in NETWORK_SETTINGS},
+    "fireworks-account": _setter("fireworks_account", _text),
     **{name: _provider_setting(name) for name in PROVIDER_SETTINGS},
 }

@@ -320,7 +320,13 @@ def test_faults_that_outlast_the_retries_are_one_line(aws, data):
 @pytest.mark.parametrize(
     ("method", "path", "action", "waited"),
     [
-        ("HEAD", f"/{BUCKET}/.+", "uploading {train}", "0.4 s (--upload-timeout"),
+        (
+            "HEAD",
+            f"/{BUCKET}/.+",
+            "looking for {train} uploaded before as s3://{bucket}/{key}",
+            "0.3 s (--read-timeout",
+        ),  # noqa: E501
+        ("PUT", f"/{BUCKET}/.+", "uploading {train}", "0.4 s (--upload-timeout"),
         ("POST", JOBS, "creating the fine-tuning job", "0.3 s (--read-timeout"),
     ],
 )
@@ -332,7 +338,7 @@ def test_a_server_that_does_not_answer_is_one_line_after_its_timeout(aws, data, 
         launch([train], MODEL, max_retries=1, timeouts=Timeouts(connect=5.0, read=0.3, upload=0.4, deadline=60.0))
 
     message = str(failed.value)
-    assert message.startswith(action.format(train=train) + f": {aws.url}/")
+    assert message.startswith(action.format(train=train, bucket=BUCKET, key=data_key(train)) + f": {aws.url}/")
     assert message.endswith(f" did not answer within {waited}; 2 tries)")
     assert aws.jobs() == {}
 

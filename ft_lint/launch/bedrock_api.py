@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -160,11 +159,12 @@ class BedrockProvider(Provider):
     def _uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
-    def planned_file_id(self, path: Path, sha256: str) -> str:
+    def derived_file_id(self, sha256: str) -> str:
+        """The S3 URI: the launch HEADs it before any PUT."""
         return self._uri(self._key(sha256))
 
     def upload_method(self, size: int) -> str:
-        return "S3 PutObject with its sha256 (none when a HEAD finds the object there already)"
+        return "S3 PutObject, with its sha256 for S3 to check"
 
     # --- the job request ---------------------------------------------------------------------
 
@@ -283,29 +283,26 @@ class BedrockProvider(Provider):
         return self._aws("bedrock", read_seconds)
 
     def upload(self, linted: LintedFile) -> str:
+        """The PUT; the launch has HEADed the key first (derived_file_id)."""
         sha256 = linted.sha256()
         key = self._key(sha256)
-        if not self._object_exists(self.bucket, key, linted.size, self.options.timeouts.upload):
-            # boto3 reads the body more than once (a retry starts again): a private copy of the linted bytes.
-            with linted.private_copy() as copy, copy.open("rb") as body:
-                self._aws("s3", self.options.timeouts.upload).put_object(
-                    Bucket=self.bucket,
-                    Key=key,
-                    Body=body,
-                    ContentType="application/jsonl",
-                    ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256)).decode(),
-                )
+        # boto3 reads the body more than once (a retry starts again): a private copy of the linted bytes.
+        with linted.private_copy() as copy, copy.open("rb") as body:
+            self._aws("s3", self.options.timeouts.upload).put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentType="application/jsonl",
+                ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256)).decode(),
+            )
         return self._uri(key)
 
     def file_exists(self, file_id: str, size: int) -> bool:
-        bucket, _, key = file_id.removeprefix("s3://").partition("/")
-        return self._object_exists(bucket, key, size, self.options.timeouts.read)
-
-    def _object_exists(self, bucket: str, key: str, size: int, read_seconds: float) -> bool:
         from botocore.exceptions import ClientError
 
+        bucket, _, key = file_id.removeprefix("s3://").partition("/")
         try:
-            found = self._aws("s3", read_seconds).head_object(Bucket=bucket, Key=key)
+            found = self._aws("s3", self.options.timeouts.read).head_object(Bucket=bucket, Key=key)
         except ClientError as error:
             if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
                 return False
