@@ -43,8 +43,9 @@ PROVIDER_CLASSES = {
     "azure-openai": ("ft_lint.launch.azure_api", "AzureProvider"),
     "together": ("ft_lint.launch.together_api", "TogetherProvider"),
     "fireworks": ("ft_lint.launch.fireworks_api", "FireworksProvider"),
+    "bedrock": ("ft_lint.launch.bedrock_api", "BedrockProvider"),
 }
-METHOD_BY_FORMAT = {"openai-preference": "dpo"}
+METHOD_BY_FORMAT = {"openai-preference": "dpo", "bedrock-distillation": "distillation"}
 NOT_LAUNCHABLE = {
     "openai-rft": "reinforcement fine-tuning needs a grader, which --launch does not set up; "
     "create this job with the provider's own tools",
@@ -87,6 +88,9 @@ def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> L
             f"{', '.join(PROVIDER_CLASSES)}: create this job with {provider_name}'s own tools"
         )
     provider = make_provider(provider_name, options)
+    missing = provider.missing_settings()
+    if missing:
+        raise LaunchError(f"{provider.title} settings missing: {'; '.join(missing)} (nothing was sent)")
     check_endpoint(provider)
     for path in filter(None, (training, validation)):
         _check_size(path, provider)
@@ -94,7 +98,7 @@ def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> L
         missing = provider.missing_credentials()
         if missing:
             raise LaunchError(f"{provider.title} credentials missing: set {', '.join(missing)} (nothing was sent)")
-        import_sdk(provider.sdk_module)
+        import_sdk(provider.sdk_module, provider.extra)
     return Launch(settings, run_options, options, provider, model, model_name, training, validation)
 
 
@@ -321,7 +325,7 @@ class Launch:
     def _earlier_upload(self, file: LintedFile, state: LaunchState) -> tuple[int, str, str, Upload | None]:
         """The linted bytes' size and sha256, their key in the state, and their upload recorded there."""
         sha256 = file.sha256()
-        key = state.upload_key(self.provider.name, self.provider.endpoint, sha256)
+        key = state.upload_key(self.provider.name, self.provider.upload_location, sha256)
         return file.size, sha256, key, state.upload(key)
 
     def _file_id(self, file: LintedFile, state: LaunchState) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-PROVIDER_NAMES = ("openai", "azure-openai", "together", "fireworks")
+PROVIDER_NAMES = ("openai", "azure-openai", "together", "fireworks", "bedrock")
 OPENAI_PART_BYTES = 64 * 2**20  # the Uploads API takes parts of at most 64 MB
 # How long to wait and how often to try: option (and configuration key) -> Timeouts field.
 TIMEOUT_SETTINGS = {
@@ -17,6 +17,10 @@ TIMEOUT_SETTINGS = {
 RETRIES_SETTING = "max-retries"
 MAX_SECONDS = 7 * 86400  # a week: longer is no limit (and past what the deadline's timer takes)
 NETWORK_SETTINGS = (*TIMEOUT_SETTINGS, RETRIES_SETTING)
+# Where a provider's job goes and who runs it (Bedrock: S3 bucket and prefix, IAM role, region,
+# distillation teacher): option (and configuration key) names; the provider reads the environment
+# for those not given.
+PROVIDER_SETTINGS = ("s3-bucket", "s3-prefix", "role-arn", "region", "teacher-model")
 
 
 @dataclass
@@ -26,6 +30,7 @@ class JobSettings:
     n_epochs: int | None = None
     batch_size: int | None = None
     learning_rate_multiplier: float | None = None
+    learning_rate: float | None = None  # absolute (Bedrock, Together)
     suffix: str | None = None
     seed: int | None = None
     beta: float | None = None
@@ -55,6 +60,8 @@ class LaunchOptions:
     fireworks_account: str | None = None  # None: the `fireworks-account` key, else $FIREWORKS_ACCOUNT_ID
     max_retries: int = 5  # the SDKs retry 5xx, 408, 429 and timeouts with exponential backoff
     timeouts: Timeouts = field(default_factory=Timeouts)
+    # PROVIDER_SETTINGS by name: the command line's, else the configuration's
+    settings: dict[str, str] = field(default_factory=dict)
     network_given: dict[str, float] = field(
         default_factory=dict
     )  # NETWORK_SETTINGS on the command line: they win over the configuration's
