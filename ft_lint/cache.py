@@ -101,6 +101,7 @@ OUTPUT_ONLY_SETTINGS = frozenset(
         "no_cache",
         "jobs",
         "baseline",
+        "fireworks_account",
     }  # the run's options (fix, diff, output file, statistics, launch) are not Settings at all
 )
 
