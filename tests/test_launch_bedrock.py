@@ -325,7 +325,7 @@ def test_faults_that_outlast_the_retries_are_one_line(aws, data):
             f"/{BUCKET}/.+",
             "looking for {train} uploaded before as s3://{bucket}/{key}",
             "0.3 s (--read-timeout",
-        ),  # noqa: E501
+        ),
         ("PUT", f"/{BUCKET}/.+", "uploading {train}", "0.4 s (--upload-timeout"),
         ("POST", JOBS, "creating the fine-tuning job", "0.3 s (--read-timeout"),
     ],

@@ -261,9 +261,7 @@ class Launch:
             else:
                 derived = self.provider.derived_file_id(sha256)
                 where = f" as {derived} (unless it is found there already: checked at launch)" if derived else ""
-                self.say(
-                    f"would upload {path}: {facts}{where}, via {self.provider.upload_method(size)}"
-                )
+                self.say(f"would upload {path}: {facts}{where}, via {self.provider.upload_method(size)}")
                 all_uploaded = False
                 file_ids[path] = derived or f"<file id of {path.as_posix()}>"
         request = self._request(file_ids, method)
