@@ -96,6 +96,7 @@ OUTPUT_ONLY_SETTINGS = frozenset(
         "fail_on",
         "config_file",
         "launch_network",
+        "launch_targets",
         "cache_dir",
         "no_cache",
         "jobs",

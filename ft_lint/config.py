@@ -20,7 +20,7 @@ else:  # pragma: no cover
 
 from ft_lint.findings import Severity
 from ft_lint.globs import Globs
-from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING, LaunchOptions
+from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING, TARGET_SETTINGS, LaunchOptions
 
 if TYPE_CHECKING:
     from ft_lint.local_tokenizer import LocalModel
@@ -63,6 +63,7 @@ class Settings:
     launch_network: dict[str, float] = field(
         default_factory=dict
     )  # connect-timeout ... max-retries (launch.options.NETWORK_SETTINGS); the command line's win
+    launch_targets: dict[str, str] = field(default_factory=dict)  # gcp-project, gcp-location, gcs-uri (TARGET_SETTINGS)
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
     cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
     no_cache: bool = False  # --no-cache: neither read nor write the record cache
@@ -410,6 +411,15 @@ def _launch_setting(name: str) -> Setter:
     return set_value
 
 
+def _launch_target(name: str) -> Setter:
+    """Where --launch sends to: a non-empty string (gcs-uri: a gs:// URI, checked by the launch)."""
+
+    def set_value(values: dict[str, Any], value: Any) -> None:
+        values.setdefault("launch_targets", {})[name] = _text(value).strip()
+
+    return set_value
+
+
 def _baseline(values: dict[str, Any], value: Any) -> None:
     """A path relative to the configuration file (load_settings sets `config_file` first)."""
     values["baseline"] = values["config_file"].parent / _text(value)
@@ -440,4 +450,5 @@ _KEYS = {
     "tokenizer": _setter("tokenizer", lambda value: Path(_text(value)).expanduser()),
     "max-seq-length": _setter("max_seq_length", _positive_int),
     **{name: _launch_setting(name) for name in NETWORK_SETTINGS},
+    **{name: _launch_target(name) for name in TARGET_SETTINGS},
 }

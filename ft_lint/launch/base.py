@@ -64,6 +64,7 @@ class Provider:
     name = ""
     title = ""
     sdk_module = ""
+    extra = "launch"  # the ft-lint extra that installs the SDK
     default_base_url = ""
     base_url_variable = ""
     max_upload_bytes = 0  # the most one file may hold, with the provider's multipart upload
@@ -93,6 +94,13 @@ class Provider:
         """How a file of this size is sent (for the dry run and the progress lines)."""
         raise NotImplementedError
 
+    def check_settings(self) -> None:
+        """The provider's own settings (a bucket, a project), checked before the lint."""
+
+    def planned_file_id(self, sha256: str) -> str | None:
+        """The id an upload of these bytes will have, when the provider names it in advance."""
+        return None
+
     def check_files(self, paths: list[Path]) -> None:
         """The provider SDK's own checks of the files, where it has any (before any upload)."""
 
@@ -117,7 +125,7 @@ class Provider:
 
     @property
     def sdk(self) -> ModuleType:
-        return import_sdk(self.sdk_module)
+        return import_sdk(self.sdk_module, self.extra)
 
     @property
     def client(self) -> Any:
@@ -191,11 +199,11 @@ class Provider:
             raise LaunchError(f"{action}: {self.endpoint}: {error_message(error)}") from None
 
 
-def import_sdk(name: str) -> ModuleType:
+def import_sdk(name: str, extra: str = "launch") -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError:
-        raise LaunchError(f'--launch needs the {name} package: pip install "ft-lint[launch]"') from None
+        raise LaunchError(f'--launch needs the {name} package: pip install "ft-lint[{extra}]"') from None
 
 
 def error_message(error: Exception) -> str:

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_NAMES, JobSettings, LaunchOptions, Timeouts
+from ft_lint.launch.options import (
+    MAX_SECONDS,
+    NETWORK_SETTINGS,
+    PROVIDER_NAMES,
+    TARGET_SETTINGS,
+    JobSettings,
+    LaunchOptions,
+    Timeouts,
+)
 
 if TYPE_CHECKING:
     from ft_lint.config import Settings
@@ -75,6 +83,21 @@ _OPTIONS = (
         metavar="URL",
         help="With --launch: the API's base URL (an OpenAI-compatible server, an Azure resource, ...).",
     ),
+    click.option(
+        "--gcp-project",
+        metavar="PROJECT",
+        help="With --launch on Vertex AI: the Google Cloud project (default: GOOGLE_CLOUD_PROJECT, else ADC's).",
+    ),
+    click.option(
+        "--gcp-location",
+        metavar="REGION",
+        help="With --launch on Vertex AI: the tuning job's region (default: GOOGLE_CLOUD_LOCATION, else us-central1).",
+    ),
+    click.option(
+        "--gcs-uri",
+        metavar="gs://BUCKET/PREFIX",
+        help="With --launch on Vertex AI: where the data is uploaded (default: FT_LINT_GCS_URI).",
+    ),
     click.option("--n-epochs", type=_EPOCHS, help="With --launch: epochs to train (default: the provider's)."),
     click.option("--batch-size", type=_BATCH_SIZE, help="With --launch: examples per batch (default: the provider's)."),
     click.option(
@@ -128,7 +151,10 @@ _OPTIONS = (
 )
 _JOB_KEYWORDS = ("n_epochs", "batch_size", "learning_rate_multiplier", "suffix", "seed", "beta")
 _NETWORK_KEYWORDS = {name.replace("-", "_"): name for name in NETWORK_SETTINGS}
-_LAUNCH_ONLY = ("dry_run", "wait", "provider", "base_url", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS)
+_TARGET_KEYWORDS = {name.replace("-", "_"): name for name in TARGET_SETTINGS}
+_LAUNCH_ONLY = (
+    "dry_run", "wait", "provider", "base_url", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS, *_TARGET_KEYWORDS,
+)  # fmt: skip
 
 
 def launch_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -164,6 +190,7 @@ def _launch_options(validation: Path | None, given: dict[str, Any]) -> LaunchOpt
         network_given={
             name: given[keyword] for keyword, name in _NETWORK_KEYWORDS.items() if given[keyword] is not None
         },
+        targets={name: given[keyword] for keyword, name in _TARGET_KEYWORDS.items() if given[keyword] is not None},
     )
 
 
@@ -173,10 +200,11 @@ def launch_paths(paths: list[Path], validation: Path | None) -> list[Path]:
 
 
 def launch_with_network(settings: Settings, launch: LaunchOptions | None) -> LaunchOptions | None:
-    """--launch's options with their timeouts and retries: the command line's, else the
+    """--launch's options with their timeouts, retries and targets: the command line's, else the
     configuration's, else the defaults."""
     if launch is not None:
         launch.set_network({**settings.launch_network, **launch.network_given})
+        launch.targets = {**settings.launch_targets, **launch.targets}
     return launch
 
 

@@ -42,6 +42,7 @@ PROVIDER_CLASSES = {
     "openai": ("ft_lint.launch.openai_api", "OpenAIProvider"),
     "azure-openai": ("ft_lint.launch.azure_api", "AzureProvider"),
     "together": ("ft_lint.launch.together_api", "TogetherProvider"),
+    "vertex": ("ft_lint.launch.vertex_api", "VertexProvider"),
 }
 METHOD_BY_FORMAT = {"openai-preference": "dpo"}
 NOT_LAUNCHABLE = {
@@ -87,13 +88,14 @@ def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> L
         )
     provider = make_provider(provider_name, options)
     check_endpoint(provider)
+    provider.check_settings()
     for path in filter(None, (training, validation)):
         _check_size(path, provider)
     if not options.dry_run:
         missing = provider.missing_credentials()
         if missing:
             raise LaunchError(f"{provider.title} credentials missing: set {', '.join(missing)} (nothing was sent)")
-        import_sdk(provider.sdk_module)
+        import_sdk(provider.sdk_module, provider.extra)
     return Launch(settings, run_options, options, provider, model, model_name, training, validation)
 
 
@@ -180,6 +182,8 @@ class Launch:
         # Built once with placeholders so that settings the provider cannot take stop us here.
         self._request({path: f"<file id of {path.as_posix()}>" for path in files}, method)
         linted = [self._linted(path, read) for path in files]
+        for file in linted:
+            self._check_limits(file)
         if self.options.dry_run:
             return self._dry_run(linted, method)
         self.provider.check_files(files)
@@ -212,6 +216,26 @@ class Launch:
         if self.options.job.beta is not None and method != "dpo":
             raise LaunchError(f"--beta is a DPO setting, for preference data; {self.training} holds {training_format}")
         return method
+
+    def _check_limits(self, file: LintedFile) -> None:
+        """The model table's limits for one file (rules FT005 and FT123 report them too, unless
+        they are off): a job over them would be rejected after the upload."""
+        model, path = self.model, file.path
+        if model.upload_limit_bytes is not None and file.size > model.upload_limit_bytes:
+            raise LaunchError(
+                f"{path}: {file.size} bytes, over the {model.upload_limit_bytes} bytes {model.provider} takes "
+                f"for {model.id} (nothing was sent)"
+            )
+        is_validation = self.validation is not None and path == self.validation
+        most = model.max_validation_examples if is_validation else model.max_examples
+        if most is not None:
+            examples = _examples(file)
+            if examples > most:
+                kind = "validation" if is_validation else "training"
+                raise LaunchError(
+                    f"{path}: {examples} examples, over the {most} {model.provider} takes in a {kind} file "
+                    f"for {model.id} (nothing was sent)"
+                )
 
     def _format_of(self, path: Path) -> str | None:
         if self.settings.format:
@@ -253,10 +277,22 @@ class Launch:
                 )
                 file_ids[path] = known.file_id
             else:
-                self.say(f"would upload {path}: {facts}, purpose fine-tune, via {self.provider.upload_method(size)}")
-                file_ids[path] = f"<file id of {path.as_posix()}>"
+                planned = self.provider.planned_file_id(sha256)
+                target = f" as {planned}" if planned else ""
+                self.say(
+                    f"would upload {path}{target}: {facts}, purpose fine-tune, via {self.provider.upload_method(size)}"
+                )
+                file_ids[path] = planned or f"<file id of {path.as_posix()}>"
+        request = self._request(file_ids, method)
+        earlier = state.job(self._job_key(request))
+        if earlier and not self.options.relaunch:
+            self.say(
+                f"would create no job: {earlier['job_id']} was created from these files and settings on "
+                f"{earlier['created_at']} (--relaunch creates one)"
+            )
+            return 0
         self.say(f"would send {self.provider.job_request_label()}:")
-        self.say(json.dumps(self._request(file_ids, method), indent=2))
+        self.say(json.dumps(request, indent=2))
         return 0
 
     def _send(self, linted: list[LintedFile], method: str) -> int:
@@ -280,9 +316,7 @@ class Launch:
         for file in linted:  # what was uploaded is what was linted; a file changed since is refused all the same
             file.check()
         request = self._request(file_ids, method)
-        key = hashlib.sha256(
-            json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
-        ).hexdigest()
+        key = self._job_key(request)
         earlier = state.job(key)
         if earlier and not self.options.relaunch:
             self.say(
@@ -296,6 +330,12 @@ class Launch:
         state.record_job(key, job_id)
         self.say(f"created fine-tuning job {job_id} ({status})")
         return job_id
+
+    def _job_key(self, request: dict[str, Any]) -> str:
+        """The same request to the same API: the key of the job it created, in the state file."""
+        return hashlib.sha256(
+            json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
+        ).hexdigest()
 
     def _earlier_upload(self, file: LintedFile, state: LaunchState) -> tuple[int, str, str, Upload | None]:
         """The linted bytes' size and sha256, their key in the state, and their upload recorded there."""
@@ -319,6 +359,18 @@ class Launch:
         state.record_upload(key, Upload(file_id, path.name, size, now()))
         self.say(f"uploaded {path} as {file_id}")
         return file_id
+
+
+def _examples(file: LintedFile) -> int:
+    """The lines that hold anything but blanks, as FT006 and FT123 count examples."""
+    count, filled = 0, False
+    for chunk in file.chunks():
+        *ended, last = chunk.split(b"\n")
+        for line in ended:
+            count += filled or bool(line.strip())
+            filled = False
+        filled = filled or bool(last.strip())
+    return count + filled
 
 
 def follow_command(provider: Provider, job_id: str) -> str:

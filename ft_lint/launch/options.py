@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-PROVIDER_NAMES = ("openai", "azure-openai", "together")
+PROVIDER_NAMES = ("openai", "azure-openai", "together", "vertex")
 OPENAI_PART_BYTES = 64 * 2**20  # the Uploads API takes parts of at most 64 MB
 # How long to wait and how often to try: option (and configuration key) -> Timeouts field.
 TIMEOUT_SETTINGS = {
@@ -17,6 +18,8 @@ TIMEOUT_SETTINGS = {
 RETRIES_SETTING = "max-retries"
 MAX_SECONDS = 7 * 86400  # a week: longer is no limit (and past what the deadline's timer takes)
 NETWORK_SETTINGS = (*TIMEOUT_SETTINGS, RETRIES_SETTING)
+# Where a provider sends to (option and configuration key): Vertex AI's project, region and bucket.
+TARGET_SETTINGS = ("gcp-project", "gcp-location", "gcs-uri")
 
 
 @dataclass
@@ -57,6 +60,7 @@ class LaunchOptions:
     network_given: dict[str, float] = field(
         default_factory=dict
     )  # NETWORK_SETTINGS on the command line: they win over the configuration's
+    targets: dict[str, str] = field(default_factory=dict)  # TARGET_SETTINGS: the command line's, else the config's
 
     def set_network(self, values: dict[str, float]) -> None:
         """Sets NETWORK_SETTINGS by name; the others keep their values."""
@@ -69,3 +73,4 @@ class LaunchOptions:
     poll_interval: float = 30.0  # seconds between two looks at a job under --wait
     multipart_threshold: int | None = None  # None: the provider's single-request upload limit
     part_size: int = OPENAI_PART_BYTES
+    credentials: Any = None  # google.auth credentials for Vertex AI; None: Application Default Credentials
