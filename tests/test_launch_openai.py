@@ -363,18 +363,23 @@ def test_a_model_the_table_does_not_know_is_refused(openai_api, data):
     assert openai_api.requests == []
 
 
-def test_a_dry_run_after_a_launch_shows_the_file_it_would_reuse(openai_api, data, capsys):
+def test_a_dry_run_after_a_launch_shows_the_file_and_the_job_it_would_reuse(openai_api, data, capsys):
     train, _ = data
     launch([train], MODEL)
     [file_id] = openai_api.files
+    [job_id] = openai_api.jobs
     sent = len(openai_api.requests)
 
     assert launch([train], MODEL, dry_run=True) == 0
-
-    assert len(openai_api.requests) == sent
     out = capsys.readouterr().out
     assert f"would reuse {train}:" in out
+    assert f"would create no job: {job_id} was created from these files and settings" in out
+    assert "would send" not in out
+
+    assert launch([train], MODEL, dry_run=True, relaunch=True) == 0
+    out = capsys.readouterr().out
     assert json.loads(out[out.index("{", out.index("would send")) :])["training_file"] == file_id
+    assert len(openai_api.requests) == sent
 
 
 def test_a_damaged_state_file_stops_the_launch_before_any_upload(openai_api, data, clean_env):

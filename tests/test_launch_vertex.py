@@ -14,6 +14,7 @@ from google.oauth2.credentials import Credentials
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from launch_support import chat_record, launch, write_records
+from support import run_cli
 
 MODEL = "gemini-2.5-flash"
 TOKEN = "ya29.test-token"
@@ -205,3 +206,35 @@ def test_the_dry_run_names_the_object_and_the_request(vertex_api, data, capsys):
     request = json.loads(out[out.index("{") :])
     assert request["training_dataset"] == {"gcs_uri": object_uri(train)}
     assert vertex_api.requests == []
+
+
+def test_the_command_line_wins_over_the_configuration_keys(clean_env, tmp_path, monkeypatch):
+    train = write_records(tmp_path / "train.jsonl", gemini_record)
+    (tmp_path / "ft-lint.toml").write_text(
+        'gcs-uri = "gs://config-bucket/data/"\ngcp-project = "config-project"\ngcp-location = "europe-west4"\n'
+    )
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "environment-project")
+    monkeypatch.setenv("FT_LINT_TODAY", "2026-11-22")
+
+    code, out, err = run_cli(
+        "check", "train.jsonl", "--select", "FT1,FT2", "--model", MODEL, "--launch", "--dry-run",
+        "--gcp-project", "option-project", cwd=tmp_path,
+    )  # fmt: skip
+
+    assert (code, err) == (0, "")
+    sha256 = hashlib.sha256(train.read_bytes()).hexdigest()
+    assert "Vertex AI at https://europe-west4-aiplatform.googleapis.com, model gemini-2.5-flash" in out
+    assert f"would upload train.jsonl as gs://config-bucket/data/{sha256}.jsonl:" in out
+    assert "/projects/option-project/locations/europe-west4/tuningJobs" in out
+
+
+def test_a_gcs_uri_that_is_no_gs_uri_is_refused_in_one_line(clean_env, tmp_path):
+    train = write_records(tmp_path / "train.jsonl", gemini_record)
+
+    code, _, err = run_cli("check", str(train), "--model", MODEL, "--launch", "--dry-run", "--gcs-uri", "s3://b/p")
+
+    assert code == 2
+    assert err == (
+        "ft-lint: error: Vertex AI reads the data from Cloud Storage: set --gcs-uri gs://BUCKET/PREFIX "
+        "(or the gcs-uri key, or FT_LINT_GCS_URI); got 's3://b/p'\n"
+    )

@@ -111,6 +111,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.launch.openai_api",
         "ft_lint.launch.azure_api",
         "ft_lint.launch.together_api",
+        "ft_lint.launch.vertex_api",
         "ft_lint.launch.flow",
     ),
     ("ft_lint.session",),  # the run: fix, diff, lint, report, launch

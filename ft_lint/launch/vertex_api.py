@@ -145,11 +145,14 @@ class VertexProvider(Provider):
 
     def check_settings(self) -> None:
         self.staging  # noqa: B018 - a missing or malformed gs:// URI is refused before the lint
+        if not self.project:  # the credentials name none
+            raise LaunchError(
+                f"Vertex AI needs a project: set --gcp-project (or the gcp-project key, or {PROJECT_VARIABLE}) "
+                "(nothing was sent)"
+            )
 
     def missing_credentials(self) -> list[str]:
         self.credentials  # noqa: B018 - raises the one line when there are none
-        if not self.project:
-            return [f"--gcp-project (or the gcp-project key, or {PROJECT_VARIABLE})"]
         return []
 
     # --- clients -------------------------------------------------------------------------
@@ -385,6 +388,7 @@ class VertexProvider(Provider):
             return next((job for job in jobs if (job.labels or {}).get(REQUEST_LABEL) == label), None)
 
     def job_state(self, job_id: str) -> JobState:
+        self._locate(job_id)
         job = self._looked_at = self.client.tunings.get(name=job_id)
         state = _state(job)
         succeeded = state == SUCCEEDED
@@ -394,6 +398,13 @@ class VertexProvider(Provider):
         elif job.error is not None and job.error.message:
             detail = one_line(job.error.message)
         return JobState(state, state in FINISHED, succeeded, detail)
+
+    def _locate(self, job_id: str) -> None:
+        """`ft-lint follow` knows the job by its name, projects/P/locations/L/tuningJobs/ID: the
+        client goes to that project and location (the settings name none)."""
+        parts = job_id.split("/")
+        if self._client is None and len(parts) == 6 and parts[0::2] == ["projects", "locations", "tuningJobs"]:
+            self.options.targets = {**self.options.targets, "gcp-project": parts[1], "gcp-location": parts[3]}
 
     def new_progress(self, job_id: str, progress: Progress) -> list[str]:
         """Vertex reports progress as completed steps and epochs (the losses go to Vertex AI
