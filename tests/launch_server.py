@@ -504,7 +504,12 @@ VERTEX_STEPS = 2
 
 class VertexFake(FakeAPI):
     """Vertex AI's tuningJobs (v1beta1, as google-genai sends them) and the Cloud Storage JSON
-    API's object uploads (multipart and resumable) and metadata, on one server."""
+    API's object uploads (multipart and resumable) and metadata, on one server; and, for
+    Application Default Credentials, a Compute Engine metadata server (its project and a token:
+    google-auth asks it when GCE_METADATA_HOST and GCE_METADATA_IP point here)."""
+
+    project = "metadata-project"
+    token = "ya29.metadata-token"
 
     job_prefix = ""
     script = VERTEX_SCRIPT
@@ -515,6 +520,8 @@ class VertexFake(FakeAPI):
         ("POST", r"/v1beta1/(projects/[^/]+/locations/[^/]+)/tuningJobs", "create_tuning_job"),
         ("GET", r"/v1beta1/(projects/[^/]+/locations/[^/]+/tuningJobs/[^/]+)", "retrieve_job"),
         ("GET", r"/v1beta1/(projects/[^/]+/locations/[^/]+)/tuningJobs", "list_jobs"),
+        ("GET", r"/", "metadata"),
+        ("GET", r"/computeMetadata/v1/(.+)", "metadata"),
     )
 
     def __init__(self):
@@ -565,6 +572,22 @@ class VertexFake(FakeAPI):
             return Answer(308, None, {"range": f"bytes=0-{len(session['content']) - 1}"})
         key = f"{session['bucket']}/{session['metadata']['name']}"
         return self._store(key, session["content"], session["query"].get("ifGenerationMatch"))
+
+    def metadata(self, request: Seen, path: str = "") -> Answer:
+        answers = {
+            "": "",
+            "project/project-id": self.project,
+            "instance/service-accounts/default/": {
+                "email": "tuner@metadata-project.iam.gserviceaccount.com", "aliases": ["default"],
+                "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            },
+            "instance/service-accounts/default/token": {
+                "access_token": self.token, "expires_in": 3600, "token_type": "Bearer",
+            },
+        }  # fmt: skip
+        if path not in answers:
+            return self.not_found("metadata")
+        return Answer(200, answers[path], {"metadata-flavor": "Google"})
 
     def create_tuning_job(self, request: Seen, parent: str) -> Answer:
         job_id = f"{parent}/tuningJobs/{next(self._ids)}"

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 pytest.importorskip("google.genai")
 from google.oauth2.credentials import Credentials
 
-from ft_lint.launch import JobSettings
+from ft_lint.launch import JobSettings, LaunchOptions
 from ft_lint.launch.base import LaunchError
+from ft_lint.launch.flow import follow_job, make_provider
 from launch_support import chat_record, launch, write_records
 from support import run_cli
 
@@ -160,6 +164,7 @@ def test_refusals_come_before_any_upload(vertex_api, tmp_path, make, model, job,
     assert vertex_api.requests == []
 
 
+@pytest.mark.slow  # lints 5,001 examples
 def test_a_validation_file_over_the_model_table_maximum_is_refused(vertex_api, tmp_path):
     train = write_records(tmp_path / "train.jsonl", gemini_record)
     val = write_records(tmp_path / "val.jsonl", gemini_record, count=5_001, seed=3)
@@ -238,3 +243,41 @@ def test_a_gcs_uri_that_is_no_gs_uri_is_refused_in_one_line(clean_env, tmp_path)
         "ft-lint: error: Vertex AI reads the data from Cloud Storage: set --gcs-uri gs://BUCKET/PREFIX "
         "(or the gcs-uri key, or FT_LINT_GCS_URI); got 's3://b/p'\n"
     )
+
+
+@pytest.mark.slow
+def test_application_default_credentials_from_a_metadata_server(vertex_api, data, tmp_path):
+    """The CLI in a process of its own, credentials and project found by google-auth itself (the
+    Compute Engine metadata server it reads its host from at import)."""
+    train, _ = data
+    host = vertex_api.url.removeprefix("http://")
+    env = {name: value for name, value in os.environ.items() if name != "GOOGLE_CLOUD_PROJECT"}
+    env.update(GCE_METADATA_HOST=host, GCE_METADATA_IP=host, CLOUDSDK_CONFIG=str(tmp_path / "gcloud"),
+               FT_LINT_TODAY="2026-11-22")  # fmt: skip
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ft_lint", "check", str(train), "--select", "FT1,FT2", "--model", MODEL, "--launch"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+
+    assert (result.returncode, result.stderr) == (0, "")
+    [job] = vertex_api.seen("POST", "/v1beta1/projects/metadata-project/locations/us-central1/tuningJobs")
+    assert job.headers["authorization"] == f"Bearer {vertex_api.token}"
+    [upload] = vertex_api.seen("POST", "/upload/storage/v1/b/test-bucket/o")
+    assert upload.headers["authorization"] == f"Bearer {vertex_api.token}"
+    [job_id] = vertex_api.jobs
+    assert f"follow it here: ft-lint follow {job_id} --provider vertex" in result.stdout
+
+
+def test_follow_finds_the_project_and_location_in_the_job_name(vertex_api, data, monkeypatch):
+    vertex_launch([data[0]])
+    [job_id] = vertex_api.jobs
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT")
+    monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "europe-west4")
+    lines: list[str] = []
+
+    provider = make_provider("vertex", LaunchOptions(provider="vertex", credentials=Credentials(token=TOKEN)))
+    assert follow_job(provider, job_id, 0.0, lines.append) == 0
+
+    assert lines[-1] == f"job {job_id} succeeded: fine-tuned model {PARENT}/models/77"
+    assert {request.path for request in vertex_api.seen("GET", "/v1beta1/.+")} == {f"/v1beta1/{job_id}"}
