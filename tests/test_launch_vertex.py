@@ -17,6 +17,7 @@ from google.oauth2.credentials import Credentials
 from ft_lint.launch import JobSettings, LaunchOptions
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.flow import follow_job, make_provider
+from launch_server import VERTEX_SCRIPT
 from launch_support import chat_record, launch, write_records
 from support import run_cli
 
@@ -193,9 +194,12 @@ def test_missing_application_default_credentials_are_one_line(vertex_api, data, 
 
 @pytest.mark.slow
 def test_wait_follows_the_job_to_its_tuned_model(vertex_api, data, capsys):
+    vertex_api.fail("GET", f"/v1beta1/{PARENT}/tuningJobs/.+", times=1)  # retried by google-genai
+
     assert vertex_launch([data[0]], wait=True) == 0
 
     [job_id] = vertex_api.jobs
+    assert len(vertex_api.seen("GET", f"/v1beta1/{job_id}")) == len(VERTEX_SCRIPT) + 1
     lines = capsys.readouterr().out.splitlines()
     assert [line for line in lines if line.startswith("  ")] == ["  step 1 of 2 done", "  step 2 of 2 done"]
     assert lines[-1] == f"job {job_id} succeeded: fine-tuned model {PARENT}/models/77"
@@ -281,3 +285,21 @@ def test_follow_finds_the_project_and_location_in_the_job_name(vertex_api, data,
 
     assert lines[-1] == f"job {job_id} succeeded: fine-tuned model {PARENT}/models/77"
     assert {request.path for request in vertex_api.seen("GET", "/v1beta1/.+")} == {f"/v1beta1/{job_id}"}
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "refusal"),
+    [
+        ("--gcp-location", "evil.example/x", "--gcp-location 'evil.example/x': not a Google Cloud region name"),
+        ("--gcs-uri", "gs://Bad Bucket/x", "got 'gs://Bad Bucket/x'"),
+    ],
+)
+def test_a_location_or_bucket_that_is_no_name_is_refused(clean_env, tmp_path, option, value, refusal):
+    train = write_records(tmp_path / "train.jsonl", gemini_record)
+
+    code, _, err = run_cli(
+        "check", str(train), "--model", MODEL, "--launch", "--dry-run", "--gcs-uri", "gs://b-1/p", option, value
+    )
+
+    assert code == 2
+    assert refusal in err and err.count("\n") == 1

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -39,6 +40,8 @@ T = TypeVar("T")
 
 PROJECT_VARIABLE, LOCATION_VARIABLE, GCS_VARIABLE = "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "FT_LINT_GCS_URI"
 DEFAULT_LOCATION = "us-central1"  # where Google's tuning guides create Gemini jobs
+LOCATION_NAME = re.compile(r"[a-z]+(?:-[a-z0-9]+)+")
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")  # Cloud Storage's bucket names
 STORAGE_EMULATOR_VARIABLE = "STORAGE_EMULATOR_HOST"  # the storage SDK's own endpoint variable
 PUBLIC_STORAGE = "https://storage.googleapis.com"
 API_VERSION = "v1beta1"  # google-genai's for Vertex AI
@@ -104,7 +107,7 @@ class VertexProvider(Provider):
         """The bucket and the object prefix (ending in / unless empty) of --gcs-uri."""
         uri = self._setting("gcs-uri", GCS_VARIABLE)
         bucket, _, prefix = uri.removeprefix("gs://").partition("/")
-        if not uri.startswith("gs://") or not bucket:
+        if not uri.startswith("gs://") or not BUCKET_NAME.fullmatch(bucket):
             raise LaunchError(
                 f"Vertex AI reads the data from Cloud Storage: set --gcs-uri gs://BUCKET/PREFIX "
                 f"(or the gcs-uri key, or {GCS_VARIABLE}){f'; got {uri!r}' if uri else ''}"
@@ -130,6 +133,7 @@ class VertexProvider(Provider):
             if self.options.credentials is not None:
                 self._credentials = (self.options.credentials, None)
             else:
+                self.sdk  # noqa: B018 - without the vertex extra: the one line that names it
                 import google.auth
                 from google.auth.exceptions import DefaultCredentialsError
 
@@ -145,6 +149,11 @@ class VertexProvider(Provider):
 
     def check_settings(self) -> None:
         self.staging  # noqa: B018 - a missing or malformed gs:// URI is refused before the lint
+        if not LOCATION_NAME.fullmatch(self.location):  # it becomes part of the API's host name
+            raise LaunchError(
+                f"--gcp-location {self.location!r}: not a Google Cloud region name, such as us-central1 "
+                f"(or the gcp-location key, or {LOCATION_VARIABLE})"
+            )
         if not self.project:  # the credentials name none
             raise LaunchError(
                 f"Vertex AI needs a project: set --gcp-project (or the gcp-project key, or {PROJECT_VARIABLE}) "
