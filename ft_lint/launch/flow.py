@@ -279,9 +279,7 @@ class Launch:
             else:
                 planned = self.provider.planned_file_id(sha256)
                 target = f" as {planned}" if planned else ""
-                self.say(
-                    f"would upload {path}{target}: {facts}, purpose fine-tune, via {self.provider.upload_method(size)}"
-                )
+                self.say(f"would upload {path}{target}: {facts}, via {self.provider.upload_method(size)}")
                 file_ids[path] = planned or f"<file id of {path.as_posix()}>"
         request = self._request(file_ids, method)
         earlier = state.job(self._job_key(request))
