@@ -17,7 +17,7 @@ from ft_lint.config import RunOptions, Settings
 from ft_lint.launch import JobSettings, LaunchOptions
 from ft_lint.launch.cli_options import launch_paths, launch_with_network
 from ft_lint.launch.options import Timeouts
-from launch_server import OpenAIFake, TogetherFake, VertexFake, serve
+from launch_server import FireworksFake, OpenAIFake, TogetherFake, VertexFake, serve
 
 TODAY = dt.date(2026, 11, 22)
 # The launch tests judge the lint by its schema and content rules only, so that rules about
@@ -92,7 +92,7 @@ def launch(
     return session.run(settings, RunOptions(launch=launch_with_network(settings, launch_options)), report)
 
 
-VARIABLE_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "TOGETHER_", "GOOGLE_", "CLOUDSDK_")
+VARIABLE_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "TOGETHER_", "FIREWORKS_", "GOOGLE_", "CLOUDSDK_")
 VARIABLES = ("STORAGE_EMULATOR_HOST", "FT_LINT_GCS_URI")
 
 
@@ -131,6 +131,14 @@ def azure_api(clean_env, monkeypatch):
 @pytest.fixture
 def together_api(clean_env, monkeypatch):
     yield from _serving(TogetherFake(), monkeypatch, TOGETHER_API_KEY="together-test-key", TOGETHER_BASE_URL="{url}")
+
+
+@pytest.fixture
+def fireworks_api(clean_env, monkeypatch):
+    yield from _serving(
+        FireworksFake(), monkeypatch,
+        FIREWORKS_API_KEY="fw-test-key-1234", FIREWORKS_ACCOUNT_ID="garden-lab", FIREWORKS_BASE_URL="{url}",
+    )  # fmt: skip
 
 
 @pytest.fixture

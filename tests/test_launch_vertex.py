@@ -83,7 +83,7 @@ def test_a_rerun_reuses_the_upload_and_the_job(vertex_api, data, capsys):
     assert f"job {job_id} was created from these files and settings" in out
 
     assert vertex_launch([train], dry_run=True) == 0
-    assert f"would create no job: {job_id} was created" in capsys.readouterr().out
+    assert f"would reuse job {job_id}: created from these files and settings" in capsys.readouterr().out
 
 
 def test_an_object_already_in_the_bucket_is_not_sent_again(vertex_api, data, tmp_path, monkeypatch):
@@ -211,7 +211,8 @@ def test_the_dry_run_names_the_object_and_the_request(vertex_api, data, capsys):
     assert vertex_launch([train], dry_run=True) == 0
 
     out = capsys.readouterr().out
-    assert f"would upload {train} as {object_uri(train)}:" in out
+    assert f"would upload {train}: " in out
+    assert f" as {object_uri(train)} (unless it is found there already" in out
     request = json.loads(out[out.index("{") :])
     assert request["training_dataset"] == {"gcs_uri": object_uri(train)}
     assert vertex_api.requests == []
@@ -233,7 +234,7 @@ def test_the_command_line_wins_over_the_configuration_keys(clean_env, tmp_path, 
     assert (code, err) == (0, "")
     sha256 = hashlib.sha256(train.read_bytes()).hexdigest()
     assert "Vertex AI at https://europe-west4-aiplatform.googleapis.com, model gemini-2.5-flash" in out
-    assert f"would upload train.jsonl as gs://config-bucket/data/{sha256}.jsonl:" in out
+    assert f"sha256 {sha256} as gs://config-bucket/data/{sha256}.jsonl (unless" in out
     assert "/projects/option-project/locations/europe-west4/tuningJobs" in out
 
 

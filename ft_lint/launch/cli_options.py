@@ -84,6 +84,11 @@ _OPTIONS = (
         help="With --launch: the API's base URL (an OpenAI-compatible server, an Azure resource, ...).",
     ),
     click.option(
+        "--fireworks-account",
+        metavar="ID",
+        help="With --launch on Fireworks: the account (default: `fireworks-account`, else $FIREWORKS_ACCOUNT_ID).",
+    ),
+    click.option(
         "--gcp-project",
         metavar="PROJECT",
         help="With --launch on Vertex AI: the Google Cloud project (default: GOOGLE_CLOUD_PROJECT, else ADC's).",
@@ -153,7 +158,8 @@ _JOB_KEYWORDS = ("n_epochs", "batch_size", "learning_rate_multiplier", "suffix",
 _NETWORK_KEYWORDS = {name.replace("-", "_"): name for name in NETWORK_SETTINGS}
 _TARGET_KEYWORDS = {name.replace("-", "_"): name for name in TARGET_SETTINGS}
 _LAUNCH_ONLY = (
-    "dry_run", "wait", "provider", "base_url", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS, *_TARGET_KEYWORDS,
+    "dry_run", "wait", "provider", "base_url", "fireworks_account", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS,
+    *_TARGET_KEYWORDS,
 )  # fmt: skip
 
 
@@ -187,6 +193,7 @@ def _launch_options(validation: Path | None, given: dict[str, Any]) -> LaunchOpt
         dry_run=given["dry_run"],
         wait=given["wait"],
         relaunch=given["relaunch"],
+        fireworks_account=given["fireworks_account"],
         network_given={
             name: given[keyword] for keyword, name in _NETWORK_KEYWORDS.items() if given[keyword] is not None
         },
@@ -200,10 +207,12 @@ def launch_paths(paths: list[Path], validation: Path | None) -> list[Path]:
 
 
 def launch_with_network(settings: Settings, launch: LaunchOptions | None) -> LaunchOptions | None:
-    """--launch's options with their timeouts, retries and targets: the command line's, else the
-    configuration's, else the defaults."""
+    """--launch's options with their timeouts, retries, Fireworks account and Vertex AI targets:
+    the command line's, else the configuration's, else the defaults (the account and the targets:
+    the environment's)."""
     if launch is not None:
         launch.set_network({**settings.launch_network, **launch.network_given})
+        launch.fireworks_account = launch.fireworks_account or settings.fireworks_account
         launch.targets = {**settings.launch_targets, **launch.targets}
     return launch
 

@@ -42,6 +42,7 @@ PROVIDER_CLASSES = {
     "openai": ("ft_lint.launch.openai_api", "OpenAIProvider"),
     "azure-openai": ("ft_lint.launch.azure_api", "AzureProvider"),
     "together": ("ft_lint.launch.together_api", "TogetherProvider"),
+    "fireworks": ("ft_lint.launch.fireworks_api", "FireworksProvider"),
     "vertex": ("ft_lint.launch.vertex_api", "VertexProvider"),
 }
 METHOD_BY_FORMAT = {"openai-preference": "dpo"}
@@ -266,6 +267,7 @@ class Launch:
         self.say(f"launch (dry run: nothing is sent): {self._header(method)}")
         self.say(self._network())
         file_ids = {}
+        all_uploaded = True  # an upload gives a new file id: a new request, so a new job
         for file in linted:
             file.check()
             path = file.path
@@ -277,18 +279,21 @@ class Launch:
                 )
                 file_ids[path] = known.file_id
             else:
-                planned = self.provider.planned_file_id(sha256)
-                target = f" as {planned}" if planned else ""
-                self.say(f"would upload {path}{target}: {facts}, via {self.provider.upload_method(size)}")
-                file_ids[path] = planned or f"<file id of {path.as_posix()}>"
+                derived = self.provider.derived_file_id(sha256)
+                where = f" as {derived} (unless it is found there already: checked at launch)" if derived else ""
+                self.say(f"would upload {path}: {facts}{where}, via {self.provider.upload_method(size)}")
+                all_uploaded = False
+                file_ids[path] = derived or f"<file id of {path.as_posix()}>"
         request = self._request(file_ids, method)
-        earlier = state.job(self._job_key(request))
+        earlier = state.job(self._job_key(request)) if all_uploaded else None
         if earlier and not self.options.relaunch:
             self.say(
-                f"would create no job: {earlier['job_id']} was created from these files and settings on "
-                f"{earlier['created_at']} (--relaunch creates one)"
+                f"would reuse job {earlier['job_id']}: created from these files and settings on"
+                f" {earlier['created_at']}; the launch would not create another (--relaunch creates one)"
             )
             return 0
+        if earlier:
+            self.say(f"would create another job (--relaunch): job {earlier['job_id']} was created from these before")
         self.say(f"would send {self.provider.job_request_label()}:")
         self.say(json.dumps(request, indent=2))
         return 0
@@ -330,7 +335,7 @@ class Launch:
         return job_id
 
     def _job_key(self, request: dict[str, Any]) -> str:
-        """The same request to the same API: the key of the job it created, in the state file."""
+        """The job request's key in the state file: the same request to the same endpoint creates one job."""
         return hashlib.sha256(
             json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
         ).hexdigest()
@@ -343,7 +348,7 @@ class Launch:
 
     def _file_id(self, file: LintedFile, state: LaunchState) -> str:
         provider, path = self.provider, file.path
-        size, _, key, known = self._earlier_upload(file, state)
+        size, sha256, key, known = self._earlier_upload(file, state)
         if known:
             with provider.translated_errors(f"checking that {known.file_id} ({path}) still exists"):
                 exists = provider.file_exists(known.file_id, size)
@@ -351,6 +356,14 @@ class Launch:
                 self.say(f"reusing {path}: uploaded before as {known.file_id}")
                 return known.file_id
             state.forget_upload(key)
+        derived = provider.derived_file_id(sha256)
+        if derived and (not known or derived != known.file_id):
+            with provider.translated_errors(f"looking for {path} uploaded before as {derived}"):
+                found = provider.file_exists(derived, size)
+            if found:
+                state.record_upload(key, Upload(derived, path.name, size, now()))
+                self.say(f"reusing {path}: found uploaded before as {derived}")
+                return derived
         self.say(f"uploading {path} ({size} bytes) via {provider.upload_method(size)}")
         with provider.translated_errors(f"uploading {path}", uploading=True):
             file_id = provider.upload(file)

@@ -123,7 +123,7 @@ class VertexProvider(Provider):
         bucket, prefix = self.staging
         return f"gs://{bucket}/{prefix}{sha256}.jsonl"
 
-    def planned_file_id(self, sha256: str) -> str | None:
+    def derived_file_id(self, sha256: str) -> str | None:
         return self.object_uri(sha256)
 
     @property
@@ -214,7 +214,7 @@ class VertexProvider(Provider):
             if size <= self.multipart_threshold
             else f"a resumable upload in chunks of {self._chunk_bytes()} bytes"
         )
-        return f"{how} to {self.storage_endpoint}, unless that object exists already"
+        return f"{how} to {self.storage_endpoint}"
 
     def _blob(self, uri: str) -> Any:
         bucket, _, name = uri.removeprefix("gs://").partition("/")
@@ -240,9 +240,8 @@ class VertexProvider(Provider):
         return blob
 
     def upload(self, linted: LintedFile) -> str:
+        """To the object named by the sha256 (the launch has looked for it first: derived_file_id)."""
         uri = self.object_uri(linted.sha256())
-        if self.file_exists(uri, linted.size):
-            return uri  # the same bytes, uploaded before (the name is their sha256)
         blob = self._blob(uri)
         size: int | None = linted.size
         if linted.size > self.multipart_threshold:
