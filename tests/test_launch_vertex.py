@@ -304,3 +304,33 @@ def test_a_location_or_bucket_that_is_no_name_is_refused(clean_env, tmp_path, op
 
     assert code == 2
     assert refusal in err and err.count("\n") == 1
+
+
+def test_an_upload_stored_by_a_try_whose_answer_was_lost_is_not_overwritten(vertex_api, data):
+    train, _ = data
+    key = object_uri(train).removeprefix("gs://")
+
+    def store_then_fail(request):
+        if key not in vertex_api.objects:
+            vertex_api.objects[key] = train.read_bytes()
+
+    vertex_api.on("POST", "/upload/storage/v1/b/.+/o", store_then_fail)
+    vertex_api.fail("POST", "/upload/storage/v1/b/.+/o", times=1)
+
+    assert vertex_launch([train]) == 0
+
+    assert len(vertex_api.seen("POST", "/upload/storage/v1/b/.+/o")) == 2  # the second answered 412
+    assert vertex_api.objects == {key: train.read_bytes()}
+    assert len(vertex_api.jobs) == 1
+
+
+def test_an_object_of_that_name_with_other_bytes_stops_the_launch(vertex_api, data):
+    train, _ = data
+    key = object_uri(train).removeprefix("gs://")
+    vertex_api.objects[key] = b"other bytes\n"
+
+    with pytest.raises(LaunchError, match=r"exists with other bytes than its name says; remove it, or set another"):
+        vertex_launch([train])
+
+    assert vertex_api.objects == {key: b"other bytes\n"}
+    assert vertex_api.jobs == {}

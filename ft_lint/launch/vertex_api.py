@@ -248,10 +248,16 @@ class VertexProvider(Provider):
             blob.chunk_size = self._chunk_bytes()
             size = None  # the SDK sends any known size up to 8 MiB in one request: resumable, whatever the size
         with linted.private_copy() as copy:
-            self._retrying(f"uploading {linted.path}", lambda: self._send(blob, copy, size), uploading=True)
+            stored = self._retrying(f"uploading {linted.path}", lambda: self._send(blob, copy, size), uploading=True)
+        if not stored and not self.file_exists(uri, linted.size):
+            raise LaunchError(
+                f"uploading {linted.path}: {uri} exists with other bytes than its name says; "
+                "remove it, or set another --gcs-uri"
+            )
         return uri
 
-    def _send(self, blob: Any, copy: Any, size: int | None) -> None:
+    def _send(self, blob: Any, copy: Any, size: int | None) -> bool:
+        """Stores the object unless one of that name exists (an earlier try's, whose answer was lost)."""
         from google.api_core.exceptions import PreconditionFailed
 
         try:
@@ -266,7 +272,8 @@ class VertexProvider(Provider):
                     checksum="crc32c",
                 )
         except PreconditionFailed:
-            pass  # an earlier try stored it after all (its answer was lost)
+            return False
+        return True
 
     def _timeout(self, uploading: bool = False) -> tuple[float, float]:
         timeouts = self.options.timeouts
