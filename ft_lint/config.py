@@ -418,7 +418,7 @@ def _provider_setting(name: str) -> Setter:
     """A launch setting of the provider (launch.options.PROVIDER_SETTINGS): text."""
 
     def set_value(values: dict[str, Any], value: Any) -> None:
-        values.setdefault("launch_settings", {})[name] = _text(value)
+        values.setdefault("launch_settings", {})[name] = _text(value).strip()
 
     return set_value
 

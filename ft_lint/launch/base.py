@@ -108,6 +108,9 @@ class Provider:
         """How a file of this size is sent (for the dry run and the progress lines)."""
         raise NotImplementedError
 
+    def check_settings(self) -> None:
+        """The provider's own settings (a bucket, a project), checked before the lint."""
+
     def check_files(self, paths: list[Path]) -> None:
         """The provider SDK's own checks of the files, where it has any (before any upload)."""
 

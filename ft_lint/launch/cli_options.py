@@ -88,6 +88,21 @@ _OPTIONS = (
         metavar="ID",
         help="With --launch on Fireworks: the account (default: `fireworks-account`, else $FIREWORKS_ACCOUNT_ID).",
     ),
+    click.option(
+        "--gcp-project",
+        metavar="PROJECT",
+        help="With --launch on Vertex AI: the Google Cloud project (default: GOOGLE_CLOUD_PROJECT, else ADC's).",
+    ),
+    click.option(
+        "--gcp-location",
+        metavar="REGION",
+        help="With --launch on Vertex AI: the tuning job's region (default: GOOGLE_CLOUD_LOCATION, else us-central1).",
+    ),
+    click.option(
+        "--gcs-uri",
+        metavar="gs://BUCKET/PREFIX",
+        help="With --launch on Vertex AI: where the data is uploaded (default: FT_LINT_GCS_URI).",
+    ),
     click.option("--n-epochs", type=_EPOCHS, help="With --launch: epochs to train (default: the provider's)."),
     click.option("--batch-size", type=_BATCH_SIZE, help="With --launch: examples per batch (default: the provider's)."),
     click.option(

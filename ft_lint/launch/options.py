@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-PROVIDER_NAMES = ("openai", "azure-openai", "together", "fireworks", "bedrock")
+PROVIDER_NAMES = ("openai", "azure-openai", "together", "fireworks", "bedrock", "vertex")
 OPENAI_PART_BYTES = 64 * 2**20  # the Uploads API takes parts of at most 64 MB
 # How long to wait and how often to try: option (and configuration key) -> Timeouts field.
 TIMEOUT_SETTINGS = {
@@ -18,9 +19,18 @@ RETRIES_SETTING = "max-retries"
 MAX_SECONDS = 7 * 86400  # a week: longer is no limit (and past what the deadline's timer takes)
 NETWORK_SETTINGS = (*TIMEOUT_SETTINGS, RETRIES_SETTING)
 # Where a provider's job goes and who runs it (Bedrock: S3 bucket and prefix, IAM role, region,
-# distillation teacher): option (and configuration key) names; the provider reads the environment
-# for those not given.
-PROVIDER_SETTINGS = ("s3-bucket", "s3-prefix", "role-arn", "region", "teacher-model")
+# distillation teacher; Vertex AI: project, region and Cloud Storage bucket): option (and
+# configuration key) names; the provider reads the environment for those not given.
+PROVIDER_SETTINGS = (
+    "s3-bucket",
+    "s3-prefix",
+    "role-arn",
+    "region",
+    "teacher-model",
+    "gcp-project",
+    "gcp-location",
+    "gcs-uri",
+)
 
 
 @dataclass
@@ -77,3 +87,4 @@ class LaunchOptions:
     poll_interval: float = 30.0  # seconds between two looks at a job under --wait
     multipart_threshold: int | None = None  # None: the provider's single-request upload limit
     part_size: int = OPENAI_PART_BYTES
+    credentials: Any = None  # google.auth credentials for Vertex AI; None: Application Default Credentials
