@@ -20,7 +20,7 @@ else:  # pragma: no cover
 
 from ft_lint.findings import Severity
 from ft_lint.globs import Globs
-from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING, LaunchOptions
+from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_SETTINGS, RETRIES_SETTING, LaunchOptions
 
 if TYPE_CHECKING:
     from ft_lint.local_tokenizer import LocalModel
@@ -64,6 +64,7 @@ class Settings:
         default_factory=dict
     )  # connect-timeout ... max-retries (launch.options.NETWORK_SETTINGS); the command line's win
     fireworks_account: str | None = None  # `fireworks-account`: --launch's Fireworks account; --fireworks-account wins
+    launch_settings: dict[str, str] = field(default_factory=dict)  # s3-bucket ... (PROVIDER_SETTINGS); likewise
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
     cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
     no_cache: bool = False  # --no-cache: neither read nor write the record cache
@@ -413,6 +414,15 @@ def _launch_setting(name: str) -> Setter:
     return set_value
 
 
+def _provider_setting(name: str) -> Setter:
+    """A launch setting of the provider (launch.options.PROVIDER_SETTINGS): text."""
+
+    def set_value(values: dict[str, Any], value: Any) -> None:
+        values.setdefault("launch_settings", {})[name] = _text(value).strip()
+
+    return set_value
+
+
 def _baseline(values: dict[str, Any], value: Any) -> None:
     """A path relative to the configuration file (load_settings sets `config_file` first)."""
     values["baseline"] = values["config_file"].parent / _text(value)
@@ -444,4 +454,5 @@ _KEYS = {
     "max-seq-length": _setter("max_seq_length", _positive_int),
     **{name: _launch_setting(name) for name in NETWORK_SETTINGS},
     "fireworks-account": _setter("fireworks_account", _text),
+    **{name: _provider_setting(name) for name in PROVIDER_SETTINGS},
 }

@@ -18,6 +18,10 @@ the calls the launch makes:
   PUT to that URL (the bytes), POST /files/{id}/preprocess, GET /files/{id},
   GET /fine-tunes/models/limits, POST /fine-tunes/estimate-price, POST /fine-tunes,
   GET /fine-tunes/{id}, GET /fine-tunes/{id}/events and GET /fine-tunes/{id}/metrics.
+- Vertex AI (v1beta1, as google-genai sends it) and Cloud Storage's JSON API on one server:
+  POST, GET /v1beta1/projects/{p}/locations/{l}/tuningJobs[/{id}] (the list filtered by label),
+  GET /storage/v1/b/{bucket}/o/{object}, POST /upload/storage/v1/b/{bucket}/o (multipart, or
+  resumable: then PUT /upload/resumable/{session}), and a Compute Engine metadata server.
 
 `fail(method, path, kind, times)` makes the next matching requests fail: "500" answers HTTP 500
 (with retry-after-ms, which the SDKs honour, so retries are fast), "timeout" answers only after
@@ -29,6 +33,8 @@ stage further each time it is retrieved.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import re
@@ -37,7 +43,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 NOW = 1_790_000_000  # a fixed Unix time for created_at fields
 RETRY_AFTER_MS = "10"
@@ -593,4 +599,133 @@ class FireworksFake(FakeAPI):
             body["jobProgress"] = job["metrics"][-1]
         if job["status"] == "JOB_STATE_COMPLETED":
             body["outputModel"] = f"accounts/{name.split('/')[1]}/models/{name.rpartition('/')[2]}"
+        return body
+
+
+# --- Vertex AI and Cloud Storage -------------------------------------------------------------
+
+VERTEX_SCRIPT = [
+    {"status": "JOB_STATE_PENDING"},
+    {"status": "JOB_STATE_RUNNING"},
+    {"status": "JOB_STATE_RUNNING", "metrics": [1]},
+    {"status": "JOB_STATE_RUNNING", "metrics": [2]},
+    {"status": "JOB_STATE_SUCCEEDED"},
+]
+VERTEX_STEPS = 2
+
+
+class VertexFake(FakeAPI):
+    """Vertex AI's tuningJobs (v1beta1, as google-genai sends them) and the Cloud Storage JSON
+    API's object uploads (multipart and resumable) and metadata, on one server; and, for
+    Application Default Credentials, a Compute Engine metadata server (its project and a token:
+    google-auth asks it when GCE_METADATA_HOST and GCE_METADATA_IP point here)."""
+
+    project = "metadata-project"
+    token = "ya29.metadata-token"
+
+    job_prefix = ""
+    script = VERTEX_SCRIPT
+    routes = (
+        ("GET", r"/storage/v1/b/([^/]+)/o/([^/]+)", "object_metadata"),
+        ("POST", r"/upload/storage/v1/b/([^/]+)/o", "start_upload"),
+        ("PUT", r"/upload/resumable/([^/]+)", "resume_upload"),
+        ("POST", r"/v1beta1/(projects/[^/]+/locations/[^/]+)/tuningJobs", "create_tuning_job"),
+        ("GET", r"/v1beta1/(projects/[^/]+/locations/[^/]+/tuningJobs/[^/]+)", "retrieve_job"),
+        ("GET", r"/v1beta1/(projects/[^/]+/locations/[^/]+)/tuningJobs", "list_jobs"),
+        ("GET", r"/", "metadata"),
+        ("GET", r"/computeMetadata/v1/(.+)", "metadata"),
+    )
+
+    def __init__(self):
+        super().__init__()
+        self.objects: dict[str, bytes] = {}  # "bucket/name" -> content
+        self.sessions: dict[str, dict] = {}
+
+    def _object(self, key: str) -> dict:
+        import google_crc32c  # the storage SDK's own dependency: it checks the stored object's crc32c
+
+        bucket, _, name = key.partition("/")
+        content = self.objects[key]
+        return {
+            "kind": "storage#object", "bucket": bucket, "name": name, "size": str(len(content)),
+            "generation": "1", "metageneration": "1", "contentType": "application/jsonl",
+            "crc32c": base64.b64encode(google_crc32c.value(content).to_bytes(4, "big")).decode(),
+            "md5Hash": base64.b64encode(hashlib.md5(content).digest()).decode(),
+        }  # fmt: skip
+
+    def object_metadata(self, request: Seen, bucket: str, name: str) -> Answer:
+        key = f"{bucket}/{unquote(name)}"
+        return Answer(200, self._object(key)) if key in self.objects else self.not_found("object")
+
+    def _store(self, key: str, content: bytes, if_generation_match: str | None) -> Answer:
+        if if_generation_match == "0" and key in self.objects:
+            return Answer(412, {"error": {"code": 412, "message": "At least one of the pre-conditions did not hold."}})
+        self.objects[key] = content
+        return Answer(200, self._object(key))
+
+    def start_upload(self, request: Seen, bucket: str) -> Answer:
+        if request.query["uploadType"] == "resumable":
+            session = self.new_id("session-")
+            self.sessions[session] = {
+                "metadata": request.json(), "bucket": bucket, "query": request.query, "content": b"",
+            }  # fmt: skip
+            return Answer(200, {}, {"location": f"{self.url}/upload/resumable/{session}"})
+        boundary = re.search(r'boundary="?([^";]+)"?', request.headers["content-type"]).group(1).encode()
+        metadata_part, content_part = request.body.split(b"--" + boundary)[1:3]
+        metadata = json.loads(metadata_part.partition(b"\r\n\r\n")[2])
+        content = content_part.partition(b"\r\n\r\n")[2].removesuffix(b"\r\n")
+        return self._store(f"{bucket}/{metadata['name']}", content, request.query.get("ifGenerationMatch"))
+
+    def resume_upload(self, request: Seen, session_id: str) -> Answer:
+        session = self.sessions[session_id]
+        session["content"] += request.body
+        total = request.headers.get("content-range", "").rpartition("/")[2]
+        if total == "*":
+            return Answer(308, None, {"range": f"bytes=0-{len(session['content']) - 1}"})
+        key = f"{session['bucket']}/{session['metadata']['name']}"
+        return self._store(key, session["content"], session["query"].get("ifGenerationMatch"))
+
+    def metadata(self, request: Seen, path: str = "") -> Answer:
+        answers = {
+            "": "",
+            "project/project-id": self.project,
+            "instance/service-accounts/default/": {
+                "email": "tuner@metadata-project.iam.gserviceaccount.com", "aliases": ["default"],
+                "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            },
+            "instance/service-accounts/default/token": {
+                "access_token": self.token, "expires_in": 3600, "token_type": "Bearer",
+            },
+        }  # fmt: skip
+        if path not in answers:
+            return self.not_found("metadata")
+        return Answer(200, answers[path], {"metadata-flavor": "Google"})
+
+    def create_tuning_job(self, request: Seen, parent: str) -> Answer:
+        job_id = f"{parent}/tuningJobs/{next(self._ids)}"
+        self.jobs[job_id] = {"request": request.json(), "stage": 0, "status": self.script[0]["status"],
+                             "events": [], "metrics": [], "script": self.script}  # fmt: skip
+        return Answer(200, self.job_body(job_id))
+
+    def list_jobs(self, request: Seen, parent: str) -> Answer:
+        wanted = dict(re.findall(r'labels\.([\w-]+)="([^"]*)"', request.query.get("filter", "")))
+        found = [
+            self.job_body(job_id)
+            for job_id, job in self.jobs.items()
+            if job_id.startswith(parent + "/") and wanted.items() <= job["request"].get("labels", {}).items()
+        ]
+        return Answer(200, {"tuningJobs": found})
+
+    def job_body(self, job_id: str) -> dict:
+        job = self.jobs[job_id]
+        body = {
+            "name": job_id, "state": job["status"], "baseModel": job["request"]["baseModel"],
+            "labels": job["request"].get("labels", {}), "createTime": "2026-11-22T10:00:00Z",
+            "supervisedTuningSpec": job["request"]["supervisedTuningSpec"],
+            "tuningDataStats": {"supervisedTuningDataStats": {"tuningStepCount": str(VERTEX_STEPS)}},
+        }  # fmt: skip
+        if job["metrics"]:
+            body["tuningJobMetadata"] = {"completedStepCount": str(job["metrics"][-1])}
+        if job["status"] == "JOB_STATE_SUCCEEDED":
+            body["tunedModel"] = {"model": f"{job_id.split('/tuningJobs/')[0]}/models/77", "endpoint": "e/1"}
         return body

@@ -44,7 +44,7 @@ def lose_the_first_answer(api, handler: str) -> list[Answer]:
 def test_uploads_datasets_named_by_their_sha256_and_creates_the_supervised_job(fireworks_api, data, capsys):
     train, val = data
 
-    assert launch([train], MODEL, validation=val, job=JobSettings(n_epochs=2, batch_size=16)) == 0
+    assert launch([train], MODEL, validation=val, job=JobSettings(n_epochs=2, batch_size=16, learning_rate=2e-5)) == 0
 
     created = [request.json() for request in fireworks_api.seen("POST", ACCOUNT + "/datasets")]
     assert [(body["datasetId"], body["dataset"]["exampleCount"]) for body in created] == [
@@ -57,7 +57,7 @@ def test_uploads_datasets_named_by_their_sha256_and_creates_the_supervised_job(f
     assert job.headers["authorization"] == "Bearer fw-test-key-1234"
     assert job.json() == {
         "dataset": dataset_name(train), "evaluationDataset": dataset_name(val), "baseModel": MODEL,
-        "epochs": 2, "batchSizeSamples": 16,
+        "epochs": 2, "batchSizeSamples": 16, "learningRate": 2e-5,
     }  # fmt: skip
     assert job.query["supervisedFineTuningJobId"].startswith("ft-lint-")
     [name] = fireworks_api.jobs

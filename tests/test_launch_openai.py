@@ -76,6 +76,13 @@ def test_preference_data_makes_a_dpo_job_with_its_beta(openai_api, tmp_path):
     assert job.json()["method"] == {"type": "dpo", "dpo": {"hyperparameters": {"n_epochs": 2, "beta": 0.1}}}
 
 
+def test_an_absolute_learning_rate_is_refused_before_sending(openai_api, data):
+    with pytest.raises(LaunchError, match="OpenAI takes a scaling of its own learning rate"):
+        launch([data[0]], MODEL, job=JobSettings(learning_rate=1e-5))
+
+    assert openai_api.requests == []
+
+
 def test_beta_on_supervised_data_is_refused_before_sending(openai_api, data):
     train, _ = data
 

@@ -113,6 +113,8 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.launch.azure_api",
         "ft_lint.launch.together_api",
         "ft_lint.launch.fireworks_api",
+        "ft_lint.launch.bedrock_api",
+        "ft_lint.launch.vertex_api",
         "ft_lint.launch.flow",
     ),
     ("ft_lint.clean_copy",),  # --write-clean

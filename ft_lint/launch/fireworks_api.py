@@ -195,7 +195,7 @@ class FireworksProvider(Provider):
         self, model: str, training_file: str, validation_file: str | None, method: str, settings: JobSettings
     ) -> dict[str, Any]:
         for given, option, why in (
-            (settings.learning_rate_multiplier, "--learning-rate-multiplier", "it takes an absolute learning rate"),
+            (settings.learning_rate_multiplier, "--learning-rate-multiplier", "it takes --learning-rate"),
             (settings.suffix, "--suffix", "it names the fine-tuned model after the job"),
             (settings.seed, "--seed", "its job API takes no seed"),
         ):
@@ -207,6 +207,7 @@ class FireworksProvider(Provider):
                 ("base_model", model),
                 ("epochs", settings.n_epochs),
                 ("batch_size_samples", settings.batch_size),  # examples; its batch_size counts tokens
+                ("learning_rate", settings.learning_rate),
             )
             if value is not None
         }

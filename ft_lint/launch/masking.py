@@ -20,6 +20,8 @@ CREDENTIAL_VARIABLES = (
     "AZURE_OPENAI_AD_TOKEN",
     "TOGETHER_API_KEY",
     "FIREWORKS_API_KEY",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
 )
 SHORTEST_MASKED_VALUE = 8  # shorter values are common words; a header or URL shape still masks them
 _HEADER = re.compile(
