@@ -263,11 +263,16 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
         result.append(
             replace(
                 first,
-                message=f"every line of the file ({len(group):,} lines, {first.line}-{group[-1].line}) fails this way;"
-                f" line {first.line}: {first.message}",
+                message=_every_entry_fails(first, group[-1], len(group)),
             )
         )
     return sorted(result, key=Finding.sort_key)
+
+
+def _every_entry_fails(first: Finding, last: Finding, count: int) -> str:
+    if first.row is None:
+        return f"every line of the file ({count:,} lines, {first.line}-{last.line}) fails this way; line {first.line}: {first.message}"
+    return f"every row of the file ({count:,} rows, {first.row}-{last.row}) fails this way; row {first.row}: {first.message}"
 
 
 def _peer_groups(plan: pairing.Plan, formats: dict[str, Format | None]) -> dict[str, int]:

@@ -63,6 +63,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "ft_lint",
         "ft_lint.errors",
+        "ft_lint.input_kinds",
         "ft_lint.time_limits",
         "ft_lint.findings",
         "ft_lint.escaping",
@@ -82,7 +83,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.launch",
     ),
     ("ft_lint.redaction", "ft_lint.excerpt", "ft_lint.minhash"),  # text made safe to print; similarity sketches
-    ("ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
+    ("ft_lint.parquet_rows", "ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
     ("ft_lint.files",),  # which files a run reads, and their names
     ("ft_lint.formats",),  # entries to formats
     ("ft_lint.model_templates",),  # open models' examples as their chat templates render them

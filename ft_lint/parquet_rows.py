@@ -1,0 +1,202 @@
+"""Parquet files as the records the JSONL path checks, read in bounded record batches (pyarrow,
+the `ft-lint[parquet]` extra, imported only when a Parquet file is read).
+
+A row becomes the JSON object its columns spell: a `messages` column of list<struct<role,
+content>> is {"messages": [{"role": ..., "content": ...}]}. Parquet cannot tell a missing key
+from a null one, and a file written from records with different keys (Hugging Face `datasets`,
+pandas) gives every struct the union of their fields, null where a record had none: so a null
+field of a struct, or a null column, is read as absent, as the JSONL the rows came from had
+it; a null inside a list stays. Binary is read as UTF-8 text where it is (writers store text so),
+else as base64; dates and times as ISO 8601 text; NaN and infinities as null (JSON has none).
+Pandas' index columns are not part of the records and are not read.
+
+Memory is bounded whatever the file claims: the footer is read only up to MAX_FOOTER_BYTES,
+a schema with more than MAX_LEAF_COLUMNS columns or nesting deeper than the reader's depth is
+refused before any row is read, each row group is read in batches sized from its own figures
+to about BATCH_BYTES (MAX_BATCH_ROWS rows at most), and a row whose data exceeds the
+record limit is never turned into Python objects: it is reported as too long, as a JSONL line
+over the limit is.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import struct
+from collections.abc import Container, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import orjson
+
+if TYPE_CHECKING:
+    import pyarrow
+
+MAGIC = b"PAR1"
+MAX_FOOTER_BYTES = 64 << 20  # a footer describes the columns and row groups: KBs, even for big files
+MAX_LEAF_COLUMNS = 10_000  # no record has this many fields; a footer claiming more is not data
+BATCH_BYTES = 16 << 20  # uncompressed column bytes per batch, by the row group's own figures
+MAX_BATCH_ROWS = 1024
+
+
+class MissingExtra(Exception):
+    """pyarrow is not installed."""
+
+
+class BrokenParquet(Exception):
+    """The file cannot be read as Parquet, or is beyond the bounds above: one finding, of `code`."""
+
+    def __init__(self, message: str, code: str = "FT003"):
+        super().__init__(message, code)
+        self.message = message
+        self.code = code
+
+
+@dataclass(slots=True)
+class Row:
+    index: int  # 0-based, across the file's row groups
+    value: dict[str, Any] | None  # None: the row is over the record limit, never converted
+    raw: bytes  # the value as compact JSON (b"" for a row over the limit)
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow.parquet
+    except ImportError:
+        raise MissingExtra from None
+    return pyarrow.parquet
+
+
+def row_count(handle: BinaryIO) -> int:
+    _check_footer(handle)
+    return int(_pyarrow().ParquetFile(handle).metadata.num_rows)
+
+
+def rows(handle: BinaryIO, wanted: Container[int] | None, max_row_bytes: int, max_depth: int) -> Iterator[Row]:
+    """Every row of the Parquet file open in `handle` (with `wanted`, only the rows of those
+    0-based indexes, the row groups holding none not even read)."""
+    parquet = _pyarrow()
+    import pyarrow
+
+    _check_footer(handle)
+    try:
+        file = parquet.ParquetFile(handle, buffer_size=1 << 20, pre_buffer=False)
+    except (pyarrow.ArrowException, OSError) as error:
+        raise BrokenParquet(f"the file is not readable as Parquet: {_first_line(error)}") from None
+    metadata = file.metadata
+    if metadata.num_columns > MAX_LEAF_COLUMNS:
+        raise BrokenParquet(
+            f"the file has {metadata.num_columns:,} columns, more than the {MAX_LEAF_COLUMNS:,} ft-lint reads", "FT009"
+        )
+    schema = file.schema_arrow
+    depth = 1 + max((_depth(field.type) for field in schema), default=0)
+    if depth > max_depth:
+        raise BrokenParquet(
+            f"the file's columns nest {depth} levels deep, more than the {max_depth} ft-lint checks"
+            " (no fine-tuning record nests so deep)",
+            "FT009",
+        )
+    index_columns = {column for column in (schema.pandas_metadata or {}).get("index_columns", ()) if isinstance(column, str)}
+    columns = [name for name in schema.names if name not in index_columns]
+    first = 0
+    try:
+        for group in range(metadata.num_row_groups):
+            figures = metadata.row_group(group)
+            count = figures.num_rows
+            if wanted is None or any(index in wanted for index in range(first, first + count)):
+                per_row = max(figures.total_byte_size // max(count, 1), 1)
+                batch_rows = max(1, min(MAX_BATCH_ROWS, BATCH_BYTES // per_row))
+                start = first
+                for batch in file.iter_batches(batch_rows, row_groups=[group], columns=columns, use_threads=False):
+                    yield from _batch_rows(batch, start, wanted, max_row_bytes)
+                    start += batch.num_rows
+            first += count
+    except (pyarrow.ArrowException, OSError) as error:
+        raise BrokenParquet(f"the file is not readable as Parquet past row {first:,}: {_first_line(error)}") from None
+    except MemoryError:
+        raise BrokenParquet(
+            f"a page of the file past row {first:,} expands beyond the memory ft-lint may use", "FT009"
+        ) from None
+
+
+def _check_footer(handle: BinaryIO) -> None:
+    """A Parquet file ends with its footer's length and PAR1; a footer this size is read whole."""
+    size = handle.seek(0, 2)
+    if size < 12:
+        raise BrokenParquet(f"the file is {size} bytes long, too short to be Parquet")
+    handle.seek(size - 8)
+    tail = handle.read(8)
+    (length,) = struct.unpack("<I", tail[:4])
+    if tail[4:] != MAGIC:
+        raise BrokenParquet("the file does not end with PAR1: it is not Parquet, or was cut short")
+    if length > MAX_FOOTER_BYTES or length > size - 12:
+        raise BrokenParquet(
+            f"the file's footer claims {length:,} bytes, more than the file or the {MAX_FOOTER_BYTES >> 20} MiB"
+            " ft-lint reads",
+            "FT009",
+        )
+    handle.seek(0)
+
+
+def _depth(data_type: pyarrow.DataType) -> int:
+    """How many JSON levels a value of this type nests (a list or a struct is one)."""
+    import pyarrow
+
+    if pyarrow.types.is_struct(data_type):
+        return 1 + max((_depth(data_type.field(i).type) for i in range(data_type.num_fields)), default=0)
+    if pyarrow.types.is_map(data_type):
+        return 1 + _depth(data_type.item_type)
+    if pyarrow.types.is_list(data_type) or pyarrow.types.is_large_list(data_type) or pyarrow.types.is_fixed_size_list(
+        data_type
+    ):
+        return 1 + _depth(data_type.value_type)
+    return 0
+
+
+def _batch_rows(batch: pyarrow.RecordBatch, start: int, wanted: Container[int] | None, max_row_bytes: int) -> Iterator[Row]:
+    indexes = range(batch.num_rows) if wanted is None else [i for i in range(batch.num_rows) if start + i in wanted]
+    if batch.nbytes <= max_row_bytes:  # no row of it can be over the limit
+        chosen = batch if wanted is None else batch.take(indexes)
+        for i, value in zip(indexes, chosen.to_pylist(maps_as_pydicts="lossy"), strict=True):
+            yield _row(start + i, value)
+        return
+    for i in indexes:
+        one = batch.slice(i, 1)
+        if one.nbytes > max_row_bytes:
+            yield Row(start + i, None, b"")
+        else:
+            yield _row(start + i, one.to_pylist(maps_as_pydicts="lossy")[0])
+
+
+def _row(index: int, value: dict[str, Any]) -> Row:
+    record = _json_object(value)
+    return Row(index, record, orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS))
+
+
+def _json_object(value: dict[Any, Any]) -> dict[str, Any]:
+    return {str(key): _json(item) for key, item in value.items() if item is not None}
+
+
+def _json(value: Any) -> Any:
+    """A value pyarrow made, as the JSON value a JSONL file would hold (see the module's docstring)."""
+    if isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, dict):
+        return _json_object(value)
+    if isinstance(value, list):
+        return [_json(item) for item in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return base64.b64encode(value).decode("ascii")
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if isoformat else str(value)  # dates and times; decimals as their digits
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
