@@ -42,6 +42,7 @@ from ft_lint.escaping import terminal
 from ft_lint.files import display_name
 from ft_lint.findings import Finding
 from ft_lint.inplace import NotFixed, Rewrite, check_fixable, finish_interrupted
+from ft_lint.input_kinds import kind_of
 from ft_lint.reader import BOM, duplicate_keys, is_json_array, non_text_reason
 from ft_lint.redaction import redact_json
 from ft_lint.reporters import RunSummary
@@ -62,6 +63,7 @@ def fix_and_lint(
     for folder in dict.fromkeys(path.resolve().parent for path in files):
         finish_interrupted(folder, notes, not_fixed)  # before the lint: it reads those files
     findings, run_summary = lint(files, settings, options, state)
+    not_fixed += _not_rewritable(files, findings)
     fixed: dict[str, int] = {}
     refused: set[Path] = set()
     for _ in range(MAX_PASSES):
@@ -113,7 +115,7 @@ def show_diff(
                 out.write(hunk)
         would_fix += lines.applied
         changed_files += printed
-    notes: list[str] = []
+    notes = _not_rewritable(files, findings)
     _note_unsafe(findings, options, notes)
     summary = (
         f"Would fix {would_fix} problem{'s' * (would_fix != 1)} in {changed_files} file{'s' * (changed_files != 1)}."
@@ -141,8 +143,21 @@ def _edits_by_file(
         if finding.edit is not None and (options.unsafe_fixes or catalog()[finding.code].fix_is_safe):
             by_file.setdefault(finding.filename, {}).setdefault(finding.line, []).append(finding.edit)
     for filename, edits in by_file.items():
-        if filename in paths:
+        if filename in paths and kind_of(filename).fixable:
             yield paths[filename], edits
+
+
+def _not_rewritable(files: list[Path], findings: list[Finding]) -> list[str]:
+    """The files with fixes --fix cannot make, of a kind it cannot rewrite in place (Parquet)."""
+    named = {display_name(path) for path in files}
+    refused = dict.fromkeys(
+        f.filename for f in findings if f.edit is not None and f.filename in named and not kind_of(f.filename).fixable
+    )
+    return [
+        f"{filename}: --fix does not rewrite {kind_of(filename).title} files in place; fix the records where the file"
+        " is made and write it again"
+        for filename in refused
+    ]
 
 
 def _open(path: Path) -> BinaryIO:

@@ -12,14 +12,15 @@ from pathlib import PurePath
 @dataclass(frozen=True)
 class InputKind:
     name: str
+    title: str  # as messages name it
     suffixes: tuple[str, ...]
     fixable: bool  # --fix rewrites such a file in place
     by_row: bool = False  # a record is located by its 0-based row (a binary file has no lines)
     extra: str = ""  # the ft-lint extra its reader imports ("": none)
 
 
-TEXT = InputKind("jsonl", (".jsonl", ".ndjson", ".json"), fixable=True)
-PARQUET = InputKind("parquet", (".parquet",), fixable=False, by_row=True, extra="parquet")
+TEXT = InputKind("jsonl", "JSONL", (".jsonl", ".ndjson", ".json"), fixable=True)
+PARQUET = InputKind("parquet", "Parquet", (".parquet",), fixable=False, by_row=True, extra="parquet")
 KINDS = (TEXT, PARQUET)
 
 

@@ -96,7 +96,9 @@ def rows(handle: BinaryIO, wanted: Container[int] | None, max_row_bytes: int, ma
             " (no fine-tuning record nests so deep)",
             "FT009",
         )
-    index_columns = {column for column in (schema.pandas_metadata or {}).get("index_columns", ()) if isinstance(column, str)}
+    index_columns = {
+        column for column in (schema.pandas_metadata or {}).get("index_columns", ()) if isinstance(column, str)
+    }
     columns = [name for name in schema.names if name not in index_columns]
     first = 0
     try:
@@ -146,14 +148,18 @@ def _depth(data_type: pyarrow.DataType) -> int:
         return 1 + max((_depth(data_type.field(i).type) for i in range(data_type.num_fields)), default=0)
     if pyarrow.types.is_map(data_type):
         return 1 + _depth(data_type.item_type)
-    if pyarrow.types.is_list(data_type) or pyarrow.types.is_large_list(data_type) or pyarrow.types.is_fixed_size_list(
-        data_type
+    if (
+        pyarrow.types.is_list(data_type)
+        or pyarrow.types.is_large_list(data_type)
+        or pyarrow.types.is_fixed_size_list(data_type)
     ):
         return 1 + _depth(data_type.value_type)
     return 0
 
 
-def _batch_rows(batch: pyarrow.RecordBatch, start: int, wanted: Container[int] | None, max_row_bytes: int) -> Iterator[Row]:
+def _batch_rows(
+    batch: pyarrow.RecordBatch, start: int, wanted: Container[int] | None, max_row_bytes: int
+) -> Iterator[Row]:
     indexes = range(batch.num_rows) if wanted is None else [i for i in range(batch.num_rows) if start + i in wanted]
     if batch.nbytes <= max_row_bytes:  # no row of it can be over the limit
         chosen = batch if wanted is None else batch.take(indexes)

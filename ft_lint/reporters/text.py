@@ -17,9 +17,7 @@ def report_full(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
     shown = [f for f in findings if f.severity is not Severity.INFO or run.fail_on is Severity.INFO]
     for finding in shown:
         label = finding.severity.label
-        _write_line(
-            out, f"{finding.where()}: {finding.code} [{label}] {finding.name}: {finding.message}"
-        )
+        _write_line(out, f"{finding.where()}: {finding.code} [{label}] {finding.name}: {finding.message}")
         if finding.pointer:
             _write_line(out, f"  at {finding.pointer}")
         if finding.excerpt:

@@ -1,0 +1,227 @@
+"""Parquet files (issue 21): the rows of a Parquet file written from the records of a JSONL fixture
+give the same findings as the JSONL file, apart from the location (`row N`, 0-based, for `line
+N + 1`); every report carries the row; --fix refuses Parquet; a missing extra or a broken file is
+one clear line or one finding."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import pytest
+
+from support import chat, findings_json, run_cli, write_jsonl, write_parquet
+
+pytest.importorskip("pyarrow")
+
+SECRET = "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0" * 3
+
+
+def tool_call(name: str) -> dict:
+    return {"id": "call_1", "type": "function", "function": {"name": name, "arguments": '{"city": "Paris"}'}}
+
+
+# Each set is one file's records. The records of a set have different keys (a weight on some
+# messages, tool calls in one, an extra key in one), so the Parquet schema is their union and
+# its rows hold nulls where a record had no key: they must read as the JSONL records did.
+CHAT = [
+    chat("What is 2+2?", "4"),
+    chat("Name a colour.", ""),  # FT201
+    {
+        "messages": [
+            {"role": "user", "content": "Hi", "weight": 0},
+            {"role": "assistant", "content": "Hello", "weight": 1},
+        ]
+    },
+    chat("What is 2+2?", "4"),  # FT401 of row 0
+    {
+        "messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "content": "Let me look.", "tool_calls": [tool_call("get_weather")]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
+            {"role": "assistant", "content": "18C in Paris."},
+        ]
+    },
+    chat(f"My key is {SECRET}", "Noted."),  # FT501
+    {"messages": [{"role": "user", "content": "Only a question?"}]},  # no answer
+    chat("Tell me a joke.", "  Why did the chicken cross the road?  "),
+    {**chat("Summarise.", "Done."), "metadata": {"source": "web"}},  # a key OpenAI does not take
+    chat("What is 2+2?", "5"),  # FT403: another answer to row 0's question
+]
+PREFERENCE = [
+    {"prompt": "Capital of France?", "chosen": "Paris", "rejected": "Lyon"},
+    {"prompt": "Capital of Spain?", "chosen": "Madrid", "rejected": "Madrid"},
+    {"prompt": "Capital of Italy?", "chosen": "", "rejected": "Milan"},
+    {"prompt": "Capital of France?", "chosen": "Paris", "rejected": "Lyon"},
+]
+SHAREGPT = [
+    {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}]},
+    {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": ""}]},
+    {
+        "conversations": [
+            {"from": "system", "value": "Be brief."},
+            {"from": "human", "value": "Why?"},
+            {"from": "gpt", "value": "Because."},
+        ]
+    },
+]
+ALPACA = [
+    {"instruction": "Translate to French.", "input": "cat", "output": "chat"},
+    {"instruction": "Say hello.", "output": "Hello"},  # no input: a null in Parquet, no key here
+    {"instruction": "", "input": "x", "output": "y"},
+    {"instruction": "Say hello.", "output": "Hello"},
+]
+MIXED = [chat("Hi", "Hello"), {"prompt": "Capital of France?", "completion": "Paris"}, chat("Bye", "Goodbye")]
+
+LINE = re.compile(r"\bline (\d+)\b")
+LINES = re.compile(r"\blines ([\d, ]+)")
+
+
+def as_rows(finding: dict, jsonl_name: str, parquet_name: str) -> dict:
+    """A JSONL finding as the same finding of the Parquet file of its records would be."""
+
+    def rows(match: re.Match[str]) -> str:
+        return "rows " + ", ".join(str(int(n) - 1) for n in match.group(1).split(", "))
+
+    message = LINES.sub(rows, LINE.sub(lambda m: f"row {int(m.group(1)) - 1}", finding["message"]))
+    moved = {
+        "filename": parquet_name,
+        "line": None,
+        "row": finding["line"] - 1,
+        "message": message.replace(jsonl_name, parquet_name),
+        "related": [
+            {"filename": parquet_name, "line": None, "row": related["line"] - 1} for related in finding["related"]
+        ],
+    }
+    return {**finding, **moved}
+
+
+@pytest.mark.parametrize(
+    ("records", "model"),
+    [(CHAT, "gpt-4.1-mini-2025-04-14"), (PREFERENCE, None), (SHAREGPT, None), (ALPACA, None), (MIXED, None)],
+    ids=["openai-chat", "preference", "sharegpt", "alpaca", "mixed"],
+)
+def test_a_parquet_file_has_the_findings_of_the_jsonl_of_its_records(records, model, tmp_path):
+    write_jsonl(tmp_path / "data.jsonl", records)
+    write_parquet(tmp_path / "data.parquet", records)
+    options = ["--no-cache", *(["--model", model] if model else [])]
+    from_jsonl = findings_json(*options, "data.jsonl", cwd=tmp_path)
+    from_parquet = findings_json(*options, "data.parquet", cwd=tmp_path)
+    assert len(from_jsonl) >= 2  # each set has something to find
+    assert from_parquet == [as_rows(finding, "data.jsonl", "data.parquet") for finding in from_jsonl]
+
+
+def test_rows_are_read_across_row_groups_and_batches(tmp_path):
+    records = [chat(f"Question {n}?", "" if n % 700 == 0 else f"Answer {n}.") for n in range(2500)]
+    write_parquet(tmp_path / "big.parquet", records, row_group_size=999)  # row groups of 999, batches of 1,024
+    found = findings_json("--no-cache", "--select", "FT201", "big.parquet", cwd=tmp_path)
+    assert [(f["row"], f["line"]) for f in found] == [(0, None), (700, None), (1400, None), (2100, None)]
+
+
+def test_a_duplicate_across_a_parquet_file_and_a_jsonl_file_names_the_row(tmp_path):
+    write_parquet(tmp_path / "train.parquet", CHAT[:3])
+    write_jsonl(tmp_path / "more.jsonl", [chat("Another question?", "Another answer."), CHAT[2]])
+    found = findings_json("--no-cache", "--select", "FT401", "train.parquet", "more.jsonl", cwd=tmp_path)
+    assert [(f["filename"], f["line"], f["message"], f["related"]) for f in found] == [
+        (
+            "more.jsonl",
+            2,
+            "duplicate of the example at train.parquet:row 2",
+            [{"filename": "train.parquet", "line": None, "row": 2}],
+        )
+    ]
+
+
+def test_every_report_gives_the_row(tmp_path):
+    write_parquet(tmp_path / "data.parquet", CHAT[:4])
+    (tmp_path / ".git").mkdir()  # the repository root of github's and SARIF's paths
+    common = ("check", "--no-cache", "--select", "FT201,FT401", "data.parquet")
+    full = run_cli(*common, cwd=tmp_path).out
+    assert "data.parquet:row 1: FT201 [error] empty-content" in full
+    assert "data.parquet:row 3: FT401 [warning] duplicate-example: duplicate of the example at row 0" in full
+    assert "  = see data.parquet:row 0" in full
+    concise = run_cli(*common, "--output-format", "concise", cwd=tmp_path).out
+    assert concise.startswith("data.parquet:row 1: FT201 assistant message 1 has empty content\n")
+    github = run_cli(*common, "--output-format", "github", cwd=tmp_path).out.splitlines()
+    assert github[0] == (
+        "::error file=data.parquet,title=FT201 empty-content::row 1: assistant message 1 has empty content"
+        " (at /messages/1/content)"
+    )
+    assert "::row 3: duplicate of the example at row 0%0Asee data.parquet:row 0%0A" in github[1]
+    sarif = json.loads(run_cli(*common, "--output-format", "sarif", cwd=tmp_path).out)
+    empty, duplicate = sarif["runs"][0]["results"]
+    [location] = empty["locations"]
+    assert location["physicalLocation"]["region"] == {"startLine": 1}
+    assert location["properties"] == {"row": 1}
+    assert [logical["name"] for logical in location["logicalLocations"]] == ["row 1", "content"]
+    assert location["logicalLocations"][1]["fullyQualifiedName"] == "row 1/messages/1/content"
+    assert empty["message"]["text"].startswith("row 1: ")
+    assert duplicate["relatedLocations"][0]["properties"] == {"row": 0}
+
+
+def test_fix_refuses_parquet_and_leaves_it_as_it_was(tmp_path):
+    path = write_parquet(tmp_path / "data.parquet", [CHAT[0], CHAT[0]])
+    before = path.read_bytes()
+    result = run_cli("check", "--no-cache", "--fix", "data.parquet", cwd=tmp_path)
+    assert result.code == 2
+    assert "ft-lint: error: data.parquet: --fix does not rewrite Parquet files in place" in result.err
+    assert path.read_bytes() == before
+    diff = run_cli("check", "--no-cache", "--diff", "data.parquet", cwd=tmp_path)
+    assert diff.out == "" and "--fix does not rewrite Parquet files" in diff.err
+
+
+def test_without_pyarrow_a_parquet_file_named_is_one_line_naming_the_extra(tmp_path, monkeypatch):
+    write_parquet(tmp_path / "data.parquet", CHAT[:2])
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import fails as if not installed
+    result = run_cli("check", "--no-cache", "data.parquet", cwd=tmp_path)
+    assert result.code == 2
+    assert result.err == 'ft-lint: error: data.parquet: reading Parquet needs pyarrow: pip install "ft-lint[parquet]"\n'
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "too short to be Parquet"),
+        (b'{"messages": []}\n' * 3, "does not end with PAR1"),
+        (b"PAR1" + b"\x00" * 40 + b"\x10\x00\x00\x00PAR1", "not readable as Parquet"),
+        (b"PAR1" + b"\x00" * 40 + b"\xff\xff\xff\x7fPAR1", "footer claims 2,147,483,647 bytes"),
+    ],
+    ids=["empty", "jsonl-named-parquet", "bad-footer", "huge-footer"],
+)
+def test_a_file_that_is_not_parquet_is_one_finding(content, words, tmp_path):
+    (tmp_path / "data.parquet").write_bytes(content)
+    found = findings_json("--no-cache", "data.parquet", cwd=tmp_path)
+    assert [f["code"] for f in found if f["code"] in ("FT003", "FT009")] in (["FT003"], ["FT009"])
+    assert words in next(f["message"] for f in found if f["code"] in ("FT003", "FT009"))
+
+
+def test_a_warm_run_gives_the_cold_runs_findings(tmp_path, monkeypatch):
+    write_parquet(tmp_path / "data.parquet", CHAT)
+    monkeypatch.setenv("FT_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    cold = findings_json("data.parquet", cwd=tmp_path)
+    assert list((tmp_path / "cache").glob("*.cache"))
+    warm = findings_json("data.parquet", cwd=tmp_path)
+    assert warm == cold and cold == findings_json("--no-cache", "data.parquet", cwd=tmp_path)
+
+
+def test_pandas_index_columns_and_binary_text_read_as_the_records(tmp_path):
+    import pyarrow
+    import pyarrow.parquet
+
+    table = pyarrow.table(
+        {
+            "prompt": pyarrow.array([b"Capital of France?", b"Capital of Spain?"], pyarrow.binary()),
+            "completion": ["Paris", ""],
+            "__index_level_0__": [10, 11],
+        }
+    ).replace_schema_metadata({b"pandas": json.dumps({"index_columns": ["__index_level_0__"]}).encode()})
+    pyarrow.parquet.write_table(table, tmp_path / "data.parquet")
+    write_jsonl(
+        tmp_path / "data.jsonl",
+        [{"prompt": "Capital of France?", "completion": "Paris"}, {"prompt": "Capital of Spain?", "completion": ""}],
+    )
+    from_jsonl = findings_json("--no-cache", "data.jsonl", cwd=tmp_path)
+    assert findings_json("--no-cache", "data.parquet", cwd=tmp_path) == [
+        as_rows(finding, "data.jsonl", "data.parquet") for finding in from_jsonl
+    ]
