@@ -270,9 +270,12 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
 
 
 def _every_entry_fails(first: Finding, last: Finding, count: int) -> str:
-    if first.row is None:
-        return f"every line of the file ({count:,} lines, {first.line}-{last.line}) fails this way; line {first.line}: {first.message}"
-    return f"every row of the file ({count:,} rows, {first.row}-{last.row}) fails this way; row {first.row}: {first.message}"
+    """The message of a finding that stands for the same one on every line (Parquet: row) of the file."""
+    unit, first_at, last_at = ("line", first.line, last.line) if first.row is None else ("row", first.row, last.row)
+    return (
+        f"every {unit} of the file ({count:,} {unit}s, {first_at}-{last_at}) fails this way;"
+        f" {unit} {first_at}: {first.message}"
+    )
 
 
 def _peer_groups(plan: pairing.Plan, formats: dict[str, Format | None]) -> dict[str, int]:

@@ -10,12 +10,14 @@ it; a null inside a list stays. Binary is read as UTF-8 text where it is (writer
 else as base64; dates and times as ISO 8601 text; NaN and infinities as null (JSON has none).
 Pandas' index columns are not part of the records and are not read.
 
-Memory is bounded whatever the file claims: the footer is read only up to MAX_FOOTER_BYTES,
-a schema with more than MAX_LEAF_COLUMNS columns or nesting deeper than the reader's depth is
-refused before any row is read, each row group is read in batches sized from its own figures
-to about BATCH_BYTES (MAX_BATCH_ROWS rows at most), and a row whose data exceeds the
-record limit is never turned into Python objects: it is reported as too long, as a JSONL line
-over the limit is.
+Memory is bounded by what the footer declares: a footer over MAX_FOOTER_BYTES, more than
+MAX_LEAF_COLUMNS columns, or a column of a row group declaring more than MAX_COLUMN_CHUNK_BYTES
+uncompressed is refused (one finding) before any page is decompressed, and pyarrow refuses a
+schema nested over 100 levels; each row group is read in batches sized from its own figures to
+about BATCH_BYTES (MAX_BATCH_ROWS rows at most), and a row whose data exceeds the record limit
+is never turned into Python objects: it is reported as too long, as a JSONL line over the
+limit is. A footer that understates its pages can make pyarrow allocate more: an allocation
+that fails is one finding, not a crash.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 MAGIC = b"PAR1"
 MAX_FOOTER_BYTES = 64 << 20  # a footer describes the columns and row groups: KBs, even for big files
 MAX_LEAF_COLUMNS = 10_000  # no record has this many fields; a footer claiming more is not data
+MAX_COLUMN_CHUNK_BYTES = 512 << 20  # uncompressed, as the footer declares it
 BATCH_BYTES = 16 << 20  # uncompressed column bytes per batch, by the row group's own figures
 MAX_BATCH_ROWS = 1024
 
@@ -72,7 +75,7 @@ def row_count(handle: BinaryIO) -> int:
     return int(_pyarrow().ParquetFile(handle).metadata.num_rows)
 
 
-def rows(handle: BinaryIO, wanted: Container[int] | None, max_row_bytes: int, max_depth: int) -> Iterator[Row]:
+def rows(handle: BinaryIO, wanted: Container[int] | None, max_row_bytes: int) -> Iterator[Row]:
     """Every row of the Parquet file open in `handle` (with `wanted`, only the rows of those
     0-based indexes, the row groups holding none not even read)."""
     parquet = _pyarrow()
@@ -88,18 +91,10 @@ def rows(handle: BinaryIO, wanted: Container[int] | None, max_row_bytes: int, ma
         raise BrokenParquet(
             f"the file has {metadata.num_columns:,} columns, more than the {MAX_LEAF_COLUMNS:,} ft-lint reads", "FT009"
         )
+    _check_column_chunks(metadata)
     schema = file.schema_arrow
-    depth = 1 + max((_depth(field.type) for field in schema), default=0)
-    if depth > max_depth:
-        raise BrokenParquet(
-            f"the file's columns nest {depth} levels deep, more than the {max_depth} ft-lint checks"
-            " (no fine-tuning record nests so deep)",
-            "FT009",
-        )
-    index_columns = {
-        column for column in (schema.pandas_metadata or {}).get("index_columns", ()) if isinstance(column, str)
-    }
-    columns = [name for name in schema.names if name not in index_columns]
+    pandas_index = (schema.pandas_metadata or {}).get("index_columns", ())
+    columns = [name for name in schema.names if name not in pandas_index]
     first = 0
     try:
         for group in range(metadata.num_row_groups):
@@ -113,12 +108,12 @@ def rows(handle: BinaryIO, wanted: Container[int] | None, max_row_bytes: int, ma
                     yield from _batch_rows(batch, start, wanted, max_row_bytes)
                     start += batch.num_rows
             first += count
-    except (pyarrow.ArrowException, OSError) as error:
-        raise BrokenParquet(f"the file is not readable as Parquet past row {first:,}: {_first_line(error)}") from None
-    except MemoryError:
+    except MemoryError:  # pyarrow's ArrowMemoryError too: an allocation a page's header asked for failed
         raise BrokenParquet(
             f"a page of the file past row {first:,} expands beyond the memory ft-lint may use", "FT009"
         ) from None
+    except (pyarrow.ArrowException, OSError) as error:
+        raise BrokenParquet(f"the file is not readable as Parquet past row {first:,}: {_first_line(error)}") from None
 
 
 def _check_footer(handle: BinaryIO) -> None:
@@ -140,21 +135,21 @@ def _check_footer(handle: BinaryIO) -> None:
     handle.seek(0)
 
 
-def _depth(data_type: pyarrow.DataType) -> int:
-    """How many JSON levels a value of this type nests (a list or a struct is one)."""
-    import pyarrow
-
-    if pyarrow.types.is_struct(data_type):
-        return 1 + max((_depth(data_type.field(i).type) for i in range(data_type.num_fields)), default=0)
-    if pyarrow.types.is_map(data_type):
-        return 1 + _depth(data_type.item_type)
-    if (
-        pyarrow.types.is_list(data_type)
-        or pyarrow.types.is_large_list(data_type)
-        or pyarrow.types.is_fixed_size_list(data_type)
-    ):
-        return 1 + _depth(data_type.value_type)
-    return 0
+def _check_column_chunks(metadata: Any) -> None:
+    """pyarrow holds a page whole, decompressed, and a cell is never split across pages: a row
+    group whose column declares more than MAX_COLUMN_CHUNK_BYTES uncompressed is refused before
+    anything of it is decompressed (a few KB of zstd can declare gigabytes)."""
+    for group in range(metadata.num_row_groups):
+        figures = metadata.row_group(group)
+        for number in range(figures.num_columns):
+            column = figures.column(number)
+            if column.total_uncompressed_size > MAX_COLUMN_CHUNK_BYTES:
+                raise BrokenParquet(
+                    f"row group {group} holds {column.total_uncompressed_size:,} bytes of column"
+                    f" {column.path_in_schema!r} uncompressed, more than the {MAX_COLUMN_CHUNK_BYTES >> 20} MiB"
+                    " ft-lint reads at once; write the file with smaller row groups (row_group_size)",
+                    "FT009",
+                )
 
 
 def _batch_rows(

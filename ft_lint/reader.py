@@ -179,7 +179,7 @@ def parquet_entries(path: Path, only_lines: Container[int] | None = None) -> Ite
     with open_data_file(path) as handle:
         size = file_size(handle)
         try:
-            for row in parquet_rows.rows(handle, wanted, MAX_RECORD_BYTES, MAX_DEPTH):
+            for row in parquet_rows.rows(handle, wanted, MAX_RECORD_BYTES):
                 if row.value is None:
                     yield Entry(row.index + 1, Kind.TOO_LONG, b"", detail=_ROW_TOO_BIG)
                 else:

@@ -225,3 +225,68 @@ def test_pandas_index_columns_and_binary_text_read_as_the_records(tmp_path):
     assert findings_json("--no-cache", "data.parquet", cwd=tmp_path) == [
         as_rows(finding, "data.jsonl", "data.parquet") for finding in from_jsonl
     ]
+
+
+# --- bounded memory on hostile files ---------------------------------------------------------
+
+
+def test_a_row_group_is_read_in_batches_sized_from_its_own_figures(tmp_path, monkeypatch):
+    from ft_lint import parquet_rows
+
+    seen: list[int] = []
+    batch_rows = parquet_rows._batch_rows
+
+    def spy(batch, *args):
+        seen.append(batch.num_rows)
+        return batch_rows(batch, *args)
+
+    monkeypatch.setattr(parquet_rows, "_batch_rows", spy)
+    monkeypatch.setattr(parquet_rows, "BATCH_BYTES", 64 << 10)
+    records = [chat(f"Question {n}? " + "word " * 200, f"Answer {n}.") for n in range(1000)]  # about 1 KB a row
+    write_parquet(tmp_path / "data.parquet", records, row_group_size=1000, compression="zstd")
+    assert findings_json("--no-cache", "--select", "FT201", "data.parquet", cwd=tmp_path) == []
+    assert sum(seen) >= 1000 and max(seen) <= 64  # every row read; no batch of more than 64 KB of rows
+
+
+def test_a_column_chunk_declaring_more_than_the_bound_is_one_finding_before_any_page_is_read(tmp_path, monkeypatch):
+    from ft_lint import parquet_rows
+
+    monkeypatch.setattr(parquet_rows, "MAX_COLUMN_CHUNK_BYTES", 1 << 20)
+    monkeypatch.setattr(parquet_rows, "_batch_rows", None)  # reading a batch would fail the test
+    write_parquet(tmp_path / "data.parquet", [chat("a" * (2 << 20), "b"), chat("Hi", "")], compression="zstd")
+    found = findings_json("--no-cache", "data.parquet", cwd=tmp_path)
+    assert [(f["code"], f["row"]) for f in found] == [("FT009", 0)]
+    assert "row group 0 holds" in found[0]["message"] and "row_group_size" in found[0]["message"]
+
+
+def test_nesting_deeper_than_pyarrow_reads_is_one_finding(tmp_path):
+    import pyarrow
+    import pyarrow.parquet
+
+    data_type, value = pyarrow.string(), "x"
+    for _ in range(150):
+        data_type, value = pyarrow.list_(data_type), [value]
+    pyarrow.parquet.write_table(pyarrow.table({"text": pyarrow.array([value], data_type)}), tmp_path / "deep.parquet")
+    found = findings_json("--no-cache", "deep.parquet", cwd=tmp_path)
+    assert [f["code"] for f in found] == ["FT003"]
+    assert "nested" in found[0]["message"]
+
+
+@pytest.mark.slow
+def test_a_giant_cell_is_one_finding_at_its_row_and_memory_stays_bounded(tmp_path):
+    """70 MB of text in one cell, zstd-compressed to a few KB: its row is over the record limit
+    and never becomes Python text; the rows around it are checked; the child process, capped at
+    1 GB of address space, finishes."""
+    from hostile_limits import run_limited
+
+    records = [chat("Hi", "Hello") for _ in range(5)]
+    records[2] = chat("a" * (70 << 20), "Hello")
+    write_parquet(tmp_path / "giant.parquet", records, compression="zstd")
+    del records
+    assert (tmp_path / "giant.parquet").stat().st_size < 1 << 20
+    result = run_limited(
+        "check", "--no-cache", "--output-format", "concise", "giant.parquet", cwd=tmp_path, memory_mb=1024
+    )
+    assert result.code == 1, result.err
+    assert "giant.parquet:row 2: FT009 row holds more than 64 MiB of data" in result.out
+    assert "giant.parquet:row 4: FT401 duplicate of the example at row 0" in result.out
