@@ -156,21 +156,42 @@ def _batch_rows(
     batch: pyarrow.RecordBatch, start: int, wanted: Container[int] | None, max_row_bytes: int
 ) -> Iterator[Row]:
     indexes = range(batch.num_rows) if wanted is None else [i for i in range(batch.num_rows) if start + i in wanted]
+    as_json = _json_object if any(map(_needs_mapping, batch.columns)) else dict
     if batch.nbytes <= max_row_bytes:  # no row of it can be over the limit
         chosen = batch if wanted is None else batch.take(indexes)
         for i, value in zip(indexes, chosen.to_pylist(maps_as_pydicts="lossy"), strict=True):
-            yield _row(start + i, value)
+            yield _row(start + i, as_json(value))
         return
     for i in indexes:
         one = batch.slice(i, 1)
         if one.nbytes > max_row_bytes:
             yield Row(start + i, None, b"")
         else:
-            yield _row(start + i, one.to_pylist(maps_as_pydicts="lossy")[0])
+            yield _row(start + i, as_json(one.to_pylist(maps_as_pydicts="lossy")[0]))
 
 
-def _row(index: int, value: dict[str, Any]) -> Row:
-    record = _json_object(value)
+def _needs_mapping(array: pyarrow.Array) -> bool:
+    """Whether pyarrow's Python values of the array may differ from JSON's (see `_json`): a null
+    at any depth, a float (NaN), or a type JSON has not (binary, dates). Most batches of text
+    records have none, and skip the walk over every value."""
+    import pyarrow
+
+    data_type = array.type
+    if array.null_count:
+        return True
+    if pyarrow.types.is_struct(data_type):
+        return any(_needs_mapping(array.field(i)) for i in range(data_type.num_fields))
+    if pyarrow.types.is_list(data_type) or pyarrow.types.is_large_list(data_type):
+        return _needs_mapping(array.values)
+    return not (
+        pyarrow.types.is_string(data_type)
+        or pyarrow.types.is_large_string(data_type)
+        or pyarrow.types.is_integer(data_type)
+        or pyarrow.types.is_boolean(data_type)
+    )
+
+
+def _row(index: int, record: dict[str, Any]) -> Row:
     return Row(index, record, orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS))
 
 
