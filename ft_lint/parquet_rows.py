@@ -23,9 +23,10 @@ that fails is one finding, not a crash.
 from __future__ import annotations
 
 import base64
+import bisect
 import math
 import struct
-from collections.abc import Container, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -75,7 +76,7 @@ def row_count(handle: BinaryIO) -> int:
     return int(_pyarrow().ParquetFile(handle).metadata.num_rows)
 
 
-def rows(handle: BinaryIO, wanted: Container[int] | None, max_row_bytes: int) -> Iterator[Row]:
+def rows(handle: BinaryIO, wanted: frozenset[int] | None, max_row_bytes: int) -> Iterator[Row]:
     """Every row of the Parquet file open in `handle` (with `wanted`, only the rows of those
     0-based indexes, the row groups holding none not even read)."""
     parquet = _pyarrow()
@@ -95,12 +96,13 @@ def rows(handle: BinaryIO, wanted: Container[int] | None, max_row_bytes: int) ->
     schema = file.schema_arrow
     pandas_index = (schema.pandas_metadata or {}).get("index_columns", ())
     columns = [name for name in schema.names if name not in pandas_index]
+    ordered = sorted(wanted or ())
     first = 0
     try:
         for group in range(metadata.num_row_groups):
             figures = metadata.row_group(group)
             count = figures.num_rows
-            if wanted is None or any(index in wanted for index in range(first, first + count)):
+            if wanted is None or _any_between(ordered, first, first + count):
                 per_row = max(figures.total_byte_size // max(count, 1), 1)
                 batch_rows = max(1, min(MAX_BATCH_ROWS, BATCH_BYTES // per_row))
                 start = first
@@ -114,6 +116,12 @@ def rows(handle: BinaryIO, wanted: Container[int] | None, max_row_bytes: int) ->
         ) from None
     except (pyarrow.ArrowException, OSError) as error:
         raise BrokenParquet(f"the file is not readable as Parquet past row {first:,}: {_first_line(error)}") from None
+
+
+def _any_between(ordered: list[int], start: int, end: int) -> bool:
+    """Whether a number of the sorted list lies in [start, end)."""
+    at = bisect.bisect_left(ordered, start)
+    return at < len(ordered) and ordered[at] < end
 
 
 def _check_footer(handle: BinaryIO) -> None:
@@ -153,7 +161,7 @@ def _check_column_chunks(metadata: Any) -> None:
 
 
 def _batch_rows(
-    batch: pyarrow.RecordBatch, start: int, wanted: Container[int] | None, max_row_bytes: int
+    batch: pyarrow.RecordBatch, start: int, wanted: frozenset[int] | None, max_row_bytes: int
 ) -> Iterator[Row]:
     indexes = range(batch.num_rows) if wanted is None else [i for i in range(batch.num_rows) if start + i in wanted]
     as_json = _json_object if any(map(_needs_mapping, batch.columns)) else dict

@@ -19,7 +19,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Container, Iterator
+from collections.abc import Collection, Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -143,7 +143,7 @@ def _check_unchanged(path: Path, handle: BinaryIO, size: int, read_to: int) -> N
         raise file_changed(path, now)
 
 
-def read_entries(path: Path, only_lines: Container[int] | None = None) -> Iterator[Entry]:
+def read_entries(path: Path, only_lines: Collection[int] | None = None) -> Iterator[Entry]:
     """Every entry of the file; with `only_lines`, JSONL lines (Parquet rows, by their 1-based
     position) not listed are skipped unparsed. Read to its end, a file whose size changed
     meanwhile is an UnreadableFile."""
@@ -172,10 +172,10 @@ def read_entries(path: Path, only_lines: Container[int] | None = None) -> Iterat
             raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
 
 
-def parquet_entries(path: Path, only_lines: Container[int] | None = None) -> Iterator[Entry]:
+def parquet_entries(path: Path, only_lines: Collection[int] | None = None) -> Iterator[Entry]:
     """A Parquet file's rows as entries: row N (0-based) is the entry at position N + 1, which
     findings show as `row N` (see ft_lint.parquet_rows for how a row becomes a record)."""
-    wanted = None if only_lines is None else _RowsOf(only_lines)
+    wanted = None if only_lines is None else frozenset(line - 1 for line in only_lines)
     with open_data_file(path) as handle:
         size = file_size(handle)
         try:
@@ -206,16 +206,6 @@ _ROW_TOO_BIG = (
     f"row holds more than {MAX_RECORD_BYTES >> 20} MiB of data, the most ft-lint reads as one record:"
     " it was read past, and nothing in it was checked"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _RowsOf:
-    """0-based rows of the entries at these 1-based positions."""
-
-    positions: Container[int]
-
-    def __contains__(self, row: object) -> bool:
-        return isinstance(row, int) and row + 1 in self.positions
 
 
 def _array_too_big(size: int) -> str:
