@@ -6,6 +6,7 @@ one clear line or one finding."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import sys
 
@@ -290,3 +291,30 @@ def test_a_giant_cell_is_one_finding_at_its_row_and_memory_stays_bounded(tmp_pat
     assert result.code == 1, result.err
     assert "giant.parquet:row 2: FT009 row holds more than 64 MiB of data" in result.out
     assert "giant.parquet:row 4: FT401 duplicate of the example at row 0" in result.out
+
+
+def test_dataset_rules_read_rows_again_across_row_groups(tmp_path):
+    """FT402 reads the candidate pairs again (only the row groups holding them): a near-copy
+    in the third row group of the first row's example is found, at its row."""
+    rng = random.Random(5)
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi".split()
+    records = [chat(" ".join(rng.choices(words, k=40)), " ".join(rng.choices(words, k=40))) for _ in range(250)]
+    question = records[1]["messages"][0]["content"]
+    records[230] = chat(question, records[1]["messages"][1]["content"] + " again")
+    write_parquet(tmp_path / "data.parquet", records, row_group_size=100)
+    found = findings_json("--no-cache", "--select", "FT402", "data.parquet", cwd=tmp_path)
+    assert [(f["row"], f["related"]) for f in found] == [(230, [{"filename": "data.parquet", "line": None, "row": 1}])]
+
+
+def test_a_baseline_hides_a_parquet_rows_finding_until_another_row_has_it(tmp_path):
+    write_parquet(tmp_path / "data.parquet", [chat("Hi", ""), chat("Bye", "Goodbye")])
+    result = run_cli(
+        "check", "--no-cache", "--select", "FT201", "--write-baseline", "base.json", "data.parquet", cwd=tmp_path
+    )
+    assert result.code == 0, result.err
+    assert (
+        findings_json("--no-cache", "--select", "FT201", "--baseline", "base.json", "data.parquet", cwd=tmp_path) == []
+    )
+    write_parquet(tmp_path / "data.parquet", [chat("Hi", ""), chat("Bye", "")])
+    found = findings_json("--no-cache", "--select", "FT201", "--baseline", "base.json", "data.parquet", cwd=tmp_path)
+    assert [(f["code"], f["row"]) for f in found] == [("FT201", 1)]
