@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
-from ft_lint.input_kinds import kind_of
+from ft_lint.input_kinds import read_as
 
 
 class Severity(enum.IntEnum):
@@ -29,7 +30,7 @@ class Severity(enum.IntEnum):
 def row_of(filename: str, line: int) -> int | None:
     """The 0-based row of the entry at 1-based position `line` of a file located by row
     (Parquet), else None: a text file's entries are located by their line."""
-    return line - 1 if kind_of(filename).by_row else None
+    return line - 1 if read_as(PurePath(filename)).by_row else None
 
 
 def place(filename: str, line: int) -> str:
@@ -46,7 +47,7 @@ def where(filename: str, line: int) -> str:
 
 def places(filename: str, lines: list[int]) -> str:
     """Several places of one file: `lines 1, 4, 9`, or `rows 0, 3, 8` in Parquet."""
-    if kind_of(filename).by_row:
+    if read_as(PurePath(filename)).by_row:
         return "rows " + ", ".join(str(line - 1) for line in lines)
     return "lines " + ", ".join(map(str, lines))
 

@@ -42,7 +42,7 @@ from ft_lint.escaping import terminal
 from ft_lint.files import display_name
 from ft_lint.findings import Finding
 from ft_lint.inplace import NotFixed, Rewrite, check_fixable, finish_interrupted
-from ft_lint.input_kinds import kind_of
+from ft_lint.input_kinds import read_as
 from ft_lint.reader import BOM, duplicate_keys, is_json_array, non_text_reason
 from ft_lint.redaction import redact_json
 from ft_lint.reporters import RunSummary
@@ -63,7 +63,6 @@ def fix_and_lint(
     for folder in dict.fromkeys(path.resolve().parent for path in files):
         finish_interrupted(folder, notes, not_fixed)  # before the lint: it reads those files
     findings, run_summary = lint(files, settings, options, state)
-    not_fixed += _not_rewritable(files, findings)
     fixed: dict[str, int] = {}
     refused: set[Path] = set()
     for _ in range(MAX_PASSES):
@@ -72,6 +71,11 @@ def fix_and_lint(
             break
         applied = 0
         for path, edits in planned:
+            reason = cannot_rewrite(path)
+            if reason:
+                refused.add(path)
+                not_fixed.append(f"{display_name(path)}: {reason}")
+                continue
             try:
                 count = _rewrite(path, edits, options.force)
             except NotFixed as error:
@@ -103,7 +107,12 @@ def show_diff(
     """Print the fixes as a unified diff without writing; exit code 1 when there are any."""
     findings, _ = lint(files, settings, options, state)
     would_fix = changed_files = 0
+    notes: list[str] = []
     for path, edits in _edits_by_file(files, findings, options):
+        reason = cannot_rewrite(path)
+        if reason:
+            notes.append(f"{display_name(path)}: {reason}")
+            continue
         with _open(path) as handle:
             lines = _fixed_lines(path, handle, edits)
             printed = False
@@ -115,7 +124,6 @@ def show_diff(
                 out.write(hunk)
         would_fix += lines.applied
         changed_files += printed
-    notes = _not_rewritable(files, findings)
     _note_unsafe(findings, options, notes)
     summary = (
         f"Would fix {would_fix} problem{'s' * (would_fix != 1)} in {changed_files} file{'s' * (changed_files != 1)}."
@@ -124,6 +132,17 @@ def show_diff(
     )
     print("\n".join(map(terminal, [summary, *notes])), file=sys.stderr)
     return 1 if changed_files else 0
+
+
+def cannot_rewrite(path: Path) -> str | None:
+    """Why --fix cannot rewrite this file in place (its kind is not lines of JSON), else None."""
+    kind = read_as(path)
+    if kind.fixable:
+        return None
+    return (
+        f"--fix cannot rewrite {kind.name} in place; its fixes are left undone "
+        "(convert it to JSONL to fix it, or fix the data it is made from)"
+    )
 
 
 def _note_unsafe(findings: list[Finding], options: RunOptions, notes: list[str]) -> None:
@@ -143,21 +162,8 @@ def _edits_by_file(
         if finding.edit is not None and (options.unsafe_fixes or catalog()[finding.code].fix_is_safe):
             by_file.setdefault(finding.filename, {}).setdefault(finding.line, []).append(finding.edit)
     for filename, edits in by_file.items():
-        if filename in paths and kind_of(filename).fixable:
+        if filename in paths:
             yield paths[filename], edits
-
-
-def _not_rewritable(files: list[Path], findings: list[Finding]) -> list[str]:
-    """The files with fixes --fix cannot make, of a kind it cannot rewrite in place (Parquet)."""
-    named = {display_name(path) for path in files}
-    refused = dict.fromkeys(
-        f.filename for f in findings if f.edit is not None and f.filename in named and not kind_of(f.filename).fixable
-    )
-    return [
-        f"{filename}: --fix does not rewrite {kind_of(filename).title} files in place; fix the records where the file"
-        " is made and write it again"
-        for filename in refused
-    ]
 
 
 def _open(path: Path) -> BinaryIO:

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO, cast
 import orjson
 
 from ft_lint import parquet_rows
-from ft_lint.input_kinds import PARQUET, install_hint, kind_of
+from ft_lint.input_kinds import PARQUET, read_as
 
 BOM = b"\xef\xbb\xbf"
 _PY_DICT_HINT_LIMIT = 1 << 20  # don't try literal_eval on huge lines
@@ -147,7 +147,7 @@ def read_entries(path: Path, only_lines: Collection[int] | None = None) -> Itera
     """Every entry of the file; with `only_lines`, JSONL lines (Parquet rows, by their 1-based
     position) not listed are skipped unparsed. Read to its end, a file whose size changed
     meanwhile is an UnreadableFile."""
-    if kind_of(path) is PARQUET:
+    if read_as(path) is PARQUET:
         yield from parquet_entries(path, only_lines)
         return
     with open_data_file(path) as handle:
@@ -185,7 +185,7 @@ def parquet_entries(path: Path, only_lines: Collection[int] | None = None) -> It
                 else:
                     yield Entry(row.index + 1, Kind.RECORD, row.raw, row.value)
         except parquet_rows.MissingExtra:
-            raise UnreadableFile(f"{path}: reading Parquet needs pyarrow: {install_hint(PARQUET)}") from None
+            raise UnreadableFile(f"{path}: reading Parquet needs pyarrow: {PARQUET.install_hint}") from None
         except parquet_rows.BrokenParquet as problem:
             raise WholeFileProblem(problem.message, problem.code) from None
         except OSError as error:

@@ -34,7 +34,7 @@ from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_rang
 from ft_lint.config import Settings
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
-from ft_lint.input_kinds import PARQUET, TEXT, kind_of
+from ft_lint.input_kinds import JSONL, PARQUET, read_as
 from ft_lint.reader import (
     BOM,
     MAX_RECORD_BYTES,
@@ -384,7 +384,7 @@ def _summaries_one_by_one(
 def file_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
     """A whole file's blocks, keyed with `key`: a JSON array's elements as one block, JSONL
     lines in big blocks, or Parquet rows in blocks of ROWS_PER_BLOCK."""
-    if kind_of(path) is PARQUET:
+    if read_as(path) is PARQUET:
         return _row_blocks(path, key)
     with open_data_file(path) as handle:
         array_file = is_json_array(path, handle)
@@ -521,7 +521,7 @@ def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:
     3/4, ...), so that a budget spent early still samples all of it; a Parquet file's rows are
     taken evenly spaced (row groups holding none are not read); other files are read whole (a
     JSON array is anyway) and every so many entries kept."""
-    if kind_of(path) is PARQUET:
+    if read_as(path) is PARQUET:
         rows = parquet_row_count(path)
         kept = min(count, rows)
         return list(read_entries(path, only_lines={1 + number * rows // kept for number in range(kept)}))
@@ -570,7 +570,7 @@ def worker_ranges(path: Path, jobs: int) -> list[tuple[int, int]]:
     """The byte ranges (start, end) worker processes read, a few per worker; one range (or
     none): read in this process, as are JSON files (one array, or small) and every file where
     processes cannot fork (Windows)."""
-    splittable = kind_of(path) is TEXT and path.suffix.lower() != ".json"  # JSONL: lines can be found from anywhere
+    splittable = read_as(path) is JSONL  # lines can be found from any offset
     if jobs < 2 or not splittable or "fork" not in multiprocessing.get_all_start_methods():
         return []
     try:

@@ -166,10 +166,10 @@ def test_fix_refuses_parquet_and_leaves_it_as_it_was(tmp_path):
     before = path.read_bytes()
     result = run_cli("check", "--no-cache", "--fix", "data.parquet", cwd=tmp_path)
     assert result.code == 2
-    assert "ft-lint: error: data.parquet: --fix does not rewrite Parquet files in place" in result.err
+    assert "ft-lint: error: data.parquet: --fix cannot rewrite Parquet in place" in result.err
     assert path.read_bytes() == before
     diff = run_cli("check", "--no-cache", "--diff", "data.parquet", cwd=tmp_path)
-    assert diff.out == "" and "--fix does not rewrite Parquet files" in diff.err
+    assert diff.out == "" and "data.parquet: --fix cannot rewrite Parquet in place" in diff.err
 
 
 def test_without_pyarrow_a_parquet_file_named_is_one_line_naming_the_extra(tmp_path, monkeypatch):
