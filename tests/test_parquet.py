@@ -10,12 +10,14 @@ import random
 import re
 import sys
 
+import jsonschema
 import pytest
 
 from support import chat, findings_json, run_cli, write_jsonl, write_parquet
 
 pytest.importorskip("pyarrow")
 
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 SECRET = "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0" * 3
 
 
@@ -151,6 +153,7 @@ def test_every_report_gives_the_row(tmp_path):
     )
     assert "::row 3: duplicate of the example at row 0%0Asee data.parquet:row 0%0A" in github[1]
     sarif = json.loads(run_cli(*common, "--output-format", "sarif", cwd=tmp_path).out)
+    jsonschema.Draft7Validator(SARIF_SCHEMA).validate(sarif)
     empty, duplicate = sarif["runs"][0]["results"]
     [location] = empty["locations"]
     assert location["physicalLocation"]["region"] == {"startLine": 1}
