@@ -9,6 +9,7 @@ import json
 import random
 import re
 import sys
+from pathlib import Path
 
 import jsonschema
 import pytest
