@@ -260,7 +260,7 @@ def _first_significant_byte(handle: BinaryIO) -> bytes:
 
 
 def _jsonl_entries(handle: BinaryIO, only_lines: Container[int] | None = None) -> Iterator[Entry]:
-    for number, (raw, whole) in enumerate(_bounded_lines(handle), start=1):
+    for number, (raw, whole) in enumerate(bounded_lines(handle), start=1):
         if only_lines is not None and number not in only_lines:
             continue
         bom = number == 1 and raw.startswith(BOM)
@@ -271,7 +271,7 @@ def _jsonl_entries(handle: BinaryIO, only_lines: Container[int] | None = None) -
         yield entry
 
 
-def _bounded_lines(handle: BinaryIO) -> Iterator[tuple[bytes, bool]]:
+def bounded_lines(handle: BinaryIO) -> Iterator[tuple[bytes, bool]]:
     """(line, True) for each line of the file up to MAX_RECORD_BYTES long (with its ending);
     (its first LONG_LINE_HEAD bytes, False) for a longer one, whose rest is then skipped without
     being held (after the caller had the entry: asking for a file's first entry stays cheap)."""

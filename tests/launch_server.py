@@ -8,6 +8,11 @@ the calls the launch makes:
   GET /files/{id}, POST /uploads, POST /uploads/{id}/parts (multipart), POST
   /uploads/{id}/complete, POST /fine_tuning/jobs, GET /fine_tuning/jobs/{id} and
   GET /fine_tuning/jobs/{id}/events.
+- Fireworks (paths under /v1/accounts/{account}, as the fireworks-ai SDK 1.x sends them):
+  POST /datasets, GET /datasets/{id}, POST /datasets/{id}:upload (multipart form),
+  POST /datasets/{id}:getUploadEndpoint (a signed URL here: PUT /signed/{account}/{id}),
+  POST /datasets/{id}:validateUpload, POST and GET /supervisedFineTuningJobs[/{id}] and
+  /dpoJobs[/{id}] (the job's id from the query, as the API takes it; 409 when it exists).
 - Together (paths under /v1, as the together SDK 3.x sends them): POST /files (a form that
   asks for an upload URL; the answer is a 302 to a presigned URL with X-Together-File-Id),
   PUT to that URL (the bytes), POST /files/{id}/preprocess, GET /files/{id},
@@ -486,3 +491,106 @@ class TogetherFake(FakeAPI):
             if max(v for k, v in row.items() if k.endswith("global_step")) >= since
         ]
         return Answer(200, {"metrics": rows})
+
+
+# --- Fireworks AI ----------------------------------------------------------------------------
+
+FIREWORKS_SCRIPT = [
+    {"status": "JOB_STATE_VALIDATING", "events": ["Validating the dataset"]},
+    {"status": "JOB_STATE_RUNNING", "events": ["Training started"], "metrics": [{"epoch": 0, "percent": 50}]},
+    {"status": "JOB_STATE_RUNNING", "metrics": [{"epoch": 1, "percent": 100}]},
+    {"status": "JOB_STATE_COMPLETED"},
+]
+ACCOUNT = r"/v1/accounts/([^/]+)"
+
+
+class FireworksFake(FakeAPI):
+    """Datasets become READY at the first look after their bytes arrived (the API reads them first)."""
+
+    script = FIREWORKS_SCRIPT
+    routes = (
+        ("POST", ACCOUNT + r"/datasets", "create_dataset"),
+        ("GET", ACCOUNT + r"/datasets/([^/:]+)", "get_dataset"),
+        ("POST", ACCOUNT + r"/datasets/([^/:]+):upload", "upload_dataset"),
+        ("POST", ACCOUNT + r"/datasets/([^/:]+):getUploadEndpoint", "upload_endpoint"),
+        ("PUT", r"/signed/([^/]+)/([^/]+)", "put_content"),
+        ("POST", ACCOUNT + r"/datasets/([^/:]+):validateUpload", "validate_upload"),
+        ("POST", ACCOUNT + r"/(supervisedFineTuningJobs|dpoJobs)", "create_job"),
+        ("GET", ACCOUNT + r"/(supervisedFineTuningJobs|dpoJobs)/([^/]+)", "retrieve_job"),
+    )
+    query_ids: ClassVar[dict[str, str]] = {
+        "supervisedFineTuningJobs": "supervisedFineTuningJobId",
+        "dpoJobs": "dpoJobId",
+    }
+
+    def not_found(self, what: str) -> Answer:
+        return Answer(404, {"code": 5, "message": f"{what} not found", "details": []})
+
+    def create_dataset(self, request: Seen, account: str) -> Answer:
+        body = request.json()
+        name = f"accounts/{account}/datasets/{body['datasetId']}"
+        if name in self.files:
+            return Answer(409, {"code": 6, "message": f"dataset {name} already exists", "details": []})
+        self.files[name] = {"content": None, "state": "UPLOADING", "sent": False, "request": body}
+        return Answer(200, self._dataset(name))
+
+    def _dataset(self, name: str) -> dict:
+        entry = self.files[name]
+        return {"name": name, "state": entry["state"], "status": {"code": "OK", "message": ""},
+                "exampleCount": entry["request"]["dataset"].get("exampleCount"), "userUploaded": {}}  # fmt: skip
+
+    def get_dataset(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        name = f"accounts/{account}/datasets/{dataset_id}"
+        if name not in self.files:
+            return self.not_found("dataset")
+        entry = self.files[name]
+        if entry["sent"]:
+            entry["state"] = "READY"
+        return Answer(200, self._dataset(name))
+
+    def upload_dataset(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        name = f"accounts/{account}/datasets/{dataset_id}"
+        part = request.form()["file"]
+        self.files[name].update(content=part.content, filename=part.filename, sent=True)
+        return Answer(200, {"id": dataset_id, "object": "file", "bytes": len(part.content), "filename": part.filename})
+
+    def upload_endpoint(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        [filename] = request.json()["filenameToSize"]
+        self.files[f"accounts/{account}/datasets/{dataset_id}"]["filename"] = filename
+        return Answer(200, {"filenameToSignedUrls": {filename: f"{self.url}/signed/{account}/{dataset_id}"}})
+
+    def put_content(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        self.files[f"accounts/{account}/datasets/{dataset_id}"]["content"] = request.body
+        return Answer(200, {})
+
+    def validate_upload(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        entry = self.files[f"accounts/{account}/datasets/{dataset_id}"]
+        entry["sent"] = entry["content"] is not None
+        return Answer(200, {})
+
+    def create_job(self, request: Seen, account: str, kind: str) -> Answer:
+        job_id = request.query.get(self.query_ids[kind]) or self.new_id("job-")
+        name = f"accounts/{account}/{kind}/{job_id}"
+        if name in self.jobs:
+            return Answer(409, {"code": 6, "message": f"{name} already exists", "details": []})
+        self.jobs[name] = {"request": request.json(), "stage": 0, "status": self.script[0]["status"], "events": [],
+                           "metrics": [], "script": self.script}  # fmt: skip
+        return Answer(200, self.job_body(name))
+
+    def retrieve_job(self, request: Seen, account: str, kind: str, job_id: str) -> Answer:
+        name = f"accounts/{account}/{kind}/{job_id}"
+        if name not in self.jobs:
+            return self.not_found("job")
+        self.advance(self.jobs[name])
+        return Answer(200, self.job_body(name))
+
+    def job_body(self, name: str) -> dict:
+        job = self.jobs[name]
+        body = {**job["request"], "name": name, "state": job["status"],
+                "status": {"code": "OK", "message": job["events"][-1] if job["events"] else ""},
+                "createTime": "2026-11-22T10:00:00Z"}  # fmt: skip
+        if job["metrics"]:
+            body["jobProgress"] = job["metrics"][-1]
+        if job["status"] == "JOB_STATE_COMPLETED":
+            body["outputModel"] = f"accounts/{name.split('/')[1]}/models/{name.rpartition('/')[2]}"
+        return body

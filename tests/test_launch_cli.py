@@ -28,7 +28,7 @@ def test_linting_imports_no_sdk(tmp_path):
         "except SystemExit:\n"
         "    pass\n"
         "print(sorted(name for name in sys.modules\n"
-        "             if name.split('.')[0] in ('openai', 'together', 'httpx', 'httpx2')))\n"
+        "             if name.split('.')[0] in ('openai', 'together', 'fireworks', 'aiohttp', 'httpx', 'httpx2')))\n"
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == "[]"

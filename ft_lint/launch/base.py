@@ -89,6 +89,11 @@ class Provider:
         """The name this API knows a base model of the model table by."""
         return model_id
 
+    def derived_file_id(self, sha256: str) -> str | None:
+        """The file id an upload of these bytes gets, where the client chooses it (else None):
+        looked for before uploading, so that bytes uploaded before are found without the state file."""
+        return None
+
     def upload_method(self, size: int) -> str:
         """How a file of this size is sent (for the dry run and the progress lines)."""
         raise NotImplementedError

@@ -75,6 +75,11 @@ _OPTIONS = (
         metavar="URL",
         help="With --launch: the API's base URL (an OpenAI-compatible server, an Azure resource, ...).",
     ),
+    click.option(
+        "--fireworks-account",
+        metavar="ID",
+        help="With --launch on Fireworks: the account (default: `fireworks-account`, else $FIREWORKS_ACCOUNT_ID).",
+    ),
     click.option("--n-epochs", type=_EPOCHS, help="With --launch: epochs to train (default: the provider's)."),
     click.option("--batch-size", type=_BATCH_SIZE, help="With --launch: examples per batch (default: the provider's)."),
     click.option(
@@ -128,7 +133,9 @@ _OPTIONS = (
 )
 _JOB_KEYWORDS = ("n_epochs", "batch_size", "learning_rate_multiplier", "suffix", "seed", "beta")
 _NETWORK_KEYWORDS = {name.replace("-", "_"): name for name in NETWORK_SETTINGS}
-_LAUNCH_ONLY = ("dry_run", "wait", "provider", "base_url", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS)
+_LAUNCH_ONLY = (
+    "dry_run", "wait", "provider", "base_url", "fireworks_account", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS,
+)  # fmt: skip
 
 
 def launch_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -161,6 +168,7 @@ def _launch_options(validation: Path | None, given: dict[str, Any]) -> LaunchOpt
         dry_run=given["dry_run"],
         wait=given["wait"],
         relaunch=given["relaunch"],
+        fireworks_account=given["fireworks_account"],
         network_given={
             name: given[keyword] for keyword, name in _NETWORK_KEYWORDS.items() if given[keyword] is not None
         },
@@ -173,10 +181,11 @@ def launch_paths(paths: list[Path], validation: Path | None) -> list[Path]:
 
 
 def launch_with_network(settings: Settings, launch: LaunchOptions | None) -> LaunchOptions | None:
-    """--launch's options with their timeouts and retries: the command line's, else the
-    configuration's, else the defaults."""
+    """--launch's options with their timeouts, retries and Fireworks account: the command
+    line's, else the configuration's, else the defaults (the account: the environment's)."""
     if launch is not None:
         launch.set_network({**settings.launch_network, **launch.network_given})
+        launch.fireworks_account = launch.fireworks_account or settings.fireworks_account
     return launch
 
 

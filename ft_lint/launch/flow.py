@@ -42,6 +42,7 @@ PROVIDER_CLASSES = {
     "openai": ("ft_lint.launch.openai_api", "OpenAIProvider"),
     "azure-openai": ("ft_lint.launch.azure_api", "AzureProvider"),
     "together": ("ft_lint.launch.together_api", "TogetherProvider"),
+    "fireworks": ("ft_lint.launch.fireworks_api", "FireworksProvider"),
 }
 METHOD_BY_FORMAT = {"openai-preference": "dpo"}
 NOT_LAUNCHABLE = {
@@ -242,6 +243,7 @@ class Launch:
         self.say(f"launch (dry run: nothing is sent): {self._header(method)}")
         self.say(self._network())
         file_ids = {}
+        all_uploaded = True  # an upload gives a new file id: a new request, so a new job
         for file in linted:
             file.check()
             path = file.path
@@ -253,10 +255,25 @@ class Launch:
                 )
                 file_ids[path] = known.file_id
             else:
-                self.say(f"would upload {path}: {facts}, purpose fine-tune, via {self.provider.upload_method(size)}")
-                file_ids[path] = f"<file id of {path.as_posix()}>"
+                derived = self.provider.derived_file_id(sha256)
+                where = f" as {derived} (unless it is found there already: checked at launch)" if derived else ""
+                self.say(
+                    f"would upload {path}: {facts}{where}, purpose fine-tune, via {self.provider.upload_method(size)}"
+                )
+                all_uploaded = False
+                file_ids[path] = derived or f"<file id of {path.as_posix()}>"
+        request = self._request(file_ids, method)
+        earlier = state.job(self._job_key(request)) if all_uploaded else None
+        if earlier and not self.options.relaunch:
+            self.say(
+                f"would reuse job {earlier['job_id']}: created from these files and settings on"
+                f" {earlier['created_at']}; the launch would not create another (--relaunch creates one)"
+            )
+            return 0
+        if earlier:
+            self.say(f"would create another job (--relaunch): job {earlier['job_id']} was created from these before")
         self.say(f"would send {self.provider.job_request_label()}:")
-        self.say(json.dumps(self._request(file_ids, method), indent=2))
+        self.say(json.dumps(request, indent=2))
         return 0
 
     def _send(self, linted: list[LintedFile], method: str) -> int:
@@ -280,9 +297,7 @@ class Launch:
         for file in linted:  # what was uploaded is what was linted; a file changed since is refused all the same
             file.check()
         request = self._request(file_ids, method)
-        key = hashlib.sha256(
-            json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
-        ).hexdigest()
+        key = self._job_key(request)
         earlier = state.job(key)
         if earlier and not self.options.relaunch:
             self.say(
@@ -297,6 +312,12 @@ class Launch:
         self.say(f"created fine-tuning job {job_id} ({status})")
         return job_id
 
+    def _job_key(self, request: dict[str, Any]) -> str:
+        """The job request's key in the state file: the same request to the same endpoint creates one job."""
+        return hashlib.sha256(
+            json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
+        ).hexdigest()
+
     def _earlier_upload(self, file: LintedFile, state: LaunchState) -> tuple[int, str, str, Upload | None]:
         """The linted bytes' size and sha256, their key in the state, and their upload recorded there."""
         sha256 = file.sha256()
@@ -305,7 +326,7 @@ class Launch:
 
     def _file_id(self, file: LintedFile, state: LaunchState) -> str:
         provider, path = self.provider, file.path
-        size, _, key, known = self._earlier_upload(file, state)
+        size, sha256, key, known = self._earlier_upload(file, state)
         if known:
             with provider.translated_errors(f"checking that {known.file_id} ({path}) still exists"):
                 exists = provider.file_exists(known.file_id, size)
@@ -313,6 +334,14 @@ class Launch:
                 self.say(f"reusing {path}: uploaded before as {known.file_id}")
                 return known.file_id
             state.forget_upload(key)
+        derived = provider.derived_file_id(sha256)
+        if derived and (not known or derived != known.file_id):
+            with provider.translated_errors(f"looking for {path} uploaded before as {derived}"):
+                found = provider.file_exists(derived, size)
+            if found:
+                state.record_upload(key, Upload(derived, path.name, size, now()))
+                self.say(f"reusing {path}: found uploaded before as {derived}")
+                return derived
         self.say(f"uploading {path} ({size} bytes) via {provider.upload_method(size)}")
         with provider.translated_errors(f"uploading {path}", uploading=True):
             file_id = provider.upload(file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-PROVIDER_NAMES = ("openai", "azure-openai", "together")
+PROVIDER_NAMES = ("openai", "azure-openai", "together", "fireworks")
 OPENAI_PART_BYTES = 64 * 2**20  # the Uploads API takes parts of at most 64 MB
 # How long to wait and how often to try: option (and configuration key) -> Timeouts field.
 TIMEOUT_SETTINGS = {
@@ -52,6 +52,7 @@ class LaunchOptions:
     dry_run: bool = False
     wait: bool = False
     relaunch: bool = False  # create a job even when the same request created one before
+    fireworks_account: str | None = None  # None: the `fireworks-account` key, else $FIREWORKS_ACCOUNT_ID
     max_retries: int = 5  # the SDKs retry 5xx, 408, 429 and timeouts with exponential backoff
     timeouts: Timeouts = field(default_factory=Timeouts)
     network_given: dict[str, float] = field(
