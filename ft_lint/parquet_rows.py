@@ -26,7 +26,7 @@ import base64
 import bisect
 import math
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -103,10 +103,8 @@ def rows(handle: BinaryIO, wanted: frozenset[int] | None, max_row_bytes: int) ->
             figures = metadata.row_group(group)
             count = figures.num_rows
             if wanted is None or _any_between(ordered, first, first + count):
-                per_row = max(figures.total_byte_size // max(count, 1), 1)
-                batch_rows = max(1, min(MAX_BATCH_ROWS, BATCH_BYTES // per_row))
                 start = first
-                for batch in file.iter_batches(batch_rows, row_groups=[group], columns=columns, use_threads=False):
+                for batch in _batches(file, group, columns):
                     yield from _batch_rows(batch, start, wanted, max_row_bytes)
                     start += batch.num_rows
             first += count
@@ -116,6 +114,38 @@ def rows(handle: BinaryIO, wanted: frozenset[int] | None, max_row_bytes: int) ->
         ) from None
     except (pyarrow.ArrowException, OSError) as error:
         raise BrokenParquet(f"the file is not readable as Parquet past row {first:,}: {_first_line(error)}") from None
+
+
+def _batches(file: Any, group: int, columns: list[str] | None = None) -> Iterator[pyarrow.RecordBatch]:
+    """A row group's rows in batches of about BATCH_BYTES by its own figures (MAX_BATCH_ROWS at most)."""
+    figures = file.metadata.row_group(group)
+    per_row = max(figures.total_byte_size // max(figures.num_rows, 1), 1)
+    batch_rows = max(1, min(MAX_BATCH_ROWS, BATCH_BYTES // per_row))
+    return file.iter_batches(batch_rows, row_groups=[group], columns=columns, use_threads=False)  # type: ignore[no-any-return]
+
+
+def copy_rows(handle: BinaryIO, out: BinaryIO, keep: Callable[[int], bool]) -> tuple[int, int]:
+    """Write to `out` a Parquet file of the rows of the one in `handle` that `keep` takes (by
+    0-based row), a batch at a time, with its schema (metadata included) and its compression:
+    --write-clean's copy of a Parquet file. (rows written, rows read)."""
+    parquet = _pyarrow()
+    import pyarrow
+
+    _check_footer(handle)
+    file = parquet.ParquetFile(handle, buffer_size=1 << 20, pre_buffer=False)
+    metadata = file.metadata
+    _check_column_chunks(metadata)
+    compression = metadata.row_group(0).column(0).compression.lower() if metadata.num_row_groups else "snappy"
+    kept = first = 0
+    with parquet.ParquetWriter(out, file.schema_arrow, compression=compression) as writer:
+        for group in range(metadata.num_row_groups):
+            for batch in _batches(file, group):
+                chosen = batch.filter(pyarrow.array([keep(first + i) for i in range(batch.num_rows)]))
+                if chosen.num_rows:
+                    writer.write_batch(chosen)
+                kept += chosen.num_rows
+                first += batch.num_rows
+    return kept, first
 
 
 def _any_between(ordered: list[int], start: int, end: int) -> bool:

@@ -322,3 +322,21 @@ def test_a_baseline_hides_a_parquet_rows_finding_until_another_row_has_it(tmp_pa
     write_parquet(tmp_path / "data.parquet", [chat("Hi", ""), chat("Bye", "")])
     found = findings_json("--no-cache", "--select", "FT201", "--baseline", "base.json", "data.parquet", cwd=tmp_path)
     assert [(f["code"], f["row"]) for f in found] == [("FT201", 1)]
+
+
+def test_write_clean_writes_the_parquet_rows_that_passed_as_parquet(tmp_path):
+    import pyarrow.parquet
+
+    write_parquet(tmp_path / "data.parquet", CHAT, compression="zstd")
+    result = run_cli(
+        "check", "--no-cache", "--select", "FT201,FT401", "--write-clean", "clean.parquet", "data.parquet", cwd=tmp_path
+    )
+    assert result.code == 1 and "wrote 8 of 10 records of data.parquet to clean.parquet" in result.err
+    source, clean = (
+        pyarrow.parquet.ParquetFile(tmp_path / "data.parquet"),
+        pyarrow.parquet.ParquetFile(tmp_path / "clean.parquet"),
+    )
+    assert clean.schema_arrow == source.schema_arrow
+    assert clean.metadata.row_group(0).column(0).compression == "ZSTD"
+    rows = source.read().to_pylist()
+    assert clean.read().to_pylist() == [row for number, row in enumerate(rows) if number not in (1, 3)]
