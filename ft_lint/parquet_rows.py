@@ -72,21 +72,28 @@ def _pyarrow() -> Any:
 
 
 def row_count(handle: BinaryIO) -> int:
-    _check_footer(handle)
-    return int(_pyarrow().ParquetFile(handle).metadata.num_rows)
+    """The rows the file's footer declares."""
+    return int(_open(handle).metadata.num_rows)
 
 
-def rows(handle: BinaryIO, wanted: frozenset[int] | None, max_row_bytes: int) -> Iterator[Row]:
-    """Every row of the Parquet file open in `handle` (with `wanted`, only the rows of those
-    0-based indexes, the row groups holding none not even read)."""
+def _open(handle: BinaryIO) -> Any:
+    """The Parquet file in `handle`, its footer read (and bounded); BrokenParquet if it is none."""
     parquet = _pyarrow()
     import pyarrow
 
     _check_footer(handle)
     try:
-        file = parquet.ParquetFile(handle, buffer_size=1 << 20, pre_buffer=False)
+        return parquet.ParquetFile(handle, buffer_size=1 << 20, pre_buffer=False)
     except (pyarrow.ArrowException, OSError) as error:
         raise BrokenParquet(f"the file is not readable as Parquet: {_first_line(error)}") from None
+
+
+def rows(handle: BinaryIO, wanted: frozenset[int] | None, max_row_bytes: int) -> Iterator[Row]:
+    """Every row of the Parquet file open in `handle` (with `wanted`, only the rows of those
+    0-based indexes, the row groups holding none not even read)."""
+    file = _open(handle)
+    import pyarrow  # installed: _open has read the file with it
+
     metadata = file.metadata
     if metadata.num_columns > MAX_LEAF_COLUMNS:
         raise BrokenParquet(
@@ -128,16 +135,14 @@ def copy_rows(handle: BinaryIO, out: BinaryIO, keep: Callable[[int], bool]) -> t
     """Write to `out` a Parquet file of the rows of the one in `handle` that `keep` takes (by
     0-based row), a batch at a time, with its schema (metadata included) and its compression:
     --write-clean's copy of a Parquet file. (rows written, rows read)."""
-    parquet = _pyarrow()
-    import pyarrow
+    file = _open(handle)
+    import pyarrow.parquet  # installed: _open has read the file with it
 
-    _check_footer(handle)
-    file = parquet.ParquetFile(handle, buffer_size=1 << 20, pre_buffer=False)
     metadata = file.metadata
     _check_column_chunks(metadata)
     compression = metadata.row_group(0).column(0).compression.lower() if metadata.num_row_groups else "snappy"
     kept = first = 0
-    with parquet.ParquetWriter(out, file.schema_arrow, compression=compression) as writer:
+    with pyarrow.parquet.ParquetWriter(out, file.schema_arrow, compression=compression) as writer:
         for group in range(metadata.num_row_groups):
             for batch in _batches(file, group):
                 chosen = batch.filter(pyarrow.array([keep(first + i) for i in range(batch.num_rows)]))

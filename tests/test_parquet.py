@@ -178,7 +178,8 @@ def test_fix_refuses_parquet_and_leaves_it_as_it_was(tmp_path):
 
 def test_without_pyarrow_a_parquet_file_named_is_one_line_naming_the_extra(tmp_path, monkeypatch):
     write_parquet(tmp_path / "data.parquet", CHAT[:2])
-    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     result = run_cli("check", "--no-cache", "data.parquet", cwd=tmp_path)
     assert result.code == 2
     assert result.err == 'ft-lint: error: data.parquet: reading Parquet needs pyarrow: pip install "ft-lint[parquet]"\n'
