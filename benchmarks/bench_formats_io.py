@@ -21,7 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench_formats import as_format, turns
-
 from ft_lint.config import Settings
 from ft_lint.engine import lint
 
