@@ -664,7 +664,7 @@ _ADAPTERS: dict[str, Callable[[dict[str, Any], Format], list[list[Message]]]] = 
     "sharegpt": _sharegpt,
     "alpaca": _alpaca,
     "text": _text,
-    "tokens": lambda value, fmt: [],  # token ids: no text, no turns (FT124-FT126 check them)
+    "tokens": lambda value, fmt: [],  # token ids: no text, no turns (FT124 and FT125 check them)
 }
 
 

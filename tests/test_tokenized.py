@@ -1,11 +1,14 @@
 """Together's tokenized Parquet (the together-tokenized format): FT124 unequal token lists, FT125
-labels not masked with -100, FT126 rows beyond the model's context; their look-alikes stay silent."""
+labels not masked with -100; a row's tokens counted exactly, so FT301 and FT302 hold it to the
+model's context; look-alikes stay silent."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from support import chat, findings_json, write_jsonl, write_parquet
+from support import chat, findings_json, run_cli, write_jsonl, write_parquet
 
 pytest.importorskip("pyarrow")
 
@@ -35,7 +38,7 @@ def test_well_made_rows_pass_every_rule(tmp_path):
         row(padding=3),
         row(labels=False),  # Together trains on input_ids: nothing is padding
         row(labels=True, position_ids=[0, 1, 2, 3, 4, 5]),
-        row(prompt=[1] * (CONTEXT - 3)),  # exactly the model's context
+        row(prompt=[1] * (CONTEXT // 2)),
     ]
     assert check(tmp_path, rows) == []
 
@@ -96,16 +99,26 @@ def test_a_row_that_trains_nothing_is_a_warning(tmp_path):
     assert [(f["row"], f["code"], f["severity"]) for f in found] == [(0, "FT125", "warning")]
 
 
-def test_a_row_beyond_the_models_context(tmp_path):
-    rows = [row(prompt=[1] * (CONTEXT - 2)), row(prompt=[1] * (CONTEXT - 3))]
-    assert check(tmp_path, rows, "FT126") == [
+def test_a_rows_tokens_are_its_input_ids_against_the_models_context(tmp_path):
+    rows = [row(prompt=[1] * (CONTEXT - 2)), row(prompt=[1] * (CONTEXT - 3)), row(prompt=[1] * 1000)]
+    assert check(tmp_path, rows, "FT301", "FT302") == [
         (
             0,
-            "FT126",
-            "/input_ids",
-            f"row has 131,073 input_ids; {TOGETHER} trains on at most 131,072 tokens per example",
-        )
+            "FT301",
+            "",
+            f"example has at least 131,073 tokens, more than the 131,072 a training example of {TOGETHER} may hold",
+        ),
+        (1, "FT302", "", f"example has 131,072 tokens, 100% of the 131,072 a training example of {TOGETHER} may hold"),
     ]
+
+
+def test_stats_count_a_rows_input_ids_and_its_trained_labels(tmp_path):
+    write_parquet(tmp_path / "tokens.parquet", [row(), row(padding=2), row(labels=False)])
+    [stats] = json.loads(
+        run_cli("stats", "--output-format", "json", "--model", TOGETHER, "tokens.parquet", cwd=tmp_path).out
+    )
+    assert stats["tokens"]["total"] == 6 + 8 + 6 and stats["tokens"]["exact"] is True
+    assert stats["tokens"]["trained"] == 3 + 3 + 6  # labels other than -100; without labels, every input id
 
 
 def test_look_alikes_of_other_formats_are_not_tokenized_rows(tmp_path):
@@ -117,4 +130,4 @@ def test_look_alikes_of_other_formats_are_not_tokenized_rows(tmp_path):
     ]
     write_jsonl(tmp_path / "data.jsonl", records)
     found = findings_json("--no-cache", "data.jsonl", cwd=tmp_path)
-    assert not {f["code"] for f in found} & {"FT124", "FT125", "FT126"}
+    assert not {f["code"] for f in found} & {"FT124", "FT125"}

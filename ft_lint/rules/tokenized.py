@@ -1,7 +1,8 @@
-"""FT124-FT126: Together's tokenized data, a Parquet file of token ids (the together-tokenized
+"""FT124-FT125: Together's tokenized data, a Parquet file of token ids (the together-tokenized
 format). Together trains on the ids as they are, so what a tokenizer and a chat template would
-guarantee is the file's own job: the lists of a row line up, the loss is masked with -100 where
-nothing is trained, and no row is longer than the model's context."""
+guarantee is the file's own job: the lists of a row line up, and the loss is masked with -100
+where nothing is trained. A row's tokens are its input_ids, counted exactly (ft_lint.tokens), so
+FT301 and FT302 hold it to the model's context as they do every example."""
 
 from __future__ import annotations
 
@@ -116,37 +117,4 @@ class UnmaskedLabels(RecordRule):
         elif all(label == IGNORED for label in labels):
             yield Problem(
                 "every label is -100: the row trains nothing", pointer_of("labels"), severity=Severity.WARNING
-            )
-
-
-class TokensBeyondContext(RecordRule):
-    """A tokenized row longer than the model's training context.
-
-    Why: Together trains a Parquet row as it is, without packing and without cutting it to
-    the context the table gives for the model (`ft-lint models`: context tokens); a longer
-    row fails the job or is cut where ft-lint cannot tell what it loses.
-
-    How it decides: the length of `input_ids` against the context tokens of the model the
-    file is checked against (--model, or the format's default model when none is named).
-
-    Example (flagged, for a model of 8,192 tokens): a row of 9,000 input_ids.
-    Fix: tokenize with truncation (max_length at the model's context), or split the example.
-    """
-
-    code = "FT126"
-    name = "tokens-beyond-context"
-    severity = Severity.ERROR
-    uses_model = True
-
-    def check_record(self, record: Record) -> Iterator[Problem]:
-        lists = _token_lists(record)
-        model = record.model
-        if lists is None or model is None:
-            return
-        tokens = len(lists["input_ids"])
-        if tokens > model.context_tokens:
-            yield Problem(
-                f"row has {tokens:,} input_ids; {model.id} trains on at most"
-                f" {model.context_tokens:,} tokens per example",
-                pointer_of("input_ids"),
             )
