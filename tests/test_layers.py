@@ -75,6 +75,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.inplace",
         "ft_lint.progress",
         "ft_lint.pairing",
+        "ft_lint.input_kinds",  # the catalog of input files by suffix
         "ft_lint.open_tokenizers",  # the open models' tokenizer catalog, which models.py checks names against
         "ft_lint.models",
         "ft_lint.histogram",
@@ -83,7 +84,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.launch",
     ),
     ("ft_lint.redaction", "ft_lint.excerpt", "ft_lint.minhash"),  # text made safe to print; similarity sketches
-    ("ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
+    ("ft_lint.parquet_rows", "ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
     ("ft_lint.files",),  # which files a run reads, and their names
     ("ft_lint.formats",),  # entries to formats
     ("ft_lint.model_templates",),  # open models' examples as their chat templates render them
