@@ -8,7 +8,8 @@ record in, and are named once the copy is written; a finding that stands for eve
 in another shape altogether) leaves every record out. Lines that are not records (blank, broken
 JSON) are never copied. What is copied is the original bytes: each kept line with its own line
 ending, and the byte order mark unless FT010 fails; a JSON array's kept elements as written, in
-an array of their own (their text may span lines, which JSONL cannot hold).
+an array of their own (their text may span lines, which JSONL cannot hold); a Parquet file's kept
+rows as Parquet, with its schema and compression.
 
 Only one file: the clean copy of several would need OUT to mirror their folders (two inputs
 named `train.jsonl` in different folders would collide), and a provider trains on one file.
@@ -27,9 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ft_lint import parquet_rows
 from ft_lint.errors import UsageError
 from ft_lint.files import display_name
 from ft_lint.findings import Finding, Scope, Severity
+from ft_lint.input_kinds import PARQUET, read_as
 from ft_lint.reader import (
     BOM,
     Kind,
@@ -98,13 +101,11 @@ class CleanCopy:
         dropped_lines = {f.line for f in failing if f.scope is Scope.RECORD and f.code != BYTE_ORDER_MARK_CODE}
         every_line = any(f.scope is Scope.EVERY_LINE for f in failing)
         keep_bom = not any(f.code == BYTE_ORDER_MARK_CODE for f in failing)
-        kept = records = 0
         try:
-            for is_kept, chunk in self._chunks(dropped_lines, every_line, keep_bom):
-                records += is_kept is not None
-                kept += bool(is_kept)
-                if is_kept is not False:
-                    self._handle.write(chunk)
+            if read_as(self.source) is PARQUET:
+                kept, records = self._copy_rows(dropped_lines, every_line)
+            else:
+                kept, records = self._write_chunks(dropped_lines, every_line, keep_bom)
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
@@ -114,6 +115,29 @@ class CleanCopy:
         self._committed = True
         file_codes = sorted({f.code for f in failing if f.scope is Scope.FILE})
         return Copied(kept, records, file_codes)
+
+    def _write_chunks(self, dropped: set[int], every_line: bool, keep_bom: bool) -> tuple[int, int]:
+        """Write the kept records' bytes as the source holds them; (records kept, records)."""
+        kept = records = 0
+        for is_kept, chunk in self._chunks(dropped, every_line, keep_bom):
+            records += is_kept is not None
+            kept += bool(is_kept)
+            if is_kept is not False:
+                self._handle.write(chunk)
+        return kept, records
+
+    def _copy_rows(self, dropped: set[int], every_line: bool) -> tuple[int, int]:
+        """A Parquet source's kept rows, written as Parquet (its schema and compression): a
+        row's findings are at its position, row + 1."""
+        try:
+            with open_data_file(self.source) as handle:
+                return parquet_rows.copy_rows(
+                    handle, self._handle, lambda row: not every_line and row + 1 not in dropped
+                )
+        except parquet_rows.BrokenParquet:
+            return 0, 0  # no records (reported by the lint)
+        except UnreadableFile as error:
+            raise UsageError(f"--write-clean: {error}") from None
 
     def _chunks(self, dropped: set[int], every_line: bool, keep_bom: bool) -> Iterator[tuple[bool | None, bytes]]:
         """(kept, bytes) for each record of the source, (None, bytes) for what frames them (a BOM,

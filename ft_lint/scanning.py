@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -33,6 +34,7 @@ from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_rang
 from ft_lint.config import Settings
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
+from ft_lint.input_kinds import JSONL, PARQUET, read_as
 from ft_lint.reader import (
     BOM,
     MAX_RECORD_BYTES,
@@ -42,6 +44,7 @@ from ft_lint.reader import (
     file_starts_with_bom,
     is_json_array,
     open_data_file,
+    parquet_row_count,
     parse_line,
     read_entries,
     too_long,
@@ -386,8 +389,10 @@ def _summaries_one_by_one(
 
 
 def file_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
-    """A whole file's blocks, keyed with `key`: a JSON array's elements as one block, or JSONL
-    lines in big blocks."""
+    """A whole file's blocks, keyed with `key`: a JSON array's elements as one block, JSONL
+    lines in big blocks, or Parquet rows in blocks of ROWS_PER_BLOCK."""
+    if read_as(path) is PARQUET:
+        return _row_blocks(path, key)
     with open_data_file(path) as handle:
         array_file = is_json_array(path, handle)
     if array_file:
@@ -406,6 +411,22 @@ def file_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
         )
     next(read_entries(path), None)  # a file that is not JSONL text is reported here, before any block
     return range_blocks(path, ByteRange(0, os.path.getsize(path), 1), key)
+
+
+ROWS_PER_BLOCK = 1024
+
+
+def _row_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
+    """A Parquet file's rows in blocks, each keyed by its record's JSON: a row's result is
+    cached as a JSONL line's is, and found again wherever the row moves."""
+    entries = read_entries(path)
+    position = 0
+    while block := list(itertools.islice(entries, ROWS_PER_BLOCK)):
+        keyed = [entry.raw for entry in block]
+        yield Block(
+            position, [entry.line for entry in block], b"".join(map(key, keyed)), keyed.__getitem__, block.__getitem__
+        )
+        position += len(block)
 
 
 def range_blocks(path: Path, byte_range: ByteRange, key: KeyFunction) -> Iterator[Block]:
@@ -504,8 +525,13 @@ def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:
     """Up to `count` entries from all over a file, of `max_bytes` at most (a line that does not
     fit what is left is passed over). A big JSONL file's lines are read where evenly spaced
     offsets fall, in an order whose every start is spread over the whole file (0, 1/2, 1/4,
-    3/4, ...), so that a budget spent early still samples all of it; other files are read whole
-    (a JSON array is anyway) and every so many entries kept."""
+    3/4, ...), so that a budget spent early still samples all of it; a Parquet file's rows are
+    taken evenly spaced (row groups holding none are not read); other files are read whole (a
+    JSON array is anyway) and every so many entries kept."""
+    if read_as(path) is PARQUET:
+        rows = parquet_row_count(path)
+        kept = min(count, rows)
+        return list(read_entries(path, only_lines={1 + number * rows // kept for number in range(kept)}))
     with open_data_file(path) as handle:
         array_file = is_json_array(path, handle)
         size = handle.seek(0, os.SEEK_END)
@@ -551,7 +577,8 @@ def worker_ranges(path: Path, jobs: int) -> list[tuple[int, int]]:
     """The byte ranges (start, end) worker processes read, a few per worker; one range (or
     none): read in this process, as are JSON files (one array, or small) and every file where
     processes cannot fork (Windows)."""
-    if jobs < 2 or path.suffix.lower() == ".json" or "fork" not in multiprocessing.get_all_start_methods():
+    splittable = read_as(path) is JSONL  # lines can be found from any offset
+    if jobs < 2 or not splittable or "fork" not in multiprocessing.get_all_start_methods():
         return []
     try:
         if os.path.getsize(path) < PARALLEL_MIN_BYTES:
