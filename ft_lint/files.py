@@ -59,11 +59,16 @@ def collect_files(paths: list[Path]) -> list[Path]:
 
 def _lacks_extra(kind: InputKind) -> bool:
     """Whether the package the kind's reader imports is missing (looked up, not imported)."""
-    return kind.module is not None and importlib.util.find_spec(kind.module) is None
+    if kind.module is None:
+        return False
+    try:
+        return importlib.util.find_spec(kind.module) is None
+    except (ImportError, ValueError):  # a module blocked in sys.modules, or a broken install
+        return True
 
 
 def _needs(kind: InputKind) -> str:
-    return f"reading {kind.name} needs the {kind.module} package: {kind.install_hint}"
+    return f"reading {kind.name} needs {kind.module}: {kind.install_hint}"  # as the reader says it
 
 
 SKIPPED_NAMED = 3  # .json files named in the note on those skipped; the rest are counted

@@ -17,7 +17,7 @@ import pytest
 from ft_lint import hub_datasets
 from ft_lint.fixer import cannot_rewrite
 from ft_lint.hub_datasets import Layout, Split
-from support import chat, random_words, run_cli, write_jsonl
+from support import chat, random_words, run_cli, write_jsonl, write_parquet
 
 ACROSS = "FT401,FT402,FT403,FT404,FT405"
 
@@ -220,11 +220,35 @@ def test_folder_walking_takes_every_kind_and_skips_one_whose_extra_is_missing(tm
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else original(name, *a))
     folder = run_cli("check", "--no-cache", "--select", "FT001", ".", cwd=tmp_path)
     assert folder.code == 0, folder.err
-    needs = 'reading Parquet needs the pyarrow package: pip install "ft-lint[parquet]"'
+    needs = 'reading Parquet needs pyarrow: pip install "ft-lint[parquet]"'
     assert f"ft-lint: note: skipped train-00000-of-00001.parquet: {needs}" in folder.err
     named = run_cli("check", "--no-cache", "train-00000-of-00001.parquet", cwd=tmp_path)
     assert named.code == 2
     assert named.err == f"ft-lint: error: train-00000-of-00001.parquet: {needs}\n"
+
+
+def test_parquet_shards_of_a_dataset_with_a_card_are_compared_by_split(tmp_path, records):
+    """The layout README.md shows: Parquet shards under data/, the card's configs naming them; a
+    copy across the train shards and a test example in training are found, by row (0-based)."""
+    pytest.importorskip("pyarrow")
+    data = tmp_path / "data"
+    write_parquet(data / "train-00000-of-00002.parquet", records[0:4])
+    write_parquet(data / "train-00001-of-00002.parquet", [records[4], records[1]])
+    write_parquet(data / "test-00000-of-00001.parquet", [records[9], records[3]])
+    card(
+        tmp_path,
+        "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*\n"
+        "  - split: test\n    path: data/test-*\n",
+    )
+    result = run_cli("check", "--no-cache", "--select", ACROSS, "--output-format", "json", ".", cwd=tmp_path)
+    assert result.code == 1, result.err
+    assert [
+        (f["code"], f["filename"], f["row"], [(r["filename"], r["row"]) for r in f["related"]])
+        for f in json.loads(result.out)
+    ] == [
+        ("FT404", "data/test-00000-of-00001.parquet", 1, [("data/train-00000-of-00002.parquet", 3)]),
+        ("FT401", "data/train-00001-of-00002.parquet", 1, [("data/train-00000-of-00002.parquet", 1)]),
+    ]
 
 
 def test_gzip_shards_are_compared_across_the_split_and_fix_leaves_them_alone(tmp_path, records):
