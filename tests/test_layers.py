@@ -74,6 +74,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.image_headers",
         "ft_lint.inplace",
         "ft_lint.pairing",
+        "ft_lint.input_kinds",  # the catalog of input files by suffix
         "ft_lint.open_tokenizers",  # the open models' tokenizer catalog, which models.py checks names against
         "ft_lint.models",
         "ft_lint.histogram",
