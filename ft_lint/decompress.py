@@ -10,6 +10,10 @@ is trusted no more than a plain one, so two things stop it, each raised as `Stre
   reaches about 1,000 times, zstd 30,000). So checking a compressed file costs at most what
   checking a plain file 100 times its size costs: a 1 MB file that would expand to 1 TB
   stops after 100 MB.
+- Lines: at most one line per compressed byte (and always LINES_FLOOR). What a line costs is
+  its finding, not its bytes: a file of blank lines is 1 byte of text a line, and one
+  compressed byte holds a thousand of them. A JSONL record, even a short one, compresses to
+  several bytes.
 - Corrupt or truncated data: a stream that ends before its end-of-stream marker (a download
   cut short), or bytes the decompressor rejects.
 
@@ -21,10 +25,11 @@ from __future__ import annotations
 import io
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 EXPANSION_RATIO = 100
 EXPANSION_FLOOR = 64 << 20  # a small file may always expand this far (a few identical records compress 100 times)
+LINES_FLOOR = 10_000  # lines a small file may always hold
 _READ_BYTES = 64 << 10  # compressed bytes read at a time
 _GZIP_OUTPUT = 256 << 10  # gzip output produced per call at most
 # zstd's streaming decompressor returns all the output of what it is fed: 1 KiB of input
@@ -45,24 +50,20 @@ class StreamStopped(Exception):
 _Decoder = Any  # zlib's or zstandard's decompressobj: `eof`, `unused_data` and `decompress`
 
 
-def expansion_limit(compressed_size: int) -> int:
-    return max(EXPANSION_FLOOR, EXPANSION_RATIO * compressed_size)
-
-
 def open_decompressed(source: BinaryIO, method: str, compressed_size: int) -> io.BufferedReader:
     """The decompressed bytes of `source` ("gzip" or "zstd"), readable a line at a time."""
     chunks = _gzip_chunks(source) if method == "gzip" else _zstd_chunks(source)
-    return io.BufferedReader(_Bounded(chunks, method, expansion_limit(compressed_size)), buffer_size=1 << 20)
+    return io.BufferedReader(_Bounded(chunks, compressed_size), buffer_size=1 << 20)
 
 
 class _Bounded(io.RawIOBase):
-    """Decompressed chunks as a raw stream that stops at `limit` bytes."""
+    """Decompressed chunks as a raw stream that stops at its limits of bytes and lines."""
 
-    def __init__(self, chunks: Iterator[bytes], method: str, limit: int):
+    def __init__(self, chunks: Iterator[bytes], compressed_size: int):
         self._chunks = chunks
-        self._method = method
-        self._limit = limit
-        self._produced = 0
+        self._byte_limit = max(EXPANSION_FLOOR, EXPANSION_RATIO * compressed_size)
+        self._line_limit = max(LINES_FLOOR, compressed_size)
+        self._bytes = self._lines = 0
         self._chunk = memoryview(b"")
 
     def readable(self) -> bool:
@@ -73,20 +74,25 @@ class _Bounded(io.RawIOBase):
             chunk = next(self._chunks, None)
             if chunk is None:
                 return 0
-            self._produced += len(chunk)
-            if self._produced > self._limit:
-                raise StreamStopped(
-                    f"the file decompresses to more than {self._limit >> 20:,} MiB, "
-                    f"over {EXPANSION_RATIO} times its compressed size: no text compresses so well "
-                    f"(a decompression bomb?), so reading stopped here; a dataset this repetitive "
-                    f"can be checked decompressed",
-                    "FT009",
-                )
+            self._bytes += len(chunk)
+            self._lines += chunk.count(b"\n")
+            if self._bytes > self._byte_limit:
+                _expands_too_far(f"more than {self._byte_limit >> 20:,} MiB, over {EXPANSION_RATIO} times its size")
+            if self._lines > self._line_limit:
+                _expands_too_far(f"more than {self._line_limit:,} lines, over one per compressed byte")
             self._chunk = memoryview(chunk)
         size = min(len(buffer), len(self._chunk))
         buffer[:size] = self._chunk[:size]
         self._chunk = self._chunk[size:]
         return size
+
+
+def _expands_too_far(how: str) -> NoReturn:
+    raise StreamStopped(
+        f"the file decompresses to {how}: no dataset compresses so well (a decompression bomb?), "
+        "so reading stopped here; a dataset this repetitive can be checked decompressed",
+        "FT009",
+    )
 
 
 def _corrupt(method: str, reason: str) -> StreamStopped:

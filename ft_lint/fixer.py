@@ -42,6 +42,7 @@ from ft_lint.escaping import terminal
 from ft_lint.files import display_name
 from ft_lint.findings import Finding
 from ft_lint.inplace import NotFixed, Rewrite, check_fixable, finish_interrupted
+from ft_lint.input_kinds import read_as
 from ft_lint.reader import BOM, duplicate_keys, is_json_array, non_text_reason
 from ft_lint.redaction import redact_json
 from ft_lint.reporters import RunSummary
@@ -70,6 +71,11 @@ def fix_and_lint(
             break
         applied = 0
         for path, edits in planned:
+            reason = cannot_rewrite(path)
+            if reason:
+                refused.add(path)
+                not_fixed.append(f"{display_name(path)}: {reason}")
+                continue
             try:
                 count = _rewrite(path, edits, options.force)
             except NotFixed as error:
@@ -101,7 +107,12 @@ def show_diff(
     """Print the fixes as a unified diff without writing; exit code 1 when there are any."""
     findings, _ = lint(files, settings, options, state)
     would_fix = changed_files = 0
+    notes: list[str] = []
     for path, edits in _edits_by_file(files, findings, options):
+        reason = cannot_rewrite(path)
+        if reason:
+            notes.append(f"{display_name(path)}: {reason}")
+            continue
         with _open(path) as handle:
             lines = _fixed_lines(path, handle, edits)
             printed = False
@@ -113,7 +124,6 @@ def show_diff(
                 out.write(hunk)
         would_fix += lines.applied
         changed_files += printed
-    notes: list[str] = []
     _note_unsafe(findings, options, notes)
     summary = (
         f"Would fix {would_fix} problem{'s' * (would_fix != 1)} in {changed_files} file{'s' * (changed_files != 1)}."
@@ -122,6 +132,17 @@ def show_diff(
     )
     print("\n".join(map(terminal, [summary, *notes])), file=sys.stderr)
     return 1 if changed_files else 0
+
+
+def cannot_rewrite(path: Path) -> str | None:
+    """Why --fix cannot rewrite this file in place (its kind is not lines of JSON), else None."""
+    kind = read_as(path)
+    if kind.fixable:
+        return None
+    return (
+        f"--fix cannot rewrite {kind.name} in place; its fixes are left undone "
+        "(convert it to JSONL to fix it, or fix the data it is made from)"
+    )
 
 
 def _note_unsafe(findings: list[Finding], options: RunOptions, notes: list[str]) -> None:

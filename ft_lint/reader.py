@@ -197,7 +197,7 @@ def _read_other(path: Path, kind: InputKind, only_lines: Container[int] | None) 
             else:
                 stream = open_decompressed(handle, kind.reader, size)
                 yield from _decompressed_entries(stream, only_lines)
-            _check_unchanged(path, handle, size, handle.tell())
+            _check_unchanged(path, handle, size, size)  # read to its end, or stopped where an entry says
         except OSError as error:  # an I/O error mid-read
             raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
 
