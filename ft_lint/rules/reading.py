@@ -142,9 +142,9 @@ class RecordTooLong(EntryRule):
     ft-lint reads past such a line without holding it, so memory stays bounded whatever the
     file, and checks nothing else in it. A JSON array file is parsed whole, so one over
     256 MiB is not read at all. A compressed file (.jsonl.gz, .jsonl.zst) is read until it has
-    expanded to 100 times its size (64 MiB at least), or to more lines than it has bytes
-    (10,000 at least): text compresses 3 to 15 times, and a record to several bytes, so a
-    file that expands further is a decompression bomb, and reading stops there with this finding.
+    expanded to 1,000 times its size (64 MiB at least), or to more lines than it has bytes
+    (10,000 at least): datasets compress 3 to 200 times, and a record to a byte or more, so
+    a file that expands further is a decompression bomb, and reading stops there with this finding.
 
     Example (flagged): a 10 GB file of records written without a newline between them.
     Fix: write one record per line; embed fewer or smaller images, or link them by https
