@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ft_lint.digests import canonical_json
 from ft_lint.errors import UsageError
-from ft_lint.findings import Finding
+from ft_lint.findings import Finding, Scope
 from ft_lint.reader import Entry, Kind, UnreadableFile, WholeFileProblem, read_entries
 
 KIND = "ft-lint-baseline"  # what tells a baseline from any other JSON file
@@ -169,7 +169,7 @@ def keys(findings: list[Finding], folder: Path) -> list[Key]:
     """Each finding's key, reading again the records that findings are at (see the module's docstring)."""
     wanted: dict[str, set[int]] = {}
     for finding in findings:
-        if not finding.whole_file:
+        if finding.scope is Scope.RECORD:
             wanted.setdefault(finding.filename, set()).add(finding.line)
     prints = {filename: _fingerprints(Path(filename), lines) for filename, lines in wanted.items()}
     relative = {filename: _relative(filename, folder) for filename in {f.filename for f in findings}}

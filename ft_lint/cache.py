@@ -96,10 +96,12 @@ OUTPUT_ONLY_SETTINGS = frozenset(
         "fail_on",
         "config_file",
         "launch_network",
+        "launch_settings",
         "cache_dir",
         "no_cache",
         "jobs",
         "baseline",
+        "fireworks_account",
     }  # the run's options (fix, diff, output file, statistics, launch) are not Settings at all
 )
 

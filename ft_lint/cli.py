@@ -105,6 +105,15 @@ def local_options(command: Callable[..., None]) -> Callable[..., None]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the report to this file instead of standard output.",
 )
+@click.option(
+    "--write-clean",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="OUT",
+    help=(
+        "Copy the records with no finding at or above the failing severity to OUT, byte for byte"
+        " (one data file; never over an input)."
+    ),
+)
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
 @click.option(
     "--baseline",
@@ -149,6 +158,11 @@ def local_options(command: Callable[..., None]) -> Callable[..., None]:
     ),
 )
 @click.option(
+    "--no-progress",
+    is_flag=True,
+    help="Never show the progress line (shown on a terminal, after 2 seconds, for a report meant for people).",
+)
+@click.option(
     "--fix",
     is_flag=True,
     help="Apply safe fixes (blank lines, later copies of duplicates, a byte order mark), then report what remains.",
@@ -186,6 +200,7 @@ def check(
     ignore: tuple[str, ...],
     output_format: str | None,
     output_file: Path | None,
+    write_clean: Path | None,
     statistics: bool,
     baseline_file: Path | None,
     write_baseline: Path | None,
@@ -194,6 +209,7 @@ def check(
     config_file: Path | None,
     jobs: int | None,
     no_cache: bool,
+    no_progress: bool,
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
@@ -219,6 +235,8 @@ def check(
         raise click.UsageError("--write-baseline and --output-file name the same file")
     if write_baseline and diff:
         raise click.UsageError("--write-baseline does not apply with --diff (it records findings, --diff shows fixes)")
+    if write_clean and diff:
+        raise click.UsageError("--write-clean does not go with --diff, which changes nothing")
     settings = _settings_for(paths, config_file, format_, model, tokenizer, max_seq_length)
     for option, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
         try:
@@ -245,8 +263,10 @@ def check(
         diff=diff,
         force=force,
         output_file=output_file,
+        write_clean=write_clean,
         statistics=statistics,
         write_baseline=write_baseline,
+        progress=not no_progress and report is None,  # the GitHub Action's report is a log's
         launch=launch_with_network(settings, launch),
         allow_empty=allow_empty,
     )

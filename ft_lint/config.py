@@ -20,7 +20,7 @@ else:  # pragma: no cover
 
 from ft_lint.findings import Severity
 from ft_lint.globs import Globs
-from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, RETRIES_SETTING, LaunchOptions
+from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_SETTINGS, RETRIES_SETTING, LaunchOptions
 
 if TYPE_CHECKING:
     from ft_lint.local_tokenizer import LocalModel
@@ -63,6 +63,8 @@ class Settings:
     launch_network: dict[str, float] = field(
         default_factory=dict
     )  # connect-timeout ... max-retries (launch.options.NETWORK_SETTINGS); the command line's win
+    fireworks_account: str | None = None  # `fireworks-account`: --launch's Fireworks account; --fireworks-account wins
+    launch_settings: dict[str, str] = field(default_factory=dict)  # s3-bucket ... (PROVIDER_SETTINGS); likewise
     jobs: int | None = None  # worker processes for a large JSONL file; None: the cores available
     cache_dir: str | None = None  # `cache-dir`, relative to the configuration file (see ft_lint/cache.py)
     no_cache: bool = False  # --no-cache: neither read nor write the record cache
@@ -140,6 +142,8 @@ class RunOptions:
     force: bool = False  # with fix: also fix read-only files and files with other hard links
     output_file: Path | None = None  # -o: the report goes there, not to standard output
     statistics: bool = False  # the number of findings per rule instead of each finding
+    write_clean: Path | None = None  # --write-clean: where to copy the records that passed
+    progress: bool = False  # a progress line on stderr where one may show (the command's default; --no-progress)
     launch: LaunchOptions | None = None  # --launch: send the data that passed
     write_baseline: Path | None = None  # --write-baseline: record this run's findings there
     allow_empty: bool = False  # paths that hold no data file pass (else a usage error)
@@ -410,6 +414,15 @@ def _launch_setting(name: str) -> Setter:
     return set_value
 
 
+def _provider_setting(name: str) -> Setter:
+    """A launch setting of the provider (launch.options.PROVIDER_SETTINGS): text."""
+
+    def set_value(values: dict[str, Any], value: Any) -> None:
+        values.setdefault("launch_settings", {})[name] = _text(value).strip()
+
+    return set_value
+
+
 def _baseline(values: dict[str, Any], value: Any) -> None:
     """A path relative to the configuration file (load_settings sets `config_file` first)."""
     values["baseline"] = values["config_file"].parent / _text(value)
@@ -440,4 +453,6 @@ _KEYS = {
     "tokenizer": _setter("tokenizer", lambda value: Path(_text(value)).expanduser()),
     "max-seq-length": _setter("max_seq_length", _positive_int),
     **{name: _launch_setting(name) for name in NETWORK_SETTINGS},
+    "fireworks-account": _setter("fireworks_account", _text),
+    **{name: _provider_setting(name) for name in PROVIDER_SETTINGS},
 }

@@ -29,10 +29,12 @@ from ft_lint.context import file_context
 from ft_lint.errors import UsageError
 from ft_lint.excerpt import excerpt as record_excerpt
 from ft_lint.files import display_name
-from ft_lint.findings import Finding, Problem
+from ft_lint.findings import Finding, Problem, Scope
 from ft_lint.formats import Format, all_formats
 from ft_lint.inplace import reading_lock
 from ft_lint.model_choice import ModelChoice, model_notes
+from ft_lint.progress import Progress
+from ft_lint.progress import wanted as progress_wanted
 from ft_lint.reader import Kind, UnreadableFile, WholeFileProblem, file_changed, read_entries
 from ft_lint.record import Record
 from ft_lint.redaction import redact, redact_pointer
@@ -92,6 +94,7 @@ class _Collector:
             str, list[tuple[int, int, str]]
         ] = {}  # with --launch: what was read of each file (Scan.digests)
         self._ignored: dict[str, set[str]] = {}
+        self.progress: Progress | None = None  # the progress line, where one is shown
 
     def save_later(self, writer: CacheWriter, path: Path) -> None:
         """Write a file's record cache in the background, while the next file is read and the
@@ -127,7 +130,7 @@ class _Collector:
         return lambda rule, line, problem, raw: self.add(rule, filename, line, problem, raw)
 
     def add(
-        self, rule: Rule, filename: str, line: int, problem: Problem, raw: bytes = b"", whole_file: bool = False
+        self, rule: Rule, filename: str, line: int, problem: Problem, raw: bytes = b"", scope: Scope = Scope.RECORD
     ) -> None:
         if rule.code in self._ignored_for(filename):
             return
@@ -145,7 +148,7 @@ class _Collector:
                 fix=problem.fix,
                 excerpt=excerpt,
                 edit=problem.edit,
-                whole_file=whole_file,
+                scope=scope,
             )
         )
 
@@ -187,12 +190,16 @@ def lint(
     forced = all_formats()[settings.format] if settings.format else None
     plan = plan_files(files, settings)
     outside = _partners_outside(plan, settings.root)
+    if progress_wanted(sys.stderr, settings.output_format, options.progress):
+        collector.progress = Progress([path for path in plan.files if path not in outside], sys.stderr)
     run_summary = RunSummary(files=len(plan.files) - len(outside), fail_on=settings.fail_on)
     # A file's shared lock is held from its scan until the dataset rules have read it again, so a
     # --fix rewriting it waits: the findings are of the file before or after, never a mix. Up to
     # HELD_LOCKS files (a descriptor each); beyond, each is locked while it is scanned.
     hold_locks = len(plan.files) <= HELD_LOCKS
     with ExitStack() as held:
+        if collector.progress:
+            held.callback(collector.progress.close)  # the line ends before anything else is printed
         for path in plan.files:
             if path in outside:
                 run_summary.notes.append(
@@ -208,6 +215,8 @@ def lint(
                     run_summary.records += _lint_file(
                         path, forced, collector, file_rules, is_validation=path in plan.training_of
                     )
+                if collector.progress:
+                    collector.progress.file_done(path)
             except UsageError as error:
                 if path in plan.given:
                     raise
@@ -265,6 +274,7 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
                 first,
                 message=f"every line of the file ({len(group):,} lines, {first.line}-{group[-1].line}) fails this way;"
                 f" line {first.line}: {first.message}",
+                scope=Scope.EVERY_LINE,
             )
         )
     return sorted(result, key=Finding.sort_key)
@@ -362,7 +372,7 @@ def _lint_file(
     except WholeFileProblem as problem:
         for rule in rules.entry:
             if rule.code == problem.code:
-                collector.add(rule, filename, 1, Problem(problem.message), whole_file=True)
+                collector.add(rule, filename, 1, Problem(problem.message), scope=Scope.EVERY_LINE)
         return 0
     except (UnreadableFile, WorkerDied) as error:
         raise UsageError(str(error)) from None
@@ -388,7 +398,7 @@ def _lint_file(
     )
     for file_rule in rules.file:
         for file_problem in file_rule.check_file(summary):
-            collector.add(file_rule, filename, file_problem.line or 1, file_problem, whole_file=True)
+            collector.add(file_rule, filename, file_problem.line or 1, file_problem, scope=Scope.FILE)
     collector.entries[filename] = len(scan.lines)
     return scan.records
 
@@ -416,7 +426,12 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
     if len(ranges) > 1:
         collector.finish_saving()  # no fork while a thread may hold a lock
         scanned = scan_in_workers(
-            scope, ranges, jobs, previous, functools.partial(_Collector, settings, RuleSet(), options=collector.options)
+            scope,
+            ranges,
+            jobs,
+            previous,
+            functools.partial(_Collector, settings, RuleSet(), options=collector.options),
+            collector.progress.advance if collector.progress else None,
         )
     if scanned:
         scan, findings, writer = scanned
@@ -427,6 +442,7 @@ def _scan_file(scope: FileScope, collector: _Collector) -> Scan:
             file_blocks(scope.path, key_function(scope.fingerprint)),
             previous,
             collector.reporter(scope.filename),
+            collector.progress.advance if collector.progress else None,
         )
     writer.resolve(previous)
     del previous  # the old results are not needed any more; memory goes to the new ones

@@ -24,6 +24,14 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (choose info, warning or error)") from None
 
 
+class Scope(enum.Enum):
+    """What a finding is about, beyond its line (what --write-clean leaves out)."""
+
+    RECORD = "record"  # the record (or line) at its line
+    FILE = "file"  # the file as a whole (a file rule's: too large, too few examples); its line only points
+    EVERY_LINE = "every-line"  # stands for the same finding on every line of the file
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     filename: str
@@ -58,7 +66,7 @@ class Finding:
     fix: str | None = None
     excerpt: str = ""
     edit: object | None = None  # not part of the JSON output: the fixer's instructions
-    whole_file: bool = False  # not in the JSON either: about the file as a whole, not the record at `line`
+    scope: Scope = Scope.RECORD  # not part of the JSON output
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.filename, self.line, self.code, self.pointer)

@@ -287,7 +287,7 @@ def _jsonl_entries(
 ) -> Iterator[Entry]:
     number = 0
     try:
-        for number, (raw, whole) in enumerate(_bounded_lines(handle, skip_long_first), start=1):
+        for number, (raw, whole) in enumerate(bounded_lines(handle, skip_long_first), start=1):
             if only_lines is not None and number not in only_lines:
                 continue
             bom = number == 1 and raw.startswith(BOM)
@@ -300,7 +300,7 @@ def _jsonl_entries(
         yield stopped_entry(number + 1, stopped)
 
 
-def _bounded_lines(handle: BinaryIO, skip_long_first: bool = False) -> Iterator[tuple[bytes, bool]]:
+def bounded_lines(handle: BinaryIO, skip_long_first: bool = False) -> Iterator[tuple[bytes, bool]]:
     """(line, True) for each line of the file up to MAX_RECORD_BYTES long (with its ending);
     (its first LONG_LINE_HEAD bytes, False) for a longer one, whose rest is skipped without
     being held: after the caller had the entry (asking for a file's first entry stays cheap),

@@ -224,10 +224,15 @@ Report = Callable[[Rule, int, Problem, bytes], None]  # (rule, line, problem, th
 
 
 def scan_blocks(
-    scope: FileScope, blocks: Iterator[Block], previous: RecordCache, report: Report
+    scope: FileScope,
+    blocks: Iterator[Block],
+    previous: RecordCache,
+    report: Report,
+    advance: Callable[[int], None] | None = None,
 ) -> tuple[Scan, CacheWriter]:
     """Check these blocks (the entries the last run saw unchanged come from `previous`), report
-    every problem, and return what the file rules need and the results to cache.
+    every problem, and return what the file rules need and the results to cache; `advance(n)`
+    is told of the JSONL bytes done, block by block (a progress line's).
 
     A block's new entries wait for those of the next blocks until SUMMARY_BATCH are there (or
     PENDING_BLOCKS blocks): in a warm run a block has only a few, and the dataset rules'
@@ -255,6 +260,8 @@ def scan_blocks(
                 for code, problem in cache.decode_result(value):
                     report(by_code[code], block.lines[index], problem, block.raw(index))
             scan.count(block, bytes(writer.kinds[start:]))
+        if advance is not None:
+            advance(sum(len(block.data) for block, *_ in pending))
         pending.clear()
 
     for block in blocks:
@@ -635,22 +642,33 @@ class WorkerDied(Exception):
 
 
 def scan_in_workers(
-    scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable[[], Any]
+    scope: FileScope,
+    ranges: list[tuple[int, int]],
+    jobs: int,
+    previous: RecordCache,
+    new_collector: Callable[[], Any],
+    advance: Callable[[int], None] | None = None,
 ) -> tuple[Scan, list[Finding], CacheWriter] | None:
     """The same scan as `scan_blocks` over the whole file, the byte ranges (start, end) shared
     by `jobs` worker processes, joined in line order: findings, counts and results are exactly
     those of one process. `new_collector()` makes what a worker reports to (its findings are
     sent back). None when the workers' results cannot be written to the temporary folder (too
     small, full, read-only): the caller then reads the file in one process. WorkerDied when a
-    worker is killed (never a wait for a range nobody reads)."""
+    worker is killed (never a wait for a range nobody reads). `advance(n)`: told of each range
+    done, in order."""
     try:
-        return _scan_in_workers(scope, ranges, jobs, previous, new_collector)
+        return _scan_in_workers(scope, ranges, jobs, previous, new_collector, advance)
     except OSError:  # not UnreadableFile: the data file's own errors are reported
         return None
 
 
 def _scan_in_workers(
-    scope: FileScope, ranges: list[tuple[int, int]], jobs: int, previous: RecordCache, new_collector: Callable[[], Any]
+    scope: FileScope,
+    ranges: list[tuple[int, int]],
+    jobs: int,
+    previous: RecordCache,
+    new_collector: Callable[[], Any],
+    advance: Callable[[int], None] | None,
 ) -> tuple[Scan, list[Finding], CacheWriter]:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -665,8 +683,10 @@ def _scan_in_workers(
             # worker that was killed. Each range is submitted as soon as the lines before it are
             # counted; the workers (forked at the first) start on the first ones meanwhile.
             with ProcessPoolExecutor(min(jobs, len(ranges)), mp_context=multiprocessing.get_context("fork")) as pool:
-                for _ in pool.map(_scan_range, numbered_ranges(scope.path, ranges), outputs):
-                    pass
+                done = pool.map(_scan_range, numbered_ranges(scope.path, ranges), outputs)
+                for (start, end), _ in zip(ranges, done, strict=True):
+                    if advance is not None:
+                        advance(end - start)
         except BrokenProcessPool:
             raise WorkerDied(
                 f"{scope.path}: a worker process was killed (out of memory?); --jobs 1 reads the file in one process"

@@ -8,11 +8,12 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ft_lint import baseline
+from ft_lint.clean_copy import CleanCopy, Copied, source_file
 from ft_lint.config import RunOptions, Settings
 from ft_lint.engine import LintState, exit_code, lint, plan_files
 from ft_lint.errors import UsageError
@@ -48,35 +49,61 @@ def run(
     if options.write_baseline is not None:  # before anything is read or written
         _refuse_to_overwrite_an_input(options.write_baseline, _inputs(files, settings), "the baseline")
         replaced = baseline.check_target(options.write_baseline)
+    if options.write_clean is not None:
+        _refuse_to_overwrite_an_input(options.write_clean, _inputs(files, settings), "the clean copy")
     if options.output_file is not None:
         check_report_target(options.output_file, files, settings, also=options.write_baseline)
     known = baseline.load(settings.baseline) if settings.baseline and not options.write_baseline else None
-    launch = None
-    if options.launch is not None:  # what --launch can check without the lint comes first
-        from ft_lint.launch.flow import prepare
+    with _clean_copy(files, settings, options) as clean:
+        launch = None
+        if options.launch is not None:  # what --launch can check without the lint comes first
+            from ft_lint.launch.flow import prepare
 
-        launch = prepare(settings, options, files)
-    if options.fix:
-        from ft_lint.fixer import fix_and_lint
+            launch = prepare(settings, options, files)
+        if options.fix:
+            from ft_lint.fixer import fix_and_lint
 
-        findings, run_summary = fix_and_lint(files, settings, options, state)
-    else:
-        findings, run_summary = lint(files, settings, options, state)
-    every_finding = findings  # --launch sends no file with a finding, baselined or not
-    if options.write_baseline is not None:
-        known = baseline.write(options.write_baseline, findings, map(display_name, files), replaced)
-        recorded = sum(known.counts.values())
-        print(
-            terminal(f"ft-lint: wrote {display_name(options.write_baseline)}: {recorded:,} findings recorded"),
-            file=sys.stderr,
-        )
-    if known is not None:
-        findings, run_summary.baselined = known.hide(findings)
-    (report or functools.partial(write_report, options=options))(findings, run_summary, settings)
-    if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
-        print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
-        return 2
+            findings, run_summary = fix_and_lint(files, settings, options, state)
+        else:
+            findings, run_summary = lint(files, settings, options, state)
+        every_finding = findings  # baselined or not: --launch sends no file with one, --write-clean copies none
+        if options.write_baseline is not None:
+            known = baseline.write(options.write_baseline, findings, map(display_name, files), replaced)
+            recorded = sum(known.counts.values())
+            print(
+                terminal(f"ft-lint: wrote {display_name(options.write_baseline)}: {recorded:,} findings recorded"),
+                file=sys.stderr,
+            )
+        if known is not None:
+            findings, run_summary.baselined = known.hide(findings)
+        (report or functools.partial(write_report, options=options))(findings, run_summary, settings)
+        if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
+            print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
+            return 2
+        if clean is not None:
+            _say_copied(clean, clean.commit(every_finding, settings.fail_on), settings)
     return launch.after_lint(every_finding, run_summary.read) if launch else exit_code(findings, settings)
+
+
+def _clean_copy(files: list[Path], settings: Settings, options: RunOptions) -> AbstractContextManager[CleanCopy | None]:
+    """--write-clean's output, opened before the lint (a folder that cannot be written fails first)."""
+    if options.write_clean is None:
+        return nullcontext()
+    if options.output_file is not None and options.write_clean.resolve() == options.output_file.resolve():
+        raise UsageError(f"{options.write_clean}: named by both -o and --write-clean; give each its own file")
+    return CleanCopy(source_file(files, settings.validation), options.write_clean)
+
+
+def _say_copied(clean: CleanCopy, copied: Copied, settings: Settings) -> None:
+    left_out = copied.records - copied.kept
+    line = (
+        f"ft-lint: wrote {copied.kept:,} of {copied.records:,} records of {display_name(clean.source)}"
+        f" to {display_name(clean.target)}"
+        + (f" ({left_out:,} left out: findings at or above {settings.fail_on.label})" if left_out else "")
+    )
+    if copied.file_findings:
+        line += f"; {', '.join(copied.file_findings)} (about the whole file) may apply to it too"
+    print(terminal(line), file=sys.stderr)
 
 
 def write_report(
@@ -135,9 +162,9 @@ def _open_report(target: Path) -> TextIO:
 
 
 def _refuse_to_overwrite_an_input(target: Path, inputs: list[Path], what: str = "the report") -> None:
-    """`-o` or --write-baseline naming a file that is read (a data file, a partner found on disk,
-    the configuration) would empty it before it is read. The same file is the same device and
-    inode, so a symbolic or hard link to an input counts too."""
+    """`-o`, --write-baseline or --write-clean naming a file that is read (a data file, a partner
+    found on disk, the configuration) would replace it before or after it is read. The same file
+    is the same device and inode, so a symbolic or hard link to an input counts too."""
     try:
         written = target.stat()
     except OSError:

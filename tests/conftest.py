@@ -10,7 +10,8 @@ from support import lint_paths, write_data_file
 from support_repo import ROOT
 from wheelhouse import WheelhouseError, build_wheelhouse, offline_pip_env
 
-# The --launch tests' fixtures (clean_env, openai_api, azure_api, together_api), for every test module.
+# The --launch tests' fixtures (clean_env, openai_api, azure_api, together_api, fireworks_api, vertex_api),
+# for every test module.
 pytest_plugins = ["launch_support"]
 
 

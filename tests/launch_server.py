@@ -8,11 +8,20 @@ the calls the launch makes:
   GET /files/{id}, POST /uploads, POST /uploads/{id}/parts (multipart), POST
   /uploads/{id}/complete, POST /fine_tuning/jobs, GET /fine_tuning/jobs/{id} and
   GET /fine_tuning/jobs/{id}/events.
+- Fireworks (paths under /v1/accounts/{account}, as the fireworks-ai SDK 1.x sends them):
+  POST /datasets, GET /datasets/{id}, POST /datasets/{id}:upload (multipart form),
+  POST /datasets/{id}:getUploadEndpoint (a signed URL here: PUT /signed/{account}/{id}),
+  POST /datasets/{id}:validateUpload, POST and GET /supervisedFineTuningJobs[/{id}] and
+  /dpoJobs[/{id}] (the job's id from the query, as the API takes it; 409 when it exists).
 - Together (paths under /v1, as the together SDK 3.x sends them): POST /files (a form that
   asks for an upload URL; the answer is a 302 to a presigned URL with X-Together-File-Id),
   PUT to that URL (the bytes), POST /files/{id}/preprocess, GET /files/{id},
   GET /fine-tunes/models/limits, POST /fine-tunes/estimate-price, POST /fine-tunes,
   GET /fine-tunes/{id}, GET /fine-tunes/{id}/events and GET /fine-tunes/{id}/metrics.
+- Vertex AI (v1beta1, as google-genai sends it) and Cloud Storage's JSON API on one server:
+  POST, GET /v1beta1/projects/{p}/locations/{l}/tuningJobs[/{id}] (the list filtered by label),
+  GET /storage/v1/b/{bucket}/o/{object}, POST /upload/storage/v1/b/{bucket}/o (multipart, or
+  resumable: then PUT /upload/resumable/{session}), and a Compute Engine metadata server.
 
 `fail(method, path, kind, times)` makes the next matching requests fail: "500" answers HTTP 500
 (with retry-after-ms, which the SDKs honour, so retries are fast), "timeout" answers only after
@@ -24,6 +33,8 @@ stage further each time it is retrieved.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import re
@@ -32,7 +43,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 NOW = 1_790_000_000  # a fixed Unix time for created_at fields
 RETRY_AFTER_MS = "10"
@@ -486,3 +497,235 @@ class TogetherFake(FakeAPI):
             if max(v for k, v in row.items() if k.endswith("global_step")) >= since
         ]
         return Answer(200, {"metrics": rows})
+
+
+# --- Fireworks AI ----------------------------------------------------------------------------
+
+FIREWORKS_SCRIPT = [
+    {"status": "JOB_STATE_VALIDATING", "events": ["Validating the dataset"]},
+    {"status": "JOB_STATE_RUNNING", "events": ["Training started"], "metrics": [{"epoch": 0, "percent": 50}]},
+    {"status": "JOB_STATE_RUNNING", "metrics": [{"epoch": 1, "percent": 100}]},
+    {"status": "JOB_STATE_COMPLETED"},
+]
+ACCOUNT = r"/v1/accounts/([^/]+)"
+
+
+class FireworksFake(FakeAPI):
+    """Datasets become READY at the first look after their bytes arrived (the API reads them first)."""
+
+    script = FIREWORKS_SCRIPT
+    routes = (
+        ("POST", ACCOUNT + r"/datasets", "create_dataset"),
+        ("GET", ACCOUNT + r"/datasets/([^/:]+)", "get_dataset"),
+        ("POST", ACCOUNT + r"/datasets/([^/:]+):upload", "upload_dataset"),
+        ("POST", ACCOUNT + r"/datasets/([^/:]+):getUploadEndpoint", "upload_endpoint"),
+        ("PUT", r"/signed/([^/]+)/([^/]+)", "put_content"),
+        ("POST", ACCOUNT + r"/datasets/([^/:]+):validateUpload", "validate_upload"),
+        ("POST", ACCOUNT + r"/(supervisedFineTuningJobs|dpoJobs)", "create_job"),
+        ("GET", ACCOUNT + r"/(supervisedFineTuningJobs|dpoJobs)/([^/]+)", "retrieve_job"),
+    )
+    query_ids: ClassVar[dict[str, str]] = {
+        "supervisedFineTuningJobs": "supervisedFineTuningJobId",
+        "dpoJobs": "dpoJobId",
+    }
+
+    def not_found(self, what: str) -> Answer:
+        return Answer(404, {"code": 5, "message": f"{what} not found", "details": []})
+
+    def create_dataset(self, request: Seen, account: str) -> Answer:
+        body = request.json()
+        name = f"accounts/{account}/datasets/{body['datasetId']}"
+        if name in self.files:
+            return Answer(409, {"code": 6, "message": f"dataset {name} already exists", "details": []})
+        self.files[name] = {"content": None, "state": "UPLOADING", "sent": False, "request": body}
+        return Answer(200, self._dataset(name))
+
+    def _dataset(self, name: str) -> dict:
+        entry = self.files[name]
+        return {"name": name, "state": entry["state"], "status": {"code": "OK", "message": ""},
+                "exampleCount": entry["request"]["dataset"].get("exampleCount"), "userUploaded": {}}  # fmt: skip
+
+    def get_dataset(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        name = f"accounts/{account}/datasets/{dataset_id}"
+        if name not in self.files:
+            return self.not_found("dataset")
+        entry = self.files[name]
+        if entry["sent"]:
+            entry["state"] = "READY"
+        return Answer(200, self._dataset(name))
+
+    def upload_dataset(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        name = f"accounts/{account}/datasets/{dataset_id}"
+        part = request.form()["file"]
+        self.files[name].update(content=part.content, filename=part.filename, sent=True)
+        return Answer(200, {"id": dataset_id, "object": "file", "bytes": len(part.content), "filename": part.filename})
+
+    def upload_endpoint(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        [filename] = request.json()["filenameToSize"]
+        self.files[f"accounts/{account}/datasets/{dataset_id}"]["filename"] = filename
+        return Answer(200, {"filenameToSignedUrls": {filename: f"{self.url}/signed/{account}/{dataset_id}"}})
+
+    def put_content(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        self.files[f"accounts/{account}/datasets/{dataset_id}"]["content"] = request.body
+        return Answer(200, {})
+
+    def validate_upload(self, request: Seen, account: str, dataset_id: str) -> Answer:
+        entry = self.files[f"accounts/{account}/datasets/{dataset_id}"]
+        entry["sent"] = entry["content"] is not None
+        return Answer(200, {})
+
+    def create_job(self, request: Seen, account: str, kind: str) -> Answer:
+        job_id = request.query.get(self.query_ids[kind]) or self.new_id("job-")
+        name = f"accounts/{account}/{kind}/{job_id}"
+        if name in self.jobs:
+            return Answer(409, {"code": 6, "message": f"{name} already exists", "details": []})
+        self.jobs[name] = {"request": request.json(), "stage": 0, "status": self.script[0]["status"], "events": [],
+                           "metrics": [], "script": self.script}  # fmt: skip
+        return Answer(200, self.job_body(name))
+
+    def retrieve_job(self, request: Seen, account: str, kind: str, job_id: str) -> Answer:
+        name = f"accounts/{account}/{kind}/{job_id}"
+        if name not in self.jobs:
+            return self.not_found("job")
+        self.advance(self.jobs[name])
+        return Answer(200, self.job_body(name))
+
+    def job_body(self, name: str) -> dict:
+        job = self.jobs[name]
+        body = {**job["request"], "name": name, "state": job["status"],
+                "status": {"code": "OK", "message": job["events"][-1] if job["events"] else ""},
+                "createTime": "2026-11-22T10:00:00Z"}  # fmt: skip
+        if job["metrics"]:
+            body["jobProgress"] = job["metrics"][-1]
+        if job["status"] == "JOB_STATE_COMPLETED":
+            body["outputModel"] = f"accounts/{name.split('/')[1]}/models/{name.rpartition('/')[2]}"
+        return body
+
+
+# --- Vertex AI and Cloud Storage -------------------------------------------------------------
+
+VERTEX_SCRIPT = [
+    {"status": "JOB_STATE_PENDING"},
+    {"status": "JOB_STATE_RUNNING"},
+    {"status": "JOB_STATE_RUNNING", "metrics": [1]},
+    {"status": "JOB_STATE_RUNNING", "metrics": [2]},
+    {"status": "JOB_STATE_SUCCEEDED"},
+]
+VERTEX_STEPS = 2
+
+
+class VertexFake(FakeAPI):
+    """Vertex AI's tuningJobs (v1beta1, as google-genai sends them) and the Cloud Storage JSON
+    API's object uploads (multipart and resumable) and metadata, on one server; and, for
+    Application Default Credentials, a Compute Engine metadata server (its project and a token:
+    google-auth asks it when GCE_METADATA_HOST and GCE_METADATA_IP point here)."""
+
+    project = "metadata-project"
+    token = "ya29.metadata-token"
+
+    job_prefix = ""
+    script = VERTEX_SCRIPT
+    routes = (
+        ("GET", r"/storage/v1/b/([^/]+)/o/([^/]+)", "object_metadata"),
+        ("POST", r"/upload/storage/v1/b/([^/]+)/o", "start_upload"),
+        ("PUT", r"/upload/resumable/([^/]+)", "resume_upload"),
+        ("POST", r"/v1beta1/(projects/[^/]+/locations/[^/]+)/tuningJobs", "create_tuning_job"),
+        ("GET", r"/v1beta1/(projects/[^/]+/locations/[^/]+/tuningJobs/[^/]+)", "retrieve_job"),
+        ("GET", r"/v1beta1/(projects/[^/]+/locations/[^/]+)/tuningJobs", "list_jobs"),
+        ("GET", r"/", "metadata"),
+        ("GET", r"/computeMetadata/v1/(.+)", "metadata"),
+    )
+
+    def __init__(self):
+        super().__init__()
+        self.objects: dict[str, bytes] = {}  # "bucket/name" -> content
+        self.sessions: dict[str, dict] = {}
+
+    def _object(self, key: str) -> dict:
+        import google_crc32c  # the storage SDK's own dependency: it checks the stored object's crc32c
+
+        bucket, _, name = key.partition("/")
+        content = self.objects[key]
+        return {
+            "kind": "storage#object", "bucket": bucket, "name": name, "size": str(len(content)),
+            "generation": "1", "metageneration": "1", "contentType": "application/jsonl",
+            "crc32c": base64.b64encode(google_crc32c.value(content).to_bytes(4, "big")).decode(),
+            "md5Hash": base64.b64encode(hashlib.md5(content).digest()).decode(),
+        }  # fmt: skip
+
+    def object_metadata(self, request: Seen, bucket: str, name: str) -> Answer:
+        key = f"{bucket}/{unquote(name)}"
+        return Answer(200, self._object(key)) if key in self.objects else self.not_found("object")
+
+    def _store(self, key: str, content: bytes, if_generation_match: str | None) -> Answer:
+        if if_generation_match == "0" and key in self.objects:
+            return Answer(412, {"error": {"code": 412, "message": "At least one of the pre-conditions did not hold."}})
+        self.objects[key] = content
+        return Answer(200, self._object(key))
+
+    def start_upload(self, request: Seen, bucket: str) -> Answer:
+        if request.query["uploadType"] == "resumable":
+            session = self.new_id("session-")
+            self.sessions[session] = {
+                "metadata": request.json(), "bucket": bucket, "query": request.query, "content": b"",
+            }  # fmt: skip
+            return Answer(200, {}, {"location": f"{self.url}/upload/resumable/{session}"})
+        boundary = re.search(r'boundary="?([^";]+)"?', request.headers["content-type"]).group(1).encode()
+        metadata_part, content_part = request.body.split(b"--" + boundary)[1:3]
+        metadata = json.loads(metadata_part.partition(b"\r\n\r\n")[2])
+        content = content_part.partition(b"\r\n\r\n")[2].removesuffix(b"\r\n")
+        return self._store(f"{bucket}/{metadata['name']}", content, request.query.get("ifGenerationMatch"))
+
+    def resume_upload(self, request: Seen, session_id: str) -> Answer:
+        session = self.sessions[session_id]
+        session["content"] += request.body
+        total = request.headers.get("content-range", "").rpartition("/")[2]
+        if total == "*":
+            return Answer(308, None, {"range": f"bytes=0-{len(session['content']) - 1}"})
+        key = f"{session['bucket']}/{session['metadata']['name']}"
+        return self._store(key, session["content"], session["query"].get("ifGenerationMatch"))
+
+    def metadata(self, request: Seen, path: str = "") -> Answer:
+        answers = {
+            "": "",
+            "project/project-id": self.project,
+            "instance/service-accounts/default/": {
+                "email": "tuner@metadata-project.iam.gserviceaccount.com", "aliases": ["default"],
+                "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            },
+            "instance/service-accounts/default/token": {
+                "access_token": self.token, "expires_in": 3600, "token_type": "Bearer",
+            },
+        }  # fmt: skip
+        if path not in answers:
+            return self.not_found("metadata")
+        return Answer(200, answers[path], {"metadata-flavor": "Google"})
+
+    def create_tuning_job(self, request: Seen, parent: str) -> Answer:
+        job_id = f"{parent}/tuningJobs/{next(self._ids)}"
+        self.jobs[job_id] = {"request": request.json(), "stage": 0, "status": self.script[0]["status"],
+                             "events": [], "metrics": [], "script": self.script}  # fmt: skip
+        return Answer(200, self.job_body(job_id))
+
+    def list_jobs(self, request: Seen, parent: str) -> Answer:
+        wanted = dict(re.findall(r'labels\.([\w-]+)="([^"]*)"', request.query.get("filter", "")))
+        found = [
+            self.job_body(job_id)
+            for job_id, job in self.jobs.items()
+            if job_id.startswith(parent + "/") and wanted.items() <= job["request"].get("labels", {}).items()
+        ]
+        return Answer(200, {"tuningJobs": found})
+
+    def job_body(self, job_id: str) -> dict:
+        job = self.jobs[job_id]
+        body = {
+            "name": job_id, "state": job["status"], "baseModel": job["request"]["baseModel"],
+            "labels": job["request"].get("labels", {}), "createTime": "2026-11-22T10:00:00Z",
+            "supervisedTuningSpec": job["request"]["supervisedTuningSpec"],
+            "tuningDataStats": {"supervisedTuningDataStats": {"tuningStepCount": str(VERTEX_STEPS)}},
+        }  # fmt: skip
+        if job["metrics"]:
+            body["tuningJobMetadata"] = {"completedStepCount": str(job["metrics"][-1])}
+        if job["status"] == "JOB_STATE_SUCCEEDED":
+            body["tunedModel"] = {"model": f"{job_id.split('/tuningJobs/')[0]}/models/77", "endpoint": "e/1"}
+        return body

@@ -17,7 +17,7 @@ from ft_lint.config import RunOptions, Settings
 from ft_lint.launch import JobSettings, LaunchOptions
 from ft_lint.launch.cli_options import launch_paths, launch_with_network
 from ft_lint.launch.options import Timeouts
-from launch_server import OpenAIFake, TogetherFake, serve
+from launch_server import FireworksFake, OpenAIFake, TogetherFake, VertexFake, serve
 
 TODAY = dt.date(2026, 11, 22)
 # The launch tests judge the lint by its schema and content rules only, so that rules about
@@ -81,6 +81,7 @@ def launch(
         model=model,
         jobs=jobs,
         today=options.pop("today", TODAY),
+        ignore=options.pop("ignore", []),
     )
     defaults = {
         "timeouts": Timeouts(connect=5.0, read=5.0, upload=5.0, deadline=60.0),
@@ -91,11 +92,15 @@ def launch(
     return session.run(settings, RunOptions(launch=launch_with_network(settings, launch_options)), report)
 
 
+VARIABLE_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "TOGETHER_", "FIREWORKS_", "GOOGLE_", "CLOUDSDK_")
+VARIABLES = ("STORAGE_EMULATOR_HOST", "FT_LINT_GCS_URI")
+
+
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     """No provider variables or proxies from the machine; the launch state in tmp_path."""
     for name in list(os.environ):
-        if name.startswith(("OPENAI_", "AZURE_OPENAI_", "TOGETHER_")) or name.lower().endswith("_proxy"):
+        if name.startswith(VARIABLE_PREFIXES) or name in VARIABLES or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("FT_LINT_STATE_FILE", str(tmp_path / "state" / "launch.json"))
     return tmp_path
@@ -126,3 +131,21 @@ def azure_api(clean_env, monkeypatch):
 @pytest.fixture
 def together_api(clean_env, monkeypatch):
     yield from _serving(TogetherFake(), monkeypatch, TOGETHER_API_KEY="together-test-key", TOGETHER_BASE_URL="{url}")
+
+
+@pytest.fixture
+def fireworks_api(clean_env, monkeypatch):
+    yield from _serving(
+        FireworksFake(), monkeypatch,
+        FIREWORKS_API_KEY="fw-test-key-1234", FIREWORKS_ACCOUNT_ID="garden-lab", FIREWORKS_BASE_URL="{url}",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def vertex_api(clean_env, monkeypatch):
+    """Vertex AI and Cloud Storage on one fake; the credentials are given to launch() (see VERTEX)."""
+    yield from _serving(
+        VertexFake(), monkeypatch,
+        GOOGLE_VERTEX_BASE_URL="{url}", STORAGE_EMULATOR_HOST="{url}", GOOGLE_CLOUD_PROJECT="test-project",
+        GOOGLE_CLOUD_LOCATION="us-central1", FT_LINT_GCS_URI="gs://test-bucket/ft-lint",
+    )  # fmt: skip

@@ -82,7 +82,7 @@ def _by_blocks(path: Path, ranges: list[ByteRange], block_bytes: int) -> list[tu
 
 
 @pytest.mark.slow
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=_files, parts=st.integers(1, 9), min_bytes=st.integers(1, 50), block_bytes=st.integers(1, 64))
 def test_ranges_read_back_the_whole_file_with_exact_line_numbers(tmp_path, data, parts, min_bytes, block_bytes):
     path = tmp_path / "data.jsonl"

@@ -312,6 +312,18 @@ def test_fix_is_refused_with_one_line_and_the_file_left_alone(tmp_path, name):
     assert refusal.startswith(f"ft-lint: error: {path.as_posix()}: ")
 
 
+@pytest.mark.parametrize("name", ["data.jsonl.zst", "data.tsv"])
+def test_write_clean_is_refused_before_anything_is_written(tmp_path, name):
+    path = tmp_path / name
+    if name.endswith(".zst"):
+        path.write_bytes(zstandard.ZstdCompressor().compress(json.dumps(chat()).encode() + b"\n"))
+    else:
+        write_table(path, [chat()], "\t")
+    result = run_cli("check", "--no-cache", "--write-clean", str(tmp_path / "clean.jsonl"), str(path))
+    assert result.code == 2 and result.err.count("\n") == 1 and "--write-clean copies JSONL" in result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
 @pytest.mark.parametrize(
     ("name", "kind"),
     [

@@ -76,6 +76,13 @@ def test_preference_data_makes_a_dpo_job_with_its_beta(openai_api, tmp_path):
     assert job.json()["method"] == {"type": "dpo", "dpo": {"hyperparameters": {"n_epochs": 2, "beta": 0.1}}}
 
 
+def test_an_absolute_learning_rate_is_refused_before_sending(openai_api, data):
+    with pytest.raises(LaunchError, match="OpenAI takes a scaling of its own learning rate"):
+        launch([data[0]], MODEL, job=JobSettings(learning_rate=1e-5))
+
+    assert openai_api.requests == []
+
+
 def test_beta_on_supervised_data_is_refused_before_sending(openai_api, data):
     train, _ = data
 
@@ -369,12 +376,47 @@ def test_a_dry_run_after_a_launch_shows_the_file_it_would_reuse(openai_api, data
     [file_id] = openai_api.files
     sent = len(openai_api.requests)
 
-    assert launch([train], MODEL, dry_run=True) == 0
+    assert launch([train], MODEL, job=JobSettings(n_epochs=2), dry_run=True) == 0  # another job request
 
     assert len(openai_api.requests) == sent
     out = capsys.readouterr().out
     assert f"would reuse {train}:" in out
     assert json.loads(out[out.index("{", out.index("would send")) :])["training_file"] == file_id
+
+
+def test_the_dry_run_and_the_launch_agree_that_a_job_is_not_created_twice(openai_api, data, capsys):
+    train, val = data
+    launch([train], MODEL, validation=val)
+    [job_id] = openai_api.jobs
+    capsys.readouterr()
+
+    assert launch([train], MODEL, validation=val, dry_run=True) == 0
+    dry = capsys.readouterr().out
+    assert launch([train], MODEL, validation=val) == 0
+    real = capsys.readouterr().out
+
+    assert f"would reuse job {job_id}: created from these files and settings on" in dry
+    assert "would send" not in dry
+    assert f"job {job_id} was created from these files and settings on" in real
+    assert list(openai_api.jobs) == [job_id]
+
+
+def test_the_dry_run_says_a_changed_request_or_relaunch_would_create_a_job(openai_api, data, capsys):
+    train, _ = data
+    launch([train], MODEL)
+    [job_id] = openai_api.jobs
+    capsys.readouterr()
+
+    assert launch([train], MODEL, job=JobSettings(n_epochs=2), dry_run=True) == 0
+    changed = capsys.readouterr().out
+    assert launch([train], MODEL, relaunch=True, dry_run=True) == 0
+    relaunched = capsys.readouterr().out
+
+    assert "would reuse job" not in changed
+    assert '"n_epochs": 2' in changed
+    assert f"would create another job (--relaunch): job {job_id} was created from these before" in relaunched
+    assert "would send" in relaunched
+    assert list(openai_api.jobs) == [job_id]
 
 
 def test_a_damaged_state_file_stops_the_launch_before_any_upload(openai_api, data, clean_env):

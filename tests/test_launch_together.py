@@ -21,7 +21,7 @@ def data(tmp_path):
 
 def test_uploads_through_presigned_urls_and_creates_the_job(together_api, data):
     train, val = data
-    settings = JobSettings(n_epochs=2, batch_size=16, suffix="garden", seed=5)
+    settings = JobSettings(n_epochs=2, batch_size=16, learning_rate=2e-5, suffix="garden", seed=5)
 
     assert launch([train], MODEL, validation=val, job=settings) == 0
 
@@ -48,6 +48,7 @@ def test_uploads_through_presigned_urls_and_creates_the_job(together_api, data):
         "model": MODEL, "training_file": train_id, "validation_file": val_id,
         "n_epochs": 2, "batch_size": 16, "suffix": "garden", "random_seed": 5,
     }  # fmt: skip
+    assert body["learning_rate"] == 2e-5
     assert body["training_method"]["method"] == "sft"
 
 

@@ -73,6 +73,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.grouping",
         "ft_lint.image_headers",
         "ft_lint.inplace",
+        "ft_lint.progress",
         "ft_lint.pairing",
         "ft_lint.input_kinds",  # the catalog of input files by suffix
         "ft_lint.open_tokenizers",  # the open models' tokenizer catalog, which models.py checks names against
@@ -113,8 +114,12 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.launch.openai_api",
         "ft_lint.launch.azure_api",
         "ft_lint.launch.together_api",
+        "ft_lint.launch.fireworks_api",
+        "ft_lint.launch.bedrock_api",
+        "ft_lint.launch.vertex_api",
         "ft_lint.launch.flow",
     ),
+    ("ft_lint.clean_copy",),  # --write-clean
     ("ft_lint.session",),  # the run: fix, diff, lint, report, launch
     ("ft_lint.launch.cli_options", "ft_lint.cli"),
     ("ft_lint.github_action", "ft_lint.__main__"),

@@ -50,10 +50,12 @@ def offline_pip_env(wheelhouse: Path) -> dict[str, str]:
     }
 
 
-def project_requirements(pyproject: Path) -> list[Requirement]:
-    """What installing the project at PYPROJECT needs: its dependencies and build requirements."""
+def project_requirements(pyproject: Path, extras: tuple[str, ...] = ()) -> list[Requirement]:
+    """What installing the project at PYPROJECT (with EXTRAS) needs: its dependencies and build requirements."""
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    return [Requirement(spec) for spec in (*project["project"]["dependencies"], *project["build-system"]["requires"])]
+    optional = project["project"].get("optional-dependencies", {})
+    specs = [*project["project"]["dependencies"], *(spec for extra in extras for spec in optional[extra])]
+    return [Requirement(spec) for spec in (*specs, *project["build-system"]["requires"])]
 
 
 def closure(requirements: Iterable[Requirement]) -> list[metadata.Distribution]:
@@ -132,9 +134,9 @@ def repack(distribution: metadata.Distribution, folder: Path) -> Path:
     return path
 
 
-def build_wheelhouse(pyproject: Path, folder: Path) -> Path:
-    """FOLDER filled with a wheel for each distribution installing the project at PYPROJECT needs."""
+def build_wheelhouse(pyproject: Path, folder: Path, extras: tuple[str, ...] = ()) -> Path:
+    """FOLDER filled with a wheel for each distribution installing the project at PYPROJECT (with EXTRAS) needs."""
     folder.mkdir(parents=True, exist_ok=True)
-    for distribution in closure(project_requirements(pyproject)):
+    for distribution in closure(project_requirements(pyproject, extras)):
         repack(distribution, folder)
     return folder

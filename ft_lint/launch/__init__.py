@@ -3,8 +3,9 @@
 - options.py: the settings (cheap to import: the CLI builds them at startup);
 - cli_options.py: the options of `check`, and `ft-lint follow`;
 - flow.py: the checks, the uploads, the job, following it (what session.run calls);
-- base.py, openai_api.py, azure_api.py, together_api.py: one module per provider, each
-  through its official SDK (the `launch` extra: pip install "ft-lint[launch]");
+- base.py, openai_api.py, azure_api.py, together_api.py, fireworks_api.py, bedrock_api.py: one
+  module per provider, each through its official SDK (the `launch` extra: pip install
+  "ft-lint[launch]"; Bedrock's boto3: the `bedrock` extra);
 - state.py: the uploads and jobs sent before, so that nothing is sent twice.
 """
 

@@ -64,6 +64,7 @@ class Provider:
     name = ""
     title = ""
     sdk_module = ""
+    extra = "launch"  # the ft-lint extra that installs the SDK
     default_base_url = ""
     base_url_variable = ""
     max_upload_bytes = 0  # the most one file may hold, with the provider's multipart upload
@@ -81,17 +82,34 @@ class Provider:
         explicit = self.options.base_url or os.environ.get(self.base_url_variable, "")
         return (explicit or self.default_base_url).rstrip("/")
 
+    @property
+    def upload_location(self) -> str:
+        """Where uploads go: they are remembered per location."""
+        return self.endpoint
+
     def missing_credentials(self) -> list[str]:
         """Names of the environment variables that must be set and are not."""
         raise NotImplementedError
+
+    def missing_settings(self) -> list[str]:
+        """The settings a launch needs besides credentials (a bucket, a role), named as the user sets them."""
+        return []
 
     def api_model_name(self, model_id: str) -> str:
         """The name this API knows a base model of the model table by."""
         return model_id
 
+    def derived_file_id(self, sha256: str) -> str | None:
+        """The file id an upload of these bytes gets, where the client chooses it (else None):
+        looked for before uploading, so that bytes uploaded before are found without the state file."""
+        return None
+
     def upload_method(self, size: int) -> str:
         """How a file of this size is sent (for the dry run and the progress lines)."""
         raise NotImplementedError
+
+    def check_settings(self) -> None:
+        """The provider's own settings (a bucket, a project), checked before the lint."""
 
     def check_files(self, paths: list[Path]) -> None:
         """The provider SDK's own checks of the files, where it has any (before any upload)."""
@@ -117,7 +135,7 @@ class Provider:
 
     @property
     def sdk(self) -> ModuleType:
-        return import_sdk(self.sdk_module)
+        return import_sdk(self.sdk_module, self.extra)
 
     @property
     def client(self) -> Any:
@@ -168,10 +186,7 @@ class Provider:
         try:
             yield
         except DeadlinePassed:
-            raise LaunchError(
-                f"{action}: stopped at the launch deadline, {timeouts.deadline:g} s "
-                "(--launch-deadline); the request under way may have been carried out"
-            ) from None
+            raise self.deadline_error(action) from None
         except sdk.APITimeoutError:
             waited, option = (timeouts.upload, "--upload-timeout") if uploading else (timeouts.read, "--read-timeout")
             raise LaunchError(
@@ -190,12 +205,18 @@ class Provider:
         except sdk.APIError as error:  # an answer the SDK could not read
             raise LaunchError(f"{action}: {self.endpoint}: {error_message(error)}") from None
 
+    def deadline_error(self, action: str) -> LaunchError:
+        return LaunchError(
+            f"{action}: stopped at the launch deadline, {self.options.timeouts.deadline:g} s "
+            "(--launch-deadline); the request under way may have been carried out"
+        )
 
-def import_sdk(name: str) -> ModuleType:
+
+def import_sdk(name: str, extra: str = "launch") -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError:
-        raise LaunchError(f'--launch needs the {name} package: pip install "ft-lint[launch]"') from None
+        raise LaunchError(f'--launch needs the {name} package: pip install "ft-lint[{extra}]"') from None
 
 
 def error_message(error: Exception) -> str:

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_NAMES, JobSettings, LaunchOptions, Timeouts
+from ft_lint.launch.options import (
+    MAX_SECONDS,
+    NETWORK_SETTINGS,
+    PROVIDER_NAMES,
+    PROVIDER_SETTINGS,
+    JobSettings,
+    LaunchOptions,
+    Timeouts,
+)
 
 if TYPE_CHECKING:
     from ft_lint.config import Settings
@@ -75,6 +83,26 @@ _OPTIONS = (
         metavar="URL",
         help="With --launch: the API's base URL (an OpenAI-compatible server, an Azure resource, ...).",
     ),
+    click.option(
+        "--fireworks-account",
+        metavar="ID",
+        help="With --launch on Fireworks: the account (default: `fireworks-account`, else $FIREWORKS_ACCOUNT_ID).",
+    ),
+    click.option(
+        "--gcp-project",
+        metavar="PROJECT",
+        help="With --launch on Vertex AI: the Google Cloud project (default: GOOGLE_CLOUD_PROJECT, else ADC's).",
+    ),
+    click.option(
+        "--gcp-location",
+        metavar="REGION",
+        help="With --launch on Vertex AI: the tuning job's region (default: GOOGLE_CLOUD_LOCATION, else us-central1).",
+    ),
+    click.option(
+        "--gcs-uri",
+        metavar="gs://BUCKET/PREFIX",
+        help="With --launch on Vertex AI: where the data is uploaded (default: FT_LINT_GCS_URI).",
+    ),
     click.option("--n-epochs", type=_EPOCHS, help="With --launch: epochs to train (default: the provider's)."),
     click.option("--batch-size", type=_BATCH_SIZE, help="With --launch: examples per batch (default: the provider's)."),
     click.option(
@@ -82,9 +110,27 @@ _OPTIONS = (
         type=_POSITIVE,
         help="With --launch: scaling of the learning rate (OpenAI, Azure).",
     ),
+    click.option(
+        "--learning-rate",
+        type=_POSITIVE,
+        help="With --launch: the learning rate itself (Bedrock, Together).",
+    ),
     click.option("--suffix", metavar="TEXT", help="With --launch: text added to the fine-tuned model's name."),
     click.option("--seed", type=_SEED, help="With --launch: seed for reproducible training."),
     click.option("--beta", type=_POSITIVE, help="With --launch, for preference (DPO) data: the DPO beta."),
+    click.option("--s3-bucket", metavar="NAME", help="With --launch, Bedrock: the S3 bucket the data is uploaded to."),
+    click.option(
+        "--s3-prefix",
+        metavar="PREFIX",
+        help="With --launch, Bedrock: the key prefix in that bucket (default: ft-lint/).",
+    ),
+    click.option("--role-arn", metavar="ARN", help="With --launch, Bedrock: the IAM role the job runs as."),
+    click.option("--region", metavar="REGION", help="With --launch, Bedrock: the AWS region of the job."),
+    click.option(
+        "--teacher-model",
+        metavar="MODEL",
+        help="With --launch, Bedrock distillation: the model that writes the answers.",
+    ),
     click.option(
         "--relaunch",
         is_flag=True,
@@ -126,9 +172,20 @@ _OPTIONS = (
         ),
     ),
 )
-_JOB_KEYWORDS = ("n_epochs", "batch_size", "learning_rate_multiplier", "suffix", "seed", "beta")
+_JOB_KEYWORDS = ("n_epochs", "batch_size", "learning_rate_multiplier", "learning_rate", "suffix", "seed", "beta")
 _NETWORK_KEYWORDS = {name.replace("-", "_"): name for name in NETWORK_SETTINGS}
-_LAUNCH_ONLY = ("dry_run", "wait", "provider", "base_url", "relaunch", *_JOB_KEYWORDS, *_NETWORK_KEYWORDS)
+_SETTING_KEYWORDS = {name.replace("-", "_"): name for name in PROVIDER_SETTINGS}
+_LAUNCH_ONLY = (
+    "dry_run",
+    "wait",
+    "provider",
+    "base_url",
+    "fireworks_account",
+    "relaunch",
+    *_JOB_KEYWORDS,
+    *_NETWORK_KEYWORDS,
+    *_SETTING_KEYWORDS,
+)
 
 
 def launch_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -161,9 +218,11 @@ def _launch_options(validation: Path | None, given: dict[str, Any]) -> LaunchOpt
         dry_run=given["dry_run"],
         wait=given["wait"],
         relaunch=given["relaunch"],
+        fireworks_account=given["fireworks_account"],
         network_given={
             name: given[keyword] for keyword, name in _NETWORK_KEYWORDS.items() if given[keyword] is not None
         },
+        settings={name: given[keyword] for keyword, name in _SETTING_KEYWORDS.items() if given[keyword] is not None},
     )
 
 
@@ -173,10 +232,13 @@ def launch_paths(paths: list[Path], validation: Path | None) -> list[Path]:
 
 
 def launch_with_network(settings: Settings, launch: LaunchOptions | None) -> LaunchOptions | None:
-    """--launch's options with their timeouts and retries: the command line's, else the
-    configuration's, else the defaults."""
+    """--launch's options with their timeouts, retries, Fireworks account and provider settings:
+    the command line's, else the configuration's, else the defaults (the account and the provider
+    settings: the environment's)."""
     if launch is not None:
         launch.set_network({**settings.launch_network, **launch.network_given})
+        launch.fireworks_account = launch.fireworks_account or settings.fireworks_account
+        launch.settings = {**settings.launch_settings, **launch.settings}
     return launch
 
 

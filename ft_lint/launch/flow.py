@@ -42,8 +42,11 @@ PROVIDER_CLASSES = {
     "openai": ("ft_lint.launch.openai_api", "OpenAIProvider"),
     "azure-openai": ("ft_lint.launch.azure_api", "AzureProvider"),
     "together": ("ft_lint.launch.together_api", "TogetherProvider"),
+    "fireworks": ("ft_lint.launch.fireworks_api", "FireworksProvider"),
+    "bedrock": ("ft_lint.launch.bedrock_api", "BedrockProvider"),
+    "vertex": ("ft_lint.launch.vertex_api", "VertexProvider"),
 }
-METHOD_BY_FORMAT = {"openai-preference": "dpo"}
+METHOD_BY_FORMAT = {"openai-preference": "dpo", "bedrock-distillation": "distillation"}
 NOT_LAUNCHABLE = {
     "openai-rft": "reinforcement fine-tuning needs a grader, which --launch does not set up; "
     "create this job with the provider's own tools",
@@ -86,14 +89,18 @@ def prepare(settings: Settings, run_options: RunOptions, files: list[Path]) -> L
             f"{', '.join(PROVIDER_CLASSES)}: create this job with {provider_name}'s own tools"
         )
     provider = make_provider(provider_name, options)
+    missing = provider.missing_settings()
+    if missing:
+        raise LaunchError(f"{provider.title} settings missing: {'; '.join(missing)} (nothing was sent)")
     check_endpoint(provider)
+    provider.check_settings()
     for path in filter(None, (training, validation)):
         _check_size(path, provider)
     if not options.dry_run:
         missing = provider.missing_credentials()
         if missing:
             raise LaunchError(f"{provider.title} credentials missing: set {', '.join(missing)} (nothing was sent)")
-        import_sdk(provider.sdk_module)
+        import_sdk(provider.sdk_module, provider.extra)
     return Launch(settings, run_options, options, provider, model, model_name, training, validation)
 
 
@@ -180,6 +187,8 @@ class Launch:
         # Built once with placeholders so that settings the provider cannot take stop us here.
         self._request({path: f"<file id of {path.as_posix()}>" for path in files}, method)
         linted = [self._linted(path, read) for path in files]
+        for file in linted:
+            self._check_limits(file)
         if self.options.dry_run:
             return self._dry_run(linted, method)
         self.provider.check_files(files)
@@ -213,6 +222,26 @@ class Launch:
             raise LaunchError(f"--beta is a DPO setting, for preference data; {self.training} holds {training_format}")
         return method
 
+    def _check_limits(self, file: LintedFile) -> None:
+        """The model table's limits for one file (rules FT005 and FT123 report them too, unless
+        they are off): a job over them would be rejected after the upload."""
+        model, path = self.model, file.path
+        if model.upload_limit_bytes is not None and file.size > model.upload_limit_bytes:
+            raise LaunchError(
+                f"{path}: {file.size} bytes, over the {model.upload_limit_bytes} bytes {model.provider} takes "
+                f"for {model.id} (nothing was sent)"
+            )
+        is_validation = self.validation is not None and path == self.validation
+        most = model.max_validation_examples if is_validation else model.max_examples
+        if most is not None:
+            examples = _examples(file)
+            if examples > most:
+                kind = "validation" if is_validation else "training"
+                raise LaunchError(
+                    f"{path}: {examples} examples, over the {most} {model.provider} takes in a {kind} file "
+                    f"for {model.id} (nothing was sent)"
+                )
+
     def _format_of(self, path: Path) -> str | None:
         if self.settings.format:
             return self.settings.format
@@ -242,6 +271,7 @@ class Launch:
         self.say(f"launch (dry run: nothing is sent): {self._header(method)}")
         self.say(self._network())
         file_ids = {}
+        all_uploaded = True  # an upload gives a new file id: a new request, so a new job
         for file in linted:
             file.check()
             path = file.path
@@ -253,10 +283,23 @@ class Launch:
                 )
                 file_ids[path] = known.file_id
             else:
-                self.say(f"would upload {path}: {facts}, purpose fine-tune, via {self.provider.upload_method(size)}")
-                file_ids[path] = f"<file id of {path.as_posix()}>"
+                derived = self.provider.derived_file_id(sha256)
+                where = f" as {derived} (unless it is found there already: checked at launch)" if derived else ""
+                self.say(f"would upload {path}: {facts}{where}, via {self.provider.upload_method(size)}")
+                all_uploaded = False
+                file_ids[path] = derived or f"<file id of {path.as_posix()}>"
+        request = self._request(file_ids, method)
+        earlier = state.job(self._job_key(request)) if all_uploaded else None
+        if earlier and not self.options.relaunch:
+            self.say(
+                f"would reuse job {earlier['job_id']}: created from these files and settings on"
+                f" {earlier['created_at']}; the launch would not create another (--relaunch creates one)"
+            )
+            return 0
+        if earlier:
+            self.say(f"would create another job (--relaunch): job {earlier['job_id']} was created from these before")
         self.say(f"would send {self.provider.job_request_label()}:")
-        self.say(json.dumps(self._request(file_ids, method), indent=2))
+        self.say(json.dumps(request, indent=2))
         return 0
 
     def _send(self, linted: list[LintedFile], method: str) -> int:
@@ -280,9 +323,7 @@ class Launch:
         for file in linted:  # what was uploaded is what was linted; a file changed since is refused all the same
             file.check()
         request = self._request(file_ids, method)
-        key = hashlib.sha256(
-            json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
-        ).hexdigest()
+        key = self._job_key(request)
         earlier = state.job(key)
         if earlier and not self.options.relaunch:
             self.say(
@@ -297,15 +338,21 @@ class Launch:
         self.say(f"created fine-tuning job {job_id} ({status})")
         return job_id
 
+    def _job_key(self, request: dict[str, Any]) -> str:
+        """The job request's key in the state file: the same request to the same endpoint creates one job."""
+        return hashlib.sha256(
+            json.dumps([self.provider.name, self.provider.endpoint, request], sort_keys=True).encode()
+        ).hexdigest()
+
     def _earlier_upload(self, file: LintedFile, state: LaunchState) -> tuple[int, str, str, Upload | None]:
         """The linted bytes' size and sha256, their key in the state, and their upload recorded there."""
         sha256 = file.sha256()
-        key = state.upload_key(self.provider.name, self.provider.endpoint, sha256)
+        key = state.upload_key(self.provider.name, self.provider.upload_location, sha256)
         return file.size, sha256, key, state.upload(key)
 
     def _file_id(self, file: LintedFile, state: LaunchState) -> str:
         provider, path = self.provider, file.path
-        size, _, key, known = self._earlier_upload(file, state)
+        size, sha256, key, known = self._earlier_upload(file, state)
         if known:
             with provider.translated_errors(f"checking that {known.file_id} ({path}) still exists"):
                 exists = provider.file_exists(known.file_id, size)
@@ -313,12 +360,32 @@ class Launch:
                 self.say(f"reusing {path}: uploaded before as {known.file_id}")
                 return known.file_id
             state.forget_upload(key)
+        derived = provider.derived_file_id(sha256)
+        if derived and (not known or derived != known.file_id):
+            with provider.translated_errors(f"looking for {path} uploaded before as {derived}"):
+                found = provider.file_exists(derived, size)
+            if found:
+                state.record_upload(key, Upload(derived, path.name, size, now()))
+                self.say(f"reusing {path}: found uploaded before as {derived}")
+                return derived
         self.say(f"uploading {path} ({size} bytes) via {provider.upload_method(size)}")
         with provider.translated_errors(f"uploading {path}", uploading=True):
             file_id = provider.upload(file)
         state.record_upload(key, Upload(file_id, path.name, size, now()))
         self.say(f"uploaded {path} as {file_id}")
         return file_id
+
+
+def _examples(file: LintedFile) -> int:
+    """The lines that hold anything but blanks, as FT006 and FT123 count examples."""
+    count, filled = 0, False
+    for chunk in file.chunks():
+        *ended, last = chunk.split(b"\n")
+        for line in ended:
+            count += filled or bool(line.strip())
+            filled = False
+        filled = filled or bool(last.strip())
+    return count + filled
 
 
 def follow_command(provider: Provider, job_id: str) -> str:

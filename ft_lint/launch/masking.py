@@ -14,7 +14,15 @@ import re
 
 MASK = "[masked]"
 # Every provider's, whichever is launching: an error may quote another one's too.
-CREDENTIAL_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "TOGETHER_API_KEY")
+CREDENTIAL_VARIABLES = (
+    "OPENAI_API_KEY",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_AD_TOKEN",
+    "TOGETHER_API_KEY",
+    "FIREWORKS_API_KEY",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+)
 SHORTEST_MASKED_VALUE = 8  # shorter values are common words; a header or URL shape still masks them
 _HEADER = re.compile(
     r"""(?ix)\b((?:proxy-)?authorization|(?:x-)?api[-_]?key|(?:x-)?auth[-_]?token)  # the header's name

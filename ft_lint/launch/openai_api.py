@@ -92,6 +92,11 @@ class OpenAIProvider(Provider):
     def job_request(
         self, model: str, training_file: str, validation_file: str | None, method: str, settings: JobSettings
     ) -> dict[str, Any]:
+        if settings.learning_rate is not None:
+            raise LaunchError(
+                f"--learning-rate: {self.title} takes a scaling of its own learning rate: "
+                "give --learning-rate-multiplier"
+            )
         hyperparameters = {
             name: value
             for name, value in (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-PROVIDER_NAMES = ("openai", "azure-openai", "together")
+PROVIDER_NAMES = ("openai", "azure-openai", "together", "fireworks", "bedrock", "vertex")
 OPENAI_PART_BYTES = 64 * 2**20  # the Uploads API takes parts of at most 64 MB
 # How long to wait and how often to try: option (and configuration key) -> Timeouts field.
 TIMEOUT_SETTINGS = {
@@ -17,6 +18,19 @@ TIMEOUT_SETTINGS = {
 RETRIES_SETTING = "max-retries"
 MAX_SECONDS = 7 * 86400  # a week: longer is no limit (and past what the deadline's timer takes)
 NETWORK_SETTINGS = (*TIMEOUT_SETTINGS, RETRIES_SETTING)
+# Where a provider's job goes and who runs it (Bedrock: S3 bucket and prefix, IAM role, region,
+# distillation teacher; Vertex AI: project, region and Cloud Storage bucket): option (and
+# configuration key) names; the provider reads the environment for those not given.
+PROVIDER_SETTINGS = (
+    "s3-bucket",
+    "s3-prefix",
+    "role-arn",
+    "region",
+    "teacher-model",
+    "gcp-project",
+    "gcp-location",
+    "gcs-uri",
+)
 
 
 @dataclass
@@ -26,6 +40,7 @@ class JobSettings:
     n_epochs: int | None = None
     batch_size: int | None = None
     learning_rate_multiplier: float | None = None
+    learning_rate: float | None = None  # absolute (Bedrock, Together)
     suffix: str | None = None
     seed: int | None = None
     beta: float | None = None
@@ -52,8 +67,11 @@ class LaunchOptions:
     dry_run: bool = False
     wait: bool = False
     relaunch: bool = False  # create a job even when the same request created one before
+    fireworks_account: str | None = None  # None: the `fireworks-account` key, else $FIREWORKS_ACCOUNT_ID
     max_retries: int = 5  # the SDKs retry 5xx, 408, 429 and timeouts with exponential backoff
     timeouts: Timeouts = field(default_factory=Timeouts)
+    # PROVIDER_SETTINGS by name: the command line's, else the configuration's
+    settings: dict[str, str] = field(default_factory=dict)
     network_given: dict[str, float] = field(
         default_factory=dict
     )  # NETWORK_SETTINGS on the command line: they win over the configuration's
@@ -69,3 +87,4 @@ class LaunchOptions:
     poll_interval: float = 30.0  # seconds between two looks at a job under --wait
     multipart_threshold: int | None = None  # None: the provider's single-request upload limit
     part_size: int = OPENAI_PART_BYTES
+    credentials: Any = None  # google.auth credentials for Vertex AI; None: Application Default Credentials

@@ -105,7 +105,8 @@ class TogetherProvider(Provider):
     ) -> dict[str, Any]:
         if settings.learning_rate_multiplier is not None:
             raise LaunchError(
-                "--learning-rate-multiplier: Together takes an absolute learning rate, not a multiplier; leave it out"
+                "--learning-rate-multiplier: Together takes an absolute learning rate, not a multiplier: "
+                "give --learning-rate"
             )
         request: dict[str, Any] = {"model": model, "training_file": training_file}
         if validation_file:
@@ -113,6 +114,7 @@ class TogetherProvider(Provider):
         for name, value in (
             ("n_epochs", settings.n_epochs),
             ("batch_size", settings.batch_size),
+            ("learning_rate", settings.learning_rate),
             ("suffix", settings.suffix),
             ("random_seed", settings.seed),
         ):

@@ -1,0 +1,166 @@
+"""--write-clean OUT: a copy of one data file holding only the records that passed, so a model
+can be trained on them while the rest is fixed.
+
+A record is left out when a finding at or above the failing severity is at its line (a pair
+rule's finding is at the later copy, so the first copy stays). Findings about the file as a
+whole (FT005 too large, FT006 too few examples, FT007 mixed formats, FT304, FT305) leave every
+record in, and are named once the copy is written; a finding that stands for every line (a file
+in another shape altogether) leaves every record out. Lines that are not records (blank, broken
+JSON) are never copied. What is copied is the original bytes: each kept line with its own line
+ending, and the byte order mark unless FT010 fails; a JSON array's kept elements as written, in
+an array of their own (their text may span lines, which JSONL cannot hold).
+
+Only one file: the clean copy of several would need OUT to mirror their folders (two inputs
+named `train.jsonl` in different folders would collide), and a provider trains on one file.
+
+OUT is written safely: never over an input (the rules of `-o`), and through a temporary file in
+its folder, made before the lint (a folder that cannot be written fails at once) and renamed
+over OUT once complete, so OUT is never half written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ft_lint.errors import UsageError
+from ft_lint.files import display_name
+from ft_lint.findings import Finding, Scope, Severity
+from ft_lint.input_kinds import JSON, JSONL, read_as
+from ft_lint.reader import (
+    BOM,
+    Kind,
+    UnreadableFile,
+    WholeFileProblem,
+    bounded_lines,
+    is_json_array,
+    open_data_file,
+    parse_line,
+    read_entries,
+)
+
+BYTE_ORDER_MARK_CODE = "FT010"
+ARRAY_HEAD_BYTES = 1 << 16  # of a JSON array read to see its line endings (CRLF or LF)
+
+
+@dataclass
+class Copied:
+    """What a clean copy holds."""
+
+    kept: int  # records written
+    records: int  # records in the file
+    file_findings: list[str]  # the codes of the failing findings about the file as a whole
+
+
+def source_file(files: list[Path], validation: Path | None) -> Path:
+    """The one data file to copy: the files linted, less the --validation file."""
+    sources = [path for path in files if validation is None or path.resolve() != validation.resolve()]
+    if len(sources) != 1:
+        named = ", ".join(map(display_name, sources[:5])) + (", ..." if len(sources) > 5 else "")
+        raise UsageError(
+            f"--write-clean copies one data file; the paths hold {len(sources)}"
+            + (f" ({named})" if sources else "")
+            + ": name one file (and --validation for its pair)"
+        )
+    kind = read_as(sources[0])
+    if kind not in (JSONL, JSON):  # it would copy compressed bytes or table rows as if they were lines
+        raise UsageError(
+            f"--write-clean copies JSONL and JSON files, not {kind.name} ({display_name(sources[0])}): "
+            "convert it to JSONL to copy its clean records"
+        )
+    return sources[0]
+
+
+class CleanCopy:
+    """OUT, being written: a temporary file beside it until `commit`, removed at the end of the `with` otherwise."""
+
+    def __init__(self, source: Path, target: Path):
+        self.source, self.target = source, target
+        if target.is_dir():
+            raise UsageError(f"{target}: is a folder; --write-clean takes a file name")
+        try:
+            descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        except OSError as error:
+            raise UsageError(f"{target}: cannot write the clean copy: {error.strerror or error}") from None
+        self._temporary = Path(name)
+        self._handle: BinaryIO = os.fdopen(descriptor, "wb")
+        os.chmod(descriptor, 0o666 & ~_umask())  # as a file the user creates (mkstemp's are private)
+        self._committed = False
+
+    def __enter__(self) -> CleanCopy:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._handle.close()
+        if not self._committed:
+            self._temporary.unlink(missing_ok=True)
+
+    def commit(self, findings: list[Finding], fail_on: Severity) -> Copied:
+        """Write the records of the source that no finding at or above FAIL_ON names, then put OUT in place."""
+        failing = [f for f in findings if f.filename == display_name(self.source) and f.severity >= fail_on]
+        dropped_lines = {f.line for f in failing if f.scope is Scope.RECORD and f.code != BYTE_ORDER_MARK_CODE}
+        every_line = any(f.scope is Scope.EVERY_LINE for f in failing)
+        keep_bom = not any(f.code == BYTE_ORDER_MARK_CODE for f in failing)
+        kept = records = 0
+        try:
+            for is_kept, chunk in self._chunks(dropped_lines, every_line, keep_bom):
+                records += is_kept is not None
+                kept += bool(is_kept)
+                if is_kept is not False:
+                    self._handle.write(chunk)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            os.replace(self._temporary, self.target)
+        except OSError as error:
+            raise UsageError(f"{self.target}: cannot write the clean copy: {error.strerror or error}") from None
+        self._committed = True
+        file_codes = sorted({f.code for f in failing if f.scope is Scope.FILE})
+        return Copied(kept, records, file_codes)
+
+    def _chunks(self, dropped: set[int], every_line: bool, keep_bom: bool) -> Iterator[tuple[bool | None, bytes]]:
+        """(kept, bytes) for each record of the source, (None, bytes) for what frames them (a BOM,
+        an array's brackets); the bytes of a record left out are not written."""
+        try:
+            with open_data_file(self.source) as handle:
+                head = handle.read(ARRAY_HEAD_BYTES)
+                starts_with_bom = head.startswith(BOM)
+                handle.seek(0)
+                array = is_json_array(self.source, handle)
+                handle.seek(0)
+                if starts_with_bom and keep_bom:
+                    yield None, BOM
+                if array:
+                    yield from self._array_chunks(dropped, every_line, b"\r\n" if b"\r\n" in head else b"\n")
+                    return
+                for number, (line, whole) in enumerate(bounded_lines(handle), start=1):
+                    if number == 1 and starts_with_bom:
+                        line = line[len(BOM) :]
+                    if whole and parse_line(number, line.rstrip(b"\r\n")).kind is Kind.RECORD:
+                        yield not every_line and number not in dropped, line
+        except WholeFileProblem:
+            return  # no records: gzip, UTF-16, a JSON array over the size read (reported by the lint)
+        except UnreadableFile as error:
+            raise UsageError(f"--write-clean: {error}") from None
+
+    def _array_chunks(self, dropped: set[int], every_line: bool, newline: bytes) -> Iterator[tuple[bool | None, bytes]]:
+        yield None, b"["
+        separator = newline
+        for entry in read_entries(self.source):
+            if entry.kind is not Kind.RECORD:
+                continue
+            is_kept = not every_line and entry.line not in dropped
+            yield is_kept, separator + entry.raw
+            if is_kept:
+                separator = b"," + newline
+        yield None, (newline if separator != newline else b"") + b"]" + newline
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
