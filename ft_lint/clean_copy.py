@@ -8,7 +8,9 @@ record in, and are named once the copy is written; a finding that stands for eve
 in another shape altogether) leaves every record out. Lines that are not records (blank, broken
 JSON) are never copied. What is copied is the original bytes: each kept line with its own line
 ending, and the byte order mark unless FT010 fails; a JSON array's kept elements as written, in
-an array of their own (their text may span lines, which JSONL cannot hold).
+an array of their own (their text may span lines, which JSONL cannot hold). A compressed file
+(.jsonl.gz, .jsonl.zst) is copied compressed the same way, its kept lines as they decompress; a
+CSV or TSV file is refused (its rows are no lines to copy).
 
 Only one file: the clean copy of several would need OUT to mirror their folders (two inputs
 named `train.jsonl` in different folders would collide), and a provider trains on one file.
@@ -20,23 +22,26 @@ over OUT once complete, so OUT is never half written.
 
 from __future__ import annotations
 
+import gzip
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
+from ft_lint.decompress import METHODS, StreamStopped, open_decompressed
 from ft_lint.errors import UsageError
 from ft_lint.files import display_name
 from ft_lint.findings import Finding, Scope, Severity
-from ft_lint.input_kinds import JSON, JSONL, read_as
+from ft_lint.input_kinds import JSON, JSONL, JSONL_GZIP, JSONL_ZSTD, read_as
 from ft_lint.reader import (
     BOM,
     Kind,
     UnreadableFile,
     WholeFileProblem,
     bounded_lines,
+    file_size,
     is_json_array,
     open_data_file,
     parse_line,
@@ -67,12 +72,21 @@ def source_file(files: list[Path], validation: Path | None) -> Path:
             + ": name one file (and --validation for its pair)"
         )
     kind = read_as(sources[0])
-    if kind not in (JSONL, JSON):  # it would copy compressed bytes or table rows as if they were lines
+    if kind not in (JSONL, JSON, JSONL_GZIP, JSONL_ZSTD):  # a table's rows are no lines to copy
         raise UsageError(
-            f"--write-clean copies JSONL and JSON files, not {kind.name} ({display_name(sources[0])}): "
-            "convert it to JSONL to copy its clean records"
+            f"--write-clean copies JSONL files (plain or compressed) and JSON arrays, not {kind.name} "
+            f"({display_name(sources[0])}): convert it to JSONL to copy its clean records"
         )
     return sources[0]
+
+
+def _compressing(handle: BinaryIO, method: str) -> BinaryIO:
+    """A writer compressing into `handle` as the source was ("gzip" or "zstd"); closing it leaves `handle` open."""
+    if method == "gzip":
+        return cast("BinaryIO", gzip.GzipFile(fileobj=handle, mode="wb", mtime=0))
+    import zstandard  # the zstd extra: the source was read with it
+
+    return cast("BinaryIO", zstandard.ZstdCompressor(write_checksum=True).stream_writer(handle, closefd=False))
 
 
 class CleanCopy:
@@ -106,12 +120,16 @@ class CleanCopy:
         every_line = any(f.scope is Scope.EVERY_LINE for f in failing)
         keep_bom = not any(f.code == BYTE_ORDER_MARK_CODE for f in failing)
         kept = records = 0
+        method = read_as(self.source).reader
         try:
+            out = _compressing(self._handle, method) if method in METHODS else self._handle
             for is_kept, chunk in self._chunks(dropped_lines, every_line, keep_bom):
                 records += is_kept is not None
                 kept += bool(is_kept)
                 if is_kept is not False:
-                    self._handle.write(chunk)
+                    out.write(chunk)
+            if out is not self._handle:
+                out.close()  # the compressed stream's end
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
@@ -126,12 +144,19 @@ class CleanCopy:
         """(kept, bytes) for each record of the source, (None, bytes) for what frames them (a BOM,
         an array's brackets); the bytes of a record left out are not written."""
         try:
-            with open_data_file(self.source) as handle:
-                head = handle.read(ARRAY_HEAD_BYTES)
+            with open_data_file(self.source) as source:
+                method = read_as(self.source).reader
+                handle: BinaryIO
+                if method in METHODS:
+                    handle = open_decompressed(source, method, file_size(source))
+                    head, array = handle.peek(len(BOM)), False
+                else:
+                    handle = source
+                    head = handle.read(ARRAY_HEAD_BYTES)
+                    handle.seek(0)
+                    array = is_json_array(self.source, handle)
+                    handle.seek(0)
                 starts_with_bom = head.startswith(BOM)
-                handle.seek(0)
-                array = is_json_array(self.source, handle)
-                handle.seek(0)
                 if starts_with_bom and keep_bom:
                     yield None, BOM
                 if array:
@@ -142,8 +167,8 @@ class CleanCopy:
                         line = line[len(BOM) :]
                     if whole and parse_line(number, line.rstrip(b"\r\n")).kind is Kind.RECORD:
                         yield not every_line and number not in dropped, line
-        except WholeFileProblem:
-            return  # no records: gzip, UTF-16, a JSON array over the size read (reported by the lint)
+        except (WholeFileProblem, StreamStopped):
+            return  # no records (gzip, UTF-16, a JSON array over the size read), or none after a break: reported
         except UnreadableFile as error:
             raise UsageError(f"--write-clean: {error}") from None
 

@@ -27,6 +27,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, NoReturn
 
+METHODS = ("gzip", "zstd")  # the input kinds' readers that decompress
 EXPANSION_RATIO = 1_000
 EXPANSION_FLOOR = 64 << 20  # a small file may always expand this far (a few identical records compress very well)
 LINES_FLOOR = 10_000  # lines a small file may always hold

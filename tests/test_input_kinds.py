@@ -312,16 +312,29 @@ def test_fix_is_refused_with_one_line_and_the_file_left_alone(tmp_path, name):
     assert refusal.startswith(f"ft-lint: error: {path.as_posix()}: ")
 
 
-@pytest.mark.parametrize("name", ["data.jsonl.zst", "data.tsv"])
-def test_write_clean_is_refused_before_anything_is_written(tmp_path, name):
-    path = tmp_path / name
-    if name.endswith(".zst"):
-        path.write_bytes(zstandard.ZstdCompressor().compress(json.dumps(chat()).encode() + b"\n"))
-    else:
-        write_table(path, [chat()], "\t")
-    result = run_cli("check", "--no-cache", "--write-clean", str(tmp_path / "clean.jsonl"), str(path))
+def test_write_clean_of_a_table_is_refused_before_anything_is_written(tmp_path):
+    path = tmp_path / "data.tsv"
+    write_table(path, [chat()], "\t")
+    result = run_cli("check", "--no-cache", "--write-clean", str(tmp_path / "clean.tsv"), str(path))
     assert result.code == 2 and result.err.count("\n") == 1 and "--write-clean copies JSONL" in result.err
-    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.tsv"]
+
+
+@pytest.mark.parametrize("kind", ["gz", "zst"])
+def test_write_clean_of_a_compressed_file_is_compressed_the_same_way(tmp_path, kind):
+    """The kept lines as they decompress, byte for byte (CRLF and the BOM kept), compressed again."""
+    good = [json.dumps(chat(f"Question {n}?", f"Answer {n}.")).encode() for n in range(12)]
+    bad = json.dumps(chat("Question?", "")).encode()  # FT201
+    text = b"\xef\xbb\xbf" + b"\r\n".join([*good[:6], bad, *good[6:]]) + b"\r\n"
+    source, clean = tmp_path / f"data.jsonl.{kind}", tmp_path / f"clean.jsonl.{kind}"
+    source.write_bytes(compress(text, kind))
+    result = run_cli("check", "--no-cache", "--model", OPENAI_MODEL, "--write-clean", str(clean), str(source))
+    assert result.code == 1, result.err
+    packed = clean.read_bytes()
+    restored = (
+        gzip.decompress(packed) if kind == "gz" else zstandard.ZstdDecompressor().decompressobj().decompress(packed)
+    )
+    assert restored == text.replace(bad + b"\r\n", b"")
 
 
 @pytest.mark.parametrize(
