@@ -353,3 +353,46 @@ def test_write_clean_of_a_compressed_file_is_compressed_the_same_way(tmp_path, k
 def test_the_catalog_names_kinds_by_suffix(name, kind):
     assert input_kinds.kind_of(Path(name)) is kind
     assert input_kinds.read_as(Path(name)) is (kind or input_kinds.JSONL)
+
+
+# --- the record cache ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["awkward.jsonl.gz", "awkward.jsonl.zst", "chats.csv"])
+def test_a_warm_run_checks_only_what_changed(tmp_path, monkeypatch, name):
+    """The cache keys each record by what is checked (the decompressed line, the row's record):
+    a warm run of the same file checks nothing and reports what a cold run reports; after one
+    record changes (recompressed, or the table rewritten) it checks that one alone."""
+    from ft_lint import scanning
+
+    counts: list[int] = []
+    check = scanning._check
+
+    def counting(scope, entries):
+        counts[-1] += len(entries)
+        return check(scope, entries)
+
+    monkeypatch.setattr(scanning, "_check", counting)
+    path = tmp_path / name
+    records = [chat(f"Question {n}?", f"Answer {n} in a few words.") for n in range(40)]
+
+    def write(rows: list[dict]) -> None:
+        if name.endswith(".csv"):
+            write_table(path, [{"messages": r["messages"]} for r in rows])
+        else:
+            path.write_bytes(compress(b"".join(json.dumps(r).encode() + b"\n" for r in rows), name[-2:]))
+
+    def run(**settings) -> list[tuple]:
+        counts.append(0)
+        return comparable(lint_paths([path], EVERY_RULE, **settings), name)
+
+    write(records)
+    cold = run(no_cache=True)
+    assert run() == cold and run() == cold
+    records[7]["messages"][1]["content"] = ""
+    write(records)
+    changed = run()
+    assert [(code, line) for code, line, *_ in changed if code == "FT201"] == [
+        ("FT201", 9 if name.endswith(".csv") else 8)
+    ]
+    assert counts[1:] == [40, 0, 1]
