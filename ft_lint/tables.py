@@ -52,6 +52,7 @@ def rows(handle: BinaryIO, delimiter: str) -> Iterator[Row]:
     if csv.field_size_limit() < MAX_LINE_BYTES:  # the module's 128 KiB default is less than a long example
         csv.field_size_limit(MAX_LINE_BYTES)
     reader = csv.reader(_text_lines(handle), delimiter=delimiter, strict=False)
+    start = 1  # where the row being read starts
     try:
         header = next((row for row in reader if row), None)
         if header is None:
@@ -66,9 +67,11 @@ def rows(handle: BinaryIO, delimiter: str) -> Iterator[Row]:
     except _Stop as stop:
         yield Row(stop.line, problem=stop.problem, stops=stop.kind)
     except csv.Error as error:  # a field over the limit, a NUL byte
-        problem = str(error)
-        kind = "too-long" if "larger than field limit" in problem else "encoding"
-        yield Row(reader.line_num, problem=f"the row cannot be read: {problem}", stops=kind)
+        if "larger than field limit" in str(error):
+            problem = f"the row has a cell over {MAX_LINE_BYTES >> 20} MiB: no example is so long (an unclosed quote?)"
+            yield Row(start, problem=problem, stops="too-long")
+        else:
+            yield Row(reader.line_num, problem=f"the row cannot be read: {error}", stops="encoding")
 
 
 def _row(line: int, columns: list[str], keys: list[bytes], cells: list[str], delimiter: str) -> Row:

@@ -294,6 +294,16 @@ def test_bytes_that_are_not_utf8_stop_the_table_at_their_line(tmp_path):
     assert bad.line == 3 and "0xe9" in bad.message
 
 
+@pytest.mark.slow
+def test_an_unclosed_quote_over_the_cell_limit_is_one_finding_at_its_row(tmp_path):
+    """A quote never closed takes the rest of the file into one cell: past 64 MiB, one FT009 at
+    the line where its row starts, and nothing held beyond the limit."""
+    path = tmp_path / "unclosed.csv"
+    path.write_text('prompt,completion\nfine, yes\n"never closed, no\n' + ("x" * 1023 + "\n") * (70 << 10))
+    found = [(f.line, f.code) for f in lint_paths([path], EVERY_RULE) if f.code.startswith("FT0")]
+    assert found == [(3, "FT009")]
+
+
 # --- --fix and the catalog ---------------------------------------------------------------------
 
 
