@@ -8,9 +8,10 @@ record in, and are named once the copy is written; a finding that stands for eve
 in another shape altogether) leaves every record out. Lines that are not records (blank, broken
 JSON) are never copied. What is copied is the original bytes: each kept line with its own line
 ending, and the byte order mark unless FT010 fails; a JSON array's kept elements as written, in
-an array of their own (their text may span lines, which JSONL cannot hold). A compressed file
-(.jsonl.gz, .jsonl.zst) is copied compressed the same way, its kept lines as they decompress; a
-CSV or TSV file is refused (its rows are no lines to copy).
+an array of their own (their text may span lines, which JSONL cannot hold); a Parquet file's kept
+rows as Parquet, with its schema and compression. A compressed file (.jsonl.gz, .jsonl.zst) is
+copied compressed the same way, its kept lines as they decompress; a CSV or TSV file is refused
+(its rows are no lines to copy).
 
 Only one file: the clean copy of several would need OUT to mirror their folders (two inputs
 named `train.jsonl` in different folders would collide), and a provider trains on one file.
@@ -30,11 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from ft_lint import parquet_rows
 from ft_lint.decompress import METHODS, StreamStopped, open_decompressed
 from ft_lint.errors import UsageError
 from ft_lint.files import display_name
 from ft_lint.findings import Finding, Scope, Severity
-from ft_lint.input_kinds import JSON, JSONL, JSONL_GZIP, JSONL_ZSTD, read_as
+from ft_lint.input_kinds import CSV, PARQUET, TSV, read_as
 from ft_lint.reader import (
     BOM,
     Kind,
@@ -72,7 +74,7 @@ def source_file(files: list[Path], validation: Path | None) -> Path:
             + ": name one file (and --validation for its pair)"
         )
     kind = read_as(sources[0])
-    if kind not in (JSONL, JSON, JSONL_GZIP, JSONL_ZSTD):  # a table's rows are no lines to copy
+    if kind in (CSV, TSV):  # a table's rows are no lines to copy
         raise UsageError(
             f"--write-clean copies JSONL files (plain or compressed) and JSON arrays, not {kind.name} "
             f"({display_name(sources[0])}): convert it to JSONL to copy its clean records"
@@ -119,17 +121,11 @@ class CleanCopy:
         dropped_lines = {f.line for f in failing if f.scope is Scope.RECORD and f.code != BYTE_ORDER_MARK_CODE}
         every_line = any(f.scope is Scope.EVERY_LINE for f in failing)
         keep_bom = not any(f.code == BYTE_ORDER_MARK_CODE for f in failing)
-        kept = records = 0
-        method = read_as(self.source).reader
         try:
-            out = _compressing(self._handle, method) if method in METHODS else self._handle
-            for is_kept, chunk in self._chunks(dropped_lines, every_line, keep_bom):
-                records += is_kept is not None
-                kept += bool(is_kept)
-                if is_kept is not False:
-                    out.write(chunk)
-            if out is not self._handle:
-                out.close()  # the compressed stream's end
+            if read_as(self.source) is PARQUET:
+                kept, records = self._copy_rows(dropped_lines, every_line)
+            else:
+                kept, records = self._write_chunks(dropped_lines, every_line, keep_bom)
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
@@ -139,6 +135,33 @@ class CleanCopy:
         self._committed = True
         file_codes = sorted({f.code for f in failing if f.scope is Scope.FILE})
         return Copied(kept, records, file_codes)
+
+    def _write_chunks(self, dropped: set[int], every_line: bool, keep_bom: bool) -> tuple[int, int]:
+        """Write the kept records' bytes as the source holds them; (records kept, records)."""
+        kept = records = 0
+        method = read_as(self.source).reader
+        out = _compressing(self._handle, method) if method in METHODS else self._handle
+        for is_kept, chunk in self._chunks(dropped, every_line, keep_bom):
+            records += is_kept is not None
+            kept += bool(is_kept)
+            if is_kept is not False:
+                out.write(chunk)
+        if out is not self._handle:
+            out.close()  # the compressed stream's end
+        return kept, records
+
+    def _copy_rows(self, dropped: set[int], every_line: bool) -> tuple[int, int]:
+        """A Parquet source's kept rows, written as Parquet (its schema and compression): a
+        row's findings are at its position, row + 1."""
+        try:
+            with open_data_file(self.source) as handle:
+                return parquet_rows.copy_rows(
+                    handle, self._handle, lambda row: not every_line and row + 1 not in dropped
+                )
+        except parquet_rows.BrokenParquet:
+            return 0, 0  # no records (reported by the lint)
+        except UnreadableFile as error:
+            raise UsageError(f"--write-clean: {error}") from None
 
     def _chunks(self, dropped: set[int], every_line: bool, keep_bom: bool) -> Iterator[tuple[bool | None, bytes]]:
         """(kept, bytes) for each record of the source, (None, bytes) for what frames them (a BOM,

@@ -272,12 +272,20 @@ def _one_for_each_uniform_failure(findings: list[Finding], entries: dict[str, in
         result.append(
             replace(
                 first,
-                message=f"every line of the file ({len(group):,} lines, {first.line}-{group[-1].line}) fails this way;"
-                f" line {first.line}: {first.message}",
+                message=_every_entry_fails(first, group[-1], len(group)),
                 scope=Scope.EVERY_LINE,
             )
         )
     return sorted(result, key=Finding.sort_key)
+
+
+def _every_entry_fails(first: Finding, last: Finding, count: int) -> str:
+    """The message of a finding that stands for the same one on every line (Parquet: row) of the file."""
+    unit, first_at, last_at = ("line", first.line, last.line) if first.row is None else ("row", first.row, last.row)
+    return (
+        f"every {unit} of the file ({count:,} {unit}s, {first_at}-{last_at}) fails this way;"
+        f" {unit} {first_at}: {first.message}"
+    )
 
 
 def _peer_groups(plan: pairing.Plan, formats: dict[str, Format | None]) -> dict[str, int]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
+
+from ft_lint.input_kinds import read_as
 
 
 class Severity(enum.IntEnum):
@@ -24,6 +27,31 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (choose info, warning or error)") from None
 
 
+def row_of(filename: str, line: int) -> int | None:
+    """The 0-based row of the entry at 1-based position `line` of a file located by row
+    (Parquet), else None: a text file's entries are located by their line."""
+    return line - 1 if read_as(PurePath(filename)).by_row else None
+
+
+def place(filename: str, line: int) -> str:
+    """How a message names a record's place in its file: `line 12`, or `row 11` in Parquet."""
+    row = row_of(filename, line)
+    return f"line {line}" if row is None else f"row {row}"
+
+
+def where(filename: str, line: int) -> str:
+    """A record's file and place, as reports print them: `data.jsonl:12`, `data.parquet:row 11`."""
+    row = row_of(filename, line)
+    return f"{filename}:{line}" if row is None else f"{filename}:row {row}"
+
+
+def places(filename: str, lines: list[int]) -> str:
+    """Several places of one file: `lines 1, 4, 9`, or `rows 0, 3, 8` in Parquet."""
+    if read_as(PurePath(filename)).by_row:
+        return "rows " + ", ".join(str(line - 1) for line in lines)
+    return "lines " + ", ".join(map(str, lines))
+
+
 class Scope(enum.Enum):
     """What a finding is about, beyond its line (what --write-clean leaves out)."""
 
@@ -35,7 +63,18 @@ class Scope(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Location:
     filename: str
-    line: int
+    line: int  # 1-based: the line, or the position of a Parquet row (its 0-based row + 1)
+
+    @property
+    def row(self) -> int | None:
+        return row_of(self.filename, self.line)
+
+    def as_json(self) -> dict[str, Any]:
+        """`line`; in a file located by row, `line` null and `row` (the key only there)."""
+        row = self.row
+        if row is None:
+            return {"filename": self.filename, "line": self.line}
+        return {"filename": self.filename, "line": None, "row": row}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +110,22 @@ class Finding:
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.filename, self.line, self.code, self.pointer)
 
+    @property
+    def row(self) -> int | None:
+        return row_of(self.filename, self.line)
+
+    def where(self) -> str:
+        return where(self.filename, self.line)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "name": self.name,
             "severity": self.severity.label,
-            "filename": self.filename,
-            "line": self.line,
+            **Location(self.filename, self.line).as_json(),
             "pointer": self.pointer,
             "message": self.message,
-            "related": [{"filename": r.filename, "line": r.line} for r in self.related],
+            "related": [related.as_json() for related in self.related],
             "fix": self.fix,
         }
 

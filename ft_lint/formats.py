@@ -190,8 +190,9 @@ class Format:
 
     @property
     def has_turns(self) -> bool:
-        """Records are turns of a conversation (generic text is one trained text: no prompt, no roles)."""
-        return self.conversation != "text"
+        """Records are turns of a conversation (generic text is one trained text: no prompt, no
+        roles; tokenized records are token ids)."""
+        return self.conversation not in ("text", "tokens")
 
     @property
     def ends_with_prompt(self) -> bool:
@@ -663,6 +664,7 @@ _ADAPTERS: dict[str, Callable[[dict[str, Any], Format], list[list[Message]]]] = 
     "sharegpt": _sharegpt,
     "alpaca": _alpaca,
     "text": _text,
+    "tokens": lambda value, fmt: [],  # token ids: no text, no turns (FT124 and FT125 check them)
 }
 
 

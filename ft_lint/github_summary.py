@@ -95,7 +95,7 @@ def _per_rule(findings: list[Finding]) -> list[tuple[str, ...]]:
 
 
 def _finding_row(finding: Finding) -> tuple[str, ...]:
-    where = escape_markdown(f"{finding.filename}:{finding.line}")
+    where = escape_markdown(finding.where())
     if finding.pointer:
         where += " " + escape_markdown(finding.pointer)
     return (

@@ -103,7 +103,7 @@ def _findings_sections(findings: list[Finding]) -> list[str]:
     ]
     shown = sorted(findings, key=lambda f: -f.severity)[:FIRST_FINDINGS]  # errors first, then by file and line
     finding_rows = [
-        f'<tr><td class="wrap">{_text(f"{f.filename}:{f.line}")}'
+        f'<tr><td class="wrap">{_text(f.where())}'
         + (f"<br><code>{_text(f.pointer)}</code>" if f.pointer else "")
         + f"</td><td>{_text(f.code)} {_text(f.name)}</td><td>{_severity(f.severity)}</td>"
         f'<td class="wrap">{_text(f.message)}</td></tr>'

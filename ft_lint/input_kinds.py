@@ -21,6 +21,7 @@ class InputKind:
     fixable: bool  # --fix can rewrite it in place, a line at a time
     extra: str | None = None  # the pip extra its reader needs
     module: str | None = None  # the module that extra provides (to tell whether it is installed)
+    by_row: bool = False  # a record is located by its 0-based row, not a line (a binary file has none)
 
     @property
     def install_hint(self) -> str:
@@ -35,8 +36,9 @@ JSONL_ZSTD = InputKind(
 )
 CSV = InputKind("CSV", (".csv",), "csv", fixable=False)
 TSV = InputKind("TSV", (".tsv",), "tsv", fixable=False)
+PARQUET = InputKind("Parquet", (".parquet",), "parquet", fixable=False, extra="parquet", module="pyarrow", by_row=True)
 
-KINDS: tuple[InputKind, ...] = (JSONL, JSON, JSONL_GZIP, JSONL_ZSTD, CSV, TSV)
+KINDS: tuple[InputKind, ...] = (JSONL, JSON, JSONL_GZIP, JSONL_ZSTD, CSV, TSV, PARQUET)
 
 
 def kind_of(path: PurePath) -> InputKind | None:

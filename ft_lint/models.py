@@ -50,6 +50,7 @@ DEFAULT_MODELS_BY_FORMAT: dict[str, tuple[str, ...]] = {
     "openai-prompt-completion": ("davinci-002", SUCCESSOR_MODEL_ID),
     "openai-rft": ("o4-mini-2025-04-16",),  # no other provider in the table takes OpenAI's RFT layout
     "generic-text": (SUCCESSOR_MODEL_ID,),  # only Together trains on it
+    "together-tokenized": (SUCCESSOR_MODEL_ID,),
     "bedrock-conversation": ("amazon.nova-lite-v1:0:300k",),
     "bedrock-distillation": ("amazon.nova-lite-v1:0:300k",),
     "vertex-gemini": ("gemini-2.5-flash",),
@@ -65,6 +66,7 @@ FORMATS = frozenset(
         "openai-prompt-completion",
         "openai-rft",
         "generic-text",
+        "together-tokenized",
         "bedrock-conversation",
         "bedrock-distillation",
         "vertex-gemini",

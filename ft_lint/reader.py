@@ -20,16 +20,16 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Container, Iterator
+from collections.abc import Collection, Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import orjson
 
-from ft_lint import tables
+from ft_lint import parquet_rows, tables
 from ft_lint.decompress import StreamStopped, open_decompressed
-from ft_lint.input_kinds import InputKind, read_as
+from ft_lint.input_kinds import PARQUET, InputKind, read_as
 
 BOM = b"\xef\xbb\xbf"
 _PY_DICT_HINT_LIMIT = 1 << 20  # don't try literal_eval on huge lines
@@ -152,10 +152,14 @@ class MissingExtra(UnreadableFile):
     """The file's kind needs an optional package that is not installed."""
 
 
-def read_entries(path: Path, only_lines: Container[int] | None = None) -> Iterator[Entry]:
-    """Every entry of the file; with `only_lines`, JSONL lines not listed are skipped unparsed.
-    Read to its end, a file whose size changed meanwhile is an UnreadableFile."""
+def read_entries(path: Path, only_lines: Collection[int] | None = None) -> Iterator[Entry]:
+    """Every entry of the file; with `only_lines`, JSONL lines (Parquet rows, by their 1-based
+    position) not listed are skipped unparsed. Read to its end, a file whose size changed
+    meanwhile is an UnreadableFile."""
     kind = read_as(path)
+    if kind is PARQUET:
+        yield from parquet_entries(path, only_lines)
+        return
     if kind.reader != "jsonl":
         yield from _read_other(path, kind, only_lines)
         return
@@ -227,6 +231,42 @@ def _row_entry(row: tables.Row) -> Entry:
 def stopped_entry(number: int, stopped: StreamStopped) -> Entry:
     """The entry where reading stopped (see decompress.StreamStopped)."""
     return Entry(number, Kind.TOO_LONG if stopped.code == "FT009" else Kind.BAD_DATA, b"", detail=stopped.detail)
+
+
+def parquet_entries(path: Path, only_lines: Collection[int] | None = None) -> Iterator[Entry]:
+    """A Parquet file's rows as entries: row N (0-based) is the entry at position N + 1, which
+    findings show as `row N` (see ft_lint.parquet_rows for how a row becomes a record)."""
+    wanted = None if only_lines is None else frozenset(line - 1 for line in only_lines)
+    with open_data_file(path) as handle:
+        size = file_size(handle)
+        try:
+            for row in parquet_rows.rows(handle, wanted, MAX_RECORD_BYTES):
+                if row.value is None:
+                    yield Entry(row.index + 1, Kind.TOO_LONG, b"", detail=_ROW_TOO_BIG)
+                else:
+                    yield Entry(row.index + 1, Kind.RECORD, row.raw, row.value)
+        except parquet_rows.MissingExtra:
+            raise UnreadableFile(f"{path}: reading Parquet needs pyarrow: {PARQUET.install_hint}") from None
+        except parquet_rows.BrokenParquet as problem:
+            raise WholeFileProblem(problem.message, problem.code) from None
+        except OSError as error:
+            raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
+        _check_unchanged(path, handle, size, size)
+
+
+def parquet_row_count(path: Path) -> int:
+    """The rows of a Parquet file, by its footer (0 for one that cannot be read: reading it says why)."""
+    with open_data_file(path) as handle:
+        try:
+            return parquet_rows.row_count(handle)
+        except (parquet_rows.MissingExtra, parquet_rows.BrokenParquet):
+            return 0
+
+
+_ROW_TOO_BIG = (
+    f"row holds more than {MAX_RECORD_BYTES >> 20} MiB of data, the most ft-lint reads as one record:"
+    " it was read past, and nothing in it was checked"
+)
 
 
 def _array_too_big(size: int) -> str:

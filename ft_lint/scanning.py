@@ -34,7 +34,7 @@ from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_rang
 from ft_lint.config import Settings
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
-from ft_lint.input_kinds import JSON, JSONL, read_as
+from ft_lint.input_kinds import JSON, JSONL, PARQUET, read_as
 from ft_lint.reader import (
     BOM,
     MAX_RECORD_BYTES,
@@ -44,6 +44,7 @@ from ft_lint.reader import (
     file_starts_with_bom,
     is_json_array,
     open_data_file,
+    parquet_row_count,
     parse_line,
     read_entries,
     too_long,
@@ -393,7 +394,7 @@ def _summaries_one_by_one(
 def file_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
     """A whole file's blocks, keyed with `key`: a JSON array's elements as one block, JSONL
     lines in big blocks read straight from the file, or the entries of the other input kinds
-    (compressed, CSV, TSV) in blocks of ENTRIES_PER_BLOCK, as they are read."""
+    (compressed, CSV, TSV, Parquet rows) in blocks of ENTRIES_PER_BLOCK, as they are read."""
     if read_as(path) is not JSONL:  # a .json file, or another kind
         with open_data_file(path) as handle:
             array_file = read_as(path) is JSON and is_json_array(path, handle)
@@ -405,7 +406,7 @@ def file_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
     return range_blocks(path, ByteRange(0, os.path.getsize(path), 1), key)
 
 
-ENTRIES_PER_BLOCK = 4096
+ENTRIES_PER_BLOCK = 1024  # a Parquet row can be large
 
 
 def entry_blocks(entries: Iterator[Entry], key: KeyFunction) -> Iterator[Block]:
@@ -529,8 +530,13 @@ def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:
     """Up to `count` entries from all over a file, of `max_bytes` at most (a line that does not
     fit what is left is passed over). A big JSONL file's lines are read where evenly spaced
     offsets fall, in an order whose every start is spread over the whole file (0, 1/2, 1/4,
-    3/4, ...), so that a budget spent early still samples all of it; other files are read whole
-    (a JSON array is anyway) and every so many entries kept."""
+    3/4, ...), so that a budget spent early still samples all of it; a Parquet file's rows are
+    taken evenly spaced (row groups holding none are not read); other kinds are read once and
+    sampled as they come (see _stride_sample), a JSON array whole, and every so many entries kept."""
+    if read_as(path) is PARQUET:
+        rows = parquet_row_count(path)
+        kept = min(count, rows)
+        return list(read_entries(path, only_lines={1 + number * rows // kept for number in range(kept)}))
     if read_as(path) not in (JSONL, JSON):
         return _stride_sample(read_entries(path), count, max_bytes)
     with open_data_file(path) as handle:
@@ -595,7 +601,8 @@ def worker_ranges(path: Path, jobs: int) -> list[tuple[int, int]]:
     """The byte ranges (start, end) worker processes read, a few per worker; one range (or
     none): read in this process, as are JSON files (one array, or small) and every file where
     processes cannot fork (Windows)."""
-    if jobs < 2 or read_as(path) is not JSONL or "fork" not in multiprocessing.get_all_start_methods():
+    splittable = read_as(path) is JSONL  # lines can be found from any offset
+    if jobs < 2 or not splittable or "fork" not in multiprocessing.get_all_start_methods():
         return []
     try:
         if os.path.getsize(path) < PARALLEL_MIN_BYTES:

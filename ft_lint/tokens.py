@@ -360,7 +360,10 @@ def count_record(record: dict[str, Any], format_name: str, encoding_name: str | 
 
     An open model's tokenizer (ft_lint.open_tokenizers) counts the example as the model's chat
     template renders it (ft_lint.model_templates), ``model_id`` choosing the template; without
-    the ``open-models`` extra installed the count is the byte estimate."""
+    the ``open-models`` extra installed the count is the byte estimate. A tokenized row holds
+    its tokens (see `_token_ids`)."""
+    if format_name == TOKENIZED_FORMAT:
+        return _token_ids(record)
     if is_open(encoding_name):
         assert encoding_name is not None
         if available(encoding_name):
@@ -368,6 +371,20 @@ def count_record(record: dict[str, Any], format_name: str, encoding_name: str | 
             return TokenCount(found.total, found.trained, found.exact)
         encoding_name = None
     return _counted(lambda counter: _record(record, format_name, counter), encoding_name)
+
+
+TOKENIZED_FORMAT = "together-tokenized"
+IGNORED_LABEL = -100  # the label the loss skips
+
+
+def _token_ids(record: dict[str, Any]) -> TokenCount:
+    """Together's tokenized row, exactly: its input_ids, trained where its label is not -100
+    (every input id without labels, as Together then trains on input_ids)."""
+    ids = record.get("input_ids")
+    ids = ids if isinstance(ids, list) else []
+    labels = record.get("labels")
+    trained = labels if isinstance(labels, list) else ids
+    return TokenCount(len(ids), sum(1 for label in trained if label != IGNORED_LABEL), True)
 
 
 def counting_key(encoding_name: str | None, model_id: str) -> tuple[str | None, object]:
@@ -396,6 +413,8 @@ def tokens_at_least(record: dict[str, Any], format_name: str, encoding_name: str
     """A number of tokens that `count_record` never counts fewer than, found without tokenizing
     (see the module's docstring); 0 with no tokenizer (an estimate tokenizes nothing: making it
     costs no more than a bound)."""
+    if format_name == TOKENIZED_FORMAT:
+        return _token_ids(record).total
     if is_estimated(encoding_name):
         return 0
     assert encoding_name is not None

@@ -94,6 +94,19 @@ def write_data_file(path: Path, records: list | tuple) -> Path:
     return (write_json_array if path.suffix == ".json" else write_jsonl)(path, records)
 
 
+def write_parquet(path: Path, records: list | tuple, **options) -> Path:
+    """Records as one Parquet file, with the schema `datasets` and pandas give them: the union of
+    every record's keys, every struct with every field any record's has (null where it had none).
+    OPTIONS go to pyarrow.parquet.write_table (row_group_size, compression...)."""
+    import pyarrow
+    import pyarrow.parquet
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pyarrow.Table.from_batches([pyarrow.RecordBatch.from_struct_array(pyarrow.array(list(records)))])
+    pyarrow.parquet.write_table(table, path, **options)
+    return path
+
+
 def jsonl(*records: dict, ending: str = "\n") -> bytes:
     """The content of a JSONL file of RECORDS (json.dumps as is: non-ASCII escaped), each line ended by ENDING."""
     return "".join(json.dumps(record) + ending for record in records).encode()

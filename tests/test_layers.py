@@ -85,7 +85,7 @@ LAYERS: list[tuple[str, ...]] = [
     ),
     ("ft_lint.redaction", "ft_lint.excerpt", "ft_lint.minhash"),  # text made safe to print; similarity sketches
     ("ft_lint.decompress", "ft_lint.tables"),  # compressed streams, bounded; CSV and TSV rows as records
-    ("ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
+    ("ft_lint.parquet_rows", "ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
     ("ft_lint.files",),  # which files a run reads, and their names
     ("ft_lint.formats",),  # entries to formats
     ("ft_lint.model_templates",),  # open models' examples as their chat templates render them

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ft_lint.escaping import terminal
-from ft_lint.findings import Finding, Severity
+from ft_lint.findings import Finding, Severity, where
 from ft_lint.reporters import RunSummary, located_message, path_under, repository_root, summary_line
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -29,12 +29,15 @@ def escape_property(text: str) -> str:
 
 
 def annotation(finding: Finding, filename: str) -> str:
-    lines = [located_message(finding)]
-    lines += [f"see {related.filename}:{related.line}" for related in finding.related]
+    """A Parquet row has no line: its annotation is on the file, and its message starts with `row N: `."""
+    row = finding.row
+    lines = [located_message(finding) if row is None else f"row {row}: {located_message(finding)}"]
+    lines += [f"see {where(related.filename, related.line)}" for related in finding.related]
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
     title = escape_property(f"{finding.code} {finding.name}")
-    properties = f"file={escape_property(terminal(filename))},line={finding.line},title={title}"
+    line = f",line={finding.line}" if row is None else ""
+    properties = f"file={escape_property(terminal(filename))}{line},title={title}"
     return f"::{_COMMAND[finding.severity]} {properties}::{escape_data(chr(10).join(map(terminal, lines)))}"
 
 

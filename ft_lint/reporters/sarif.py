@@ -78,29 +78,40 @@ def _artifact(filename: str, root: Path) -> dict[str, Any]:
 
 
 def _physical(location: Location, root: Path) -> dict[str, Any]:
-    return {
+    """A line is the region's; a Parquet row, which has none, is the logical location `row N`
+    and `properties.row`, with the region at line 1 (code scanning needs a region)."""
+    row = location.row
+    physical: dict[str, Any] = {
         "physicalLocation": {
             "artifactLocation": _artifact(location.filename, root),
-            "region": {"startLine": max(location.line, 1)},
+            "region": {"startLine": max(location.line, 1) if row is None else 1},
         }
     }
+    if row is not None:
+        physical["logicalLocations"] = [{"name": f"row {row}", "kind": "element"}]
+        physical["properties"] = {"row": row}
+    return physical
 
 
-def _logical(pointer: str) -> dict[str, Any]:
-    """The JSON Pointer inside the record: a property, or an element of an array."""
+def _logical(pointer: str, row: int | None) -> dict[str, Any]:
+    """The JSON Pointer inside the record: a property, or an element of an array (in a Parquet
+    file, qualified by its row: `row 12/messages/1/content`)."""
     last = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-    return {"name": last, "fullyQualifiedName": pointer, "kind": "value" if last.isdigit() else "property"}
+    qualified = pointer if row is None else f"row {row}{pointer}"
+    return {"name": last, "fullyQualifiedName": qualified, "kind": "value" if last.isdigit() else "property"}
 
 
 def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
     location = _physical(Location(finding.filename, finding.line), root)
+    row = finding.row
     if finding.pointer:
-        location["logicalLocations"] = [_logical(finding.pointer)]
+        location["logicalLocations"] = [*location.get("logicalLocations", ()), _logical(finding.pointer, row)]
+    message = located_message(finding)
     result = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
-        "message": {"text": located_message(finding)},
+        "message": {"text": message if row is None else f"row {row}: {message}"},
         "locations": [location],
     }
     if finding.related:

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import TextIO
 
 from ft_lint.escaping import terminal
-from ft_lint.findings import Finding, Severity
+from ft_lint.findings import Finding, Severity, where
 from ft_lint.reporters import RunSummary, summary_line
 
 
@@ -17,15 +17,13 @@ def report_full(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
     shown = [f for f in findings if f.severity is not Severity.INFO or run.fail_on is Severity.INFO]
     for finding in shown:
         label = finding.severity.label
-        _write_line(
-            out, f"{finding.filename}:{finding.line}: {finding.code} [{label}] {finding.name}: {finding.message}"
-        )
+        _write_line(out, f"{finding.where()}: {finding.code} [{label}] {finding.name}: {finding.message}")
         if finding.pointer:
             _write_line(out, f"  at {finding.pointer}")
         if finding.excerpt:
             _write_line(out, f"  | {finding.excerpt}")
         for related in finding.related:
-            _write_line(out, f"  = see {related.filename}:{related.line}")
+            _write_line(out, f"  = see {where(related.filename, related.line)}")
         if finding.fix:
             _write_line(out, f"  = fix: {finding.fix}")
     hidden = (
@@ -43,7 +41,7 @@ def report_full(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
 
 def report_concise(findings: list[Finding], run: RunSummary, out: TextIO) -> None:
     for finding in findings:
-        _write_line(out, f"{finding.filename}:{finding.line}: {finding.code} {finding.message}")
+        _write_line(out, f"{finding.where()}: {finding.code} {finding.message}")
     _close(findings, run, out, blank_line=False)
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ft_lint.digests import DIGEST_SIZE, canonical_digest
 from ft_lint.edits import DeleteDuplicate
-from ft_lint.findings import Location, Problem, Severity
+from ft_lint.findings import Location, Problem, Severity, place, where
 from ft_lint.record import Record
 from ft_lint.rules import Dataset, DatasetRule, Option, Summaries
 
@@ -68,7 +68,7 @@ class DuplicateExample(DatasetRule):
             yield (
                 Location(filename, line),
                 Problem(
-                    f"duplicate of the example at line {first_line}",
+                    f"duplicate of the example at {place(filename, first_line)}",
                     related=(Location(filename, first_line),),
                     fix="delete this copy (the first is kept)",
                     edit=DeleteDuplicate(first_line),
@@ -79,7 +79,7 @@ class DuplicateExample(DatasetRule):
             first = Location(filenames[files[first_of_peers[copy]]], int(lines[first_of_peers[copy]]))
             yield (
                 Location(filenames[files[copy]], int(lines[copy])),
-                Problem(f"duplicate of the example at {first.filename}:{first.line}", related=(first,)),
+                Problem(f"duplicate of the example at {where(first.filename, first.line)}", related=(first,)),
             )
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import ClassVar
 
-from ft_lint.findings import Problem, Severity
+from ft_lint.findings import Problem, Severity, row_of
 from ft_lint.model_choice import human_bytes
 from ft_lint.models import Model, days_until, load_models
 from ft_lint.record import Record
@@ -329,8 +329,8 @@ class TooFewExamples(_ModelFileRule):
         if summary.is_validation:
             return  # the minimums are the training file's
         have = f"file has {summary.records:,} example{'s' * (summary.records != 1)}"
-        if not summary.records:  # a file of broken lines: say what an example is, so the count reads true
-            have += " (no line holds a JSON object)"
+        if not summary.records and row_of(summary.filename, 1) is None:  # a file of broken lines: say what an
+            have += " (no line holds a JSON object)"  # example is, so the count reads true (a Parquet file has rows)
         if summary.records < model.min_examples:
             yield Problem(f"{have}; {model.provider} needs at least {model.min_examples:,} to fine-tune {model.id}")
         elif model.recommended_examples and summary.records < model.recommended_examples:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ft_lint.edits import DeleteBlankLine, RemoveBom
-from ft_lint.findings import Problem, Severity, json_type, pointer_of
+from ft_lint.findings import Problem, Severity, json_type, places, pointer_of
 from ft_lint.reader import MAX_RECORD_BYTES, Entry, Kind, duplicate_keys
 from ft_lint.rules import EntryRule, FileRule, FileSummary
 
@@ -160,7 +160,8 @@ class RecordTooLong(EntryRule):
             yield Problem(entry.detail)
         elif entry.kind is Kind.TOO_LONG:
             yield Problem(
-                f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, the most ft-lint reads as one record: "
+                entry.detail  # a Parquet row's
+                or f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, the most ft-lint reads as one record: "
                 "it was read past, and nothing in it was checked"
             )
 
@@ -211,7 +212,7 @@ class MixedFormats(FileRule):
         parts = []
         for name, count in by_size:
             lines = summary.first_lines_by_format[name]
-            shown = ", ".join(map(str, lines)) + (", ..." if count > len(lines) else "")
-            parts.append(f"{name} ({count} records: lines {shown})")
+            shown = places(summary.filename, lines) + (", ..." if count > len(lines) else "")
+            parts.append(f"{name} ({count} records: {shown})")
         first_stray = min(summary.first_lines_by_format[name][0] for name, _ in by_size[1:])
         yield Problem(f"file mixes formats: {'; '.join(parts)}", line=first_stray)

@@ -23,7 +23,7 @@ from ft_lint.digests import SHORT_DIGEST_SIZE as DIGEST_BYTES
 from ft_lint.digests import canonical_json as _json_bytes
 from ft_lint.digests import short_digest as _digest
 from ft_lint.digests import short_hash as _hash
-from ft_lint.findings import Location, Problem, Severity
+from ft_lint.findings import Location, Problem, Severity, place, where
 from ft_lint.formats import Message, text_turns
 from ft_lint.record import Record
 from ft_lint.rules import Dataset, DatasetRule, Option, PairRule, Summaries
@@ -638,7 +638,7 @@ class NearDuplicateExample(_Similar, DatasetRule):
 
 def _place(other: Location, here: Location) -> str:
     """Where the other example is, as a message says it: its line, and its file if it is another."""
-    return f"line {other.line}" if other.filename == here.filename else f"{other.filename}:{other.line}"
+    return place(other.filename, other.line) if other.filename == here.filename else where(other.filename, other.line)
 
 
 def _similarity(value: float, by_part: bool = False, boilerplate: bool = False) -> str:
@@ -952,7 +952,7 @@ class ValidationLeak(_Batched, PairRule):
                 training = rows.location(source)
                 yield (
                     rows.location(target),
-                    Problem(f"{what}: {training.filename}:{training.line}", related=(training,)),
+                    Problem(f"{what}: {where(training.filename, training.line)}", related=(training,)),
                 )
 
 
@@ -1159,7 +1159,7 @@ class ValidationNearLeak(_Batched, PairRule):
                     found[target] = (
                         source,
                         what.format(
-                            training=f"{training.filename}:{training.line}",
+                            training=where(training.filename, training.line),
                             similarity=_similarity(similarity),
                             answered=answered,
                         ),
