@@ -12,6 +12,8 @@ same amount of text. A kind is a name and a function writing the records to a pa
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 import random
 import sys
@@ -27,8 +29,12 @@ from ft_lint.engine import lint
 RULES = ["FT0", "FT1", "FT2"]
 
 
+def jsonl_bytes(records: list[dict]) -> bytes:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode()
+
+
 def write_jsonl(path: Path, records: list[dict]) -> None:
-    path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
+    path.write_bytes(jsonl_bytes(records))
 
 
 def write_parquet(path: Path, records: list[dict]) -> None:
@@ -39,9 +45,37 @@ def write_parquet(path: Path, records: list[dict]) -> None:
     pyarrow.parquet.write_table(pyarrow.Table.from_pylist(records), path)
 
 
+def write_gzip(path: Path, records: list[dict]) -> None:
+    """As `gzip` writes by default (level 6)."""
+    path.write_bytes(gzip.compress(jsonl_bytes(records), compresslevel=6))
+
+
+def write_zstd(path: Path, records: list[dict]) -> None:
+    """As `zstd` writes by default (level 3, with a checksum)."""
+    import zstandard
+
+    path.write_bytes(zstandard.ZstdCompressor(level=3, write_checksum=True).compress(jsonl_bytes(records)))
+
+
+def table_writer(delimiter: str) -> Callable[[Path, list[dict]], None]:
+    """A header of the records' keys; the messages column holds JSON, as a spreadsheet export has it."""
+
+    def write(path: Path, records: list[dict]) -> None:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter=delimiter)
+            writer.writerow(["messages"])
+            writer.writerows([json.dumps(record["messages"], ensure_ascii=False)] for record in records)
+
+    return write
+
+
 INPUT_KINDS: list[tuple[str, str, Callable[[Path, list[dict]], None]]] = [
     ("jsonl", "data.jsonl", write_jsonl),
     ("parquet", "data.parquet", write_parquet),
+    ("jsonl.gz", "data.jsonl.gz", write_gzip),
+    ("jsonl.zst", "data.jsonl.zst", write_zstd),
+    ("csv", "data.csv", table_writer(",")),
+    ("tsv", "data.tsv", table_writer("\t")),
 ]
 
 

@@ -9,7 +9,9 @@ in another shape altogether) leaves every record out. Lines that are not records
 JSON) are never copied. What is copied is the original bytes: each kept line with its own line
 ending, and the byte order mark unless FT010 fails; a JSON array's kept elements as written, in
 an array of their own (their text may span lines, which JSONL cannot hold); a Parquet file's kept
-rows as Parquet, with its schema and compression.
+rows as Parquet, with its schema and compression. A compressed file (.jsonl.gz, .jsonl.zst) is
+copied compressed the same way, its kept lines as they decompress; a CSV or TSV file is refused
+(its rows are no lines to copy).
 
 Only one file: the clean copy of several would need OUT to mirror their folders (two inputs
 named `train.jsonl` in different folders would collide), and a provider trains on one file.
@@ -21,24 +23,27 @@ over OUT once complete, so OUT is never half written.
 
 from __future__ import annotations
 
+import gzip
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from ft_lint import parquet_rows
+from ft_lint.decompress import METHODS, StreamStopped, open_decompressed
 from ft_lint.errors import UsageError
 from ft_lint.files import display_name
 from ft_lint.findings import Finding, Scope, Severity
-from ft_lint.input_kinds import PARQUET, read_as
+from ft_lint.input_kinds import CSV, PARQUET, TSV, read_as
 from ft_lint.reader import (
     BOM,
     Kind,
     UnreadableFile,
     WholeFileProblem,
     bounded_lines,
+    file_size,
     is_json_array,
     open_data_file,
     parse_line,
@@ -68,7 +73,22 @@ def source_file(files: list[Path], validation: Path | None) -> Path:
             + (f" ({named})" if sources else "")
             + ": name one file (and --validation for its pair)"
         )
+    kind = read_as(sources[0])
+    if kind in (CSV, TSV):  # a table's rows are no lines to copy
+        raise UsageError(
+            f"--write-clean copies JSONL files (plain or compressed) and JSON arrays, not {kind.name} "
+            f"({display_name(sources[0])}): convert it to JSONL to copy its clean records"
+        )
     return sources[0]
+
+
+def _compressing(handle: BinaryIO, method: str) -> BinaryIO:
+    """A writer compressing into `handle` as the source was ("gzip" or "zstd"); closing it leaves `handle` open."""
+    if method == "gzip":
+        return cast("BinaryIO", gzip.GzipFile(fileobj=handle, mode="wb", mtime=0))
+    import zstandard  # the zstd extra: the source was read with it
+
+    return cast("BinaryIO", zstandard.ZstdCompressor(write_checksum=True).stream_writer(handle, closefd=False))
 
 
 class CleanCopy:
@@ -119,11 +139,15 @@ class CleanCopy:
     def _write_chunks(self, dropped: set[int], every_line: bool, keep_bom: bool) -> tuple[int, int]:
         """Write the kept records' bytes as the source holds them; (records kept, records)."""
         kept = records = 0
+        method = read_as(self.source).reader
+        out = _compressing(self._handle, method) if method in METHODS else self._handle
         for is_kept, chunk in self._chunks(dropped, every_line, keep_bom):
             records += is_kept is not None
             kept += bool(is_kept)
             if is_kept is not False:
-                self._handle.write(chunk)
+                out.write(chunk)
+        if out is not self._handle:
+            out.close()  # the compressed stream's end
         return kept, records
 
     def _copy_rows(self, dropped: set[int], every_line: bool) -> tuple[int, int]:
@@ -143,12 +167,19 @@ class CleanCopy:
         """(kept, bytes) for each record of the source, (None, bytes) for what frames them (a BOM,
         an array's brackets); the bytes of a record left out are not written."""
         try:
-            with open_data_file(self.source) as handle:
-                head = handle.read(ARRAY_HEAD_BYTES)
+            with open_data_file(self.source) as source:
+                method = read_as(self.source).reader
+                handle: BinaryIO
+                if method in METHODS:
+                    handle = open_decompressed(source, method, file_size(source))
+                    head, array = handle.peek(len(BOM)), False
+                else:
+                    handle = source
+                    head = handle.read(ARRAY_HEAD_BYTES)
+                    handle.seek(0)
+                    array = is_json_array(self.source, handle)
+                    handle.seek(0)
                 starts_with_bom = head.startswith(BOM)
-                handle.seek(0)
-                array = is_json_array(self.source, handle)
-                handle.seek(0)
                 if starts_with_bom and keep_bom:
                     yield None, BOM
                 if array:
@@ -159,8 +190,8 @@ class CleanCopy:
                         line = line[len(BOM) :]
                     if whole and parse_line(number, line.rstrip(b"\r\n")).kind is Kind.RECORD:
                         yield not every_line and number not in dropped, line
-        except WholeFileProblem:
-            return  # no records: gzip, UTF-16, a JSON array over the size read (reported by the lint)
+        except (WholeFileProblem, StreamStopped):
+            return  # no records (gzip, UTF-16, a JSON array over the size read), or none after a break: reported
         except UnreadableFile as error:
             raise UsageError(f"--write-clean: {error}") from None
 

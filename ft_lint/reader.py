@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import importlib.util
 import io
 import json
 import os
@@ -26,8 +27,9 @@ from typing import Any, BinaryIO, cast
 
 import orjson
 
-from ft_lint import parquet_rows
-from ft_lint.input_kinds import PARQUET, read_as
+from ft_lint import parquet_rows, tables
+from ft_lint.decompress import StreamStopped, open_decompressed
+from ft_lint.input_kinds import PARQUET, InputKind, read_as
 
 BOM = b"\xef\xbb\xbf"
 _PY_DICT_HINT_LIMIT = 1 << 20  # don't try literal_eval on huge lines
@@ -52,6 +54,9 @@ class Kind(enum.Enum):
     BAD_JSON = "bad-json"
     NOT_OBJECT = "not-object"
     TOO_LONG = "too-long"  # a line over MAX_RECORD_BYTES: raw holds its first LONG_LINE_HEAD bytes
+    # (or, with a detail, a compressed file that expands too far: reading stopped there)
+    BAD_DATA = "bad-data"  # compressed data that is corrupt or truncated: reading stopped there
+    BAD_ROW = "bad-row"  # a CSV or TSV row that is no record (its fields do not match the header)
 
 
 @dataclass(slots=True)
@@ -143,12 +148,20 @@ def _check_unchanged(path: Path, handle: BinaryIO, size: int, read_to: int) -> N
         raise file_changed(path, now)
 
 
+class MissingExtra(UnreadableFile):
+    """The file's kind needs an optional package that is not installed."""
+
+
 def read_entries(path: Path, only_lines: Collection[int] | None = None) -> Iterator[Entry]:
     """Every entry of the file; with `only_lines`, JSONL lines (Parquet rows, by their 1-based
     position) not listed are skipped unparsed. Read to its end, a file whose size changed
     meanwhile is an UnreadableFile."""
-    if read_as(path) is PARQUET:
+    kind = read_as(path)
+    if kind is PARQUET:
         yield from parquet_entries(path, only_lines)
+        return
+    if kind.reader != "jsonl":
+        yield from _read_other(path, kind, only_lines)
         return
     with open_data_file(path) as handle:
         try:
@@ -170,6 +183,54 @@ def read_entries(path: Path, only_lines: Collection[int] | None = None) -> Itera
                 _check_unchanged(path, handle, size, handle.tell())
         except OSError as error:  # an I/O error mid-read
             raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
+
+
+def _read_other(path: Path, kind: InputKind, only_lines: Container[int] | None) -> Iterator[Entry]:
+    """The entries of a compressed JSONL file, or of a CSV or TSV file's rows."""
+    if kind.module and importlib.util.find_spec(kind.module) is None:
+        raise MissingExtra(f"{path}: reading {kind.name} needs the {kind.module} package: {kind.install_hint}")
+    with open_data_file(path) as handle:
+        try:
+            size = file_size(handle)
+            if kind.reader in ("csv", "tsv"):
+                reason = non_text_reason(handle.read(4))
+                if reason:
+                    raise WholeFileProblem(reason)
+                handle.seek(0)
+                yield from map(_row_entry, tables.rows(handle, delimiter="," if kind.reader == "csv" else "\t"))
+            else:
+                stream = open_decompressed(handle, kind.reader, size)
+                yield from _decompressed_entries(stream, only_lines)
+            _check_unchanged(path, handle, size, size)  # read to its end, or stopped where an entry says
+        except OSError as error:  # an I/O error mid-read
+            raise UnreadableFile(f"{path}: cannot be read: {error.strerror or error}") from None
+
+
+def _decompressed_entries(stream: io.BufferedReader, only_lines: Container[int] | None) -> Iterator[Entry]:
+    """A compressed file's lines, numbered as in the plain file; where the data stops (corrupt,
+    truncated, or expanding too far), one entry saying so at the line it reached, and no more."""
+    try:
+        reason = non_text_reason(stream.peek(4)[:4])
+    except StreamStopped as stopped:
+        yield stopped_entry(1, stopped)
+        return
+    if reason:
+        raise WholeFileProblem(f"decompressed, it is no JSONL text: {reason}")
+    yield from _jsonl_entries(stream, only_lines, skip_long_first=True)
+
+
+def _row_entry(row: tables.Row) -> Entry:
+    if row.stops:
+        kind = Kind.TOO_LONG if row.stops == "too-long" else Kind.BAD_ENCODING
+        return Entry(row.line, kind, b"", detail=row.problem)
+    if row.problem:
+        return Entry(row.line, Kind.BAD_ROW, b"", detail=row.problem)
+    return parse_line(row.line, row.record)
+
+
+def stopped_entry(number: int, stopped: StreamStopped) -> Entry:
+    """The entry where reading stopped (see decompress.StreamStopped)."""
+    return Entry(number, Kind.TOO_LONG if stopped.code == "FT009" else Kind.BAD_DATA, b"", detail=stopped.detail)
 
 
 def parquet_entries(path: Path, only_lines: Collection[int] | None = None) -> Iterator[Entry]:
@@ -224,7 +285,9 @@ def is_json_array(path: Path, handle: BinaryIO) -> bool:
 def non_text_reason(head: bytes) -> str | None:
     """Why a file whose first 4 bytes are these is no JSONL text at all (else None)."""
     if head.startswith(b"\x1f\x8b\x08"):  # gzip magic and its only compression method
-        return "file is gzip-compressed; decompress it (gunzip) before linting or uploading"
+        return (
+            "file is gzip-compressed; decompress it (gunzip) before uploading, or name it .jsonl.gz to lint it as it is"
+        )
     if _looks_like_utf16(head):
         return "file is UTF-16 encoded; re-save it as UTF-8"
     if head == b"\x00" * 4:  # no text starts so; a sparse or preallocated file that was never written does
@@ -259,31 +322,42 @@ def _first_significant_byte(handle: BinaryIO) -> bytes:
     return b""
 
 
-def _jsonl_entries(handle: BinaryIO, only_lines: Container[int] | None = None) -> Iterator[Entry]:
-    for number, (raw, whole) in enumerate(bounded_lines(handle), start=1):
-        if only_lines is not None and number not in only_lines:
-            continue
-        bom = number == 1 and raw.startswith(BOM)
-        if bom:
-            raw = raw[len(BOM) :]
-        entry = parse_line(number, raw.rstrip(b"\r\n")) if whole else too_long(number, raw)
-        entry.bom = bom
-        yield entry
+def _jsonl_entries(
+    handle: BinaryIO, only_lines: Container[int] | None = None, skip_long_first: bool = False
+) -> Iterator[Entry]:
+    number = 0
+    try:
+        for number, (raw, whole) in enumerate(bounded_lines(handle, skip_long_first), start=1):
+            if only_lines is not None and number not in only_lines:
+                continue
+            bom = number == 1 and raw.startswith(BOM)
+            if bom:
+                raw = raw[len(BOM) :]
+            entry = parse_line(number, raw.rstrip(b"\r\n")) if whole else too_long(number, raw)
+            entry.bom = bom
+            yield entry
+    except StreamStopped as stopped:  # a decompressed stream: while reading the line after `number`
+        yield stopped_entry(number + 1, stopped)
 
 
-def bounded_lines(handle: BinaryIO) -> Iterator[tuple[bytes, bool]]:
+def bounded_lines(handle: BinaryIO, skip_long_first: bool = False) -> Iterator[tuple[bytes, bool]]:
     """(line, True) for each line of the file up to MAX_RECORD_BYTES long (with its ending);
-    (its first LONG_LINE_HEAD bytes, False) for a longer one, whose rest is then skipped without
-    being held (after the caller had the entry: asking for a file's first entry stays cheap)."""
+    (its first LONG_LINE_HEAD bytes, False) for a longer one, whose rest is skipped without
+    being held: after the caller had the entry (asking for a file's first entry stays cheap),
+    or, with `skip_long_first`, before (a decompressed stream may stop in it: then that is the
+    one entry of the line)."""
     while line := handle.readline(MAX_RECORD_BYTES + 1):
         if len(line) <= MAX_RECORD_BYTES or line.endswith(b"\n"):
             yield line, True
             continue
         head = line[:LONG_LINE_HEAD]
         del line  # not held while the caller works on the entry
-        yield head, False
+        if not skip_long_first:
+            yield head, False
         while (rest := handle.readline(_SKIP_BYTES)) and not rest.endswith(b"\n"):
             pass
+        if skip_long_first:
+            yield head, False
 
 
 def too_long(number: int, head: bytes) -> Entry:

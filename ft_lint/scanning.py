@@ -34,7 +34,7 @@ from ft_lint.chunking import MIN_RANGE_BYTES, ByteRange, LongLine, numbered_rang
 from ft_lint.config import Settings
 from ft_lint.findings import Finding, Problem
 from ft_lint.formats import Format, all_formats, detect
-from ft_lint.input_kinds import JSONL, PARQUET, read_as
+from ft_lint.input_kinds import JSON, JSONL, PARQUET, read_as
 from ft_lint.reader import (
     BOM,
     MAX_RECORD_BYTES,
@@ -165,9 +165,12 @@ class Block:
     entry: Callable[[int], Entry]
     offsets: Sequence[int] = ()  # JSONL: where each line starts in the file
     data: bytes | memoryview = b""  # JSONL: the block's lines as read from the file
+    excerpt: Callable[[int], bytes] | None = None  # the entries' bytes, when they are not what is keyed
 
     def raw(self, index: int) -> bytes:
         """The entry's bytes as a finding's excerpt shows them."""
+        if self.excerpt is not None:
+            return self.excerpt(index)
         return self.keyed(index).removeprefix(BOM).rstrip(b"\r\n")
 
 
@@ -390,43 +393,45 @@ def _summaries_one_by_one(
 
 def file_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
     """A whole file's blocks, keyed with `key`: a JSON array's elements as one block, JSONL
-    lines in big blocks, or Parquet rows in blocks of ROWS_PER_BLOCK."""
-    if read_as(path) is PARQUET:
-        return _row_blocks(path, key)
-    with open_data_file(path) as handle:
-        array_file = is_json_array(path, handle)
-    if array_file:
-        entries = list(read_entries(path))
-        keyed = [(BOM if entry.bom else b"") + entry.raw for entry in entries]
-        return iter(
-            [
-                Block(
-                    0,
-                    [entry.line for entry in entries],
-                    b"".join(map(key, keyed)),
-                    keyed.__getitem__,
-                    entries.__getitem__,
-                )
-            ]
-        )
+    lines in big blocks read straight from the file, or the entries of the other input kinds
+    (compressed, CSV, TSV, Parquet rows) in blocks of ENTRIES_PER_BLOCK, as they are read."""
+    if read_as(path) is not JSONL:  # a .json file, or another kind
+        with open_data_file(path) as handle:
+            array_file = read_as(path) is JSON and is_json_array(path, handle)
+        if array_file or read_as(path) is not JSON:
+            entries = read_entries(path)
+            first = next(entries, None)  # a file that is not text is reported here, before any block
+            return entry_blocks(itertools.chain([first] if first else [], entries), key)
     next(read_entries(path), None)  # a file that is not JSONL text is reported here, before any block
     return range_blocks(path, ByteRange(0, os.path.getsize(path), 1), key)
 
 
-ROWS_PER_BLOCK = 1024
+ENTRIES_PER_BLOCK = 1024  # a Parquet row can be large
 
 
-def _row_blocks(path: Path, key: KeyFunction) -> Iterator[Block]:
-    """A Parquet file's rows in blocks, each keyed by its record's JSON: a row's result is
-    cached as a JSONL line's is, and found again wherever the row moves."""
-    entries = read_entries(path)
+def entry_blocks(entries: Iterator[Entry], key: KeyFunction) -> Iterator[Block]:
+    """Entries read by the reader, in blocks. An entry is keyed as its bytes (with the file's
+    byte-order mark on the first); one where reading stopped, or a line too long to hold, as its
+    bytes, a \n and why (no line's bytes hold a \n, so no line shares its cached result)."""
     position = 0
-    while block := list(itertools.islice(entries, ROWS_PER_BLOCK)):
-        keyed = [entry.raw for entry in block]
+    while batch := list(itertools.islice(entries, ENTRIES_PER_BLOCK)):
+        keyed = [_entry_key_bytes(entry) for entry in batch]
         yield Block(
-            position, [entry.line for entry in block], b"".join(map(key, keyed)), keyed.__getitem__, block.__getitem__
+            position,
+            [entry.line for entry in batch],
+            b"".join(map(key, keyed)),
+            keyed.__getitem__,
+            batch.__getitem__,
+            excerpt=[entry.raw for entry in batch].__getitem__,
         )
-        position += len(block)
+        position += len(batch)
+
+
+def _entry_key_bytes(entry: Entry) -> bytes:
+    stopped = entry.kind is Kind.BAD_ENCODING and not entry.raw  # a table's bytes that are not UTF-8
+    if stopped or entry.kind in (Kind.TOO_LONG, Kind.BAD_DATA, Kind.BAD_ROW):
+        return entry.raw + b"\n" + entry.detail.encode()
+    return (BOM if entry.bom else b"") + entry.raw
 
 
 def range_blocks(path: Path, byte_range: ByteRange, key: KeyFunction) -> Iterator[Block]:
@@ -526,12 +531,14 @@ def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:
     fit what is left is passed over). A big JSONL file's lines are read where evenly spaced
     offsets fall, in an order whose every start is spread over the whole file (0, 1/2, 1/4,
     3/4, ...), so that a budget spent early still samples all of it; a Parquet file's rows are
-    taken evenly spaced (row groups holding none are not read); other files are read whole (a
-    JSON array is anyway) and every so many entries kept."""
+    taken evenly spaced (row groups holding none are not read); other kinds are read once and
+    sampled as they come (see _stride_sample), a JSON array whole, and every so many entries kept."""
     if read_as(path) is PARQUET:
         rows = parquet_row_count(path)
         kept = min(count, rows)
         return list(read_entries(path, only_lines={1 + number * rows // kept for number in range(kept)}))
+    if read_as(path) not in (JSONL, JSON):
+        return _stride_sample(read_entries(path), count, max_bytes)
     with open_data_file(path) as handle:
         array_file = is_json_array(path, handle)
         size = handle.seek(0, os.SEEK_END)
@@ -554,6 +561,23 @@ def spread_entries(path: Path, count: int, max_bytes: int) -> list[Entry]:
                 sample.append(parse_line(0, line.removeprefix(BOM).rstrip(b"\r\n")))
                 max_bytes -= len(line)
         return sample
+
+
+def _stride_sample(entries: Iterator[Entry], count: int, max_bytes: int) -> list[Entry]:
+    """Up to `count` entries of `max_bytes` at most, spread over a stream read once (its length
+    unknown until its end): every entry is kept at first, and whenever too many are, every other
+    one is dropped, and only every other one of those still to come is kept."""
+    kept: list[Entry] = []
+    stride, used = 1, 0
+    for index, entry in enumerate(entries):
+        if index % stride or len(entry.raw) > max_bytes:
+            continue
+        kept.append(entry)
+        used += len(entry.raw)
+        while len(kept) > count or used > max_bytes:
+            kept, stride = kept[::2], stride * 2
+            used = sum(len(kept_entry.raw) for kept_entry in kept)
+    return kept
 
 
 # --- worker processes -----------------------------------------------------------------------

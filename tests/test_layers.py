@@ -83,6 +83,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ft_lint.launch",
     ),
     ("ft_lint.redaction", "ft_lint.excerpt", "ft_lint.minhash"),  # text made safe to print; similarity sketches
+    ("ft_lint.decompress", "ft_lint.tables"),  # compressed streams, bounded; CSV and TSV rows as records
     ("ft_lint.parquet_rows", "ft_lint.reader", "ft_lint.chunking"),  # bytes to entries
     ("ft_lint.files", "ft_lint.hub_datasets", "ft_lint.pairing"),  # which files a run reads, their names, their pairs
     ("ft_lint.formats",),  # entries to formats

@@ -11,12 +11,15 @@ from ft_lint.rules import EntryRule, FileRule, FileSummary
 
 
 class InvalidJson(EntryRule):
-    """A line that is not valid JSON.
+    """A line that is not valid JSON, or a CSV or TSV row that is no record.
 
     Why: the provider rejects the whole file at upload for one unparsable line, and
     reports only the first. ft-lint reports every one, and reading goes on after each.
     A line that parses as a Python dict (single quotes, True, None) gets a hint: the
     file was written with `str(record)` or `print(record)` instead of `json.dumps`.
+    In a CSV or TSV file, a row whose fields do not match the header (a stray comma or an
+    unclosed quote shifts every cell after it), or whose `messages` cell is not valid JSON,
+    is reported the same way: it is not read as a record.
 
     Example (flagged):
         {'messages': [{'role': 'user', 'content': 'hi'}]}
@@ -30,6 +33,8 @@ class InvalidJson(EntryRule):
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
         if entry.kind is Kind.BAD_JSON:
             yield Problem(f"line is not valid JSON: {entry.detail}")
+        elif entry.kind is Kind.BAD_ROW:
+            yield Problem(f"row is not a record: {entry.detail}")
 
 
 class NotAnObject(EntryRule):
@@ -53,10 +58,12 @@ class NotAnObject(EntryRule):
 
 
 class InvalidEncoding(EntryRule):
-    """Bytes that are not UTF-8 text.
+    """Bytes that are not UTF-8 text, or compressed data that is corrupt or truncated.
 
     Why: providers read fine-tuning files as UTF-8; a file saved as Latin-1, cp1252 or
-    UTF-16, or compressed with gzip, is rejected or trains on garbled text.
+    UTF-16, or compressed with gzip, is rejected or trains on garbled text. A .jsonl.gz or
+    .jsonl.zst file whose compressed data is corrupt or cut short (a download interrupted)
+    is reported at the line where it breaks: the lines before it are checked, none after.
 
     Example (flagged): a line containing the single byte 0xe9 for "é" (Latin-1).
     Fix: re-encode the file as UTF-8 (`iconv -f latin1 -t utf-8`).
@@ -69,6 +76,8 @@ class InvalidEncoding(EntryRule):
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
         if entry.kind is Kind.BAD_ENCODING:
             yield Problem(f"line is not UTF-8: {entry.detail}")
+        elif entry.kind is Kind.BAD_DATA:
+            yield Problem(entry.detail)
 
 
 class BlankLine(EntryRule):
@@ -124,7 +133,7 @@ class DuplicateKey(EntryRule):
 
 
 class RecordTooLong(EntryRule):
-    """A line longer than 64 MiB, or a JSON array file over 256 MiB: more than ft-lint reads.
+    """A line longer than 64 MiB, a JSON array file over 256 MiB, or a compressed file that expands too far.
 
     Why: no fine-tuning example needs so many bytes of text: the longest context any model
     in `ft-lint models` trains on (131,072 tokens) is a few MB. Such a line is a file written
@@ -132,7 +141,10 @@ class RecordTooLong(EntryRule):
     64 MiB (OpenAI takes up to 10 images of 10 MB each: link large images by https URL).
     ft-lint reads past such a line without holding it, so memory stays bounded whatever the
     file, and checks nothing else in it. A JSON array file is parsed whole, so one over
-    256 MiB is not read at all.
+    256 MiB is not read at all. A compressed file (.jsonl.gz, .jsonl.zst) is read until it has
+    expanded to 1,000 times its size (64 MiB at least), or to more lines than it has bytes
+    (10,000 at least): datasets compress 3 to 200 times, and a record to a byte or more, so
+    a file that expands further is a decompression bomb, and reading stops there with this finding.
 
     Example (flagged): a 10 GB file of records written without a newline between them.
     Fix: write one record per line; embed fewer or smaller images, or link them by https
@@ -144,7 +156,9 @@ class RecordTooLong(EntryRule):
     severity = Severity.ERROR
 
     def check_entry(self, entry: Entry) -> Iterator[Problem]:
-        if entry.kind is Kind.TOO_LONG:
+        if entry.kind is Kind.TOO_LONG and entry.detail:
+            yield Problem(entry.detail)
+        elif entry.kind is Kind.TOO_LONG:
             yield Problem(
                 entry.detail  # a Parquet row's
                 or f"line is longer than {MAX_RECORD_BYTES >> 20} MiB, the most ft-lint reads as one record: "
