@@ -63,6 +63,11 @@ def write_records(path: Path, make=chat_record, count: int = 60, seed: int = 1) 
     return path
 
 
+def train_and_validation(folder: Path, make=chat_record) -> tuple[Path, Path]:
+    """train.jsonl and a smaller val.jsonl of other examples, as the launch tests give them."""
+    return write_records(folder / "train.jsonl", make), write_records(folder / "val.jsonl", make, count=10, seed=2)
+
+
 def launch(
     paths: list[Path],
     model: str,

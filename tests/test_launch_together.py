@@ -9,14 +9,14 @@ import pytest
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.options import Timeouts
-from launch_support import launch, preference_record, write_records
+from launch_support import launch, preference_record, train_and_validation, write_records
 
 MODEL = "Qwen/Qwen3-8B"
 
 
 @pytest.fixture
 def data(tmp_path):
-    return write_records(tmp_path / "train.jsonl"), write_records(tmp_path / "val.jsonl", count=10, seed=2)
+    return train_and_validation(tmp_path)
 
 
 def test_uploads_through_presigned_urls_and_creates_the_job(together_api, data):

@@ -18,7 +18,7 @@ from ft_lint.launch import JobSettings, LaunchOptions
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.flow import follow_job, make_provider
 from launch_server import VERTEX_SCRIPT
-from launch_support import chat_record, launch, write_records
+from launch_support import chat_record, launch, train_and_validation, write_records
 from support import run_cli
 
 MODEL = "gemini-2.5-flash"
@@ -40,10 +40,7 @@ def vertex_launch(paths, **options) -> int:
 
 @pytest.fixture
 def data(tmp_path):
-    return (
-        write_records(tmp_path / "train.jsonl", gemini_record),
-        write_records(tmp_path / "val.jsonl", gemini_record, count=10, seed=2),
-    )
+    return train_and_validation(tmp_path, gemini_record)
 
 
 def object_uri(path) -> str:
