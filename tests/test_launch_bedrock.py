@@ -15,8 +15,8 @@ from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.linted import FileChanged
 from ft_lint.launch.options import Timeouts
-from launch_support import launch, sentence, write_records
-from support import run_cli
+from launch_support import launch, sentence, train_and_validation, write_records
+from support import run_cli, sparse_file
 
 MODEL = "amazon.nova-micro-v1:0"
 MODEL_ID = "amazon.nova-micro-v1:0:128k"
@@ -78,10 +78,7 @@ def aws(aws_servers, clean_env, monkeypatch):
 
 @pytest.fixture
 def data(tmp_path):
-    return (
-        write_records(tmp_path / "train.jsonl", conversation_record),
-        write_records(tmp_path / "val.jsonl", conversation_record, count=10, seed=2),
-    )
+    return train_and_validation(tmp_path, conversation_record)
 
 
 def data_key(path) -> str:
@@ -160,9 +157,7 @@ def test_settings_and_data_bedrock_would_refuse_stop_the_launch_before_any_reque
 
 
 def test_a_file_over_what_one_s3_put_takes_is_refused_before_reading_it(aws, tmp_path):
-    train = tmp_path / "train.jsonl"
-    with train.open("wb") as handle:
-        handle.truncate(5_000_000_001)  # sparse: takes no disk space
+    train = sparse_file(tmp_path / "train.jsonl", 5_000_000_001)
 
     with pytest.raises(LaunchError, match="5000000001 bytes, over the 5000000000 bytes Amazon Bedrock takes"):
         launch([train], MODEL)
