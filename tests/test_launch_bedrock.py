@@ -3,7 +3,6 @@ a proxy that records the requests and fails some (bedrock_server.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -15,7 +14,7 @@ from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.linted import FileChanged
 from ft_lint.launch.options import Timeouts
-from launch_support import launch, sentence, train_and_validation, write_records
+from launch_support import launch, sentence, sha256_of, train_and_validation, write_records
 from support import run_cli, sparse_file
 
 MODEL = "amazon.nova-micro-v1:0"
@@ -82,7 +81,7 @@ def data(tmp_path):
 
 
 def data_key(path) -> str:
-    return f"ft-lint/data/{hashlib.sha256(path.read_bytes()).hexdigest()}.jsonl"
+    return f"ft-lint/data/{sha256_of(path)}.jsonl"
 
 
 def test_uploads_the_linted_bytes_to_s3_and_creates_the_job(aws, data):
@@ -224,7 +223,7 @@ def test_settings_come_from_the_configuration_when_not_given(aws, data, monkeypa
     code, out, err = run_cli("check", "train.jsonl", "--model", MODEL, "--launch", cwd=train.parent)
 
     assert (code, err) == (0, "")
-    assert aws.keys(BUCKET) == [f"teams/garden/data/{hashlib.sha256(train.read_bytes()).hexdigest()}.jsonl"]
+    assert aws.keys(BUCKET) == [f"teams/garden/data/{sha256_of(train)}.jsonl"]
     assert aws.seen("POST", JOBS)[0].json()["outputDataConfig"] == {"s3Uri": f"s3://{BUCKET}/teams/garden/output/"}
     assert "test-secret-key-never-printed" not in out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
@@ -15,6 +14,7 @@ from launch_support import (
     launch,
     preference_record,
     prompt_completion_record,
+    sha256_of,
     train_and_validation,
     write_records,
 )
@@ -31,7 +31,7 @@ def data(tmp_path):
 
 
 def dataset_name(path) -> str:
-    return f"accounts/garden-lab/datasets/ft-lint-{hashlib.sha256(path.read_bytes()).hexdigest()[:40]}"
+    return f"accounts/garden-lab/datasets/ft-lint-{sha256_of(path)[:40]}"
 
 
 def lose_the_first_answer(api, handler: str) -> list[Answer]:

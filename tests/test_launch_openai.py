@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 
@@ -18,6 +17,7 @@ from launch_support import (
     launch,
     preference_record,
     prompt_completion_record,
+    sha256_of,
     train_and_validation,
     write_records,
 )
@@ -194,7 +194,7 @@ def test_dry_run_prints_what_would_be_sent_and_sends_nothing(openai_api, data, c
     assert openai_api.requests == []
     out = capsys.readouterr().out
     for path in (train, val):
-        assert f"{path.stat().st_size} bytes, sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}" in out
+        assert f"{path.stat().st_size} bytes, sha256 {sha256_of(path)}" in out
     body = json.loads(out[out.index("{") :])
     assert body == {
         "model": MODEL,
