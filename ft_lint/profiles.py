@@ -22,27 +22,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from ft_lint.models import Model, Source
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10
     import tomli as tomllib
 
-if TYPE_CHECKING:
-    from ft_lint.models import Model
-
 
 class ProfileTableError(ValueError):
     """profiles.toml is malformed; the message names the provider and the setting."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileSource:
-    url: str
-    read: dt.date
-    verified: bool
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,7 +52,7 @@ class Profile:
     tool_call_id_pattern: re.Pattern[str] | None = None
     function_name_pattern: re.Pattern[str] | None = None
     content_with_tool_calls: bool = True
-    sources: Mapping[str, ProfileSource] = field(default_factory=lambda: MappingProxyType({}))
+    sources: Mapping[str, Source] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def title(self) -> str:
@@ -163,7 +154,7 @@ def _strings(provider: str, setting: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _sources(provider: str, raw: Any) -> Mapping[str, ProfileSource]:
+def _sources(provider: str, raw: Any) -> Mapping[str, Source]:
     if not isinstance(raw, dict):
         raise _fail(provider, "sources", "must be a table")
     sources = {}
@@ -175,5 +166,5 @@ def _sources(provider: str, raw: Any) -> Mapping[str, ProfileSource]:
             and isinstance(source.get("verified"), bool)
         ):
             raise _fail(provider, f"sources.{group}", "needs url (a string), read (a date) and verified (true/false)")
-        sources[group] = ProfileSource(source["url"], source["read"], source["verified"], source.get("note", ""))
+        sources[group] = Source(source["url"], source["read"], source["verified"], source.get("note", ""))
     return MappingProxyType(sources)

@@ -19,10 +19,12 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from moto.server import ThreadedMotoServer
+
+from launch_server import Fault, read_chunked, serve
 
 ACCOUNT = "123456789012"  # moto's
 REGION = "us-west-2"
@@ -38,14 +40,6 @@ class Seen:
 
     def json(self):
         return json.loads(self.body)
-
-
-@dataclass
-class Fault:
-    method: str
-    pattern: str
-    kind: str
-    times: int
 
 
 @dataclass
@@ -125,14 +119,10 @@ class _Proxy(BaseHTTPRequestHandler):
 
     def _body(self, headers: dict[str, str]) -> bytes:
         if "chunked" in headers.get("transfer-encoding", ""):
-            chunks = []
-            while size := int(self.rfile.readline().strip(), 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            self.rfile.readline()
-            del headers["transfer-encoding"]
-            headers["content-length"] = str(sum(map(len, chunks)))
-            return b"".join(chunks)
+            body = read_chunked(self.rfile)
+            del headers["transfer-encoding"]  # moto is sent the body whole
+            headers["content-length"] = str(len(body))
+            return body
         return self.rfile.read(int(headers.get("content-length") or 0))
 
     def _forward(self, moto_url: str, headers: dict[str, str], body: bytes) -> tuple[int, list, bytes]:
@@ -184,17 +174,10 @@ def start() -> tuple[AWSFake, object]:
     moto.start()
     host, port = moto.get_host_and_port()
     api = AWSFake(f"http://{host}:{port}")
-    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Proxy)
-    proxy.daemon_threads = True
-    proxy.api = api
-    api.url = f"http://127.0.0.1:{proxy.server_address[1]}"
-    thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
+    stop_proxy = serve(api, _Proxy)
 
     def stop() -> None:
-        proxy.shutdown()
-        proxy.server_close()
-        thread.join()
+        stop_proxy()
         moto.stop()
 
     return api, stop

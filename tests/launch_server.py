@@ -256,12 +256,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         if "chunked" in self.headers.get("transfer-encoding", ""):
-            chunks = []
-            while size := int(self.rfile.readline().strip(), 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            self.rfile.readline()
-            return b"".join(chunks)
+            return read_chunked(self.rfile)
         return self.rfile.read(int(self.headers.get("content-length") or 0))
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
@@ -270,9 +265,20 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def serve(api: FakeAPI):
-    """Starts the fake on a free port of 127.0.0.1; returns a function that stops it."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def read_chunked(rfile) -> bytes:
+    """A body sent with transfer-encoding: chunked (as the SDKs stream uploads)."""
+    chunks = []
+    while size := int(rfile.readline().strip(), 16):
+        chunks.append(rfile.read(size))
+        rfile.readline()
+    rfile.readline()
+    return b"".join(chunks)
+
+
+def serve(api, handler: type[BaseHTTPRequestHandler] = _Handler):
+    """Starts `handler` serving `api` (a FakeAPI by default) on a free port of 127.0.0.1, and
+    sets `api.url`; returns a function that stops it."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     server.api = api
     api.url = f"http://127.0.0.1:{server.server_address[1]}"

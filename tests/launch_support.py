@@ -5,6 +5,7 @@ distinct examples that pass the lint, and a `launch` helper that runs the engine
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -61,6 +62,16 @@ def write_records(path: Path, make=chat_record, count: int = 60, seed: int = 1) 
     rng = random.Random(seed)
     path.write_text("".join(json.dumps(make(rng)) + "\n" for _ in range(count)), encoding="utf-8")
     return path
+
+
+def train_and_validation(folder: Path, make=chat_record) -> tuple[Path, Path]:
+    """train.jsonl and a smaller val.jsonl of other examples, as the launch tests give them."""
+    return write_records(folder / "train.jsonl", make), write_records(folder / "val.jsonl", make, count=10, seed=2)
+
+
+def sha256_of(path: Path) -> str:
+    """The file's content digest, which the launchers name uploads by."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def launch(

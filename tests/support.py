@@ -82,6 +82,13 @@ def write_jsonl(path: Path, lines: list | tuple) -> Path:
     return path
 
 
+def sparse_file(path: Path, size: int) -> Path:
+    """A file of `size` NUL bytes that takes no disk space (`truncate -s`)."""
+    with path.open("wb") as handle:
+        handle.truncate(size)
+    return path
+
+
 def write_json_array(path: Path, records: list | tuple) -> Path:
     """Records as one JSON array (a `.json` data file); folders are made."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from ft_lint.chunking import ByteRange, LongLine, read_blocks
 from ft_lint.reader import Kind, UnreadableFile, read_entries
 from ft_lint.rules import catalog
 from hostile_limits import run_limited
-from support import chat, run_cli
+from support import chat, run_cli, sparse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = json.dumps(chat("What is the capital of France?", "Paris."))
@@ -198,9 +198,7 @@ def sparse_line(path: Path, before: bytes, length: int, after: bytes) -> Path:
 @pytest.mark.slow
 def test_a_10_gb_sparse_file_is_one_finding(tmp_path):
     """All NUL bytes (`truncate -s 10G`): reading it used to end in MemoryError."""
-    path = tmp_path / "train.jsonl"
-    with open(path, "wb") as handle:
-        handle.truncate(10 << 30)
+    sparse_file(tmp_path / "train.jsonl", 10 << 30)
     done = limited("check", "--output-format", "json", "train.jsonl", cwd=tmp_path, seconds=60)
     assert done.code == 1, done.err
     [finding] = json.loads(done.out)

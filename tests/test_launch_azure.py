@@ -6,15 +6,14 @@ import pytest
 
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
-from launch_support import launch, write_records
+from launch_support import launch, train_and_validation, write_records
 
 MODEL = "azure/gpt-4o-mini-2024-07-18"
 API_VERSION = "2025-04-01-preview"
 
 
 def test_uploads_and_creates_the_job_on_the_azure_resource(azure_api, tmp_path, capsys):
-    train = write_records(tmp_path / "train.jsonl")
-    val = write_records(tmp_path / "val.jsonl", count=10, seed=2)
+    train, val = train_and_validation(tmp_path)
 
     assert launch([train], MODEL, validation=val, job=JobSettings(n_epochs=2, suffix="garden")) == 0
 

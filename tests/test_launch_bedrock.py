@@ -3,7 +3,6 @@ a proxy that records the requests and fails some (bedrock_server.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -15,8 +14,8 @@ from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.linted import FileChanged
 from ft_lint.launch.options import Timeouts
-from launch_support import launch, sentence, write_records
-from support import run_cli
+from launch_support import launch, sentence, sha256_of, train_and_validation, write_records
+from support import run_cli, sparse_file
 
 MODEL = "amazon.nova-micro-v1:0"
 MODEL_ID = "amazon.nova-micro-v1:0:128k"
@@ -78,14 +77,11 @@ def aws(aws_servers, clean_env, monkeypatch):
 
 @pytest.fixture
 def data(tmp_path):
-    return (
-        write_records(tmp_path / "train.jsonl", conversation_record),
-        write_records(tmp_path / "val.jsonl", conversation_record, count=10, seed=2),
-    )
+    return train_and_validation(tmp_path, conversation_record)
 
 
 def data_key(path) -> str:
-    return f"ft-lint/data/{hashlib.sha256(path.read_bytes()).hexdigest()}.jsonl"
+    return f"ft-lint/data/{sha256_of(path)}.jsonl"
 
 
 def test_uploads_the_linted_bytes_to_s3_and_creates_the_job(aws, data):
@@ -160,9 +156,7 @@ def test_settings_and_data_bedrock_would_refuse_stop_the_launch_before_any_reque
 
 
 def test_a_file_over_what_one_s3_put_takes_is_refused_before_reading_it(aws, tmp_path):
-    train = tmp_path / "train.jsonl"
-    with train.open("wb") as handle:
-        handle.truncate(5_000_000_001)  # sparse: takes no disk space
+    train = sparse_file(tmp_path / "train.jsonl", 5_000_000_001)
 
     with pytest.raises(LaunchError, match="5000000001 bytes, over the 5000000000 bytes Amazon Bedrock takes"):
         launch([train], MODEL)
@@ -229,7 +223,7 @@ def test_settings_come_from_the_configuration_when_not_given(aws, data, monkeypa
     code, out, err = run_cli("check", "train.jsonl", "--model", MODEL, "--launch", cwd=train.parent)
 
     assert (code, err) == (0, "")
-    assert aws.keys(BUCKET) == [f"teams/garden/data/{hashlib.sha256(train.read_bytes()).hexdigest()}.jsonl"]
+    assert aws.keys(BUCKET) == [f"teams/garden/data/{sha256_of(train)}.jsonl"]
     assert aws.seen("POST", JOBS)[0].json()["outputDataConfig"] == {"s3Uri": f"s3://{BUCKET}/teams/garden/output/"}
     assert "test-secret-key-never-printed" not in out
 

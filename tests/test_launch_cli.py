@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from launch_support import RULES, write_records
+from launch_support import RULES, train_and_validation, write_records
 from support import run_cli
 
 SELECT = ["--select", ",".join(RULES)]
@@ -98,8 +98,7 @@ def test_the_validation_file_is_linted_even_without_launch(clean_env, tmp_path):
 
 
 def test_dry_run_shows_the_together_request_and_sends_nothing(together_api, tmp_path):
-    train = write_records(tmp_path / "train.jsonl")
-    val = write_records(tmp_path / "val.jsonl", count=10, seed=2)
+    train, val = train_and_validation(tmp_path)
     args = [
         "--model",
         "Qwen/Qwen3-8B",

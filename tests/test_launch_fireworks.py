@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
@@ -10,7 +9,15 @@ import pytest
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from launch_server import Answer
-from launch_support import RULES, launch, preference_record, prompt_completion_record, write_records
+from launch_support import (
+    RULES,
+    launch,
+    preference_record,
+    prompt_completion_record,
+    sha256_of,
+    train_and_validation,
+    write_records,
+)
 from support import run_cli
 
 MODEL = "accounts/fireworks/models/llama-v3p1-8b-instruct"
@@ -20,11 +27,11 @@ SFT, DPO = ACCOUNT + "/supervisedFineTuningJobs", ACCOUNT + "/dpoJobs"
 
 @pytest.fixture
 def data(tmp_path):
-    return write_records(tmp_path / "train.jsonl"), write_records(tmp_path / "val.jsonl", count=10, seed=2)
+    return train_and_validation(tmp_path)
 
 
 def dataset_name(path) -> str:
-    return f"accounts/garden-lab/datasets/ft-lint-{hashlib.sha256(path.read_bytes()).hexdigest()[:40]}"
+    return f"accounts/garden-lab/datasets/ft-lint-{sha256_of(path)[:40]}"
 
 
 def lose_the_first_answer(api, handler: str) -> list[Answer]:

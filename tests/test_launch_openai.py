@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 
@@ -13,14 +12,23 @@ from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.options import Timeouts
 from launch_server import OpenAIFake, serve
-from launch_support import chat_record, launch, preference_record, prompt_completion_record, write_records
+from launch_support import (
+    chat_record,
+    launch,
+    preference_record,
+    prompt_completion_record,
+    sha256_of,
+    train_and_validation,
+    write_records,
+)
+from support import sparse_file
 
 MODEL = "gpt-4o-mini-2024-07-18"
 
 
 @pytest.fixture
 def data(tmp_path):
-    return write_records(tmp_path / "train.jsonl"), write_records(tmp_path / "val.jsonl", count=10, seed=2)
+    return train_and_validation(tmp_path)
 
 
 def test_uploads_both_files_and_creates_the_job_with_the_settings_given(openai_api, data, capsys):
@@ -186,7 +194,7 @@ def test_dry_run_prints_what_would_be_sent_and_sends_nothing(openai_api, data, c
     assert openai_api.requests == []
     out = capsys.readouterr().out
     for path in (train, val):
-        assert f"{path.stat().st_size} bytes, sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}" in out
+        assert f"{path.stat().st_size} bytes, sha256 {sha256_of(path)}" in out
     body = json.loads(out[out.index("{") :])
     assert body == {
         "model": MODEL,
@@ -280,9 +288,7 @@ def test_validation_data_of_another_format_is_refused(openai_api, tmp_path):
 
 
 def test_a_file_over_the_uploads_api_limit_is_refused_before_reading_it(openai_api, tmp_path):
-    train = tmp_path / "train.jsonl"
-    with train.open("wb") as handle:
-        handle.truncate(8_000_000_001)  # sparse: takes no disk space
+    train = sparse_file(tmp_path / "train.jsonl", 8_000_000_001)
 
     with pytest.raises(LaunchError, match="8000000001 bytes, over the 8000000000 bytes OpenAI takes"):
         launch([train], MODEL)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
 from ft_lint.launch import JobSettings
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.options import Timeouts
-from launch_support import launch, preference_record, write_records
+from launch_support import launch, preference_record, sha256_of, train_and_validation, write_records
 
 MODEL = "Qwen/Qwen3-8B"
 
 
 @pytest.fixture
 def data(tmp_path):
-    return write_records(tmp_path / "train.jsonl"), write_records(tmp_path / "val.jsonl", count=10, seed=2)
+    return train_and_validation(tmp_path)
 
 
 def test_uploads_through_presigned_urls_and_creates_the_job(together_api, data):
@@ -30,9 +28,7 @@ def test_uploads_through_presigned_urls_and_creates_the_job(together_api, data):
         ("fine-tune", "train.jsonl", "jsonl"),
         ("fine-tune", "val.jsonl", "jsonl"),
     ]
-    assert [form["checksum"].text for form in asks] == [
-        hashlib.sha256(p.read_bytes()).hexdigest() for p in (train, val)
-    ]
+    assert [form["checksum"].text for form in asks] == [sha256_of(p) for p in (train, val)]
     train_id, val_id = together_api.files
     assert [request.body for request in together_api.seen("PUT", "/presigned/.+")] == [
         train.read_bytes(),

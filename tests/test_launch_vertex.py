@@ -3,7 +3,6 @@ Vertex AI and Cloud Storage JSON API, with a fixed OAuth token given as the SDKs
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -18,7 +17,7 @@ from ft_lint.launch import JobSettings, LaunchOptions
 from ft_lint.launch.base import LaunchError
 from ft_lint.launch.flow import follow_job, make_provider
 from launch_server import VERTEX_SCRIPT
-from launch_support import chat_record, launch, write_records
+from launch_support import chat_record, launch, sha256_of, train_and_validation, write_records
 from support import run_cli
 
 MODEL = "gemini-2.5-flash"
@@ -40,14 +39,11 @@ def vertex_launch(paths, **options) -> int:
 
 @pytest.fixture
 def data(tmp_path):
-    return (
-        write_records(tmp_path / "train.jsonl", gemini_record),
-        write_records(tmp_path / "val.jsonl", gemini_record, count=10, seed=2),
-    )
+    return train_and_validation(tmp_path, gemini_record)
 
 
 def object_uri(path) -> str:
-    return f"gs://test-bucket/ft-lint/{hashlib.sha256(path.read_bytes()).hexdigest()}.jsonl"
+    return f"gs://test-bucket/ft-lint/{sha256_of(path)}.jsonl"
 
 
 def test_uploads_to_cloud_storage_and_creates_the_tuning_job(vertex_api, data):
@@ -232,7 +228,7 @@ def test_the_command_line_wins_over_the_configuration_keys(clean_env, tmp_path, 
     )  # fmt: skip
 
     assert (code, err) == (0, "")
-    sha256 = hashlib.sha256(train.read_bytes()).hexdigest()
+    sha256 = sha256_of(train)
     assert "Vertex AI at https://europe-west4-aiplatform.googleapis.com, model gemini-2.5-flash" in out
     assert f"sha256 {sha256} as gs://config-bucket/data/{sha256}.jsonl (unless" in out
     assert "/projects/option-project/locations/europe-west4/tuningJobs" in out
