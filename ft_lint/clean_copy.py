@@ -10,8 +10,9 @@ JSON) are never copied. What is copied is the original bytes: each kept line wit
 ending, and the byte order mark unless FT010 fails; a JSON array's kept elements as written, in
 an array of their own (their text may span lines, which JSONL cannot hold); a Parquet file's kept
 rows as Parquet, with its schema and compression. A compressed file (.jsonl.gz, .jsonl.zst) is
-copied compressed the same way, its kept lines as they decompress; a CSV or TSV file is refused
-(its rows are no lines to copy).
+copied compressed the same way, its kept lines as they decompress. A CSV or TSV file's copy is its
+header as written, then each kept row's lines as written (a quoted cell may span lines), so its
+quoting, delimiter, line endings and byte order mark stay.
 
 Only one file: the clean copy of several would need OUT to mirror their folders (two inputs
 named `train.jsonl` in different folders would collide), and a provider trains on one file.
@@ -36,7 +37,7 @@ from ft_lint.decompress import METHODS, StreamStopped, open_decompressed
 from ft_lint.errors import UsageError
 from ft_lint.files import display_name
 from ft_lint.findings import Finding, Scope, Severity
-from ft_lint.input_kinds import CSV, PARQUET, TSV, read_as
+from ft_lint.input_kinds import CSV, PARQUET, TSV, InputKind, read_as
 from ft_lint.reader import (
     BOM,
     Kind,
@@ -48,6 +49,8 @@ from ft_lint.reader import (
     open_data_file,
     parse_line,
     read_entries,
+    row_entry,
+    table_parts,
 )
 
 BYTE_ORDER_MARK_CODE = "FT010"
@@ -72,12 +75,6 @@ def source_file(files: list[Path], validation: Path | None) -> Path:
             f"--write-clean copies one data file; the paths hold {len(sources)}"
             + (f" ({named})" if sources else "")
             + ": name one file (and --validation for its pair)"
-        )
-    kind = read_as(sources[0])
-    if kind in (CSV, TSV):  # a table's rows are no lines to copy
-        raise UsageError(
-            f"--write-clean copies JSONL files (plain or compressed) and JSON arrays, not {kind.name} "
-            f"({display_name(sources[0])}): convert it to JSONL to copy its clean records"
         )
     return sources[0]
 
@@ -168,7 +165,11 @@ class CleanCopy:
         an array's brackets); the bytes of a record left out are not written."""
         try:
             with open_data_file(self.source) as source:
-                method = read_as(self.source).reader
+                kind = read_as(self.source)
+                if kind in (CSV, TSV):
+                    yield from self._row_chunks(source, kind, dropped, every_line)
+                    return
+                method = kind.reader
                 handle: BinaryIO
                 if method in METHODS:
                     handle = open_decompressed(source, method, file_size(source))
@@ -194,6 +195,16 @@ class CleanCopy:
             return  # no records (gzip, UTF-16, a JSON array over the size read), or none after a break: reported
         except UnreadableFile as error:
             raise UsageError(f"--write-clean: {error}") from None
+
+    def _row_chunks(
+        self, handle: BinaryIO, kind: InputKind, dropped: set[int], every_line: bool
+    ) -> Iterator[tuple[bool | None, bytes]]:
+        """A table's header, then its rows' bytes (a row's findings are at the line where it starts)."""
+        for row, source in table_parts(handle, kind, with_bytes=True):
+            if row is None:
+                yield None, source
+            elif row_entry(row).kind is Kind.RECORD:
+                yield not every_line and row.line not in dropped, source
 
     def _array_chunks(self, dropped: set[int], every_line: bool, newline: bytes) -> Iterator[tuple[bool | None, bytes]]:
         yield None, b"["

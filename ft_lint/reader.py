@@ -193,11 +193,7 @@ def _read_other(path: Path, kind: InputKind, only_lines: Container[int] | None) 
         try:
             size = file_size(handle)
             if kind.reader in ("csv", "tsv"):
-                reason = non_text_reason(handle.read(4))
-                if reason:
-                    raise WholeFileProblem(reason)
-                handle.seek(0)
-                yield from map(_row_entry, tables.rows(handle, delimiter="," if kind.reader == "csv" else "\t"))
+                yield from (row_entry(row) for row, _ in table_parts(handle, kind, with_bytes=False) if row is not None)
             else:
                 stream = open_decompressed(handle, kind.reader, size)
                 yield from _decompressed_entries(stream, only_lines)
@@ -219,7 +215,17 @@ def _decompressed_entries(stream: io.BufferedReader, only_lines: Container[int] 
     yield from _jsonl_entries(stream, only_lines, skip_long_first=True)
 
 
-def _row_entry(row: tables.Row) -> Entry:
+def table_parts(handle: BinaryIO, kind: InputKind, with_bytes: bool) -> Iterator[tuple[tables.Row | None, bytes]]:
+    """A CSV or TSV file's header and rows (see tables.parts); one that is no text is a WholeFileProblem."""
+    reason = non_text_reason(handle.read(4))
+    if reason:
+        raise WholeFileProblem(reason)
+    handle.seek(0)
+    return tables.parts(handle, "," if kind.reader == "csv" else "\t", with_bytes)
+
+
+def row_entry(row: tables.Row) -> Entry:
+    """A table's row as the entry a JSONL line of its record would be."""
     if row.stops:
         kind = Kind.TOO_LONG if row.stops == "too-long" else Kind.BAD_ENCODING
         return Entry(row.line, kind, b"", detail=row.problem)

@@ -322,12 +322,38 @@ def test_fix_is_refused_with_one_line_and_the_file_left_alone(tmp_path, name):
     assert refusal.startswith(f"ft-lint: error: {path.as_posix()}: ")
 
 
-def test_write_clean_of_a_table_is_refused_before_anything_is_written(tmp_path):
-    path = tmp_path / "data.tsv"
-    write_table(path, [chat()], "\t")
-    result = run_cli("check", "--no-cache", "--write-clean", str(tmp_path / "clean.tsv"), str(path))
-    assert result.code == 2 and result.err.count("\n") == 1 and "--write-clean copies JSONL" in result.err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.tsv"]
+@pytest.mark.parametrize(("suffix", "delimiter"), [(".csv", b","), (".tsv", b"\t")])
+def test_write_clean_of_a_table_is_its_header_and_the_rows_that_passed_as_written(tmp_path, suffix, delimiter):
+    """Byte for byte: Excel's BOM, CRLF, the quoting, a quoted cell spanning lines; the rows
+    with a failing finding, the rows that are no record and blank lines are left out."""
+
+    def row(*cells: bytes) -> bytes:
+        return delimiter.join(cells) + b"\r\n"
+
+    header = b"\xef\xbb\xbf" + row(b"prompt", b"completion")
+    spanning = row(b'"Summarise:\r\nline one\r\n""line"" two\r\n"', b'" Summary, in ""one""."')
+    cell_with_delimiter = row(b'"a ' + delimiter + b' b"', b" fine")
+    empty_completion = row(b"Question?", b"")  # FT201
+    too_many_fields = row(b"one", b"two", b"three")  # FT001: no record
+    last = b"last" + delimiter + b" row without a line ending"
+    source, copy = tmp_path / f"data{suffix}", tmp_path / f"clean{suffix}"
+    source.write_bytes(header + spanning + empty_completion + b"\r\n" + cell_with_delimiter + too_many_fields + last)
+
+    rules = ("--no-cache", "--ignore", "FT005,FT006,FT3")
+    result = run_cli("check", *rules, "--write-clean", str(copy), str(source))
+
+    assert result.code == 1, result.err
+    assert copy.read_bytes() == header + spanning + cell_with_delimiter + last
+    assert "wrote 3 of 4 records" in result.err
+    relinted = run_cli("check", *rules, str(copy))
+    assert relinted.code == 0, relinted.out
+
+
+def test_write_clean_of_a_table_with_no_row_that_passed_is_its_header(tmp_path):
+    source, copy = tmp_path / "data.csv", tmp_path / "clean.csv"
+    source.write_bytes(b"\n\nprompt,completion\nQuestion?,\n")
+    result = run_cli("check", "--no-cache", "--ignore", "FT006", "--write-clean", str(copy), str(source))
+    assert result.code == 1 and copy.read_bytes() == b"\n\nprompt,completion\n"
 
 
 @pytest.mark.parametrize("kind", ["gz", "zst"])
