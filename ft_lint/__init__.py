@@ -1,3 +1,3 @@
 """ft-lint: a linter for fine-tuning datasets."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
