@@ -356,7 +356,7 @@ def stats_command(
         raise click.UsageError("no paths given: name the files or folders, e.g. `ft-lint stats data/train.jsonl`")
     settings = _settings_for(paths, config_file, format_, model, tokenizer, max_seq_length)
     if html_file is not None:
-        session.check_report_target(html_file, collect_files(settings.paths), settings)
+        session.check_report_target(html_file, collect_files(settings.paths, settings.own_files), settings)
     stats = collect_stats(settings.paths, settings)
     (write_json if output_format == "json" else write_text)(stats, sys.stdout)
     if html_file is not None:

@@ -97,6 +97,11 @@ class Settings:
             codes |= expand_selectors(self.per_file_ignores[pattern])
         return codes
 
+    @property
+    def own_files(self) -> tuple[Path, ...]:
+        """Files of ft-lint's own that may sit among the data (the baseline): not data to lint."""
+        return (self.baseline,) if self.baseline else ()
+
     def model_for(self, filename: str) -> str | None:
         """The model named for this file: on the command line, per file, or for all files."""
         matching = self._patterns_matching(filename, self.per_file_models)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from ft_lint.errors import UsageError
@@ -19,8 +20,10 @@ def display_name(path: Path) -> str:
     return path.as_posix()
 
 
-def collect_files(paths: list[Path]) -> list[Path]:
-    """Files named, and the data files inside folders named, in a stable order. The `.json` files
+def collect_files(paths: list[Path], own: Iterable[Path] = ()) -> list[Path]:
+    """Files named, and the data files inside folders named, in a stable order. `own` are files
+    ft-lint itself writes there (the baseline): a folder's walk passes them by without a note.
+    The `.json` files
     of a folder that hold no array of objects (package.json, a settings file, `[1, 2]`) are
     skipped, with one note for all of them: a file named is linted whatever it holds. A file
     whose kind needs an extra that is not installed is skipped in a folder, with a note naming
@@ -28,12 +31,16 @@ def collect_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     not_records: list[Path] = []
     without_extra: dict[InputKind, list[Path]] = {}
+    owned = {path.resolve() for path in own}
     for path in paths:
         if path.is_dir():
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if _stays_in(p, path) and _is_regular(p) and _is_data_file(p, path, not_records, without_extra)
+                if _stays_in(p, path)
+                and _is_regular(p)
+                and p.resolve() not in owned
+                and _is_data_file(p, path, not_records, without_extra)
             )
             if not found and kind_of(path) is not None:
                 raise UsageError(f"{path}: is a directory, not a data file")

@@ -34,7 +34,7 @@ def run(
     """Lint, then `report(findings, run_summary, settings)` (default: `write_report`); the exit code."""
     options = options if options is not None else RunOptions()
     state = LintState()
-    files = collect_files(settings.paths)
+    files = collect_files(settings.paths, own=[*settings.own_files, *filter(None, [options.write_baseline])])
     if not files and not options.allow_empty:  # a mistyped folder in CI would otherwise pass
         names = ", ".join(map(display_name, settings.paths))
         kinds = ", ".join("*" + suffix for suffix in DATA_SUFFIXES)
@@ -123,7 +123,7 @@ def write_html_report(stats: list[FileStats], settings: Settings, target: Path) 
     file), then write the page (ft_lint.html_report) with the stats already made."""
     from ft_lint.html_report import render
 
-    findings, run_summary = lint(collect_files(settings.paths), settings)
+    findings, run_summary = lint(collect_files(settings.paths, settings.own_files), settings)
     _write_to(target, lambda out: out.write(render(stats, findings, run_summary)))
 
 

@@ -182,7 +182,7 @@ class FileStats:
 
 def collect_stats(paths: list[Path], settings: Settings) -> list[FileStats]:
     """Stats of each file named, and of each data file in the folders named."""
-    return [file_stats(path, settings) for path in collect_files(paths)]
+    return [file_stats(path, settings) for path in collect_files(paths, settings.own_files)]
 
 
 class _Counts:

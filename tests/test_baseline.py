@@ -393,3 +393,18 @@ def test_launch_sends_no_file_with_a_known_finding(openai_api, tmp_path):
     )
     assert code == 1 and "nothing sent: 1 finding" in out + err
     assert openai_api.requests == []
+
+
+def test_a_baseline_kept_among_the_data_is_passed_by_quietly_and_other_json_is_still_noted(tmp_path):
+    folder = project(tmp_path)
+    write_jsonl(folder / "data" / "train.jsonl", [good(1), bad(2)])
+    (folder / "data" / "settings.json").write_text('{"not": "records"}')
+    written = run_cli("check", "--write-baseline", "data/known.json", "data", cwd=folder)
+    assert written.code == 0, written.err
+    assert "known.json" not in written.err.replace("wrote data/known.json", "")
+
+    code, findings, err = check(folder, "--baseline", "data/known.json")
+    assert (code, findings) == (0, [])
+    assert "skipped data/settings.json" in err and "known.json" not in err
+    named = run_cli("check", "--output-format", "json", "data/known.json", cwd=folder)
+    assert named.code == 1  # named, ft-lint's own file is linted like any .json: it holds no records
