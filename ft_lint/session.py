@@ -34,7 +34,7 @@ def run(
     """Lint, then `report(findings, run_summary, settings)` (default: `write_report`); the exit code."""
     options = options if options is not None else RunOptions()
     state = LintState()
-    files = collect_files(settings.paths, own=[*settings.own_files, *filter(None, [options.write_baseline])])
+    files = collect_files(settings.paths, settings.own_files)
     if not files and not options.allow_empty:  # a mistyped folder in CI would otherwise pass
         names = ", ".join(map(display_name, settings.paths))
         kinds = ", ".join("*" + suffix for suffix in DATA_SUFFIXES)

@@ -164,8 +164,8 @@ def test_file_that_disappears_between_listing_and_reading(tmp_path, monkeypatch)
     (tmp_path / "train.jsonl").write_text(GOOD + "\n")
     listed = session.collect_files
 
-    def list_then_delete(paths):
-        files = listed(paths)
+    def list_then_delete(paths, own=()):
+        files = listed(paths, own)
         (tmp_path / "train.jsonl").unlink()
         return files
 
