@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -50,8 +49,8 @@ def collect_files(paths: list[Path], own: Iterable[Path] = ()) -> list[Path]:
             if reason:  # /dev/zero never ends, a FIFO waits for a writer
                 raise UsageError(f"{path}: {reason}")
             kind = kind_of(path)
-            if kind is not None and _lacks_extra(kind):
-                raise UsageError(f"{path}: {_needs(kind)}")
+            if kind is not None and kind.lacks_reader():
+                raise UsageError(f"{path}: {kind.missing_reader}")
             files.append(path)
         elif path.is_symlink():
             raise UsageError(f"{path}: broken symbolic link")
@@ -62,20 +61,6 @@ def collect_files(paths: list[Path], own: Iterable[Path] = ()) -> list[Path]:
     for kind, skipped in without_extra.items():
         _note_without_extra(kind, sorted(set(skipped)))
     return list(dict.fromkeys(files))
-
-
-def _lacks_extra(kind: InputKind) -> bool:
-    """Whether the package the kind's reader imports is missing (looked up, not imported)."""
-    if kind.module is None:
-        return False
-    try:
-        return importlib.util.find_spec(kind.module) is None
-    except (ImportError, ValueError):  # a module blocked in sys.modules, or a broken install
-        return True
-
-
-def _needs(kind: InputKind) -> str:
-    return f"reading {kind.name} needs {kind.module}: {kind.install_hint}"  # as the reader says it
 
 
 SKIPPED_NAMED = 3  # .json files named in the note on those skipped; the rest are counted
@@ -96,7 +81,7 @@ def _note_skipped(skipped: list[Path]) -> None:
 def _note_without_extra(kind: InputKind, skipped: list[Path]) -> None:
     names = ", ".join(display_name(path) for path in skipped[:SKIPPED_NAMED])
     more = f" and {len(skipped) - SKIPPED_NAMED:,} more" if len(skipped) > SKIPPED_NAMED else ""
-    print(terminal(f"ft-lint: note: skipped {names}{more}: {_needs(kind)}"), file=sys.stderr)
+    print(terminal(f"ft-lint: note: skipped {names}{more}: {kind.missing_reader}"), file=sys.stderr)
 
 
 def _stays_in(path: Path, folder: Path) -> bool:
@@ -147,7 +132,7 @@ def _is_data_file(
     kind = kind_of(path)
     if kind is None:
         return False
-    if _lacks_extra(kind):
+    if kind.lacks_reader():
         without_extra.setdefault(kind, []).append(path)
         return False
     if kind is not JSON:

@@ -9,6 +9,7 @@ one line naming `pip install "ft-lint[EXTRA]"`).
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -26,6 +27,20 @@ class InputKind:
     @property
     def install_hint(self) -> str:
         return f'pip install "ft-lint[{self.extra}]"' if self.extra else ""
+
+    def lacks_reader(self) -> bool:
+        """Whether the package this kind's reader imports is missing (looked up, not imported)."""
+        if self.module is None:
+            return False
+        try:
+            return importlib.util.find_spec(self.module) is None
+        except (ImportError, ValueError):  # a module blocked in sys.modules, or a broken install
+            return True
+
+    @property
+    def missing_reader(self) -> str:
+        """What a run says of a file of this kind when lacks_reader()."""
+        return f"reading {self.name} needs {self.module}: {self.install_hint}"
 
 
 JSONL = InputKind("JSONL", (".jsonl", ".ndjson"), "jsonl", fixable=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import enum
-import importlib.util
 import io
 import json
 import os
@@ -148,10 +147,6 @@ def _check_unchanged(path: Path, handle: BinaryIO, size: int, read_to: int) -> N
         raise file_changed(path, now)
 
 
-class MissingExtra(UnreadableFile):
-    """The file's kind needs an optional package that is not installed."""
-
-
 def read_entries(path: Path, only_lines: Collection[int] | None = None) -> Iterator[Entry]:
     """Every entry of the file; with `only_lines`, JSONL lines (Parquet rows, by their 1-based
     position) not listed are skipped unparsed. Read to its end, a file whose size changed
@@ -187,8 +182,8 @@ def read_entries(path: Path, only_lines: Collection[int] | None = None) -> Itera
 
 def _read_other(path: Path, kind: InputKind, only_lines: Container[int] | None) -> Iterator[Entry]:
     """The entries of a compressed JSONL file, or of a CSV or TSV file's rows."""
-    if kind.module and importlib.util.find_spec(kind.module) is None:
-        raise MissingExtra(f"{path}: reading {kind.name} needs the {kind.module} package: {kind.install_hint}")
+    if kind.lacks_reader():
+        raise UnreadableFile(f"{path}: {kind.missing_reader}")
     with open_data_file(path) as handle:
         try:
             size = file_size(handle)
@@ -252,7 +247,7 @@ def parquet_entries(path: Path, only_lines: Collection[int] | None = None) -> It
                 else:
                     yield Entry(row.index + 1, Kind.RECORD, row.raw, row.value)
         except parquet_rows.MissingExtra:
-            raise UnreadableFile(f"{path}: reading Parquet needs pyarrow: {PARQUET.install_hint}") from None
+            raise UnreadableFile(f"{path}: {PARQUET.missing_reader}") from None
         except parquet_rows.BrokenParquet as problem:
             raise WholeFileProblem(problem.message, problem.code) from None
         except OSError as error:
