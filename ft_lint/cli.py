@@ -355,12 +355,13 @@ def stats_command(
     if not paths:
         raise click.UsageError("no paths given: name the files or folders, e.g. `ft-lint stats data/train.jsonl`")
     settings = _settings_for(paths, config_file, format_, model, tokenizer, max_seq_length)
+    files = collect_files(settings.paths, settings.own_files)  # once: a folder's walk notes what it skips
     if html_file is not None:
-        session.check_report_target(html_file, collect_files(settings.paths, settings.own_files), settings)
-    stats = collect_stats(settings.paths, settings)
+        session.check_report_target(html_file, files, settings)
+    stats = collect_stats(files, settings)
     (write_json if output_format == "json" else write_text)(stats, sys.stdout)
     if html_file is not None:
-        session.write_html_report(stats, settings, html_file)
+        session.write_html_report(stats, files, settings, html_file)
 
 
 @cli.command("models")

@@ -118,12 +118,12 @@ def write_report(
     _write_to(options.output_file, functools.partial(report, findings, run_summary))
 
 
-def write_html_report(stats: list[FileStats], settings: Settings, target: Path) -> None:
+def write_html_report(stats: list[FileStats], files: list[Path], settings: Settings, target: Path) -> None:
     """`ft-lint stats --html`: lint the files (the report shows the findings per rule and per
     file), then write the page (ft_lint.html_report) with the stats already made."""
     from ft_lint.html_report import render
 
-    findings, run_summary = lint(collect_files(settings.paths, settings.own_files), settings)
+    findings, run_summary = lint(files, settings)
     _write_to(target, lambda out: out.write(render(stats, findings, run_summary)))
 
 

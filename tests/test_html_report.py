@@ -131,6 +131,14 @@ def test_stats_output_is_unchanged_by_html(tmp_path):
     assert plain.code == with_page.code == 0 and plain.out == with_page.out  # findings do not change the exit code
 
 
+def test_the_folders_are_walked_once_so_what_they_skip_is_noted_once(tmp_path):
+    write_jsonl(tmp_path / "data" / "train.jsonl", [chat()])
+    (tmp_path / "data" / "settings.json").write_text('{"not": "records"}')
+    result = run_cli("stats", "--html", str(tmp_path / "r.html"), "data", cwd=tmp_path)
+    assert result.code == 0
+    assert result.err.count("skipped data/settings.json") == 1
+
+
 def test_the_report_never_overwrites_an_input(tmp_path):
     data = write_jsonl(tmp_path / "train.jsonl", [chat()])
     (tmp_path / "link.jsonl").symlink_to("train.jsonl")
