@@ -38,7 +38,7 @@ def collect_files(paths: list[Path], own: Iterable[Path] = ()) -> list[Path]:
                 for p in path.rglob("*")
                 if _stays_in(p, path)
                 and _is_regular(p)
-                and p.resolve() not in owned
+                and not (owned and p.resolve() in owned)  # no path resolved where there is nothing to pass by
                 and _is_data_file(p, path, not_records, without_extra)
             )
             if not found and kind_of(path) is not None:
