@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ft_lint.atomic import write_atomically
 from ft_lint.digests import canonical_json
 from ft_lint.errors import UsageError
 from ft_lint.findings import Finding, Scope
@@ -149,13 +150,10 @@ def write(path: Path, findings: list[Finding], linted: Iterable[str], previous: 
         + ",".join(f"\n    {line}" for line in lines)
         + ("\n  ]\n}\n" if lines else "]\n}\n")
     )
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         # backslashreplace: a file name's byte that is not UTF-8 (a lone surrogate) stays a JSON \\udcXX escape
-        temporary.write_bytes(text.encode("utf-8", "backslashreplace"))
-        os.replace(temporary, path)
+        write_atomically(path, [text.encode("utf-8", "backslashreplace")])
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise UsageError(f"{path}: cannot write the baseline: {error.strerror or error}") from None
     return Baseline(path, counts)
 

@@ -59,7 +59,7 @@ import struct
 import tempfile
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,7 @@ import orjson
 import xxhash
 
 from ft_lint import __version__
+from ft_lint.atomic import write_atomically
 from ft_lint.edits import edit_as_row, edit_from_row
 from ft_lint.findings import Location, Problem, Severity
 
@@ -108,7 +109,7 @@ OUTPUT_ONLY_SETTINGS = frozenset(
 _MAGIC = b"FTLC"
 _PREAMBLE = struct.Struct("<4sHI")  # magic, format version, header length
 _SUFFIX = ".cache"
-# The names of the temporary files `_write_atomically` and `_read_or_make_key` make (tempfile's 8
+# The names of the temporary files `write_atomically` and `_read_or_make_key` make (tempfile's 8
 # random characters): the only files the clean-up of crashed runs ever removes.
 _TEMPORARY_NAME = re.compile(r"(?:[0-9a-f]{16}-[0-9a-f]{32}\.cache|\.gitignore|CACHEDIR\.TAG|key)\.[a-z0-9_]{8}\.tmp")
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # not through a link; a FIFO does not block
@@ -176,8 +177,8 @@ def _claim(folder: Path, shown: Path, mode: int = 0o777) -> None:
             )
     # The .gitignore first and the tag last: a tagged folder is complete, and a run claiming the
     # folder at the same moment finds only what it would have made itself.
-    _write_atomically(folder / ".gitignore", [GITIGNORE])
-    _write_atomically(folder / "CACHEDIR.TAG", [CACHEDIR_TAG])
+    write_atomically(folder / ".gitignore", [GITIGNORE])
+    write_atomically(folder / "CACHEDIR.TAG", [CACHEDIR_TAG])
 
 
 def _made_while_claiming(path: str) -> bool:
@@ -272,12 +273,12 @@ class CacheFolder:
         OSError (a full disk, the folder deleted meanwhile) is the caller's: a cache is an
         optimisation, never a reason to fail a run."""
         path = cache_file(self.path, data_file, writer.fingerprint)
-        _write_atomically(path, writer.pieces(self.key))
+        write_atomically(path, writer.pieces(self.key))
         return path
 
     def prune(self) -> None:
         """Keep the newest caches of each data file, and remove the temporary files of crashed runs
-        (only names `_write_atomically` makes). Once per run, after its caches are saved: one
+        (only names `write_atomically` makes). Once per run, after its caches are saved: one
         listing of the folder, not one per file saved (a run over thousands of files would
         otherwise list a folder of thousands once for each). A folder that cannot be cleaned is
         left as it is, like one that cannot be written."""
@@ -732,17 +733,6 @@ def update(
             if value:
                 yield index, value
         start = index + 1
-
-
-def _write_atomically(path: Path, pieces: Iterable[bytes | bytearray | memoryview]) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.writelines(pieces)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _modified(path: Path) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -408,3 +409,16 @@ def test_a_baseline_kept_among_the_data_is_passed_by_quietly_and_other_json_is_s
     assert "skipped data/settings.json" in err and "known.json" not in err
     named = run_cli("check", "--output-format", "json", "data/known.json", cwd=folder)
     assert named.code == 1  # named, ft-lint's own file is linted like any .json: it holds no records
+
+
+def test_writing_the_baseline_never_writes_through_a_planted_link(tmp_path):
+    folder = project(tmp_path)
+    write_jsonl(folder / "data" / "train.jsonl", [good(1), bad(2)])
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me\n")
+    # the name a temporary file beside the baseline could take, planted by a stranger's commit
+    (folder / f".known.json.{os.getpid()}.tmp").symlink_to(outside)
+    written = run_cli("check", "--write-baseline", "known.json", "data", cwd=folder)
+    assert written.code == 0, written.err
+    assert outside.read_text() == "keep me\n"
+    assert baseline_entries(folder / "known.json")

@@ -273,7 +273,7 @@ def test_pruning_keeps_the_newest_caches_of_every_file_and_drops_stale_temporari
             os.utime(path, (1000 - age, 1000 - age))
     crashed, writing = (
         f"{'0' * 16}-{digit * 32}.cache.{digit * 8}.tmp" for digit in "12"
-    )  # the names _write_atomically makes
+    )  # the names write_atomically makes
     (tmp_path / crashed).write_bytes(b"")
     os.utime(tmp_path / crashed, (0, 0))
     (tmp_path / writing).write_bytes(b"")  # another run's, being written

@@ -240,7 +240,7 @@ def test_a_cache_that_cannot_be_written_is_a_note(tmp_path, monkeypatch, cache_f
     write_clean(tmp_path / "data.jsonl")
     (tmp_path / "bad.jsonl").write_text("{not json\n")
     assert lint("data.jsonl", cwd=tmp_path).code == 0  # the folder is made and tagged
-    write = cache._write_atomically
+    write = cache.write_atomically
 
     def disk_fills_up(path, pieces):
         def pieces_then_full():
@@ -249,7 +249,7 @@ def test_a_cache_that_cannot_be_written_is_a_note(tmp_path, monkeypatch, cache_f
 
         write(path, pieces_then_full())
 
-    monkeypatch.setattr(cache, "_write_atomically", disk_fills_up)
+    monkeypatch.setattr(cache, "write_atomically", disk_fills_up)
     result = lint("--output-format", "concise", "data.jsonl", "bad.jsonl", cwd=tmp_path)
 
     assert result.code == 1 and "bad.jsonl:1: FT001" in result.out

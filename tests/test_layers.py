@@ -63,6 +63,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "ft_lint",
         "ft_lint.errors",
+        "ft_lint.atomic",
         "ft_lint.time_limits",
         "ft_lint.findings",
         "ft_lint.escaping",
