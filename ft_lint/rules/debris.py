@@ -5,6 +5,9 @@ control, private-use). The markup rules read trained text only (assistant replie
 model learns to write) and never look inside code (fenced blocks and `inline code`), where
 slots and tags are the subject. The character rules read every text: in trained text a
 finding is a warning, in a prompt (system, user, tool, weight-0 replies) it is info.
+The non-preferred reply of preference (DPO) data is trained text too: the model is trained
+away from it, token by token, so characters found only there teach it that they mark a bad
+answer; such findings are warnings, and their message names the non-preferred reply.
 """
 
 from __future__ import annotations
@@ -575,9 +578,10 @@ class InvisibleCharacter(_CharacterRule):
     equal texts differ (duplicates and leaks go unseen), and tag characters can hide
     instructions no reviewer sees.
 
-    Every text is read: a warning in trained text, info in a prompt. When it must guess it
-    stays silent: zero-width (non-)joiners and spaces between two non-ASCII characters do
-    their job (an emoji sequence, ZWNJ in Persian, word breaks in Thai) and count only next
+    Every text is read: a warning in trained text (a DPO pair's non-preferred reply
+    included: the model is trained away from it, so a character only there becomes a mark
+    of a bad answer), info in a prompt. When it must guess it stays silent: zero-width
+    (non-)joiners and spaces between two non-ASCII characters do their job (an emoji sequence, ZWNJ in Persian, word breaks in Thai) and count only next
     to ASCII or at a text's edge; direction marks count only in a text with no
     right-to-left letters; tag characters count unless they spell a flag after 🏴. A byte
     order mark at the start of the file is FT010.
