@@ -579,12 +579,13 @@ class InvisibleCharacter(_CharacterRule):
     instructions no reviewer sees.
 
     Every text is read: a warning in trained text (a DPO pair's non-preferred reply
-    included: the model is trained away from it, so a character only there becomes a mark
-    of a bad answer), info in a prompt. When it must guess it stays silent: zero-width
-    (non-)joiners and spaces between two non-ASCII characters do their job (an emoji sequence, ZWNJ in Persian, word breaks in Thai) and count only next
-    to ASCII or at a text's edge; direction marks count only in a text with no
-    right-to-left letters; tag characters count unless they spell a flag after 🏴. A byte
-    order mark at the start of the file is FT010.
+    included: the model is trained away from it, so a character only there becomes a mark of
+    a bad answer), info in a prompt. When it must guess it stays silent: zero-width
+    (non-)joiners and spaces between two non-ASCII characters do their job (an emoji
+    sequence, ZWNJ in Persian, word breaks in Thai) and count only next to ASCII or at a
+    text's edge; direction marks count only in a text with no right-to-left letters; tag
+    characters count unless they spell a flag after 🏴. A byte order mark at the start of the
+    file is FT010.
 
     Example (flagged):
         {"role": "assistant", "content": "The\u200b answer is 42."}
