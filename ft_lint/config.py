@@ -18,6 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from ft_lint.escaping import terminal
 from ft_lint.findings import Severity
 from ft_lint.globs import Globs
 from ft_lint.launch.options import MAX_SECONDS, NETWORK_SETTINGS, PROVIDER_SETTINGS, RETRIES_SETTING, LaunchOptions
@@ -203,7 +204,7 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
             except ConfigError as error:
                 if _mentions_our_table(candidate):  # ignoring it would drop the whole configuration
                     raise
-                print(f"ft-lint: warning: {error}; skipped, it has no [tool.ft-lint] table", file=sys.stderr)
+                print(terminal(f"ft-lint: warning: {error}; skipped, it has no [tool.ft-lint] table"), file=sys.stderr)
                 continue
             if "ft-lint" in _tools(data):
                 return candidate, data

@@ -27,6 +27,7 @@ from ft_lint.cache import (
 from ft_lint.config import RunOptions, Settings, current_date
 from ft_lint.context import file_context
 from ft_lint.errors import UsageError
+from ft_lint.escaping import terminal
 from ft_lint.excerpt import excerpt as record_excerpt
 from ft_lint.files import display_name
 from ft_lint.findings import Finding, Problem, Scope
@@ -117,7 +118,9 @@ class _Collector:
             self._saver = None
         if self.unsaved:
             print(
-                f"ft-lint: note: the record cache was not saved ({self.unsaved[0]}); the findings are complete",
+                terminal(
+                    f"ft-lint: note: the record cache was not saved ({self.unsaved[0]}); the findings are complete"
+                ),
                 file=sys.stderr,
             )
             self.cache, self.state.cache_off = (
@@ -167,7 +170,7 @@ def _cache_folder(settings: Settings, state: LintState) -> CacheFolder | None:
     try:
         return open_folder(settings.config_file, settings.cache_dir)
     except CacheRefused as refused:
-        print(f"ft-lint: warning: {refused}; linting without it", file=sys.stderr)
+        print(terminal(f"ft-lint: warning: {refused}; linting without it"), file=sys.stderr)
         state.cache_off = True  # said once: --fix lints again with this state
         return None
 

@@ -97,8 +97,10 @@ def _stays_in(path: Path, folder: Path) -> bool:
         return False
     if not _in_hidden_folder(path, folder) and (path.is_dir() or kind_of(path) is not None):
         print(
-            f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} "
-            "(name it to lint it)",
+            terminal(
+                f"ft-lint: note: skipped {display_name(path)}: a symbolic link out of {display_name(folder)} "
+                "(name it to lint it)"
+            ),
             file=sys.stderr,
         )
     return False
@@ -117,7 +119,7 @@ def _is_regular(path: Path) -> bool:
     except OSError:  # a broken link
         return False
     if reason and kind_of(path) is not None and not path.is_dir():
-        print(f"ft-lint: warning: skipped {display_name(path)}: it {reason}", file=sys.stderr)
+        print(terminal(f"ft-lint: warning: skipped {display_name(path)}: it {reason}"), file=sys.stderr)
     return reason is None
 
 

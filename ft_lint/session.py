@@ -78,7 +78,7 @@ def run(
             findings, run_summary.baselined = known.hide(findings)
         (report or functools.partial(write_report, options=options))(findings, run_summary, settings)
         if run_summary.not_fixed:  # after the report, so they are what is seen last; nothing is launched
-            print("\n".join(f"ft-lint: error: {line}" for line in run_summary.not_fixed), file=sys.stderr)
+            print("\n".join(terminal(f"ft-lint: error: {line}") for line in run_summary.not_fixed), file=sys.stderr)
             return 2
         if clean is not None:
             _say_copied(clean, clean.commit(every_finding, settings.fail_on), settings)

@@ -137,6 +137,17 @@ def test_note_about_skipped_json_files_is_one_escaped_line(tmp_path):
     )
 
 
+def test_notes_about_files_a_folder_skips_are_escaped_lines(tmp_path):
+    os.mkfifo(tmp_path / "pipe\x1b[2J\n::add-mask::x.jsonl")  # not a regular file: skipped with a warning
+    (tmp_path / "outside.jsonl").write_text("{}\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "link\x1b]0;t\x07.jsonl").symlink_to(tmp_path / "outside.jsonl")  # leads out: a note
+    result = run_cli("check", "--allow-empty", ".", "data", cwd=tmp_path)
+    assert "skipped pipe\\x1b[2J\\n::add-mask::x.jsonl: it is a FIFO" in result.err
+    assert "skipped data/link\\x1b]0;t\\x07.jsonl: a symbolic link out of data" in result.err
+    assert_shown_not_obeyed(result.err)
+
+
 def test_diff_headers_show_names_escaped(tmp_path):
     name = "evil\n::add-mask::x.jsonl"
     (tmp_path / name).write_text(GOOD + "\n" + GOOD)  # a blank line: a safe fix
